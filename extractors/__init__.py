@@ -1,0 +1,43 @@
+"""Extractors: one module per input kind, each turning a file into a Document of Grids and lines.
+
+Raw format objects (docx XML, pdfplumber dicts) never leave their module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import ExtractionError
+from .model import BBox, Block, Cell, Document, Grid, TextLine, cells_to_grid, fill_covered_slots
+
+READERS = {".docx": "docx", ".pdf": "pdf"}
+
+__all__ = [
+    "READERS",
+    "BBox",
+    "Block",
+    "Cell",
+    "Document",
+    "ExtractionError",
+    "Grid",
+    "TextLine",
+    "cells_to_grid",
+    "extract",
+    "fill_covered_slots",
+]
+
+
+def extract(path: Path) -> Document:
+    """Read one file with the extractor for its kind; raise ExtractionError if it cannot be read."""
+    kind = READERS.get(path.suffix.lower())
+    if kind is None:
+        raise ExtractionError("unsupported", f"not a kind of file the pipeline reads: {path.name}")
+    if path.stat().st_size == 0:
+        raise ExtractionError("empty", f"empty file: {path.name} has no content")
+    if kind == "docx":
+        from .docx import extract_docx
+
+        return extract_docx(path)
+    from .pdf import extract_pdf
+
+    return extract_pdf(path)

@@ -1,0 +1,99 @@
+"""The core model every extractor produces: a document as blocks of text lines and table grids.
+
+A merged cell is stored once, at its top-left slot, with its row and column span. Turning that
+into a dense slot matrix (every covered slot pointing at its owner) is the explicit step
+`fill_covered_slots`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A rectangle on a PDF page, in points, origin top-left (pdfplumber's convention)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a table grid: its top-left slot, its span and its text as read."""
+
+    row: int
+    col: int
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    page: int | None = None
+    bbox: BBox | None = None
+    confidence: float = 1.0
+
+    @property
+    def last_row(self) -> int:
+        return self.row + self.rowspan - 1
+
+    @property
+    def last_col(self) -> int:
+        return self.col + self.colspan - 1
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table: its cells (each merged cell once) and its size in slots."""
+
+    cells: tuple[Cell, ...]
+    n_rows: int
+    n_cols: int
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return tuple(sorted({c.page for c in self.cells if c.page is not None}))
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """A line of text outside any table (a title, a note, the footer under a form)."""
+
+    text: str
+    page: int | None = None
+    bbox: BBox | None = None
+    confidence: float = 1.0
+
+
+Block = TextLine | Grid
+
+
+@dataclass(frozen=True)
+class Document:
+    """What an extractor read from one file: its blocks in reading order."""
+
+    blocks: tuple[Block, ...]
+    source_format: str
+    pages: int | None = None
+    warnings: tuple[str, ...] = field(default=())
+
+
+def fill_covered_slots(grid: Grid) -> list[list[Cell | None]]:
+    """Return a dense n_rows × n_cols matrix where each slot holds the cell covering it.
+
+    Slots that no cell covers (ragged Word rows, gridBefore/gridAfter) hold None.
+    """
+    slots: list[list[Cell | None]] = [[None] * grid.n_cols for _ in range(grid.n_rows)]
+    for cell in grid.cells:
+        for r in range(cell.row, min(cell.row + cell.rowspan, grid.n_rows)):
+            for c in range(cell.col, min(cell.col + cell.colspan, grid.n_cols)):
+                slots[r][c] = cell
+    return slots
+
+
+def cells_to_grid(cells: list[Cell]) -> Grid:
+    """Build a Grid from cells already placed at slots, sizing it to fit them all."""
+    n_rows = max((c.row + c.rowspan for c in cells), default=0)
+    n_cols = max((c.col + c.colspan for c in cells), default=0)
+    ordered = tuple(sorted(cells, key=lambda c: (c.row, c.col)))
+    return Grid(cells=ordered, n_rows=n_rows, n_cols=n_cols)

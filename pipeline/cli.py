@@ -1,0 +1,72 @@
+"""Command line: `python -m pipeline ingest IN --out OUT`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .ingest import FileResult, RunSummary, discover, ingest
+
+EXIT_OK = 0
+EXIT_FAILED_FILES = 1
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline",
+        description="Read budget-performance self-evaluation forms into Parquet tables.",
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("ingest", help="ingest a folder (or one file) of submissions")
+    run.add_argument("input", type=Path, help="folder searched recursively for .docx and .pdf")
+    run.add_argument("--out", type=Path, required=True, help="folder the tables are written to")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    return parser
+
+
+def _summary_text(summary: RunSummary, out: Path) -> str:
+    lines = [
+        f"files: {summary.files} (ok {summary.ok}, no forms {summary.no_forms}, "
+        f"skipped {summary.skipped}, failed {summary.failed})",
+        f"forms: {summary.forms}   values: {summary.values}   rejects: {summary.rejects}   "
+        f"findings: {summary.findings}",
+        f"written to {out}/ (values, documents, findings, rejects .parquet)",
+    ]
+    lines += [f"FAILED {path}: {error}" for path, error in summary.failures]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    source: Path = args.input
+    if not source.exists():
+        print(f"error: {source} does not exist", file=sys.stderr)
+        return EXIT_USAGE
+    if not source.is_dir():
+        print(f"error: {source} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        progress = tqdm(total=sum(1 for _ in discover(source)), unit="file", file=sys.stderr)
+
+    def on_file(result: FileResult) -> None:
+        if progress is not None:
+            progress.set_postfix_str(result.document["source_path"][-40:], refresh=False)
+            progress.update(1)
+
+    summary = ingest(source, args.out, on_file=on_file)
+    if progress is not None:
+        progress.close()
+    if not args.quiet:
+        print(_summary_text(summary, args.out))
+    return EXIT_FAILED_FILES if summary.failed else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

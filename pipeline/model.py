@@ -1,0 +1,98 @@
+"""The pipeline's core model: a form found in a document, the slots mapped from it, the
+records written from them, and findings about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from extractors import Cell, Grid, TextLine
+
+
+@dataclass(frozen=True)
+class FormInstance:
+    """One form recognised in a document: its title, tables and the text lines around them."""
+
+    form: str
+    form_seq: int
+    title: str
+    fiscal_year: int | None
+    grids: tuple[Grid, ...]
+    lines_before: tuple[TextLine, ...]  # between the title and the first table (单位：万元)
+    lines_after: tuple[TextLine, ...]  # after the tables: notes, the 填表人 footer
+    title_line: TextLine | None = None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A value slot of a form as mapped from its grid, before normalization."""
+
+    section: str
+    item: str
+    measure: str
+    value_raw: str
+    item_parent: str | None = None
+    level1: str | None = None
+    level2: str | None = None
+    default_unit: str | None = None
+    numeric: bool = True
+    is_date: bool = False
+    parse_text: str | None = None  # what to read the number from, when not value_raw
+    cell: Cell | None = None
+    line: TextLine | None = None
+    carries: str | None = None  # "unit", "project" or "unit_fallback"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A data problem, with a stable rule id, pointing at the cell it is about."""
+
+    rule: str
+    severity: str  # "error" | "warning"
+    message: str
+    form: str | None = None
+    form_seq: int | None = None
+    project: str | None = None
+    section: str | None = None
+    item: str | None = None
+    measure: str | None = None
+    page: int | None = None
+    expected: float | None = None
+    actual: float | None = None
+    source_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of the `values` table, as the contract names its columns."""
+
+    record_id: str
+    source_path: str
+    source_sha256: str
+    source_format: str
+    page: int | None
+    form: str
+    form_seq: int
+    fiscal_year: int | None
+    unit: str | None
+    project: str | None
+    section: str
+    level1: str | None
+    level2: str | None
+    item: str
+    item_parent: str | None
+    measure: str
+    value_raw: str
+    value_text: str | None
+    value_num: float | None
+    value_unit: str | None
+    comparator: str | None
+    row: int | None
+    col: int | None
+    bbox_x0: float | None
+    bbox_top: float | None
+    bbox_x1: float | None
+    bbox_bottom: float | None
+    confidence: float
+    extracted_at: datetime
+    pipeline_version: str

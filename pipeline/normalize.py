@@ -1,0 +1,178 @@
+"""Normalization of labels and values, as the contract's "Normalization" section says.
+
+Pure functions of text: no knowledge of grids or forms. Word lists (units, comparator words,
+placeholders) come from `schemas/vocabulary.json` through `Vocabulary`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Full-width digits and letters, ％ ． ＋ －, made half-width in value_text (other CJK punctuation
+# is kept there).
+_VALUE_FOLD = {
+    **{0xFF10 + i: ord("0") + i for i in range(10)},
+    **{0xFF21 + i: ord("A") + i for i in range(26)},
+    **{0xFF41 + i: ord("a") + i for i in range(26)},
+    0xFF05: ord("%"),
+    0xFF0E: ord("."),
+    0xFF0B: ord("+"),
+    0xFF0D: ord("-"),
+}
+# For matching labels and headers: every full-width ASCII form folded, plus the ideographic space.
+_KEY_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+_QUOTES = re.compile(r"[\"'“”‘’「」『』《》〈〉]")
+_WHITESPACE = re.compile(r"\s+")  # \s covers U+3000 and line breaks in Python 3
+
+_NUMBERING = re.compile(
+    r"^(?:"
+    r"\d+(?:\.\d+)*[、.)）](?!\d)"  # 1、 2. 3) 1.2.
+    r"|[（(]\d+[)）]"  # （3） (3)
+    r"|[一二三四五六七八九十]+[、.．)）]"  # 一、
+    r"|[（(][一二三四五六七八九十]+[)）]"  # （一）
+    r"|[①②③④⑤⑥⑦⑧⑨⑩]"
+    r"|其中[:：]?"
+    r")"
+)
+_TRAILING_NOTE = re.compile(r"[（(]([^（()）]*)[)）]$")
+_WEIGHT_NOTE = re.compile(r"^(\d+(?:\.\d+)?)分$")
+_TRAILING_COLON = re.compile(r"[:：]+$")
+_YEAR_PREFIX = re.compile(r"^(\d{4})年(?:度)?")
+
+
+def strip_text(text: str) -> str:
+    """Trim white space at both ends, U+3000 included."""
+    return text.strip()
+
+
+def remove_whitespace(text: str) -> str:
+    """Remove every white space character (line breaks and U+3000 included)."""
+    return _WHITESPACE.sub("", text)
+
+
+def fold_value_width(text: str) -> str:
+    """Make full-width digits, letters, ％ ． ＋ － half-width; keep other punctuation."""
+    return text.translate(_VALUE_FOLD)
+
+
+def label_key(text: str) -> str:
+    """The key two labels or headers are compared by: no white space or quotes, ASCII folded."""
+    return _QUOTES.sub("", remove_whitespace(text)).translate(_KEY_FOLD).lower()
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label cell's text made canonical: the label, its bracketed note, its `(N分)` weight."""
+
+    text: str
+    note: str | None = None
+    weight_raw: str | None = None
+
+
+def normalize_label(raw: str) -> Label:
+    """Remove white space, leading numbering and 其中：, a trailing colon and bracketed note.
+
+    `产出指标(50分)` → Label("产出指标", note="50分", weight_raw="(50分)");
+    `财政供养人员情况（人）` → Label("财政供养人员情况", note="人").
+    """
+    text = remove_whitespace(raw).translate(
+        {k: v for k, v in _VALUE_FOLD.items() if k not in (0xFF05, 0xFF0B, 0xFF0D)}
+    )
+    previous = None
+    while previous != text:
+        previous = text
+        text = _NUMBERING.sub("", text, count=1)
+    text = _TRAILING_COLON.sub("", text)
+    note = weight_raw = None
+    match = _TRAILING_NOTE.search(text)
+    if match and match.start() > 0:
+        note = match.group(1)
+        text = _TRAILING_COLON.sub("", text[: match.start()])
+        if _WEIGHT_NOTE.match(note.translate(_KEY_FOLD)):
+            weight_raw = match.group(0)
+    return Label(text=text, note=note, weight_raw=weight_raw)
+
+
+def split_year(key: str) -> tuple[int | None, str]:
+    """`2024年实际在职人数` → (2024, `实际在职人数`); a key with no leading year → (None, key)."""
+    match = _YEAR_PREFIX.match(key)
+    if not match:
+        return None, key
+    return int(match.group(1)), key[match.end() :]
+
+
+def strip_note(key: str) -> tuple[str, str | None]:
+    """`批复规模(㎡)` → (`批复规模`, `㎡`)."""
+    match = _TRAILING_NOTE.search(key)
+    if not match or match.start() == 0:
+        return key, None
+    return key[: match.start()], match.group(1)
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    value_text: str | None
+    value_num: float | None
+    value_unit: str | None
+    comparator: str | None
+
+
+BLANK = ParsedValue(None, None, None, None)
+
+
+class ValueParser:
+    """Parses a cell's value text into text, number, unit and comparator with a vocabulary."""
+
+    def __init__(
+        self,
+        units: dict[str, list[str]],
+        comparators: dict[str, list[str]],
+        placeholders: list[str],
+    ) -> None:
+        self._unit_of = {alias: unit for unit, aliases in units.items() for alias in aliases}
+        self._comparator_of = {
+            fold_value_width(word): symbol
+            for symbol, words in comparators.items()
+            for word in words
+        }
+        self._placeholders = {fold_value_width(p) for p in placeholders}
+        unit_alt = "|".join(sorted(map(re.escape, self._unit_of), key=len, reverse=True))
+        cmp_alt = "|".join(sorted(map(re.escape, self._comparator_of), key=len, reverse=True))
+        self._number = re.compile(
+            rf"^(?P<cmp>{cmp_alt})?\s*"
+            r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
+            rf"(?P<unit>{unit_alt})?$"
+        )
+
+    def parse(self, raw: str, default_unit: str | None, numeric: bool = True) -> ParsedValue:
+        """Normalize one value. `default_unit` applies where the cell states none."""
+        text = fold_value_width(strip_text(raw))
+        if not text or text in self._placeholders:
+            return BLANK
+        if not numeric:
+            return ParsedValue(text, None, None, None)
+        match = self._number.match(remove_whitespace(text))
+        if not match:
+            return ParsedValue(text, None, None, None)
+        number = float(match.group("num").replace(",", ""))
+        comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
+        unit = self._unit_of[match.group("unit")] if match.group("unit") else default_unit
+        return ParsedValue(text, number, unit, comparator)
+
+    def is_placeholder(self, raw: str) -> bool:
+        return fold_value_width(strip_text(raw)) in self._placeholders
+
+
+_DATE = re.compile(r"^(?P<y>\d{4})\s*[年./\-]\s*(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?$")
+
+
+def normalize_date(text: str) -> str | None:
+    """`2025.6.25`, `2025年6月25日`, `2025-6-25`, `2025/6/25` → `2025-06-25`; else None."""
+    match = _DATE.match(fold_value_width(strip_text(text)))
+    if not match:
+        return None
+    y, m, d = int(match["y"]), int(match["m"]), int(match["d"])
+    if not (1 <= m <= 12 and 1 <= d <= 31):
+        return None
+    return f"{y:04d}-{m:02d}-{d:02d}"

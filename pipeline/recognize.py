@@ -1,0 +1,96 @@
+"""Form recognition: find each form's title in a document and gather its tables and lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors import Document, Grid, TextLine, fill_covered_slots
+
+from .definitions import Catalog
+from .model import FormInstance
+from .normalize import label_key
+
+_YEAR = re.compile(r"(\d{4})\s*年")
+# A title line is short: the title words plus a year, 附件N and the like. A sentence in a report
+# that merely mentions a form's name is longer than this.
+_TITLE_SLACK = 16
+
+
+@dataclass
+class _Open:
+    form: str
+    title: str
+    title_line: TextLine | None
+    grids: list[Grid] = field(default_factory=list)
+    before: list[TextLine] = field(default_factory=list)
+    after: list[TextLine] = field(default_factory=list)
+
+
+def title_to_form(text: str, catalog: Catalog) -> str | None:
+    """The form a title line names, or None when the line is not a form title."""
+    form = catalog.form_for_title(text)
+    if form is None:
+        return None
+    longest = max(len(label_key(t)) for t in catalog.forms[form].titles)
+    return form if len(label_key(text)) <= longest + _TITLE_SLACK else None
+
+
+def title_to_year(text: str) -> int | None:
+    """`2024年度部门整体支出绩效自评表` → 2024."""
+    match = _YEAR.search(text)
+    return int(match.group(1)) if match else None
+
+
+def _title_in_grid(grid: Grid, catalog: Catalog) -> str | None:
+    """Some forms carry their title in the table's first row."""
+    if grid.n_rows == 0:
+        return None
+    first_row = {id(c): c for c in fill_covered_slots(grid)[0] if c is not None}
+    for cell in first_row.values():
+        if title_to_form(cell.text, catalog):
+            return cell.text
+    return None
+
+
+def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance]:
+    """Split a document into its forms, in document order, numbering each kind from 0."""
+    opened: list[_Open] = []
+    current: _Open | None = None
+    for block in document.blocks:
+        if isinstance(block, TextLine):
+            form = title_to_form(block.text, catalog)
+            if form is not None:
+                current = _Open(form=form, title=block.text, title_line=block)
+                opened.append(current)
+            elif current is not None:
+                (current.after if current.grids else current.before).append(block)
+            continue
+        title = _title_in_grid(block, catalog)
+        if title is not None:
+            form = title_to_form(title, catalog)
+            if current is None or current.grids or current.form != form:
+                current = _Open(form=form, title=title, title_line=None)
+                opened.append(current)
+        if current is not None:
+            current.grids.append(block)
+    counters: dict[str, int] = {}
+    instances = []
+    for item in opened:
+        if not item.grids:
+            continue  # a title with no table under it (a table of contents, a narrative mention)
+        seq = counters.get(item.form, 0)
+        counters[item.form] = seq + 1
+        instances.append(
+            FormInstance(
+                form=item.form,
+                form_seq=seq,
+                title=item.title.strip(),
+                fiscal_year=title_to_year(item.title),
+                grids=tuple(item.grids),
+                lines_before=tuple(item.before),
+                lines_after=tuple(item.after),
+                title_line=item.title_line,
+            )
+        )
+    return instances

@@ -1,0 +1,132 @@
+"""From mapped slots to normalized records: values parsed, labels made canonical, the
+document's unit, year and project carried onto every row, each record given a stable id."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from .definitions import Vocabulary
+from .model import FormInstance, Record, Slot
+from .normalize import ParsedValue, fold_value_width, normalize_date, normalize_label, strip_text
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What the records of one file share."""
+
+    source_path: str
+    source_sha256: str
+    source_format: str
+    extracted_at: datetime
+    pipeline_version: str
+
+
+def record_id(source_path: str, form: str, form_seq: int, *parts: str | None) -> str:
+    """A stable hash of where a value sits: file, form, its instance and the slot's names."""
+    text = "\x1f".join([source_path, form, str(form_seq), *("" if p is None else p for p in parts)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _carried(forms: list[tuple[FormInstance, list[Slot]]], carries: str) -> str | None:
+    for _, slots in forms:
+        for slot in slots:
+            if slot.carries == carries:
+                value = normalize_label(slot.value_raw).text
+                if value:
+                    return value
+    return None
+
+
+def document_unit(forms: list[tuple[FormInstance, list[Slot]]]) -> str | None:
+    """市级预算部门名称 of the dept form, else the first project form's 实施单位."""
+    return _carried(forms, "unit") or _carried(forms, "unit_fallback")
+
+
+def slot_to_value(slot: Slot, vocabulary: Vocabulary) -> ParsedValue:
+    """Normalize a slot's raw text into value_text, value_num, value_unit and comparator."""
+    parser = vocabulary.parser
+    if slot.is_date:
+        parsed = parser.parse(slot.value_raw, None, numeric=False)
+        date = normalize_date(slot.value_raw)
+        return ParsedValue(date or parsed.value_text, None, None, None)
+    if slot.parse_text is not None:
+        number = parser.parse(slot.parse_text, slot.default_unit)
+        text = fold_value_width(strip_text(slot.value_raw)) or None
+        return ParsedValue(text, number.value_num, number.value_unit, number.comparator)
+    return parser.parse(slot.value_raw, slot.default_unit, numeric=slot.numeric)
+
+
+def forms_to_records(
+    forms: list[tuple[FormInstance, list[Slot]]],
+    source: SourceInfo,
+    vocabulary: Vocabulary,
+) -> list[Record]:
+    """Every slot of every form of one document as a contract record, in document order."""
+    unit = document_unit(forms)
+    records: list[Record] = []
+    seen_ids: dict[str, int] = {}
+    for form, slots in forms:
+        project = None
+        if form.form == "project_eval":
+            project = next(
+                (
+                    normalize_label(s.value_raw).text or None
+                    for s in slots
+                    if s.carries == "project"
+                ),
+                None,
+            )
+        for slot in slots:
+            parsed = slot_to_value(slot, vocabulary)
+            key_parts = (slot.section, slot.level1, slot.level2, slot.item, slot.measure)
+            rid = record_id(source.source_path, form.form, form.form_seq, *key_parts)
+            if rid in seen_ids:  # the same labels twice in one form: number the repeats
+                seen_ids[rid] += 1
+                rid = record_id(rid, form.form, seen_ids[rid])
+            else:
+                seen_ids[rid] = 0
+            cell, line = slot.cell, slot.line
+            bbox = cell.bbox if cell is not None else (line.bbox if line is not None else None)
+            page = cell.page if cell is not None else (line.page if line is not None else None)
+            confidence = (
+                cell.confidence
+                if cell is not None
+                else (line.confidence if line is not None else 1.0)
+            )
+            records.append(
+                Record(
+                    record_id=rid,
+                    source_path=source.source_path,
+                    source_sha256=source.source_sha256,
+                    source_format=source.source_format,
+                    page=page,
+                    form=form.form,
+                    form_seq=form.form_seq,
+                    fiscal_year=form.fiscal_year,
+                    unit=unit,
+                    project=project,
+                    section=slot.section,
+                    level1=slot.level1,
+                    level2=slot.level2,
+                    item=slot.item,
+                    item_parent=slot.item_parent,
+                    measure=slot.measure,
+                    value_raw=slot.value_raw,
+                    value_text=parsed.value_text,
+                    value_num=parsed.value_num,
+                    value_unit=parsed.value_unit,
+                    comparator=parsed.comparator,
+                    row=cell.row if cell is not None else None,
+                    col=cell.col if cell is not None else None,
+                    bbox_x0=bbox.x0 if bbox else None,
+                    bbox_top=bbox.top if bbox else None,
+                    bbox_x1=bbox.x1 if bbox else None,
+                    bbox_bottom=bbox.bottom if bbox else None,
+                    confidence=confidence,
+                    extracted_at=source.extracted_at,
+                    pipeline_version=source.pipeline_version,
+                )
+            )
+    return records
