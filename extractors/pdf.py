@@ -17,9 +17,10 @@ from .model import BBox, Block, Cell, Document, Grid, TextLine, cells_to_grid
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are the same ruling line
 LINE_TOLERANCE = 3.0  # points: characters whose tops differ less are on one line
-_NO_LINE_START = set("、。，．；：？！）」』】〕》〉”’%％")
-_NO_LINE_END = set("（「『【〔《〈“‘")
-CELL_PADDING = 6.0  # points: the usual inner margin of a Word cell (0.19 cm)
+_QUOTES = set("“”‘’\"'")
+_NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUOTES
+_NO_LINE_END = set("（「『【〔《〈") | _QUOTES
+CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
 _PAGE_FURNITURE = re.compile(r"^\s*(第?\s*\d+\s*页|-\s*\d+\s*-|\d+\s*/\s*\d+|\d+)\s*$")
 
 
@@ -92,8 +93,10 @@ def _table_to_part(page, table, number: int) -> _TablePart:
                 slot_owner[(r, c)] = i
     chars_by_cell: list[list[dict]] = [[] for _ in boxes]
     x0, top, x1, bottom = table.bbox
-    for ch in page.crop(table.bbox, strict=False).chars:
+    for ch in page.chars:  # by centre: a crop would clip the characters overlapping the frame
         cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        if not (x0 <= cx <= x1 and top <= cy <= bottom):
+            continue
         r = bisect.bisect_right(ys, cy) - 1
         c = bisect.bisect_right(xs, cx) - 1
         owner = slot_owner.get((r, c))
@@ -108,8 +111,8 @@ def _table_to_part(page, table, number: int) -> _TablePart:
 
 def chars_to_text(chars: list[dict], box: tuple[float, float, float, float]) -> str:
     """A cell's characters as text: lines the writer broke by hand keep their line break, lines
-    the layout wrapped because the cell was full are joined back (a space only between Latin
-    words)."""
+    the layout wrapped because the next word did not fit are joined back (a space only between
+    Latin words)."""
     from pdfplumber.utils import extract_text
 
     lines: list[list[dict]] = []
@@ -118,28 +121,43 @@ def chars_to_text(chars: list[dict], box: tuple[float, float, float, float]) -> 
             lines[-1].append(ch)
         else:
             lines.append([ch])
-    cell_width = box[2] - box[0]
+    for line in lines:
+        line.sort(key=lambda c: c["x0"])
+    room = box[2] - box[0] - 2 * CELL_PADDING
     text = ""
     for i, line in enumerate(lines):
         line_text = extract_text(line)
         if i > 0:
             previous = lines[i - 1]
+            left = room - (previous[-1]["x1"] - previous[0]["x0"])
             char_width = max(c["x1"] - c["x0"] for c in previous)
-            used = max(c["x1"] for c in previous) - min(c["x0"] for c in previous)
-            # Line-breaking rules (no 、。” at a line's start, no “（ at its end) carry a
-            # character or two on to the next line: allow for them.
-            carried = (
-                line_text[:1] in _NO_LINE_START
-                or line_text[1:2] in _NO_LINE_START
-                or line_text[1:2] in _NO_LINE_END
-            )
-            wrapped = cell_width - used < 2 * CELL_PADDING + (3.2 if carried else 1.6) * char_width
-            if not wrapped:
-                text += "\n"
+            if _first_unit_width(line) <= left - 0.5 * char_width:
+                text += "\n"  # the next word would have fitted: the writer broke the line
             elif _is_latin_letter(text[-1:]) and _is_latin_letter(line_text[:1]):
                 text += " "
         text += line_text
     return text
+
+
+def _first_unit_width(line: list[dict]) -> float:
+    """Width of the line's first unbreakable run: a Latin word or number, or a character held
+    to its neighbours by line-breaking rules (no 、。”% at a line's start, no “（ at its end)."""
+    end = 0
+    while end + 1 < len(line):
+        here, after = line[end]["text"], line[end + 1]["text"]
+        glued = (
+            after in _NO_LINE_START
+            or here in _NO_LINE_END
+            or (_is_word_char(here) and _is_word_char(after))
+        )
+        if not glued:
+            break
+        end += 1
+    return line[end]["x1"] - line[0]["x0"]
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char in ".,-+/")
 
 
 def _is_latin_letter(char: str) -> bool:

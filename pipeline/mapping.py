@@ -15,7 +15,7 @@ reported as an `unknown_header` finding, and its values are still kept.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractors import Cell, Grid, TextLine, fill_covered_slots
 
@@ -86,6 +86,8 @@ class FormMapper:
         self.level1: str | None = None
         self.level2: str | None = None
         self.seen_groups: set[int] = set()
+        self.last_row: dict[str, int] = {}  # measure → index in self.slots, of the last data row
+        self.last_row_page: int | None = None
 
     # ---------------------------------------------------------------- entry point
 
@@ -107,7 +109,7 @@ class FormMapper:
                 self.active = header
                 self.open_parent = None
                 continue
-            if self.label_value_row_to_slots(own):
+            if self.indicator_row(row) is None and self.label_value_row_to_slots(own):
                 continue
             if self.active is not None:
                 self.data_row_to_slots(r, row, own)
@@ -221,25 +223,25 @@ class FormMapper:
             if key in self.groups:
                 grouped.add(i)
                 continue
+            label, value = _split_inline(cell.text)
+            if value is not None:  # `label：value`, the value part possibly blank
+                resolved = self.labels.get(_key(label))
+                if resolved is not None and resolved.section.kind in ("label_value", "inline"):
+                    hits.append((i, resolved, value))
+                    continue
             resolved = self.labels.get(key)
             if resolved is not None and resolved.section.kind in ("label_value", "inline"):
                 hits.append((i, resolved, None))
-                continue
-            label, value = _split_inline(cell.text)
-            if value is None:
-                continue
-            resolved = self.labels.get(_key(normalize_label(label).text))
-            if resolved is not None and resolved.section.kind in ("label_value", "inline"):
-                hits.append((i, resolved, value))
         if not hits and not grouped:
             return False
         used = {i for i, _, _ in hits} | grouped
         hit_at = {i for i, _, _ in hits}
         for i, resolved, inline in hits:
             cell = own[i]
-            if inline is not None:
+            beside = i + 1 < len(own) and i + 1 not in hit_at and i + 1 not in grouped
+            if inline is not None and (inline.strip() or not beside):
                 self._emit_label_value(resolved, inline, cell)
-            elif i + 1 < len(own) and i + 1 not in hit_at and i + 1 not in grouped:
+            elif beside:
                 used.add(i + 1)
                 self._emit_label_value(resolved, own[i + 1].text, own[i + 1])
             else:
@@ -269,18 +271,27 @@ class FormMapper:
 
     # ---------------------------------------------------------------- data rows
 
+    def indicator_row(self, row: list[Cell | None]) -> Cell | None:
+        """The 三级指标 cell when this is an indicator row under indicator headers, else None
+        (a row whose label spans the level columns, such as 总分, is not one)."""
+        cm = self.active
+        if cm is None or cm.section.kind != "indicators":
+            return None
+        item_col, level1_col = cm.role("item"), cm.role("level1")
+        if item_col is None or row[item_col.c0] is None:
+            return None
+        item_cell = row[item_col.c0]
+        if level1_col is not None and item_cell.col <= level1_col.c0:
+            return None
+        return item_cell
+
     def data_row_to_slots(self, r: int, row: list[Cell | None], own: list[Cell]) -> None:
         cm = self.active
         assert cm is not None
-        if cm.section.kind == "indicators":
-            item_col = cm.role("item")
-            if item_col is not None and row[item_col.c0] is not None:
-                item_cell = row[item_col.c0]
-                level1_col = cm.role("level1")
-                spans_levels = level1_col is not None and item_cell.col <= level1_col.c0
-                if not spans_levels:
-                    self.indicator_row_to_slots(r, row, own, item_cell)
-                    return
+        item_cell = self.indicator_row(row)
+        if item_cell is not None:
+            self.indicator_row_to_slots(r, row, own, item_cell)
+            return
         label_cells = _distinct([c for c in row[: cm.boundary] if c is not None])
         label_text = ""
         for cell in reversed(label_cells):
@@ -291,6 +302,8 @@ class FormMapper:
         if self._is_template(label_text):
             return
         values = [c for c in own if c.col >= cm.boundary]
+        if not label_text and self._continue_last_row(values, cm):
+            return
         section, item, parent = self._resolve_row_label(label_text, cm, values)
         if section is None:
             return
@@ -344,8 +357,11 @@ class FormMapper:
             # values in order, one per measure of its own section.
             filled = [c for c in values if c.text.strip()]
             assigned = list(zip(filled, section.measures, strict=False))
+        self.last_row = {}
         for cell, measure in assigned:
             spec = self.vocabulary.measures.get(measure)
+            self.last_row[measure] = len(self.slots)
+            self.last_row_page = cell.page
             self.slots.append(
                 Slot(
                     section=section.section,
@@ -361,6 +377,23 @@ class FormMapper:
                 )
             )
 
+    def _continue_last_row(self, values: list[Cell], cm: _ColumnMap) -> bool:
+        """A row cut by a page break goes on at the top of the next page with no label of its
+        own: add its text to the slots of the row it continues."""
+        pages = [c.page for c in values if c.page is not None]
+        if not self.last_row or not pages or self.last_row_page is None:
+            return False
+        if min(pages) <= self.last_row_page:
+            return False
+        for cell in values:
+            column = _best_column(cell, cm.columns)
+            index = self.last_row.get(column.name) if column is not None else None
+            if index is not None and cell.text.strip():
+                slot = self.slots[index]
+                self.slots[index] = replace(slot, value_raw=slot.value_raw + cell.text)
+        self.last_row_page = min(pages)
+        return True
+
     def indicator_row_to_slots(
         self, r: int, row: list[Cell | None], own: list[Cell], item_cell: Cell
     ) -> None:
@@ -371,6 +404,8 @@ class FormMapper:
         item = normalize_label(item_cell.text).text if item_cell.row == r else ""
         values = [c for c in own if c.col >= cm.boundary and c is not item_cell]
         if self._is_template(item):
+            return
+        if not item and self._continue_last_row(values, cm):
             return
         if not item and not any(c.text.strip() for c in values):
             return
@@ -422,8 +457,17 @@ class FormMapper:
             "(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\s*[:：]"
         )
         seen: set[str] = set()
+        previous: TextLine | None = None
         for line in lines:
             matches = list(pattern.finditer(line.text))
+            if not matches and _wraps_on(previous, line) and self.slots:
+                # A footer line wrapped by the PDF layout: the last value goes on here.
+                last = self.slots[-1]
+                if last.section == "footer":
+                    self.slots[-1] = replace(last, value_raw=last.value_raw + line.text.strip())
+                previous = None
+                continue
+            previous = line if matches else None
             for i, match in enumerate(matches):
                 item = words[match.group(1)]
                 end = matches[i + 1].start() if i + 1 < len(matches) else len(line.text)
@@ -474,6 +518,15 @@ class FormMapper:
         )
 
 
+def _wraps_on(previous: TextLine | None, line: TextLine) -> bool:
+    """Does `line` continue `previous` right under it on the same page (a wrapped line)?"""
+    if previous is None or previous.bbox is None or line.bbox is None:
+        return False
+    height = previous.bbox.bottom - previous.bbox.top
+    gap = line.bbox.top - previous.bbox.bottom
+    return line.page == previous.page and -1 <= gap < 0.8 * height
+
+
 def _key(text: str) -> str:
     return label_key(normalize_label(text).text)
 
@@ -494,7 +547,7 @@ def _split_inline(text: str) -> tuple[str, str | None]:
     match = _COLON.search(rest)
     if not match:
         return text, None
-    return rest[: match.start()], strip_text(rest[match.end() :])
+    return rest[: match.start()], rest[match.end() :]
 
 
 def _best_column(cell: Cell, columns: list[_Column]) -> _Column | None:
@@ -508,13 +561,13 @@ def _best_column(cell: Cell, columns: list[_Column]) -> _Column | None:
 
 
 def _declared_money_unit(lines: tuple[TextLine, ...], vocabulary: Vocabulary) -> str | None:
-    """`单位：元` or `（万元）` on a line above a table."""
+    """`单位：元` or `（万元）` on a line above a table (alone, or among other words)."""
     patterns = [re.compile(p) for p in vocabulary.money_unit_declarations]
     for line in lines:
-        key = label_key(line.text)
-        for part in re.split(r"\s{2,}", line.text.strip()) + [key]:
+        for part in (*re.split(r"\s{2,}", line.text.strip()), line.text):
+            key = label_key(part)
             for pattern in patterns:
-                match = pattern.search(label_key(part))
+                match = pattern.search(key)
                 if match:
                     return match.group("unit")
     return None
