@@ -1,0 +1,39 @@
+# Every target sets itself up: the first one run builds .venv and installs the project.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+IN     ?= fixtures/season
+OUT    ?= data
+
+.PHONY: ingest test lint format fixtures clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## ingest: read every submission under IN (default fixtures/season) into OUT (default data/)
+ingest: $(STAMP)
+	$(PY) -m pipeline ingest $(IN) --out $(OUT)
+
+## test: the whole test suite
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+## lint: ruff check and format check
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## fixtures: rebuild the fixture documents and expected records (needs LibreOffice for the PDFs)
+fixtures: $(STAMP)
+	$(PY) fixtures/build.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .ruff_cache
