@@ -102,7 +102,7 @@ class FormMapper:
         for r, row in enumerate(matrix):
             cells = _distinct(row)
             own = [c for c in cells if c.row == r]
-            if not own:
+            if not own or self.title_or_unit_row(own):
                 continue
             header = self.header_row_to_map(own, cells, r)
             if header is not None:
@@ -116,6 +116,20 @@ class FormMapper:
             else:
                 for cell in own:
                     self._unknown(cell.text, cell, "a row before any column header")
+
+    def title_or_unit_row(self, own: list[Cell]) -> bool:
+        """A first row holding the form's title, or a row that only says `单位：万元`."""
+        texts = [c.text for c in own if c.text.strip()]
+        if len(texts) != 1:
+            return False
+        key = label_key(texts[0])
+        if any(label_key(title) in key for title in self.definition.titles):
+            return True
+        unit = _declared_money_unit((TextLine(texts[0]),), self.vocabulary)
+        if unit is not None:
+            self.money_unit = unit
+            return True
+        return False
 
     # ---------------------------------------------------------------- header rows
 

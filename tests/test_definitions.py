@@ -1,0 +1,60 @@
+"""Form definitions are data, checked when loaded: a mistake names its file and what is wrong."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from pipeline.definitions import SCHEMAS_DIR, DefinitionError, load_catalog
+
+
+def test_the_bundled_definitions_load():
+    catalog = load_catalog()
+    assert set(catalog.forms) == {"base_data", "dept_eval", "project_eval"}
+    assert catalog.form_for_title(" 2024年度项目支出绩效自评表") == "project_eval"
+    assert catalog.form_for_title("2024年度部门整体支出绩效评价基础数据表") == "base_data"
+
+
+def _copy(tmp_path):
+    target = tmp_path / "schemas"
+    shutil.copytree(SCHEMAS_DIR, target)
+    return target
+
+
+def _edit(path, change):
+    data = json.loads(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda d: d["sections"][0].update(kind="table"), "kind"),
+        (
+            lambda d: d["sections"][1].update(measures=["budget_initial", "budget_total"]),
+            "budget_total",
+        ),
+        (lambda d: d["sections"][1]["items"][0]["synonyms"].append("当年财政拨款"), "means both"),
+        (lambda d: d["sections"][1]["items"][1].update(parent="资金总计"), "unknown parent"),
+    ],
+    ids=["bad-kind", "unknown-measure", "ambiguous-label", "unknown-parent"],
+)
+def test_a_broken_definition_is_refused_with_its_file_named(tmp_path, change, says):
+    schemas = _copy(tmp_path)
+    _edit(schemas / "forms" / "project_eval.json", change)
+    with pytest.raises(DefinitionError) as raised:
+        load_catalog(schemas)
+    assert "project_eval.json" in str(raised.value)
+    assert says in str(raised.value)
+
+
+def test_a_new_synonym_is_a_data_change(tmp_path):
+    schemas = _copy(tmp_path)
+    _edit(
+        schemas / "vocabulary.json",
+        lambda d: d["measures"]["executed"]["headers"].append("实际支出数"),
+    )
+    assert load_catalog(schemas).vocabulary.header_index()["实际支出数"] == "executed"

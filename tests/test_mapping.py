@@ -1,0 +1,133 @@
+"""Mapping grids to slots on layouts the fixtures do not have: other column orders and spans,
+synonyms, titles inside the table. Grids are written out by hand, row by row."""
+
+from __future__ import annotations
+
+from extractors import Cell, Document, Grid, TextLine, cells_to_grid
+from pipeline.definitions import load_catalog
+from pipeline.mapping import form_to_slots
+from pipeline.recognize import document_to_forms
+from pipeline.records import SourceInfo, forms_to_records
+
+CATALOG = load_catalog()
+
+
+def rows_to_grid(rows: list[list[str | tuple[str, int]]]) -> Grid:
+    """Each row lists its cells left to right: "text", ("text", colspan), or "^" for a slot
+    covered by the cell above (a vertical merge)."""
+    cells: dict[tuple[int, int], dict] = {}
+    owner: dict[tuple[int, int], tuple[int, int]] = {}
+    for r, row in enumerate(rows):
+        c = 0
+        for entry in row:
+            text, span = (entry, 1) if isinstance(entry, str) else entry
+            if text == "^":
+                top = owner[(r - 1, c)]
+                cells[top]["rowspan"] = r - top[0] + 1
+                for k in range(cells[top]["colspan"]):
+                    owner[(r, c + k)] = top
+                c += cells[top]["colspan"]
+                continue
+            cells[(r, c)] = {"row": r, "col": c, "text": text, "colspan": span, "rowspan": 1}
+            for k in range(span):
+                owner[(r, c + k)] = (r, c)
+            c += span
+    return cells_to_grid([Cell(**spec) for spec in cells.values()])
+
+
+def _records(*blocks):
+    document = Document(blocks=tuple(blocks), source_format="docx")
+    forms = document_to_forms(document, CATALOG)
+    mapped = [(f, form_to_slots(f, CATALOG)[0]) for f in forms]
+    findings = [x for f in forms for x in form_to_slots(f, CATALOG)[1]]
+    source = SourceInfo("x.docx", "0" * 64, "docx", None, "test")  # type: ignore[arg-type]
+    return forms_to_records(mapped, source, CATALOG.vocabulary), findings
+
+
+def _value(records, **where):
+    hits = [r for r in records if all(getattr(r, k) == v for k, v in where.items())]
+    assert len(hits) == 1, (where, len(hits))
+    return hits[0]
+
+
+PROJECT = [
+    [("2023年度项目支出绩效自评表", 8)],
+    [("项目名称", 2), ("智慧交通二期", 6)],
+    [("主管部门", 2), ("市交通运输局", 2), ("实施单位", 2), ("市交通运输事务中心", 2)],
+    [
+        "项目资金\n（万元）",
+        "",
+        "分值",
+        "全年预算数（A）",
+        "全年执行数（B）",
+        "执行率（B/A）",
+        "得分",
+        "年初预算数",
+    ],
+    ["^", "年度资金总额", "10", "1,000", "950", "95.00%", "9.5", "800"],
+    ["^", "其中：本年财政拨款", "", "1,000", "950", "", "", "800"],
+    ["年度总体目标", ("预期目标", 4), ("实际完成情况", 3)],
+    ["^", ("建成信号控制系统", 4), ("已建成", 3)],
+    ["绩效指标", "一级指标", "二级指标", "三级指标", "分值", "得分", "全年指标值", "全年实际值"],
+    ["^", "产出指标(60分)", "数量指标", "改造路口", "30", "28", "≥120个", "112个"],
+    ["^", "^", "^", "指标1：", "", "", "", ""],
+    ["^", "^", "质量指标", "系统可用率", "30", "30", "≥99%", "99.5%"],
+    ["^", "满意度指标（30分）", "服务对象满意度指标", "市民满意度", "30", "30", "≥90%", "93%"],
+    [("总分", 4), "100", "97.5", "", ""],
+]
+
+
+def test_a_project_form_laid_out_its_own_way():
+    records, findings = _records(rows_to_grid(PROJECT))
+    assert not findings, findings
+    assert {r.project for r in records} == {"智慧交通二期"}
+    assert {r.unit for r in records} == {"市交通运输事务中心"}
+    assert {r.fiscal_year for r in records} == {2023}
+    rate = _value(records, section="funds", item="年度资金总额", measure="execution_rate")
+    assert (rate.value_num, rate.value_unit) == (95.0, "%")
+    initial = _value(records, section="funds", item="年度资金总额", measure="budget_initial")
+    assert (initial.value_num, initial.value_unit) == (800.0, "万元")
+    full = _value(records, section="funds", item="当年财政拨款", measure="budget_full_year")
+    assert (full.value_num, full.item_parent) == (1000.0, "年度资金总额")
+    target = _value(records, section="indicators", item="改造路口", measure="target")
+    assert (target.value_num, target.comparator, target.value_unit) == (120.0, "≥", "个")
+    assert (target.level1, target.level2) == ("产出指标", "数量指标")
+    score = _value(records, section="indicators", item="系统可用率", measure="score")
+    assert (score.value_num, score.value_unit, score.level2) == (30.0, "分", "质量指标")
+    group = _value(records, section="indicator_groups", item="满意度指标")
+    assert (group.value_num, group.value_raw) == (30.0, "（30分）")
+    total = _value(records, section="total", measure="score")
+    assert total.value_num == 97.5
+    assert not [r for r in records if r.item.startswith("指标")]
+    assert _value(records, section="goals", measure="actual").value_text == "已建成"
+
+
+def test_a_unit_declared_above_the_table_is_the_money_unit():
+    rows = [list(r) for r in PROJECT[1:]]
+    rows[2][0] = "项目资金"  # the block label states no unit: the line above the table does
+    grid = rows_to_grid(rows)
+    records, _ = _records(TextLine("2023年度项目支出绩效自评表"), TextLine("单位：元"), grid)
+    executed = _value(records, section="funds", item="年度资金总额", measure="executed")
+    assert (executed.value_num, executed.value_unit) == (950.0, "元")
+
+
+def test_an_unknown_column_and_row_are_findings_and_kept():
+    rows = [list(r) for r in PROJECT]
+    rows[3] = [
+        "项目资金\n（万元）",
+        "",
+        "分值",
+        "全年预算数（A）",
+        "全年执行数（B）",
+        "执行率（B/A）",
+        "得分",
+        "绩效等级",
+    ]
+    rows[5] = ["^", "其中：社会捐赠", "", "5", "5", "", "", ""]
+    records, findings = _records(rows_to_grid(rows))
+    messages = " ".join(f.message for f in findings)
+    assert "绩效等级" in messages and "社会捐赠" in messages
+    assert {f.rule for f in findings} == {"unknown_header"}
+    kept = [r for r in records if r.item == "社会捐赠"]
+    assert kept and all(r.section == "funds" for r in kept)
+    assert any(r.measure == "绩效等级" for r in records)  # the schema will reject it, not drop it

@@ -1,0 +1,108 @@
+"""Normalization, table-driven: each row is what a clerk wrote and what the contract says it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.definitions import load_catalog
+from pipeline.normalize import normalize_date, normalize_label
+
+PARSER = load_catalog().vocabulary.parser
+
+# raw, default unit, value_text, value_num, value_unit, comparator
+VALUES = [
+    ("3,357.52", "万元", "3,357.52", 3357.52, "万元", None),
+    ("91.02%", "%", "91.02%", 91.02, "%", None),
+    ("91.02%　", "%", "91.02%", 91.02, "%", None),
+    ("≤8017.61万元", None, "≤8017.61万元", 8017.61, "万元", "≤"),
+    ("≥12次", None, "≥12次", 12.0, "次", "≥"),
+    ("≥100百分比", None, "≥100百分比", 100.0, "%", "≥"),
+    ("达到99%", None, "达到99%", 99.0, "%", "≥"),
+    ("不低于90%", None, "不低于90%", 90.0, "%", "≥"),
+    ("不少于20家", None, "不少于20家", 20.0, "家", "≥"),
+    ("不超过5天", None, "不超过5天", 5.0, "天", "≤"),
+    ("不高于3%", None, "不高于3%", 3.0, "%", "≤"),
+    ("＞95％", None, "＞95%", 95.0, "%", ">"),  # only ％ is folded; ＞ is kept
+    ("１２３．５", "万元", "123.5", 123.5, "万元", None),
+    ("－3.5", "万元", "-3.5", -3.5, "万元", None),
+    ("9.10", "分", "9.10", 9.1, "分", None),
+    ("　10", "分", "10", 10.0, "分", None),
+    ("127　", "人", "127", 127.0, "人", None),
+    ("1,234,567", "元", "1,234,567", 1234567.0, "元", None),
+    ("≤52318.6\n4万元", None, "≤52318.6\n4万元", 52318.64, "万元", "≤"),
+    ("一月一总结", None, "一月一总结", None, None, None),
+    ("8小时不间断", None, "8小时不间断", None, None, None),
+    ("无", None, "无", None, None, None),
+    ("100%以上", "%", "100%以上", None, None, None),
+    ("1、协助市委\n2、负责文书", None, "1、协助市委\n2、负责文书", None, None, None),
+    ("“三公”经费", None, "“三公”经费", None, None, None),
+    ("——", "万元", None, None, None, None),
+    ("—", "万元", None, None, None, None),
+    ("-", "万元", None, None, None, None),
+    ("/", "万元", None, None, None, None),
+    ("……", "万元", None, None, None, None),
+    ("", "万元", None, None, None, None),
+    ("　", "万元", None, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("raw", "default", "text", "num", "unit", "cmp"), VALUES, ids=repr)
+def test_value(raw, default, text, num, unit, cmp):
+    parsed = PARSER.parse(raw, default)
+    assert (parsed.value_text, parsed.value_num, parsed.value_unit, parsed.comparator) == (
+        text,
+        num,
+        unit,
+        cmp,
+    )
+
+
+def test_text_measure_is_never_a_number():
+    parsed = PARSER.parse("8889664", None, numeric=False)
+    assert (parsed.value_text, parsed.value_num) == ("8889664", None)
+
+
+LABELS = [
+    ("财政供养人员情况（人）", "财政供养人员情况", "人", None),
+    ("市级专项资金（一个专项一行）", "市级专项资金", "一个专项一行", None),
+    ("楼堂馆所控制情况\n（2024年完工项目）", "楼堂馆所控制情况", "2024年完工项目", None),
+    ("   1、公务用车购置和维护经费", "公务用车购置和维护经费", None, None),
+    ("      其中：公车购置", "公车购置", None, None),
+    ("其中：当年财政拨款　", "当年财政拨款", None, None),
+    ("2.出国经费", "出国经费", None, None),
+    ("（3）乡村振兴衔接资金", "乡村振兴衔接资金", None, None),
+    ("(1)乡村振兴衔接资金", "乡村振兴衔接资金", None, None),
+    ("一、项目支出：", "项目支出", None, None),
+    ("项目支\n出名称", "项目支出名称", None, None),
+    ("经济效\n益指标", "经济效益指标", None, None),
+    ("产出指标\n\n(50分)", "产出指标", "50分", "(50分)"),
+    ("效益指标\n\n（30分）\n　", "效益指标", "30分", "（30分）"),
+    ("满意度\n指标\n（10分）", "满意度指标", "10分", "（10分）"),
+    ("水费、电费", "水费、电费", None, None),
+    ("2024年实际在职人数", "2024年实际在职人数", None, None),
+    ("3.5G基站建设", "3.5G基站建设", None, None),
+]
+
+
+@pytest.mark.parametrize(("raw", "label", "note", "weight"), LABELS, ids=repr)
+def test_label(raw, label, note, weight):
+    got = normalize_label(raw)
+    assert (got.text, got.note, got.weight_raw) == (label, note, weight)
+
+
+@pytest.mark.parametrize(
+    ("raw", "date"),
+    [
+        ("2025.6.25", "2025-06-25"),
+        ("2024年4月18日", "2024-04-18"),
+        ("2025-6-5", "2025-06-05"),
+        ("2025/12/01", "2025-12-01"),
+        ("２０２５．６．２５", "2025-06-25"),
+        ("2025.13.01", None),
+        ("六月", None),
+        ("", None),
+    ],
+    ids=repr,
+)
+def test_date(raw, date):
+    assert normalize_date(raw) == date
