@@ -8,10 +8,25 @@ from pathlib import Path
 
 from . import __version__
 from .ingest import FileResult, RunSummary, discover, ingest
+from .workers import Limits
 
 EXIT_OK = 0
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -25,6 +40,26 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("input", type=Path, help="folder searched recursively for .docx and .pdf")
     run.add_argument("--out", type=Path, required=True, help="folder the tables are written to")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    run.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="files read at once, each in a worker process (default: the machine's cores)",
+    )
+    run.add_argument(
+        "--file-timeout",
+        type=_positive_float,
+        default=Limits.timeout,
+        metavar="SECONDS",
+        help=f"stop reading a file after this long; it is marked failed (default {Limits.timeout:g})",
+    )
+    run.add_argument(
+        "--max-memory",
+        type=_positive_int,
+        default=Limits.max_rss_mib,
+        metavar="MIB",
+        help=f"stop a worker whose resident memory passes this (default {Limits.max_rss_mib})",
+    )
     return parser
 
 
@@ -60,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             progress.set_postfix_str(result.document["source_path"][-40:], refresh=False)
             progress.update(1)
 
-    summary = ingest(source, args.out, on_file=on_file)
+    limits = Limits(timeout=args.file_timeout, max_rss_mib=args.max_memory)
+    summary = ingest(source, args.out, on_file=on_file, limits=limits, workers=args.workers)
     if progress is not None:
         progress.close()
     if not args.quiet:

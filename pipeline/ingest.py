@@ -21,8 +21,10 @@ from .mapping import form_to_slots
 from .model import Finding
 from .recognize import document_to_forms
 from .records import SourceInfo, forms_to_records
+from .rules import document_findings, duplicate_submissions
 from .store import write_table
 from .validate import split_valid
+from .workers import Failure, Limits, default_workers, run_jobs
 
 
 @dataclass
@@ -164,6 +166,7 @@ def ingest_file(path: Path, rel: str, catalog: Catalog, now: datetime) -> FileRe
             )
         )
     valid, rejects = split_valid(records)
+    findings.extend(document_findings(rel, valid))
     counts = {
         f"n_{kind}": sum(1 for f in forms if f.form == kind)
         for kind in ("base_data", "dept_eval", "project_eval")
@@ -187,14 +190,47 @@ def ingest_file(path: Path, rel: str, catalog: Catalog, now: datetime) -> FileRe
     )
 
 
+def failed_result(rel: str, path: Path, failure: Failure, now: datetime) -> FileResult:
+    """The documents row of a file whose worker was stopped or died."""
+    fmt = path.suffix.lower().lstrip(".") or "unknown"
+    try:
+        sha = file_sha256(path)
+    except OSError:
+        sha = None
+    return FileResult(
+        _document_row(
+            rel, sha, fmt, "failed", now, error_code=failure.code, error=f"{rel}: {failure.message}"
+        )
+    )
+
+
 def ingest(
     in_dir: Path,
     out_dir: Path,
     on_file: Callable[[FileResult], None] | None = None,
+    limits: Limits | None = None,
+    workers: int | None = None,
 ) -> RunSummary:
-    """Ingest every file under `in_dir` and write the four tables under `out_dir`."""
-    catalog = load_catalog()
+    """Ingest every file under `in_dir` and write the four tables under `out_dir`.
+
+    Each file is read in a worker process of its own under `limits`; results are written in
+    the order the files were found, whatever order the workers finish in."""
+    catalog = load_catalog()  # loaded before the workers fork, so each starts with it
     now = datetime.now(UTC)
+    jobs = [(path, path.relative_to(in_dir).as_posix()) for path in discover(in_dir)]
+
+    def work(job: tuple[Path, str]) -> FileResult:
+        return ingest_file(job[0], job[1], catalog, now)
+
+    results: dict[int, FileResult] = {}
+    for index, (path, rel), outcome in run_jobs(
+        jobs, work, limits or Limits(), workers or default_workers()
+    ):
+        result = failed_result(rel, path, outcome, now) if isinstance(outcome, Failure) else outcome
+        results[index] = result
+        if on_file is not None:
+            on_file(result)
+    ordered = [results[i] for i in range(len(jobs))]
     tables: dict[str, list[dict[str, Any]]] = {
         "values": [],
         "documents": [],
@@ -202,16 +238,15 @@ def ingest(
         "rejects": [],
     }
     summary = RunSummary()
-    for path in discover(in_dir):
-        rel = path.relative_to(in_dir).as_posix()
-        result = ingest_file(path, rel, catalog, now)
+    for result in ordered:
         tables["documents"].append(result.document)
         tables["values"].extend(result.values)
         tables["rejects"].extend(result.rejects)
         tables["findings"].extend(result.findings)
         summary.add(result)
-        if on_file is not None:
-            on_file(result)
+    duplicates = duplicate_submissions([(r.document["source_path"], r.values) for r in ordered])
+    tables["findings"].extend(_finding_row(f, f.source_path or "", f.project) for f in duplicates)
+    summary.findings += len(duplicates)
     for name, rows in tables.items():
         write_table(rows, name, out_dir)
     return summary
