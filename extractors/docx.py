@@ -16,6 +16,8 @@ from .errors import ExtractionError
 from .model import Block, Cell, Document, Grid, TextLine, cells_to_grid
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+MAX_UNZIPPED_BYTES = 256 * 2**20  # a real submission unpacks to a few MiB
+MAX_COMPRESSION_RATIO = 200  # XML compresses 5-20 times; a bomb thousands of times
 
 
 def _w(tag: str) -> str:
@@ -43,16 +45,62 @@ def extract_docx(path: Path) -> Document:
 def _open_body(path: Path):  # -> lxml element; never leaves this module
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
     if not zipfile.is_zipfile(path):
         raise ExtractionError("not_a_zip", f"not a Word file: {path.name} is not a zip archive")
+    check_zip_archive(path)
     try:
         document = docx.Document(str(path))
     except PackageNotFoundError as exc:
         raise ExtractionError("corrupt", f"not a Word document: {path.name} ({exc})") from exc
-    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+    except etree.XMLSyntaxError as exc:
+        raise ExtractionError(
+            "corrupt", f"Word file is damaged: {path.name}: bad XML ({exc})"
+        ) from exc
+    except (KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
     return document.element.body
+
+
+def _declares_entities(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
+    """Does the member's prologue carry a DTD? Reads only its first bytes."""
+    with archive.open(member) as handle:
+        head = handle.read(4096)
+    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+
+
+def check_zip_archive(path: Path) -> None:
+    """Refuse a zip that would inflate past the limits, before anything is inflated, and XML
+    that declares entities."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise ExtractionError(
+            "zip_bomb",
+            f"Word file refused: {path.name} would unpack to {total / 2**20:,.0f} MiB "
+            f"(more than {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB)",
+        )
+    with zipfile.ZipFile(path) as archive:
+        for member in members:
+            if member.filename.endswith((".xml", ".rels")) and _declares_entities(archive, member):
+                raise ExtractionError(
+                    "xml_entities",
+                    f"Word file refused: {path.name} member {member.filename} declares XML "
+                    "entities (Word never writes them; an entity-expansion attack)",
+                )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO:
+            raise ExtractionError(
+                "zip_bomb",
+                f"Word file refused: {path.name} member {member.filename} inflates "
+                f"{ratio:,.0f} times (a decompression bomb)",
+            )
 
 
 def _body_children(parent):

@@ -40,18 +40,53 @@ def extract_pdf(path: Path) -> Document:
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
+    from pdfplumber.utils.exceptions import PdfminerException
 
+    check_pdf_header(path)
     try:
         with pdfplumber.open(str(path)) as pdf:
             items: list[_TablePart | TextLine] = []
             for number, page in enumerate(pdf.pages, start=1):
                 items.extend(_page_items(page, number))
             n_pages = len(pdf.pages)
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise ExtractionError("encrypted", f"encrypted PDF: {path.name} needs a password") from exc
-    except (PDFSyntaxError, PSException) as exc:
-        raise ExtractionError("corrupt", f"PDF is damaged: {path.name} ({exc})") from exc
+    except (
+        PdfminerException,
+        PDFSyntaxError,
+        PSException,
+        PDFPasswordIncorrect,
+        PDFEncryptionError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AssertionError,
+    ) as exc:
+        cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+        if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
+            raise ExtractionError(
+                "encrypted", f"encrypted PDF: {path.name} needs a password to open"
+            ) from exc
+        raise damaged_pdf_error(path, cause) from exc
     return Document(blocks=tuple(_join_parts(items)), source_format="pdf", pages=n_pages)
+
+
+def check_pdf_header(path: Path) -> None:
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    if b"%PDF-" not in head:
+        raise ExtractionError("not_a_pdf", f"not a PDF: {path.name} does not start with %PDF-")
+
+
+def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
+    """Name what is wrong: a file cut short (no %%EOF at its end), or the parser's complaint."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 2048))
+        tail = handle.read()
+    if b"%%EOF" not in tail:
+        return ExtractionError(
+            "truncated", f"PDF is damaged: {path.name} is truncated at byte {size:,} (no %%EOF)"
+        )
+    return ExtractionError("corrupt", f"PDF is damaged: {path.name} ({cause})")
 
 
 def _page_items(page, number: int) -> list[_TablePart | TextLine]:
