@@ -1,0 +1,110 @@
+"""Nothing lost, nothing fatal: broken and hostile files each end as a documents row with a
+precise error, and the good files beside them come out whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+
+import pandas as pd
+import pytest
+from conftest import FIXTURES, SEASON
+
+import pipeline.ingest
+from pipeline.cli import main
+from pipeline.ingest import ingest
+from pipeline.workers import Limits
+
+HOSTILE = FIXTURES / "hostile"
+EXPECTED = json.loads((FIXTURES / "hostile.expected.json").read_text(encoding="utf-8"))
+GOOD = "jiangcheng-wenlv-2023.docx"
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile-in")
+    for name in EXPECTED:
+        shutil.copy(HOSTILE / name, folder / name)
+    shutil.copy(SEASON / GOOD, folder / GOOD)
+    out = tmp_path_factory.mktemp("hostile-out")
+    code = main(["ingest", str(folder), "--out", str(out), "--quiet"])
+    documents = pd.read_parquet(out / "documents.parquet").set_index("source_path")
+    return code, documents, pd.read_parquet(out / "values.parquet")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED), ids=str)
+def test_each_hostile_file_gets_its_status_and_error(hostile_run, name):
+    _, documents, _ = hostile_run
+    row = documents.loc[name]
+    want = EXPECTED[name]
+    assert row.status == want["status"]
+    assert (None if pd.isna(row.error_code) else row.error_code) == want["error_code"]
+    if want["status"] == "failed":
+        assert name in row.error  # the clerk is told which file
+        assert pd.isna(row.n_values) or row.n_values == 0
+
+
+def test_the_run_goes_on_and_exits_non_zero(hostile_run):
+    code, documents, values = hostile_run
+    assert code == 1
+    assert len(documents) == len(EXPECTED) + 1
+    good = documents.loc[GOOD]
+    assert good.status == "ok"
+    expected_rows = (FIXTURES / "expected" / "jiangcheng-wenlv-2023.jsonl").read_text().count("\n")
+    assert (values.source_path == GOOD).sum() == good.n_values == expected_rows
+
+
+def test_owner_password_only_pdf_is_read(hostile_run):
+    _, documents, values = hostile_run
+    assert documents.loc["owner-password-only.pdf"].n_dept_eval == 1
+    assert (values.source_path == "owner-password-only.pdf").sum() > 100
+
+
+def _slow(path):
+    time.sleep(30)
+
+
+def _greedy(path):
+    hoard = bytearray(600 * 2**20)
+    for i in range(0, len(hoard), 4096):
+        hoard[i] = 1
+    time.sleep(30)
+
+
+def _crash(path):
+    os.abort()
+
+
+@pytest.mark.parametrize(
+    ("reader", "limits", "code", "words"),
+    [
+        (_slow, Limits(timeout=1.0), "timeout", "1 s"),
+        (_greedy, Limits(max_rss_mib=300), "memory", "300 MiB"),
+        (_crash, Limits(), "crashed", "signal"),
+    ],
+    ids=["timeout", "memory", "crash"],
+)
+def test_a_file_that_hangs_hoards_or_crashes_fails_alone(
+    tmp_path, monkeypatch, reader, limits, code, words
+):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEASON / GOOD, folder / "a-good.docx")
+    shutil.copy(SEASON / GOOD, folder / "b-bad.docx")
+    real = pipeline.ingest.extract
+
+    def extract(path):
+        return reader(path) if path.name == "b-bad.docx" else real(path)
+
+    monkeypatch.setattr(pipeline.ingest, "extract", extract)  # the forked workers inherit it
+    started = time.monotonic()
+    summary = ingest(folder, tmp_path / "out", limits=limits, workers=2)
+    assert time.monotonic() - started < 20
+    documents = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_path")
+    assert documents.loc["a-good.docx"].status == "ok"
+    bad = documents.loc["b-bad.docx"]
+    assert (bad.status, bad.error_code) == ("failed", code)
+    assert words in bad.error and "b-bad.docx" in bad.error
+    assert summary.failed == 1 and summary.ok == 1
