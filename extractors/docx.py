@@ -9,6 +9,7 @@ inside content controls, fields' results and hyperlinks included.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def _open_body(path: Path):  # -> lxml element; never leaves this module
         raise ExtractionError(
             "corrupt", f"Word file is damaged: {path.name}: bad XML ({exc})"
         ) from exc
-    except (KeyError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
     return document.element.body
 
@@ -85,14 +86,21 @@ def check_zip_archive(path: Path) -> None:
             f"Word file refused: {path.name} would unpack to {total / 2**20:,.0f} MiB "
             f"(more than {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB)",
         )
-    with zipfile.ZipFile(path) as archive:
-        for member in members:
-            if member.filename.endswith((".xml", ".rels")) and _declares_entities(archive, member):
-                raise ExtractionError(
-                    "xml_entities",
-                    f"Word file refused: {path.name} member {member.filename} declares XML "
-                    "entities (Word never writes them; an entity-expansion attack)",
-                )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            declaring = [
+                m.filename
+                for m in members
+                if m.filename.endswith((".xml", ".rels")) and _declares_entities(archive, m)
+            ]
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+        raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
+    if declaring:
+        raise ExtractionError(
+            "xml_entities",
+            f"Word file refused: {path.name} member {declaring[0]} declares XML entities "
+            "(Word never writes them; an entity-expansion attack)",
+        )
     for member in members:
         ratio = member.file_size / max(member.compress_size, 1)
         if member.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO:

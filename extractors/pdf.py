@@ -8,12 +8,16 @@ outer width) is joined back into one Grid, its rows numbered on from the first p
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExtractionError
 from .model import BBox, Block, Cell, Document, Grid, TextLine, cells_to_grid
+
+# pdfminer logs every oddity of a damaged file; what matters reaches the documents table.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are the same ruling line
 LINE_TOLERANCE = 3.0  # points: characters whose tops differ less are on one line
