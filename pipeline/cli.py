@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
-from .ingest import FileResult, RunSummary, discover, ingest
+from .ingest import FileResult, RunSummary, ingest
 from .workers import Limits
 
 EXIT_OK = 0
@@ -40,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("input", type=Path, help="folder searched recursively for .docx and .pdf")
     run.add_argument("--out", type=Path, required=True, help="folder the tables are written to")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    run.add_argument("--force", action="store_true", help="read every file again, changed or not")
+    run.add_argument(
+        "--prune",
+        action="store_true",
+        help="drop the rows of files no longer under IN (by default they stay)",
+    )
     run.add_argument(
         "--workers",
         type=_positive_int,
@@ -63,12 +70,50 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Progress:
+    """A progress bar (files per second, time left) on a terminal; plain lines otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = None
+        self.started = time.monotonic()
+
+    def file_done(self, result: FileResult, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        doc = result.document
+        if sys.stderr.isatty():
+            if self.bar is None:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True)
+            self.bar.set_postfix_str(doc["source_path"][-40:], refresh=False)
+            self.bar.update(1)
+            return
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        print(
+            f"[{done}/{total}] {rate:.1f} files/s, {left:.0f} s left: "
+            f"{doc['source_path']} {doc['status']}",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _summary_text(summary: RunSummary, out: Path) -> str:
     lines = [
         f"files: {summary.files} (ok {summary.ok}, no forms {summary.no_forms}, "
         f"skipped {summary.skipped}, failed {summary.failed})",
         f"forms: {summary.forms}   values: {summary.values}   rejects: {summary.rejects}   "
         f"findings: {summary.findings}",
+        f"unchanged since the last run, rows kept: {summary.kept} files"
+        if summary.kept
+        else "every file read",
         f"written to {out}/ (values, documents, findings, rejects .parquet)",
     ]
     lines += [f"FAILED {path}: {error}" for path, error in summary.failures]
@@ -84,21 +129,18 @@ def main(argv: list[str] | None = None) -> int:
     if not source.is_dir():
         print(f"error: {source} is not a folder", file=sys.stderr)
         return EXIT_USAGE
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        progress = tqdm(total=sum(1 for _ in discover(source)), unit="file", file=sys.stderr)
-
-    def on_file(result: FileResult) -> None:
-        if progress is not None:
-            progress.set_postfix_str(result.document["source_path"][-40:], refresh=False)
-            progress.update(1)
-
+    progress = Progress(enabled=not args.quiet)
     limits = Limits(timeout=args.file_timeout, max_rss_mib=args.max_memory)
-    summary = ingest(source, args.out, on_file=on_file, limits=limits, workers=args.workers)
-    if progress is not None:
-        progress.close()
+    summary = ingest(
+        source,
+        args.out,
+        on_file=progress.file_done,
+        limits=limits,
+        workers=args.workers,
+        force=args.force,
+        prune=args.prune,
+    )
+    progress.close()
     if not args.quiet:
         print(_summary_text(summary, args.out))
     return EXIT_FAILED_FILES if summary.failed else EXIT_OK

@@ -7,11 +7,15 @@ with a stable error code and a message naming what is wrong, and the run goes on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from extractors import READERS, ExtractionError, extract
 
@@ -22,7 +26,17 @@ from .model import Finding
 from .recognize import document_to_forms
 from .records import SourceInfo, forms_to_records
 from .rules import document_findings, duplicate_submissions
-from .store import write_table
+from .store import (
+    TABLES,
+    KeptRows,
+    TableSink,
+    commit_tables,
+    finish_commits,
+    is_mergeable,
+    read_documents,
+    table_path,
+    table_rows,
+)
 from .validate import split_valid
 from .workers import Failure, Limits, default_workers, run_jobs
 
@@ -35,6 +49,12 @@ class FileResult:
     values: list[dict[str, Any]] = field(default_factory=list)
     rejects: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
+
+    def rows(self, table: str) -> list[dict[str, Any]]:
+        """This file's rows of one output table."""
+        if table == "documents":
+            return [self.document]
+        return getattr(self, table)
 
 
 @dataclass
@@ -49,6 +69,8 @@ class RunSummary:
     rejects: int = 0
     findings: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    kept: int = 0  # files whose rows were carried over unchanged from the last run
+    run_id: str | None = None
 
     def add(self, result: FileResult) -> None:
         doc = result.document
@@ -62,13 +84,32 @@ class RunSummary:
         if status == "failed":
             self.failures.append((doc["source_path"], doc["error"]))
 
+    def add_kept(self, carried: dict[str, list[pa.RecordBatch]]) -> None:
+        """Count a file carried over from the last run, from its kept rows."""
+        for doc in (r for b in carried["documents"] for r in b.to_pylist()):
+            self.add(FileResult(document=doc))
+        self.values += sum(b.num_rows for b in carried["values"])
+        self.rejects += sum(b.num_rows for b in carried["rejects"])
+        self.findings += sum(b.num_rows for b in carried["findings"])
 
-def discover(in_dir: Path) -> Iterator[Path]:
-    """Every file under `in_dir`, recursively, in a stable order (hidden files left out)."""
-    for path in sorted(in_dir.rglob("*")):
+    def add_previous(self, out_dir: Path) -> None:
+        """Count an unchanged run from the last run's tables, without reading their rows."""
+        for doc in read_documents(out_dir).values():
+            self.add(FileResult(document=doc))
+        self.values = table_rows(out_dir, "values")
+        self.rejects = table_rows(out_dir, "rejects")
+        self.findings = table_rows(out_dir, "findings")
+
+
+def discover(in_dir: Path) -> list[Path]:
+    """Every file under `in_dir`, recursively, sorted by its relative path (hidden files and
+    folders left out). This order is the order of every output table."""
+    found = []
+    for path in in_dir.rglob("*"):
         rel = path.relative_to(in_dir)
         if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            yield path
+            found.append((rel.as_posix(), path))
+    return [path for _, path in sorted(found)]
 
 
 def file_sha256(path: Path) -> str:
@@ -108,12 +149,14 @@ def _finding_row(finding: Finding, rel: str, project: str | None) -> dict[str, A
     return row
 
 
-def ingest_file(path: Path, rel: str, catalog: Catalog, now: datetime) -> FileResult:
+def ingest_file(
+    path: Path, rel: str, catalog: Catalog, now: datetime, sha: str | None = None
+) -> FileResult:
     """Read one file into its documents row, values, rejects and findings. Never raises for
     a file's content: what cannot be read becomes a `failed` row."""
     fmt = path.suffix.lower().lstrip(".") or "unknown"
     try:
-        sha = file_sha256(path)
+        sha = sha or file_sha256(path)
     except OSError as exc:
         return FileResult(
             _document_row(
@@ -190,13 +233,11 @@ def ingest_file(path: Path, rel: str, catalog: Catalog, now: datetime) -> FileRe
     )
 
 
-def failed_result(rel: str, path: Path, failure: Failure, now: datetime) -> FileResult:
+def failed_result(
+    rel: str, path: Path, failure: Failure, now: datetime, sha: str | None
+) -> FileResult:
     """The documents row of a file whose worker was stopped or died."""
     fmt = path.suffix.lower().lstrip(".") or "unknown"
-    try:
-        sha = file_sha256(path)
-    except OSError:
-        sha = None
     return FileResult(
         _document_row(
             rel, sha, fmt, "failed", now, error_code=failure.code, error=f"{rel}: {failure.message}"
@@ -204,49 +245,123 @@ def failed_result(rel: str, path: Path, failure: Failure, now: datetime) -> File
     )
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a run does with each path: read it again, or keep the rows an earlier run wrote."""
+
+    read: dict[str, tuple[Path, str | None]]  # rel → (path, sha256)
+    keep: list[str]  # unchanged files, and files gone from IN when not pruning
+    dropped: list[str]  # files gone from IN whose rows --prune removes
+
+    @property
+    def order(self) -> list[str]:
+        return sorted([*self.read, *self.keep])
+
+
+def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
+    """Compare IN with the last run's documents table: unchanged bytes (sha256, same pipeline
+    version) are kept, changed and new files read, files gone from IN kept unless pruning."""
+    previous = read_documents(out_dir) if is_mergeable(out_dir) else {}
+    read: dict[str, tuple[Path, str | None]] = {}
+    keep: list[str] = []
+    for path in discover(in_dir):
+        rel = path.relative_to(in_dir).as_posix()
+        try:
+            sha = file_sha256(path)
+        except OSError:
+            sha = None
+        old = previous.get(rel)
+        unchanged = (
+            old is not None
+            and sha is not None
+            and old["source_sha256"] == sha
+            and old["pipeline_version"] == __version__
+        )
+        if unchanged and not force:
+            keep.append(rel)
+        else:
+            read[rel] = (path, sha)
+    gone = sorted(set(previous) - set(read) - set(keep))
+    return Plan(read=read, keep=keep + ([] if prune else gone), dropped=gone if prune else [])
+
+
+def _submission_keys(source_path: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the duplicate rule needs of a file: one row per form it holds."""
+    keys = {}
+    for row in rows:
+        keys.setdefault((row["form"], row["form_seq"]), row)
+    return list(keys.values())
+
+
 def ingest(
     in_dir: Path,
     out_dir: Path,
-    on_file: Callable[[FileResult], None] | None = None,
+    on_file: Callable[[FileResult, int, int], None] | None = None,
     limits: Limits | None = None,
     workers: int | None = None,
+    force: bool = False,
+    prune: bool = False,
 ) -> RunSummary:
-    """Ingest every file under `in_dir` and write the four tables under `out_dir`.
+    """Ingest every file under `in_dir` into the four tables under `out_dir`.
 
-    Each file is read in a worker process of its own under `limits`; results are written in
-    the order the files were found, whatever order the workers finish in."""
+    A re-run reads only new and changed files and replaces exactly their rows; the rows of
+    unchanged files are carried over. Each file is read in a worker process of its own under
+    `limits`. Rows go to disk as files finish, in source_path order whatever the number of
+    workers, into tables written aside and swapped in together at the end."""
     catalog = load_catalog()  # loaded before the workers fork, so each starts with it
+    finish_commits(out_dir)
+    plan = plan_run(in_dir, out_dir, force, prune)
+    summary = RunSummary(kept=len(plan.keep))
+    if not plan.read and not plan.dropped:
+        summary.add_previous(out_dir)
+        return summary
     now = datetime.now(UTC)
-    jobs = [(path, path.relative_to(in_dir).as_posix()) for path in discover(in_dir)]
+    run_id = uuid.uuid4().hex
+    jobs = [(rel, *plan.read[rel]) for rel in plan.order if rel in plan.read]
 
-    def work(job: tuple[Path, str]) -> FileResult:
-        return ingest_file(job[0], job[1], catalog, now)
+    def work(job: tuple[str, Path, str | None]) -> FileResult:
+        rel, path, sha = job
+        return ingest_file(path, rel, catalog, now, sha)
 
-    results: dict[int, FileResult] = {}
-    for index, (path, rel), outcome in run_jobs(
-        jobs, work, limits or Limits(), workers or default_workers()
-    ):
-        result = failed_result(rel, path, outcome, now) if isinstance(outcome, Failure) else outcome
-        results[index] = result
-        if on_file is not None:
-            on_file(result)
-    ordered = [results[i] for i in range(len(jobs))]
-    tables: dict[str, list[dict[str, Any]]] = {
-        "values": [],
-        "documents": [],
-        "findings": [],
-        "rejects": [],
-    }
-    summary = RunSummary()
-    for result in ordered:
-        tables["documents"].append(result.document)
-        tables["values"].extend(result.values)
-        tables["rejects"].extend(result.rejects)
-        tables["findings"].extend(result.findings)
-        summary.add(result)
-    duplicates = duplicate_submissions([(r.document["source_path"], r.values) for r in ordered])
-    tables["findings"].extend(_finding_row(f, f.source_path or "", f.project) for f in duplicates)
+    results = run_jobs(jobs, work, limits or Limits(), workers or default_workers())
+    waiting: dict[str, FileResult] = {}
+    sinks = {name: TableSink(name, out_dir, run_id) for name in TABLES}
+    kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
+    submissions: list[tuple[str, list[dict[str, Any]]]] = []
+    finished = 0
+    for rel in plan.order:
+        if rel in plan.read:
+            while rel not in waiting:
+                _, (done_rel, path, sha), outcome = next(results)
+                if isinstance(outcome, Failure):
+                    outcome = failed_result(done_rel, path, outcome, now, sha)
+                waiting[done_rel] = outcome
+                finished += 1
+                if on_file is not None:
+                    on_file(outcome, finished, len(plan.read))
+            result = waiting.pop(rel)
+            for name in TABLES:
+                sinks[name].add_rows(result.rows(name))
+            summary.add(result)
+            submissions.append((rel, _submission_keys(rel, result.values)))
+        else:
+            carried = {name: kept[name].take(rel) for name in TABLES}
+            # run-level findings are made afresh below
+            carried["findings"] = [
+                b.filter(pc.not_equal(b["rule"], "duplicate_submission"))
+                for b in carried["findings"]
+            ]
+            for name, batches in carried.items():
+                for batch in batches:
+                    sinks[name].add_table(pa.Table.from_batches([batch]))
+            values = [r for b in carried["values"] for r in b.to_pylist()]
+            submissions.append((rel, _submission_keys(rel, values)))
+            summary.add_kept(carried)
+    duplicates = duplicate_submissions(submissions)
+    sinks["findings"].add_rows(
+        [_finding_row(f, f.source_path or "", f.project) for f in duplicates]
+    )
     summary.findings += len(duplicates)
-    for name, rows in tables.items():
-        write_table(rows, name, out_dir)
+    commit_tables(list(sinks.values()), out_dir, run_id)
+    summary.run_id = run_id
     return summary

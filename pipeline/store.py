@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -94,17 +96,171 @@ TABLES = {
 
 
 def rows_to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """Rows (dicts) as an Arrow table of exactly `schema`, the contract version in its metadata."""
+    """Rows (dicts) as an Arrow table of exactly `schema`."""
     columns = {name: [row.get(name) for row in rows] for name in schema.names}
-    table = pa.table(columns, schema=schema)
-    return table.replace_schema_metadata({"contract_version": CONTRACT_VERSION})
+    return pa.table(columns, schema=schema)
 
 
-def write_table(rows: list[dict[str, Any]], name: str, out_dir: Path) -> Path:
-    """Write `OUT/<name>.parquet` aside and swap it in whole, so readers never see half a file."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{name}.parquet"
-    tmp = out_dir / f".{name}.parquet.tmp-{os.getpid()}"
-    pq.write_table(rows_to_table(rows, TABLES[name]), tmp)
-    os.replace(tmp, target)
-    return target
+ORDER = "source_path"  # every table is written in source_path order, so runs can merge
+
+
+def _metadata(run_id: str) -> dict[str, str]:
+    return {"contract_version": CONTRACT_VERSION, "run_id": run_id, "order": ORDER}
+
+
+def is_mergeable(out_dir: Path) -> bool:
+    """Were all four tables under `out_dir` written by a run that keeps source_path order?"""
+    for name in TABLES:
+        path = table_path(out_dir, name)
+        try:
+            metadata = pq.read_schema(path).metadata or {}
+        except (OSError, pa.ArrowException):
+            return False
+        if metadata.get(b"order") != ORDER.encode() or metadata.get(b"contract_version") != b"1":
+            return False
+    return True
+
+
+def table_path(out_dir: Path, name: str) -> Path:
+    return out_dir / f"{name}.parquet"
+
+
+def write_table(rows: list[dict[str, Any]], name: str, out_dir: Path, run_id: str = "") -> Path:
+    """Write `OUT/<name>.parquet` in one go, aside and swapped in whole."""
+    sink = TableSink(name, out_dir, run_id)
+    sink.add_rows(rows)
+    return commit_tables([sink], out_dir, run_id)[0]
+
+
+class TableSink:
+    """One table's rows streamed to a file beside the target, in row groups as they come,
+    so a run never holds a whole table in memory. `commit_tables` swaps it in."""
+
+    def __init__(self, name: str, out_dir: Path, run_id: str, group_rows: int = 50_000) -> None:
+        self.name = name
+        self.schema = TABLES[name].with_metadata(_metadata(run_id))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.tmp = out_dir / f".{name}.parquet.{run_id or os.getpid()}.tmp"
+        self.target = table_path(out_dir, name)
+        self._writer = pq.ParquetWriter(self.tmp, self.schema)
+        self._pending: list[dict[str, Any]] = []
+        self._group_rows = group_rows
+        self.rows = 0
+
+    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+        self._pending.extend(rows)
+        self.rows += len(rows)
+        if len(self._pending) >= self._group_rows:
+            self._flush()
+
+    def add_table(self, table: pa.Table) -> None:
+        """Rows already in Arrow form (kept from an earlier run), written as they are."""
+        if table.num_rows:
+            self._flush()
+            self._writer.write_table(table.cast(self.schema))
+            self.rows += table.num_rows
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(rows_to_table(self._pending, self.schema))
+            self._pending = []
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+def commit_tables(sinks: list[TableSink], out_dir: Path, run_id: str) -> list[Path]:
+    """Swap every finished table in. A manifest written first lets the next run finish the
+    swap if this process is killed half way, so a run's tables end up together."""
+    for sink in sinks:
+        sink.close()
+    manifest = out_dir / f".commit.{run_id or os.getpid()}.json"
+    manifest.write_text(json.dumps([[s.tmp.name, s.target.name] for s in sinks]), encoding="utf-8")
+    _fsync_dir(out_dir)
+    finish_commits(out_dir)
+    return [s.target for s in sinks]
+
+
+def finish_commits(out_dir: Path) -> None:
+    """Complete any swap a killed run left half done, and drop tables it left half written."""
+    if not out_dir.is_dir():
+        return
+    for manifest in sorted(out_dir.glob(".commit.*.json")):
+        try:
+            moves = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            moves = []
+        for tmp_name, target_name in moves:
+            tmp = out_dir / tmp_name
+            if tmp.exists():
+                os.replace(tmp, out_dir / target_name)
+        manifest.unlink(missing_ok=True)
+    for stale in out_dir.glob(".*.parquet.*.tmp"):
+        stale.unlink(missing_ok=True)
+    _fsync_dir(out_dir)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class KeptRows:
+    """A table written by an earlier run, read forward in its `source_path` order, so the rows
+    of files that did not change can be carried into the new table without holding it all."""
+
+    def __init__(self, path: Path, batch_rows: int = 20_000) -> None:
+        self._batches = (
+            pq.ParquetFile(path).iter_batches(batch_size=batch_rows) if path.exists() else iter(())
+        )
+        self._batch: pa.RecordBatch | None = None
+        self._paths: list[str] = []
+        self._at = 0
+
+    def _next_batch(self) -> bool:
+        self._batch = next(self._batches, None)
+        self._at = 0
+        self._paths = self._batch.column("source_path").to_pylist() if self._batch else []
+        return self._batch is not None
+
+    def take(self, source_path: str) -> list[pa.RecordBatch]:
+        """The rows of `source_path`; rows of paths sorting before it are passed over."""
+        taken: list[pa.RecordBatch] = []
+        while True:
+            exhausted = self._batch is None or self._at >= len(self._paths)
+            if exhausted and not self._next_batch():
+                return taken
+            start = bisect.bisect_left(self._paths, source_path, lo=self._at)
+            end = bisect.bisect_right(self._paths, source_path, lo=start)
+            if end > start:
+                taken.append(self._batch.slice(start, end - start))
+            self._at = end
+            if end < len(self._paths):  # the next path begins in this batch: done
+                return taken
+
+
+def table_rows(out_dir: Path, name: str) -> int:
+    """How many rows a written table holds, from its footer alone."""
+    try:
+        return pq.read_metadata(table_path(out_dir, name)).num_rows
+    except (OSError, pa.ArrowException):
+        return 0
+
+
+def read_documents(out_dir: Path) -> dict[str, dict[str, Any]]:
+    """The documents table of the last run, by source_path (empty when there is none)."""
+    path = table_path(out_dir, "documents")
+    if not path.exists():
+        return {}
+    try:
+        rows = pq.read_table(path).to_pylist()
+    except (OSError, pa.ArrowException):
+        return {}
+    return {row["source_path"]: row for row in rows}

@@ -72,18 +72,25 @@ def run_jobs(
     work: Callable[[Job], Result],
     limits: Limits,
     workers: int = 1,
+    window: int | None = None,
 ) -> Iterator[tuple[int, Job, Result | Failure]]:
     """Run `work` on every job, each in its own worker process, at most `workers` at once.
 
     Yields (index, job, result) as jobs finish; the result is a Failure when the worker was
-    stopped for time or memory, or died without answering.
+    stopped for time or memory, or died without answering. No job starts more than `window`
+    places after the first unfinished one, so a caller putting results back in order holds
+    at most `window` of them.
     """
     context = multiprocessing.get_context("fork")
     pending = list(enumerate(jobs))
     pending.reverse()
     running: list[_Running] = []
+    unfinished: set[int] = set(range(len(jobs)))
+    window = window or max(1, workers) * 4
     while pending or running:
-        while pending and len(running) < max(1, workers):
+        while (
+            pending and len(running) < max(1, workers) and pending[-1][0] < min(unfinished) + window
+        ):
             index, job = pending.pop()
             receive, send = context.Pipe(duplex=False)
             process = context.Process(target=_child, args=(work, job, send), daemon=True)
@@ -97,6 +104,7 @@ def run_jobs(
             if outcome is None:
                 still.append(item)
             else:
+                unfinished.discard(item.index)
                 yield item.index, item.job, outcome
         running = still
 
