@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 IN     ?= fixtures/season
 OUT    ?= data
 
-.PHONY: ingest test lint format fixtures clean
+.PHONY: ingest test lint format fixtures bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,14 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+## bench: time ingest against a bare table read of the same files (not run by CI)
+bench: $(STAMP)
+	$(PY) scripts/bench.py --sizes 50 200
+
 ## fixtures: rebuild the fixture documents and expected records (needs LibreOffice for the PDFs)
 fixtures: $(STAMP)
 	$(PY) fixtures/build.py
+	$(PY) fixtures/build_hostile.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache

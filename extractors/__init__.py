@@ -24,7 +24,17 @@ __all__ = [
     "cells_to_grid",
     "extract",
     "fill_covered_slots",
+    "preload",
 ]
+
+
+def preload() -> None:
+    """Import every reader's libraries now, so worker processes forked later start with them
+    instead of importing them again for each file."""
+    from . import docx, pdf
+
+    docx.load_libraries()
+    pdf.load_libraries()
 
 
 def extract(path: Path) -> Document:

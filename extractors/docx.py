@@ -31,6 +31,11 @@ _HIDDEN = {_w("del"), _w("moveFrom"), _w("instrText"), _w("delInstrText")}
 _WRAPPERS = {_w("sdt"), _w("sdtContent"), _w("customXml"), _w("smartTag"), _w("ins")}
 
 
+def load_libraries() -> None:
+    import docx  # noqa: F401
+    import lxml.etree  # noqa: F401
+
+
 def extract_docx(path: Path) -> Document:
     """Read a .docx file into its blocks; raise ExtractionError if it cannot be read."""
     body = _open_body(path)

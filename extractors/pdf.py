@@ -20,6 +20,7 @@ from .model import BBox, Block, Cell, Document, Grid, TextLine, cells_to_grid
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are the same ruling line
+WORD_GAP = 0.25  # of the font size: a wider gap between two characters is a space
 LINE_TOLERANCE = 3.0  # points: characters whose tops differ less are on one line
 _QUOTES = set("“”‘’\"'")
 _NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUOTES
@@ -36,6 +37,11 @@ class _TablePart:
     boxes: tuple[tuple[float, float, float, float], ...]
     texts: tuple[str, ...]
     bbox: tuple[float, float, float, float]
+
+
+def load_libraries() -> None:
+    import pdfplumber
+    import pdfplumber.utils  # noqa: F401
 
 
 def extract_pdf(path: Path) -> Document:
@@ -152,8 +158,6 @@ def chars_to_text(chars: list[dict], box: tuple[float, float, float, float]) -> 
     """A cell's characters as text: lines the writer broke by hand keep their line break, lines
     the layout wrapped because the next word did not fit are joined back (a space only between
     Latin words)."""
-    from pdfplumber.utils import extract_text
-
     lines: list[list[dict]] = []
     for ch in sorted(chars, key=lambda c: (round(c["top"]), c["x0"])):
         if lines and abs(ch["top"] - lines[-1][0]["top"]) <= LINE_TOLERANCE:
@@ -165,7 +169,7 @@ def chars_to_text(chars: list[dict], box: tuple[float, float, float, float]) -> 
     room = box[2] - box[0] - 2 * CELL_PADDING
     text = ""
     for i, line in enumerate(lines):
-        line_text = extract_text(line)
+        line_text = _line_text(line)
         if i > 0:
             previous = lines[i - 1]
             left = room - (previous[-1]["x1"] - previous[0]["x0"])
@@ -176,6 +180,18 @@ def chars_to_text(chars: list[dict], box: tuple[float, float, float, float]) -> 
                 text += " "
         text += line_text
     return text
+
+
+def _line_text(line: list[dict]) -> str:
+    """The characters of one line, left to right, a space where the gap is a word space."""
+    parts: list[str] = []
+    previous = None
+    for ch in line:
+        if previous is not None and ch["x0"] - previous["x1"] > WORD_GAP * ch["size"]:
+            parts.append(" ")
+        parts.append(ch["text"])
+        previous = ch
+    return "".join(parts)
 
 
 def _first_unit_width(line: list[dict]) -> float:

@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors import READERS, ExtractionError, extract
+from extractors import READERS, ExtractionError, extract, preload
 
 from . import __version__
 from .definitions import Catalog, load_catalog
@@ -37,7 +37,7 @@ from .store import (
     table_path,
     table_rows,
 )
-from .validate import split_valid
+from .validate import fast_validator, split_valid
 from .workers import Failure, Limits, default_workers, run_jobs
 
 
@@ -308,13 +308,15 @@ def ingest(
     unchanged files are carried over. Each file is read in a worker process of its own under
     `limits`. Rows go to disk as files finish, in source_path order whatever the number of
     workers, into tables written aside and swapped in together at the end."""
-    catalog = load_catalog()  # loaded before the workers fork, so each starts with it
+    catalog = load_catalog()
     finish_commits(out_dir)
     plan = plan_run(in_dir, out_dir, force, prune)
     summary = RunSummary(kept=len(plan.keep))
     if not plan.read and not plan.dropped:
         summary.add_previous(out_dir)
         return summary
+    preload()  # before the workers fork, so each starts with the libraries and the validator
+    fast_validator("values")
     now = datetime.now(UTC)
     run_id = uuid.uuid4().hex
     jobs = [(rel, *plan.read[rel]) for rel in plan.order if rel in plan.read]

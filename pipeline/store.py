@@ -97,8 +97,7 @@ TABLES = {
 
 def rows_to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
     """Rows (dicts) as an Arrow table of exactly `schema`."""
-    columns = {name: [row.get(name) for row in rows] for name in schema.names}
-    return pa.table(columns, schema=schema)
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 ORDER = "source_path"  # every table is written in source_path order, so runs can merge

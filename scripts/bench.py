@@ -1,0 +1,159 @@
+"""Benchmark: ingest against a bare read of the same tables, side by side in one run.
+
+Builds a synthetic season (copies of the fixture builder's submissions, half .docx, half .pdf,
+under distinct names) at each size, then times, on the same files:
+  baseline   bare pdfplumber `extract_tables()` over the PDFs + a bare python-docx cell walk
+             over the .docx files, in one process;
+  ingest 1   `python -m pipeline ingest --workers 1` into an empty folder;
+  ingest 2   the same with 2 workers;
+  re-run     an unchanged re-run of the 2-worker output (start-up aside: an empty-folder
+             run's time is subtracted and shown);
+and the peak resident memory of each ingest (the main process and its workers together,
+sampled every 20 ms). Not run by CI: `make bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEASON = ROOT / "fixtures" / "season"
+
+
+def build_season(folder: Path, size: int) -> None:
+    """`size` submissions: the fixture documents copied round-robin, half of each format."""
+    stems = sorted({p.stem for p in SEASON.glob("*.docx")})
+    for i in range(size):
+        fmt = "docx" if i % 2 == 0 else "pdf"
+        stem = stems[(i // 2) % len(stems)]
+        shutil.copy(SEASON / f"{stem}.{fmt}", folder / f"{i:04d}-{stem}.{fmt}")
+
+
+def baseline(folder: Path) -> float:
+    """Bare table reading of the same files, no semantics."""
+    import docx
+    import pdfplumber
+
+    started = time.perf_counter()
+    for path in sorted(folder.iterdir()):
+        if path.suffix == ".pdf":
+            with pdfplumber.open(path) as pdf:
+                for page in pdf.pages:
+                    page.extract_tables()
+        else:
+            document = docx.Document(str(path))
+            for table in document.tables:
+                for row in table.rows:
+                    for cell in row.cells:
+                        _ = cell.text
+    return time.perf_counter() - started
+
+
+def _tree_rss_kib(root: int) -> int:
+    """Resident memory of a process and all its descendants, in KiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        pid = int(entry)
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = pages * os.sysconf("SC_PAGE_SIZE") // 1024
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def timed_ingest(folder: Path, out: Path, workers: int) -> tuple[float, float]:
+    """Seconds and peak MiB (main process and workers together) of one ingest run."""
+    command = [sys.executable, "-m", "pipeline", "ingest", str(folder), "--out", str(out)]
+    command += ["--workers", str(workers), "--quiet"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss_kib(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = process.wait()
+    elapsed = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    if code not in (0, 1):
+        raise SystemExit(f"ingest exited with {code}")
+    return elapsed, peak / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="selfeval-bench-") as tmp:
+        empty = Path(tmp) / "empty"
+        empty.mkdir()
+        python_startup, _ = timed_ingest(empty, Path(tmp) / "empty-out", 1)
+        one_file = Path(tmp) / "start-up"
+        one_file.mkdir()
+        (one_file / "readme.txt").write_text("not a submission", encoding="utf-8")
+        startup, _ = timed_ingest(one_file, Path(tmp) / "start-up-out", 1)
+        for size in args.sizes:
+            folder = Path(tmp) / f"season-{size}"
+            folder.mkdir()
+            build_season(folder, size)
+            base = baseline(folder)
+            one, rss_one = timed_ingest(folder, Path(tmp) / f"out1-{size}", 1)
+            two, rss_two = timed_ingest(folder, Path(tmp) / f"out2-{size}", 2)
+            rerun, rss_rerun = timed_ingest(folder, Path(tmp) / f"out2-{size}", 2)
+            rows.append((size, base, one, two, rerun, rss_one, rss_two, rss_rerun))
+    print(
+        f"start-up of a run that reads files: {startup:.2f} s (one skipped file: imports, tables)"
+    )
+    print(f"start-up of a run that reads none: {python_startup:.2f} s (an empty folder)\n")
+    header = (
+        f"{'files':>5} {'baseline s':>10} {'ingest×1 s':>10} {'ingest×2 s':>10} "
+        f"{'re-run s':>8} {'×1/base':>7} {'×1/×2':>6} {'re-run/×2':>9} "
+        f"{'RSS×1 MiB':>9} {'RSS×2 MiB':>9} {'RSS re-run':>10}"
+    )
+    print(header)
+    for size, base, one, two, rerun, rss_one, rss_two, rss_rerun in rows:
+        print(
+            f"{size:>5} {base:>10.2f} {one:>10.2f} {two:>10.2f} {rerun:>8.2f} "
+            f"{(one - startup) / base:>7.2f} {one / two:>6.2f} "
+            f"{max(rerun - python_startup, 0) / max(two - startup, 1e-9):>9.3f} "
+            f"{rss_one:>9.0f} {rss_two:>9.0f} {rss_rerun:>10.0f}"
+        )
+    if len(rows) >= 2:
+        small, large = rows[0], rows[-1]
+        print(
+            f"\npeak RSS ×1 at {large[0]} files / at {small[0]} files: {large[5] / small[5]:.2f}; "
+            f"×2: {large[6] / small[6]:.2f}"
+        )
+    print("(×1/base and re-run/×2 leave the start-up aside: each run's own kind)")
+
+
+if __name__ == "__main__":
+    main()
