@@ -285,11 +285,14 @@ def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
     return Plan(read=read, keep=keep + ([] if prune else gone), dropped=gone if prune else [])
 
 
+SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project")
+
+
 def _submission_keys(source_path: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the duplicate rule needs of a file: one row per form it holds."""
-    keys = {}
+    keys: dict[tuple, dict[str, Any]] = {}
     for row in rows:
-        keys.setdefault((row["form"], row["form_seq"]), row)
+        keys.setdefault((row["form"], row["form_seq"]), {k: row[k] for k in SUBMISSION_KEY_FIELDS})
     return list(keys.values())
 
 

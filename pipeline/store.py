@@ -135,7 +135,7 @@ class TableSink:
     """One table's rows streamed to a file beside the target, in row groups as they come,
     so a run never holds a whole table in memory. `commit_tables` swaps it in."""
 
-    def __init__(self, name: str, out_dir: Path, run_id: str, group_rows: int = 50_000) -> None:
+    def __init__(self, name: str, out_dir: Path, run_id: str, group_rows: int = 10_000) -> None:
         self.name = name
         self.schema = TABLES[name].with_metadata(_metadata(run_id))
         out_dir.mkdir(parents=True, exist_ok=True)
