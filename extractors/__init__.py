@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import ExtractionError
 from .model import BBox, Block, Cell, Document, Grid, TextLine, cells_to_grid, fill_covered_slots
 
-READERS = {".docx": "docx", ".pdf": "pdf"}
+READERS = {".docx": "docx", ".pdf": "pdf", ".doc": "legacy", ".wps": "legacy"}
 
 __all__ = [
     "READERS",
@@ -48,6 +48,10 @@ def extract(path: Path) -> Document:
         from .docx import extract_docx
 
         return extract_docx(path)
+    if kind == "legacy":
+        from .legacy import extract_legacy
+
+        return extract_legacy(path)
     from .pdf import extract_pdf
 
     return extract_pdf(path)

@@ -6,8 +6,9 @@ with a stable error code and a message naming what is wrong, and the run goes on
 
 from __future__ import annotations
 
-import hashlib
+import tempfile
 import uuid
+import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from .model import Finding
 from .recognize import document_to_forms
 from .records import SourceInfo, forms_to_records
 from .rules import document_findings, duplicate_submissions
+from .sources import Source, discover_sources, file_sha256, materialize
 from .store import (
     TABLES,
     KeptRows,
@@ -99,25 +101,6 @@ class RunSummary:
         self.values = table_rows(out_dir, "values")
         self.rejects = table_rows(out_dir, "rejects")
         self.findings = table_rows(out_dir, "findings")
-
-
-def discover(in_dir: Path) -> list[Path]:
-    """Every file under `in_dir`, recursively, sorted by its relative path (hidden files and
-    folders left out). This order is the order of every output table."""
-    found = []
-    for path in in_dir.rglob("*"):
-        rel = path.relative_to(in_dir)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-            found.append((rel.as_posix(), path))
-    return [path for _, path in sorted(found)]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _document_row(
@@ -233,14 +216,18 @@ def ingest_file(
     )
 
 
-def failed_result(
-    rel: str, path: Path, failure: Failure, now: datetime, sha: str | None
-) -> FileResult:
+def failed_result(source: Source, failure: Failure, now: datetime) -> FileResult:
     """The documents row of a file whose worker was stopped or died."""
-    fmt = path.suffix.lower().lstrip(".") or "unknown"
+    fmt = Path(source.member or source.path.name).suffix.lower().lstrip(".") or "unknown"
     return FileResult(
         _document_row(
-            rel, sha, fmt, "failed", now, error_code=failure.code, error=f"{rel}: {failure.message}"
+            source.rel,
+            source.sha,
+            fmt,
+            "failed",
+            now,
+            error_code=failure.code,
+            error=f"{source.rel}: {failure.message}",
         )
     )
 
@@ -249,7 +236,7 @@ def failed_result(
 class Plan:
     """What a run does with each path: read it again, or keep the rows an earlier run wrote."""
 
-    read: dict[str, tuple[Path, str | None]]  # rel → (path, sha256)
+    read: dict[str, Source]  # source_path → what to read
     keep: list[str]  # unchanged files, and files gone from IN when not pruning
     dropped: list[str]  # files gone from IN whose rows --prune removes
 
@@ -262,27 +249,52 @@ def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
     """Compare IN with the last run's documents table: unchanged bytes (sha256, same pipeline
     version) are kept, changed and new files read, files gone from IN kept unless pruning."""
     previous = read_documents(out_dir) if is_mergeable(out_dir) else {}
-    read: dict[str, tuple[Path, str | None]] = {}
+    read: dict[str, Source] = {}
     keep: list[str] = []
-    for path in discover(in_dir):
-        rel = path.relative_to(in_dir).as_posix()
-        try:
-            sha = file_sha256(path)
-        except OSError:
-            sha = None
-        old = previous.get(rel)
+    for source in discover_sources(in_dir):
+        old = previous.get(source.rel)
         unchanged = (
             old is not None
-            and sha is not None
-            and old["source_sha256"] == sha
+            and source.sha is not None
+            and old["source_sha256"] == source.sha
             and old["pipeline_version"] == __version__
         )
         if unchanged and not force:
-            keep.append(rel)
+            keep.append(source.rel)
         else:
-            read[rel] = (path, sha)
+            read[source.rel] = source
     gone = sorted(set(previous) - set(read) - set(keep))
     return Plan(read=read, keep=keep + ([] if prune else gone), dropped=gone if prune else [])
+
+
+def read_source(source: Source, catalog: Catalog, now: datetime) -> FileResult:
+    """One source read into its rows: a bundle member is first copied out of its bundle."""
+    fmt = Path(source.member or source.path.name).suffix.lower().lstrip(".") or "unknown"
+    if source.problem is not None:
+        code, message = source.problem
+        return FileResult(
+            _document_row(
+                source.rel, source.sha, fmt, "failed", now, error_code=code, error=message
+            )
+        )
+    if source.member is None:
+        return ingest_file(source.path, source.rel, catalog, now, source.sha)
+    with tempfile.TemporaryDirectory(prefix="selfeval-member-") as tmp:
+        try:
+            path = materialize(source, Path(tmp))
+        except (OSError, zipfile.BadZipFile, EOFError) as exc:
+            return FileResult(
+                _document_row(
+                    source.rel,
+                    source.sha,
+                    fmt,
+                    "failed",
+                    now,
+                    error_code="corrupt",
+                    error=f"cannot unpack {source.rel}: {exc}",
+                )
+            )
+        return ingest_file(path, source.rel, catalog, now, source.sha)
 
 
 SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project")
@@ -322,11 +334,10 @@ def ingest(
     fast_validator("values")
     now = datetime.now(UTC)
     run_id = uuid.uuid4().hex
-    jobs = [(rel, *plan.read[rel]) for rel in plan.order if rel in plan.read]
+    jobs = [plan.read[rel] for rel in plan.order if rel in plan.read]
 
-    def work(job: tuple[str, Path, str | None]) -> FileResult:
-        rel, path, sha = job
-        return ingest_file(path, rel, catalog, now, sha)
+    def work(source: Source) -> FileResult:
+        return read_source(source, catalog, now)
 
     results = run_jobs(jobs, work, limits or Limits(), workers or default_workers())
     waiting: dict[str, FileResult] = {}
@@ -337,10 +348,10 @@ def ingest(
     for rel in plan.order:
         if rel in plan.read:
             while rel not in waiting:
-                _, (done_rel, path, sha), outcome = next(results)
+                _, done, outcome = next(results)
                 if isinstance(outcome, Failure):
-                    outcome = failed_result(done_rel, path, outcome, now, sha)
-                waiting[done_rel] = outcome
+                    outcome = failed_result(done, outcome, now)
+                waiting[done.rel] = outcome
                 finished += 1
                 if on_file is not None:
                     on_file(outcome, finished, len(plan.read))

@@ -17,6 +17,10 @@ _YEAR = re.compile(r"(\d{4})\s*年")
 _TITLE_SLACK = 16
 
 
+_NOTE = re.compile(r"^\s*(说明|备注|注)\s*[:：\d（(一1]")
+_NARRATIVE = 60  # a line this long (white space aside) that is no note or footer is narrative
+
+
 @dataclass
 class _Open:
     form: str
@@ -25,6 +29,8 @@ class _Open:
     grids: list[Grid] = field(default_factory=list)
     before: list[TextLine] = field(default_factory=list)
     after: list[TextLine] = field(default_factory=list)
+    closed: bool = False  # narrative came after the table: later tables are not this form's
+    lines_since_grid: int = 0
 
 
 def title_to_form(text: str, catalog: Catalog) -> str | None:
@@ -53,8 +59,34 @@ def _title_in_grid(grid: Grid, catalog: Catalog) -> str | None:
     return None
 
 
+def _is_narrative(line: TextLine, catalog: Catalog) -> bool:
+    """A report's own prose: long, and neither a note under a form nor its footer line."""
+    text = "".join(line.text.split())
+    if len(text) < _NARRATIVE or _NOTE.match(text):
+        return False
+    footer_words = (w for i in catalog.vocabulary.footer_items for w in (i.item, *i.synonyms))
+    return not any(f"{w}：" in text or f"{w}:" in text for w in footer_words)
+
+
+def _starts_like_a_form(grid: Grid, catalog: Catalog) -> bool:
+    """Does the table open with column headers the vocabulary knows (a form continued in a
+    second table, its header row repeated)?"""
+    known = catalog.vocabulary.header_index()
+    roles = {label_key(w) for words in catalog.vocabulary.roles.values() for w in words}
+    matrix = fill_covered_slots(grid)
+    for row in matrix[:2]:
+        keys = {label_key(c.text) for c in {id(c): c for c in row if c}.values()}
+        if len([k for k in keys if k in known or k in roles]) >= 2:
+            return True
+    return False
+
+
 def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance]:
-    """Split a document into its forms, in document order, numbering each kind from 0."""
+    """Split a document into its forms, in document order, numbering each kind from 0.
+
+    A form is its title line and the tables under it. In a longer report, prose after a
+    form's table closes it: a later table belongs to the form only if it opens with the
+    form's column headers (a form split into two tables); other tables are the report's own."""
     opened: list[_Open] = []
     current: _Open | None = None
     for block in document.blocks:
@@ -63,8 +95,14 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             if form is not None:
                 current = _Open(form=form, title=block.text, title_line=block)
                 opened.append(current)
-            elif current is not None:
-                (current.after if current.grids else current.before).append(block)
+            elif current is not None and not current.grids:
+                current.before.append(block)
+            elif current is not None and not current.closed:
+                if _is_narrative(block, catalog):
+                    current.closed = True
+                else:
+                    current.after.append(block)
+                    current.lines_since_grid += 1
             continue
         title = _title_in_grid(block, catalog)
         if title is not None:
@@ -72,8 +110,13 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             if current is None or current.grids or current.form != form:
                 current = _Open(form=form, title=title, title_line=None)
                 opened.append(current)
-        if current is not None:
+        if current is None:
+            continue
+        follows = not current.closed and current.lines_since_grid == 0
+        if not current.grids or follows or _starts_like_a_form(block, catalog):
             current.grids.append(block)
+            current.closed = False
+            current.lines_since_grid = 0
     counters: dict[str, int] = {}
     instances = []
     for item in opened:

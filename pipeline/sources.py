@@ -1,0 +1,128 @@
+"""What a run reads: every file under IN, and every member of a .zip bundle found there.
+
+A bundle's members are sources of their own (`source_path` `bundle.zip/部门A/a.docx`); the
+bundle is checked for size before anything is inflated, and member names written by Windows
+tools in GBK without the zip's UTF-8 flag are decoded as GBK.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_BUNDLE_BYTES = 2 * 2**30  # what all members of one bundle may unpack to
+MAX_MEMBER_BYTES = 256 * 2**20
+MAX_RATIO = 200
+_UTF8_FLAG = 0x800
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document to read: a file, or a member of a bundle."""
+
+    rel: str  # source_path: relative to IN, `/`-separated; a member's is bundle/member
+    path: Path  # the file on disk (the bundle, for a member)
+    member: str | None = None  # the member's name inside the bundle
+    sha: str | None = None  # sha256 of the document's bytes; None when they cannot be read
+    problem: tuple[str, str] | None = None  # (error_code, message) when it cannot be read
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def discover(in_dir: Path) -> list[Path]:
+    """Every file under `in_dir`, recursively, sorted by its relative path (hidden files and
+    folders left out). This order is the order of every output table."""
+    found = []
+    for path in in_dir.rglob("*"):
+        rel = path.relative_to(in_dir)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            found.append((rel.as_posix(), path))
+    return [path for _, path in sorted(found)]
+
+
+def discover_sources(in_dir: Path) -> list[Source]:
+    """Every document under `in_dir`, bundles opened, sorted by source_path."""
+    sources: list[Source] = []
+    for path in discover(in_dir):
+        rel = path.relative_to(in_dir).as_posix()
+        if path.suffix.lower() == ".zip":
+            sources.extend(bundle_sources(path, rel))
+            continue
+        try:
+            sources.append(Source(rel, path, sha=file_sha256(path)))
+        except OSError as exc:
+            sources.append(
+                Source(rel, path, problem=("unreadable", f"cannot read {rel}: {exc.strerror}"))
+            )
+    return sorted(sources, key=lambda s: s.rel)
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """The member's name as its writer meant it: UTF-8 when flagged, else GBK if it decodes."""
+    if info.flag_bits & _UTF8_FLAG:
+        return info.filename
+    try:
+        return info.filename.encode("cp437").decode("gbk")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return info.filename
+
+
+def bundle_sources(path: Path, rel: str) -> Iterator[Source]:
+    """The members of a bundle, or one failed source when the bundle cannot be opened."""
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            members = [m for m in bundle.infolist() if not m.is_dir()]
+            problem = _bundle_problem(members, rel)
+            if problem:
+                yield Source(rel, path, problem=problem)
+                return
+            for info in members:
+                name = member_name(info)
+                if any(part.startswith(".") or part == "__MACOSX" for part in name.split("/")):
+                    continue
+                digest = hashlib.sha256()
+                with bundle.open(info) as handle:
+                    for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
+                        digest.update(chunk)
+                yield Source(f"{rel}/{name}", path, member=info.filename, sha=digest.hexdigest())
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        yield Source(rel, path, problem=("corrupt", f"bundle is damaged: {rel} ({exc})"))
+
+
+def _bundle_problem(members: list[zipfile.ZipInfo], rel: str) -> tuple[str, str] | None:
+    total = sum(m.file_size for m in members)
+    if total > MAX_BUNDLE_BYTES:
+        return "zip_bomb", f"bundle refused: {rel} would unpack to {total / 2**20:,.0f} MiB"
+    for m in members:
+        ratio = m.file_size / max(m.compress_size, 1)
+        if m.file_size > MAX_MEMBER_BYTES or (m.file_size > 2**20 and ratio > MAX_RATIO):
+            return (
+                "zip_bomb",
+                f"bundle refused: {rel} member {m.filename} inflates {ratio:,.0f} times",
+            )
+    return None
+
+
+def materialize(source: Source, workdir: Path) -> Path:
+    """The document as a file on disk: the file itself, or the member copied out of its bundle
+    under a plain name with the member's extension."""
+    if source.member is None:
+        return source.path
+    target = workdir / f"member{Path(source.member).suffix.lower()}"
+    with (
+        zipfile.ZipFile(source.path) as bundle,
+        bundle.open(source.member) as handle,
+        target.open("wb") as out,
+    ):
+        shutil.copyfileobj(handle, out)
+    return target
