@@ -125,6 +125,13 @@ def _document_row(
     return row
 
 
+def failed_file(
+    rel: str, sha: str | None, fmt: str, now: datetime, code: str, error: str
+) -> FileResult:
+    """A file that could not be read: its documents row says why, and nothing else is kept."""
+    return FileResult(_document_row(rel, sha, fmt, "failed", now, error_code=code, error=error))
+
+
 def _finding_row(finding: Finding, rel: str, project: str | None) -> dict[str, Any]:
     row = asdict(finding)
     row["source_path"] = rel
@@ -141,16 +148,8 @@ def ingest_file(
     try:
         sha = sha or file_sha256(path)
     except OSError as exc:
-        return FileResult(
-            _document_row(
-                rel,
-                None,
-                fmt,
-                "failed",
-                now,
-                error_code="unreadable",
-                error=f"cannot read {rel}: {exc.strerror or exc}",
-            )
+        return failed_file(
+            rel, None, fmt, now, "unreadable", f"cannot read {rel}: {exc.strerror or exc}"
         )
     if path.suffix.lower() not in READERS:
         return FileResult(
@@ -176,20 +175,15 @@ def ingest_file(
         source = SourceInfo(rel, sha, document.source_format, now, __version__)
         records = forms_to_records(mapped, source, catalog.vocabulary)
     except ExtractionError as exc:
-        return FileResult(
-            _document_row(rel, sha, fmt, "failed", now, error_code=exc.code, error=exc.message)
-        )
+        return failed_file(rel, sha, fmt, now, exc.code, exc.message)
     except Exception as exc:  # a bug or an input no extractor foresaw: this file fails, not the run
-        return FileResult(
-            _document_row(
-                rel,
-                sha,
-                fmt,
-                "failed",
-                now,
-                error_code="internal_error",
-                error=f"could not process {rel}: {type(exc).__name__}: {exc}",
-            )
+        return failed_file(
+            rel,
+            sha,
+            fmt,
+            now,
+            "internal_error",
+            f"could not process {rel}: {type(exc).__name__}: {exc}",
         )
     valid, rejects = split_valid(records)
     findings.extend(document_findings(rel, valid))
@@ -219,16 +213,8 @@ def ingest_file(
 def failed_result(source: Source, failure: Failure, now: datetime) -> FileResult:
     """The documents row of a file whose worker was stopped or died."""
     fmt = Path(source.member or source.path.name).suffix.lower().lstrip(".") or "unknown"
-    return FileResult(
-        _document_row(
-            source.rel,
-            source.sha,
-            fmt,
-            "failed",
-            now,
-            error_code=failure.code,
-            error=f"{source.rel}: {failure.message}",
-        )
+    return failed_file(
+        source.rel, source.sha, fmt, now, failure.code, f"{source.rel}: {failure.message}"
     )
 
 
@@ -272,27 +258,15 @@ def read_source(source: Source, catalog: Catalog, now: datetime) -> FileResult:
     fmt = Path(source.member or source.path.name).suffix.lower().lstrip(".") or "unknown"
     if source.problem is not None:
         code, message = source.problem
-        return FileResult(
-            _document_row(
-                source.rel, source.sha, fmt, "failed", now, error_code=code, error=message
-            )
-        )
+        return failed_file(source.rel, source.sha, fmt, now, code, message)
     if source.member is None:
         return ingest_file(source.path, source.rel, catalog, now, source.sha)
     with tempfile.TemporaryDirectory(prefix="selfeval-member-") as tmp:
         try:
             path = materialize(source, Path(tmp))
         except (OSError, zipfile.BadZipFile, EOFError) as exc:
-            return FileResult(
-                _document_row(
-                    source.rel,
-                    source.sha,
-                    fmt,
-                    "failed",
-                    now,
-                    error_code="corrupt",
-                    error=f"cannot unpack {source.rel}: {exc}",
-                )
+            return failed_file(
+                source.rel, source.sha, fmt, now, "corrupt", f"cannot unpack {source.rel}: {exc}"
             )
         return ingest_file(path, source.rel, catalog, now, source.sha)
 

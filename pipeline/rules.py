@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from .model import Finding
@@ -23,11 +24,18 @@ MONEY_MEASURES = ("budget_initial", "budget_full_year", "executed")
 EXPENSE_MEASURES = ("prior_year_final", "budget_initial", "final")
 
 
+Report = Callable[..., Finding]  # report(form, row, message, expected, actual, **where)
+
+
 @dataclass(frozen=True)
 class Rule:
     rule: str
     severity: str
-    check: Callable[[DocumentView], Iterable[Finding]]
+    check: Callable[[DocumentView, Report], Iterable[Finding]]
+
+    def run(self, view: DocumentView) -> list[Finding]:
+        """The rule's findings, each stamped with this rule's id and severity."""
+        return list(self.check(view, partial(finding, self.rule, self.severity)))
 
 
 DOCUMENT_RULES: list[Rule] = []
@@ -36,7 +44,7 @@ DOCUMENT_RULES: list[Rule] = []
 def rule(rule_id: str, severity: str) -> Callable:
     """Register a document rule under its stable id."""
 
-    def register(check: Callable[[DocumentView], Iterable[Finding]]) -> Callable:
+    def register(check: Callable[[DocumentView, Report], Iterable[Finding]]) -> Callable:
         DOCUMENT_RULES.append(Rule(rule_id, severity, check))
         return check
 
@@ -161,7 +169,7 @@ def _score_pairs(form: FormView) -> Iterator[tuple[str, Row, Row | None]]:
 
 
 @rule("execution_rate_mismatch", "error")
-def execution_rate(doc: DocumentView) -> Iterator[Finding]:
+def execution_rate(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """执行率 = 全年执行数 / 全年预算数, to the precision shown."""
     for form in _eval_forms(doc):
         for row in form.section("funds"):
@@ -173,9 +181,7 @@ def execution_rate(doc: DocumentView) -> Iterator[Finding]:
                 continue
             expected = executed / budget * 100
             if abs(expected - row["value_num"]) > tolerance(row):
-                yield finding(
-                    "execution_rate_mismatch",
-                    "error",
+                yield report(
                     form,
                     row,
                     f"{row['item']} 执行率 {row['value_text']} ≠ 全年执行数 {executed:g} / "
@@ -186,7 +192,7 @@ def execution_rate(doc: DocumentView) -> Iterator[Finding]:
 
 
 @rule("budget_score_mismatch", "error")
-def budget_score(doc: DocumentView) -> Iterator[Finding]:
+def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """budget 得分 = 分值 × min(执行率, 100%)."""
     for form in _eval_forms(doc):
         score = form.get("funds", "年度资金总额", "score")
@@ -200,9 +206,7 @@ def budget_score(doc: DocumentView) -> Iterator[Finding]:
             continue
         expected = weight * min(rate, 100.0) / 100
         if abs(expected - score["value_num"]) > tolerance(score):
-            yield finding(
-                "budget_score_mismatch",
-                "error",
+            yield report(
                 form,
                 score,
                 f"预算执行得分 {score['value_text']} ≠ 分值 {weight:g} × min(执行率 {rate:g}%, 100%) "
@@ -213,7 +217,7 @@ def budget_score(doc: DocumentView) -> Iterator[Finding]:
 
 
 @rule("total_score_mismatch", "error")
-def total_score(doc: DocumentView) -> Iterator[Finding]:
+def total_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """总分 得分 = budget 得分 + Σ indicator 得分."""
     for form in _eval_forms(doc):
         total = form.get("total", "总分", "score")
@@ -224,9 +228,7 @@ def total_score(doc: DocumentView) -> Iterator[Finding]:
             continue
         expected = sum(parts)
         if abs(expected - total["value_num"]) > tolerance(total):
-            yield finding(
-                "total_score_mismatch",
-                "error",
+            yield report(
                 form,
                 total,
                 f"总分得分 {total['value_text']} ≠ 预算执行得分 + 各指标得分之和 = {expected:g}",
@@ -236,7 +238,7 @@ def total_score(doc: DocumentView) -> Iterator[Finding]:
 
 
 @rule("weights_mismatch", "error")
-def weights(doc: DocumentView) -> Iterator[Finding]:
+def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """Σ indicator 分值 under a 一级指标 = its (N分); budget 分值 + Σ indicator 分值 = 总分 分值."""
     for form in _eval_forms(doc):
         by_group: dict[str, float] = defaultdict(float)
@@ -251,9 +253,7 @@ def weights(doc: DocumentView) -> Iterator[Finding]:
                 continue
             got = by_group.get(group["item"], 0.0)
             if abs(got - group["value_num"]) > 1e-6:
-                yield finding(
-                    "weights_mismatch",
-                    "error",
+                yield report(
                     form,
                     group,
                     f"{group['item']} 下各指标分值之和 {got:g} ≠ {group['value_text']}",
@@ -265,9 +265,7 @@ def weights(doc: DocumentView) -> Iterator[Finding]:
         if total is not None and total["value_num"] is not None and all_weights:
             expected = budget + all_weights
             if abs(expected - total["value_num"]) > 1e-6:
-                yield finding(
-                    "weights_mismatch",
-                    "error",
+                yield report(
                     form,
                     total,
                     f"总分分值 {total['value_text']} ≠ 预算执行分值 {budget:g} + 各指标分值 "
@@ -278,7 +276,7 @@ def weights(doc: DocumentView) -> Iterator[Finding]:
 
 
 @rule("score_exceeds_weight", "error")
-def score_over_weight(doc: DocumentView) -> Iterator[Finding]:
+def score_over_weight(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """An 得分 above its 分值."""
     for form in _eval_forms(doc):
         pairs = list(_score_pairs(form))
@@ -289,9 +287,7 @@ def score_over_weight(doc: DocumentView) -> Iterator[Finding]:
             if score["value_num"] is None or weight is None or weight["value_num"] is None:
                 continue
             if score["value_num"] > weight["value_num"] + 1e-9:
-                yield finding(
-                    "score_exceeds_weight",
-                    "error",
+                yield report(
                     form,
                     score,
                     f"{label} 得分 {score['value_text']} 高于分值 {weight['value_text']}",
@@ -301,7 +297,7 @@ def score_over_weight(doc: DocumentView) -> Iterator[Finding]:
 
 
 def _sum_check(
-    form: FormView, parent: Row | None, children: list[Row], what: str
+    report: Report, form: FormView, parent: Row | None, children: list[Row], what: str
 ) -> Finding | None:
     if parent is None or parent["value_num"] is None:
         return None
@@ -312,9 +308,7 @@ def _sum_check(
     precision = max([tolerance(parent), *(tolerance(c) for c in children if c["value_num"])])
     if abs(expected - parent["value_num"]) <= precision:
         return None
-    return finding(
-        "subtotal_mismatch",
-        "error",
+    return report(
         form,
         parent,
         f"{what}: {parent['item']} {parent['value_text']} ≠ Σ {expected:g}",
@@ -340,7 +334,7 @@ SPLITS = [
 
 
 @rule("subtotal_mismatch", "error")
-def subtotals(doc: DocumentView) -> Iterator[Finding]:
+def subtotals(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """A parent ≠ Σ its children."""
     for form in doc.forms:
         for section, parent_item, measures in SUBTOTALS.get(form.form, []):
@@ -350,19 +344,27 @@ def subtotals(doc: DocumentView) -> Iterator[Finding]:
                     for r in form.section(section)
                     if r["item_parent"] == parent_item and r["measure"] == measure
                 ]
-                found = _sum_check(form, form.get(section, parent_item, measure), children, "小计")
+                found = _sum_check(
+                    report, form, form.get(section, parent_item, measure), children, "小计"
+                )
                 if found:
                     yield found
         if form.form == "dept_eval":
             for section, measure, what in SPLITS:
                 found = _sum_check(
-                    form, form.get("funds", "年度资金总额", measure), form.section(section), what
+                    report,
+                    form,
+                    form.get("funds", "年度资金总额", measure),
+                    form.section(section),
+                    what,
                 )
                 if found:
                     yield found
 
 
-def _control(form: FormView, section: str, item: str, rate: str, actual: str, planned: str):
+def _control(
+    report: Report, form: FormView, section: str, item: str, rate: str, actual: str, planned: str
+) -> Finding | None:
     row = form.get(section, item, rate)
     numerator, denominator = form.num(section, item, actual), form.num(section, item, planned)
     if row is None or row["value_num"] is None or numerator is None or not denominator:
@@ -370,9 +372,7 @@ def _control(form: FormView, section: str, item: str, rate: str, actual: str, pl
     expected = numerator / denominator * 100
     if abs(expected - row["value_num"]) <= tolerance(row):
         return None
-    return finding(
-        "control_rate_mismatch",
-        "error",
+    return report(
         form,
         row,
         f"{item} {rate} {row['value_text']} ≠ {numerator:g} / {denominator:g} = {expected:.2f}%",
@@ -395,17 +395,17 @@ CONTROL_RATES = [
 
 
 @rule("control_rate_mismatch", "error")
-def control_rates(doc: DocumentView) -> Iterator[Finding]:
+def control_rates(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """控制率 = 实际在职人数 / 编制数; likewise the two building rates."""
     for form in doc.of("base_data"):
         for spec in CONTROL_RATES:
-            found = _control(form, *spec)
+            found = _control(report, form, *spec)
             if found:
                 yield found
 
 
 @rule("cross_form_mismatch", "warning")
-def cross_form(doc: DocumentView) -> Iterator[Finding]:
+def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """项目支出 in base_data `final` = dept_eval 项目支出 = Σ project_eval `executed`."""
     dept = next(iter(doc.of("dept_eval")), None)
     base = next(iter(doc.of("base_data")), None)
@@ -425,9 +425,7 @@ def cross_form(doc: DocumentView) -> Iterator[Finding]:
     for label, form, row, number in known[1:]:
         if abs(number - reference[3]) > 0.005 + 1e-9:
             anchor_form, anchor_row = (form, row) if row else (reference[1], reference[2])
-            yield finding(
-                "cross_form_mismatch",
-                "warning",
+            yield report(
                 anchor_form,
                 anchor_row,
                 f"{label} {number:g} ≠ {reference[0]} {reference[3]:g}",
@@ -445,22 +443,16 @@ REQUIRED = [
 
 
 @rule("missing_required", "warning")
-def missing_required(doc: DocumentView) -> Iterator[Finding]:
+def missing_required(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """Blank unit, fiscal year, project name, 年度资金总额 全年预算数/全年执行数, 总分 分值/得分."""
     for form in doc.forms:
         first = form.rows[0]
         if not first["unit"]:
-            yield finding(
-                "missing_required", "warning", form, None, "报送单位名称为空", section="header"
-            )
+            yield report(form, None, "报送单位名称为空", section="header")
         if first["fiscal_year"] is None:
-            yield finding(
-                "missing_required", "warning", form, None, "表头未写年度", section="header"
-            )
+            yield report(form, None, "表头未写年度", section="header")
         if form.form == "project_eval" and not form.project:
-            yield finding(
-                "missing_required",
-                "warning",
+            yield report(
                 form,
                 None,
                 "项目支出名称为空",
@@ -473,9 +465,7 @@ def missing_required(doc: DocumentView) -> Iterator[Finding]:
         for section, item, measure, label in REQUIRED:
             row = form.get(section, item, measure)
             if row is None or row["value_num"] is None:
-                yield finding(
-                    "missing_required",
-                    "warning",
+                yield report(
                     form,
                     row,
                     f"{label} 为空",
@@ -486,7 +476,7 @@ def missing_required(doc: DocumentView) -> Iterator[Finding]:
 
 
 @rule("missing_deviation_note", "warning")
-def missing_deviation_note(doc: DocumentView) -> Iterator[Finding]:
+def missing_deviation_note(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """An indicator 得分 below its 分值 with no 偏差原因."""
     for form in _eval_forms(doc):
         for (_, _, item, _), measures in form.indicator_rows().items():
@@ -497,9 +487,7 @@ def missing_deviation_note(doc: DocumentView) -> Iterator[Finding]:
             if score["value_num"] < weight["value_num"] - 1e-9 and not (
                 note and note["value_text"]
             ):
-                yield finding(
-                    "missing_deviation_note",
-                    "warning",
+                yield report(
                     form,
                     score,
                     f"{item} 得分 {score['value_text']} 低于分值 {weight['value_text']}，未填偏差原因",
@@ -509,14 +497,12 @@ def missing_deviation_note(doc: DocumentView) -> Iterator[Finding]:
 
 
 @rule("low_confidence", "warning")
-def low_confidence(doc: DocumentView) -> Iterator[Finding]:
+def low_confidence(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """An OCR value read with a confidence below LOW_CONFIDENCE."""
     for form in doc.forms:
         for row in form.rows:
             if row["value_text"] is not None and row["confidence"] < LOW_CONFIDENCE:
-                yield finding(
-                    "low_confidence",
-                    "warning",
+                yield report(
                     form,
                     row,
                     f"识别置信度 {row['confidence']:.2f} 低于 {LOW_CONFIDENCE:.2f}：{row['value_text']}",
@@ -528,7 +514,7 @@ def low_confidence(doc: DocumentView) -> Iterator[Finding]:
 def document_findings(source_path: str, rows: list[Row]) -> list[Finding]:
     """Every document rule over the valid records of one file."""
     view = DocumentView.from_rows(source_path, rows)
-    return [f for r in DOCUMENT_RULES for f in r.check(view)]
+    return [f for r in DOCUMENT_RULES for f in r.run(view)]
 
 
 def duplicate_submissions(documents: list[tuple[str, list[Row]]]) -> list[Finding]:
