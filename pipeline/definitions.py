@@ -130,7 +130,9 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             FooterItem(i["item"], tuple(i.get("synonyms", ())), i.get("date", False))
             for i in raw["footer"]["items"]
         )
-        parser = ValueParser(raw["units"], raw["comparators"], raw["placeholders"])
+        parser = ValueParser(
+            raw["units"], raw["comparators"], raw["placeholders"], raw.get("unit_prefixes", [])
+        )
         vocabulary = Vocabulary(
             measures=measures,
             roles={k: tuple(v) for k, v in raw["roles"].items()},

@@ -26,6 +26,7 @@ from .normalize import label_key, normalize_label, split_year, strip_note, strip
 _COLON = re.compile(r"[:：]")
 _LEADING_QIZHONG = re.compile(r"^\s*其中\s*[:：]\s*")
 _INDICATOR_ROLES = ("level1", "level2", "item")
+MAX_WRAPPED_REMAINDER = 20  # characters: more than this under a footer line is a paragraph
 
 
 @dataclass(frozen=True)
@@ -213,12 +214,19 @@ class FormMapper:
         resolved = self.labels.get(key)
         if resolved is not None and resolved.section is cm.section:
             cm.default_item = resolved.item
-        elif key in self.blocks or resolved is not None:
+        elif resolved is not None or self._is_block(key):
             pass
         elif report:
             self._unknown(cell.text, cell, f"a label in the header of {cm.section.section}")
         if unit in ("万元", "元"):
             cm.money_unit = unit
+
+    def _is_block(self, key: str) -> bool:
+        """A block label, or a piece of one cut by a page break (`绩效` of `绩效指标`)."""
+        return key in self.blocks or (
+            len(key) >= 2
+            and any(block.startswith(key) or block.endswith(key) for block in self.blocks)
+        )
 
     def _unit_word(self, note: str | None) -> str | None:
         if not note:
@@ -310,7 +318,7 @@ class FormMapper:
         label_text = ""
         for cell in reversed(label_cells):
             text = normalize_label(cell.text).text
-            if text and _key(text) not in self.blocks:
+            if text and not self._is_block(_key(text)):
                 label_text = text
                 break
         if self._is_template(label_text):
@@ -472,9 +480,10 @@ class FormMapper:
         )
         seen: set[str] = set()
         previous: TextLine | None = None
+        margin = max((ln.bbox.x1 for ln in lines if ln.bbox is not None), default=None)
         for line in lines:
             matches = list(pattern.finditer(line.text))
-            if not matches and _wraps_on(previous, line) and self.slots:
+            if not matches and _wraps_on(previous, line, margin) and self.slots:
                 # A footer line wrapped by the PDF layout: the last value goes on here.
                 last = self.slots[-1]
                 if last.section == "footer":
@@ -532,13 +541,16 @@ class FormMapper:
         )
 
 
-def _wraps_on(previous: TextLine | None, line: TextLine) -> bool:
-    """Does `line` continue `previous` right under it on the same page (a wrapped line)?"""
-    if previous is None or previous.bbox is None or line.bbox is None:
+def _wraps_on(previous: TextLine | None, line: TextLine, right_margin: float | None) -> bool:
+    """Does `line` continue `previous` right under it on the same page: a short remainder of a
+    line that ran into the right margin (not the next paragraph)?"""
+    if previous is None or previous.bbox is None or line.bbox is None or right_margin is None:
         return False
     height = previous.bbox.bottom - previous.bbox.top
     gap = line.bbox.top - previous.bbox.bottom
-    return line.page == previous.page and -1 <= gap < 0.8 * height
+    reached_margin = previous.bbox.x1 >= right_margin - 2 * height
+    short = len("".join(line.text.split())) <= MAX_WRAPPED_REMAINDER
+    return line.page == previous.page and -1 <= gap < 0.8 * height and reached_margin and short
 
 
 def _key(text: str) -> str:

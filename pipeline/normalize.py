@@ -121,6 +121,10 @@ class ParsedValue:
 BLANK = ParsedValue(None, None, None, None)
 
 
+def _is_cjk_word(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 class ValueParser:
     """Parses a cell's value text into text, number, unit and comparator with a vocabulary."""
 
@@ -129,8 +133,16 @@ class ValueParser:
         units: dict[str, list[str]],
         comparators: dict[str, list[str]],
         placeholders: list[str],
+        prefixes: list[str] = (),
     ) -> None:
         self._unit_of = {alias: unit for unit, aliases in units.items() for alias in aliases}
+        for unit, aliases in units.items():  # 万页, 亿元, 千册: a counting unit with a multiplier
+            if not _is_cjk_word(unit) or unit[0] in prefixes:
+                continue
+            for prefix in prefixes:
+                for alias in aliases:
+                    if _is_cjk_word(alias):
+                        self._unit_of.setdefault(prefix + alias, prefix + unit)
         self._comparator_of = {
             fold_value_width(word): symbol
             for symbol, words in comparators.items()

@@ -110,6 +110,16 @@ class DocumentView:
         return [f for f in self.forms if f.form == form]
 
 
+TO_WANYUAN = {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4}
+
+
+def wanyuan(row: Row | None) -> float | None:
+    """A money value in 万元, whatever unit its table declared (元, 万元 …)."""
+    if row is None or row["value_num"] is None:
+        return None
+    return row["value_num"] * TO_WANYUAN.get(row["value_unit"], 1.0)
+
+
 def decimals(row: Row | None) -> int:
     """How many decimals the value was written with (`91.02%` → 2, `100%` → 0)."""
     if row is None or not row.get("value_text"):
@@ -411,10 +421,10 @@ def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
     base = next(iter(doc.of("base_data")), None)
     dept_row = dept.get("funds_by_use", "项目支出", "amount") if dept else None
     base_row = base.get("expenses", "项目支出", "final") if base else None
-    projects = [p.num("funds", "年度资金总额", "executed") for p in doc.of("project_eval")]
+    projects = [wanyuan(p.get("funds", "年度资金总额", "executed")) for p in doc.of("project_eval")]
     figures: list[tuple[str, FormView | None, Row | None, float | None]] = [
-        ("dept_eval 项目支出", dept, dept_row, dept_row["value_num"] if dept_row else None),
-        ("base_data 项目支出决算数", base, base_row, base_row["value_num"] if base_row else None),
+        ("dept_eval 项目支出", dept, dept_row, wanyuan(dept_row)),
+        ("base_data 项目支出决算数", base, base_row, wanyuan(base_row)),
     ]
     if projects and any(p is not None for p in projects):
         figures.append(("Σ 项目全年执行数", None, None, sum(p or 0.0 for p in projects)))
@@ -428,7 +438,7 @@ def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
             yield report(
                 anchor_form,
                 anchor_row,
-                f"{label} {number:g} ≠ {reference[0]} {reference[3]:g}",
+                f"{label} {number:g} 万元 ≠ {reference[0]} {reference[3]:g} 万元",
                 reference[3],
                 number,
             )

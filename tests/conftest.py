@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +22,59 @@ def expected_records(name: str) -> list[dict]:
     """The records a fixture document was built with (fixtures/expected/<name>.jsonl)."""
     lines = (EXPECTED / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+KEY = ("form", "form_seq", "section", "level1", "level2", "item", "measure")
+COMPARED = (
+    "fiscal_year",
+    "unit",
+    "project",
+    "item_parent",
+    "value_text",
+    "value_num",
+    "value_unit",
+    "comparator",
+)
+
+
+def _clean(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars from pandas
+        value = value.item()
+    return value
+
+
+def frame_rows(frame: pd.DataFrame) -> list[dict]:
+    """A table's rows as plain dicts, NaN as None."""
+    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+def record_key(row: dict) -> tuple:
+    return tuple(row[k] for k in KEY)
+
+
+def assert_same_records(expected: list[dict], got: list[dict], fmt: str) -> None:
+    """Every expected slot present once with equal values, and no slot that was not expected.
+    From a PDF, value_text is compared without white space: a PDF cannot tell a line the writer
+    broke from one the layout wrapped."""
+    missing = Counter(map(record_key, expected)) - Counter(map(record_key, got))
+    unexpected = Counter(map(record_key, got)) - Counter(map(record_key, expected))
+    assert not missing, f"missing slots: {list(missing)[:10]}"
+    assert not unexpected, f"unexpected slots: {list(unexpected)[:10]}"
+    by_key = {record_key(row): row for row in got}
+    wrong = []
+    for want in expected:
+        have = by_key[record_key(want)]
+        for column in COMPARED:
+            w, h = want[column], have[column]
+            if isinstance(w, float) and isinstance(h, float) and math.isclose(w, h):
+                continue
+            if fmt in ("pdf", "pdf_scan") and column == "value_text" and w and h:
+                w, h = "".join(w.split()), "".join(h.split())
+            if w != h:
+                wrong.append((record_key(want), column, w, h))
+    assert not wrong, f"{len(wrong)} wrong values, first: {wrong[:5]}"
 
 
 @pytest.fixture(scope="session")

@@ -3,25 +3,11 @@ with — every expected value present and equal, nothing unexpected."""
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-
 import pandas as pd
 import pdfplumber
 import pytest
-from conftest import EXPECTED, SEASON, expected_records
+from conftest import EXPECTED, SEASON, assert_same_records, expected_records, frame_rows, record_key
 
-KEY = ("form", "form_seq", "section", "level1", "level2", "item", "measure")
-COMPARED = (
-    "fiscal_year",
-    "unit",
-    "project",
-    "item_parent",
-    "value_text",
-    "value_num",
-    "value_unit",
-    "comparator",
-)
 CASES = [
     pytest.param(doc.stem, doc.suffix.lstrip("."), id=doc.name)
     for expected in sorted(EXPECTED.glob("*.jsonl"))
@@ -30,59 +16,24 @@ CASES = [
 ]
 
 
-def _clean(value: object) -> object:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if hasattr(value, "item"):  # numpy scalars from pandas
-        value = value.item()
-    return value
-
-
-def _rows(frame: pd.DataFrame) -> list[dict]:
-    return [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
-def _key(row: dict) -> tuple:
-    return tuple(row[k] for k in KEY)
-
-
 def _values_of(season_values: pd.DataFrame, name: str, fmt: str) -> list[dict]:
-    return _rows(season_values[season_values.source_path == f"{name}.{fmt}"])
+    return frame_rows(season_values[season_values.source_path == f"{name}.{fmt}"])
 
 
 @pytest.mark.parametrize(("name", "fmt"), CASES)
 def test_every_expected_value_and_nothing_else(season_values, name, fmt):
-    expected = expected_records(name)
-    got = _values_of(season_values, name, fmt)
-    missing = Counter(map(_key, expected)) - Counter(map(_key, got))
-    unexpected = Counter(map(_key, got)) - Counter(map(_key, expected))
-    assert not missing, f"missing slots: {list(missing)[:10]}"
-    assert not unexpected, f"unexpected slots: {list(unexpected)[:10]}"
-    by_key = {_key(row): row for row in got}
-    wrong = []
-    for want in expected:
-        have = by_key[_key(want)]
-        for column in COMPARED:
-            w, h = want[column], have[column]
-            if isinstance(w, float) and isinstance(h, float) and math.isclose(w, h):
-                continue
-            if fmt == "pdf" and column == "value_text" and w and h:
-                # A PDF cannot tell a line the writer broke from one the layout wrapped.
-                w, h = "".join(w.split()), "".join(h.split())
-            if w != h:
-                wrong.append((_key(want), column, w, h))
-    assert not wrong, f"{len(wrong)} wrong values, first: {wrong[:5]}"
+    assert_same_records(expected_records(name), _values_of(season_values, name, fmt), fmt)
 
 
 @pytest.mark.parametrize(
     "name", [p.values[0] for p in CASES if p.values[1] == "docx"], ids=lambda n: f"{n}.docx"
 )
 def test_docx_value_raw_is_the_cell_text_as_written(season_values, name):
-    got = {_key(row): row["value_raw"] for row in _values_of(season_values, name, "docx")}
+    got = {record_key(row): row["value_raw"] for row in _values_of(season_values, name, "docx")}
     wrong = [
-        (_key(want), want["value_raw"], got[_key(want)])
+        (record_key(want), want["value_raw"], got[record_key(want)])
         for want in expected_records(name)
-        if got.get(_key(want)) != want["value_raw"]
+        if got.get(record_key(want)) != want["value_raw"]
     ]
     assert not wrong, wrong[:5]
 
