@@ -37,11 +37,14 @@ class _TablePart:
     boxes: tuple[tuple[float, float, float, float], ...]
     texts: tuple[str, ...]
     bbox: tuple[float, float, float, float]
+    confidences: tuple[float, ...] = ()  # per cell, the OCR score; empty: a text layer (1.0)
 
 
 def load_libraries() -> None:
     import pdfplumber
     import pdfplumber.utils  # noqa: F401
+
+    from . import scan  # noqa: F401  (numpy: every page is checked for a text layer)
 
 
 def extract_pdf(path: Path) -> Document:
@@ -56,8 +59,13 @@ def extract_pdf(path: Path) -> Document:
     try:
         with pdfplumber.open(str(path)) as pdf:
             items: list[_TablePart | TextLine] = []
+            scanned = False
             for number, page in enumerate(pdf.pages, start=1):
-                items.extend(_page_items(page, number))
+                if _needs_ocr(page):
+                    items.extend(_scan_items(page, number))
+                    scanned = True
+                else:
+                    items.extend(_page_items(page, number))
             n_pages = len(pdf.pages)
     except (
         PdfminerException,
@@ -76,7 +84,24 @@ def extract_pdf(path: Path) -> Document:
                 "encrypted", f"encrypted PDF: {path.name} needs a password to open"
             ) from exc
         raise damaged_pdf_error(path, cause) from exc
-    return Document(blocks=tuple(_join_parts(items)), source_format="pdf", pages=n_pages)
+    return Document(
+        blocks=tuple(_join_parts(items)),
+        source_format="pdf_scan" if scanned else "pdf",
+        pages=n_pages,
+    )
+
+
+def _needs_ocr(page) -> bool:
+    """A page without a text layer (only images) or with a garbage one goes to OCR."""
+    from .scan import needs_ocr
+
+    return needs_ocr(page)
+
+
+def _scan_items(page, number: int) -> list[_TablePart | TextLine]:
+    from .scan import scan_page
+
+    return scan_page(page, number)
 
 
 def check_pdf_header(path: Path) -> None:
@@ -285,7 +310,8 @@ def parts_to_grid(parts: list[_TablePart]) -> Grid:
     row_offset = 0
     for part in parts:
         ys = _cluster(sorted({b[1] for b in part.boxes} | {b[3] for b in part.boxes}))
-        for box, text in zip(part.boxes, part.texts, strict=True):
+        confidences = part.confidences or (1.0,) * len(part.boxes)
+        for box, text, confidence in zip(part.boxes, part.texts, confidences, strict=True):
             r0, r1 = _edge(ys, box[1]), _edge(ys, box[3])
             c0, c1 = _edge(xs, box[0]), _edge(xs, box[2])
             if r1 <= r0 or c1 <= c0:
@@ -299,6 +325,7 @@ def parts_to_grid(parts: list[_TablePart]) -> Grid:
                     colspan=c1 - c0,
                     page=part.page,
                     bbox=BBox(*box),
+                    confidence=confidence,
                 )
             )
         row_offset += max(len(ys) - 1, 0)

@@ -1,0 +1,208 @@
+"""Scanned submissions: pages without a usable text layer are read by OCR into the same rows as
+their born-digital twin; every misread number carries a finding or a low-confidence flag.
+
+The scans under fixtures/scans/ are made by fixtures/build_scans.py from the season PDFs (150 dpi,
+grey, rotated by up to 1°, noise, blur, JPEG); each has its expected records beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pdfplumber
+import pytest
+from conftest import FIXTURES, SEASON
+
+from extractors.scan import clean_text, needs_ocr, text_score
+from pipeline.ingest import ingest
+
+SCANS = FIXTURES / "scans"
+SCAN_NAMES = sorted(p.stem for p in SCANS.glob("*.pdf"))
+KEY = ("form", "form_seq", "section", "level1", "level2", "item", "measure")
+MIN_EXACT = 0.98
+CONSISTENCY_RULES = {
+    "execution_rate_mismatch",
+    "budget_score_mismatch",
+    "total_score_mismatch",
+    "weights_mismatch",
+    "score_exceeds_weight",
+    "subtotal_mismatch",
+    "control_rate_mismatch",
+    "cross_form_mismatch",
+}
+
+
+@pytest.fixture(scope="module")
+def scan_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every scan fixture ingested in one run, two workers as on the machines it runs on."""
+    folder = tmp_path_factory.mktemp("scans-in")
+    for name in SCAN_NAMES:
+        shutil.copy(SCANS / f"{name}.pdf", folder / f"{name}.pdf")
+    out = tmp_path_factory.mktemp("scans-out")
+    ingest(folder, out, workers=2)
+    return out
+
+
+@pytest.fixture(scope="module")
+def scan_values(scan_out: Path) -> pd.DataFrame:
+    return pd.read_parquet(scan_out / "values.parquet")
+
+
+@pytest.fixture(scope="module")
+def scan_findings(scan_out: Path) -> pd.DataFrame:
+    return pd.read_parquet(scan_out / "findings.parquet")
+
+
+def _clean(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _expected(name: str) -> list[dict]:
+    lines = (SCANS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def _no_space(text: object) -> str | None:
+    return None if text is None else "".join(str(text).split())
+
+
+def _right(expected: dict, got: dict | None) -> bool:
+    """Exactly right: the number equal for a number, else the text without white space."""
+    if got is None:
+        return False
+    if expected["value_num"] is not None:
+        return got["value_num"] is not None and math.isclose(
+            got["value_num"], expected["value_num"], abs_tol=1e-9
+        )
+    return got["value_num"] is None and _no_space(got["value_text"]) == _no_space(
+        expected["value_text"]
+    )
+
+
+def _flagged(wrong: dict, findings: pd.DataFrame) -> bool:
+    """A low-confidence or consistency finding on the same cell, or an error on the same form."""
+    same_form = findings[
+        (findings.form == wrong["form"]) & (findings.form_seq == wrong["form_seq"])
+    ]
+    same_cell = same_form[
+        (same_form.section == wrong["section"])
+        & (same_form.item == wrong["item"])
+        & (same_form.measure == wrong["measure"])
+    ]
+    rules = set(same_cell.rule)
+    return (
+        "low_confidence" in rules
+        or bool(rules & CONSISTENCY_RULES)
+        or bool((same_form.severity == "error").any())
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Detection
+
+
+@pytest.mark.parametrize("name", SCAN_NAMES)
+def test_scanned_and_garbage_pages_go_to_ocr(name):
+    with pdfplumber.open(SCANS / f"{name}.pdf") as pdf:
+        assert all(needs_ocr(page) for page in pdf.pages)
+
+
+def test_garbage_text_layer_is_cid_glyphs():
+    with pdfplumber.open(SCANS / "garbage-text-layer.pdf") as pdf:
+        page = pdf.pages[0]
+        assert page.chars, "the fixture must have a text layer"
+        assert all(ch["text"].startswith("(cid:") for ch in page.chars)
+
+
+@pytest.mark.parametrize("path", sorted(SEASON.glob("*.pdf")), ids=lambda p: p.name)
+def test_born_digital_pages_are_read_as_text(path):
+    with pdfplumber.open(path) as pdf:
+        assert not any(needs_ocr(page) for page in pdf.pages)
+
+
+class _Page:
+    def __init__(self, texts: list[str], images: int = 0) -> None:
+        self.chars = [{"text": t} for t in texts]
+        self.images = [{}] * images
+
+
+@pytest.mark.parametrize(
+    ("texts", "images", "ocr"),
+    [
+        ([], 1, True),  # an image and no text: a scan
+        ([], 0, False),  # an empty page
+        (list("年度资金总额"), 1, False),  # a text layer over a letterhead image
+        (["\ue000", "\ue001", "\ue002", "年"], 0, True),  # private-use glyphs
+        (["\ufffd"] * 8 + list("年度"), 0, True),  # mostly replacement characters
+        ([*"年度资金总额年度资金总额", "(cid:12)"], 0, False),  # one odd glyph
+    ],
+)
+def test_detection_rules(texts, images, ocr):
+    assert needs_ocr(_Page(texts, images)) is ocr
+
+
+def test_ocr_text_fixes_are_of_form_only():
+    assert clean_text("达到 99%") == "达到99%"
+    assert clean_text("达到90.6%;") == "达到90.6%；"
+    assert clean_text("0~6岁儿童") == "0～6岁儿童"
+    assert clean_text("3,357.52") == "3,357.52"
+    assert clean_text("8:30") == "8:30"
+
+
+def test_misshapen_numbers_score_low():
+    assert text_score("1352:66", 0.98, []) < 0.8
+    assert text_score("0.", 0.98, []) < 0.8
+    assert text_score("3,357.52", 0.98, []) == 0.98
+    assert text_score("2025.6.25", 0.98, []) == 0.98
+    assert text_score("", 0.98, []) == 0.0
+    assert text_score("91.02%", 0.99, [0.99, 0.99, 0.5, 0.99, 0.99, 0.99]) == 0.5
+
+
+# ------------------------------------------------------------------------------------------
+# The scans, end to end
+
+
+def test_scans_are_read_as_pdf_scan(scan_out):
+    documents = pd.read_parquet(scan_out / "documents.parquet")
+    assert set(documents.status) == {"ok"}
+    assert set(documents.source_format) == {"pdf_scan"}
+
+
+@pytest.mark.parametrize("name", SCAN_NAMES)
+def test_scan_values_are_right_or_flagged(scan_values, scan_findings, name):
+    values = scan_values[scan_values.source_path == f"{name}.pdf"]
+    findings = scan_findings[scan_findings.source_path == f"{name}.pdf"]
+    got = {
+        tuple(_clean(row[k]) for k in KEY): {k: _clean(v) for k, v in row.items()}
+        for row in values.to_dict("records")
+    }
+    expected = _expected(name)
+    wrong = [e for e in expected if not _right(e, got.get(tuple(e[k] for k in KEY)))]
+    share = 1 - len(wrong) / len(expected)
+    assert share >= MIN_EXACT, f"{share:.2%} exactly right; wrong: {wrong[:5]}"
+    unflagged = [
+        (tuple(e[k] for k in KEY), e["value_text"])
+        for e in wrong
+        if e["value_num"] is not None and not _flagged(e, findings)
+    ]
+    assert not unflagged, f"wrong numbers without a finding: {unflagged}"
+
+
+@pytest.mark.parametrize("name", SCAN_NAMES)
+def test_scan_rows_have_page_bbox_and_ocr_confidence(scan_values, name):
+    values = scan_values[scan_values.source_path == f"{name}.pdf"]
+    assert (values.source_format == "pdf_scan").all()
+    with pdfplumber.open(SCANS / f"{name}.pdf") as pdf:
+        sizes = {n: (float(p.width), float(p.height)) for n, p in enumerate(pdf.pages, start=1)}
+    assert values.page.notna().all()
+    for row in values.itertuples():
+        width, height = sizes[int(row.page)]
+        assert 0 <= row.bbox_x0 < row.bbox_x1 <= width
+        assert 0 <= row.bbox_top < row.bbox_bottom <= height
+    assert ((values.confidence > 0) & (values.confidence < 1)).all()
