@@ -511,11 +511,11 @@ def low_confidence(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """An OCR value read with a confidence below LOW_CONFIDENCE."""
     for form in doc.forms:
         for row in form.rows:
-            if row["value_text"] is not None and row["confidence"] < LOW_CONFIDENCE:
+            if row["confidence"] < LOW_CONFIDENCE:  # a number misread, or ink read as nothing
                 yield report(
                     form,
                     row,
-                    f"识别置信度 {row['confidence']:.2f} 低于 {LOW_CONFIDENCE:.2f}：{row['value_text']}",
+                    f"识别置信度 {row['confidence']:.2f} 低于 {LOW_CONFIDENCE:.2f}：{row['value_text'] or '(未识别)'}",
                     LOW_CONFIDENCE,
                     row["confidence"],
                 )
