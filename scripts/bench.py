@@ -10,6 +10,10 @@ under distinct names) at each size, then times, on the same files:
              run's time is subtracted and shown);
 and the peak resident memory of each ingest (the main process and its workers together,
 sampled every 20 ms). Not run by CI: `make bench`.
+
+Then the scans (fixtures/scans/, image-only PDFs read by OCR): seconds per page of the OCR path
+against pdfplumber's read of the same pages of the born-digital twins, in one process, and of a
+whole ingest of copies of the scans with 1 and 2 workers (`--ocr-copies`, `--no-season`).
 """
 
 from __future__ import annotations
@@ -26,6 +30,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEASON = ROOT / "fixtures" / "season"
+SCANS = ROOT / "fixtures" / "scans"
+# each scan fixture: the born-digital PDF it was made from and the pages it holds (None: all)
+SCAN_TWINS: dict[str, tuple[str, tuple[int, ...] | None]] = {
+    "jiangcheng-wenlv-2023-scan": ("jiangcheng-wenlv-2023", None),
+    "yueyang-2024-p1-4-scan": ("yueyang-2024", (1, 2, 3, 4)),
+    "garbage-text-layer": ("jiangcheng-wenlv-2023", (1,)),
+}
 
 
 def build_season(folder: Path, size: int) -> None:
@@ -81,12 +92,14 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def timed_ingest(folder: Path, out: Path, workers: int) -> tuple[float, float]:
+def timed_ingest(
+    folder: Path, out: Path, workers: int, env: dict[str, str] | None = None
+) -> tuple[float, float]:
     """Seconds and peak MiB (main process and workers together) of one ingest run."""
     command = [sys.executable, "-m", "pipeline", "ingest", str(folder), "--out", str(out)]
     command += ["--workers", str(workers), "--quiet"]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT)
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
     peak = 0
     done = threading.Event()
 
@@ -107,10 +120,69 @@ def timed_ingest(folder: Path, out: Path, workers: int) -> tuple[float, float]:
     return elapsed, peak / 1024
 
 
+def per_page_reads() -> tuple[list[float], list[float]]:
+    """Seconds of each scanned page read by OCR and of the same page of its born-digital twin
+    read from the text layer, in this process (onnxruntime's default threads)."""
+    import pdfplumber
+
+    from extractors.pdf import _page_items
+    from extractors.scan import engine, scan_page
+
+    engine()  # sessions made once per process, as in a worker; not part of a page's time
+    ocr: list[float] = []
+    text: list[float] = []
+    for name, (twin, pages) in SCAN_TWINS.items():
+        with (
+            pdfplumber.open(SCANS / f"{name}.pdf") as scan,
+            pdfplumber.open(SEASON / f"{twin}.pdf") as born,
+        ):
+            numbers = pages or tuple(range(1, len(born.pages) + 1))
+            for index, number in enumerate(numbers, start=1):
+                started = time.perf_counter()
+                scan_page(scan.pages[index - 1], index)
+                ocr.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                _page_items(born.pages[number - 1], number)
+                text.append(time.perf_counter() - started)
+    return ocr, text
+
+
+def ocr_bench(tmp: Path, copies: int) -> None:
+    """Print seconds per scanned page: in one process against the text-layer read of the same
+    pages, and through the whole ingest with 1 and 2 workers."""
+    import pdfplumber
+
+    ocr, text = per_page_reads()
+    print(f"\nscanned pages ({len(ocr)} pages, one process, onnxruntime default threads):")
+    print(
+        f"  OCR          {sum(ocr) / len(ocr):6.2f} s/page (slowest {max(ocr):.2f} s)\n"
+        f"  text layer   {sum(text) / len(text):6.3f} s/page (the born-digital twins' pages)\n"
+        f"  OCR / text   {sum(ocr) / max(sum(text), 1e-9):6.0f}×"
+    )
+    folder = tmp / "scans"
+    folder.mkdir()
+    pages = 0
+    for copy in range(copies):
+        for name in SCAN_TWINS:
+            shutil.copy(SCANS / f"{name}.pdf", folder / f"{copy:02d}-{name}.pdf")
+            with pdfplumber.open(SCANS / f"{name}.pdf") as pdf:
+                pages += len(pdf.pages)
+    one, rss_one = timed_ingest(folder, tmp / "scans-out1", 1, {"SELFEVAL_OCR_THREADS": "2"})
+    two, rss_two = timed_ingest(folder, tmp / "scans-out2", 2, {"SELFEVAL_OCR_THREADS": "1"})
+    print(f"ingest of {pages} scanned pages ({copies} copies of fixtures/scans/):")
+    print(f"  ×1 worker, 2 threads   {one / pages:6.2f} s/page  ({one:.1f} s, {rss_one:.0f} MiB)")
+    print(f"  ×2 workers, 1 thread   {two / pages:6.2f} s/page  ({two:.1f} s, {rss_two:.0f} MiB)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
+    parser.add_argument("--ocr-copies", type=int, default=3, help="copies of the scan fixtures")
+    parser.add_argument("--no-season", action="store_true", help="only the scanned pages")
+    parser.add_argument("--no-ocr", action="store_true", help="only the born-digital season")
     args = parser.parse_args()
+    if args.no_season:
+        args.sizes = []
     rows = []
     with tempfile.TemporaryDirectory(prefix="selfeval-bench-") as tmp:
         empty = Path(tmp) / "empty"
@@ -153,6 +225,9 @@ def main() -> None:
             f"×2: {large[6] / small[6]:.2f}"
         )
     print("(×1/base and re-run/×2 leave the start-up aside: each run's own kind)")
+    if not args.no_ocr:
+        with tempfile.TemporaryDirectory(prefix="selfeval-bench-ocr-") as tmp:
+            ocr_bench(Path(tmp), args.ocr_copies)
 
 
 if __name__ == "__main__":
