@@ -40,6 +40,7 @@ bench: $(STAMP)
 fixtures: $(STAMP)
 	$(PY) fixtures/build.py
 	$(PY) fixtures/build_hostile.py
+	$(PY) fixtures/build_scans.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .ruff_cache
