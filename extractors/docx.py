@@ -171,20 +171,14 @@ def _is_hidden(element, stop) -> bool:
     return False
 
 
-def _row_children(tbl):
-    for child in tbl:
-        if child.tag == _w("tr"):
+def _children(parent, tag: str):
+    """The `tag` children of `parent`, looking through content controls and other wrappers
+    (a row inside a w:sdt is still a row of the table)."""
+    for child in parent:
+        if child.tag == tag:
             yield child
         elif child.tag in _WRAPPERS:
-            yield from _row_children(child)
-
-
-def _cell_children(tr):
-    for child in tr:
-        if child.tag == _w("tc"):
-            yield child
-        elif child.tag in _WRAPPERS:
-            yield from _cell_children(child)
+            yield from _children(child, tag)
 
 
 def _int_prop(parent, path: tuple[str, ...], default: int) -> int:
@@ -222,10 +216,10 @@ def table_to_grid(tbl) -> Grid:
     cells: list[_OpenCell] = []
     # The vertically mergeable cell that currently ends in the previous row, by start column.
     open_by_col: dict[int, _OpenCell] = {}
-    for r, tr in enumerate(_row_children(tbl)):
+    for r, tr in enumerate(_children(tbl, _w("tr"))):
         col = _int_prop(tr, ("trPr", "gridBefore"), 0)
         next_open: dict[int, _OpenCell] = {}
-        for tc in _cell_children(tr):
+        for tc in _children(tr, _w("tc")):
             span = max(1, _int_prop(tc, ("tcPr", "gridSpan"), 1))
             merge = _vmerge(tc)
             above = open_by_col.get(col)
