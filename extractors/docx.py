@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archive import inflating_member, unpacked_size
 from .errors import ExtractionError
 from .model import Block, Cell, Document, Grid, TextLine, cells_to_grid
 
@@ -82,17 +83,13 @@ def check_zip_archive(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNZIPPED_BYTES:
-        raise ExtractionError(
-            "zip_bomb",
-            f"Word file refused: {path.name} would unpack to {total / 2**20:,.0f} MiB "
-            f"(more than {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB)",
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
+            total = unpacked_size(members)
+            if total > MAX_UNZIPPED_BYTES:
+                raise ExtractionError(
+                    "zip_bomb",
+                    f"Word file refused: {path.name} would unpack to {total / 2**20:,.0f} MiB "
+                    f"(more than {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB)",
+                )
             declaring = [
                 m.filename
                 for m in members
@@ -106,14 +103,14 @@ def check_zip_archive(path: Path) -> None:
             f"Word file refused: {path.name} member {declaring[0]} declares XML entities "
             "(Word never writes them; an entity-expansion attack)",
         )
-    for member in members:
-        ratio = member.file_size / max(member.compress_size, 1)
-        if member.file_size > 2**20 and ratio > MAX_COMPRESSION_RATIO:
-            raise ExtractionError(
-                "zip_bomb",
-                f"Word file refused: {path.name} member {member.filename} inflates "
-                f"{ratio:,.0f} times (a decompression bomb)",
-            )
+    bomb = inflating_member(members, MAX_COMPRESSION_RATIO)
+    if bomb is not None:
+        member, ratio = bomb
+        raise ExtractionError(
+            "zip_bomb",
+            f"Word file refused: {path.name} member {member.filename} inflates "
+            f"{ratio:,.0f} times (a decompression bomb)",
+        )
 
 
 def _body_children(parent):

@@ -125,6 +125,11 @@ def _document_row(
     return row
 
 
+def format_of(name: str) -> str:
+    """The source_format a file name stands for: its extension, lower case."""
+    return Path(name).suffix.lower().lstrip(".") or "unknown"
+
+
 def failed_file(
     rel: str, sha: str | None, fmt: str, now: datetime, code: str, error: str
 ) -> FileResult:
@@ -144,7 +149,7 @@ def ingest_file(
 ) -> FileResult:
     """Read one file into its documents row, values, rejects and findings. Never raises for
     a file's content: what cannot be read becomes a `failed` row."""
-    fmt = path.suffix.lower().lstrip(".") or "unknown"
+    fmt = format_of(path.name)
     try:
         sha = sha or file_sha256(path)
     except OSError as exc:
@@ -212,7 +217,7 @@ def ingest_file(
 
 def failed_result(source: Source, failure: Failure, now: datetime) -> FileResult:
     """The documents row of a file whose worker was stopped or died."""
-    fmt = Path(source.member or source.path.name).suffix.lower().lstrip(".") or "unknown"
+    fmt = format_of(source.member or source.path.name)
     return failed_file(
         source.rel, source.sha, fmt, now, failure.code, f"{source.rel}: {failure.message}"
     )
@@ -255,7 +260,7 @@ def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
 
 def read_source(source: Source, catalog: Catalog, now: datetime) -> FileResult:
     """One source read into its rows: a bundle member is first copied out of its bundle."""
-    fmt = Path(source.member or source.path.name).suffix.lower().lstrip(".") or "unknown"
+    fmt = format_of(source.member or source.path.name)
     if source.problem is not None:
         code, message = source.problem
         return failed_file(source.rel, source.sha, fmt, now, code, message)
@@ -274,7 +279,7 @@ def read_source(source: Source, catalog: Catalog, now: datetime) -> FileResult:
 SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project")
 
 
-def _submission_keys(source_path: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _submission_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the duplicate rule needs of a file: one row per form it holds."""
     keys: dict[tuple, dict[str, Any]] = {}
     for row in rows:
@@ -333,7 +338,7 @@ def ingest(
             for name in TABLES:
                 sinks[name].add_rows(result.rows(name))
             summary.add(result)
-            submissions.append((rel, _submission_keys(rel, result.values)))
+            submissions.append((rel, _submission_keys(result.values)))
         else:
             carried = {name: kept[name].take(rel) for name in TABLES}
             # run-level findings are made afresh below
@@ -344,8 +349,10 @@ def ingest(
             for name, batches in carried.items():
                 for batch in batches:
                     sinks[name].add_table(pa.Table.from_batches([batch]))
-            values = [r for b in carried["values"] for r in b.to_pylist()]
-            submissions.append((rel, _submission_keys(rel, values)))
+            keys = [
+                r for b in carried["values"] for r in b.select(SUBMISSION_KEY_FIELDS).to_pylist()
+            ]
+            submissions.append((rel, _submission_keys(keys)))
             summary.add_kept(carried)
     duplicates = duplicate_submissions(submissions)
     sinks["findings"].add_rows(

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.archive import inflating_member, unpacked_size
+
 MAX_BUNDLE_BYTES = 2 * 2**30  # what all members of one bundle may unpack to
 MAX_MEMBER_BYTES = 256 * 2**20
 MAX_RATIO = 200
@@ -100,16 +102,16 @@ def bundle_sources(path: Path, rel: str) -> Iterator[Source]:
 
 
 def _bundle_problem(members: list[zipfile.ZipInfo], rel: str) -> tuple[str, str] | None:
-    total = sum(m.file_size for m in members)
+    total = unpacked_size(members)
     if total > MAX_BUNDLE_BYTES:
         return "zip_bomb", f"bundle refused: {rel} would unpack to {total / 2**20:,.0f} MiB"
-    for m in members:
-        ratio = m.file_size / max(m.compress_size, 1)
-        if m.file_size > MAX_MEMBER_BYTES or (m.file_size > 2**20 and ratio > MAX_RATIO):
-            return (
-                "zip_bomb",
-                f"bundle refused: {rel} member {m.filename} inflates {ratio:,.0f} times",
-            )
+    bomb = inflating_member(members, MAX_RATIO, MAX_MEMBER_BYTES)
+    if bomb is not None:
+        member, ratio = bomb
+        return (
+            "zip_bomb",
+            f"bundle refused: {rel} member {member.filename} inflates {ratio:,.0f} times",
+        )
     return None
 
 
