@@ -175,6 +175,13 @@ def _score_pairs(form: FormView) -> Iterator[tuple[str, Row, Row | None]]:
             yield item, measures["score"], measures.get("weight")
 
 
+def _computed_rate(form: FormView, item: str) -> float | None:
+    """全年执行数 / 全年预算数 of a funds row, in percent; None when either is missing."""
+    budget = form.num("funds", item, "budget_full_year")
+    executed = form.num("funds", item, "executed")
+    return executed / budget * 100 if budget and executed is not None else None
+
+
 # ---------------------------------------------------------------- the rules
 
 
@@ -185,11 +192,11 @@ def execution_rate(doc: DocumentView, report: Report) -> Iterator[Finding]:
         for row in form.section("funds"):
             if row["measure"] != "execution_rate" or row["value_num"] is None:
                 continue
+            expected = _computed_rate(form, row["item"])
+            if expected is None:
+                continue
             budget = form.num("funds", row["item"], "budget_full_year")
             executed = form.num("funds", row["item"], "executed")
-            if not budget or executed is None:
-                continue
-            expected = executed / budget * 100
             if abs(expected - row["value_num"]) > tolerance(row):
                 yield report(
                     form,
@@ -209,9 +216,7 @@ def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
         weight = form.num("funds", "年度资金总额", "weight")
         rate = form.num("funds", "年度资金总额", "execution_rate")
         if rate is None:
-            budget = form.num("funds", "年度资金总额", "budget_full_year")
-            executed = form.num("funds", "年度资金总额", "executed")
-            rate = executed / budget * 100 if budget and executed is not None else None
+            rate = _computed_rate(form, "年度资金总额")
         if score is None or score["value_num"] is None or weight is None or rate is None:
             continue
         expected = weight * min(rate, 100.0) / 100
