@@ -313,7 +313,8 @@ def ingest(
     fast_validator("values")
     now = datetime.now(UTC)
     run_id = uuid.uuid4().hex
-    jobs = [plan.read[rel] for rel in plan.order if rel in plan.read]
+    order = plan.order
+    jobs = [plan.read[rel] for rel in order if rel in plan.read]
 
     def work(source: Source) -> FileResult:
         return read_source(source, catalog, now)
@@ -324,7 +325,7 @@ def ingest(
     kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
     submissions: list[tuple[str, list[dict[str, Any]]]] = []
     finished = 0
-    for rel in plan.order:
+    for rel in order:
         if rel in plan.read:
             while rel not in waiting:
                 _, done, outcome = next(results)

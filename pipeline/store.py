@@ -124,13 +124,6 @@ def table_path(out_dir: Path, name: str) -> Path:
     return out_dir / f"{name}.parquet"
 
 
-def write_table(rows: list[dict[str, Any]], name: str, out_dir: Path, run_id: str = "") -> Path:
-    """Write `OUT/<name>.parquet` in one go, aside and swapped in whole."""
-    sink = TableSink(name, out_dir, run_id)
-    sink.add_rows(rows)
-    return commit_tables([sink], out_dir, run_id)[0]
-
-
 class TableSink:
     """One table's rows streamed to a file beside the target, in row groups as they come,
     so a run never holds a whole table in memory. `commit_tables` swaps it in."""
