@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from .pdf import _TablePart
 
 DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
+DET_SIDE_PX = 1280  # the text detector's view of an A4 page at DPI: 0.73×, its lines ~14 px high
 MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
 MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
 MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
@@ -402,6 +403,12 @@ def _snap(centres: list[float], value: float) -> float:
 # OCR
 
 
+def load_libraries() -> None:
+    """Import RapidOCR (most of making an engine is its import: it parses its YAML configs), so
+    that worker processes forked afterwards only open the model sessions."""
+    import rapidocr.main  # noqa: F401
+
+
 @functools.cache
 def engine() -> Any:
     """The RapidOCR engine on the models shipped inside the rapidocr wheel (nothing downloaded),
@@ -416,9 +423,15 @@ def engine() -> Any:
         "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
         "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
         "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
-        # never scale a page or a band of it up (the default makes its short side 736 px)
+        # the detector sees the page at most DET_SIDE_PX on its long side (never scaled up);
+        # only where the lines are comes from it: the recogniser reads crops of the full image
         "Det.limit_type": "max",
-        "Det.limit_side_len": 2560,
+        "Det.limit_side_len": DET_SIDE_PX,
+        # one crop per run: a batch is padded to its widest crop, which costs more than the
+        # batch saves on one thread (measured 6% slower and 30% more memory with 6)
+        "Rec.rec_batch_num": 1,
+        # keep onnxruntime's buffers between runs instead of asking the kernel for them anew
+        "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
     }
     threads = ocr_threads()
     if threads > 0:
@@ -455,7 +468,7 @@ def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
     rects = [] if found.boxes is None else [_rect_of(quad) for quad in found.boxes]
     glyph = float(np.median([r.height for r in rects])) * 0.7 if rects else DPI / 8
     crops = _widen(rects, tables, grey.shape, glyph)
-    crops += _unread_cells(grey, tables, crops)
+    crops += _unread_ink(ink, tables, crops, glyph)
     if not crops:
         return []
     boxes: list[TextBox] = []
@@ -565,19 +578,30 @@ def _is_dash(ink: np.ndarray, glyph: float) -> bool:
 
 
 def _line_image(grey: np.ndarray, ink: np.ndarray, rect: Rect, glyph: float) -> np.ndarray:
-    """The crop the recogniser reads: a text line; a box of several lines (a column of
-    characters written top to bottom in a narrow cell) laid out as one line."""
+    """The crop the recogniser reads: a text line without what it holds of the lines above and
+    below it; a box of several lines (a column of characters written top to bottom in a narrow
+    cell) laid out as one line."""
     import cv2
 
     y0, y1, x0, x1 = int(rect.y0), math.ceil(rect.y1), int(rect.x0), math.ceil(rect.x1)
-    crop = grey[y0:y1, x0:x1]
-    if crop.shape[0] > 1.7 * glyph / 0.7:
-        crop = _restack(crop, ink[y0:y1, x0:x1], glyph)
+    crop = grey[y0:y1, x0:x1].copy()
+    strokes = ink[y0:y1, x0:x1]
+    pieces, slivers = _text_rows(strokes, glyph)
+    if pieces:
+        for a, b in slivers:
+            crop[a:b] = 255
+    if len(pieces) > 1 and crop.shape[0] > 1.7 * glyph / 0.7:
+        crop = _restack(crop, strokes, pieces)
     return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
 
 
-def _restack(crop: np.ndarray, ink: np.ndarray, glyph: float) -> np.ndarray:
-    """Lines of a crop, cut at the blank rows between them, set side by side."""
+def _text_rows(
+    ink: np.ndarray, glyph: float
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The row ranges of the lines of text in a crop, cut at the blank rows between them, and
+    apart from them the slivers at its top or bottom edge: the foot or head of a neighbouring
+    line that the box overlaps (short, and with the line next to it taller than a character,
+    where the top bar of a 三 with the rest of it is not)."""
     dark = (ink > 0).sum(axis=1) >= 2
     runs: list[tuple[int, int]] = []
     start = None
@@ -587,18 +611,35 @@ def _restack(crop: np.ndarray, ink: np.ndarray, glyph: float) -> np.ndarray:
         elif not on and start is not None:
             runs.append((start, i))
             start = None
-    pieces: list[tuple[int, int]] = []
-    for a, b in runs:  # the strokes of 三 or 二 are one character, not three lines
-        if pieces and b - pieces[-1][0] <= 1.25 * glyph:
-            pieces[-1] = (pieces[-1][0], b)
+    slivers: list[tuple[int, int]] = []
+    if len(runs) > 1:
+        top, bottom = runs[0], runs[-1]
+        if top[0] == 0 and top[1] < 0.6 * glyph and _lines(runs[1:], glyph)[0][1] > glyph:
+            slivers.append(top)
+        rest = [r for r in runs[:-1] if r not in slivers]
+        if (
+            rest
+            and bottom[1] >= len(dark)
+            and bottom[1] - bottom[0] < 0.6 * glyph
+            and bottom[1] - _lines(rest, glyph)[-1][0] > glyph
+        ):
+            slivers.append(bottom)
+    return _lines([r for r in runs if r not in slivers], glyph), slivers
+
+
+def _lines(runs: list[tuple[int, int]], glyph: float) -> list[tuple[int, int]]:
+    """Runs of inked rows joined into lines: the strokes of 三 or 二 are one character."""
+    lines: list[tuple[int, int]] = []
+    for a, b in runs:
+        if lines and b - lines[-1][0] <= 1.25 * glyph:
+            lines[-1] = (lines[-1][0], b)
         else:
-            pieces.append((a, b))
-    edge_slices = [  # the top or bottom of a neighbouring line the box overlaps
-        (a, b) for a, b in pieces if (a == 0 or b >= len(dark)) and b - a < 0.6 * glyph
-    ]
-    pieces = [p for p in pieces if p not in edge_slices]
-    if len(pieces) < 2:
-        return crop
+            lines.append((a, b))
+    return lines
+
+
+def _restack(crop: np.ndarray, ink: np.ndarray, pieces: list[tuple[int, int]]) -> np.ndarray:
+    """The lines of a crop (row ranges) set side by side."""
     height = max(b - a for a, b in pieces) + 8
     parts = []
     for a, b in pieces:
@@ -681,32 +722,63 @@ def strokes(grey: np.ndarray) -> np.ndarray:
     return ink
 
 
-def _unread_cells(grey: np.ndarray, tables: list[Table], crops: list[Rect]) -> list[Rect]:
-    """The ink of every cell that holds ink but no detected line, as one crop each."""
-    import cv2
-
-    ink = strokes(grey)
-    held = {_cell_of(tables, r.cx, r.cy) for r in crops}
+def _unread_ink(
+    ink: np.ndarray, tables: list[Table], crops: list[Rect], glyph: float
+) -> list[Rect]:
+    """Ink in a cell that no crop covers, as one crop per line of it: a cell the detector found
+    nothing in, or a line it missed (the last `分）` of a narrow cell), so that no text a cell
+    holds is lost without a word."""
     extra: list[Rect] = []
-    for t, table in enumerate(tables):
-        for c, cell in enumerate(table.cells):
-            if (t, c) in held:
-                continue
+    for table in tables:
+        for cell in table.cells:
             inner = _inner(cell)
-            patch = ink[int(inner.y0) : int(inner.y1), int(inner.x0) : int(inner.x1)]
-            if patch.size == 0 or cv2.countNonZero(patch) < MIN_INK_PX:
+            x0, y0 = int(inner.x0), int(inner.y0)
+            patch = ink[y0 : int(inner.y1), x0 : int(inner.x1)].copy()
+            if patch.size == 0:
                 continue
-            ys, xs = np.nonzero(patch)
-            pad = 4
-            extra.append(
-                Rect(
-                    max(inner.x0, inner.x0 + xs.min() - pad),
-                    max(inner.y0, inner.y0 + ys.min() - pad),
-                    min(inner.x1, inner.x0 + xs.max() + 1 + pad),
-                    min(inner.y1, inner.y0 + ys.max() + 1 + pad),
+            for crop in crops:
+                if cell.holds(crop.cx, crop.cy):
+                    patch[
+                        max(int(crop.y0) - y0, 0) : max(math.ceil(crop.y1) - y0, 0),
+                        max(int(crop.x0) - x0, 0) : max(math.ceil(crop.x1) - x0, 0),
+                    ] = 0
+            if np.count_nonzero(patch) < MIN_INK_PX:
+                continue
+            for top, bottom in _ink_bands(patch, glyph):
+                cols = np.nonzero(patch[top:bottom].any(axis=0))[0]
+                pad = 4
+                extra.append(
+                    Rect(
+                        max(inner.x0, x0 + cols[0] - pad),
+                        max(inner.y0, y0 + top - pad),
+                        min(inner.x1, x0 + cols[-1] + 1 + pad),
+                        min(inner.y1, y0 + bottom + pad),
+                    )
                 )
-            )
     return extra
+
+
+def _ink_bands(patch: np.ndarray, glyph: float) -> list[tuple[int, int]]:
+    """The lines of text in a patch of ink: runs of inked rows, a gap smaller than a third of
+    a character bridged (the strokes of 三 are one line), each at least half a character high
+    and holding MIN_INK_PX dark pixels (what a crop's edge leaves of a character is neither)."""
+    rows = np.count_nonzero(patch, axis=1)
+    bands: list[tuple[int, int]] = []
+    start = None
+    for i, count in enumerate([*rows.tolist(), 0]):
+        if count and start is None:
+            start = i
+        elif not count and start is not None:
+            if bands and start - bands[-1][1] < glyph / 3:
+                bands[-1] = (bands[-1][0], i)
+            else:
+                bands.append((start, i))
+            start = None
+    return [
+        (top, bottom)
+        for top, bottom in bands
+        if bottom - top >= glyph / 2 and int(rows[top:bottom].sum()) >= MIN_INK_PX
+    ]
 
 
 def clean_text(text: str) -> str:

@@ -12,12 +12,13 @@ import math
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pdfplumber
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan import clean_text, needs_ocr, text_score
+from extractors.scan import Rect, Table, _text_rows, _unread_ink, clean_text, needs_ocr, text_score
 from pipeline.ingest import ingest
 
 SCANS = FIXTURES / "scans"
@@ -162,6 +163,52 @@ def test_misshapen_numbers_score_low():
     assert text_score("2025.6.25", 0.98, []) == 0.98
     assert text_score("", 0.98, []) == 0.0
     assert text_score("91.02%", 0.99, [0.99, 0.99, 0.5, 0.99, 0.99, 0.99]) == 0.5
+
+
+# ------------------------------------------------------------------------------------------
+# Crops: no line of a cell lost, no neighbour's line read into a crop
+
+GLYPH = 20.0
+
+
+def _ink(height: int, width: int, blocks: list[tuple[int, int, int, int]]) -> np.ndarray:
+    ink = np.zeros((height, width), dtype=np.uint8)
+    for y0, y1, x0, x1 in blocks:
+        ink[y0:y1, x0:x1] = 255
+    return ink
+
+
+def test_a_line_the_detector_missed_is_read_from_the_cells_ink():
+    # a narrow cell holding `效益指标` / `(30` / `分)`: the detector found the first two lines only
+    ink = _ink(160, 100, [(10, 30, 20, 80), (40, 60, 30, 70), (100, 120, 35, 65)])
+    cell = Rect(0, 0, 100, 160)
+    crops = [Rect(15, 8, 85, 32), Rect(25, 38, 75, 62)]
+    extra = _unread_ink(ink, [Table(rect=cell, cells=(cell,))], crops, GLYPH)
+    assert len(extra) == 1
+    assert extra[0].y0 <= 100 and extra[0].y1 >= 120
+    assert extra[0].x0 <= 35 and extra[0].x1 >= 65
+
+
+def test_a_cell_read_in_full_gives_no_extra_crop():
+    ink = _ink(60, 100, [(10, 30, 20, 80)])
+    cell = Rect(0, 0, 100, 60)
+    assert _unread_ink(ink, [Table(rect=cell, cells=(cell,))], [Rect(15, 6, 85, 34)], GLYPH) == []
+
+
+def test_the_foot_of_the_line_above_is_cut_from_a_crop():
+    ink = _ink(30, 40, [(0, 2, 5, 35), (6, 26, 10, 30)])
+    pieces, slivers = _text_rows(ink, GLYPH)
+    assert pieces == [(6, 26)]
+    assert slivers == [(0, 2)]
+
+
+def test_the_strokes_of_one_character_are_one_line():
+    # 三: three bars inside one character's height, the top one at the crop's edge
+    ink = _ink(24, 30, [(0, 3, 5, 25), (9, 11, 7, 23), (17, 20, 3, 27)])
+    assert _text_rows(ink, GLYPH) == ([(0, 20)], [])
+    # the same 三 under the foot of the line above: the foot goes, the character stays whole
+    ink = _ink(30, 30, [(0, 2, 5, 25), (6, 8, 5, 25), (13, 15, 7, 23), (21, 24, 3, 27)])
+    assert _text_rows(ink, GLYPH) == ([(6, 24)], [(0, 2)])
 
 
 # ------------------------------------------------------------------------------------------
