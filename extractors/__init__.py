@@ -25,6 +25,7 @@ __all__ = [
     "extract",
     "fill_covered_slots",
     "preload",
+    "preload_ocr",
 ]
 
 
@@ -35,6 +36,14 @@ def preload() -> None:
 
     docx.load_libraries()
     pdf.load_libraries()
+
+
+def preload_ocr() -> None:
+    """Import the OCR libraries now: worth it in the parent process once a run has met a
+    scanned file, as every later scanned file's worker then starts with them."""
+    from . import scan
+
+    scan.load_libraries()
 
 
 def extract(path: Path) -> Document:

@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors import READERS, ExtractionError, extract, preload
+from extractors import READERS, ExtractionError, extract, preload, preload_ocr
 
 from . import __version__
 from .definitions import Catalog, load_catalog
@@ -319,18 +319,24 @@ def ingest(
     def work(source: Source) -> FileResult:
         return read_source(source, catalog, now)
 
-    results = run_jobs(jobs, work, limits or Limits(), workers or default_workers())
+    results = run_jobs(
+        jobs, work, limits or Limits(), workers or default_workers(), cost=lambda s: s.size
+    )
     waiting: dict[str, FileResult] = {}
     sinks = {name: TableSink(name, out_dir, run_id) for name in TABLES}
     kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
     submissions: list[tuple[str, list[dict[str, Any]]]] = []
     finished = 0
+    ocr_loaded = False
     for rel in order:
         if rel in plan.read:
             while rel not in waiting:
                 _, done, outcome = next(results)
                 if isinstance(outcome, Failure):
                     outcome = failed_result(done, outcome, now)
+                elif outcome.document.get("source_format") == "pdf_scan" and not ocr_loaded:
+                    preload_ocr()  # the workers forked from now on start with it
+                    ocr_loaded = True
                 waiting[done.rel] = outcome
                 finished += 1
                 if on_file is not None:

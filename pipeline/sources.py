@@ -31,6 +31,7 @@ class Source:
     member: str | None = None  # the member's name inside the bundle
     sha: str | None = None  # sha256 of the document's bytes; None when they cannot be read
     problem: tuple[str, str] | None = None  # (error_code, message) when it cannot be read
+    size: int = 0  # the document's bytes: how long it may take to read, for scheduling
 
 
 def file_sha256(path: Path) -> str:
@@ -61,7 +62,7 @@ def discover_sources(in_dir: Path) -> list[Source]:
             sources.extend(bundle_sources(path, rel))
             continue
         try:
-            sources.append(Source(rel, path, sha=file_sha256(path)))
+            sources.append(Source(rel, path, sha=file_sha256(path), size=path.stat().st_size))
         except OSError as exc:
             sources.append(
                 Source(rel, path, problem=("unreadable", f"cannot read {rel}: {exc.strerror}"))
@@ -96,7 +97,13 @@ def bundle_sources(path: Path, rel: str) -> Iterator[Source]:
                 with bundle.open(info) as handle:
                     for chunk in iter(lambda h=handle: h.read(1 << 20), b""):
                         digest.update(chunk)
-                yield Source(f"{rel}/{name}", path, member=info.filename, sha=digest.hexdigest())
+                yield Source(
+                    f"{rel}/{name}",
+                    path,
+                    member=info.filename,
+                    sha=digest.hexdigest(),
+                    size=info.file_size,
+                )
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         yield Source(rel, path, problem=("corrupt", f"bundle is damaged: {rel} ({exc})"))
 

@@ -7,6 +7,7 @@ The parent polls each worker's resident memory (`/proc/<pid>/status`) and its el
 
 from __future__ import annotations
 
+import bisect
 import multiprocessing
 import os
 import time
@@ -73,25 +74,29 @@ def run_jobs(
     limits: Limits,
     workers: int = 1,
     window: int | None = None,
+    cost: Callable[[Job], float] | None = None,
 ) -> Iterator[tuple[int, Job, Result | Failure]]:
     """Run `work` on every job, each in its own worker process, at most `workers` at once.
 
     Yields (index, job, result) as jobs finish; the result is a Failure when the worker was
     stopped for time or memory, or died without answering. No job starts more than `window`
     places after the first unfinished one, so a caller putting results back in order holds
-    at most `window` of them.
+    at most `window` of them. Within the window the costliest job (by `cost`) starts first,
+    so that a long one does not start last and leave the other workers idle at the end.
     """
     context = multiprocessing.get_context("fork")
     pending = list(enumerate(jobs))
-    pending.reverse()
     running: list[_Running] = []
     unfinished: set[int] = set(range(len(jobs)))
     window = window or max(1, workers) * 4
     while pending or running:
-        while (
-            pending and len(running) < max(1, workers) and pending[-1][0] < min(unfinished) + window
-        ):
-            index, job = pending.pop()
+        while pending and len(running) < max(1, workers):
+            # pending is in index order: the jobs inside the window are a prefix of it
+            inside = bisect.bisect_left(pending, min(unfinished) + window, key=lambda p: p[0])
+            if inside == 0:
+                break
+            pick = max(range(inside), key=lambda i: (cost(pending[i][1]) if cost else 0.0, -i))
+            index, job = pending.pop(pick)
             receive, send = context.Pipe(duplex=False)
             process = context.Process(target=_child, args=(work, job, send), daemon=True)
             process.start()

@@ -1,0 +1,39 @@
+"""The worker pool: every job answered once, the costliest started first within the window."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from pipeline.workers import Limits, run_jobs
+
+
+def _started_at(job: tuple[str, float]) -> tuple[str, float, int]:
+    name, _cost = job
+    return name, time.monotonic(), os.getpid()
+
+
+def test_costliest_job_in_the_window_starts_first():
+    jobs = [("small", 1.0), ("big", 9.0), ("middle", 5.0), ("tiny", 0.5)]
+    done = list(run_jobs(jobs, _started_at, Limits(), workers=1, cost=lambda j: j[1]))
+    order = [result[0] for _, _, result in sorted(done, key=lambda d: d[2][1])]
+    assert order == ["big", "middle", "small", "tiny"]
+    assert sorted(index for index, _, _ in done) == [0, 1, 2, 3]
+    assert all(job == jobs[index] for index, job, _ in done)
+
+
+def test_no_job_starts_past_the_window():
+    # the big job is five places on: with a window of 2 it waits until it is one place after
+    # the first unfinished job, and only then goes before that one
+    jobs = [("a", 1.0), ("b", 1.0), ("c", 1.0), ("d", 1.0), ("e", 1.0), ("big", 9.0)]
+    done = list(run_jobs(jobs, _started_at, Limits(), workers=1, window=2, cost=lambda j: j[1]))
+    order = [result[0] for _, _, result in sorted(done, key=lambda d: d[2][1])]
+    assert order == ["a", "b", "c", "d", "big", "e"]
+
+
+def test_equal_costs_keep_the_given_order():
+    jobs = [(name, 1.0) for name in "abcdef"]
+    done = list(run_jobs(jobs, _started_at, Limits(), workers=2, cost=lambda j: j[1]))
+    assert len({result[2] for _, _, result in done}) == len(jobs)  # a process per job
+    starts = [result[0] for _, _, result in sorted(done, key=lambda d: d[2][1])]
+    assert starts[0] in "ab" and starts[-1] in "ef"
