@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from .pdf import _TablePart
 
 DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
+REC_HEIGHT = 48  # the recogniser's input height (PP-OCR rec_img_shape)
+PACK_WIDTH = 320  # and its least width: a shorter line is padded to it with grey
+PACK_GAP = 32  # grey between two crops packed into one recogniser run
 DET_SIDE_PX = 1280  # the text detector's view of an A4 page at DPI: 0.73×, its lines ~14 px high
 MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
 MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
@@ -427,9 +430,6 @@ def engine() -> Any:
         # only where the lines are comes from it: the recogniser reads crops of the full image
         "Det.limit_type": "max",
         "Det.limit_side_len": DET_SIDE_PX,
-        # one crop per run: a batch is padded to its widest crop, which costs more than the
-        # batch saves on one thread (measured 6% slower and 30% more memory with 6)
-        "Rec.rec_batch_num": 1,
         # keep onnxruntime's buffers between runs instead of asking the kernel for them anew
         "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
     }
@@ -459,7 +459,6 @@ def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
     its cell (the detector cuts off a line's trailing 、 or ，) and read by the recogniser. A cell
     with ink but no line found is read whole, so no value is lost without a word."""
     import cv2
-    from rapidocr.ch_ppocr_rec import TextRecInput
 
     image = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
     ocr = engine()
@@ -483,15 +482,7 @@ def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
             jobs.append((rect, _line_image(grey, ink, rect, glyph)))
         else:
             jobs.append((_union(rects_of_cell), _joined_image(grey, ink, rects_of_cell, glyph)))
-    read_all: list[tuple[str, float, list[float]]] = []
-    if jobs:
-        read = ocr._load_rec_model()(TextRecInput(img=[j[1] for j in jobs], return_word_box=True))
-        read_all = [
-            (text, float(score), list(getattr(words, "confs", None) or []))
-            for text, score, words in zip(
-                read.txts or (), read.scores, read.word_results, strict=True
-            )
-        ]
+    read_all = recognise([image for _, image in jobs]) if jobs else []
     for (rect, _), (text, score, confs) in zip(jobs, read_all, strict=True):
         boxes.append(
             TextBox(
@@ -501,6 +492,81 @@ def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
             )
         )
     return boxes
+
+
+def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
+    """Each grey line image read: its text, mean character probability and each character's.
+
+    The recogniser reads an image REC_HEIGHT px high and at least PACK_WIDTH wide (a shorter
+    one is padded with grey, as in training); most crops in a form are short (a number, a
+    label), so several are packed side by side into one PACK_WIDTH image, PACK_GAP of grey
+    apart, and the output columns under each crop are decoded as its own line.
+    """
+    rec = engine()._load_rec_model()
+    charset: list[str] = rec.postprocess_op.character
+    lines = [_rec_input(image) for image in images]
+    results: list[tuple[str, float, list[float]]] = [("", 0.0, [])] * len(lines)
+    for group in _pack([line.shape[2] for line in lines]):
+        width = max(PACK_WIDTH, sum(lines[i].shape[2] for i in group) + PACK_GAP * (len(group) - 1))
+        canvas = np.zeros((1, 3, REC_HEIGHT, width), dtype=np.float32)
+        spans: list[tuple[int, int]] = []
+        x = 0
+        for i in group:
+            canvas[0, :, :, x : x + lines[i].shape[2]] = lines[i]
+            spans.append((x, x + lines[i].shape[2]))
+            x += lines[i].shape[2] + PACK_GAP
+        preds = rec.session(canvas)[0]  # (steps, classes): probabilities per column
+        step = width / preds.shape[0]
+        centres = (np.arange(preds.shape[0]) + 0.5) * step
+        for i, (x0, x1) in zip(group, spans, strict=True):
+            own = preds[(centres >= x0 - PACK_GAP / 2) & (centres < x1 + PACK_GAP / 2)]
+            results[i] = _ctc_decode(own, charset)
+    return results
+
+
+def _rec_input(grey: np.ndarray) -> np.ndarray:
+    """A grey line image as the recogniser takes it: REC_HEIGHT px high at its aspect ratio,
+    values in [-1, 1], three equal channels."""
+    import cv2
+
+    height, width = grey.shape
+    new_width = max(1, math.ceil(REC_HEIGHT * width / max(height, 1)))
+    resized = cv2.resize(grey, (new_width, REC_HEIGHT)).astype(np.float32) / 127.5 - 1.0
+    return np.broadcast_to(resized, (3, REC_HEIGHT, new_width))
+
+
+def _pack(widths: list[int]) -> list[list[int]]:
+    """Indices of the images grouped into recogniser runs: each image wider than PACK_WIDTH
+    alone, the others first-fit, widest first, into PACK_WIDTH (the run is that wide anyway)."""
+    groups: list[list[int]] = []
+    room: list[int] = []
+    for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
+        if widths[i] <= PACK_WIDTH:
+            for g, free in enumerate(room):
+                if widths[i] + PACK_GAP <= free:
+                    groups[g].append(i)
+                    room[g] = free - widths[i] - PACK_GAP
+                    break
+            else:
+                groups.append([i])
+                room.append(PACK_WIDTH - widths[i])
+        else:
+            groups.append([i])
+            room.append(0)
+    return groups
+
+
+def _ctc_decode(preds: np.ndarray, charset: list[str]) -> tuple[str, float, list[float]]:
+    """CTC columns to text: the best class per column, repeats merged, blanks (class 0)
+    dropped; with the mean and each character's probability."""
+    best = preds.argmax(axis=1)
+    probs = preds.max(axis=1)
+    keep = np.ones(len(best), dtype=bool)
+    keep[1:] = best[1:] != best[:-1]
+    keep &= best != 0
+    text = "".join(charset[k] for k in best[keep])
+    confs = [float(p) for p in probs[keep]]
+    return text, float(np.mean(confs)) if confs else 0.0, confs
 
 
 def text_score(text: str, mean: float, confs: list[float]) -> float:
@@ -550,7 +616,7 @@ def _joined_image(grey: np.ndarray, ink: np.ndarray, rects: list[Rect], glyph: f
     """Several line crops set side by side, vertically centred, as one line."""
     import cv2
 
-    parts = [_line_image(grey, ink, r, glyph)[:, :, 0] for r in rects]
+    parts = [_line_image(grey, ink, r, glyph) for r in rects]
     height = max(p.shape[0] for p in parts)
     padded = []
     for part in parts:
@@ -560,7 +626,7 @@ def _joined_image(grey: np.ndarray, ink: np.ndarray, rects: list[Rect], glyph: f
                 part, top, height - part.shape[0] - top, 0, 8, cv2.BORDER_CONSTANT, value=255
             )
         )
-    return cv2.cvtColor(np.hstack(padded), cv2.COLOR_GRAY2BGR)
+    return np.hstack(padded)
 
 
 def _is_dash(ink: np.ndarray, glyph: float) -> bool:
@@ -581,7 +647,6 @@ def _line_image(grey: np.ndarray, ink: np.ndarray, rect: Rect, glyph: float) -> 
     """The crop the recogniser reads: a text line without what it holds of the lines above and
     below it; a box of several lines (a column of characters written top to bottom in a narrow
     cell) laid out as one line."""
-    import cv2
 
     y0, y1, x0, x1 = int(rect.y0), math.ceil(rect.y1), int(rect.x0), math.ceil(rect.x1)
     crop = grey[y0:y1, x0:x1].copy()
@@ -592,7 +657,7 @@ def _line_image(grey: np.ndarray, ink: np.ndarray, rect: Rect, glyph: float) -> 
             crop[a:b] = 255
     if len(pieces) > 1 and crop.shape[0] > 1.7 * glyph / 0.7:
         crop = _restack(crop, strokes, pieces)
-    return cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+    return crop
 
 
 def _text_rows(

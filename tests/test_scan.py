@@ -18,7 +18,19 @@ import pdfplumber
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan import Rect, Table, _text_rows, _unread_ink, clean_text, needs_ocr, text_score
+from extractors.scan import (
+    PACK_GAP,
+    PACK_WIDTH,
+    Rect,
+    Table,
+    _ctc_decode,
+    _pack,
+    _text_rows,
+    _unread_ink,
+    clean_text,
+    needs_ocr,
+    text_score,
+)
 from pipeline.ingest import ingest
 
 SCANS = FIXTURES / "scans"
@@ -209,6 +221,34 @@ def test_the_strokes_of_one_character_are_one_line():
     # the same 三 under the foot of the line above: the foot goes, the character stays whole
     ink = _ink(30, 30, [(0, 2, 5, 25), (6, 8, 5, 25), (13, 15, 7, 23), (21, 24, 3, 27)])
     assert _text_rows(ink, GLYPH) == ([(6, 24)], [(0, 2)])
+
+
+# ------------------------------------------------------------------------------------------
+# Recogniser runs: short crops packed, each decoded from its own columns
+
+
+def test_short_crops_share_a_run_and_long_ones_run_alone():
+    widths = [100, 400, 150, 60, 320, 90]
+    groups = _pack(widths)
+    assert sorted(i for g in groups for i in g) == list(range(len(widths)))
+    assert [1] in groups and [4] in groups  # wider than PACK_WIDTH, or filling it
+    for group in groups:
+        if len(group) > 1:
+            assert sum(widths[i] for i in group) + PACK_GAP * (len(group) - 1) <= PACK_WIDTH
+    assert len(groups) == 4  # 150+100, 90+60 (widest first, first fit)
+
+
+def test_ctc_columns_decode_to_text_and_character_scores():
+    charset = ["blank", "8", ".", "4", "0"]
+    columns = [1, 1, 0, 2, 3, 0, 4, 4, 0]  # 8 8 _ . 4 _ 0 0 _
+    probs = np.full((len(columns), len(charset)), 0.01)
+    for step, k in enumerate(columns):
+        probs[step, k] = 0.9 if step != 4 else 0.6
+    text, mean, confs = _ctc_decode(probs, charset)
+    assert text == "8.40"
+    assert confs == pytest.approx([0.9, 0.9, 0.6, 0.9])
+    assert mean == pytest.approx(0.825)
+    assert _ctc_decode(np.zeros((0, len(charset))), charset) == ("", 0.0, [])
 
 
 # ------------------------------------------------------------------------------------------
