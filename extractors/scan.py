@@ -177,7 +177,7 @@ def page_items(
         for c, cell in enumerate(table.cells):
             found = by_cell.get((t, c), [])
             texts.append(cell_text(found, cell))
-            scores.append(min((b.score for b in found), default=MAX_SCORE))
+            scores.append(cell_score(texts[-1], found))
         part = _TablePart(
             page=number,
             boxes=tuple(pts(cell) for cell in table.cells),
@@ -210,6 +210,20 @@ def page_items(
         )
     keyed.sort(key=lambda pair: pair[0])
     return [item for _, item in keyed]
+
+
+def cell_score(text: str, boxes: list[TextBox]) -> float:
+    """A cell's confidence: its least sure line's, and low when a bracket opens and never
+    closes (`效益指标(30` is a cell whose last line was lost; a closing one alone is fine, as
+    in the enumeration `1）… 2）…`)."""
+    score = min((b.score for b in boxes), default=MAX_SCORE)
+    depth = 0
+    for char in text:
+        if char in "(（[［【":
+            depth += 1
+        elif char in ")）]］】":
+            depth = max(depth - 1, 0)
+    return min(score, SUSPECT_SCORE) if depth else score
 
 
 def _cell_of(tables: list[Table], x: float, y: float) -> tuple[int, int] | None:

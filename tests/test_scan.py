@@ -23,10 +23,12 @@ from extractors.scan import (
     PACK_WIDTH,
     Rect,
     Table,
+    TextBox,
     _ctc_decode,
     _pack,
     _text_rows,
     _unread_ink,
+    cell_score,
     clean_text,
     needs_ocr,
     text_score,
@@ -166,6 +168,13 @@ def test_ocr_text_fixes_are_of_form_only():
     assert clean_text("0~6岁儿童") == "0～6岁儿童"
     assert clean_text("3,357.52") == "3,357.52"
     assert clean_text("8:30") == "8:30"
+
+
+def test_a_cell_with_a_bracket_left_open_scores_low():
+    line = [TextBox(rect=Rect(0, 0, 10, 10), text="", score=0.99)]
+    assert cell_score("效益指标(30", line) < 0.8
+    assert cell_score("效益指标（30分）", line) == 0.99
+    assert cell_score("1）完成调研；2）机要文件", line) == 0.99
 
 
 def test_misshapen_numbers_score_low():
