@@ -26,6 +26,7 @@ __all__ = [
     "fill_covered_slots",
     "preload",
     "preload_ocr",
+    "share_cores",
 ]
 
 
@@ -44,6 +45,13 @@ def preload_ocr() -> None:
     from . import scan
 
     scan.load_libraries()
+
+
+def share_cores(threads: int) -> None:
+    """How many threads this process's OCR may use (its share of the machine's cores)."""
+    from . import scan
+
+    scan.share_cores(threads)
 
 
 def extract(path: Path) -> Document:

@@ -11,8 +11,8 @@ Coordinates given back are PDF points on the deskewed page (origin top-left), so
 shared by neighbours stay equal and pdf.py's grid building serves scans unchanged. A cell's
 confidence is the lowest OCR score of its boxes.
 
-`SELFEVAL_OCR_THREADS` sets onnxruntime's threads per process (the pipeline sets 1 when several
-workers run); unset or 0 leaves onnxruntime's default.
+`SELFEVAL_OCR_THREADS` sets onnxruntime's threads per process; unset, each worker takes its share
+of the cores (one each when there are as many workers as cores).
 """
 
 from __future__ import annotations
@@ -454,9 +454,19 @@ def engine() -> Any:
     return RapidOCR(params=params)
 
 
+_threads_share: int | None = None
+
+
+def share_cores(threads: int) -> None:
+    """The onnxruntime threads this process may use when SELFEVAL_OCR_THREADS is not set: the
+    pipeline gives each worker its share of the cores before it reads a file."""
+    global _threads_share
+    _threads_share = max(1, threads)
+
+
 def ocr_threads() -> int:
-    """onnxruntime's threads: SELFEVAL_OCR_THREADS if set; else 1 in a worker process (the
-    pipeline runs one worker per core) and onnxruntime's default (0) in the main process."""
+    """onnxruntime's threads: SELFEVAL_OCR_THREADS if set; else the share of the cores given
+    by share_cores(); else 1 in a worker process and onnxruntime's default (0) elsewhere."""
     import multiprocessing
 
     value = os.environ.get(THREADS_ENV, "").strip()
@@ -465,6 +475,8 @@ def ocr_threads() -> int:
             return max(0, int(value))
         except ValueError:
             pass
+    if _threads_share is not None:
+        return _threads_share
     return 1 if multiprocessing.parent_process() is not None else 0
 
 

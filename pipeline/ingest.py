@@ -18,7 +18,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors import READERS, ExtractionError, extract, preload, preload_ocr
+from extractors import READERS, ExtractionError, extract, preload, preload_ocr, share_cores
 
 from . import __version__
 from .definitions import Catalog, load_catalog
@@ -316,12 +316,14 @@ def ingest(
     order = plan.order
     jobs = [plan.read[rel] for rel in order if rel in plan.read]
 
+    workers = workers or default_workers()
+    threads = max(1, default_workers() // workers)
+
     def work(source: Source) -> FileResult:
+        share_cores(threads)  # in the worker: its share of the cores for OCR
         return read_source(source, catalog, now)
 
-    results = run_jobs(
-        jobs, work, limits or Limits(), workers or default_workers(), cost=lambda s: s.size
-    )
+    results = run_jobs(jobs, work, limits or Limits(), workers, cost=lambda s: s.size)
     waiting: dict[str, FileResult] = {}
     sinks = {name: TableSink(name, out_dir, run_id) for name in TABLES}
     kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}

@@ -92,14 +92,12 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def timed_ingest(
-    folder: Path, out: Path, workers: int, env: dict[str, str] | None = None
-) -> tuple[float, float]:
+def timed_ingest(folder: Path, out: Path, workers: int) -> tuple[float, float]:
     """Seconds and peak MiB (main process and workers together) of one ingest run."""
     command = [sys.executable, "-m", "pipeline", "ingest", str(folder), "--out", str(out)]
     command += ["--workers", str(workers), "--quiet"]
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(command, cwd=ROOT, env=os.environ)
     peak = 0
     done = threading.Event()
 
@@ -167,11 +165,14 @@ def ocr_bench(tmp: Path, copies: int) -> None:
             shutil.copy(SCANS / f"{name}.pdf", folder / f"{copy:02d}-{name}.pdf")
             with pdfplumber.open(SCANS / f"{name}.pdf") as pdf:
                 pages += len(pdf.pages)
-    one, rss_one = timed_ingest(folder, tmp / "scans-out1", 1, {"SELFEVAL_OCR_THREADS": "2"})
-    two, rss_two = timed_ingest(folder, tmp / "scans-out2", 2, {"SELFEVAL_OCR_THREADS": "1"})
-    print(f"ingest of {pages} scanned pages ({copies} copies of fixtures/scans/):")
-    print(f"  ×1 worker, 2 threads   {one / pages:6.2f} s/page  ({one:.1f} s, {rss_one:.0f} MiB)")
-    print(f"  ×2 workers, 1 thread   {two / pages:6.2f} s/page  ({two:.1f} s, {rss_two:.0f} MiB)")
+    from pipeline.workers import default_workers
+
+    cores = default_workers()
+    one, rss_one = timed_ingest(folder, tmp / "scans-out1", 1)
+    two, rss_two = timed_ingest(folder, tmp / "scans-out2", 2)
+    print(f"ingest of {pages} scanned pages ({copies} copies of fixtures/scans/, {cores} cores):")
+    print(f"  ×1 worker    {one / pages:6.2f} s/page  ({one:.1f} s, {rss_one:.0f} MiB)")
+    print(f"  ×2 workers   {two / pages:6.2f} s/page  ({two:.1f} s, {rss_two:.0f} MiB)")
 
 
 def main() -> None:

@@ -302,3 +302,15 @@ def test_scan_rows_have_page_bbox_and_ocr_confidence(scan_values, name):
         assert 0 <= row.bbox_x0 < row.bbox_x1 <= width
         assert 0 <= row.bbox_top < row.bbox_bottom <= height
     assert ((values.confidence > 0) & (values.confidence < 1)).all()
+
+
+def test_each_worker_takes_its_share_of_the_cores(monkeypatch):
+    from extractors import scan
+
+    monkeypatch.delenv(scan.THREADS_ENV, raising=False)
+    monkeypatch.setattr(scan, "_threads_share", None)
+    assert scan.ocr_threads() == 0  # the main process: onnxruntime's own default
+    scan.share_cores(2)
+    assert scan.ocr_threads() == 2
+    monkeypatch.setenv(scan.THREADS_ENV, "1")  # the user's setting wins
+    assert scan.ocr_threads() == 1
