@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 IN     ?= fixtures/season
 OUT    ?= data
 
-.PHONY: ingest test lint format fixtures bench clean
+.PHONY: ingest test lint format fixtures bench ocr-accuracy clean
 
 $(STAMP): pyproject.toml
 	bash scripts/system-deps.sh
@@ -35,6 +35,10 @@ format: $(STAMP)
 ## bench: time ingest against a bare table read of the same files (not run by CI)
 bench: $(STAMP)
 	$(PY) scripts/bench.py --sizes 50 200
+
+## ocr-accuracy: values of fixture and unseen scans exactly right, and wrong ones flagged (not run by CI)
+ocr-accuracy: $(STAMP)
+	$(PY) scripts/ocr_accuracy.py
 
 ## fixtures: rebuild the fixture documents and expected records (needs LibreOffice for the PDFs)
 fixtures: $(STAMP)

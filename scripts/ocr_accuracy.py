@@ -1,0 +1,127 @@
+"""OCR accuracy: how many values of scanned forms come out exactly right, and whether every
+wrong one is flagged.
+
+Scans the fixture scans (fixtures/scans/) and, as submissions the OCR was never tuned on, fresh
+scans of the other season documents made the same way with other tilts and noise (built into a
+temporary folder by fixtures/build_scans.py's own functions). All are ingested in one run with
+the default workers; each expected record is then
+  right      the number equal, or the text equal without white space;
+  flagged    wrong, but with a low_confidence or consistency finding on its cell, or an error
+             on its form;
+  UNFLAGGED  wrong with nothing to show for it.
+Not run by CI: `make ocr-accuracy`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "fixtures"), str(ROOT / "tests")]
+
+import build_scans  # noqa: E402
+from test_scan import KEY, _flagged, _right  # noqa: E402
+
+from pipeline.ingest import ingest  # noqa: E402
+
+# the season documents without a fixture scan: (name, tilts in degrees, noise seed)
+UNSEEN = (
+    ("jiangcheng-jiaotong-2023", (0.9, -0.5, 0.3), 11),
+    ("jiangcheng-jiaoyu-2024", (-0.7, 0.4, 1.0), 12),
+    ("jiangcheng-weijian-2024", (0.5, -1.0, -0.2), 13),
+)
+
+
+def build_unseen(folder: Path) -> None:
+    build_scans.SCANS = folder
+    for name, angles, seed in UNSEEN:
+        build_scans.build_scan(
+            build_scans.ScanSpec(
+                name=f"unseen-{name}",
+                source=ROOT / "fixtures" / "season" / f"{name}.pdf",
+                expected=ROOT / "fixtures" / "expected" / f"{name}.jsonl",
+                pages=None,
+                forms=None,
+                angles=angles,
+                seed=seed,
+            )
+        )
+
+
+def _clean(value: object) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def score(folder: Path, out: Path) -> int:
+    values = pd.read_parquet(out / "values.parquet")
+    findings = pd.read_parquet(out / "findings.parquet")
+    print(f"{'scan':44} {'right':>11} {'flagged':>8} {'UNFLAGGED':>10}")
+    totals = [0, 0, 0, 0]
+    for expected_path in sorted(folder.glob("*.jsonl")):
+        name = expected_path.stem
+        lines = expected_path.read_text(encoding="utf-8").splitlines()
+        expected = [json.loads(line) for line in lines if line.strip()]
+        rows = values[values.source_path == f"{name}.pdf"]
+        got = {
+            tuple(_clean(row[k]) for k in KEY): {k: _clean(v) for k, v in row.items()}
+            for row in rows.to_dict("records")
+        }
+        own = findings[findings.source_path == f"{name}.pdf"]
+        right, flagged, unflagged = 0, [], []
+        for record in expected:
+            if _right(record, got.get(tuple(record[k] for k in KEY))):
+                right += 1
+            else:
+                (flagged if _flagged(record, own) else unflagged).append(record)
+        print(f"{name:44} {right:5}/{len(expected):<5} {len(flagged):8} {len(unflagged):10}")
+        for record in [*flagged, *unflagged]:
+            got_text = (got.get(tuple(record[k] for k in KEY)) or {}).get("value_text")
+            mark = "flagged  " if record in flagged else "UNFLAGGED"
+            print(
+                f"    {mark} {record['item']} {record['measure']}: {record['value_text']!r}"
+                f" read {got_text!r}"
+            )
+        for i, n in enumerate((right, len(expected), len(flagged), len(unflagged))):
+            totals[i] += n
+    right, total, flagged, unflagged = totals
+    print(f"{'all':44} {right:5}/{total:<5} {flagged:8} {unflagged:10}   {right / total:.2%} right")
+    return unflagged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=None)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="selfeval-ocr-accuracy-") as tmp:
+        folder, out = Path(tmp) / "in", Path(tmp) / "out"
+        folder.mkdir()
+        for path in (ROOT / "fixtures" / "scans").iterdir():
+            shutil.copy(path, folder / path.name)
+        build_unseen(folder)
+        started = time.perf_counter()
+        ingest(folder, out, workers=args.workers)
+        elapsed = time.perf_counter() - started
+        import pdfplumber
+
+        pages = 0
+        for path in folder.glob("*.pdf"):
+            with pdfplumber.open(path) as pdf:
+                pages += len(pdf.pages)
+        print(f"{pages} scanned pages ingested in {elapsed:.1f} s: {elapsed / pages:.2f} s/page\n")
+        unflagged = score(folder, out)
+    sys.exit(1 if unflagged else 0)
+
+
+if __name__ == "__main__":
+    main()
