@@ -482,8 +482,8 @@ def ocr_threads() -> int:
 
 def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
     """Every text line on the page: found by the detector, each crop widened a little within
-    its cell (the detector cuts off a line's trailing 、 or ，) and read by the recogniser. A cell
-    with ink but no line found is read whole, so no value is lost without a word."""
+    its cell (the detector cuts off a line's trailing 、 or ，) and read by the recogniser. Ink in a
+    cell that no detected line covers is read as well, so no value is lost without a word."""
     import cv2
 
     image = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
@@ -694,14 +694,7 @@ def _text_rows(
     line that the box overlaps (short, and with the line next to it taller than a character,
     where the top bar of a 三 with the rest of it is not)."""
     dark = (ink > 0).sum(axis=1) >= 2
-    runs: list[tuple[int, int]] = []
-    start = None
-    for i, on in enumerate([*dark.tolist(), False]):
-        if on and start is None:
-            start = i
-        elif not on and start is not None:
-            runs.append((start, i))
-            start = None
+    runs = _row_runs(dark)
     slivers: list[tuple[int, int]] = []
     if len(runs) > 1:
         top, bottom = runs[0], runs[-1]
@@ -850,26 +843,27 @@ def _unread_ink(
 
 
 def _ink_bands(patch: np.ndarray, glyph: float) -> list[tuple[int, int]]:
-    """The lines of text in a patch of ink: runs of inked rows, a gap smaller than a third of
-    a character bridged (the strokes of 三 are one line), each at least half a character high
-    and holding MIN_INK_PX dark pixels (what a crop's edge leaves of a character is neither)."""
+    """The lines of text in a patch of ink, each at least half a character high and holding
+    MIN_INK_PX dark pixels (what a crop's edge leaves of a character is neither)."""
     rows = np.count_nonzero(patch, axis=1)
-    bands: list[tuple[int, int]] = []
-    start = None
-    for i, count in enumerate([*rows.tolist(), 0]):
-        if count and start is None:
-            start = i
-        elif not count and start is not None:
-            if bands and start - bands[-1][1] < glyph / 3:
-                bands[-1] = (bands[-1][0], i)
-            else:
-                bands.append((start, i))
-            start = None
     return [
         (top, bottom)
-        for top, bottom in bands
+        for top, bottom in _lines(_row_runs(rows > 0), glyph)
         if bottom - top >= glyph / 2 and int(rows[top:bottom].sum()) >= MIN_INK_PX
     ]
+
+
+def _row_runs(on: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of consecutive true rows, as (first, past-last)."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, value in enumerate([*on.tolist(), False]):
+        if value and start is None:
+            start = i
+        elif not value and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
 
 
 def clean_text(text: str) -> str:
