@@ -48,9 +48,10 @@ MIN_INK_PX = 30  # a cell with fewer dark pixels (after despeckling) is blank
 MIN_BLOB_PX, MIN_BLOB_SIDE_PX = 12, 6  # smaller dark blobs are specks, not strokes
 NARROW_CELL_GLYPHS = 8  # a cell narrower than this many characters holds fragments of one phrase
 _NUMBER_CHARS = frozenset("0123456789.,:;%％．，")
-# a digit then : or ; then a digit, a number ending in a point, a comma not before three digits
-_SUSPECT_NUMBER = re.compile(r"\d[:;：；]\d|\d[.．](?!\d)|\d[,，]\d{1,2}(?!\d)")
-_NUMBER_LIKE = re.compile(r"\s*[≥≤<>=]?\s*[\d.,:;：；．，]+\s*(%|％|[\u4e00-\u9fff]{0,3})\s*")
+# a digit then : or ; then a digit, a number or percentage ending in a point, a comma not
+# before three digits
+_SUSPECT_NUMBER = re.compile(r"\d[:;：；]\d|[\d%％][.．](?!\d)|\d[,，]\d{1,2}(?!\d)")
+_NUMBER_LIKE = re.compile(r"\s*[≥≤<>=]?\s*[\d.,:;：；．，]+\s*(%|％|[\u4e00-\u9fff]{0,3})[.．]?\s*")
 SUSPECT_SCORE = 0.5
 DASH, DASH_SCORE = "——", 0.95  # a flat bar alone: the placeholder, by its shape
 MAX_SCORE = 0.9999  # an OCR reading is never as sure as a text layer (1.0), blank cells included
@@ -60,6 +61,10 @@ _CJK_PUNCT = re.compile(r"(?<=[\u4e00-\u9fff%）])[;:,!?]|[;:,!?](?=[\u4e00-\u9f
 _FULL_WIDTH = {";": "；", ":": "：", ",": "，", "!": "！", "?": "？"}
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT_TILDE = re.compile(r"(?<=\d)~(?=\d)")
+_STRAY_POINT = re.compile(
+    r"(?P<number>[≥≤<>=]?\d[\d,，]*(?:[.．]\d+)?[%％]?)[.．](?P<unit>[\u4e00-\u9fff]{0,3})"
+)
+_DECIMAL = re.compile(r"[.．]\d")
 
 
 @dataclass(frozen=True)
@@ -867,13 +872,18 @@ def _row_runs(on: np.ndarray) -> list[tuple[int, int]]:
 
 
 def clean_text(text: str) -> str:
-    """What the OCR read, with only the fixes of form: no space next to a CJK character, and the
+    """What the OCR read, with only the fixes of form: no space next to a CJK character, the
     punctuation of Chinese text full-width (the recogniser cannot see the difference and gives
-    `;` for `；`, `~` for `～`); letters and digits are never changed."""
+    `;` for `；`, `~` for `～`), and no point after a number (a speck on the scan: `9.80.`,
+    `1756.50.万元`; its score stays low, so the value is still flagged); letters and digits
+    are never changed."""
     text = _CJK_SPACE.sub("", text.strip())
     if _HAS_CJK.search(text):
         text = _CJK_PUNCT.sub(lambda m: _FULL_WIDTH[m.group(0)], text)
         text = _DIGIT_TILDE.sub("～", text)
+    stray = _STRAY_POINT.fullmatch(text)
+    if stray and (not stray["unit"] or _DECIMAL.search(stray["number"])):
+        text = stray["number"] + stray["unit"]  # but `1.完成` is an enumeration
     return text
 
 

@@ -96,6 +96,11 @@ def score(folder: Path, out: Path) -> int:
             totals[i] += n
     right, total, flagged, unflagged = totals
     print(f"{'all':44} {right:5}/{total:<5} {flagged:8} {unflagged:10}   {right / total:.2%} right")
+    low = findings[findings.rule == "low_confidence"]
+    print(f"\nlow_confidence findings (values to look at): {len(low)}")
+    for row in low.itertuples():
+        message = " ".join(str(row.message).split())
+        print(f"    {row.source_path} {row.item} {row.measure}: {message[:70]}")
     return unflagged
 
 

@@ -168,6 +168,12 @@ def test_ocr_text_fixes_are_of_form_only():
     assert clean_text("0~6岁儿童") == "0～6岁儿童"
     assert clean_text("3,357.52") == "3,357.52"
     assert clean_text("8:30") == "8:30"
+    # a speck after a number reads as a point: dropped (the score still flags the value)
+    assert clean_text("9.80.") == "9.80"
+    assert clean_text("87.3%.") == "87.3%"
+    assert clean_text("1756.50.万元") == "1756.50万元"
+    assert clean_text("1.完成") == "1.完成"  # an enumeration, not a number
+    assert clean_text("2025.6.25") == "2025.6.25"
 
 
 def test_a_cell_with_a_bracket_left_open_scores_low():
@@ -180,6 +186,7 @@ def test_a_cell_with_a_bracket_left_open_scores_low():
 def test_misshapen_numbers_score_low():
     assert text_score("1352:66", 0.98, []) < 0.8
     assert text_score("0.", 0.98, []) < 0.8
+    assert text_score("87.3%.", 0.98, []) < 0.8
     assert text_score("3,357.52", 0.98, []) == 0.98
     assert text_score("2025.6.25", 0.98, []) == 0.98
     assert text_score("", 0.98, []) == 0.0
