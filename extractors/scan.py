@@ -678,16 +678,14 @@ def _line_image(grey: np.ndarray, ink: np.ndarray, rect: Rect, glyph: float) -> 
     """The crop the recogniser reads: a text line without what it holds of the lines above and
     below it; a box of several lines (a column of characters written top to bottom in a narrow
     cell) laid out as one line."""
-
     y0, y1, x0, x1 = int(rect.y0), math.ceil(rect.y1), int(rect.x0), math.ceil(rect.x1)
     crop = grey[y0:y1, x0:x1].copy()
-    strokes = ink[y0:y1, x0:x1]
-    pieces, slivers = _text_rows(strokes, glyph)
-    if pieces:
-        for a, b in slivers:
-            crop[a:b] = 255
+    crop_ink = ink[y0:y1, x0:x1]
+    pieces, slivers = _text_rows(crop_ink, glyph)
+    for a, b in slivers:  # there is a line beside any sliver
+        crop[a:b] = 255
     if len(pieces) > 1 and crop.shape[0] > 1.7 * glyph / 0.7:
-        crop = _restack(crop, strokes, pieces)
+        crop = _restack(crop, crop_ink, pieces)
     return crop
 
 

@@ -316,8 +316,9 @@ def ingest(
     order = plan.order
     jobs = [plan.read[rel] for rel in order if rel in plan.read]
 
-    workers = workers or default_workers()
-    threads = max(1, default_workers() // workers)
+    cores = default_workers()
+    workers = workers or cores
+    threads = max(1, cores // workers)
 
     def work(source: Source) -> FileResult:
         share_cores(threads)  # in the worker: its share of the cores for OCR
@@ -329,16 +330,14 @@ def ingest(
     kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
     submissions: list[tuple[str, list[dict[str, Any]]]] = []
     finished = 0
-    ocr_loaded = False
     for rel in order:
         if rel in plan.read:
             while rel not in waiting:
                 _, done, outcome = next(results)
                 if isinstance(outcome, Failure):
                     outcome = failed_result(done, outcome, now)
-                elif outcome.document.get("source_format") == "pdf_scan" and not ocr_loaded:
-                    preload_ocr()  # the workers forked from now on start with it
-                    ocr_loaded = True
+                elif outcome.document.get("source_format") == "pdf_scan":
+                    preload_ocr()  # the workers forked from now on start with it (imported once)
                 waiting[done.rel] = outcome
                 finished += 1
                 if on_file is not None:

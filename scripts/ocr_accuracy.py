@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import shutil
 import sys
 import tempfile
@@ -29,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "fixtures"), str(ROOT / "tests")]
 
 import build_scans  # noqa: E402
-from test_scan import KEY, _flagged, _right  # noqa: E402
+from test_scan import KEY, _flagged, _right, rows_by_key  # noqa: E402
 
 from pipeline.ingest import ingest  # noqa: E402
 
@@ -57,12 +56,6 @@ def build_unseen(folder: Path) -> None:
         )
 
 
-def _clean(value: object) -> object:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return value.item() if hasattr(value, "item") else value
-
-
 def score(folder: Path, out: Path) -> int:
     values = pd.read_parquet(out / "values.parquet")
     findings = pd.read_parquet(out / "findings.parquet")
@@ -73,10 +66,7 @@ def score(folder: Path, out: Path) -> int:
         lines = expected_path.read_text(encoding="utf-8").splitlines()
         expected = [json.loads(line) for line in lines if line.strip()]
         rows = values[values.source_path == f"{name}.pdf"]
-        got = {
-            tuple(_clean(row[k]) for k in KEY): {k: _clean(v) for k, v in row.items()}
-            for row in rows.to_dict("records")
-        }
+        got = rows_by_key(rows)
         own = findings[findings.source_path == f"{name}.pdf"]
         right, flagged, unflagged = 0, [], []
         for record in expected:

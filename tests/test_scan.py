@@ -78,6 +78,14 @@ def _clean(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
+def rows_by_key(values: pd.DataFrame) -> dict[tuple, dict]:
+    """Value rows by their record key, as plain Python values."""
+    return {
+        tuple(_clean(row[k]) for k in KEY): {k: _clean(v) for k, v in row.items()}
+        for row in values.to_dict("records")
+    }
+
+
 def _expected(name: str) -> list[dict]:
     lines = (SCANS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
@@ -281,10 +289,7 @@ def test_scans_are_read_as_pdf_scan(scan_out):
 def test_scan_values_are_right_or_flagged(scan_values, scan_findings, name):
     values = scan_values[scan_values.source_path == f"{name}.pdf"]
     findings = scan_findings[scan_findings.source_path == f"{name}.pdf"]
-    got = {
-        tuple(_clean(row[k]) for k in KEY): {k: _clean(v) for k, v in row.items()}
-        for row in values.to_dict("records")
-    }
+    got = rows_by_key(values)
     expected = _expected(name)
     wrong = [e for e in expected if not _right(e, got.get(tuple(e[k] for k in KEY)))]
     share = 1 - len(wrong) / len(expected)
