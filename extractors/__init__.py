@@ -8,7 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import ExtractionError
-from .model import BBox, Block, Cell, Document, Grid, TextLine, cells_to_grid, fill_covered_slots
+from .model import (
+    BBox,
+    Block,
+    Cell,
+    Document,
+    Grid,
+    ReadNote,
+    TextLine,
+    cells_to_grid,
+    fill_covered_slots,
+)
 
 READERS = {".docx": "docx", ".pdf": "pdf", ".doc": "legacy", ".wps": "legacy"}
 
@@ -20,6 +30,7 @@ __all__ = [
     "Document",
     "ExtractionError",
     "Grid",
+    "ReadNote",
     "TextLine",
     "cells_to_grid",
     "extract",

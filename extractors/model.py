@@ -69,13 +69,24 @@ Block = TextLine | Grid
 
 
 @dataclass(frozen=True)
+class ReadNote:
+    """Something an extractor passed over or could not read in a file it otherwise read (a
+    hidden sheet, a formula with no cached value): it becomes a warning finding, never silence.
+    `rule` is an id of the rule catalogue (`pipeline/rules.py`)."""
+
+    rule: str
+    message: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
 class Document:
     """What an extractor read from one file: its blocks in reading order."""
 
     blocks: tuple[Block, ...]
     source_format: str
     pages: int | None = None
-    warnings: tuple[str, ...] = field(default=())
+    notes: tuple[ReadNote, ...] = field(default=())
 
 
 def fill_covered_slots(grid: Grid) -> list[list[Cell | None]]:

@@ -179,6 +179,10 @@ def ingest_file(
             findings.extend(form_findings)
         source = SourceInfo(rel, sha, document.source_format, now, __version__)
         records = forms_to_records(mapped, source, catalog.vocabulary)
+        findings.extend(
+            Finding(rule=n.rule, severity="warning", message=n.message, page=n.page)
+            for n in document.notes
+        )
     except ExtractionError as exc:
         return failed_file(rel, sha, fmt, now, exc.code, exc.message)
     except Exception as exc:  # a bug or an input no extractor foresaw: this file fails, not the run
