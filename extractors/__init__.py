@@ -69,7 +69,9 @@ def extract(path: Path) -> Document:
     """Read one file with the extractor for its kind; raise ExtractionError if it cannot be read."""
     kind = READERS.get(path.suffix.lower())
     if kind is None:
-        raise ExtractionError("unsupported", f"not a kind of file the pipeline reads: {path.name}")
+        raise ExtractionError(
+            "unsupported_kind", f"not a kind of file the pipeline reads: {path.name}"
+        )
     if path.stat().st_size == 0:
         raise ExtractionError("empty", f"empty file: {path.name} has no content")
     if kind == "docx":

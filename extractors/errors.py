@@ -1,12 +1,39 @@
-"""The one base error for files that cannot be read, with a stable code for the documents table."""
+"""The one base error for files that cannot be read, and the one catalogue of error codes.
+
+Every `error_code` the documents table can hold is listed in `ERROR_CODES` with its meaning,
+whichever module sets it (an extractor, the bundle reader, the worker that watches a file, the
+ingest loop). The README's error-code table and the documents schema's enum are tested against
+this mapping; `ExtractionError` refuses a code that is not in it.
+"""
 
 from __future__ import annotations
 
+ERROR_CODES: dict[str, str] = {
+    "unsupported_kind": "not a kind of file the pipeline reads (status skipped)",
+    "empty": "the file has no content (0 bytes)",
+    "unreadable": "the file could not be opened (permissions, a vanished file)",
+    "not_a_zip": "a .docx or .xlsx that is not a zip archive",
+    "not_a_pdf": "a .pdf that does not start with %PDF-",
+    "corrupt": "the file is damaged: its container or XML cannot be parsed",
+    "truncated": "the file is cut short (a PDF with no %%EOF at its end)",
+    "encrypted": "the file needs a password to open (a PDF, or a workbook Excel encrypted)",
+    "zip_bomb": "a zip (document or bundle) that would inflate past the limits; refused unread",
+    "xml_entities": "XML inside a document declares entities (never expanded); refused",
+    "too_large": "a sheet or page past the size limit, refused before it is loaded whole",
+    "converter_missing": "the file needs LibreOffice (or a part of it), which is not installed",
+    "timeout": "reading the file took longer than allowed per file",
+    "memory": "reading the file needed more memory than allowed per file",
+    "crashed": "the reader process died on this file (a signal)",
+    "internal_error": "a fault of the pipeline's own on this file; the run goes on",
+}
+
 
 class ExtractionError(Exception):
-    """A file could not be read. `code` is a stable slug; the message is for a clerk."""
+    """A file could not be read. `code` is a slug of `ERROR_CODES`; the message is for a clerk."""
 
     def __init__(self, code: str, message: str) -> None:
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown error code {code!r}: add it to extractors.errors first")
         super().__init__(message)
         self.code = code
         self.message = message
