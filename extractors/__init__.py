@@ -1,6 +1,7 @@
 """Extractors: one module per input kind, each turning a file into a Document of Grids and lines.
 
-Raw format objects (docx XML, pdfplumber dicts) never leave their module.
+Raw format objects (docx XML, pdfplumber dicts, openpyxl cells, lxml elements) never leave their
+module.
 """
 
 from __future__ import annotations
@@ -20,7 +21,19 @@ from .model import (
     fill_covered_slots,
 )
 
-READERS = {".docx": "docx", ".pdf": "pdf", ".doc": "legacy", ".wps": "legacy"}
+READERS = {
+    ".docx": "docx",
+    ".pdf": "pdf",
+    ".doc": "legacy",
+    ".wps": "legacy",
+    ".xlsx": "xlsx",
+    ".xls": "old_workbook",
+    ".et": "old_workbook",
+    ".html": "html",
+    ".htm": "html",
+    ".mht": "mht",
+    ".mhtml": "mht",
+}
 
 __all__ = [
     "READERS",
@@ -44,10 +57,12 @@ __all__ = [
 def preload() -> None:
     """Import every reader's libraries now, so worker processes forked later start with them
     instead of importing them again for each file."""
-    from . import docx, pdf
+    from . import docx, html_access, pdf, xlsx_access
 
     docx.load_libraries()
     pdf.load_libraries()
+    xlsx_access.load_libraries()
+    html_access.load_libraries()
 
 
 def preload_ocr() -> None:
@@ -74,14 +89,35 @@ def extract(path: Path) -> Document:
         )
     if path.stat().st_size == 0:
         raise ExtractionError("empty", f"empty file: {path.name} has no content")
+    return _reader(kind)(path)
+
+
+def _reader(kind: str):
+    """The extract function of a kind, imported on first use."""
     if kind == "docx":
         from .docx import extract_docx
 
-        return extract_docx(path)
+        return extract_docx
     if kind == "legacy":
         from .legacy import extract_legacy
 
-        return extract_legacy(path)
+        return extract_legacy
+    if kind == "xlsx":
+        from .xlsx import extract_xlsx
+
+        return extract_xlsx
+    if kind == "old_workbook":
+        from .xlsx import extract_old_workbook
+
+        return extract_old_workbook
+    if kind == "html":
+        from .html import extract_html
+
+        return extract_html
+    if kind == "mht":
+        from .html import extract_mht
+
+        return extract_mht
     from .pdf import extract_pdf
 
-    return extract_pdf(path)
+    return extract_pdf

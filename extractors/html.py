@@ -1,0 +1,240 @@
+"""Saved web pages (.html, .htm; .mht web archives): every table as a Grid, the prose around
+the tables as TextLines, the text as a browser shows it.
+
+A page's items (`extractors/html_access.py`) are laid out here: white space collapses to one
+space, `<br>` and block edges break lines, `&nbsp;` is a space. A `<table>` is placed the way a
+browser places it (each cell at the first free slot of its row, `rowspan`/`colspan` as spans).
+A table that only wraps others (one cell with content a row, holding a table: how many
+government pages frame a form) is read through, its content in place; a small table nested in
+a form's cell gives its text to that cell. An Excel workbook saved as a web page (`x.htm`
+beside `x.files/sheet001.htm …`) is read as one workbook, its sheets in order; a sheet page
+inside such a folder gives nothing of its own (it is read through its workbook page).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import ExtractionError
+from .html_access import (
+    Break,
+    CellItem,
+    Edge,
+    Item,
+    TableItem,
+    Text,
+    decode_page,
+    excel_sheet_names,
+    mht_parts,
+    page_items,
+    sheet_links,
+)
+from .model import Block, Cell, Document, Grid, ReadNote, TextLine, cells_to_grid
+
+MAX_PAGE_BYTES = 64 * 2**20  # a saved form is tens of KiB; a page past this is refused unread
+_SPACES = re.compile(r"[ \t\r\n\f\v]+")
+_EXCEL_SHEET = re.compile(
+    r"<x:ExcelWorksheet>(.*?)</x:ExcelWorksheet>", flags=re.S | re.I
+)  # inside Excel's <!--[if gte mso 9]><xml> comment
+
+
+def extract_html(path: Path) -> Document:
+    """Read a saved web page (or an Excel workbook saved as one) into its blocks."""
+    text = decode_page(_read_page(path))
+    sheets = _excel_sheets(text, path)
+    if sheets is not None:
+        return _workbook_page(sheets, path)
+    if _inside_saved_workbook(path):
+        return Document(blocks=(), source_format="html")
+    return Document(blocks=tuple(page_to_blocks(text)), source_format="html")
+
+
+def extract_mht(path: Path) -> Document:
+    """Read a .mht web archive: its first HTML part, or each sheet part of an Excel one."""
+    try:
+        parts = mht_parts(_read_page(path))
+    except (ValueError, LookupError, UnicodeError) as exc:
+        raise ExtractionError("corrupt", f"web archive is damaged: {path.name} ({exc})") from exc
+    if not parts:
+        return Document(blocks=(), source_format="mht")
+    by_name = {_base_name(location): text for location, text in parts}
+    links = sheet_links(parts[0][1])
+    pages = [by_name[_base_name(link)] for link in links if _base_name(link) in by_name]
+    texts = pages or [parts[0][1]]
+    blocks = [block for page in texts for block in page_to_blocks(page)]
+    return Document(blocks=tuple(blocks), source_format="mht", pages=len(pages) or None)
+
+
+def _read_page(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_PAGE_BYTES:
+        raise ExtractionError(
+            "too_large",
+            f"web page refused: {path.name} is {size / 2**20:,.0f} MiB "
+            f"(more than {MAX_PAGE_BYTES / 2**20:,.0f} MiB), refused before it is parsed",
+        )
+    return path.read_bytes()
+
+
+def _base_name(location: str) -> str:
+    return location.replace("\\", "/").rsplit("/", 1)[-1].lower()
+
+
+# ----------------------------------------------------------------------------------------
+# Excel workbooks saved as web pages
+# ----------------------------------------------------------------------------------------
+
+
+def _excel_sheets(text: str, path: Path) -> list[tuple[str, Path | None, bool]] | None:
+    """(name, sheet page, hidden) for each sheet of an Excel workbook page whose sheets are
+    pages of their own; None for any other page."""
+    blocks = _EXCEL_SHEET.findall(text)
+    entries: list[tuple[str, str, bool]] = []
+    for block in blocks:
+        name = re.search(r"<x:Name>([^<]*)</x:Name>", block)
+        href = re.search(r"<x:WorksheetSource\s+HRef=\"([^\"]+)\"", block, flags=re.I)
+        hidden = re.search(r"<x:Visible>\s*Sheet(Very)?Hidden", block, flags=re.I)
+        if href:
+            entries.append((name.group(1) if name else "", href.group(1), bool(hidden)))
+    if not entries:
+        links = sheet_links(text)
+        names = excel_sheet_names(text)
+        entries = [
+            (names[i] if i < len(names) else f"sheet {i + 1}", link, False)
+            for i, link in enumerate(links)
+        ]
+    if not entries:
+        return None
+    return [(name, _resolve(path, href), hidden) for name, href, hidden in entries]
+
+
+def _resolve(path: Path, href: str) -> Path | None:
+    target = (path.parent / href.replace("\\", "/")).resolve()
+    folder = path.parent.resolve()
+    if folder not in target.parents or not target.is_file():  # never outside the page's folder
+        return None
+    return target
+
+
+def _workbook_page(sheets: list[tuple[str, Path | None, bool]], path: Path) -> Document:
+    blocks: list[Block] = []
+    notes: list[ReadNote] = []
+    for number, (name, page, hidden) in enumerate(sheets, start=1):
+        if hidden:
+            notes.append(
+                ReadNote(
+                    "hidden_sheet",
+                    f"{path.name}: sheet {number} ({name}) is hidden and was not read",
+                    page=number,
+                )
+            )
+            continue
+        if page is None:
+            raise ExtractionError(
+                "corrupt",
+                f"web page is incomplete: {path.name} sheet {name} is missing "
+                f"(its folder {path.stem}.files/ was not saved beside it)",
+            )
+        blocks.extend(page_to_blocks(decode_page(_read_page(page))))
+    return Document(
+        blocks=tuple(blocks), source_format="html", pages=len(sheets), notes=tuple(notes)
+    )
+
+
+def _inside_saved_workbook(path: Path) -> bool:
+    """A sheet page in `x.files/` beside the workbook page `x.htm` (or `x.html`)."""
+    folder = path.parent
+    if not folder.name.lower().endswith(".files"):
+        return False
+    stem = folder.name[: -len(".files")]
+    return any((folder.parent / f"{stem}{ext}").is_file() for ext in (".htm", ".html"))
+
+
+# ----------------------------------------------------------------------------------------
+# Items → TextLines and Grids
+# ----------------------------------------------------------------------------------------
+
+
+def page_to_blocks(text: str) -> list[Block]:
+    return items_to_blocks(page_items(text))
+
+
+def items_to_blocks(items: list[Item]) -> list[Block]:
+    """Prose as TextLines, tables as Grids, in document order; wrapper tables read through."""
+    blocks: list[Block] = []
+    pending: list[Item] = []
+    for item in items:
+        if not isinstance(item, TableItem):
+            pending.append(item)
+            continue
+        blocks.extend(TextLine(text=line) for line in items_to_lines(pending))
+        pending = []
+        if is_wrapper(item):
+            for row in item.rows:
+                for cell in row:
+                    blocks.extend(items_to_blocks([Edge(), *cell.items, Edge()]))
+        elif item.rows:
+            blocks.append(table_to_grid(item))
+    blocks.extend(TextLine(text=line) for line in items_to_lines(pending))
+    return blocks
+
+
+def items_to_lines(items: list[Item]) -> list[str]:
+    """The lines a browser shows for these items: white space collapsed, broken at `<br>` and
+    block edges, `&nbsp;` a space; blank lines dropped. A nested table's rows are lines, its
+    cells separated by a space."""
+    parts: list[str] = []
+    for item in items:
+        if isinstance(item, Text):
+            parts.append(_SPACES.sub(" ", item.text))
+        elif isinstance(item, Break | Edge):
+            parts.append("\n")
+        elif isinstance(item, TableItem):
+            for row in item.rows:
+                cells = [" ".join(items_to_lines(cell.items)) for cell in row]
+                parts.append("\n" + " ".join(c for c in cells if c) + "\n")
+    lines = ("".join(parts)).split("\n")
+    out = []
+    for line in lines:
+        shown = _SPACES.sub(" ", line).strip(" ").replace("\xa0", " ")
+        if shown.strip():
+            out.append(shown)
+    return out
+
+
+def _has_content(cell: CellItem) -> bool:
+    return any(
+        isinstance(i, TableItem) or (isinstance(i, Text) and i.text.strip(" \t\r\n\xa0"))
+        for i in cell.items
+    )
+
+
+def is_wrapper(table: TableItem) -> bool:
+    """A table that holds tables in its cells and no more than one cell with content a row:
+    page layout, not a form."""
+    holds_table = any(
+        isinstance(i, TableItem) for row in table.rows for cell in row for i in cell.items
+    )
+    return holds_table and all(sum(map(_has_content, row)) <= 1 for row in table.rows)
+
+
+def table_to_grid(table: TableItem) -> Grid:
+    """Place the cells as a browser does: each at the first free slot of its row, covering
+    `rowspan` × `colspan` slots (a rowspan past the last row ends at it)."""
+    taken: set[tuple[int, int]] = set()
+    cells: list[Cell] = []
+    n_rows = len(table.rows)
+    for r, row in enumerate(table.rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            rowspan = min(cell.rowspan, n_rows - r)
+            text = "\n".join(items_to_lines(cell.items))
+            cells.append(Cell(row=r, col=c, text=text, rowspan=rowspan, colspan=cell.colspan))
+            taken.update(
+                (rr, cc) for rr in range(r, r + rowspan) for cc in range(c, c + cell.colspan)
+            )
+            c += cell.colspan
+    return cells_to_grid(cells)

@@ -1,0 +1,222 @@
+"""What a saved web page holds, read with lxml, as plain data: its text in document order,
+broken where the browser breaks lines, and its tables as rows of cells with their spans.
+
+No lxml element leaves this module. A page comes out as a list of `Item`s: `Text` (the raw
+text of a node, white space not yet collapsed, `&nbsp;` as U+00A0), `Break` (a `<br>`), `Edge`
+(the start or end of a block: a paragraph, a heading, a div) and `TableItem` (its rows, each
+cell holding its own items). Also here: the page's charset (BOM, meta tag, or a guess between
+UTF-8 and GB18030), the sheet links of an Excel page saved as HTML, and the HTML parts of a
+.mht file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import email.policy
+import re
+from dataclasses import dataclass, field
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_\-]+)""", re.I)
+_CHINESE = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "cp936", "euc-cn", "gb18030", "hz-gb-2312"}
+_SKIPPED = {"script", "style", "head", "title", "noscript", "template", "object", "iframe"}
+_BLOCKS = {
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "dl", "dt", "dd",
+    "section", "article", "header", "footer", "center", "blockquote", "pre", "form",
+    "address", "caption", "hr", "body", "html", "main", "nav", "aside", "figure",
+}  # fmt: skip
+MAX_SPAN = 1000  # browsers cap colspan at 1000 and rowspan at 65534; forms need a few
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Break:
+    pass
+
+
+@dataclass(frozen=True)
+class Edge:
+    pass
+
+
+@dataclass
+class CellItem:
+    items: list[Item]
+    rowspan: int = 1
+    colspan: int = 1
+
+
+@dataclass
+class TableItem:
+    rows: list[list[CellItem]] = field(default_factory=list)
+
+
+Item = Text | Break | Edge | TableItem
+
+
+def load_libraries() -> None:
+    import lxml.html  # noqa: F401
+
+
+def page_charset(data: bytes) -> str:
+    """The page's encoding: a byte-order mark, else a meta tag or XML prologue in its first
+    4 KiB, else UTF-8 if it decodes, else GB18030 (Chinese government sites). GB2312 and GBK
+    are read as GB18030, their superset."""
+    for bom, name in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return name
+    head = data[:4096]
+    match = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
+    if match:
+        name = match.group(1).decode("ascii").lower()
+        if name in _CHINESE:
+            return "gb18030"
+        try:
+            return codecs.lookup(name).name
+        except LookupError:
+            pass
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 4:  # a cut in the last character is a truncated file
+            return "gb18030"
+    return "utf-8"
+
+
+def decode_page(data: bytes) -> str:
+    """The page's text in its charset; bytes that do not decode become U+FFFD, never an error."""
+    return data.decode(page_charset(data), errors="replace")
+
+
+def _root(text: str):
+    import lxml.html
+
+    parser = lxml.html.HTMLParser(recover=True, no_network=True, remove_comments=True)
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses a str with an encoding prologue
+    root = lxml.html.document_fromstring(text or "<html></html>", parser=parser)
+    return root
+
+
+def page_items(text: str) -> list[Item]:
+    """The page's body as items, in document order (a truncated page: what it holds)."""
+    if not text.strip():
+        return []
+    root = _root(text)
+    body = root.find("body")
+    items: list[Item] = []
+    _walk(body if body is not None else root, items)
+    return items
+
+
+def _tag(element) -> str:
+    tag = element.tag
+    if not isinstance(tag, str):  # comments, processing instructions
+        return ""
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()  # o:p, v:shape from Office
+
+
+def _hidden(element) -> bool:
+    style = (element.get("style") or "").replace(" ", "").lower()
+    return "display:none" in style or element.get("hidden") is not None
+
+
+def _walk(element, items: list[Item]) -> None:
+    """Append the items of `element`'s content (not its tail)."""
+    if element.text:
+        items.append(Text(element.text))
+    for child in element:
+        tag = _tag(child)
+        if tag and tag not in _SKIPPED and not _hidden(child):
+            if tag == "table":
+                items.append(_table(child))
+            elif tag == "br":
+                items.append(Break())
+            elif tag in _BLOCKS or tag in ("tr", "td", "th"):
+                items.append(Edge())
+                _walk(child, items)
+                items.append(Edge())
+            else:
+                _walk(child, items)
+        if child.tail:
+            items.append(Text(child.tail))
+
+
+def _span(element, name: str) -> int:
+    try:
+        value = int(str(element.get(name, "1")).strip().rstrip(";") or 1)
+    except ValueError:
+        return 1
+    return min(max(value, 1), MAX_SPAN)
+
+
+def _rows(table):
+    """The table's own rows (not a nested table's), through thead/tbody/tfoot."""
+    for child in table:
+        tag = _tag(child)
+        if tag == "tr":
+            yield child
+        elif tag in ("thead", "tbody", "tfoot"):
+            yield from (row for row in child if _tag(row) == "tr")
+
+
+def _table(table) -> TableItem:
+    out = TableItem()
+    for tr in _rows(table):
+        if _hidden(tr):
+            continue
+        row: list[CellItem] = []
+        for td in tr:
+            if _tag(td) not in ("td", "th") or _hidden(td):
+                continue
+            items: list[Item] = []
+            _walk(td, items)
+            row.append(CellItem(items, _span(td, "rowspan"), _span(td, "colspan")))
+        out.rows.append(row)
+    return out
+
+
+def sheet_links(text: str) -> list[str]:
+    """The sheet pages an Excel workbook saved as HTML links to (`<link id="shLink">`, in
+    workbook order), or its frames' pages; [] for any other page."""
+    root = _root(text)
+    links = [
+        el.get("href", "")
+        for el in root.iter("link")
+        if (el.get("id") or "").lower() == "shlink" and el.get("href")
+    ]
+    if links:
+        return links
+    return [el.get("src", "") for el in root.iter("frame") if el.get("src")]
+
+
+def excel_sheet_names(text: str) -> list[str]:
+    """Sheet names from the `<x:ExcelWorksheet><x:Name>` block Excel writes into its main page."""
+    return re.findall(r"<x:Name>([^<]*)</x:Name>", text)
+
+
+def mht_parts(data: bytes) -> list[tuple[str, str]]:
+    """The text/html parts of a MIME web archive (.mht), in order, as (location, text)."""
+    message = email.message_from_bytes(data, policy=email.policy.compat32)
+    parts = []
+    for part in message.walk():
+        if part.get_content_type() != "text/html":
+            continue
+        payload = part.get_payload(decode=True) or b""
+        charset = part.get_content_charset()
+        if charset and charset.lower() in _CHINESE:
+            charset = "gb18030"
+        try:
+            text = payload.decode(charset, errors="replace") if charset else decode_page(payload)
+        except LookupError:
+            text = decode_page(payload)
+        parts.append((part.get("Content-Location", "") or "", text))
+    return parts

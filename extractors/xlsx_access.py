@@ -1,0 +1,224 @@
+"""What a workbook file holds, read through openpyxl and the package's own XML, as plain data.
+
+No openpyxl object leaves this module: a sheet comes out as `SheetData` (its cells' shown text
+and borders, its merged ranges). The checks that must run before openpyxl loads anything whole
+(the sheets' sizes from their XML, streamed; formulas without a cached value; an OLE container
+that Excel writes for an encrypted workbook) live here too.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .numfmt import format_value
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file (.xls, encrypted .xlsx)
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_REF = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
+
+
+@dataclass(frozen=True)
+class SheetEntry:
+    """A sheet as the workbook lists it: name, visibility and the package part holding it."""
+
+    name: str
+    state: str  # visible, hidden, veryHidden
+    part: str | None  # e.g. xl/worksheets/sheet1.xml (None for a chart sheet)
+
+
+@dataclass(frozen=True)
+class SheetSize:
+    """What a streamed pass over a sheet's XML found: its extent and formulas left uncomputed."""
+
+    rows: int
+    cols: int
+    uncached: tuple[str, ...]  # cell references like B7
+
+
+@dataclass(frozen=True)
+class SheetCell:
+    text: str
+    bordered: bool
+
+
+@dataclass(frozen=True)
+class SheetData:
+    """One visible sheet: cells by (row, col), 1-based, and merged ranges (r0, c0, r1, c1)."""
+
+    name: str
+    cells: dict[tuple[int, int], SheetCell]
+    merges: tuple[tuple[int, int, int, int], ...]
+
+
+def load_libraries() -> None:
+    import lxml.etree  # noqa: F401
+    import openpyxl  # noqa: F401
+
+
+def starts_with(path: Path, magic: bytes) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(len(magic)) == magic
+
+
+def looks_like_html(path: Path) -> bool:
+    """A file whose first bytes are markup (systems often save HTML under an .xls name)."""
+    with path.open("rb") as handle:
+        head = handle.read(1024).lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
+    return head.startswith((b"<", b"m\x00i\x00m\x00", b"mime-version"))
+
+
+def cfb_is_encrypted(path: Path) -> bool:
+    """An OLE compound file holding an `EncryptionInfo` stream: how Excel (and WPS) store a
+    password-protected .xlsx. The stream's name is looked for in the file's directory
+    entries (UTF-16LE names), read in blocks."""
+    overlap = len(_ENCRYPTION_INFO)
+    tail = b""
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            if _ENCRYPTION_INFO in tail + block:
+                return True
+            tail = block[-overlap:]
+    return False
+
+
+def _xml_root(archive: zipfile.ZipFile, name: str):
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    return etree.fromstring(archive.read(name), parser)
+
+
+def workbook_sheets(archive: zipfile.ZipFile) -> list[SheetEntry]:
+    """The sheets in workbook order, from xl/workbook.xml and its relationships."""
+    book = _xml_root(archive, "xl/workbook.xml")
+    rels_name = "xl/_rels/workbook.xml.rels"
+    targets: dict[str, str] = {}
+    if rels_name in archive.namelist():
+        for rel in _xml_root(archive, rels_name).iter(f"{{{_PKG_REL_NS}}}Relationship"):
+            target = rel.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            targets[rel.get("Id", "")] = posixpath.normpath(part)
+    entries = []
+    for sheet in book.iter(f"{{{_MAIN_NS}}}sheet"):
+        part = targets.get(sheet.get(f"{{{_REL_NS}}}id", ""))
+        entries.append(
+            SheetEntry(
+                name=sheet.get("name", ""),
+                state=sheet.get("state", "visible"),
+                part=part if part in archive.namelist() else None,
+            )
+        )
+    return entries
+
+
+def _dimension_size(ref: str) -> tuple[int, int]:
+    """Rows and columns a `<dimension ref="A1:H40">` spans (0, 0 when unreadable)."""
+    last = ref.split(":")[-1].upper()
+    match = _REF.match(last)
+    if not match:
+        return 0, 0
+    letters, row = match.groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(row), col
+
+
+def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: int) -> SheetSize:
+    """Stream a sheet's XML once without keeping it: its declared dimension, its rows as
+    counted (stopping past `max_rows`), and cells with a formula (`<f>`) but no cached value
+    (`<v>`). Raises ValueError naming the size when a limit is passed."""
+    from lxml import etree
+
+    rows = cols = 0
+    uncached: list[str] = []
+    with archive.open(part) as handle:
+        events = etree.iterparse(
+            handle, events=("end",), resolve_entities=False, no_network=True, huge_tree=False
+        )
+        for _, element in events:
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "dimension":
+                d_rows, d_cols = _dimension_size(element.get("ref", ""))
+                _check_size(d_rows, d_cols, max_rows, max_cells)
+                cols = max(cols, d_cols)
+            elif tag == "c":
+                formula = element.find(f"{{{_MAIN_NS}}}f")
+                value = element.find(f"{{{_MAIN_NS}}}v")
+                if formula is not None and (value is None or not (value.text or "").strip()):
+                    uncached.append(element.get("r", "?"))
+            elif tag == "row":
+                rows = max(rows + 1, int(element.get("r") or rows + 1))
+                if rows > max_rows:
+                    _check_size(rows, cols, max_rows, max_cells)
+                element.clear()
+                while element.getprevious() is not None:
+                    del element.getparent()[0]
+    _check_size(rows, cols, max_rows, max_cells)
+    return SheetSize(rows=rows, cols=cols, uncached=tuple(uncached))
+
+
+def _check_size(rows: int, cols: int, max_rows: int, max_cells: int) -> None:
+    if rows > max_rows:
+        raise ValueError(f"{rows:,} rows (more than {max_rows:,})")
+    if rows * cols > max_cells:
+        raise ValueError(f"{rows:,} × {cols:,} cells (more than {max_cells:,})")
+
+
+def read_sheets(path: Path, names: list[str]) -> list[SheetData]:
+    """The named sheets through openpyxl: every cell as Excel shows it (its cached value under
+    its number format), whether it has a border, and the merged ranges."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(str(path), data_only=True, rich_text=False)
+    try:
+        return [_sheet_data(book[name]) for name in names]
+    finally:
+        book.close()
+
+
+def _sheet_data(sheet) -> SheetData:  # sheet: openpyxl Worksheet
+    cells: dict[tuple[int, int], SheetCell] = {}
+    for row in sheet.iter_rows():
+        for cell in row:
+            if not hasattr(cell, "column") or cell.column is None:
+                continue
+            text = _shown_text(cell)
+            bordered = _has_border(cell)
+            if text or bordered:
+                cells[(cell.row, cell.column)] = SheetCell(text, bordered)
+    merges = tuple((r.min_row, r.min_col, r.max_row, r.max_col) for r in sheet.merged_cells.ranges)
+    for r0, c0, r1, c1 in merges:  # a merged range is bordered when any of its edges is
+        if (r0, c0) in cells or not any(
+            (r, c) in cells and cells[(r, c)].bordered
+            for r in range(r0, r1 + 1)
+            for c in range(c0, c1 + 1)
+        ):
+            continue
+        cells[(r0, c0)] = SheetCell("", True)
+    return SheetData(name=sheet.title, cells=cells, merges=merges)
+
+
+def _shown_text(cell) -> str:
+    value = cell.value
+    if value is None:
+        return ""
+    text = format_value(value, cell.number_format)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("_x000D_", "")
+
+
+def _has_border(cell) -> bool:
+    border = cell.border
+    if border is None:
+        return False
+    return any(
+        side is not None and side.style is not None
+        for side in (border.left, border.right, border.top, border.bottom)
+    )
