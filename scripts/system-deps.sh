@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
-# System packages the pipeline uses beyond Python: LibreOffice (reads .doc and .wps, builds the
-# fixture PDFs) and CJK fonts (so LibreOffice lays Chinese text out as Word does).
+# System packages the pipeline uses beyond Python: LibreOffice (reads .doc and .wps, and with its
+# Calc .xls and .et; builds the fixture PDFs) and CJK fonts (so LibreOffice lays Chinese text out as Word does).
 # Installs them with apt-get when they are missing and this runs as root; otherwise says how.
 set -euo pipefail
-packages=(libreoffice-writer-nogui fonts-noto-cjk)
+packages=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk)
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)
+ls /usr/lib/libreoffice/program/libsclo.so >/dev/null 2>&1 || missing+=(libreoffice-calc-nogui)
 fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-noto-cjk)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "installing ${missing[*]} (reads .doc/.wps files)" >&2
+  echo "installing ${missing[*]} (reads .doc/.wps/.xls/.et files)" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
-  echo "note: ${missing[*]} not installed; .doc and .wps files will fail with converter_missing." >&2
+  echo "note: ${missing[*]} not installed; .doc and .wps files (and .xls/.et without Calc) will fail with converter_missing." >&2
   echo "      install with: sudo apt-get install ${packages[*]}" >&2
 fi
