@@ -7,16 +7,16 @@ DefinitionError naming the file and what is wrong.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 
 from .normalize import ValueParser, label_key, normalize_label
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
-FORM_ORDER = ("base_data", "dept_eval", "project_eval")
 
 
 class DefinitionError(Exception):
@@ -43,6 +43,14 @@ class SectionDef:
     blocks: tuple[str, ...]
     groups: tuple[str, ...]
     group_section: str | None
+    pair_measure: str | None = None
+    open_items: bool = False
+    level2_parents: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def total_item(self) -> ItemDef | None:
+        """The section's first item with no parent (年度资金总额, 总分)."""
+        return next((i for i in self.items if i.parent is None), None)
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,14 @@ class FormDef:
     titles: tuple[str, ...]
     money_unit: str
     sections: tuple[SectionDef, ...]
+    checks: dict[str, Any] = field(default_factory=dict)
 
     def section(self, name: str) -> SectionDef:
         return next(s for s in self.sections if s.section == name)
+
+    def carries(self, what: str) -> ItemDef | None:
+        """The header item that carries the unit or the project, if the form has one."""
+        return next((i for s in self.sections for i in s.items if i.carries == what), None)
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,8 @@ class Vocabulary:
     money_unit_declarations: tuple[str, ...]
     footer_items: tuple[FooterItem, ...]
     parser: ValueParser
+    qualitative_natures: tuple[str, ...] = ()
+    ratings: tuple[str, ...] = ()
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -92,7 +107,11 @@ class Catalog:
     """Everything the mapping needs: the vocabulary and a definition per form."""
 
     vocabulary: Vocabulary
-    forms: dict[str, FormDef]
+    forms: dict[str, FormDef]  # in catalogue order: the order of the documents table's n_* columns
+
+    @property
+    def form_order(self) -> tuple[str, ...]:
+        return tuple(self.forms)
 
     def form_for_title(self, text: str) -> str | None:
         """The form whose title words occur in `text`, if any (longest title wins)."""
@@ -141,6 +160,8 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             money_unit_declarations=tuple(raw["money_unit_declarations"]),
             footer_items=footer,
             parser=parser,
+            qualitative_natures=tuple(raw.get("qualitative_natures", ())),
+            ratings=tuple(raw.get("ratings", ())),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc
@@ -179,15 +200,25 @@ def _section_from_json(raw: dict) -> SectionDef:
         blocks=tuple(raw.get("blocks", ())),
         groups=tuple(raw.get("groups", ())),
         group_section=raw.get("group_section"),
+        pair_measure=raw.get("pair_measure"),
+        open_items=raw.get("open_items", False),
+        level2_parents={
+            label_key(k): normalize_label(v).text
+            for k, v in raw.get("level2_parents", {}).items()
+        },
     )
 
 
 def _check_form(form: FormDef, vocabulary: Vocabulary, path: Path) -> None:
     """Cross-references the JSON Schema cannot check: measures exist, labels are unambiguous."""
-    labels: dict[str, str] = {}
+    labels: dict[str, list[tuple[tuple[str, str], bool]]] = {}
     items = {i.item for s in form.sections for i in s.items}
     for section in form.sections:
-        named = (*section.measures, *([section.measure] if section.measure else []))
+        named = (
+            *section.measures,
+            *([section.measure] if section.measure else []),
+            *([section.pair_measure] if section.pair_measure else []),
+        )
         for measure in named:
             if measure not in vocabulary.measures:
                 raise DefinitionError(f"{path}: section {section.section} names unknown {measure}")
@@ -195,13 +226,57 @@ def _check_form(form: FormDef, vocabulary: Vocabulary, path: Path) -> None:
             if item.parent and item.parent not in items:
                 raise DefinitionError(f"{path}: {item.item} has unknown parent {item.parent}")
             for word in (item.item, *item.synonyms):
+                # A row label is read wherever it stands in a label-value section, but only
+                # under its own headers in a column section: 合计 may total the funds and the
+                # scores, never two items of one section or a label-value item and another.
                 key = label_key(normalize_label(word).text)
-                owner = f"{section.section}/{item.item}"
-                if labels.get(key, owner) != owner:
-                    raise DefinitionError(
-                        f"{path}: label {word} means both {labels[key]} and {owner}"
-                    )
-                labels[key] = owner
+                owner = (section.section, item.item)
+                anywhere = section.kind in ("label_value", "inline")
+                for other, other_anywhere in labels.get(key, []):
+                    if other != owner and (other[0] == owner[0] or anywhere or other_anywhere):
+                        raise DefinitionError(
+                            f"{path}: label {word} means both {'/'.join(other)} and "
+                            f"{'/'.join(owner)}"
+                        )
+                labels.setdefault(key, []).append((owner, anywhere))
+    _check_checks(form, path)
+
+
+def _check_checks(form: FormDef, path: Path) -> None:
+    """Every slot the `checks` block names is one the form's sections can hold."""
+    sections = {s.section: s for s in form.sections}
+
+    def check(section: str, item: str | None, measures: list[str], where: str) -> None:
+        known = sections.get(section)
+        if known is None:
+            raise DefinitionError(f"{path}: checks/{where} names unknown section {section}")
+        items = {i.item for i in known.items}
+        if item is not None and item != "*" and items and item not in items:
+            raise DefinitionError(f"{path}: checks/{where} names unknown item {item}")
+        allowed = set(known.measures) | {known.measure, known.pair_measure} - {None}
+        for measure in measures:
+            if measure not in allowed:
+                raise DefinitionError(f"{path}: checks/{where}: {section} has no measure {measure}")
+
+    checks = form.checks
+    for rate in checks.get("rates", ()):
+        measures = [rate["rate"], rate["numerator"], *rate["denominator"]]
+        check(rate["section"], rate["item"], measures, "rates")
+    scoring = checks.get("scoring")
+    if scoring:
+        check(scoring["budget"]["section"], scoring["budget"]["item"], [], "scoring")
+        check(scoring["total"]["section"], scoring["total"]["item"], [], "scoring")
+        check(scoring["indicators"], None, [], "scoring")
+        check(scoring["groups"], None, [], "scoring") if scoring["groups"] in sections else None
+    for sub in checks.get("subtotals", ()):
+        check(sub["section"], sub["parent"], sub["measures"], "subtotals")
+    for split in checks.get("splits", ()):
+        check(split["section"], None, [], "splits")
+        total = split["total"]
+        check(total["section"], total["item"], [total["measure"]], "splits")
+    slots = [*checks.get("required", ()), *(f["slot"] for f in checks.get("figures", ()))]
+    for slot in slots:
+        check(slot["section"], slot["item"], [slot["measure"]], "required/figures")
 
 
 @cache
@@ -221,10 +296,45 @@ def load_catalog(schemas_dir: Path = SCHEMAS_DIR) -> Catalog:
             titles=tuple(raw["titles"]),
             money_unit=raw["money_unit"],
             sections=tuple(_section_from_json(s) for s in raw["sections"]),
+            checks=raw["checks"],
         )
         _check_form(form, vocabulary, path)
+        if form.form in forms:
+            raise DefinitionError(f"{path}: form {form.form} is defined twice")
         forms[form.form] = form
-    missing = [f for f in FORM_ORDER if f not in forms]
-    if missing:
-        raise DefinitionError(f"{schemas_dir / 'forms'}: no definition for {', '.join(missing)}")
+    if not forms:
+        raise DefinitionError(f"{schemas_dir / 'forms'}: no form definitions")
     return Catalog(vocabulary=vocabulary, forms=forms)
+
+
+def slot_enums(catalog: Catalog) -> dict[str, Any]:
+    """What the values schema's enums must say, derived from the definitions: the forms, each
+    form's sections, each section's measures (footer, indicator groups included)."""
+    footer = catalog.vocabulary.footer_items and "footer"
+    by_form: dict[str, list[str]] = {}
+    by_section: dict[str, list[str]] = {}
+
+    def add(section: str, measures: list[str]) -> None:
+        known = by_section.setdefault(section, [])
+        known.extend(m for m in measures if m not in known)
+
+    for form in catalog.forms.values():
+        names: list[str] = []
+        for section in form.sections:
+            names.append(section.section)
+            measures = [*section.measures, section.measure, section.pair_measure]
+            add(section.section, [m for m in measures if m])
+            if section.group_section:
+                names.append(section.group_section)
+                add(section.group_section, ["weight"])
+        if footer:
+            names.append(footer)
+            add(footer, ["value"])
+        by_form[form.form] = list(dict.fromkeys(names))
+    return {
+        "form": list(catalog.forms),
+        "section": list(dict.fromkeys(s for names in by_form.values() for s in names)),
+        "measure": sorted({m for ms in by_section.values() for m in ms}),
+        "sections_by_form": by_form,
+        "measures_by_section": by_section,
+    }

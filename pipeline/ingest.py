@@ -79,7 +79,7 @@ class RunSummary:
         self.files += 1
         status = doc["status"]
         setattr(self, status, getattr(self, status) + 1)
-        self.forms += doc["n_base_data"] + doc["n_dept_eval"] + doc["n_project_eval"]
+        self.forms += sum(doc[f"n_{form}"] for form in load_catalog().form_order)
         self.values += len(result.values)
         self.rejects += len(result.rejects)
         self.findings += len(result.findings)
@@ -113,9 +113,7 @@ def _document_row(
         "status": status,
         "error_code": None,
         "error": None,
-        "n_base_data": 0,
-        "n_dept_eval": 0,
-        "n_project_eval": 0,
+        **{f"n_{form}": 0 for form in load_catalog().form_order},
         "n_values": 0,
         "pages": None,
         "extracted_at": now,
@@ -198,7 +196,7 @@ def ingest_file(
     findings.extend(document_findings(rel, valid))
     counts = {
         f"n_{kind}": sum(1 for f in forms if f.form == kind)
-        for kind in ("base_data", "dept_eval", "project_eval")
+        for kind in catalog.form_order
     }
     status = "ok" if forms else "no_forms"
     projects = {(r.form, r.form_seq): r.project for r in records}

@@ -87,6 +87,7 @@ class Record:
     value_num: float | None
     value_unit: str | None
     comparator: str | None
+    item_seq: int
     row: int | None
     col: int | None
     bbox_x0: float | None

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
 
 # Full-width digits and letters, ％ ． ＋ －, made half-width in value_text (other CJK punctuation
 # is kept there).
@@ -23,6 +26,7 @@ _VALUE_FOLD = {
 # For matching labels and headers: every full-width ASCII form folded, plus the ideographic space.
 _KEY_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _QUOTES = re.compile(r"[\"'“”‘’「」『』《》〈〉]")
+_MARKERS = re.compile(r"[★☆●◆◇▲△■□※]")  # priority stars and bullets in labels
 _WHITESPACE = re.compile(r"\s+")  # \s covers U+3000 and line breaks in Python 3
 
 _NUMBERING = re.compile(
@@ -33,12 +37,23 @@ _NUMBERING = re.compile(
     r"|[（(][一二三四五六七八九十]+[)）]"  # （一）
     r"|[①②③④⑤⑥⑦⑧⑨⑩]"
     r"|其中[:：]?"
+    r"|指标\d+(?:[.．:：、]|(?=\D))"  # template numbers: 指标1. 指标2： 指标1工程资金金额
     r")"
 )
+_LABEL_FOLD = {k: v for k, v in _VALUE_FOLD.items() if k not in (0xFF05, 0xFF0B, 0xFF0D)}
 _TRAILING_NOTE = re.compile(r"[（(]([^（()）]*)[)）]$")
 _WEIGHT_NOTE = re.compile(r"^(\d+(?:\.\d+)?)分$")
 _TRAILING_COLON = re.compile(r"[:：]+$")
 _YEAR_PREFIX = re.compile(r"^(\d{4})年(?:度)?")
+
+
+_T2S = opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=65536)
+def to_simplified(text: str) -> str:
+    """Traditional characters made simplified (績效 → 绩效); simplified text is unchanged."""
+    return _T2S.convert(text) if text else text
 
 
 def strip_text(text: str) -> str:
@@ -56,9 +71,12 @@ def fold_value_width(text: str) -> str:
     return text.translate(_VALUE_FOLD)
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
-    """The key two labels or headers are compared by: no white space or quotes, ASCII folded."""
-    return _QUOTES.sub("", remove_whitespace(text)).translate(_KEY_FOLD).lower()
+    """The key two labels or headers are compared by: simplified, no white space, quotes or
+    marker glyphs, full-width ASCII folded, lower case."""
+    text = _MARKERS.sub("", _QUOTES.sub("", remove_whitespace(text)))
+    return to_simplified(text.translate(_KEY_FOLD).lower())
 
 
 @dataclass(frozen=True)
@@ -70,15 +88,14 @@ class Label:
     weight_raw: str | None = None
 
 
+@lru_cache(maxsize=65536)
 def normalize_label(raw: str) -> Label:
     """Remove white space, leading numbering and 其中：, a trailing colon and bracketed note.
 
     `产出指标(50分)` → Label("产出指标", note="50分", weight_raw="(50分)");
     `财政供养人员情况（人）` → Label("财政供养人员情况", note="人").
     """
-    text = remove_whitespace(raw).translate(
-        {k: v for k, v in _VALUE_FOLD.items() if k not in (0xFF05, 0xFF0B, 0xFF0D)}
-    )
+    text = to_simplified(_MARKERS.sub("", remove_whitespace(raw))).translate(_LABEL_FOLD)
     previous = None
     while previous != text:
         previous = text
@@ -92,6 +109,31 @@ def normalize_label(raw: str) -> Label:
         if _WEIGHT_NOTE.match(note.translate(_KEY_FOLD)):
             weight_raw = match.group(0)
     return Label(text=text, note=note, weight_raw=weight_raw)
+
+
+def peel_notes(text: str) -> tuple[str, tuple[str, ...]]:
+    """Every trailing bracketed note, innermost last: `预算执行情况(万元)(20分)` →
+    (`预算执行情况`, (`万元`, `20分`))."""
+    notes: list[str] = []
+    while True:
+        match = _TRAILING_NOTE.search(text)
+        if not match or match.start() == 0:
+            return text, tuple(reversed(notes))
+        notes.append(match.group(1))
+        text = _TRAILING_COLON.sub("", text[: match.start()])
+
+
+def label_notes(raw: str) -> tuple[str, tuple[str, ...]]:
+    """A label without any of its trailing notes, and the notes: `预算执行情况(万元)(20分)` →
+    (`预算执行情况`, (`万元`, `20分`))."""
+    label = normalize_label(raw)
+    base, notes = peel_notes(label.text)
+    return base, (*notes, *((label.note,) if label.note else ()))
+
+
+def weight_of_note(note: str) -> bool:
+    """Is a bracketed note a weight (`50分`, `５０分`)?"""
+    return bool(_WEIGHT_NOTE.match(note.translate(_KEY_FOLD)))
 
 
 def split_year(key: str) -> tuple[int | None, str]:
@@ -119,6 +161,8 @@ class ParsedValue:
 
 
 BLANK = ParsedValue(None, None, None, None)
+MONEY_UNITS = ("万元", "元")
+SCALES = {"万": 1e4, "亿": 1e8}
 
 
 def _is_cjk_word(text: str) -> bool:
@@ -156,6 +200,8 @@ class ValueParser:
             r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
             rf"(?P<unit>{unit_alt})?$"
         )
+        num = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
+        self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<scale>万|亿)$")
 
     def parse(self, raw: str, default_unit: str | None, numeric: bool = True) -> ParsedValue:
         """Normalize one value. `default_unit` applies where the cell states none."""
@@ -164,13 +210,34 @@ class ValueParser:
             return BLANK
         if not numeric:
             return ParsedValue(text, None, None, None)
-        match = self._number.match(remove_whitespace(text))
+        key = to_simplified(remove_whitespace(text))
+        match = self._number.match(key)
         if not match:
-            return ParsedValue(text, None, None, None)
+            return self._parse_scaled(text, key, default_unit)
         number = float(match.group("num").replace(",", ""))
         comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
         unit = self._unit_of[match.group("unit")] if match.group("unit") else default_unit
         return ParsedValue(text, number, unit, comparator)
+
+    def _parse_scaled(self, text: str, key: str, default_unit: str | None) -> ParsedValue:
+        """`5.8万` (or `10萬`): 5.8 万元 where the measure is money, else 58000 with no unit."""
+        match = self._scaled.match(key)
+        if not match:
+            return ParsedValue(text, None, None, None)
+        number = float(match.group("num").replace(",", ""))
+        comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
+        scale = match.group("scale")
+        if default_unit in MONEY_UNITS:
+            return ParsedValue(text, number, scale + "元", comparator)
+        return ParsedValue(text, number * SCALES[scale], None, comparator)
+
+    def unit_of(self, word: str) -> str | None:
+        """The canonical unit a unit word names (`百分比` → `%`), or None."""
+        return self._unit_of.get(to_simplified(remove_whitespace(fold_value_width(word))))
+
+    def comparator_of(self, word: str) -> str | None:
+        """The comparator symbol a word or glyph stands for (`≧` → `≥`), or None."""
+        return self._comparator_of.get(fold_value_width(strip_text(word)))
 
     def is_placeholder(self, raw: str) -> bool:
         return fold_value_width(strip_text(raw)) in self._placeholders

@@ -4,12 +4,20 @@ document's unit, year and project carried onto every row, each record given a st
 from __future__ import annotations
 
 import hashlib
+import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 from .definitions import Vocabulary
+from .mapping.footer import lines_to_unit
 from .model import FormInstance, Record, Slot
 from .normalize import ParsedValue, fold_value_width, normalize_date, normalize_label, strip_text
+
+# A budget code before a unit's or project's name: `219001-`, `[155]`, `51000021R000000019951-`.
+_BUDGET_CODE = re.compile(
+    r"^(?:[\[【［(（]\d{2,}[\]】］)）]|(?!(?:19|20)\d\d[-－—_])\d[0-9A-Za-z]{2,}[-－—_])"
+)
 
 
 @dataclass(frozen=True)
@@ -29,19 +37,26 @@ def record_id(source_path: str, form: str, form_seq: int, *parts: str | None) ->
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _carried(forms: list[tuple[FormInstance, list[Slot]]], carries: str) -> str | None:
-    for _, slots in forms:
-        for slot in slots:
-            if slot.carries == carries:
-                value = normalize_label(slot.value_raw).text
-                if value:
-                    return value
-    return None
+def name_of(raw: str) -> str | None:
+    """A unit's or project's name as a label, its leading budget code dropped."""
+    return _BUDGET_CODE.sub("", normalize_label(raw).text) or None
+
+
+def _carried(slots: list[Slot], carries: str) -> str | None:
+    return next((v for s in slots if s.carries == carries and (v := name_of(s.value_raw))), None)
 
 
 def document_unit(forms: list[tuple[FormInstance, list[Slot]]]) -> str | None:
-    """市级预算部门名称 of the dept form, else the first project form's 实施单位."""
-    return _carried(forms, "unit") or _carried(forms, "unit_fallback")
+    """市级预算部门名称 of the dept form, else the first project or transfer form's 实施单位,
+    else a 单位名称: line above a form."""
+    for carries in ("unit", "unit_fallback"):
+        for _, slots in forms:
+            if found := _carried(slots, carries):
+                return found
+    for form, _ in forms:
+        if (line := lines_to_unit(form.lines_before)) and (found := name_of(line)):
+            return found
+    return None
 
 
 def slot_to_value(slot: Slot, vocabulary: Vocabulary) -> ParsedValue:
@@ -66,27 +81,16 @@ def forms_to_records(
     """Every slot of every form of one document as a contract record, in document order."""
     unit = document_unit(forms)
     records: list[Record] = []
-    seen_ids: dict[str, int] = {}
     for form, slots in forms:
-        project = None
-        if form.form == "project_eval":
-            project = next(
-                (
-                    normalize_label(s.value_raw).text or None
-                    for s in slots
-                    if s.carries == "project"
-                ),
-                None,
-            )
+        project = _carried(slots, "project")
+        seen: Counter[tuple] = Counter()
         for slot in slots:
             parsed = slot_to_value(slot, vocabulary)
             key_parts = (slot.section, slot.level1, slot.level2, slot.item, slot.measure)
-            rid = record_id(source.source_path, form.form, form.form_seq, *key_parts)
-            if rid in seen_ids:  # the same labels twice in one form: number the repeats
-                seen_ids[rid] += 1
-                rid = record_id(rid, form.form, seen_ids[rid])
-            else:
-                seen_ids[rid] = 0
+            item_seq = seen[key_parts]  # the same labels again in one form: 1, 2 …
+            seen[key_parts] += 1
+            extra = (str(item_seq),) if item_seq else ()
+            rid = record_id(source.source_path, form.form, form.form_seq, *key_parts, *extra)
             cell, line = slot.cell, slot.line
             bbox = cell.bbox if cell is not None else (line.bbox if line is not None else None)
             page = cell.page if cell is not None else (line.page if line is not None else None)
@@ -118,6 +122,7 @@ def forms_to_records(
                     value_num=parsed.value_num,
                     value_unit=parsed.value_unit,
                     comparator=parsed.comparator,
+                    item_seq=item_seq,
                     row=cell.row if cell is not None else None,
                     col=cell.col if cell is not None else None,
                     bbox_x0=bbox.x0 if bbox else None,

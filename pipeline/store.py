@@ -3,51 +3,40 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import os
+import typing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-CONTRACT_VERSION = "1"
+from .definitions import load_catalog
+from .model import Record
+
+CONTRACT_VERSION = "2"
 _TS = pa.timestamp("us", tz="UTC")
 
-VALUES_SCHEMA = pa.schema(
-    [
-        ("record_id", pa.string()),
-        ("source_path", pa.string()),
-        ("source_sha256", pa.string()),
-        ("source_format", pa.string()),
-        ("page", pa.int32()),
-        ("form", pa.string()),
-        ("form_seq", pa.int32()),
-        ("fiscal_year", pa.int32()),
-        ("unit", pa.string()),
-        ("project", pa.string()),
-        ("section", pa.string()),
-        ("level1", pa.string()),
-        ("level2", pa.string()),
-        ("item", pa.string()),
-        ("item_parent", pa.string()),
-        ("measure", pa.string()),
-        ("value_raw", pa.string()),
-        ("value_text", pa.string()),
-        ("value_num", pa.float64()),
-        ("value_unit", pa.string()),
-        ("comparator", pa.string()),
-        ("row", pa.int32()),
-        ("col", pa.int32()),
-        ("bbox_x0", pa.float64()),
-        ("bbox_top", pa.float64()),
-        ("bbox_x1", pa.float64()),
-        ("bbox_bottom", pa.float64()),
-        ("confidence", pa.float64()),
-        ("extracted_at", _TS),
-        ("pipeline_version", pa.string()),
-    ]
-)
+# Arrow types of the fields that are not the default for their Python type (int → int32).
+_ARROW = {int: pa.int32(), float: pa.float64(), str: pa.string(), datetime: _TS, bool: pa.bool_()}
+
+
+def dataclass_schema(cls: type) -> pa.Schema:
+    """The Arrow schema of a frozen output-row dataclass, from its fields' annotations, so the
+    columns are stated once (`int | None` is a nullable int32 …)."""
+    hints = typing.get_type_hints(cls)
+    fields = []
+    for f in dataclasses.fields(cls):
+        kind = hints[f.name]
+        args = [a for a in typing.get_args(kind) if a is not type(None)] or [kind]
+        fields.append(pa.field(f.name, _ARROW[args[0]]))
+    return pa.schema(fields)
+
+
+VALUES_SCHEMA = dataclass_schema(Record)
 
 REJECTS_SCHEMA = VALUES_SCHEMA.append(pa.field("error", pa.string()))
 
@@ -59,9 +48,7 @@ DOCUMENTS_SCHEMA = pa.schema(
         ("status", pa.string()),
         ("error_code", pa.string()),
         ("error", pa.string()),
-        ("n_base_data", pa.int32()),
-        ("n_dept_eval", pa.int32()),
-        ("n_project_eval", pa.int32()),
+        *((f"n_{form}", pa.int32()) for form in load_catalog().form_order),
         ("n_values", pa.int32()),
         ("pages", pa.int32()),
         ("extracted_at", _TS),
@@ -115,7 +102,7 @@ def is_mergeable(out_dir: Path) -> bool:
             metadata = pq.read_schema(path).metadata or {}
         except (OSError, pa.ArrowException):
             return False
-        if metadata.get(b"order") != ORDER.encode() or metadata.get(b"contract_version") != b"1":
+        if metadata.get(b"order") != ORDER.encode() or metadata.get(b"contract_version") != CONTRACT_VERSION.encode():
             return False
     return True
 

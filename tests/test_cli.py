@@ -28,7 +28,7 @@ def test_ingest_writes_four_tables_with_the_contract_version(tmp_path, capsys):
     assert main(["ingest", str(folder), "--out", str(out)]) == 0
     for name in ("values", "documents", "findings", "rejects"):
         metadata = pq.read_schema(out / f"{name}.parquet").metadata
-        assert metadata[b"contract_version"] == b"1"
+        assert metadata[b"contract_version"] == b"2"
     docs = pd.read_parquet(out / "documents.parquet").set_index("source_path")
     assert docs.loc["sub/jiangcheng-wenlv-2023.docx", "status"] == "ok"
     assert docs.loc["readme.txt", "status"] == "skipped"

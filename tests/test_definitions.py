@@ -12,7 +12,7 @@ from pipeline.definitions import SCHEMAS_DIR, DefinitionError, load_catalog
 
 def test_the_bundled_definitions_load():
     catalog = load_catalog()
-    assert set(catalog.forms) == {"base_data", "dept_eval", "project_eval"}
+    assert set(catalog.forms) == {"base_data", "dept_eval", "project_eval", "transfer_eval"}
     assert catalog.form_for_title(" 2024年度项目支出绩效自评表") == "project_eval"
     assert catalog.form_for_title("2024年度部门整体支出绩效评价基础数据表") == "base_data"
 

@@ -1,0 +1,243 @@
+"""Mapping: turn a recognised form's grids and lines into value slots, driven by its definition.
+
+The mapping reads a grid row by row, the way a person reads the form:
+- a row of column headers (年初预算数, 全年预算数 …) names the measures of the columns below it,
+  and the section they belong to, by the headers' meaning, never their position; a second
+  header row right under it refines the columns it sits under (指标性质 | 指标值 | 度量单位 under
+  年度指标值); its label cells may name the section's item, a block label with the block's
+  weight (`预算执行情况(20分)`, `绩效指标(90分)`) or the table's money unit (`（万元）`);
+- a row holding a label of a label-value section (市级预算部门名称 | 值, `其中：一般公共预算：
+  7745.72`, 评价结论 | …) gives those values; in the head, any other label | value row too;
+- any other row is a data row of the active column section (`rows.py`).
+A label or header no definition knows is reported as an `unknown_header` finding; its values
+are still kept (a value under an unknown column is rejected by the schema, never moved under a
+neighbouring measure).
+"""
+
+from __future__ import annotations
+
+from extractors import Cell, Grid, TextLine, fill_covered_slots
+
+from ..definitions import Catalog
+from ..model import Finding, FormInstance, Slot
+from ..normalize import label_key, label_notes, normalize_label, weight_of_note
+from .context import MapContext, declared_money_unit, distinct, key_of
+from .footer import lines_to_footer
+from .headers import (
+    Column,
+    ColumnMap,
+    best_section,
+    name_level_weights,
+    resolve_header,
+    stack_columns,
+    value_boundary,
+    wanted_names,
+)
+from .pairs import label_value_row_to_slots, measure_pairs_to_slots
+from .rows import data_row_to_slots, indicator_item_cell
+
+_HEADING = ("一、", "二、", "三、", "四、", "五、", "六、")
+
+
+def form_to_slots(form: FormInstance, catalog: Catalog) -> tuple[list[Slot], list[Finding]]:
+    """Map one recognised form to its value slots and the findings made on the way."""
+    ctx = MapContext(form, catalog.forms[form.form], catalog.vocabulary)
+    ctx.slots.extend(lines_to_footer(form.lines_before, catalog.vocabulary))
+    for grid in form.grids:
+        grid_to_slots(ctx, grid)
+    ctx.slots.extend(lines_to_footer(form.lines_after, catalog.vocabulary))
+    return ctx.slots, ctx.findings
+
+
+def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
+    matrix = fill_covered_slots(grid)
+    for r, row in enumerate(matrix):
+        cells = distinct(row)
+        own = [c for c in cells if c.row == r]
+        if not own or title_or_unit_row(ctx, own):
+            continue
+        header = header_row_to_map(ctx, own, cells, r)
+        if header is not None:
+            ctx.state.active = header
+            ctx.state.header_row = r
+            ctx.state.open_parent = None
+            continue
+        if measure_pairs_to_slots(ctx, own):
+            continue
+        first_is_pair = _first_cell_is_pair_label(ctx, own)
+        if (first_is_pair or indicator_item_cell(ctx, row) is None) and label_value_row_to_slots(
+            ctx, own
+        ):
+            continue
+        if _block_row(ctx, own):
+            continue
+        if ctx.state.active is not None:
+            data_row_to_slots(ctx, r, row, own)
+        elif not _is_heading(own):
+            for cell in own:
+                ctx.unknown(cell.text, cell, "a row before any column header")
+
+
+def _first_cell_is_pair_label(ctx: MapContext, own: list[Cell]) -> bool:
+    """Does the row open with a label-value label (评价结论 after the indicator table)?"""
+    return ctx.resolve(own[0].text, ("label_value", "inline")) is not None
+
+
+def _block_row(ctx: MapContext, own: list[Cell]) -> bool:
+    """A row holding only a block label (`绩效指标(90分)` over the indicator headers): its weight
+    waits for the block's header row, which says whether it has a 分值 column of its own."""
+    texts = [c for c in own if c.text.strip()]
+    if len(texts) != 1 or not ctx.is_block(texts[0].text):
+        return False
+    base, notes = label_notes(texts[0].text)
+    section = ctx.blocks.get(key_of(base))
+    if section is not None and any(weight_of_note(n) for n in notes):
+        ctx.state.pending_weight = (section, texts[0])
+    return True
+
+
+def _is_heading(own: list[Cell]) -> bool:
+    """`一、基本情况`: a numbered heading row of a system export, no value of its own."""
+    texts = [c.text.strip() for c in own if c.text.strip()]
+    return len(texts) == 1 and texts[0].startswith(_HEADING)
+
+
+def title_or_unit_row(ctx: MapContext, own: list[Cell]) -> bool:
+    """A first row holding the form's title, or a row that only says `单位：万元`."""
+    texts = [c.text for c in own if c.text.strip()]
+    if len(texts) != 1:
+        return False
+    key = label_key(texts[0])
+    if any(label_key(title) in key for title in ctx.definition.titles):
+        return True
+    unit = declared_money_unit((TextLine(texts[0]),), ctx.vocabulary)
+    if unit is not None:
+        ctx.money_unit = unit
+        return True
+    return False
+
+
+def header_row_to_map(
+    ctx: MapContext, own: list[Cell], cells: list[Cell], r: int
+) -> ColumnMap | None:
+    resolved = [(cell, resolve_header(cell.text, ctx.index)) for cell in own if cell.text.strip()]
+    names = {m.name for _, m in resolved if m.name}
+    section = best_section(names, ctx.definition.sections)
+    state = ctx.state
+    stacked = (
+        state.active is not None
+        and state.header_row == r - 1
+        and (section is None or section is state.active.section)
+        and len(names & wanted_names(state.active.section)) >= 1
+        and len(names) >= 1
+    )
+    if section is None and not stacked:
+        return None
+    if stacked:
+        section = state.active.section
+    assert section is not None
+    wanted = wanted_names(section)
+    years = [m.year for _, m in resolved if m.name and m.year is not None]
+    columns: list[Column] = []
+    units: dict[str, str] = {}
+    boundary = value_boundary(
+        [Column(c.col, c.col + c.colspan, m.name) for c, m in resolved if m.name in wanted]
+    )
+    if stacked:
+        boundary = min(boundary, state.active.boundary) if boundary else state.active.boundary
+    cm = ColumnMap(section=section, columns=columns, boundary=boundary, column_units=units, row=r)
+    labels: list[Cell] = []
+    for cell, meaning in resolved:
+        if meaning.name in wanted:
+            name = _year_role(ctx, meaning.name, meaning.year, years)
+            columns.append(Column(cell.col, cell.col + cell.colspan, name))
+            unit = next((ctx.unit_word(n) for n in meaning.notes if ctx.unit_word(n)), None)
+            if unit:
+                units[name] = unit
+        elif cell.col < boundary and not (stacked and _under_upper(cell, state.active)):
+            labels.append(cell)
+        elif not stacked or not ctx.is_block(cell.text):
+            label = normalize_label(cell.text).text
+            columns.append(Column(cell.col, cell.col + cell.colspan, label, known=False))
+            ctx.unknown(cell.text, cell, f"a column header of {section.section}")
+    if stacked:
+        cm.columns = stack_columns(state.active.columns, columns)
+        cm.default_item, cm.money_unit = state.active.default_item, state.active.money_unit
+        cm.column_units = {**state.active.column_units, **units}
+    cm.columns = name_level_weights(cm.columns)
+    for cell in labels:
+        _header_label(ctx, cell, cm)
+    pending = state.pending_weight
+    if pending is not None and pending[0] is section:
+        state.pending_weight = None
+        _header_label(ctx, pending[1], cm, report=False)
+    # A block label merged down from an earlier row (年度预算申请) may declare the unit too.
+    for cell in cells:
+        if cell.row != r and cell.col < boundary:
+            _header_label(ctx, cell, cm, report=False)
+    return cm
+
+
+def _under_upper(cell: Cell, upper: ColumnMap) -> bool:
+    return any(c.c0 <= cell.col < c.c1 for c in upper.columns)
+
+
+def _year_role(ctx: MapContext, measure: str, year: int | None, years: list[int]) -> str:
+    """`2023年决算数` on a 2024 form is the prior year's final figure."""
+    spec = ctx.vocabulary.measures.get(measure)
+    prior = spec.prior_year if spec else None
+    if not prior or year is None:
+        return measure
+    fiscal = ctx.instance.fiscal_year
+    if fiscal is not None:
+        return prior if year < fiscal else measure
+    return prior if year < max(years) else measure
+
+
+def _header_label(ctx: MapContext, cell: Cell, cm: ColumnMap, report: bool = True) -> None:
+    """A label cell of a header row: the section's item, a block label (with the block's unit
+    and weight), or unknown."""
+    if not cell.text.strip():
+        return
+    base, notes = label_notes(cell.text)
+    label = normalize_label(cell.text)
+    unit = next((ctx.unit_word(n) for n in notes if ctx.unit_word(n)), None)
+    key = key_of(label.text)
+    resolved = ctx.resolve(label.text)
+    if resolved is not None and resolved.section is cm.section:
+        cm.default_item = resolved.item
+    elif resolved is not None or ctx.is_block(cell.text) or key in ctx.blocks:
+        pass
+    elif report:
+        ctx.unknown(cell.text, cell, f"a label in the header of {cm.section.section}")
+    if unit in ("万元", "元"):
+        cm.money_unit = unit
+    weight = next((n for n in notes if weight_of_note(n)), None)
+    if weight is not None and id(cell) not in ctx.state.seen_cells:
+        ctx.state.seen_cells.add(id(cell))
+        _block_weight(ctx, cell, cm, base, f"({weight})" if cell.text.find(weight) >= 0 else "")
+
+
+def _block_weight(ctx: MapContext, cell: Cell, cm: ColumnMap, label: str, raw: str) -> None:
+    """`绩效指标(90分)` over the indicators: that block's weight, an indicator group of its own;
+    `预算执行情况(20分)` over a funds block with no 分值 column: its total row's weight."""
+    raw = _weight_as_written(cell.text) or raw
+    if cm.section.kind == "indicators":
+        group = cm.section.group_section or "indicator_groups"
+        ctx.emit_weight(group, label, raw, cell)
+    elif "weight" in cm.section.measures and not cm.has("weight") and cm.section.total_item:
+        ctx.emit_weight(cm.section.section, cm.section.total_item.item, raw, cell)
+
+
+def _weight_as_written(text: str) -> str | None:
+    """The `(20分)` of a label exactly as written (full-width brackets and spaces kept)."""
+    compact = "".join(text.split())
+    for open_, close in (("(", ")"), ("（", "）"), ("(", "）"), ("（", ")")):
+        end = compact.rfind("分" + close)
+        start = compact.rfind(open_, 0, end)
+        if end > 0 and start >= 0 and weight_of_note(compact[start + 1 : end + 1]):
+            return compact[start : end + 2]
+    return None
+
+
+__all__ = ["form_to_slots"]

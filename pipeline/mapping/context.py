@@ -1,0 +1,193 @@
+"""What the row readers share while one form is mapped: the form's definition looked up by
+label, the cross-row state, and the slots and findings written so far."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors import Cell, TextLine
+
+from ..definitions import FormDef, ItemDef, SectionDef, Vocabulary
+from ..model import Finding, FormInstance, Slot
+from ..normalize import label_key, normalize_label, peel_notes, strip_text
+from .headers import ColumnMap, HeaderIndex
+
+
+@dataclass(frozen=True)
+class Resolved:
+    section: SectionDef
+    item: ItemDef
+
+
+@dataclass
+class RowState:
+    """What earlier rows tell the next: the active headers, the open 一级/二级 labels, the last
+    data row (a row cut by a page break goes on in it), the label cells already read."""
+
+    active: ColumnMap | None = None
+    header_row: int | None = None  # grid row of the last header row, to stack a second one
+    open_parent: ItemDef | None = None
+    level1: str | None = None
+    level2: str | None = None
+    level1_cell: int | None = None  # id of the cell the open 一级 label came from
+    seen_cells: set[int] = field(default_factory=set)
+    last_row: dict[str, int] = field(default_factory=dict)  # measure → index in slots
+    last_row_page: int | None = None
+    pending_weight: tuple[SectionDef, Cell] | None = None  # a block label's weight, for its header
+
+    @property
+    def in_head(self) -> bool:
+        """Before the form's first column header: the head of label | value rows."""
+        return self.active is None
+
+
+class MapContext:
+    """One form instance being mapped."""
+
+    def __init__(self, form: FormInstance, definition: FormDef, vocabulary: Vocabulary) -> None:
+        self.instance = form
+        self.definition = definition
+        self.vocabulary = vocabulary
+        self.index = HeaderIndex.of(vocabulary)
+        self.labels: dict[str, list[Resolved]] = {}
+        self.groups: dict[str, SectionDef] = {}
+        self.blocks: dict[str, SectionDef] = {}
+        for section in definition.sections:
+            for item in section.items:
+                for word in (item.item, *item.synonyms):
+                    self.labels.setdefault(key_of(word), []).append(Resolved(section, item))
+            for word in section.groups:
+                self.groups[key_of(word)] = section
+            for word in (*section.blocks, *section.anchors):
+                self.blocks[key_of(word)] = section
+        self.templates = [re.compile(p) for p in vocabulary.template_labels]
+        self.ratings = {label_key(w) for w in vocabulary.ratings}
+        self.money_unit = declared_money_unit(form.lines_before, vocabulary)
+        self.state = RowState()
+        self.slots: list[Slot] = []
+        self.findings: list[Finding] = []
+
+    # ---------------------------------------------------------------- lookups
+
+    def resolve(self, label: str, kinds: tuple[str, ...] | None = None) -> Resolved | None:
+        """The item a row label names: under the active headers' section first, then the
+        first section of the wanted kinds that knows it."""
+        candidates = self.labels.get(key_of(label), [])
+        if kinds is not None:
+            candidates = [c for c in candidates if c.section.kind in kinds]
+        active = self.state.active.section if self.state.active else None
+        for candidate in candidates:
+            if candidate.section is active:
+                return candidate
+        return candidates[0] if candidates else None
+
+    def is_block(self, text: str) -> bool:
+        """A block label, or a piece of one cut by a page break (`绩效` of `绩效指标`)."""
+        key = key_of(peel_notes(normalize_label(text).text)[0])
+        return key in self.blocks or (
+            len(key) >= 2
+            and any(block.startswith(key) or block.endswith(key) for block in self.blocks)
+        )
+
+    def is_template(self, label: str) -> bool:
+        return bool(label) and any(p.match(label) for p in self.templates)
+
+    def unit_word(self, note: str | None) -> str | None:
+        if not note:
+            return None
+        parsed = self.vocabulary.parser.parse(f"1{note}", None)
+        return parsed.value_unit if parsed.value_num == 1 else None
+
+    def unit_for(self, measure: str, cm: ColumnMap | None) -> str | None:
+        """The unit a value of `measure` takes where its cell states none."""
+        spec = self.vocabulary.measures.get(measure)
+        if spec is None or spec.unit is None:
+            return None
+        if cm is not None and measure in cm.column_units:
+            return cm.column_units[measure]
+        if spec.unit != "@money":
+            return spec.unit
+        if cm is not None and cm.money_unit:
+            return cm.money_unit
+        return self.money_unit or self.definition.money_unit
+
+    def numeric(self, measure: str) -> bool:
+        spec = self.vocabulary.measures.get(measure)
+        return spec.numeric if spec else True
+
+    # ---------------------------------------------------------------- output
+
+    def emit(self, slot: Slot) -> int:
+        self.slots.append(slot)
+        return len(self.slots) - 1
+
+    def emit_weight(self, section: str, item: str, weight_raw: str, cell: Cell, **labels) -> None:
+        """A weight written in a label, `(50分)`: value_raw as written, the number from inside."""
+        self.emit(
+            Slot(
+                section=section,
+                item=item,
+                measure="weight",
+                value_raw=weight_raw,
+                parse_text=weight_raw.strip("()（）") if weight_raw else None,
+                default_unit="分",
+                cell=cell,
+                **labels,
+            )
+        )
+
+    def unknown(self, text: str, cell: Cell | None, where: str) -> None:
+        shown = strip_text(text) or "(blank)"
+        self.findings.append(
+            Finding(
+                rule="unknown_header",
+                severity="warning",
+                message=f"unknown label {shown!r} in {where}",
+                form=self.instance.form,
+                form_seq=self.instance.form_seq,
+                item=normalize_label(text).text or None,
+                page=cell.page if cell is not None else None,
+            )
+        )
+
+    def missing_label(self, which: str, item: str, cell: Cell | None) -> None:
+        self.findings.append(
+            Finding(
+                rule="missing_label",
+                severity="warning",
+                message=f"{which} of indicator {item or '(blank)'!r} could not be read or recovered",
+                form=self.instance.form,
+                form_seq=self.instance.form_seq,
+                section="indicators",
+                item=item or None,
+                page=cell.page if cell is not None else None,
+            )
+        )
+
+
+def key_of(text: str) -> str:
+    return label_key(normalize_label(text).text)
+
+
+def distinct(cells: list[Cell | None]) -> list[Cell]:
+    seen: set[int] = set()
+    out = []
+    for cell in cells:
+        if cell is not None and id(cell) not in seen:
+            seen.add(id(cell))
+            out.append(cell)
+    return out
+
+
+def declared_money_unit(lines: tuple[TextLine, ...], vocabulary: Vocabulary) -> str | None:
+    """`单位：元` or `（万元）` on a line above a table (alone, or among other words)."""
+    patterns = [re.compile(p) for p in vocabulary.money_unit_declarations]
+    for line in lines:
+        for part in (*re.split(r"\s{2,}", line.text.strip()), line.text):
+            key = label_key(part)
+            for pattern in patterns:
+                match = pattern.search(key)
+                if match:
+                    return match.group("unit")
+    return None

@@ -1,0 +1,182 @@
+"""Label–value rows: `市级预算部门名称 | 值`, `其中：一般公共预算：7745.72` in one cell, the head's
+other rows by their own label (项目类别 | …), `自评总分(分) | 97.6`, the rows after the table
+(评价结论 | …), and a funds header written as a label beside its value (`预算数(A) | 5.8万`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors import Cell
+
+from ..model import Slot
+from ..normalize import normalize_label
+from .context import MapContext, Resolved, key_of
+from .headers import resolve_header
+
+_COLON = re.compile(r"[:：]")
+_LEADING_QIZHONG = re.compile(r"^\s*其中\s*[:：]\s*")
+_DIGIT = re.compile(r"\d")
+PAIR_KINDS = ("label_value", "inline")
+
+
+@dataclass(frozen=True)
+class _Hit:
+    at: int
+    section: str
+    item: str
+    parent: str | None
+    measure: str
+    inline: str | None  # the value written after the label's colon, if any
+    carries: str | None = None
+    numeric: bool = True
+
+
+def split_inline(text: str) -> tuple[str, str | None]:
+    """`其中：一般公共预算：7745.72` → (`一般公共预算`, `7745.72`); no colon → (text, None)."""
+    rest = _LEADING_QIZHONG.sub("", text)
+    match = _COLON.search(rest)
+    if not match:
+        return text, None
+    return rest[: match.start()], rest[match.end() :]
+
+
+def _hit_of(ctx: MapContext, resolved: Resolved, at: int, inline: str | None) -> _Hit | None:
+    section = resolved.section
+    if section.kind in PAIR_KINDS:
+        measure = section.measure or "value"
+    elif section.pair_measure and ctx.state.in_head:  # 自评总分(分) | 97.6 in the head
+        measure = section.pair_measure
+    else:
+        return None
+    return _Hit(
+        at,
+        section.section,
+        resolved.item.item,
+        resolved.item.parent,
+        measure,
+        inline,
+        resolved.item.carries,
+        ctx.numeric(measure),
+    )
+
+
+def cell_to_hit(ctx: MapContext, cell: Cell, at: int) -> _Hit | None:
+    """The label-value item a cell names, with the value after its colon if it has one."""
+    label, value = split_inline(cell.text)
+    kinds = (*PAIR_KINDS, "columns")
+    if value is not None:
+        resolved = ctx.resolve(label, kinds)
+        if resolved is not None and (hit := _hit_of(ctx, resolved, at, value)):
+            return hit
+    resolved = ctx.resolve(cell.text, kinds)
+    return _hit_of(ctx, resolved, at, None) if resolved is not None else None
+
+
+def _head_hit(ctx: MapContext, cell: Cell, at: int, has_next: bool) -> _Hit | None:
+    """In the head, a row label no definition names is a header item by its own label."""
+    header = next((s for s in ctx.definition.sections if s.open_items and s.kind in PAIR_KINDS), None)
+    if header is None or not ctx.state.in_head:
+        return None
+    label, value = split_inline(cell.text)
+    if value is not None and label.strip() and (value.strip() or not has_next):
+        text = normalize_label(label).text
+    elif has_next and cell.text.strip() and not _DIGIT.search(cell.text):
+        text, value = normalize_label(cell.text).text, None
+    else:
+        return None
+    if not text or ctx.is_block(text) or ctx.is_template(text):
+        return None
+    return _Hit(at, header.section, text, None, header.measure or "value", value, numeric=False)
+
+
+def label_value_row_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
+    """Rows of label | value pairs and `label：value` cells. False when the row has none."""
+    hits: list[_Hit] = []
+    grouped: set[int] = set()
+    taken: set[int] = set()
+    for i, cell in enumerate(own):
+        if i in taken:
+            continue
+        if key_of(cell.text) in ctx.groups:
+            grouped.add(i)
+            continue
+        hit = cell_to_hit(ctx, cell, i)
+        if hit is None:
+            hit = _head_hit(ctx, cell, i, i + 1 < len(own)) if hits or i == 0 else None
+        if hit is None:
+            continue
+        hits.append(hit)
+        if hit.inline is None and i + 1 < len(own):
+            taken.add(i + 1)
+    if not hits and not grouped:
+        return False
+    used = {h.at for h in hits} | grouped
+    hit_at = {h.at for h in hits}
+    for hit in hits:
+        cell = own[hit.at]
+        beside = hit.at + 1 < len(own) and hit.at + 1 not in hit_at and hit.at + 1 not in grouped
+        if hit.inline is not None and (hit.inline.strip() or not beside):
+            _emit(ctx, hit, hit.inline, cell)
+        elif beside:
+            used.add(hit.at + 1)
+            _emit(ctx, hit, own[hit.at + 1].text, own[hit.at + 1])
+        else:
+            _emit(ctx, hit, "", cell)
+    for i, cell in enumerate(own):
+        if i not in used and cell.text.strip():
+            ctx.unknown(cell.text, cell, "a cell beside labels")
+    return True
+
+
+def _emit(ctx: MapContext, hit: _Hit, value: str, cell: Cell) -> None:
+    ctx.emit(
+        Slot(
+            section=hit.section,
+            item=hit.item,
+            item_parent=hit.parent,
+            measure=hit.measure,
+            value_raw=value,
+            default_unit=ctx.unit_for(hit.measure, None),
+            numeric=hit.numeric,
+            cell=cell,
+            carries=hit.carries,
+        )
+    )
+
+
+def measure_pairs_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
+    """`转移支付预算数(A) | 5.8万 | 预算执行率(B/A) | 100%`: funds headers written as labels,
+    each beside its value, for the section's total row. False when the row is not such."""
+    cells = [c for c in own if not ctx.is_block(c.text)]
+    if len(cells) < 2 or len(cells) % 2:
+        return False
+    pairs = list(zip(cells[::2], cells[1::2], strict=True))
+    meanings = [resolve_header(label.text, ctx.index).name for label, _ in pairs]
+    values_known = [resolve_header(value.text, ctx.index).name for _, value in pairs]
+    section = next(
+        (
+            s
+            for s in ctx.definition.sections
+            if s.kind == "columns" and s.total_item and all(m in s.measures for m in meanings)
+        ),
+        None,
+    )
+    if section is None or any(values_known) or not any(_DIGIT.search(v.text) for _, v in pairs):
+        return False
+    item = section.total_item
+    assert item is not None
+    for (_, value), measure in zip(pairs, meanings, strict=True):
+        ctx.emit(
+            Slot(
+                section=section.section,
+                item=item.item,
+                item_parent=item.parent,
+                measure=measure,
+                value_raw=value.text,
+                default_unit=ctx.unit_for(measure, None),
+                numeric=ctx.numeric(measure),
+                cell=value,
+            )
+        )
+    return True

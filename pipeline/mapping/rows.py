@@ -1,0 +1,331 @@
+"""Data rows under column headers: a row label names the item, each value cell is assigned to
+the header column it overlaps most; indicator rows take their 一级/二级 labels from the merged
+cells on their left, and a target split over 指标性质 | 指标值 | 度量单位 becomes one value."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from extractors import Cell
+
+from ..definitions import SectionDef
+from ..model import Slot
+from ..normalize import label_key, normalize_label, peel_notes, weight_of_note
+from .context import MapContext, distinct, key_of
+from .headers import INDICATOR_ROLES, LABEL_ROLES, TARGET_PARTS, ColumnMap, best_column
+
+_NOT_VALUES = (*LABEL_ROLES, *TARGET_PARTS)
+
+
+def indicator_item_cell(ctx: MapContext, row: list[Cell | None]) -> Cell | None:
+    """The 三级指标 cell when this is an indicator row under indicator headers, else None
+    (a row whose label spans the level columns, such as 总分, is not one)."""
+    cm = ctx.state.active
+    if cm is None or cm.section.kind != "indicators":
+        return None
+    item_col = cm.role("item")
+    if item_col is None or row[item_col.c0] is None:
+        return None
+    item_cell = row[item_col.c0]
+    first_label = min(
+        (c.c0 for c in cm.columns if c.name in ("level1", "level2")), default=item_col.c0
+    )
+    if first_label < item_col.c0 and item_cell.col <= first_label:
+        return None
+    return item_cell
+
+
+def data_row_to_slots(ctx: MapContext, r: int, row: list[Cell | None], own: list[Cell]) -> None:
+    cm = ctx.state.active
+    assert cm is not None
+    item_cell = indicator_item_cell(ctx, row)
+    if item_cell is not None:
+        indicator_row_to_slots(ctx, r, row, own, item_cell)
+        return
+    label_cells = distinct([c for c in row[: cm.boundary] if c is not None])
+    label_text = ""
+    label_cell = None
+    for cell in reversed(label_cells):
+        text = normalize_label(cell.text).text
+        if text and not ctx.is_block(text):
+            label_text, label_cell = text, cell
+            break
+    if ctx.is_template(label_text):
+        return
+    values = [c for c in own if c.col >= cm.boundary]
+    if not label_text and continue_last_row(ctx, values, cm):
+        return
+    section, item, parent = _resolve_row_label(ctx, label_text, cm, values)
+    if section is None:
+        return
+    if label_cell is not None and label_cell.row == r and section is cm.section:
+        _label_weight(ctx, label_cell, section, item)
+    values_to_slots(ctx, values, cm, section, item, parent)
+
+
+def _label_weight(ctx: MapContext, cell: Cell, section: SectionDef, item: str) -> None:
+    """A criterion of a rubric whose weight stands only in its label, `绩效目标合理性(2分)`."""
+    cm = ctx.state.active
+    label = normalize_label(cell.text)
+    if cm is None or not label.weight_raw or cm.has("weight") or "weight" not in section.measures:
+        return
+    ctx.emit_weight(section.section, item, label.weight_raw, cell)
+
+
+def _resolve_row_label(
+    ctx: MapContext, label: str, cm: ColumnMap, values: list[Cell]
+) -> tuple[SectionDef | None, str, str | None]:
+    state = ctx.state
+    if not label:
+        if cm.default_item is not None:
+            return cm.section, cm.default_item.item, cm.default_item.parent
+        if any(c.text.strip() for c in values):
+            ctx.unknown("", values[0], f"values with no row label in {cm.section.section}")
+            return cm.section, "", None
+        return None, "", None
+    resolved = ctx.resolve(label, ("columns", "indicators"))
+    if resolved is not None:
+        state.open_parent = resolved.item if resolved.item.open_children else None
+        return resolved.section, resolved.item.item, resolved.item.parent
+    if state.open_parent is not None:
+        return cm.section, label, state.open_parent.item
+    if not cm.section.open_items:
+        ctx.unknown(label, values[0] if values else None, f"a row label in {cm.section.section}")
+    return cm.section, label, None
+
+
+def values_to_slots(
+    ctx: MapContext,
+    values: list[Cell],
+    cm: ColumnMap,
+    section: SectionDef,
+    item: str,
+    parent: str | None,
+    level1: str | None = None,
+    level2: str | None = None,
+) -> None:
+    assigned: list[tuple[Cell, str]] = []
+    taken: set[str] = set()
+    leftover: list[Cell] = []
+    foreign = section is not cm.section
+    for cell in values:
+        column = best_column(cell, cm.columns)
+        if column is None or column.name in INDICATOR_ROLES or column.name in taken:
+            if cell.text.strip():
+                ctx.unknown(cell.text, cell, f"a value outside any column of {section.section}")
+            continue
+        if foreign and column.name not in section.measures:
+            leftover.append(cell)
+            continue
+        taken.add(column.name)
+        assigned.append((cell, column.name))
+    if foreign and not assigned:
+        # A row of another section under these headers (总分 under the indicators): its
+        # values in order, one per measure of its own section.
+        filled = [c for c in leftover if c.text.strip()]
+        assigned = list(zip(filled, section.measures, strict=False))
+        leftover = filled[len(assigned) :]
+    assigned += _leftover_to_measures(ctx, leftover, section, {m for _, m in assigned})
+    state = ctx.state
+    state.last_row = {}
+    parts = {m: c for c, m in assigned if m in TARGET_PARTS}
+    for cell, measure in assigned:
+        if measure in TARGET_PARTS or measure.endswith("_weight"):
+            continue
+        state.last_row_page = cell.page
+        if measure == "target" and parts and cm.splits_target:
+            slot = _split_target(ctx, cell, parts, cm, section, item, level1, level2)
+        else:
+            slot = Slot(
+                section=section.section,
+                item=item,
+                item_parent=parent,
+                level1=level1,
+                level2=level2,
+                measure=measure,
+                value_raw=cell.text,
+                default_unit=ctx.unit_for(measure, cm),
+                numeric=ctx.numeric(measure),
+                cell=cell,
+            )
+        state.last_row[measure] = ctx.emit(slot)
+
+
+def _leftover_to_measures(
+    ctx: MapContext, cells: list[Cell], section: SectionDef, taken: set[str]
+) -> list[tuple[Cell, str]]:
+    """Cells of a 总分 row under columns of another section: a rating word (`优`) after the
+    score, or a `自评等级 | 优` pair inside the row. Anything else is an unknown value."""
+    out: list[tuple[Cell, str]] = []
+    skip: set[int] = set()
+    for i, cell in enumerate(cells):
+        if i in skip or not cell.text.strip() or ctx.vocabulary.parser.is_placeholder(cell.text):
+            continue
+        meaning = ctx.index.meaning(label_key(peel_notes(normalize_label(cell.text).text)[0]))
+        if meaning in section.measures and meaning not in taken and i + 1 < len(cells):
+            out.append((cells[i + 1], meaning))
+            taken.add(meaning)
+            skip.add(i + 1)
+        elif label_key(cell.text) in ctx.ratings and "rating" in section.measures:
+            if "rating" not in taken:
+                out.append((cell, "rating"))
+                taken.add("rating")
+        else:
+            ctx.unknown(cell.text, cell, f"a value outside any column of {section.section}")
+    return out
+
+
+def _split_target(
+    ctx: MapContext,
+    cell: Cell,
+    parts: dict[str, Cell],
+    cm: ColumnMap,
+    section: SectionDef,
+    item: str,
+    level1: str | None,
+    level2: str | None,
+) -> Slot:
+    """`≥ | 95 | %` in 指标性质 | 指标值 | 度量单位: one target, value_raw the three joined by a
+    space, the comparator from 指标性质, the unit from 度量单位."""
+    nature = parts.get("target_comparator")
+    unit_cell = parts.get("target_unit")
+    ordered = [c for c in (nature, cell, unit_cell) if c is not None]
+    raw = " ".join(c.text.strip() for c in ordered if c.text.strip())
+    parser = ctx.vocabulary.parser
+    symbol = parser.comparator_of(nature.text) if nature is not None else None
+    unit = None
+    if unit_cell is not None and unit_cell.text.strip():
+        word = unit_cell.text.strip()
+        unit = parser.unit_of(word) or parser.unit_of(peel_notes(word)[0]) or word
+    value = cell.text.strip()
+    parse_text = value
+    if symbol and parser.parse(value, unit).comparator is None:
+        parse_text = symbol + value
+    return Slot(
+        section=section.section,
+        item=item,
+        level1=level1,
+        level2=level2,
+        measure="target",
+        value_raw=raw,
+        parse_text=parse_text,
+        default_unit=unit or ctx.unit_for("target", cm),
+        cell=cell,
+    )
+
+
+def continue_last_row(ctx: MapContext, values: list[Cell], cm: ColumnMap) -> bool:
+    """A row cut by a page break goes on at the top of the next page with no label of its
+    own: add its text to the slots of the row it continues."""
+    state = ctx.state
+    pages = [c.page for c in values if c.page is not None]
+    if not state.last_row or not pages or state.last_row_page is None:
+        return False
+    if min(pages) <= state.last_row_page:
+        return False
+    for cell in values:
+        column = best_column(cell, cm.columns)
+        index = state.last_row.get(column.name) if column is not None else None
+        if index is not None and cell.text.strip():
+            slot = ctx.slots[index]
+            ctx.slots[index] = replace(slot, value_raw=slot.value_raw + cell.text)
+    state.last_row_page = min(pages)
+    return True
+
+
+def indicator_row_to_slots(
+    ctx: MapContext, r: int, row: list[Cell | None], own: list[Cell], item_cell: Cell
+) -> None:
+    cm = ctx.state.active
+    assert cm is not None
+    level1 = _level(ctx, row, cm, "level1")
+    level2 = _level(ctx, row, cm, "level2")
+    item = normalize_label(item_cell.text).text if item_cell.row == r else ""
+    values = [c for c in own if c.col >= cm.boundary and c is not item_cell]
+    if ctx.is_template(item):
+        return
+    if not item and continue_last_row(ctx, values, cm):
+        return
+    if not item and not any(c.text.strip() for c in values):
+        return
+    if not item:
+        ctx.unknown("", values[0] if values else item_cell, "an indicator row with no 三级指标")
+    if level1 is None and cm.has("level1"):
+        level1 = _recover_level1(ctx, level2)
+        if level1 is None:
+            ctx.missing_label("一级指标", item, item_cell)
+    _level_weights(ctx, row, cm, level1, level2)
+    values_to_slots(ctx, values, cm, cm.section, item, None, level1, level2)
+
+
+def _recover_level1(ctx: MapContext, level2: str | None) -> str | None:
+    """A 一级指标 lost from the page: the one the definition names as its 二级指标's parent."""
+    cm = ctx.state.active
+    if cm is None or level2 is None:
+        return None
+    recovered = cm.section.level2_parents.get(label_key(level2))
+    if recovered is not None:
+        ctx.state.level1 = recovered
+    return recovered
+
+
+def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -> str | None:
+    """The 一级/二级指标 covering this row; a blank one continues the last (page breaks)."""
+    state = ctx.state
+    column = cm.role(which)
+    if column is None or row[column.c0] is None:
+        return getattr(state, which)
+    cell = row[column.c0]
+    label = normalize_label(cell.text)
+    text = label.text
+    weight_only = text.startswith(("(", "（")) and weight_of_note(text.strip("()（）"))
+    if weight_only:  # `(50分)` alone: the 一级 label itself was lost, its weight survived
+        text, label = "", replace(label, weight_raw=text, note=text.strip("()（）"))
+    if not text and not weight_only:
+        return getattr(state, which)
+    if which == "level1" and id(cell) != state.level1_cell:
+        state.level1_cell = id(cell)
+        state.level2 = None
+        state.level1 = text or None
+        if not text:
+            state.level1 = _recover_level1(ctx, _peek_level2(row, cm))
+        if id(cell) not in state.seen_cells and state.level1 is not None:
+            state.seen_cells.add(id(cell))
+            if not cm.has("level1_weight"):
+                group = cm.section.group_section or "indicator_groups"
+                ctx.emit_weight(group, state.level1, label.weight_raw or "", cell)
+        return state.level1
+    setattr(state, which, text or getattr(state, which))
+    return getattr(state, which)
+
+
+def _peek_level2(row: list[Cell | None], cm: ColumnMap) -> str | None:
+    column = cm.role("level2")
+    cell = row[column.c0] if column is not None else None
+    return normalize_label(cell.text).text or None if cell is not None else None
+
+
+def _level_weights(
+    ctx: MapContext, row: list[Cell | None], cm: ColumnMap, level1: str | None, level2: str | None
+) -> None:
+    """Hainan: a 分值 column after the 一级 and 二级 labels gives those groups' weights."""
+    group = cm.section.group_section or "indicator_groups"
+    for which, label in (("level1", level1), ("level2", level2)):
+        column = cm.role(f"{which}_weight")
+        cell = row[column.c0] if column is not None else None
+        if cell is None or label is None or id(cell) in ctx.state.seen_cells:
+            continue
+        ctx.state.seen_cells.add(id(cell))
+        ctx.emit(
+            Slot(
+                section=group,
+                item=label,
+                measure="weight",
+                value_raw=cell.text,
+                default_unit="分",
+                cell=cell,
+            )
+        )
+
+
+__all__ = ["data_row_to_slots", "indicator_item_cell", "key_of"]
