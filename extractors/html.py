@@ -197,9 +197,9 @@ def items_to_lines(items: list[Item]) -> list[str]:
     lines = ("".join(parts)).split("\n")
     out = []
     for line in lines:
-        shown = _SPACES.sub(" ", line).strip(" ").replace("\xa0", " ")
-        if shown.strip():
-            out.append(shown)
+        shown = _SPACES.sub(" ", line).strip(" ")
+        if shown.strip(" \xa0"):  # U+3000 is content (a browser shows it), unlike a lone &nbsp;
+            out.append(shown.replace("\xa0", " "))
     return out
 
 

@@ -177,11 +177,12 @@ def read_sheets(path: Path, names: list[str]) -> list[SheetData]:
     its number format), whether it has a border, and the merged ranges."""
     import openpyxl
 
-    book = openpyxl.load_workbook(str(path), data_only=True, rich_text=False)
-    try:
-        return [_sheet_data(book[name]) for name in names]
-    finally:
-        book.close()
+    with path.open("rb") as handle:  # a file object: openpyxl judges by content, not the name
+        book = openpyxl.load_workbook(handle, data_only=True, rich_text=False)
+        try:
+            return [_sheet_data(book[name]) for name in names]
+        finally:
+            book.close()
 
 
 def _sheet_data(sheet) -> SheetData:  # sheet: openpyxl Worksheet
