@@ -12,7 +12,7 @@ CASES = [
     pytest.param(doc.stem, doc.suffix.lstrip("."), id=doc.name)
     for expected in sorted(EXPECTED.glob("*.jsonl"))
     for doc in sorted(SEASON.glob(f"{expected.stem}.*"))
-    if doc.suffix in (".docx", ".pdf")
+    if doc.suffix in (".docx", ".pdf", ".xlsx", ".html")
 ]
 
 

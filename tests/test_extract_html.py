@@ -1,0 +1,190 @@
+"""Saved web pages: tables with their spans, text as a browser shows it, the charset of the
+page, prose around the tables as lines; pages saved other ways (a government site in GBK,
+LibreOffice's export, Excel saved as a web page, a .mht archive) give the records of their
+document."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import FIXTURES, SEASON, assert_same_records, expected_records, frame_rows, record_key
+
+from extractors import Grid, TextLine, extract, fill_covered_slots
+
+WEB = FIXTURES / "web"
+WEB_EXPECTED: dict[str, str] = json.loads((WEB / "expected.json").read_text(encoding="utf-8"))
+HOSTILE = FIXTURES / "hostile"
+
+
+def _texts(grid: Grid) -> list[list[str]]:
+    return [[c.text if c else "" for c in row] for row in fill_covered_slots(grid)]
+
+
+def _page(tmp_path: Path, body: str, charset: str = "utf-8", name: str = "p.html") -> Path:
+    path = tmp_path / name
+    head = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+    path.write_bytes((head + f"</head><body>{body}</body></html>").encode(charset))
+    return path
+
+
+@pytest.fixture(scope="module")
+def web_run(tmp_path_factory):
+    """fixtures/web/ ingested as a folder, as an analyst's season would hold it."""
+    from pipeline.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("web-in")
+    for path in WEB.iterdir():
+        if path.is_dir():
+            shutil.copytree(path, folder / path.name)
+        elif path.name != "expected.json":
+            shutil.copy(path, folder / path.name)
+    out = tmp_path_factory.mktemp("web-out")
+    ingest(folder, out, workers=2)
+    return (
+        pd.read_parquet(out / "documents.parquet").set_index("source_path"),
+        pd.read_parquet(out / "values.parquet"),
+        pd.read_parquet(out / "findings.parquet"),
+    )
+
+
+@pytest.mark.parametrize("name", sorted(WEB_EXPECTED))
+def test_a_page_saved_any_way_gives_its_documents_records(web_run, name):
+    documents, values, _ = web_run
+    assert documents.loc[name].status == "ok"
+    got = frame_rows(values[values.source_path == name])
+    assert_same_records(
+        expected_records(WEB_EXPECTED[name]), got, documents.loc[name].source_format
+    )
+
+
+def test_the_excel_web_page_is_one_workbook(web_run):
+    documents, _, findings = web_run
+    book = documents.loc["jiangcheng-jiaotong-2023.htm"]
+    assert book.pages == 6  # five forms a sheet and the hidden 填表说明
+    sheets = documents[documents.index.str.startswith("jiangcheng-jiaotong-2023.files/")]
+    assert (sheets.status != "ok").all() and sheets.n_values.sum() == 0  # read through the book
+    hidden = findings[(findings.source_path == book.name) & (findings.rule == "hidden_sheet")]
+    assert len(hidden) == 1 and "填表说明" in hidden.iloc[0].message and hidden.iloc[0].page == 6
+
+
+def test_html_rows_have_no_page_or_bbox(season_values):
+    rows = season_values[season_values.source_path.str.endswith(".html")]
+    assert len(rows) > 0
+    assert rows[["page", "bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom"]].isna().all().all()
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in SEASON.glob("*.html")))
+def test_value_raw_is_the_cell_text_as_shown(season_values, name):
+    got = {
+        record_key(r): r["value_raw"]
+        for r in frame_rows(season_values[season_values.source_path == f"{name}.html"])
+    }
+    wrong = [
+        (record_key(w), w["value_raw"], got.get(record_key(w)))
+        for w in expected_records(name)
+        if got.get(record_key(w)) != w["value_raw"]
+    ]
+    assert not wrong, wrong[:5]
+
+
+def test_spans_as_a_browser_places_them(tmp_path):
+    path = _page(
+        tmp_path,
+        "<table><tr><td rowspan=2>绩效指标</td><td colspan=2>产出指标</td></tr>"
+        "<tr><td>数量</td><td>质量</td></tr><tr><td>总分</td><td colspan=2 rowspan=5>100</td></tr></table>",
+    )
+    (grid,) = extract(path).blocks
+    assert _texts(grid) == [
+        ["绩效指标", "产出指标", "产出指标"],
+        ["绩效指标", "数量", "质量"],
+        ["总分", "100", "100"],
+    ]
+    hundred = next(c for c in grid.cells if c.text == "100")
+    assert (hundred.row, hundred.col, hundred.rowspan, hundred.colspan) == (2, 1, 1, 2)
+
+
+def test_text_as_a_browser_shows_it(tmp_path):
+    path = _page(
+        tmp_path,
+        "<p>附件2</p><p align=center><b>2024年度部门整体支出绩效自评表</b></p>"
+        "<p>单位名称：江城市统计局&nbsp;&nbsp;&nbsp;单位：万元</p>"
+        "<table><tr><td>年初\n    预算数</td><td>&nbsp;91.02%&nbsp;</td>"
+        "<td><p>第一行</p><p>第二行</p></td><td>甲<br>乙<br/>丙</td><td>&nbsp;</td>"
+        "<td><span style='font-family:宋体'>产出</span><font>指标</font><script>x()</script></td>"
+        "<td><table><tr><td>≥</td><td>95</td><td>%</td></tr></table></td></tr></table>"
+        "<p>填表人：张三</p>",
+    )
+    blocks = extract(path).blocks
+    lines = [b.text for b in blocks if isinstance(b, TextLine)]
+    assert lines == [
+        "附件2",
+        "2024年度部门整体支出绩效自评表",
+        "单位名称：江城市统计局   单位：万元",
+        "填表人：张三",
+    ]
+    (grid,) = [b for b in blocks if isinstance(b, Grid)]
+    assert _texts(grid) == [
+        ["年初 预算数", " 91.02% ", "第一行\n第二行", "甲\n乙\n丙", "", "产出指标", "≥ 95 %"]
+    ]
+
+
+def test_a_layout_table_around_the_form_is_read_through(tmp_path):
+    path = _page(
+        tmp_path,
+        "<table width=100%><tr><td><p>2024年度项目支出绩效自评表</p>"
+        "<table border=1><tr><td>项目名称</td><td>道路维修</td></tr></table>"
+        "<p>填表人：李四</p></td></tr></table>",
+    )
+    blocks = extract(path).blocks
+    assert [type(b).__name__ for b in blocks] == ["TextLine", "Grid", "TextLine"]
+    assert _texts(blocks[1]) == [["项目名称", "道路维修"]]
+
+
+@pytest.mark.parametrize("charset", ["gb2312", "gbk", "gb18030", "utf-8"])
+def test_the_charset_of_the_meta_tag(tmp_path, charset):
+    path = _page(
+        tmp_path, "<table><tr><td>项目支出绩效自评表</td><td>≥95%</td></tr></table>", charset
+    )
+    (grid,) = extract(path).blocks
+    assert _texts(grid) == [["项目支出绩效自评表", "≥95%"]]
+
+
+def test_the_charset_of_a_bom_or_a_guess(tmp_path):
+    body = "<html><body><p>部门整体支出绩效自评表</p></body></html>"
+    (tmp_path / "bom.html").write_bytes("\ufeff".encode("utf-16-le") + body.encode("utf-16-le"))
+    (tmp_path / "nometa.html").write_bytes(body.encode("gbk"))
+    for name in ("bom.html", "nometa.html"):
+        (line,) = extract(tmp_path / name).blocks
+        assert line.text == "部门整体支出绩效自评表", name
+
+
+def test_the_government_page_is_gbk_with_its_prose_as_lines():
+    raw = (WEB / "jiangcheng-wenlv-2023.gov.html").read_bytes()
+    assert b"charset=gb2312" in raw and "附件1".encode("gbk") in raw
+    document = extract(WEB / "jiangcheng-wenlv-2023.gov.html")
+    lines = [b.text for b in document.blocks if isinstance(b, TextLine)]
+    assert "附件1" in lines and "单位名称：江城市文化旅游广电局" in lines
+    assert "2023年度部门整体支出绩效自评表" in lines
+    assert document.source_format == "html" and document.pages is None
+
+
+def test_a_truncated_page_gives_what_it_holds(tmp_path):
+    """fixtures/hostile/truncated.html is yueyang-2024.html cut in a table of its third form:
+    the forms before the cut come out whole."""
+    from pipeline.ingest import ingest
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(HOSTILE / "truncated.html", folder / "truncated.html")
+    ingest(folder, tmp_path / "out", workers=1)
+    values = frame_rows(pd.read_parquet(tmp_path / "out" / "values.parquet"))
+    forms = sorted({(r["form"], r["form_seq"]) for r in values})
+    whole = [f for f in forms if f != forms[-1]]
+    assert len(whole) >= 2
+    want = [r for r in expected_records("yueyang-2024") if (r["form"], r["form_seq"]) in whole]
+    got = [r for r in values if (r["form"], r["form_seq"]) in whole]
+    assert_same_records(want, got, "html")

@@ -1,0 +1,288 @@
+"""Workbooks: sheets as pages, merges as spans, cells as Excel shows them, and what a reader
+passes over (hidden sheets, formulas with no saved result) said, never silent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from conftest import EXPECTED, FIXTURES, SEASON, expected_records, frame_rows, record_key
+from openpyxl import Workbook
+from openpyxl.styles import Border, Side
+
+import extractors.legacy
+import extractors.xlsx
+from extractors import ExtractionError, Grid, TextLine, extract, fill_covered_slots
+
+NAMES = sorted(p.stem for p in EXPECTED.glob("*.jsonl") if (SEASON / f"{p.stem}.xlsx").exists())
+ONE_FORM_A_SHEET = {"yueyang-2024", "jiangcheng-jiaoyu-2024"}  # as fixtures/build_web.py writes
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+needs_calc = pytest.mark.skipif(
+    extractors.legacy.soffice() is None
+    or not extractors.legacy.has_calc(extractors.legacy.soffice()),
+    reason="LibreOffice Calc is not installed",
+)
+
+
+def _grids(path: Path) -> list[Grid]:
+    return [b for b in extract(path).blocks if isinstance(b, Grid)]
+
+
+def _texts(grid: Grid) -> list[list[str]]:
+    return [[c.text if c else "" for c in row] for row in fill_covered_slots(grid)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_value_raw_is_the_text_excel_shows(season_values, name):
+    """The fixture stores plain numbers as numbers under a format (91.02% as 0.9102 in 0.00%,
+    12,860.00 as 12860 in #,##0.00): the shown text is what the .docx says."""
+    got = {
+        record_key(r): r["value_raw"]
+        for r in frame_rows(season_values[season_values.source_path == f"{name}.xlsx"])
+    }
+    wrong = [
+        (record_key(w), w["value_raw"], got.get(record_key(w)))
+        for w in expected_records(name)
+        if got.get(record_key(w)) != w["value_raw"]
+    ]
+    assert not wrong, wrong[:5]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_page_is_the_sheet(season_values, name):
+    rows = season_values[season_values.source_path == f"{name}.xlsx"]
+    assert rows[["bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom"]].isna().all().all()
+    body = rows[rows.section != "footer"]
+    if name in ONE_FORM_A_SHEET:  # form k of the document on sheet k + 1
+        forms = body.drop_duplicates(["form", "form_seq"])[["form", "form_seq", "page"]]
+        assert list(forms.page) == list(range(1, len(forms) + 1))
+    else:
+        assert set(body.page) == {1}
+
+
+def test_number_formats_as_excel_shows_them(tmp_path):
+    shown = [  # (value, number format, what Excel shows)
+        (0.9102, "0.00%", "91.02%"),
+        (0.9, "0%", "90%"),
+        (12860, "#,##0.00", "12,860.00"),
+        (7745.72, "0.00", "7745.72"),
+        (3.5, "0.00", "3.50"),
+        (1234567.891, "#,##0", "1,234,568"),
+        (98, "General", "98"),
+        (91.02, "General", "91.02"),
+        (0.1 + 0.2, "General", "0.3"),
+        (-1234.5, "#,##0.00;[Red]-#,##0.00", "-1,234.50"),
+        (5, '0.00"万元"', "5.00万元"),
+        (dt.datetime(2025, 6, 25), "yyyy-mm-dd", "2025-06-25"),
+        (dt.datetime(2025, 6, 5), 'yyyy"年"m"月"d"日"', "2025年6月5日"),
+        (dt.datetime(2025, 6, 5, 14, 7), "h:mm", "14:07"),
+        ("0123", "@", "0123"),
+        (2.5, "[$-10804]0.0#", "2.5"),
+        (42, "0.0E+00;;", "42"),  # not understood: shown as General, never an error
+    ]
+    book = Workbook()
+    sheet = book.active
+    for r, (value, fmt, _) in enumerate(shown, start=1):
+        sheet.cell(r, 1, "值").border = BOX
+        cell = sheet.cell(r, 2, value)
+        cell.number_format, cell.border = fmt, BOX
+    path = tmp_path / "formats.xlsx"
+    book.save(path)
+    (grid,) = _grids(path)
+    assert [row[1] for row in _texts(grid)] == [want for _, _, want in shown]
+
+
+def _two_forms_on_one_sheet(path: Path, hidden: bool = False) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "自评表"
+    sheet["A1"] = "2024年度项目支出绩效自评表"
+    sheet.merge_cells("A1:D1")
+    rows = [["项目名称", "道路维修", None, None], ["年度资金总额", "100", "95", "95.00%"]]
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(r, c, value).border = BOX
+    sheet.merge_cells("B2:D2")
+    sheet["A4"] = "填表人：张三"
+    sheet["A6"] = "2024年度项目支出绩效自评表"
+    for c, value in enumerate(["项目名称", "路灯改造"], start=1):
+        sheet.cell(7, c, value).border = BOX
+    if hidden:
+        notes = book.create_sheet("内部测算")
+        notes["A1"] = "不公开的测算数"
+        notes.sheet_state = "hidden"
+        book.create_sheet("附表")["A1"] = "说明"
+    book.save(path)
+
+
+def test_several_forms_on_one_sheet_with_merges_as_spans(tmp_path):
+    path = tmp_path / "two.xlsx"
+    _two_forms_on_one_sheet(path)
+    document = extract(path)
+    kinds = [
+        (type(b).__name__, b.text if isinstance(b, TextLine) else b.n_rows) for b in document.blocks
+    ]
+    assert kinds == [
+        ("TextLine", "2024年度项目支出绩效自评表"),
+        ("Grid", 2),
+        ("TextLine", "填表人：张三"),
+        ("TextLine", "2024年度项目支出绩效自评表"),
+        ("Grid", 1),
+    ]
+    first = document.blocks[1]
+    name = next(c for c in first.cells if c.text == "道路维修")
+    assert (name.row, name.col, name.rowspan, name.colspan, name.page) == (0, 1, 1, 3, 1)
+    assert document.source_format == "xlsx" and document.pages == 1
+
+
+def test_a_hidden_sheet_is_not_read_and_says_so(tmp_path):
+    path = tmp_path / "hidden.xlsx"
+    _two_forms_on_one_sheet(path, hidden=True)
+    document = extract(path)
+    assert document.pages == 3
+    texts = [b.text for b in document.blocks if isinstance(b, TextLine)]
+    assert "不公开的测算数" not in texts and "说明" in texts
+    (note,) = document.notes
+    assert (note.rule, note.page) == ("hidden_sheet", 2)
+    assert "内部测算" in note.message
+    third = [b for b in document.blocks if isinstance(b, TextLine) and b.text == "说明"]
+    assert third[0].page == 3  # page is the sheet's number in the workbook, hidden ones counted
+
+
+def _with_cached_value(path: Path, ref: str, cached: str) -> None:
+    """Give the formula in `ref` the result a spreadsheet program saves with it."""
+    with zipfile.ZipFile(path) as src:
+        members = {i.filename: src.read(i.filename) for i in src.infolist()}
+    xml = members["xl/worksheets/sheet1.xml"].decode()
+    start = xml.index(f'<c r="{ref}"')
+    end = xml.index("</c>", start)
+    cell = xml[start:end].replace("<v></v>", "").replace("<v />", "")
+    members["xl/worksheets/sheet1.xml"] = (
+        xml[:start] + cell + f"<v>{cached}</v>" + xml[end:]
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+
+
+def test_a_formula_shows_its_saved_result_and_one_without_is_a_note(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    for r, row in enumerate(
+        [["全年预算数", "全年执行数", "执行率"], [100, 95, "=B2/A2"], [80, 60, "=B3/A3"]], 1
+    ):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(r, c, value)
+            cell.border = BOX
+    sheet["C2"].number_format = sheet["C3"].number_format = "0.00%"
+    path = tmp_path / "formulas.xlsx"
+    book.save(path)
+    _with_cached_value(path, "C2", "0.95")
+    document = extract(path)
+    (grid,) = [b for b in document.blocks if isinstance(b, Grid)]
+    assert _texts(grid)[1] == ["100", "95", "95.00%"]
+    assert _texts(grid)[2] == ["80", "60", ""]  # no result saved: blank, never 0
+    (note,) = document.notes
+    assert note.rule == "uncached_formula" and "C3" in note.message and note.page == 1
+
+
+def test_a_sheet_without_borders_is_still_one_table(tmp_path):
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"] = "2024年度部门整体支出绩效自评表"
+    rows = [
+        ["一级指标", "三级指标", "指标值"],
+        ["产出指标", "培训人次", "≥100人次"],
+        ["……", None, None],
+        ["效益指标", "满意度", "≥90%"],
+    ]
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(r, c, value)
+    path = tmp_path / "plain.xlsx"
+    book.save(path)
+    blocks = extract(path).blocks
+    assert isinstance(blocks[0], TextLine)
+    (grid,) = blocks[1:]
+    assert _texts(grid) == [[v or "" for v in row] for row in rows]
+
+
+def test_a_sheet_past_the_row_limit_is_refused_before_it_is_loaded(tmp_path, monkeypatch):
+    """Counted from the sheet's XML as it streams, even where its <dimension> says less."""
+    book = Workbook()
+    for r in range(1, 41):
+        book.active.cell(r, 1, r)
+    path = tmp_path / "long.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as src:
+        members = {i.filename: src.read(i.filename) for i in src.infolist()}
+    xml = members["xl/worksheets/sheet1.xml"].decode()
+    members["xl/worksheets/sheet1.xml"] = xml.replace(
+        '<dimension ref="A1:A40"', '<dimension ref="A1"'
+    ).encode()
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+    monkeypatch.setattr(extractors.xlsx, "MAX_SHEET_ROWS", 30)
+    loaded = []
+    monkeypatch.setattr(extractors.xlsx, "read_sheets", lambda *a: loaded.append(a) or [])
+    with pytest.raises(ExtractionError) as raised:
+        extract(path)
+    assert raised.value.code == "too_large" and "Sheet" in raised.value.message
+    assert "31 rows" in raised.value.message and not loaded
+
+
+def test_an_xls_that_is_really_a_workbook_or_a_page_is_read_by_content(tmp_path):
+    shutil.copy(SEASON / "jiangcheng-wenlv-2023.xlsx", tmp_path / "a.xls")
+    shutil.copy(SEASON / "jiangcheng-wenlv-2023.html", tmp_path / "b.xls")
+    want = _grids(SEASON / "jiangcheng-wenlv-2023.xlsx")
+    assert [_texts(g) for g in _grids(tmp_path / "a.xls")] == [_texts(g) for g in want]
+    assert extract(tmp_path / "a.xls").source_format == "xls"
+    html_grids = _grids(tmp_path / "b.xls")
+    assert [_texts(g) for g in html_grids] == [
+        _texts(g) for g in _grids(SEASON / "jiangcheng-wenlv-2023.html")
+    ]
+
+
+@needs_calc
+def test_xls_and_et_through_libreoffice_give_the_rows_of_the_xlsx(tmp_path):
+    """fixtures/web/jiangcheng-wenlv-2023.xls is the season .xlsx saved by LibreOffice Calc as
+    Excel 97-2003; a WPS .et is the same kind of OLE file."""
+    from pipeline.ingest import ingest
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "web" / "jiangcheng-wenlv-2023.xls", folder / "a.xls")
+    shutil.copy(FIXTURES / "web" / "jiangcheng-wenlv-2023.xls", folder / "b.et")
+    ingest(folder, tmp_path / "out", workers=2)
+    documents = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_path")
+    assert list(documents.source_format) == ["xls", "et"]
+    values = pd.read_parquet(tmp_path / "out" / "values.parquet")
+    want = sorted(
+        (record_key(r), r["value_text"]) for r in expected_records("jiangcheng-wenlv-2023")
+    )
+    for name in ("a.xls", "b.et"):
+        got = sorted(
+            (record_key(r), r["value_text"]) for r in frame_rows(values[values.source_path == name])
+        )
+        assert got == want, name
+
+
+def test_without_calc_an_xls_fails_with_converter_missing(tmp_path, monkeypatch):
+    monkeypatch.setattr(extractors.legacy, "has_calc", lambda command: False)
+    shutil.copy(FIXTURES / "web" / "jiangcheng-wenlv-2023.xls", tmp_path / "a.xls")
+    with pytest.raises(ExtractionError) as raised:
+        extract(tmp_path / "a.xls")
+    assert raised.value.code == "converter_missing" and "libreoffice-calc" in raised.value.message
+
+
+def test_the_web_set_lists_files_that_exist():
+    listed = json.loads((FIXTURES / "web" / "expected.json").read_text(encoding="utf-8"))
+    for name, stem in listed.items():
+        assert (FIXTURES / "web" / name).is_file() and (EXPECTED / f"{stem}.jsonl").is_file()
