@@ -24,7 +24,14 @@ def expected_records(name: str) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-KEY = ("form", "form_seq", "section", "level1", "level2", "item", "measure")
+VALUES_COLUMNS = set(
+    json.loads((ROOT / "schemas" / "values.schema.json").read_text(encoding="utf-8"))["properties"]
+)
+# item_seq (contract v2) tells two rows with the same labels apart; it joins the key where the
+# values table has the column. An expected file written before it (no item_seq) counts as 0.
+KEY = ("form", "form_seq", "section", "level1", "level2", "item", "measure") + (
+    ("item_seq",) if "item_seq" in VALUES_COLUMNS else ()
+)
 COMPARED = (
     "fiscal_year",
     "unit",
@@ -51,7 +58,7 @@ def frame_rows(frame: pd.DataFrame) -> list[dict]:
 
 
 def record_key(row: dict) -> tuple:
-    return tuple(row[k] for k in KEY)
+    return tuple(row.get(k) or 0 if k == "item_seq" else row[k] for k in KEY)
 
 
 def assert_same_records(expected: list[dict], got: list[dict], fmt: str) -> None:
