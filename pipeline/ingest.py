@@ -181,6 +181,9 @@ def ingest_file(
             Finding(rule=n.rule, severity="warning", message=n.message, page=n.page)
             for n in document.notes
         )
+        # a fault in validation or in a rule is the pipeline's, not the file's: internal_error
+        valid, rejects = split_valid(records)
+        findings.extend(document_findings(rel, valid, catalog))
     except ExtractionError as exc:
         return failed_file(rel, sha, fmt, now, exc.code, exc.message)
     except Exception as exc:  # a bug or an input no extractor foresaw: this file fails, not the run
@@ -192,8 +195,6 @@ def ingest_file(
             "internal_error",
             f"could not process {rel}: {type(exc).__name__}: {exc}",
         )
-    valid, rejects = split_valid(records)
-    findings.extend(document_findings(rel, valid))
     counts = {
         f"n_{kind}": sum(1 for f in forms if f.form == kind)
         for kind in catalog.form_order

@@ -161,6 +161,8 @@ class ParsedValue:
 
 
 BLANK = ParsedValue(None, None, None, None)
+# The rest of a compound unit after a known one: 元/人*月, 元/人、天, 元/户·年
+_PER = r"/[\u4e00-\u9fffA-Za-z]+(?:[*·、×/][\u4e00-\u9fffA-Za-z]+)*"
 MONEY_UNITS = ("万元", "元")
 SCALES = {"万": 1e4, "亿": 1e8}
 
@@ -198,7 +200,7 @@ class ValueParser:
         self._number = re.compile(
             rf"^(?P<cmp>{cmp_alt})?\s*"
             r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
-            rf"(?P<unit>{unit_alt})?$"
+            rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?)?$"
         )
         num = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
         self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<scale>万|亿)$")
@@ -217,6 +219,8 @@ class ValueParser:
         number = float(match.group("num").replace(",", ""))
         comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
         unit = self._unit_of[match.group("unit")] if match.group("unit") else default_unit
+        if match.group("per"):  # a compound unit, 583元/人*月: the known unit, then as written
+            unit = f"{unit}{match.group('per')}"
         return ParsedValue(text, number, unit, comparator)
 
     def _parse_scaled(self, text: str, key: str, default_unit: str | None) -> ParsedValue:

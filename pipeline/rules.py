@@ -14,14 +14,13 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from .definitions import Catalog, FormDef, load_catalog
 from .model import Finding
 
 Row = dict[str, Any]
 FormKey = tuple[str, int]  # (form, form_seq)
 
 LOW_CONFIDENCE = 0.80  # an OCR value read with less confidence than this gets a finding
-MONEY_MEASURES = ("budget_initial", "budget_full_year", "executed")
-EXPENSE_MEASURES = ("prior_year_final", "budget_initial", "final")
 
 
 Report = Callable[..., Finding]  # report(form, row, message, expected, actual, **where)
@@ -58,6 +57,7 @@ class FormView:
     form: str
     form_seq: int
     rows: list[Row]
+    definition: FormDef | None = None
     by_slot: dict[tuple, Row] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -79,15 +79,12 @@ class FormView:
     def section(self, name: str) -> list[Row]:
         return [r for r in self.rows if r["section"] == name]
 
-    def indicator_rows(self) -> dict[tuple, dict[str, Row]]:
-        """Each indicator (level1, level2, item, occurrence) with its measures."""
+    def indicator_rows(self, section: str = "indicators") -> dict[tuple, dict[str, Row]]:
+        """Each indicator (level1, level2, item, item_seq) with its measures."""
         out: dict[tuple, dict[str, Row]] = defaultdict(dict)
-        counts: dict[tuple, int] = defaultdict(int)
-        for row in self.section("indicators"):
-            key = (row["level1"], row["level2"], row["item"])
-            occurrence = counts[(*key, row["measure"])]
-            counts[(*key, row["measure"])] += 1
-            out[(*key, occurrence)][row["measure"]] = row
+        for row in self.section(section):
+            key = (row["level1"], row["level2"], row["item"], row.get("item_seq", 0))
+            out[key][row["measure"]] = row
         return out
 
 
@@ -99,11 +96,11 @@ class DocumentView:
     forms: list[FormView]
 
     @classmethod
-    def from_rows(cls, source_path: str, rows: list[Row]) -> DocumentView:
+    def from_rows(cls, source_path: str, rows: list[Row], catalog: Catalog) -> DocumentView:
         grouped: dict[FormKey, list[Row]] = defaultdict(list)
         for row in rows:
             grouped[(row["form"], row["form_seq"])].append(row)
-        forms = [FormView(f, s, r) for (f, s), r in grouped.items()]
+        forms = [FormView(f, s, r, catalog.forms.get(f)) for (f, s), r in grouped.items()]
         return cls(source_path, forms)
 
     def of(self, form: str) -> list[FormView]:
@@ -160,26 +157,77 @@ def finding(
     )
 
 
-def _eval_forms(doc: DocumentView) -> Iterator[FormView]:
-    yield from doc.of("dept_eval")
-    yield from doc.of("project_eval")
+def _checks(form: FormView) -> dict[str, Any]:
+    return form.definition.checks if form.definition is not None else {}
 
 
-def _score_pairs(form: FormView) -> Iterator[tuple[str, Row, Row | None]]:
+def _scored_forms(doc: DocumentView) -> Iterator[tuple[FormView, dict[str, Any]]]:
+    """The forms that score themselves, with where their budget line and total stand."""
+    for form in doc.forms:
+        scoring = _checks(form).get("scoring")
+        if scoring:
+            yield form, scoring
+
+
+def _indicator_rows(form: FormView, scoring: dict[str, Any]) -> dict[tuple, dict[str, Row]]:
+    return form.indicator_rows(scoring["indicators"])
+
+
+def _score_pairs(form: FormView, scoring: dict[str, Any]) -> Iterator[tuple[str, Row, Row | None]]:
     """(label, 得分 row, 分值 row) for the budget line and every indicator."""
-    score = form.get("funds", "年度资金总额", "score")
+    budget = scoring["budget"]
+    score = form.get(budget["section"], budget["item"], "score")
     if score is not None:
-        yield "年度资金总额", score, form.get("funds", "年度资金总额", "weight")
-    for (_, _, item, _), measures in form.indicator_rows().items():
+        yield budget["item"], score, form.get(budget["section"], budget["item"], "weight")
+    for (_, _, item, _), measures in _indicator_rows(form, scoring).items():
         if "score" in measures:
             yield item, measures["score"], measures.get("weight")
 
 
-def _computed_rate(form: FormView, item: str) -> float | None:
-    """全年执行数 / 全年预算数 of a funds row, in percent; None when either is missing."""
-    budget = form.num("funds", item, "budget_full_year")
-    executed = form.num("funds", item, "executed")
-    return executed / budget * 100 if budget and executed is not None else None
+def _denominator(form: FormView, section: str, item: str, names: list[str]) -> Row | None:
+    """The first denominator the row holds (全年预算数, else 年初预算数 where a form has none)."""
+    for name in names:
+        row = form.get(section, item, name)
+        if row is not None:
+            return row
+    return None
+
+
+def _computed_rate(form: FormView, rate: dict[str, Any], item: str) -> float | None:
+    """numerator / denominator of a row, in percent; None when either is missing or zero."""
+    numerator = form.num(rate["section"], item, rate["numerator"])
+    denominator = _denominator(form, rate["section"], item, rate["denominator"])
+    if numerator is None or denominator is None or not denominator["value_num"]:
+        return None
+    return numerator / denominator["value_num"] * 100
+
+
+def _rate_findings(doc: DocumentView, report: Report, rule_id: str) -> Iterator[Finding]:
+    for form in doc.forms:
+        for rate in _checks(form).get("rates", ()):
+            if rate["rule"] != rule_id:
+                continue
+            rows = [
+                r
+                for r in form.section(rate["section"])
+                if r["measure"] == rate["rate"] and rate["item"] in ("*", r["item"])
+            ]
+            for row in rows:
+                if row["value_num"] is None:
+                    continue
+                expected = _computed_rate(form, rate, row["item"])
+                if expected is None or abs(expected - row["value_num"]) <= tolerance(row):
+                    continue
+                numerator = form.num(rate["section"], row["item"], rate["numerator"])
+                denominator = _denominator(form, rate["section"], row["item"], rate["denominator"])
+                yield report(
+                    form,
+                    row,
+                    f"{row['item']} {row['measure']} {row['value_text']} ≠ {numerator:g} / "
+                    f"{denominator['value_num']:g} = {expected:.2f}%",
+                    expected,
+                    row["value_num"],
+                )
 
 
 # ---------------------------------------------------------------- the rules
@@ -188,39 +236,27 @@ def _computed_rate(form: FormView, item: str) -> float | None:
 @rule("execution_rate_mismatch", "error")
 def execution_rate(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """执行率 = 全年执行数 / 全年预算数, to the precision shown."""
-    for form in _eval_forms(doc):
-        for row in form.section("funds"):
-            if row["measure"] != "execution_rate" or row["value_num"] is None:
-                continue
-            expected = _computed_rate(form, row["item"])
-            if expected is None:
-                continue
-            budget = form.num("funds", row["item"], "budget_full_year")
-            executed = form.num("funds", row["item"], "executed")
-            if abs(expected - row["value_num"]) > tolerance(row):
-                yield report(
-                    form,
-                    row,
-                    f"{row['item']} 执行率 {row['value_text']} ≠ 全年执行数 {executed:g} / "
-                    f"全年预算数 {budget:g} = {expected:.2f}%",
-                    expected,
-                    row["value_num"],
-                )
+    yield from _rate_findings(doc, report, "execution_rate_mismatch")
 
 
 @rule("budget_score_mismatch", "error")
 def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """budget 得分 = 分值 × min(执行率, 100%)."""
-    for form in _eval_forms(doc):
-        score = form.get("funds", "年度资金总额", "score")
-        weight = form.num("funds", "年度资金总额", "weight")
-        rate = form.num("funds", "年度资金总额", "execution_rate")
+    """budget 得分 = 分值 × min(执行率, 100%); the weight may come from the block label."""
+    for form, scoring in _scored_forms(doc):
+        section, item = scoring["budget"]["section"], scoring["budget"]["item"]
+        score = form.get(section, item, "score")
+        weight = form.num(section, item, "weight")
+        rate_row = form.get(section, item, "execution_rate")
+        rate = rate_row["value_num"] if rate_row is not None else None
         if rate is None:
-            rate = _computed_rate(form, "年度资金总额")
+            rates = [r for r in _checks(form).get("rates", ()) if r["section"] == section]
+            rate = _computed_rate(form, rates[0], item) if rates else None
         if score is None or score["value_num"] is None or weight is None or rate is None:
             continue
         expected = weight * min(rate, 100.0) / 100
-        if abs(expected - score["value_num"]) > tolerance(score):
+        # the score is shown to its decimals, the rate to its own: both roundings are allowed
+        slack = tolerance(score) + (weight * tolerance(rate_row) / 100 if rate_row else 0.0)
+        if abs(expected - score["value_num"]) > slack:
             yield report(
                 form,
                 score,
@@ -234,15 +270,17 @@ def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
 @rule("total_score_mismatch", "error")
 def total_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """总分 得分 = budget 得分 + Σ indicator 得分."""
-    for form in _eval_forms(doc):
-        total = form.get("total", "总分", "score")
+    for form, scoring in _scored_forms(doc):
+        total = form.get(scoring["total"]["section"], scoring["total"]["item"], "score")
         if total is None or total["value_num"] is None:
             continue
-        parts = [s["value_num"] for _, s, _ in _score_pairs(form) if s["value_num"] is not None]
+        pairs = list(_score_pairs(form, scoring))
+        parts = [s["value_num"] for _, s, _ in pairs if s["value_num"] is not None]
         if not parts:
             continue
         expected = sum(parts)
-        if abs(expected - total["value_num"]) > tolerance(total):
+        precision = max([tolerance(total), *(tolerance(s) for _, s, _ in pairs)])
+        if abs(expected - total["value_num"]) > precision:
             yield report(
                 form,
                 total,
@@ -254,19 +292,28 @@ def total_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
 
 @rule("weights_mismatch", "error")
 def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """Σ indicator 分值 under a 一级指标 = its (N分); budget 分值 + Σ indicator 分值 = 总分 分值."""
-    for form in _eval_forms(doc):
+    """Σ indicator 分值 under a 一级指标 (or a weighted block such as 绩效指标(90分)) = its (N分);
+    budget 分值 + Σ indicator 分值 = 总分 分值."""
+    for form, scoring in _scored_forms(doc):
         by_group: dict[str, float] = defaultdict(float)
         all_weights = 0.0
-        for (level1, _, _, _), measures in form.indicator_rows().items():
+        counted = 0
+        for (level1, level2, _, _), measures in _indicator_rows(form, scoring).items():
             weight = measures.get("weight")
             if weight is not None and weight["value_num"] is not None:
                 by_group[level1] += weight["value_num"]
+                by_group[level2] += weight["value_num"]
                 all_weights += weight["value_num"]
-        for group in form.section("indicator_groups"):
+                counted += 1
+        if not counted:
+            continue  # a form with no weight column: nothing to add up
+        levels = {k for k, _, _, _ in _indicator_rows(form, scoring)}
+        for group in form.section(scoring["groups"]):
             if group["value_num"] is None:
                 continue
-            got = by_group.get(group["item"], 0.0)
+            got = by_group.get(group["item"], 0.0) if group["item"] in by_group else all_weights
+            if group["item"] not in by_group and group["item"] in levels:
+                got = 0.0
             if abs(got - group["value_num"]) > 1e-6:
                 yield report(
                     form,
@@ -275,9 +322,10 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
                     group["value_num"],
                     got,
                 )
-        total = form.get("total", "总分", "weight")
-        budget = form.num("funds", "年度资金总额", "weight") or 0.0
-        if total is not None and total["value_num"] is not None and all_weights:
+        budget_slot = scoring["budget"]
+        total = form.get(scoring["total"]["section"], scoring["total"]["item"], "weight")
+        budget = form.num(budget_slot["section"], budget_slot["item"], "weight") or 0.0
+        if total is not None and total["value_num"] is not None:
             expected = budget + all_weights
             if abs(expected - total["value_num"]) > 1e-6:
                 yield report(
@@ -293,11 +341,12 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
 @rule("score_exceeds_weight", "error")
 def score_over_weight(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """An 得分 above its 分值."""
-    for form in _eval_forms(doc):
-        pairs = list(_score_pairs(form))
-        total = form.get("total", "总分", "score")
+    for form, scoring in _scored_forms(doc):
+        pairs = list(_score_pairs(form, scoring))
+        section, item = scoring["total"]["section"], scoring["total"]["item"]
+        total = form.get(section, item, "score")
         if total is not None:
-            pairs.append(("总分", total, form.get("total", "总分", "weight")))
+            pairs.append((item, total, form.get(section, item, "weight")))
         for label, score, weight in pairs:
             if score["value_num"] is None or weight is None or weight["value_num"] is None:
                 continue
@@ -332,28 +381,14 @@ def _sum_check(
     )
 
 
-SUBTOTALS = {
-    # form: (section, parent item, measures)
-    "base_data": [
-        ("expenses", "三公经费", EXPENSE_MEASURES),
-        ("expenses", "公务用车购置和维护经费", EXPENSE_MEASURES),
-    ],
-    "project_eval": [("funds", "年度资金总额", MONEY_MEASURES)],
-    "dept_eval": [],
-}
-# dept_eval: the funds split by source add up to 全年预算数, by use to 全年执行数
-SPLITS = [
-    ("funds_by_source", "budget_full_year", "按收入性质分"),
-    ("funds_by_use", "executed", "按支出性质分"),
-]
-
-
 @rule("subtotal_mismatch", "error")
 def subtotals(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """A parent ≠ Σ its children."""
+    """A parent ≠ Σ its children; a split of a total (funds by source, by use) ≠ the total."""
     for form in doc.forms:
-        for section, parent_item, measures in SUBTOTALS.get(form.form, []):
-            for measure in measures:
+        checks = _checks(form)
+        for sub in checks.get("subtotals", ()):
+            section, parent_item = sub["section"], sub["parent"]
+            for measure in sub["measures"]:
                 children = [
                     r
                     for r in form.section(section)
@@ -364,137 +399,96 @@ def subtotals(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 )
                 if found:
                     yield found
-        if form.form == "dept_eval":
-            for section, measure, what in SPLITS:
-                found = _sum_check(
-                    report,
-                    form,
-                    form.get("funds", "年度资金总额", measure),
-                    form.section(section),
-                    what,
-                )
-                if found:
-                    yield found
-
-
-def _control(
-    report: Report, form: FormView, section: str, item: str, rate: str, actual: str, planned: str
-) -> Finding | None:
-    row = form.get(section, item, rate)
-    numerator, denominator = form.num(section, item, actual), form.num(section, item, planned)
-    if row is None or row["value_num"] is None or numerator is None or not denominator:
-        return None
-    expected = numerator / denominator * 100
-    if abs(expected - row["value_num"]) <= tolerance(row):
-        return None
-    return report(
-        form,
-        row,
-        f"{item} {rate} {row['value_text']} ≠ {numerator:g} / {denominator:g} = {expected:.2f}%",
-        expected,
-        row["value_num"],
-    )
-
-
-CONTROL_RATES = [
-    ("staffing", "财政供养人员情况", "control_rate", "actual_headcount", "authorized_headcount"),
-    ("buildings", "楼堂馆所控制情况", "area_control_rate", "actual_area", "approved_area"),
-    (
-        "buildings",
-        "楼堂馆所控制情况",
-        "investment_control_rate",
-        "actual_investment",
-        "budget_investment",
-    ),
-]
+        for split in checks.get("splits", ()):
+            total = split["total"]
+            found = _sum_check(
+                report,
+                form,
+                form.get(total["section"], total["item"], total["measure"]),
+                form.section(split["section"]),
+                split["label"],
+            )
+            if found:
+                yield found
 
 
 @rule("control_rate_mismatch", "error")
 def control_rates(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """控制率 = 实际在职人数 / 编制数; likewise the two building rates."""
-    for form in doc.of("base_data"):
-        for spec in CONTROL_RATES:
-            found = _control(report, form, *spec)
-            if found:
-                yield found
+    yield from _rate_findings(doc, report, "control_rate_mismatch")
 
 
 @rule("cross_form_mismatch", "warning")
 def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """项目支出 in base_data `final` = dept_eval 项目支出 = Σ project_eval `executed`."""
-    dept = next(iter(doc.of("dept_eval")), None)
-    base = next(iter(doc.of("base_data")), None)
-    dept_row = dept.get("funds_by_use", "项目支出", "amount") if dept else None
-    base_row = base.get("expenses", "项目支出", "final") if base else None
-    projects = [wanyuan(p.get("funds", "年度资金总额", "executed")) for p in doc.of("project_eval")]
-    figures: list[tuple[str, FormView | None, Row | None, float | None]] = [
-        ("dept_eval 项目支出", dept, dept_row, wanyuan(dept_row)),
-        ("base_data 项目支出决算数", base, base_row, wanyuan(base_row)),
-    ]
-    if projects and any(p is not None for p in projects):
-        figures.append(("Σ 项目全年执行数", None, None, sum(p or 0.0 for p in projects)))
-    known = [f for f in figures if f[3] is not None]
-    if len(known) < 2:
-        return
-    reference = known[0]
-    for label, form, row, number in known[1:]:
-        if abs(number - reference[3]) > 0.005 + 1e-9:
-            anchor_form, anchor_row = (form, row) if row else (reference[1], reference[2])
-            yield report(
-                anchor_form,
-                anchor_row,
-                f"{label} {number:g} 万元 ≠ {reference[0]} {reference[3]:g} 万元",
-                reference[3],
-                number,
-            )
-
-
-REQUIRED = [
-    ("funds", "年度资金总额", "budget_full_year", "年度资金总额 全年预算数"),
-    ("funds", "年度资金总额", "executed", "年度资金总额 全年执行数"),
-    ("total", "总分", "weight", "总分 分值"),
-    ("total", "总分", "score", "总分 得分"),
-]
+    """A figure every form of a document states (项目支出: base_data `final` = dept_eval
+    项目支出 = Σ project_eval `executed`) is the same on each, in 万元."""
+    figures: dict[str, list[tuple[int, str, FormView | None, Row | None, float | None]]] = {}
+    sums: dict[tuple[str, int, str], list[float | None]] = defaultdict(list)
+    for form in doc.forms:
+        for fig in _checks(form).get("figures", ()):
+            slot = fig["slot"]
+            row = form.get(slot["section"], slot["item"], slot["measure"])
+            if fig.get("sum"):
+                sums[(fig["figure"], fig["rank"], fig["label"])].append(wanyuan(row))
+            elif not any(f[1] == fig["label"] for f in figures.get(fig["figure"], [])):
+                entry = (fig["rank"], fig["label"], form, row, wanyuan(row))
+                figures.setdefault(fig["figure"], []).append(entry)
+    for (figure, rank, label), numbers in sums.items():
+        if any(n is not None for n in numbers):
+            total = sum(n or 0.0 for n in numbers)
+            figures.setdefault(figure, []).append((rank, label, None, None, total))
+    for entries in figures.values():
+        known = sorted((e for e in entries if e[4] is not None), key=lambda e: e[0])
+        if len(known) < 2:
+            continue
+        reference = known[0]
+        for _, label, form, row, number in known[1:]:
+            if abs(number - reference[4]) > 0.005 + 1e-9:
+                anchor_form, anchor_row = (form, row) if row else (reference[2], reference[3])
+                yield report(
+                    anchor_form,
+                    anchor_row,
+                    f"{label} {number:g} 万元 ≠ {reference[1]} {reference[4]:g} 万元",
+                    reference[4],
+                    number,
+                )
 
 
 @rule("missing_required", "warning")
 def missing_required(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """Blank unit, fiscal year, project name, 年度资金总额 全年预算数/全年执行数, 总分 分值/得分."""
+    """Blank unit, fiscal year, project name, 年度资金总额 全年预算数/全年执行数, 总分 分值/得分
+    (a slot the form's layout does not have is not asked for)."""
     for form in doc.forms:
         first = form.rows[0]
+        checks = _checks(form)
         if not first["unit"]:
             yield report(form, None, "报送单位名称为空", section="header")
         if first["fiscal_year"] is None:
             yield report(form, None, "表头未写年度", section="header")
-        if form.form == "project_eval" and not form.project:
+        carrier = form.definition.carries("project") if form.definition else None
+        if checks.get("require_project") and not form.project and carrier is not None:
             yield report(
                 form,
                 None,
-                "项目支出名称为空",
+                f"{carrier.item}为空",
                 section="header",
-                item="项目支出名称",
+                item=carrier.item,
                 measure="value",
             )
-        if form.form == "base_data":
-            continue
-        for section, item, measure, label in REQUIRED:
-            row = form.get(section, item, measure)
-            if row is None or row["value_num"] is None:
-                yield report(
-                    form,
-                    row,
-                    f"{label} 为空",
-                    section=section,
-                    item=item,
-                    measure=measure,
-                )
+        for slot in checks.get("required", ()):
+            row = form.get(slot["section"], slot["item"], slot["measure"])
+            if row is not None and row["value_num"] is None:
+                yield report(form, row, f"{slot.get('label', slot['item'])} 为空")
 
 
 @rule("missing_deviation_note", "warning")
 def missing_deviation_note(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """An indicator 得分 below its 分值 with no 偏差原因."""
-    for form in _eval_forms(doc):
-        for (_, _, item, _), measures in form.indicator_rows().items():
+    """An indicator 得分 below its 分值 with no 偏差原因 (where the form has that column)."""
+    for form, scoring in _scored_forms(doc):
+        rows = _indicator_rows(form, scoring)
+        if not any("deviation_note" in measures for measures in rows.values()):
+            continue
+        for (_, _, item, _), measures in rows.items():
             score, weight = measures.get("score"), measures.get("weight")
             note = measures.get("deviation_note")
             if not score or not weight or score["value_num"] is None or weight["value_num"] is None:
@@ -526,9 +520,11 @@ def low_confidence(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 )
 
 
-def document_findings(source_path: str, rows: list[Row]) -> list[Finding]:
+def document_findings(
+    source_path: str, rows: list[Row], catalog: Catalog | None = None
+) -> list[Finding]:
     """Every document rule over the valid records of one file."""
-    view = DocumentView.from_rows(source_path, rows)
+    view = DocumentView.from_rows(source_path, rows, catalog or load_catalog())
     return [f for r in DOCUMENT_RULES for f in r.run(view)]
 
 
