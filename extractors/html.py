@@ -14,6 +14,7 @@ inside such a folder gives nothing of its own (it is read through its workbook p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .errors import ExtractionError
@@ -42,9 +43,9 @@ _EXCEL_SHEET = re.compile(
 def extract_html(path: Path) -> Document:
     """Read a saved web page (or an Excel workbook saved as one) into its blocks."""
     text = decode_page(_read_page(path))
-    sheets = _excel_sheets(text, path)
-    if sheets is not None:
-        return _workbook_page(sheets, path)
+    sheets = excel_sheets(text)
+    if sheets:
+        return _workbook_page(sheets, lambda href: _sheet_file(path, href), path.name, "html")
     if _inside_saved_workbook(path):
         return Document(blocks=(), source_format="html")
     return Document(blocks=tuple(page_to_blocks(text)), source_format="html")
@@ -59,11 +60,10 @@ def extract_mht(path: Path) -> Document:
     if not parts:
         return Document(blocks=(), source_format="mht")
     by_name = {_base_name(location): text for location, text in parts}
-    links = sheet_links(parts[0][1])
-    pages = [by_name[_base_name(link)] for link in links if _base_name(link) in by_name]
-    texts = pages or [parts[0][1]]
-    blocks = [block for page in texts for block in page_to_blocks(page)]
-    return Document(blocks=tuple(blocks), source_format="mht", pages=len(pages) or None)
+    sheets = excel_sheets(parts[0][1])
+    if sheets:
+        return _workbook_page(sheets, lambda href: by_name.get(_base_name(href)), path.name, "mht")
+    return Document(blocks=tuple(page_to_blocks(parts[0][1])), source_format="mht")
 
 
 def _read_page(path: Path) -> bytes:
@@ -86,60 +86,57 @@ def _base_name(location: str) -> str:
 # ----------------------------------------------------------------------------------------
 
 
-def _excel_sheets(text: str, path: Path) -> list[tuple[str, Path | None, bool]] | None:
-    """(name, sheet page, hidden) for each sheet of an Excel workbook page whose sheets are
-    pages of their own; None for any other page."""
-    blocks = _EXCEL_SHEET.findall(text)
+def excel_sheets(text: str) -> list[tuple[str, str, bool]]:
+    """(name, href, hidden) of each sheet of an Excel workbook saved as a web page, from the
+    worksheet list in Excel's XML comment, else from its `shLink` links; [] for other pages."""
     entries: list[tuple[str, str, bool]] = []
-    for block in blocks:
+    for block in _EXCEL_SHEET.findall(text):
         name = re.search(r"<x:Name>([^<]*)</x:Name>", block)
         href = re.search(r"<x:WorksheetSource\s+HRef=\"([^\"]+)\"", block, flags=re.I)
         hidden = re.search(r"<x:Visible>\s*Sheet(Very)?Hidden", block, flags=re.I)
         if href:
             entries.append((name.group(1) if name else "", href.group(1), bool(hidden)))
-    if not entries:
-        links = sheet_links(text)
-        names = excel_sheet_names(text)
-        entries = [
-            (names[i] if i < len(names) else f"sheet {i + 1}", link, False)
-            for i, link in enumerate(links)
-        ]
-    if not entries:
-        return None
-    return [(name, _resolve(path, href), hidden) for name, href, hidden in entries]
+    if entries:
+        return entries
+    names = excel_sheet_names(text)
+    return [
+        (names[i] if i < len(names) else f"sheet {i + 1}", link, False)
+        for i, link in enumerate(sheet_links(text))
+    ]
 
 
-def _resolve(path: Path, href: str) -> Path | None:
+def _sheet_file(path: Path, href: str) -> str | None:
+    """The text of a sheet page beside the workbook page; None when it is missing (or would lie
+    outside the page's folder)."""
     target = (path.parent / href.replace("\\", "/")).resolve()
-    folder = path.parent.resolve()
-    if folder not in target.parents or not target.is_file():  # never outside the page's folder
+    if path.parent.resolve() not in target.parents or not target.is_file():
         return None
-    return target
+    return decode_page(_read_page(target))
 
 
-def _workbook_page(sheets: list[tuple[str, Path | None, bool]], path: Path) -> Document:
+def _workbook_page(
+    sheets: list[tuple[str, str, bool]],
+    load: Callable[[str], str | None],
+    file_name: str,
+    fmt: str,
+) -> Document:
+    """The sheets in order, each read from its page by `load(href)`; hidden ones noted."""
     blocks: list[Block] = []
     notes: list[ReadNote] = []
-    for number, (name, page, hidden) in enumerate(sheets, start=1):
+    for number, (name, href, hidden) in enumerate(sheets, start=1):
         if hidden:
-            notes.append(
-                ReadNote(
-                    "hidden_sheet",
-                    f"{path.name}: sheet {number} ({name}) is hidden and was not read",
-                    page=number,
-                )
-            )
+            message = f"{file_name}: sheet {number} ({name}) is hidden and was not read"
+            notes.append(ReadNote("hidden_sheet", message, page=number))
             continue
-        if page is None:
+        text = load(href)
+        if text is None:
             raise ExtractionError(
                 "corrupt",
-                f"web page is incomplete: {path.name} sheet {name} is missing "
-                f"(its folder {path.stem}.files/ was not saved beside it)",
+                f"web page is incomplete: {file_name} sheet {name} is missing "
+                f"({href} was not saved with it)",
             )
-        blocks.extend(page_to_blocks(decode_page(_read_page(page))))
-    return Document(
-        blocks=tuple(blocks), source_format="html", pages=len(sheets), notes=tuple(notes)
-    )
+        blocks.extend(page_to_blocks(text))
+    return Document(blocks=tuple(blocks), source_format=fmt, pages=len(sheets), notes=tuple(notes))
 
 
 def _inside_saved_workbook(path: Path) -> bool:

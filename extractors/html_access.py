@@ -186,16 +186,12 @@ def _table(table) -> TableItem:
 
 def sheet_links(text: str) -> list[str]:
     """The sheet pages an Excel workbook saved as HTML links to (`<link id="shLink">`, in
-    workbook order), or its frames' pages; [] for any other page."""
-    root = _root(text)
-    links = [
+    workbook order); [] for any other page."""
+    return [
         el.get("href", "")
-        for el in root.iter("link")
+        for el in _root(text).iter("link")
         if (el.get("id") or "").lower() == "shlink" and el.get("href")
     ]
-    if links:
-        return links
-    return [el.get("src", "") for el in root.iter("frame") if el.get("src")]
 
 
 def excel_sheet_names(text: str) -> list[str]:

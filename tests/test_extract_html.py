@@ -188,3 +188,40 @@ def test_a_truncated_page_gives_what_it_holds(tmp_path):
     want = [r for r in expected_records("yueyang-2024") if (r["form"], r["form_seq"]) in whole]
     got = [r for r in values if (r["form"], r["form_seq"]) in whole]
     assert_same_records(want, got, "html")
+
+
+def test_an_excel_workbook_saved_as_one_mht_file_is_one_workbook(tmp_path):
+    """Excel's single-file web page: the workbook page and each sheet page as MIME parts
+    (here the parts of fixtures/web/jiangcheng-jiaotong-2023.htm and its folder, GBK,
+    base64 as Excel writes them)."""
+    import base64
+
+    stem = "jiangcheng-jiaotong-2023"
+    pages = [WEB / f"{stem}.htm", *sorted((WEB / f"{stem}.files").glob("sheet*.htm"))]
+    boundary = "----=_NextPart_01DB2C5A.7E1F3B40"
+    parts = []
+    for page in pages:
+        where = page.name if page.suffix and page.parent == WEB else f"{stem}.files/{page.name}"
+        parts.append(
+            f"--{boundary}\r\nContent-Location: file:///C:/D4A1/{where}\r\n"
+            "Content-Transfer-Encoding: base64\r\n"
+            'Content-Type: text/html; charset="gb2312"\r\n\r\n'
+            + base64.encodebytes(page.read_bytes()).decode("ascii").replace("\n", "\r\n")
+            + "\r\n"
+        )
+    archive = (
+        "MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\n"
+        f'Content-Type: multipart/related; boundary="{boundary}"\r\n\r\n'
+        + "".join(parts)
+        + f"--{boundary}--\r\n"
+    )
+    path = tmp_path / "book.mht"
+    path.write_bytes(archive.encode("ascii"))
+    document = extract(path)
+    from_folder = extract(WEB / f"{stem}.htm")
+    assert document.source_format == "mht" and document.pages == from_folder.pages == 6
+    assert [_texts(b) if isinstance(b, Grid) else b.text for b in document.blocks] == [
+        _texts(b) if isinstance(b, Grid) else b.text for b in from_folder.blocks
+    ]
+    assert [n.rule for n in document.notes] == ["hidden_sheet"]
+    assert len([b for b in document.blocks if isinstance(b, Grid)]) == 5
