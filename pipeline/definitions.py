@@ -96,6 +96,7 @@ class Vocabulary:
     parser: ValueParser
     qualitative_natures: tuple[str, ...] = ()
     ratings: tuple[str, ...] = ()
+    generic_titles: tuple[str, ...] = ()
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -162,6 +163,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             parser=parser,
             qualitative_natures=tuple(raw.get("qualitative_natures", ())),
             ratings=tuple(raw.get("ratings", ())),
+            generic_titles=tuple(raw.get("generic_titles", ())),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc

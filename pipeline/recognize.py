@@ -9,12 +9,14 @@ from extractors import Document, Grid, TextLine, fill_covered_slots
 
 from .definitions import Catalog
 from .model import FormInstance
-from .normalize import label_key
+from .normalize import label_key, normalize_label
 
 _YEAR = re.compile(r"(\d{4})\s*年")
 # A title line is short: the title words plus a year, 附件N and the like. A sentence in a report
 # that merely mentions a form's name is longer than this.
 _TITLE_SLACK = 16
+_GENERIC_LENGTH = 40
+_HEAD_ROWS = 6
 
 
 _NOTE = re.compile(r"^\s*(说明|备注|注)\s*[:：\d（(一1]")
@@ -23,7 +25,7 @@ _NARRATIVE = 60  # a line this long (white space aside) that is no note or foote
 
 @dataclass
 class _Open:
-    form: str
+    form: str | None  # None: a generic title, the form told by the first table's head
     title: str
     title_line: TextLine | None
     grids: list[Grid] = field(default_factory=list)
@@ -33,13 +35,59 @@ class _Open:
     lines_since_grid: int = 0
 
 
+_SENTENCE = re.compile(r"[，。；！？,;!?]")
+_TITLE_TAIL = re.compile(r"[\s（）()\d年度]*$")
+
+
 def title_to_form(text: str, catalog: Catalog) -> str | None:
-    """The form a title line names, or None when the line is not a form title."""
+    """The form a title line names, or None when the line is not a form title. A page title
+    may put the unit and project before the form's name (`博峰县农业农村局…资金2023年度项目支出
+    绩效自评表`); a sentence that merely mentions a form is longer, or goes on after the name."""
     form = catalog.form_for_title(text)
     if form is None:
         return None
+    key = label_key(text)
     longest = max(len(label_key(t)) for t in catalog.forms[form].titles)
-    return form if len(label_key(text)) <= longest + _TITLE_SLACK else None
+    if len(key) <= longest + _TITLE_SLACK:
+        return form
+    ends_with_title = any(
+        _TITLE_TAIL.sub("", key).endswith(label_key(t)) for t in catalog.forms[form].titles
+    )
+    return form if ends_with_title and not _SENTENCE.search(text) else None
+
+
+def generic_title(text: str, catalog: Catalog) -> bool:
+    """A short title naming no form, only `…绩效自评表` (`就业补助资金绩效自评表`): the form is
+    told by its head rows."""
+    key = label_key(text)
+    words = catalog.vocabulary.generic_titles
+    return (
+        len(key) <= _GENERIC_LENGTH
+        and not _SENTENCE.search(text)
+        and any(label_key(w) in _TITLE_TAIL.sub("", key)[-len(label_key(w)) - 2 :] for w in words)
+    )
+
+
+def head_to_form(grid: Grid, catalog: Catalog) -> str | None:
+    """The form whose head labels (项目名称, 转移支付(项目)名称, 中央主管部门 …) the first rows of a
+    table hold most of; None when they hold none."""
+    matrix = fill_covered_slots(grid)
+    keys = {
+        label_key(normalize_label(c.text).text.split(":")[0].split("：")[0])
+        for row in matrix[:_HEAD_ROWS]
+        for c in row
+        if c is not None
+    }
+    best: tuple[int, str] | None = None
+    for form in catalog.forms.values():
+        header = next((s for s in form.sections if s.section == "header"), None)
+        if header is None:
+            continue
+        words = {label_key(normalize_label(w).text) for i in header.items for w in (i.item, *i.synonyms)}
+        score = len(keys & words)
+        if score and (best is None or score > best[0]):
+            best = (score, form.form)
+    return best[1] if best else None
 
 
 def title_to_year(text: str) -> int | None:
@@ -92,7 +140,7 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
     for block in document.blocks:
         if isinstance(block, TextLine):
             form = title_to_form(block.text, catalog)
-            if form is not None:
+            if form is not None or generic_title(block.text, catalog):
                 current = _Open(form=form, title=block.text, title_line=block)
                 opened.append(current)
             elif current is not None and not current.grids:
@@ -112,6 +160,12 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
                 opened.append(current)
         if current is None:
             continue
+        if current.form is None and not current.grids:
+            current.form = head_to_form(block, catalog)
+            if current.form is None:  # a table under a generic title that is no form's
+                opened.remove(current)
+                current = None
+                continue
         follows = not current.closed and current.lines_since_grid == 0
         if not current.grids or follows or _starts_like_a_form(block, catalog):
             current.grids.append(block)

@@ -21,6 +21,7 @@ Row = dict[str, Any]
 FormKey = tuple[str, int]  # (form, form_seq)
 
 LOW_CONFIDENCE = 0.80  # an OCR value read with less confidence than this gets a finding
+SCORE_PRECISION = 0.005  # scores are worked out to two decimals
 
 
 Report = Callable[..., Finding]  # report(form, row, message, expected, actual, **where)
@@ -254,9 +255,10 @@ def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
         if score is None or score["value_num"] is None or weight is None or rate is None:
             continue
         expected = weight * min(rate, 100.0) / 100
-        # the score is shown to its decimals, the rate to its own: both roundings are allowed
-        slack = tolerance(score) + (weight * tolerance(rate_row) / 100 if rate_row else 0.0)
-        if abs(expected - score["value_num"]) > slack:
+        # A score is worked out to two decimals from the rate as shown, which was itself
+        # rounded: 10 × 86% may be 8.6 ± 0.05, never 9 (a rounded-up score is a finding).
+        slack = SCORE_PRECISION + (weight * tolerance(rate_row) / 100 if rate_row else 0.0)
+        if abs(expected - score["value_num"]) > slack - 1e-9:
             yield report(
                 form,
                 score,

@@ -46,6 +46,12 @@ def values_schema(schema: dict) -> dict:
         }
         for section, measures in enums["measures_by_section"].items()
     ]
+    projects = [
+        f.form for f in load_catalog().forms.values() if f.carries("project") is not None
+    ]
+    for rule in rules:  # project is null on the forms whose head names no project
+        if rule.get("else", {}).get("properties", {}).get("project") == {"const": None}:
+            rule["if"] = {"properties": {"form": {"enum": projects}}}
     schema["allOf"] = derived + rules
     return schema
 

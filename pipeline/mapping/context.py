@@ -85,8 +85,11 @@ class MapContext:
     def is_block(self, text: str) -> bool:
         """A block label, or a piece of one cut by a page break (`绩效` of `绩效指标`)."""
         key = key_of(peel_notes(normalize_label(text).text)[0])
-        return key in self.blocks or (
+        if key in self.blocks:
+            return True
+        return (
             len(key) >= 2
+            and key not in self.labels  # 年度总体目标 is an item, not a piece of a block's label
             and any(block.startswith(key) or block.endswith(key) for block in self.blocks)
         )
 

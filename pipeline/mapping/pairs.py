@@ -98,8 +98,8 @@ def label_value_row_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
     for i, cell in enumerate(own):
         if i in taken:
             continue
-        if key_of(cell.text) in ctx.groups:
-            grouped.add(i)
+        if key_of(cell.text) in ctx.groups or key_of(split_inline(cell.text)[0]) in ctx.groups:
+            grouped.add(i)  # 按收入性质分：(its own total, which the split's rows add up to)
             continue
         hit = cell_to_hit(ctx, cell, i)
         if hit is None:

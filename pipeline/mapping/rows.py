@@ -42,17 +42,15 @@ def data_row_to_slots(ctx: MapContext, r: int, row: list[Cell | None], own: list
     if item_cell is not None:
         indicator_row_to_slots(ctx, r, row, own, item_cell)
         return
-    label_cells = distinct([c for c in row[: cm.boundary] if c is not None])
-    label_text = ""
-    label_cell = None
-    for cell in reversed(label_cells):
-        text = normalize_label(cell.text).text
-        if text and not ctx.is_block(text):
-            label_text, label_cell = text, cell
-            break
+    label_cell = _row_label_cell(ctx, row, cm)
+    label_text = normalize_label(label_cell.text).text if label_cell is not None else ""
     if ctx.is_template(label_text):
         return
-    values = [c for c in own if c.col >= cm.boundary]
+    values = [
+        c
+        for c in own
+        if c.col >= cm.boundary or (label_cell is not None and c.col > label_cell.col)
+    ]
     if not label_text and continue_last_row(ctx, values, cm):
         return
     section, item, parent = _resolve_row_label(ctx, label_text, cm, values)
@@ -61,6 +59,26 @@ def data_row_to_slots(ctx: MapContext, r: int, row: list[Cell | None], own: list
     if label_cell is not None and label_cell.row == r and section is cm.section:
         _label_weight(ctx, label_cell, section, item)
     values_to_slots(ctx, values, cm, section, item, parent)
+
+
+def _row_label_cell(ctx: MapContext, row: list[Cell | None], cm: ColumnMap) -> Cell | None:
+    """The cell naming a data row, among those left of the values: the rightmost one a
+    definition knows, else the rightmost that ends where the values begin (a cell running on
+    past the boundary, `年度总体目标 | its text`, is a value), else the rightmost."""
+    cells = [
+        c
+        for c in distinct([c for c in row[: cm.boundary] if c is not None])
+        if normalize_label(c.text).text and not ctx.is_block(c.text)
+    ]
+    for test in (
+        lambda c: ctx.resolve(c.text, ("columns", "indicators")) is not None,
+        lambda c: c.col + c.colspan <= cm.boundary,
+        lambda c: True,
+    ):
+        found = [c for c in cells if test(c)]
+        if found:
+            return found[-1]
+    return None
 
 
 def _label_weight(ctx: MapContext, cell: Cell, section: SectionDef, item: str) -> None:
@@ -250,10 +268,11 @@ def indicator_row_to_slots(
         return
     if not item:
         ctx.unknown("", values[0] if values else item_cell, "an indicator row with no 三级指标")
-    if level1 is None and cm.has("level1"):
+    if level1 is None:
         level1 = _recover_level1(ctx, level2)
-        if level1 is None:
-            ctx.missing_label("一级指标", item, item_cell)
+    if level1 is None or (level2 is None and cm.has("level2")):
+        missing = [w for w, v in (("一级指标", level1), ("二级指标", level2)) if v is None]
+        ctx.missing_label("/".join(missing), item, item_cell)
     _level_weights(ctx, row, cm, level1, level2)
     values_to_slots(ctx, values, cm, cm.section, item, None, level1, level2)
 
