@@ -15,7 +15,7 @@ ERROR_CODES: dict[str, str] = {
     "not_a_zip": "a .docx or .xlsx that is not a zip archive",
     "not_a_pdf": "a .pdf that does not start with %PDF-",
     "corrupt": "the file is damaged: its container or XML cannot be parsed",
-    "truncated": "the file is cut short (a PDF with no %%EOF at its end)",
+    "truncated": "the file is cut short (a PDF with no %%EOF, a workbook with no zip directory)",
     "encrypted": "the file needs a password to open (a PDF, or a workbook Excel encrypted)",
     "zip_bomb": "a zip (document or bundle) that would inflate past the limits; refused unread",
     "xml_entities": "XML inside a document declares entities (never expanded); refused",

@@ -50,6 +50,12 @@ def extract_xlsx(path: Path) -> Document:
         return _converted(path, "xlsx")  # an old .xls saved under the new name
     if not starts_with(path, ZIP_MAGIC) and looks_like_html(path):
         return _as_html(path, "xlsx")
+    if starts_with(path, ZIP_MAGIC) and not zipfile.is_zipfile(path):
+        raise ExtractionError(
+            "truncated",
+            f"workbook is damaged: {path.name} is cut short at byte {path.stat().st_size:,} "
+            "(its zip directory is missing)",
+        )
     if not zipfile.is_zipfile(path):
         raise ExtractionError(
             "not_a_zip",
