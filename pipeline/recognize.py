@@ -96,6 +96,14 @@ def title_to_year(text: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
+def _year_below_title(lines: list[TextLine]) -> int | None:
+    """`(2024年度)` on the line under a title that has no year of its own."""
+    for line in lines[:2]:
+        if len(label_key(line.text)) <= 12 and (year := title_to_year(line.text)):
+            return year
+    return None
+
+
 def _title_in_grid(grid: Grid, catalog: Catalog) -> str | None:
     """Some forms carry their title in the table's first row."""
     if grid.n_rows == 0:
@@ -183,7 +191,7 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
                 form=item.form,
                 form_seq=seq,
                 title=item.title.strip(),
-                fiscal_year=title_to_year(item.title),
+                fiscal_year=title_to_year(item.title) or _year_below_title(item.before),
                 grids=tuple(item.grids),
                 lines_before=tuple(item.before),
                 lines_after=tuple(item.after),

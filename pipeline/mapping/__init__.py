@@ -56,13 +56,15 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
         own = [c for c in cells if c.row == r]
         if not own or title_or_unit_row(ctx, own):
             continue
+        if measure_pairs_to_slots(ctx, own):
+            continue
         header = header_row_to_map(ctx, own, cells, r)
         if header is not None:
+            if ctx.state.active is not None and ctx.state.active.section is not header.section:
+                ctx.state.passed.add(ctx.state.active.section.section)
             ctx.state.active = header
             ctx.state.header_row = r
             ctx.state.open_parent = None
-            continue
-        if measure_pairs_to_slots(ctx, own):
             continue
         first_is_pair = _first_cell_is_pair_label(ctx, own)
         if (first_is_pair or indicator_item_cell(ctx, row) is None) and label_value_row_to_slots(
@@ -165,6 +167,8 @@ def header_row_to_map(
         cm.default_item, cm.money_unit = state.active.default_item, state.active.money_unit
         cm.column_units = {**state.active.column_units, **units}
     cm.columns = name_level_weights(cm.columns)
+    if cm.default_item is None and section.kind == "columns" and len(section.items) == 1:
+        cm.default_item = section.items[0]  # 年度总体目标: the values under its headers are its own
     for cell in labels:
         _header_label(ctx, cell, cm)
     pending = state.pending_weight

@@ -35,6 +35,7 @@ class RowState:
     last_row: dict[str, int] = field(default_factory=dict)  # measure → index in slots
     last_row_page: int | None = None
     pending_weight: tuple[SectionDef, Cell] | None = None  # a block label's weight, for its header
+    passed: set[str] = field(default_factory=set)  # sections whose headers came and went
 
     @property
     def in_head(self) -> bool:
@@ -77,10 +78,12 @@ class MapContext:
         if kinds is not None:
             candidates = [c for c in candidates if c.section.kind in kinds]
         active = self.state.active.section if self.state.active else None
-        for candidate in candidates:
-            if candidate.section is active:
-                return candidate
-        return candidates[0] if candidates else None
+        passed = self.state.passed
+        ranked = sorted(
+            candidates,
+            key=lambda c: 0 if c.section is active else (2 if c.section.section in passed else 1),
+        )  # 合计 after the indicators totals the scores, not the funds left behind
+        return ranked[0] if ranked else None
 
     def is_block(self, text: str) -> bool:
         """A block label, or a piece of one cut by a page break (`绩效` of `绩效指标`)."""
