@@ -200,7 +200,7 @@ class ValueParser:
         self._number = re.compile(
             rf"^(?P<cmp>{cmp_alt})?\s*"
             r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
-            rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?)?$"
+            rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?|(?<=\d)\.)?$"  # 7.50. : a stray point
         )
         num = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
         self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<scale>万|亿)$")

@@ -310,12 +310,18 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
         if not counted:
             continue  # a form with no weight column: nothing to add up
         levels = {k for k, _, _, _ in _indicator_rows(form, scoring)}
+        every_weighted = counted == len(_indicator_rows(form, scoring))
         for group in form.section(scoring["groups"]):
             if group["value_num"] is None:
                 continue
-            got = by_group.get(group["item"], 0.0) if group["item"] in by_group else all_weights
-            if group["item"] not in by_group and group["item"] in levels:
+            if group["item"] in by_group:
+                got = by_group[group["item"]]
+            elif group["item"] in levels:
                 got = 0.0
+            elif every_weighted:  # a weighted block label, 绩效指标(90分), over every indicator
+                got = all_weights
+            else:
+                continue
             if abs(got - group["value_num"]) > 1e-6:
                 yield report(
                     form,

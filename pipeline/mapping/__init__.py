@@ -122,6 +122,8 @@ def title_or_unit_row(ctx: MapContext, own: list[Cell]) -> bool:
 def header_row_to_map(
     ctx: MapContext, own: list[Cell], cells: list[Cell], r: int
 ) -> ColumnMap | None:
+    if _alternates([(cell, resolve_header(cell.text, ctx.index)) for cell in own]):
+        return None  # 自评得分 | 98.95 | 财政审核评分 | …: labels beside their values
     resolved = [(cell, resolve_header(cell.text, ctx.index)) for cell in own if cell.text.strip()]
     names = {m.name for _, m in resolved if m.name}
     section = best_section(names, ctx.definition.sections)
@@ -167,6 +169,7 @@ def header_row_to_map(
         cm.default_item, cm.money_unit = state.active.default_item, state.active.money_unit
         cm.column_units = {**state.active.column_units, **units}
     cm.columns = name_level_weights(cm.columns)
+    cm.boundary = value_boundary(cm.columns) or cm.boundary
     if cm.default_item is None and section.kind == "columns" and len(section.items) == 1:
         cm.default_item = section.items[0]  # 年度总体目标: the values under its headers are its own
     for cell in labels:
@@ -180,6 +183,18 @@ def header_row_to_map(
         if cell.row != r and cell.col < boundary:
             _header_label(ctx, cell, cm, report=False)
     return cm
+
+
+def _alternates(resolved: list) -> bool:
+    """Do known headers alternate with values (a number among them) along the row?"""
+    if len(resolved) < 2 or len(resolved) % 2:
+        return False
+    labels, values = resolved[::2], resolved[1::2]
+    return (
+        all(m.name for _, m in labels)
+        and not any(m.name for _, m in values)
+        and any(any(ch.isdigit() for ch in c.text) for c, _ in values)
+    )
 
 
 def _under_upper(cell: Cell, upper: ColumnMap) -> bool:

@@ -77,12 +77,17 @@ class MapContext:
         candidates = self.labels.get(key_of(label), [])
         if kinds is not None:
             candidates = [c for c in candidates if c.section.kind in kinds]
+        order = [s.section for s in self.definition.sections]
         active = self.state.active.section if self.state.active else None
-        passed = self.state.passed
-        ranked = sorted(
-            candidates,
-            key=lambda c: 0 if c.section is active else (2 if c.section.section in passed else 1),
-        )  # 合计 after the indicators totals the scores, not the funds left behind
+        at = order.index(active.section) if active is not None else -1
+
+        def rank(c: Resolved) -> int:
+            if c.section is active:
+                return 0
+            later = order.index(c.section.section) > at
+            return 1 if later and c.section.section not in self.state.passed else 2
+
+        ranked = sorted(candidates, key=rank)  # 合计 after the indicators totals the scores
         return ranked[0] if ranked else None
 
     def is_block(self, text: str) -> bool:

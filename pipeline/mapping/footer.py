@@ -10,7 +10,7 @@ from extractors import TextLine
 
 from ..definitions import FooterItem, Vocabulary
 from ..model import Slot
-from ..normalize import label_key, strip_text
+from ..normalize import label_key, strip_text, to_simplified
 
 MAX_WRAPPED_REMAINDER = 20  # characters: more than this under a footer line is a paragraph
 _UNIT_LINE = re.compile(r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})")
@@ -31,7 +31,9 @@ def lines_to_footer(lines: tuple[TextLine, ...], vocabulary: Vocabulary) -> list
     previous: TextLine | None = None
     margin = max((ln.bbox.x1 for ln in lines if ln.bbox is not None), default=None)
     for line in lines:
-        matches = list(pattern.finditer(line.text))
+        folded = to_simplified(line.text)  # 填報日期 is 填报日期; values are cut from the original
+        text = folded if len(folded) == len(line.text) else line.text
+        matches = list(pattern.finditer(text))
         if not matches and _wraps_on(previous, line, margin) and slots:
             slots[-1] = replace(slots[-1], value_raw=slots[-1].value_raw + line.text.strip())
             previous = None
