@@ -165,7 +165,7 @@ def items_to_blocks(items: list[Item]) -> list[Block]:
         if not isinstance(item, TableItem):
             pending.append(item)
             continue
-        blocks.extend(TextLine(text=line) for line in items_to_lines(pending))
+        blocks.extend(TextLine(text=line) for line in items_to_lines([*pending, *item.caption]))
         pending = []
         if is_wrapper(item):
             for row in item.rows:

@@ -54,6 +54,7 @@ class CellItem:
 @dataclass
 class TableItem:
     rows: list[list[CellItem]] = field(default_factory=list)
+    caption: list[Item] = field(default_factory=list)  # a <caption>: the form's title, often
 
 
 Item = Text | Break | Edge | TableItem
@@ -121,7 +122,7 @@ def _tag(element) -> str:
     tag = element.tag
     if not isinstance(tag, str):  # comments, processing instructions
         return ""
-    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1].lower()  # o:p, v:shape from Office
+    return tag.rsplit("}", 1)[-1].lower()  # Office's o:p, v:shape stay prefixed: inline
 
 
 def _hidden(element) -> bool:
@@ -170,6 +171,9 @@ def _rows(table):
 
 def _table(table) -> TableItem:
     out = TableItem()
+    for caption in (child for child in table if _tag(child) == "caption"):
+        _walk(caption, out.caption)
+        out.caption.append(Edge())
     for tr in _rows(table):
         if _hidden(tr):
             continue

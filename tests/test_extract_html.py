@@ -225,3 +225,18 @@ def test_an_excel_workbook_saved_as_one_mht_file_is_one_workbook(tmp_path):
     ]
     assert [n.rule for n in document.notes] == ["hidden_sheet"]
     assert len([b for b in document.blocks if isinstance(b, Grid)]) == 5
+
+
+def test_a_caption_is_a_line_above_its_table_and_office_tags_are_inline(tmp_path):
+    path = _page(
+        tmp_path,
+        "<p class=MsoNormal><span>附件3</span><o:p></o:p></p>"
+        "<table><caption>2024年度项目支出绩效自评表</caption>"
+        "<tr><td><p class=MsoNormal>项目<o:p>名称</o:p></p></td><td>道路维修</td></tr></table>",
+    )
+    blocks = extract(path).blocks
+    assert [b.text for b in blocks if isinstance(b, TextLine)] == [
+        "附件3",
+        "2024年度项目支出绩效自评表",
+    ]
+    assert isinstance(blocks[2], Grid) and _texts(blocks[2]) == [["项目名称", "道路维修"]]
