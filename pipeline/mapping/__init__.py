@@ -105,9 +105,17 @@ def _is_heading(own: list[Cell]) -> bool:
 
 
 def title_or_unit_row(ctx: MapContext, own: list[Cell]) -> bool:
-    """A first row holding the form's title, or a row that only says `单位：万元`."""
+    """A first row holding the form's title, or a row that only says `单位：万元` (beside a
+    numbered heading, `一、基本情况 | 金额单位：万元`)."""
     texts = [c.text for c in own if c.text.strip()]
-    if len(texts) != 1:
+    if len(texts) > 1:
+        units = [declared_money_unit((TextLine(t),), ctx.vocabulary) for t in texts]
+        headings = [t.strip().startswith(_HEADING) for t in texts]
+        if any(units) and all(u or h for u, h in zip(units, headings, strict=True)):
+            ctx.money_unit = next(u for u in units if u)
+            return True
+        return False
+    if not texts:
         return False
     key = label_key(texts[0])
     if any(label_key(title) in key for title in ctx.definition.titles):

@@ -5,7 +5,7 @@ other rows by their own label (项目类别 | …), `自评总分(分) | 97.6`, 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractors import Cell
 
@@ -95,19 +95,23 @@ def label_value_row_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
     hits: list[_Hit] = []
     grouped: set[int] = set()
     taken: set[int] = set()
+    known = {i: cell_to_hit(ctx, cell, i) for i, cell in enumerate(own)}
     for i, cell in enumerate(own):
         if i in taken:
             continue
         if key_of(cell.text) in ctx.groups or key_of(split_inline(cell.text)[0]) in ctx.groups:
             grouped.add(i)  # 按收入性质分：(its own total, which the split's rows add up to)
             continue
-        hit = cell_to_hit(ctx, cell, i)
+        hit = known[i]
+        if hit is not None and hit.inline is not None and not hit.inline.strip():
+            if i + 1 < len(own) and known.get(i + 1) is None:  # `项目名称: | 值`
+                hit = replace(hit, inline=None)
         if hit is None:
             hit = _head_hit(ctx, cell, i, i + 1 < len(own)) if hits or i == 0 else None
         if hit is None:
             continue
         hits.append(hit)
-        if hit.inline is None and i + 1 < len(own):
+        if hit.inline is None and i + 1 < len(own) and known.get(i + 1) is None:
             taken.add(i + 1)
     if not hits and not grouped:
         return False
@@ -162,7 +166,7 @@ def measure_pairs_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
         ),
         None,
     )
-    if section is None or any(values_known) or not any(_DIGIT.search(v.text) for _, v in pairs):
+    if section is None or any(values_known) or not all(v.text.strip() for _, v in pairs):
         return False
     item = section.total_item
     assert item is not None

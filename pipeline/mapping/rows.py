@@ -4,6 +4,7 @@ cells on their left, and a target split over 指标性质 | 指标值 | 度量�
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from extractors import Cell
@@ -97,6 +98,9 @@ def _resolve_row_label(
     if not label:
         if cm.default_item is not None:
             return cm.section, cm.default_item.item, cm.default_item.parent
+        total = cm.section.total_item
+        if total is not None and not state.last_row and any(c.text.strip() for c in values):
+            return cm.section, total.item, None  # the row right under the headers, unlabelled
         if any(c.text.strip() for c in values):
             ctx.unknown("", values[0], f"values with no row label in {cm.section.section}")
             return cm.section, "", None
@@ -161,12 +165,23 @@ def values_to_slots(
                 level1=level1,
                 level2=level2,
                 measure=measure,
-                value_raw=cell.text,
+                value_raw=_value_part(ctx, cell.text),
                 default_unit=ctx.unit_for(measure, cm),
                 numeric=ctx.numeric(measure),
                 cell=cell,
             )
         state.last_row[measure] = ctx.emit(slot)
+
+
+_LABELLED_VALUE = re.compile(r"^\s*(?P<label>[^\d\s:：]{2,8})[\s:：]+(?P<value>[-+]?[\d.,]+%?)\s*$")
+
+
+def _value_part(ctx: MapContext, text: str) -> str:
+    """`预算数 6.84` in a value cell: a header's word written before its value; the value."""
+    match = _LABELLED_VALUE.match(text)
+    if match and ctx.index.meaning(label_key(match.group("label"))) is not None:
+        return match.group("value")
+    return text
 
 
 def _leftover_to_measures(
