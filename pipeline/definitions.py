@@ -97,6 +97,7 @@ class Vocabulary:
     qualitative_natures: tuple[str, ...] = ()
     ratings: tuple[str, ...] = ()
     generic_titles: tuple[str, ...] = ()
+    column_groups: tuple[str, ...] = ()  # words over several measure columns (预算安排, 拨付情况)
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -164,6 +165,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             qualitative_natures=tuple(raw.get("qualitative_natures", ())),
             ratings=tuple(raw.get("ratings", ())),
             generic_titles=tuple(raw.get("generic_titles", ())),
+            column_groups=tuple(raw.get("column_groups", ())),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc

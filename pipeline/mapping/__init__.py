@@ -24,6 +24,7 @@ from ..normalize import label_key, label_notes, normalize_label, weight_of_note
 from .context import MapContext, declared_money_unit, distinct, key_of
 from .footer import lines_to_footer
 from .headers import (
+    TARGET_PARTS,
     Column,
     ColumnMap,
     best_section,
@@ -89,12 +90,16 @@ def _block_row(ctx: MapContext, own: list[Cell]) -> bool:
     """A row holding only a block label (`绩效指标(90分)` over the indicator headers): its weight
     waits for the block's header row, which says whether it has a 分值 column of its own."""
     texts = [c for c in own if c.text.strip()]
-    if len(texts) != 1 or not ctx.is_block(texts[0].text):
-        return False
-    base, notes = label_notes(texts[0].text)
-    section = ctx.blocks.get(key_of(base))
-    if section is not None and any(weight_of_note(n) for n in notes):
-        ctx.state.pending_weight = (section, texts[0])
+    groups = {label_key(w) for w in ctx.vocabulary.column_groups}
+    blocks = [c for c in texts if ctx.is_block(c.text)]
+    spanning = [c for c in texts if key_of(label_notes(c.text)[0]) in groups]
+    if not blocks or len(blocks) + len(spanning) != len(texts):
+        return False  # `财政资金安排和使用情况 | 资金结构 | 预算安排 | 拨付情况` over the headers
+    for cell in blocks:
+        base, notes = label_notes(cell.text)
+        section = ctx.blocks.get(key_of(base))
+        if section is not None and any(weight_of_note(n) for n in notes):
+            ctx.state.pending_weight = (section, cell)
     return True
 
 
@@ -176,7 +181,7 @@ def header_row_to_map(
         cm.columns = stack_columns(state.active.columns, columns)
         cm.default_item, cm.money_unit = state.active.default_item, state.active.money_unit
         cm.column_units = {**state.active.column_units, **units}
-    cm.columns = name_level_weights(cm.columns)
+    cm.columns = split_target_columns(ctx, name_level_weights(cm.columns), own)
     cm.boundary = value_boundary(cm.columns) or cm.boundary
     if cm.default_item is None and section.kind == "columns" and len(section.items) == 1:
         cm.default_item = section.items[0]  # 年度总体目标: the values under its headers are its own
@@ -191,6 +196,30 @@ def header_row_to_map(
         if cell.row != r and cell.col < boundary:
             _header_label(ctx, cell, cm, report=False)
     return cm
+
+
+def split_target_columns(ctx: MapContext, columns: list[Column], own: list[Cell]) -> list[Column]:
+    """指标性质 | 指标值 | 度量单位 side by side make one target; a 指标性质 or 计量单位 column that
+    does not flank the target (Chongqing's 计量单位 | 指标性质 | 年初指标值, a unit for every
+    value column) is a column of its own that no measure names."""
+    names = [c.name for c in columns]
+    at = names.index("target") if "target" in names else -1
+    flanked = (
+        0 < at < len(names) - 1
+        and names[at - 1] == "target_comparator"
+        and names[at + 1] == "target_unit"
+    )
+    if flanked or not any(n in TARGET_PARTS for n in names):
+        return columns
+    out = []
+    for column in columns:
+        if column.name in TARGET_PARTS:
+            cell = next((c for c in own if c.col == column.c0), None)
+            text = cell.text if cell is not None else column.name
+            column = Column(column.c0, column.c1, normalize_label(text).text, known=False)
+            ctx.unknown(text, cell, "a column header of indicators")
+        out.append(column)
+    return out
 
 
 def _alternates(resolved: list) -> bool:

@@ -143,7 +143,12 @@ def stack_columns(upper: list[Column], lower: list[Column]) -> list[Column]:
 
 
 def value_boundary(columns: list[Column]) -> int:
+    """The first column of values: the first known value column, or the first column of any
+    kind right of the label columns (一级 | 二级 | 三级), so no value cell is taken for a label."""
     value_cols = [c.c0 for c in columns if c.known and c.name not in LABEL_ROLES]
+    labels_end = max((c.c1 for c in columns if c.name in INDICATOR_ROLES), default=None)
+    if labels_end is not None:
+        value_cols += [c.c0 for c in columns if c.name not in LABEL_ROLES and c.c0 >= labels_end]
     return min(value_cols) if value_cols else 0
 
 
