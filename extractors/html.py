@@ -3,7 +3,8 @@ the tables as TextLines, the text as a browser shows it.
 
 A page's items (`extractors/html_access.py`) are laid out here: white space collapses to one
 space, `<br>` and block edges break lines, `&nbsp;` is a space. A `<table>` is placed the way a
-browser places it (each cell at the first free slot of its row, `rowspan`/`colspan` as spans).
+browser places it (each cell at the first free slot of its row, `rowspan`/`colspan` as spans),
+and its rows sorted as a worksheet's (a sheet saved as one table keeps its titles in rows).
 A table that only wraps others (one cell with content a row, holding a table: how many
 government pages frame a form) is read through, its content in place; a small table nested in
 a form's cell gives its text to that cell. An Excel workbook saved as a web page (`x.htm`
@@ -31,7 +32,8 @@ from .html_access import (
     page_items,
     sheet_links,
 )
-from .model import Block, Cell, Document, Grid, ReadNote, TextLine, cells_to_grid
+from .model import Block, Document, ReadNote, TextLine
+from .sheet_layout import Region, regions_to_blocks
 
 MAX_PAGE_BYTES = 64 * 2**20  # a saved form is tens of KiB; a page past this is refused unread
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
@@ -172,7 +174,7 @@ def items_to_blocks(items: list[Item]) -> list[Block]:
                 for cell in row:
                     blocks.extend(items_to_blocks([Edge(), *cell.items, Edge()]))
         elif item.rows:
-            blocks.append(table_to_grid(item))
+            blocks.extend(table_to_blocks(item))
     blocks.extend(TextLine(text=line) for line in items_to_lines(pending))
     return blocks
 
@@ -216,11 +218,13 @@ def is_wrapper(table: TableItem) -> bool:
     return holds_table and all(sum(map(_has_content, row)) <= 1 for row in table.rows)
 
 
-def table_to_grid(table: TableItem) -> Grid:
-    """Place the cells as a browser does: each at the first free slot of its row, covering
-    `rowspan` × `colspan` slots (a rowspan past the last row ends at it)."""
+def table_to_blocks(table: TableItem) -> list[Block]:
+    """Place the cells as a browser does (each at the first free slot of its row, covering
+    `rowspan` × `colspan` slots; a rowspan past the last row ends at it), then sort the rows as
+    a sheet's: a whole worksheet saved as one table (Excel, LibreOffice Calc) holds its titles
+    and 填表人 lines in unbordered rows of its own (`extractors/sheet_layout.py`)."""
     taken: set[tuple[int, int]] = set()
-    cells: list[Cell] = []
+    regions: list[Region] = []
     n_rows = len(table.rows)
     for r, row in enumerate(table.rows):
         c = 0
@@ -229,9 +233,8 @@ def table_to_grid(table: TableItem) -> Grid:
                 c += 1
             rowspan = min(cell.rowspan, n_rows - r)
             text = "\n".join(items_to_lines(cell.items))
-            cells.append(Cell(row=r, col=c, text=text, rowspan=rowspan, colspan=cell.colspan))
-            taken.update(
-                (rr, cc) for rr in range(r, r + rowspan) for cc in range(c, c + cell.colspan)
-            )
+            last_row, last_col = r + rowspan - 1, c + cell.colspan - 1
+            regions.append(Region(r, c, last_row, last_col, text, cell.bordered))
+            taken.update((rr, cc) for rr in range(r, last_row + 1) for cc in range(c, last_col + 1))
             c += cell.colspan
-    return cells_to_grid(cells)
+    return regions_to_blocks(regions, None, fill_gaps=False)

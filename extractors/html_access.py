@@ -49,6 +49,7 @@ class CellItem:
     items: list[Item]
     rowspan: int = 1
     colspan: int = 1
+    bordered: bool = False  # a border drawn on any side (table attribute, style or CSS class)
 
 
 @dataclass
@@ -114,8 +115,43 @@ def page_items(text: str) -> list[Item]:
     root = _root(text)
     body = root.find("body")
     items: list[Item] = []
-    _walk(body if body is not None else root, items)
+    css = " ".join(style.text or "" for style in root.iter("style"))
+    _walk(body if body is not None else root, items, _bordered_selectors(css))
     return items
+
+
+_CSS_RULE = re.compile(r"([^{}]+)\{([^}]*)\}")
+_BORDER_DECL = re.compile(r"(?:^|;|\s)border(?:-(?:top|bottom|left|right))?\s*:\s*([^;]+)", re.I)
+
+
+def _draws_border(declarations: str) -> bool:
+    """Do these CSS declarations draw a border on some side?"""
+    return any(
+        not value.strip().lower().startswith(("none", "0 ", "0;", "hidden"))
+        and value.strip() != "0"
+        for value in _BORDER_DECL.findall(declarations or "")
+    )
+
+
+def _bordered_selectors(css: str) -> frozenset[str]:
+    """Class names (`.xl65`) and the element names `td`/`th` that the page's CSS gives a
+    border (Excel's saved pages style each cell by class)."""
+    found = set()
+    for selectors, declarations in _CSS_RULE.findall(re.sub(r"/\*.*?\*/", "", css, flags=re.S)):
+        if not _draws_border(declarations):
+            continue
+        for selector in selectors.split(","):
+            last = selector.strip().split()[-1] if selector.strip() else ""
+            if last.startswith(".") or last.lower() in ("td", "th"):
+                found.add(last.lower())
+    return frozenset(found)
+
+
+def _cell_bordered(td, table_border: bool, bordered: frozenset[str]) -> bool:
+    if table_border or _draws_border(td.get("style", "")):
+        return True
+    classes = {f".{c.lower()}" for c in (td.get("class") or "").split()}
+    return bool(classes & bordered) or _tag(td) in bordered
 
 
 def _tag(element) -> str:
@@ -130,7 +166,7 @@ def _hidden(element) -> bool:
     return "display:none" in style or element.get("hidden") is not None
 
 
-def _walk(element, items: list[Item]) -> None:
+def _walk(element, items: list[Item], bordered: frozenset[str] = frozenset()) -> None:
     """Append the items of `element`'s content (not its tail)."""
     if element.text:
         items.append(Text(element.text))
@@ -138,15 +174,15 @@ def _walk(element, items: list[Item]) -> None:
         tag = _tag(child)
         if tag and tag not in _SKIPPED and not _hidden(child):
             if tag == "table":
-                items.append(_table(child))
+                items.append(_table(child, bordered))
             elif tag == "br":
                 items.append(Break())
             elif tag in _BLOCKS or tag in ("tr", "td", "th"):
                 items.append(Edge())
-                _walk(child, items)
+                _walk(child, items, bordered)
                 items.append(Edge())
             else:
-                _walk(child, items)
+                _walk(child, items, bordered)
         if child.tail:
             items.append(Text(child.tail))
 
@@ -169,10 +205,16 @@ def _rows(table):
             yield from (row for row in child if _tag(row) == "tr")
 
 
-def _table(table) -> TableItem:
+def _table(table, bordered: frozenset[str]) -> TableItem:
     out = TableItem()
+    attribute = (table.get("border") or "").strip()
+    table_border = attribute not in ("", "0") or (table.get("rules") or "").lower() in (
+        "all",
+        "rows",
+        "cols",
+    )
     for caption in (child for child in table if _tag(child) == "caption"):
-        _walk(caption, out.caption)
+        _walk(caption, out.caption, bordered)
         out.caption.append(Edge())
     for tr in _rows(table):
         if _hidden(tr):
@@ -182,8 +224,9 @@ def _table(table) -> TableItem:
             if _tag(td) not in ("td", "th") or _hidden(td):
                 continue
             items: list[Item] = []
-            _walk(td, items)
-            row.append(CellItem(items, _span(td, "rowspan"), _span(td, "colspan")))
+            _walk(td, items, bordered)
+            frame = _cell_bordered(td, table_border, bordered)
+            row.append(CellItem(items, _span(td, "rowspan"), _span(td, "colspan"), frame))
         out.rows.append(row)
     return out
 

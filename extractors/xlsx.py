@@ -1,12 +1,9 @@
 """Excel workbooks (.xlsx; .xls and WPS .et through LibreOffice): each sheet in order is a page
 of TextLines and Grids.
 
-A sheet is a plane of cells, not a list of tables, so its rows are sorted into table rows and
-text rows: a row that holds a bordered cell (or is covered by a merge from a table row above)
-is a table row, and consecutive table rows make one Grid, their merged ranges as spans. A row of
-text outside those (a title, `单位：万元`, the 填表人 line) is a TextLine. A sheet without any
-borders is split by shape: a row with a single text is a line unless it stands inside a run of
-table rows. Several forms on one sheet, or one per sheet, come out the same.
+A sheet is a plane of cells, not a list of tables: `extractors/sheet_layout.py` sorts its rows
+into table rows (a bordered cell, or a merge from a table row above) and text rows (a title,
+`单位：万元`, the 填表人 line), so several forms on one sheet, or one per sheet, come out the same.
 
 A hidden sheet is not read, and a formula without a cached value is not shown as 0: each gives a
 ReadNote (`hidden_sheet`, `uncached_formula`), so the run says what it passed over.
@@ -16,12 +13,13 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from .archive import check_office_zip
 from .errors import ExtractionError
-from .model import Block, Cell, Document, ReadNote, TextLine, cells_to_grid
+from .model import Block, Document, ReadNote
+from .sheet_layout import Region, regions_to_blocks
 from .xlsx_access import (
     CFB_MAGIC,
     SheetData,
@@ -156,25 +154,13 @@ def _uncached_note(file_name: str, sheet: str, number: int, ref: str) -> ReadNot
 
 
 # ----------------------------------------------------------------------------------------
-# A sheet's cells → TextLines and Grids
+# A sheet's cells → regions (the layout itself is extractors/sheet_layout.py)
 # ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Region:
-    """A cell of the sheet as a person sees it: a merged range once, or a single cell."""
-
-    row: int
-    col: int
-    last_row: int
-    last_col: int
-    text: str
-    bordered: bool
-
-
-def sheet_regions(sheet: SheetData) -> dict[tuple[int, int], _Region]:
+def sheet_regions(sheet: SheetData) -> list[Region]:
     """Every cell with text or a border, a merged range once at its top-left slot."""
-    regions: dict[tuple[int, int], _Region] = {}
+    regions: list[Region] = []
     covered: set[tuple[int, int]] = set()
     for r0, c0, r1, c1 in sheet.merges:
         top = sheet.cells.get((r0, c0))
@@ -184,114 +170,14 @@ def sheet_regions(sheet: SheetData) -> dict[tuple[int, int], _Region]:
             for c in range(c0, c1 + 1)
             if (r, c) in sheet.cells
         )
-        regions[(r0, c0)] = _Region(r0, c0, r1, c1, top.text if top else "", bordered)
+        regions.append(Region(r0, c0, r1, c1, top.text if top else "", bordered))
         covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1))
     for (r, c), cell in sheet.cells.items():
         if (r, c) not in covered:
-            regions[(r, c)] = _Region(r, c, r, c, cell.text, cell.bordered)
+            regions.append(Region(r, c, r, c, cell.text, cell.bordered))
     return regions
 
 
 def sheet_to_blocks(sheet: SheetData, page: int) -> list[Block]:
-    """The sheet's rows, top to bottom, as TextLines and Grids (see the module docstring)."""
-    regions = sheet_regions(sheet)
-    by_row: dict[int, list[_Region]] = {}
-    for region in regions.values():
-        by_row.setdefault(region.row, []).append(region)
-    if not by_row:
-        return []
-    kinds = classify_rows(regions, by_row, any(r.bordered for r in regions.values()))
-    blocks: list[Block] = []
-    run: list[int] = []
-    for row in range(1, max(by_row) + 1):
-        if kinds.get(row) == "table":
-            run.append(row)
-            continue
-        if run:
-            blocks.append(rows_to_grid(run, regions, page))
-            run = []
-        if kinds.get(row) == "line":
-            text = "  ".join(r.text for r in sorted(by_row[row], key=lambda r: r.col) if r.text)
-            blocks.extend(
-                TextLine(text=line, page=page) for line in text.split("\n") if line.strip()
-            )
-    if run:
-        blocks.append(rows_to_grid(run, regions, page))
-    return blocks
-
-
-def classify_rows(
-    regions: dict[tuple[int, int], _Region], by_row: dict[int, list[_Region]], borders: bool
-) -> dict[int, str]:
-    """Each row with something in it: `table` or `line` (rows not listed are blank)."""
-    kinds: dict[int, str] = {}
-    tall = [r for r in regions.values() if r.last_row > r.row]  # merged down over rows
-    for row in sorted(by_row):
-        starting = by_row[row]
-        from_above = any(kinds.get(r.row) == "table" for r in tall if r.row < row <= r.last_row)
-        texts = [r for r in starting if r.text.strip()]
-        if from_above or (borders and any(r.bordered for r in starting)):
-            kinds[row] = "table"
-        elif not texts:
-            continue
-        elif borders or len(texts) == 1:
-            kinds[row] = "line"
-        else:
-            kinds[row] = "table"
-    if not borders:
-        _keep_lone_cells_in_tables(kinds, by_row)
-    return kinds
-
-
-def _keep_lone_cells_in_tables(kinds: dict[int, str], by_row: dict[int, list[_Region]]) -> None:
-    """In a sheet without borders, a one-text row between two table rows (a template row
-    `……`, a row left mostly blank) stays in its table unless it spans the table's width."""
-    for row in sorted(kinds):
-        if kinds[row] != "line":
-            continue
-        above, below = kinds.get(row - 1), kinds.get(row + 1)
-        if above != "table" or below != "table":
-            continue
-        width = [r for r in by_row.get(row - 1, []) + by_row.get(row + 1, [])]
-        left = min(r.col for r in width)
-        right = max(r.last_col for r in width)
-        lone = by_row[row][0]
-        if not (lone.col <= left and lone.last_col >= right):
-            kinds[row] = "table"
-
-
-def rows_to_grid(rows: list[int], regions: dict[tuple[int, int], _Region], page: int):
-    """Consecutive table rows → a Grid: each region starting in them once, at its slot
-    relative to the run's top-left, its span clipped to the run."""
-    first, last = rows[0], rows[-1]
-    inside = [r for r in regions.values() if first <= r.row <= last]
-    left = min(r.col for r in inside)
-    right = max(r.last_col for r in inside)
-    bordered = any(r.bordered for r in inside)
-    cells: list[Cell] = []
-    covered: set[tuple[int, int]] = set()
-    for region in inside:
-        rowspan = min(region.last_row, last) - region.row + 1
-        cells.append(
-            Cell(
-                row=region.row - first,
-                col=region.col - left,
-                text=region.text,
-                rowspan=rowspan,
-                colspan=region.last_col - region.col + 1,
-                page=page,
-            )
-        )
-        covered.update(
-            (r, c)
-            for r in range(region.row, region.row + rowspan)
-            for c in range(region.col, region.last_col + 1)
-        )
-    if not bordered:  # no borders to tell a cell from a gap: every empty slot is a blank cell
-        cells.extend(
-            Cell(row=r - first, col=c - left, text="", page=page)
-            for r in range(first, last + 1)
-            for c in range(left, right + 1)
-            if (r, c) not in covered
-        )
-    return cells_to_grid(cells)
+    """The sheet's rows, top to bottom, as TextLines and Grids."""
+    return regions_to_blocks(sheet_regions(sheet), page, fill_gaps=True)
