@@ -292,14 +292,15 @@ FAMILIES = FIXTURES / "families"
 FAMILY_SPECS = [  # the family documents that have a .docx to compare with
     p for p in sorted((FAMILIES / "specs").glob("*.json")) if (FAMILIES / f"{p.stem}.docx").exists()
 ]
-FAMILY_FORMATS = ("xlsx", "html", "gov.htm")
+FAMILY_FORMATS = ("xlsx", "html", "gov.htm", "sheet.htm")
 TEXT_COLUMNS = ("value_num", "value_unit", "comparator", "item_parent", "project", "unit")
 
 
 @pytest.fixture(scope="module")
 def families_run(tmp_path_factory):
     """Each family document (fixtures/families: unseen layouts of the known families) beside
-    its .docx as a workbook, a web page and a GBK government page, rendered from its spec."""
+    its .docx as a workbook, a web page, a GBK government page and a sheet as Excel saves it as
+    a web page (one table, titles in rows of their own), rendered from its spec."""
     import importlib.util
     import sys
 
@@ -319,6 +320,7 @@ def families_run(tmp_path_factory):
         web.blocks_to_xlsx(blocks, folder / f"{path.stem}.xlsx")
         web.blocks_to_html(blocks, folder / f"{path.stem}.html")
         web.blocks_to_html(blocks, folder / f"{path.stem}.gov.htm", "gbk", gov=True)
+        web.blocks_to_html(blocks, folder / f"{path.stem}.sheet.htm", "gbk", sheet_table=True)
     out = tmp_path_factory.mktemp("families-out")
     ingest(folder, out, workers=2)
     return pd.read_parquet(out / "values.parquet")
