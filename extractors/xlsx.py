@@ -34,7 +34,7 @@ from .xlsx_access import (
 MAX_UNZIPPED_BYTES = 256 * 2**20  # a real submission's workbook unpacks to a few MiB
 MAX_COMPRESSION_RATIO = 200  # sheet XML compresses 10-50 times; a bomb thousands of times
 MAX_SHEET_ROWS = 100_000  # a form is tens of rows; a sheet past this is refused unread
-MAX_SHEET_CELLS = 5_000_000
+MAX_SHEET_CELLS = 1_000_000  # cells written in one sheet; openpyxl keeps ~0.5 KiB each
 ZIP_MAGIC = b"PK\x03\x04"
 
 

@@ -35,7 +35,8 @@ class SheetEntry:
 
 @dataclass(frozen=True)
 class SheetSize:
-    """What a streamed pass over a sheet's XML found: its extent and formulas left uncomputed."""
+    """What a streamed pass over a sheet's XML found: its rows, the columns its <dimension>
+    declares, and formulas left uncomputed."""
 
     rows: int
     cols: int
@@ -132,12 +133,15 @@ def _dimension_size(ref: str) -> tuple[int, int]:
 
 
 def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: int) -> SheetSize:
-    """Stream a sheet's XML once without keeping it: its declared dimension, its rows as
-    counted (stopping past `max_rows`), and cells with a formula (`<f>`) but no cached value
-    (`<v>`). Raises ValueError naming the size when a limit is passed."""
+    """Stream a sheet's XML once without keeping it: its rows and cells as counted (stopping
+    as soon as one passes its limit) and the cells with a formula (`<f>`) but no cached value
+    (`<v>`). The declared `<dimension>` is only reported: tools write it too large (a whole
+    column formatted), so only what the sheet holds is refused. Raises ValueError naming the
+    size when a limit is passed."""
     from lxml import etree
 
-    rows = cols = 0
+    rows = cells = 0
+    declared = (0, 0)
     uncached: list[str] = []
     with archive.open(part) as handle:
         events = etree.iterparse(
@@ -146,30 +150,23 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: in
         for _, element in events:
             tag = element.tag.rsplit("}", 1)[-1]
             if tag == "dimension":
-                d_rows, d_cols = _dimension_size(element.get("ref", ""))
-                _check_size(d_rows, d_cols, max_rows, max_cells)
-                cols = max(cols, d_cols)
+                declared = _dimension_size(element.get("ref", ""))
             elif tag == "c":
+                cells += 1
+                if cells > max_cells:
+                    raise ValueError(f"more than {max_cells:,} cells")
                 formula = element.find(f"{{{_MAIN_NS}}}f")
                 value = element.find(f"{{{_MAIN_NS}}}v")
                 if formula is not None and (value is None or not (value.text or "").strip()):
                     uncached.append(element.get("r", "?"))
             elif tag == "row":
-                rows = max(rows + 1, int(element.get("r") or rows + 1))
+                rows += 1
                 if rows > max_rows:
-                    _check_size(rows, cols, max_rows, max_cells)
+                    raise ValueError(f"{rows:,} rows (more than {max_rows:,})")
                 element.clear()
                 while element.getprevious() is not None:
                     del element.getparent()[0]
-    _check_size(rows, cols, max_rows, max_cells)
-    return SheetSize(rows=rows, cols=cols, uncached=tuple(uncached))
-
-
-def _check_size(rows: int, cols: int, max_rows: int, max_cells: int) -> None:
-    if rows > max_rows:
-        raise ValueError(f"{rows:,} rows (more than {max_rows:,})")
-    if rows * cols > max_cells:
-        raise ValueError(f"{rows:,} × {cols:,} cells (more than {max_cells:,})")
+    return SheetSize(rows=rows, cols=declared[1], uncached=tuple(uncached))
 
 
 def read_sheets(path: Path, names: list[str]) -> list[SheetData]:

@@ -349,3 +349,23 @@ def test_every_family_document_gives_the_rows_of_its_docx_in_every_format(famili
             keys = set(docx) ^ set(other) or {k for k in docx if docx[k] != other[k]}
             differ.append((path.stem, sorted(keys, key=str)[:3]))
     assert not differ, differ
+
+
+def test_a_dimension_written_too_large_does_not_refuse_a_small_sheet(tmp_path):
+    """Tools write <dimension ref="A1:IV65536"> for a sheet with a whole column formatted:
+    what the sheet holds is what counts."""
+    book = Workbook()
+    book.active["A1"], book.active["B1"] = "项目名称", "道路维修"
+    path = tmp_path / "wide.xlsx"
+    book.save(path)
+    with zipfile.ZipFile(path) as src:
+        members = {i.filename: src.read(i.filename) for i in src.infolist()}
+    xml = members["xl/worksheets/sheet1.xml"].decode()
+    members["xl/worksheets/sheet1.xml"] = xml.replace(
+        '<dimension ref="A1:B1"', '<dimension ref="A1:IV65536"'
+    ).encode()
+    with zipfile.ZipFile(path, "w") as dst:
+        for name, data in members.items():
+            dst.writestr(name, data)
+    (grid,) = _grids(path)
+    assert _texts(grid) == [["项目名称", "道路维修"]]
