@@ -109,3 +109,28 @@ def test_a_file_that_hangs_hoards_or_crashes_fails_alone(
     assert (bad.status, bad.error_code) == ("failed", code)
     assert words in bad.error and "b-bad.docx" in bad.error
     assert summary.failed == 1 and summary.ok == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("encrypted.xlsx", "needs a password"),
+        ("zip-bomb.xlsx", "would unpack to"),
+        ("entity-expansion.xlsx", "declares XML entities"),
+        ("too-many-rows.xlsx", "rows (more than 100,000)"),
+        ("truncated.xlsx", "cut short"),
+        ("not-a-workbook.xlsx", "neither a zip archive nor an OLE file"),
+    ],
+)
+def test_a_hostile_workbook_is_told_in_words(hostile_run, name, words):
+    _, documents, _ = hostile_run
+    assert words in documents.loc[name].error
+
+
+def test_a_page_without_a_form_and_a_cut_page_are_read(hostile_run):
+    _, documents, values = hostile_run
+    assert documents.loc["no-form.html"].status == "no_forms"
+    cut = documents.loc["truncated.html"]
+    whole = (FIXTURES / "expected" / "yueyang-2024.jsonl").read_text().count("\n")
+    assert cut.status == "ok" and 0 < cut.n_values < whole  # the page cut from yueyang-2024.html
+    assert (values.source_path == "truncated.html").sum() == cut.n_values
