@@ -46,6 +46,7 @@ class SectionDef:
     pair_measure: str | None = None
     open_items: bool = False
     level2_parents: dict[str, str] = field(default_factory=dict)
+    item_column_measure: str | None = None
 
     @property
     def total_item(self) -> ItemDef | None:
@@ -205,6 +206,7 @@ def _section_from_json(raw: dict) -> SectionDef:
         groups=tuple(raw.get("groups", ())),
         group_section=raw.get("group_section"),
         pair_measure=raw.get("pair_measure"),
+        item_column_measure=raw.get("item_column_measure"),
         open_items=raw.get("open_items", False),
         level2_parents={
             label_key(k): normalize_label(v).text
@@ -222,6 +224,7 @@ def _check_form(form: FormDef, vocabulary: Vocabulary, path: Path) -> None:
             *section.measures,
             *([section.measure] if section.measure else []),
             *([section.pair_measure] if section.pair_measure else []),
+            *([section.item_column_measure] if section.item_column_measure else []),
         )
         for measure in named:
             if measure not in vocabulary.measures:

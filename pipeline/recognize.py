@@ -16,6 +16,7 @@ _YEAR = re.compile(r"(\d{4})\s*年")
 # that merely mentions a form's name is longer than this.
 _TITLE_SLACK = 16
 _GENERIC_LENGTH = 40
+_WRAPPED_TAIL = 12  # characters: the end of a title the page wrapped onto the next line
 _HEAD_ROWS = 6
 
 
@@ -137,6 +138,26 @@ def _starts_like_a_form(grid: Grid, catalog: Catalog) -> bool:
     return False
 
 
+def join_wrapped_titles(blocks: tuple, catalog: Catalog) -> list:
+    """A title the page wrapped (`…2023年度项目支出绩效自` + `评表`) as one line again."""
+    out: list = []
+    for block in blocks:
+        previous = out[-1] if out else None
+        if (
+            isinstance(block, TextLine)
+            and isinstance(previous, TextLine)
+            and previous.page == block.page
+            and not title_to_form(previous.text, catalog)
+            and len(label_key(block.text)) <= _WRAPPED_TAIL
+        ):
+            joined = previous.text.rstrip() + block.text.strip()
+            if title_to_form(joined, catalog):
+                out[-1] = TextLine(joined, previous.page, previous.bbox, previous.confidence)
+                continue
+        out.append(block)
+    return out
+
+
 def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance]:
     """Split a document into its forms, in document order, numbering each kind from 0.
 
@@ -145,7 +166,7 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
     form's column headers (a form split into two tables); other tables are the report's own."""
     opened: list[_Open] = []
     current: _Open | None = None
-    for block in document.blocks:
+    for block in join_wrapped_titles(document.blocks, catalog):
         if isinstance(block, TextLine):
             form = title_to_form(block.text, catalog)
             if form is not None or generic_title(block.text, catalog):

@@ -317,7 +317,7 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
             if group["item"] in by_group:
                 got = by_group[group["item"]]
             elif group["item"] in levels:
-                got = 0.0
+                continue  # its indicators state no weights (项目绩效(85分) over 自评分 only)
             elif every_weighted:  # a weighted block label, 绩效指标(90分), over every indicator
                 got = all_weights
             else:

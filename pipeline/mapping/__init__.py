@@ -162,10 +162,15 @@ def header_row_to_map(
     )
     if stacked:
         boundary = min(boundary, state.active.boundary) if boundary else state.active.boundary
+    item_cols = _item_columns(ctx, section, resolved, boundary)
+    if item_cols:
+        boundary = min(c.col for c in item_cols)
     cm = ColumnMap(section=section, columns=columns, boundary=boundary, column_units=units, row=r)
     labels: list[Cell] = []
     for cell, meaning in resolved:
-        if meaning.name in wanted:
+        if cell in item_cols:
+            columns.append(Column(cell.col, cell.col + cell.colspan, item_cols[cell]))
+        elif meaning.name in wanted:
             name = _year_role(ctx, meaning.name, meaning.year, years)
             columns.append(Column(cell.col, cell.col + cell.colspan, name))
             unit = next((ctx.unit_word(n) for n in meaning.notes if ctx.unit_word(n)), None)
@@ -220,6 +225,21 @@ def split_target_columns(ctx: MapContext, columns: list[Column], own: list[Cell]
             ctx.unknown(text, cell, "a column header of indicators")
         out.append(column)
     return out
+
+
+def _item_columns(ctx: MapContext, section, resolved: list, boundary: int) -> dict[Cell, str]:
+    """Items written as column headers left of the measures (`中央 | 省、地 | 本级 | 合计 | 执行数
+    | 执行率`): each such column is `@item`, its values the section's item_column_measure."""
+    if section.item_column_measure is None:
+        return {}
+    found: dict[Cell, str] = {}
+    for cell, meaning in resolved:
+        if cell.col >= boundary or meaning.name is not None:
+            continue
+        hit = ctx.resolve(cell.text, ("columns",))
+        if hit is not None and hit.section is section:
+            found[cell] = f"@{hit.item.item}"
+    return found if len(found) >= 2 else {}
 
 
 def _alternates(resolved: list) -> bool:

@@ -155,7 +155,19 @@ def values_to_slots(
         if measure in TARGET_PARTS or measure.endswith("_weight"):
             continue
         state.last_row_page = cell.page
-        if measure == "target" and parts and cm.splits_target:
+        if measure.startswith("@"):  # an item written as a column header: 中央 | 本级 | 合计
+            column_item = ctx.resolve(measure[1:], ("columns",))
+            assert column_item is not None and section.item_column_measure is not None
+            slot = Slot(
+                section=section.section,
+                item=column_item.item.item,
+                item_parent=column_item.item.parent,
+                measure=section.item_column_measure,
+                value_raw=cell.text,
+                default_unit=ctx.unit_for(section.item_column_measure, cm),
+                cell=cell,
+            )
+        elif measure == "target" and parts and cm.splits_target:
             slot = _split_target(ctx, cell, parts, cm, section, item, level1, level2)
         else:
             slot = Slot(
