@@ -18,6 +18,9 @@ _BRACKET = re.compile(r"\[[^\]]*\]")
 _CURRENCY = re.compile(r"\[\$([^\]-]*)(?:-[0-9A-Fa-f]+)?\]")
 _DATE_CODES = set("ymdhsYMDHS")
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# Excel's built-in date formats 14 and 22 follow the system's short date: on the Chinese
+# systems these forms come from, 2025/6/25 (openpyxl names them by their US spelling)
+_LOCALE_DATES = {"mm-dd-yy": "yyyy/m/d", "m/d/yy h:mm": "yyyy/m/d h:mm"}
 
 
 def format_value(value: object, number_format: str | None) -> str:
@@ -185,6 +188,7 @@ def format_date(value: object, fmt: str) -> str:
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time())
     assert isinstance(value, dt.datetime)
+    fmt = _LOCALE_DATES.get(fmt.lower(), fmt)
     tokens = _tokens(_sections(fmt)[0])
     if not _is_date_section(tokens):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")

@@ -82,6 +82,7 @@ def test_number_formats_as_excel_shows_them(tmp_path):
         (dt.datetime(2025, 6, 25), "yyyy-mm-dd", "2025-06-25"),
         (dt.datetime(2025, 6, 5), 'yyyy"年"m"月"d"日"', "2025年6月5日"),
         (dt.datetime(2025, 6, 5, 14, 7), "h:mm", "14:07"),
+        (dt.datetime(2025, 6, 25), "mm-dd-yy", "2025/6/25"),  # built-in 14: the short date
         ("0123", "@", "0123"),
         (2.5, "[$-10804]0.0#", "2.5"),
         (42, "0.0E+00;;", "42"),  # not understood: shown as General, never an error
