@@ -240,3 +240,59 @@ def test_a_caption_is_a_line_above_its_table_and_office_tags_are_inline(tmp_path
         "2024年度项目支出绩效自评表",
     ]
     assert isinstance(blocks[2], Grid) and _texts(blocks[2]) == [["项目名称", "道路维修"]]
+
+
+CONTRADICTIONS = FIXTURES / "contradictions"
+FINDING_FIELDS = ("rule", "severity", "form", "form_seq", "section", "item", "measure")
+
+
+@pytest.fixture(scope="module", params=["xlsx", "html"])
+def contradictions_run(request, tmp_path_factory):
+    """The contradiction documents (fixtures/contradictions/specs) rendered as workbooks or as
+    web pages through fixtures/build_web.py's adapter, one format a run (dup-a meets dup-b)."""
+    import importlib.util
+    import sys
+
+    from pipeline.ingest import ingest
+
+    sys.path.insert(0, str(FIXTURES))
+    spec = importlib.util.spec_from_file_location("build_web", FIXTURES / "build_web.py")
+    build_web = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_web)
+    fmt = request.param
+    folder = tmp_path_factory.mktemp(f"contradictions-{fmt}")
+    for path in sorted((CONTRADICTIONS / "specs").glob("*.json")):
+        blocks = build_web.spec_to_blocks(json.loads(path.read_text(encoding="utf-8")))
+        render = getattr(build_web.render_web, f"blocks_to_{fmt}")
+        render(blocks, folder / f"{path.stem}.{fmt}")
+    out = tmp_path_factory.mktemp(f"contradictions-{fmt}-out")
+    ingest(folder, out, workers=2)
+    return (
+        fmt,
+        pd.read_parquet(out / "values.parquet"),
+        pd.read_parquet(out / "findings.parquet"),
+    )
+
+
+def _clean(value):
+    return None if value is None or (isinstance(value, float) and pd.isna(value)) else value
+
+
+@pytest.mark.parametrize(
+    "name", sorted(p.stem for p in (CONTRADICTIONS / "specs").glob("*.json")), ids=str
+)
+def test_a_contradiction_as_a_workbook_or_page_gives_its_records_and_findings(
+    contradictions_run, name
+):
+    fmt, values, findings = contradictions_run
+    source = f"{name}.{fmt}"
+    lines = (CONTRADICTIONS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    want_records = [json.loads(line) for line in lines if line.strip()]
+    assert_same_records(want_records, frame_rows(values[values.source_path == source]), fmt)
+    declared = json.loads((CONTRADICTIONS / f"{name}.findings.json").read_text(encoding="utf-8"))
+    want = sorted((tuple(w[f] for f in FINDING_FIELDS) for w in declared), key=repr)
+    rows = findings[findings.source_path == source]
+    got = sorted(
+        (tuple(_clean(row[f]) for f in FINDING_FIELDS) for _, row in rows.iterrows()), key=repr
+    )
+    assert got == want
