@@ -26,6 +26,7 @@ from .mapping import form_to_slots
 from .model import Finding
 from .recognize import document_to_forms
 from .records import SourceInfo, forms_to_records
+from .rule_catalogue import severity_of
 from .rules import document_findings, duplicate_submissions
 from .sources import Source, discover_sources, file_sha256, materialize
 from .store import (
@@ -178,7 +179,7 @@ def ingest_file(
         source = SourceInfo(rel, sha, document.source_format, now, __version__)
         records = forms_to_records(mapped, source, catalog.vocabulary)
         findings.extend(
-            Finding(rule=n.rule, severity="warning", message=n.message, page=n.page)
+            Finding(rule=n.rule, severity=severity_of(n.rule), message=n.message, page=n.page)
             for n in document.notes
         )
         # a fault in validation or in a rule is the pipeline's, not the file's: internal_error
@@ -195,10 +196,7 @@ def ingest_file(
             "internal_error",
             f"could not process {rel}: {type(exc).__name__}: {exc}",
         )
-    counts = {
-        f"n_{kind}": sum(1 for f in forms if f.form == kind)
-        for kind in catalog.form_order
-    }
+    counts = {f"n_{kind}": sum(1 for f in forms if f.form == kind) for kind in catalog.form_order}
     status = "ok" if forms else "no_forms"
     projects = {(r.form, r.form_seq): r.project for r in records}
     return FileResult(

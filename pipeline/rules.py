@@ -16,6 +16,7 @@ from typing import Any
 
 from .definitions import Catalog, FormDef, load_catalog
 from .model import Finding
+from .rule_catalogue import severity_of
 
 Row = dict[str, Any]
 FormKey = tuple[str, int]  # (form, form_seq)
@@ -41,8 +42,9 @@ class Rule:
 DOCUMENT_RULES: list[Rule] = []
 
 
-def rule(rule_id: str, severity: str) -> Callable:
-    """Register a document rule under its stable id."""
+def rule(rule_id: str) -> Callable:
+    """Register a document rule under its stable id, with the catalogue's severity."""
+    severity = severity_of(rule_id)
 
     def register(check: Callable[[DocumentView, Report], Iterable[Finding]]) -> Callable:
         DOCUMENT_RULES.append(Rule(rule_id, severity, check))
@@ -234,13 +236,13 @@ def _rate_findings(doc: DocumentView, report: Report, rule_id: str) -> Iterator[
 # ---------------------------------------------------------------- the rules
 
 
-@rule("execution_rate_mismatch", "error")
+@rule("execution_rate_mismatch")
 def execution_rate(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """执行率 = 全年执行数 / 全年预算数, to the precision shown."""
     yield from _rate_findings(doc, report, "execution_rate_mismatch")
 
 
-@rule("budget_score_mismatch", "error")
+@rule("budget_score_mismatch")
 def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """budget 得分 = 分值 × min(执行率, 100%); the weight may come from the block label."""
     for form, scoring in _scored_forms(doc):
@@ -269,7 +271,7 @@ def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
             )
 
 
-@rule("total_score_mismatch", "error")
+@rule("total_score_mismatch")
 def total_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """总分 得分 = budget 得分 + Σ indicator 得分."""
     for form, scoring in _scored_forms(doc):
@@ -292,7 +294,7 @@ def total_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
             )
 
 
-@rule("weights_mismatch", "error")
+@rule("weights_mismatch")
 def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """Σ indicator 分值 under a 一级指标 (or a weighted block such as 绩效指标(90分)) = its (N分);
     budget 分值 + Σ indicator 分值 = 总分 分值."""
@@ -346,7 +348,7 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 )
 
 
-@rule("score_exceeds_weight", "error")
+@rule("score_exceeds_weight")
 def score_over_weight(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """An 得分 above its 分值."""
     for form, scoring in _scored_forms(doc):
@@ -389,7 +391,7 @@ def _sum_check(
     )
 
 
-@rule("subtotal_mismatch", "error")
+@rule("subtotal_mismatch")
 def subtotals(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """A parent ≠ Σ its children; a split of a total (funds by source, by use) ≠ the total."""
     for form in doc.forms:
@@ -420,13 +422,13 @@ def subtotals(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 yield found
 
 
-@rule("control_rate_mismatch", "error")
+@rule("control_rate_mismatch")
 def control_rates(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """控制率 = 实际在职人数 / 编制数; likewise the two building rates."""
     yield from _rate_findings(doc, report, "control_rate_mismatch")
 
 
-@rule("cross_form_mismatch", "warning")
+@rule("cross_form_mismatch")
 def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """A figure every form of a document states (项目支出: base_data `final` = dept_eval
     项目支出 = Σ project_eval `executed`) is the same on each, in 万元."""
@@ -462,7 +464,7 @@ def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 )
 
 
-@rule("missing_required", "warning")
+@rule("missing_required")
 def missing_required(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """Blank unit, fiscal year, project name, 年度资金总额 全年预算数/全年执行数, 总分 分值/得分
     (a slot the form's layout does not have is not asked for)."""
@@ -489,7 +491,7 @@ def missing_required(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 yield report(form, row, f"{slot.get('label', slot['item'])} 为空")
 
 
-@rule("missing_deviation_note", "warning")
+@rule("missing_deviation_note")
 def missing_deviation_note(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """An indicator 得分 below its 分值 with no 偏差原因 (where the form has that column)."""
     for form, scoring in _scored_forms(doc):
@@ -513,7 +515,7 @@ def missing_deviation_note(doc: DocumentView, report: Report) -> Iterator[Findin
                 )
 
 
-@rule("low_confidence", "warning")
+@rule("low_confidence")
 def low_confidence(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """An OCR value read with a confidence below LOW_CONFIDENCE."""
     for form in doc.forms:
@@ -551,7 +553,7 @@ def duplicate_submissions(documents: list[tuple[str, list[Row]]]) -> list[Findin
                 found.append(
                     Finding(
                         rule="duplicate_submission",
-                        severity="warning",
+                        severity=severity_of("duplicate_submission"),
                         message=f"{unit} {year} {form} {project or ''} 已在 {first} 中报送".replace(
                             "  ", " "
                         ),

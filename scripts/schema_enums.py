@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.definitions import SCHEMAS_DIR, load_catalog, slot_enums  # noqa: E402
+from pipeline.definitions import SCHEMAS_DIR, load_catalog, slot_enums
 
 
 def values_schema(schema: dict) -> dict:
@@ -46,9 +46,7 @@ def values_schema(schema: dict) -> dict:
         }
         for section, measures in enums["measures_by_section"].items()
     ]
-    projects = [
-        f.form for f in load_catalog().forms.values() if f.carries("project") is not None
-    ]
+    projects = [f.form for f in load_catalog().forms.values() if f.carries("project") is not None]
     for rule in rules:  # project is null on the forms whose head names no project
         if rule.get("else", {}).get("properties", {}).get("project") == {"const": None}:
             rule["if"] = {"properties": {"form": {"enum": projects}}}

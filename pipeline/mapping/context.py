@@ -11,6 +11,7 @@ from extractors import Cell, TextLine
 from ..definitions import FormDef, ItemDef, SectionDef, Vocabulary
 from ..model import Finding, FormInstance, Slot
 from ..normalize import label_key, normalize_label, peel_notes, strip_text
+from ..rule_catalogue import severity_of
 from .headers import ColumnMap, HeaderIndex
 
 
@@ -153,7 +154,7 @@ class MapContext:
         self.findings.append(
             Finding(
                 rule="unknown_header",
-                severity="warning",
+                severity=severity_of("unknown_header"),
                 message=f"unknown label {shown!r} in {where}",
                 form=self.instance.form,
                 form_seq=self.instance.form_seq,
@@ -166,7 +167,7 @@ class MapContext:
         self.findings.append(
             Finding(
                 rule="missing_label",
-                severity="warning",
+                severity=severity_of("missing_label"),
                 message=f"{which} of indicator {item or '(blank)'!r} could not be read or recovered",
                 form=self.instance.form,
                 form_seq=self.instance.form_seq,

@@ -13,7 +13,9 @@ from ..model import Slot
 from ..normalize import label_key, strip_text, to_simplified
 
 MAX_WRAPPED_REMAINDER = 20  # characters: more than this under a footer line is a paragraph
-_UNIT_LINE = re.compile(r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})")
+_UNIT_LINE = re.compile(
+    r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})"
+)
 
 
 def _footer_pattern(vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, FooterItem]]:

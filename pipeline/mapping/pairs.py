@@ -75,7 +75,9 @@ def cell_to_hit(ctx: MapContext, cell: Cell, at: int) -> _Hit | None:
 
 def _head_hit(ctx: MapContext, cell: Cell, at: int, has_next: bool) -> _Hit | None:
     """In the head, a row label no definition names is a header item by its own label."""
-    header = next((s for s in ctx.definition.sections if s.open_items and s.kind in PAIR_KINDS), None)
+    header = next(
+        (s for s in ctx.definition.sections if s.open_items and s.kind in PAIR_KINDS), None
+    )
     if header is None or not ctx.state.in_head:
         return None
     label, value = split_inline(cell.text)
@@ -103,9 +105,9 @@ def label_value_row_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
             grouped.add(i)  # 按收入性质分：(its own total, which the split's rows add up to)
             continue
         hit = known[i]
-        if hit is not None and hit.inline is not None and not hit.inline.strip():
-            if i + 1 < len(own) and known.get(i + 1) is None:  # `项目名称: | 值`
-                hit = replace(hit, inline=None)
+        blank_inline = hit is not None and hit.inline is not None and not hit.inline.strip()
+        if blank_inline and i + 1 < len(own) and known.get(i + 1) is None:  # `项目名称: | 值`
+            hit = replace(hit, inline=None)
         if hit is None:
             hit = _head_hit(ctx, cell, i, i + 1 < len(own)) if hits or i == 0 else None
         if hit is None:

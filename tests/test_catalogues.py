@@ -1,0 +1,74 @@
+"""The catalogues are the one source: the README's rule table, the findings schema's rule enum,
+the values schema's enums and the documents schema's form columns all agree with them."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline.definitions import SCHEMAS_DIR, load_catalog, slot_enums
+from pipeline.rule_catalogue import RULES
+from pipeline.rules import DOCUMENT_RULES
+
+ROOT = Path(__file__).resolve().parent.parent
+_RULE_ROW = re.compile(r"^\| `([a-z_]+)` \| (error|warning) \|", re.MULTILINE)
+
+
+def _schema(name: str) -> dict:
+    return json.loads((SCHEMAS_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+def test_the_readme_rule_table_is_the_catalogue():
+    section = (ROOT / "README.md").read_text(encoding="utf-8").split("### Findings", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    rows = dict(_RULE_ROW.findall(section))
+    assert rows == {rule: spec.severity for rule, spec in RULES.items()}
+
+
+def test_the_findings_schema_enum_is_the_catalogue():
+    assert _schema("findings")["properties"]["rule"]["enum"] == list(RULES)
+
+
+def test_every_registered_rule_is_catalogued_with_its_severity():
+    for registered in DOCUMENT_RULES:
+        assert RULES[registered.rule].severity == registered.severity
+
+
+def test_the_values_schema_enums_follow_the_definitions():
+    enums = slot_enums(load_catalog())
+    props = _schema("values")["properties"]
+    assert props["form"]["enum"] == enums["form"]
+    assert props["section"]["enum"] == enums["section"]
+    assert props["measure"]["enum"] == enums["measure"]
+
+
+def test_the_documents_schema_has_a_column_per_form():
+    props = _schema("documents")["properties"]
+    columns = [k for k in props if k.startswith("n_") and k != "n_values"]
+    assert columns == [f"n_{form}" for form in load_catalog().form_order]
+
+
+@pytest.mark.parametrize("form", ["transfer_eval"])
+def test_a_form_is_named_only_by_its_definition(form):
+    """No Python module names a form (the catalogue's order and checks say everything)."""
+    hits = [
+        str(path.relative_to(ROOT))
+        for folder in ("pipeline", "extractors")
+        for path in (ROOT / folder).rglob("*.py")
+        if form in path.read_text(encoding="utf-8")
+    ]
+    assert hits == []
+
+
+def test_the_schema_writer_finds_nothing_to_change():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "schema_enums.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout
