@@ -246,10 +246,9 @@ CONTRADICTIONS = FIXTURES / "contradictions"
 FINDING_FIELDS = ("rule", "severity", "form", "form_seq", "section", "item", "measure")
 
 
-@pytest.fixture(scope="module", params=["xlsx", "html"])
-def contradictions_run(request, tmp_path_factory):
-    """The contradiction documents (fixtures/contradictions/specs) rendered as workbooks or as
-    web pages through fixtures/build_web.py's adapter, one format a run (dup-a meets dup-b)."""
+def _rendered_run(specs: Path, fmt: str, tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every spec of a fixture set rendered as `fmt` through fixtures/build_web.py's adapter
+    and ingested in one run; its values and findings."""
     import importlib.util
     import sys
 
@@ -259,18 +258,23 @@ def contradictions_run(request, tmp_path_factory):
     spec = importlib.util.spec_from_file_location("build_web", FIXTURES / "build_web.py")
     build_web = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build_web)
-    fmt = request.param
-    folder = tmp_path_factory.mktemp(f"contradictions-{fmt}")
-    for path in sorted((CONTRADICTIONS / "specs").glob("*.json")):
+    folder = tmp_path_factory.mktemp(f"{specs.parent.name}-{fmt}")
+    for path in sorted(specs.glob("*.json")):
         blocks = build_web.spec_to_blocks(json.loads(path.read_text(encoding="utf-8")))
         render = getattr(build_web.render_web, f"blocks_to_{fmt}")
         render(blocks, folder / f"{path.stem}.{fmt}")
-    out = tmp_path_factory.mktemp(f"contradictions-{fmt}-out")
+    out = tmp_path_factory.mktemp(f"{specs.parent.name}-{fmt}-out")
     ingest(folder, out, workers=2)
+    return pd.read_parquet(out / "values.parquet"), pd.read_parquet(out / "findings.parquet")
+
+
+@pytest.fixture(scope="module", params=["xlsx", "html"])
+def contradictions_run(request, tmp_path_factory):
+    """The contradiction documents as workbooks or as web pages, one format a run (dup-a meets
+    dup-b)."""
     return (
-        fmt,
-        pd.read_parquet(out / "values.parquet"),
-        pd.read_parquet(out / "findings.parquet"),
+        request.param,
+        *_rendered_run(CONTRADICTIONS / "specs", request.param, tmp_path_factory),
     )
 
 
@@ -296,3 +300,29 @@ def test_a_contradiction_as_a_workbook_or_page_gives_its_records_and_findings(
         (tuple(_clean(row[f]) for f in FINDING_FIELDS) for _, row in rows.iterrows()), key=repr
     )
     assert got == want
+
+
+VARIANTS = FIXTURES / "variants"
+
+
+@pytest.fixture(scope="module", params=["xlsx", "html"])
+def variants_run(request, tmp_path_factory):
+    """The variants (a report around the forms, other wording, a form split in two tables, Word
+    markup) as workbooks (every block on one sheet) or web pages."""
+    return (request.param, *_rendered_run(VARIANTS / "specs", request.param, tmp_path_factory))
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(
+        p.stem
+        for p in (VARIANTS / "specs").glob("*.json")
+        if (VARIANTS / f"{p.stem}.jsonl").exists()
+    ),
+    ids=str,
+)
+def test_a_variant_as_a_workbook_or_page_gives_its_records(variants_run, name):
+    fmt, values, _ = variants_run
+    lines = (VARIANTS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+    want = [json.loads(line) for line in lines if line.strip()]
+    assert_same_records(want, frame_rows(values[values.source_path == f"{name}.{fmt}"]), fmt)
