@@ -278,3 +278,19 @@ def test_a_header_no_definition_knows_resolves_to_none(text: str) -> None:
 )
 def test_the_year_written_in_a_header_is_kept_for_the_mapper(text: str, year: int | None) -> None:
     assert resolve_header(text, INDEX).year == year
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("偏差原因分析及改进措", "deviation_note"),  # the last 施 cut off by a page break
+        ("偏差原因分析及改", "deviation_note"),
+        ("未完成原因及拟采取的改进", "deviation_note"),
+        ("全年实际完成", "actual"),
+        ("年初预", None),  # too short a piece to complete
+        ("得分系", None),
+    ],
+    ids=["cut-1", "cut-3", "cut-weicuo", "cut-actual", "too-short", "unknown-piece"],
+)
+def test_a_header_cut_short_still_means_its_measure(text, expected):
+    assert resolve_header(text, HeaderIndex.of(load_catalog().vocabulary)).name == expected

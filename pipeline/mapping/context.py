@@ -66,6 +66,7 @@ class MapContext:
         self.templates = [re.compile(p) for p in vocabulary.template_labels]
         self.ratings = {label_key(w) for w in vocabulary.ratings}
         self.money_unit = declared_money_unit(form.lines_before, vocabulary)
+        self._block_keys: dict[str, bool] = {}
         self.state = RowState()
         self.slots: list[Slot] = []
         self.findings: list[Finding] = []
@@ -94,13 +95,14 @@ class MapContext:
     def is_block(self, text: str) -> bool:
         """A block label, or a piece of one cut by a page break (`绩效` of `绩效指标`)."""
         key = key_of(peel_notes(normalize_label(text).text)[0])
-        if key in self.blocks:
-            return True
-        return (
-            len(key) >= 2
-            and key not in self.labels  # 年度总体目标 is an item, not a piece of a block's label
-            and any(block.startswith(key) or block.endswith(key) for block in self.blocks)
-        )
+        known = self._block_keys.get(key)
+        if known is None:
+            known = self._block_keys[key] = key in self.blocks or (
+                len(key) >= 2
+                and key not in self.labels  # 年度总体目标 is an item, not a piece of a block label
+                and any(block.startswith(key) or block.endswith(key) for block in self.blocks)
+            )
+        return known
 
     def is_template(self, label: str) -> bool:
         return bool(label) and any(p.match(label) for p in self.templates)

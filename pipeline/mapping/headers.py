@@ -19,8 +19,11 @@ from ..normalize import label_key, peel_notes, split_year
 INDICATOR_ROLES = ("level1", "level2", "item")
 TARGET_PARTS = ("target_comparator", "target_unit")  # 指标性质 | 指标值 | 度量单位
 LABEL_ROLES = (*INDICATOR_ROLES, "level1_weight", "level2_weight")
+MIN_CUT_HEADER = 5  # characters: a shorter piece of a header is too ambiguous to complete
+CUT_SHARE = 0.7  # of a header's characters a cut piece must keep
 _FORMULA = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩][^①②③④⑤⑥⑦⑧⑨⑩]*$|[=＝].*$")
 _CIRCLED = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")
+_INDEXES: dict[int, tuple[Vocabulary, HeaderIndex]] = {}
 
 
 @dataclass(frozen=True)
@@ -57,18 +60,36 @@ class ColumnMap:
 
 @dataclass(frozen=True)
 class HeaderIndex:
-    """Header words → meaning, built once from the vocabulary."""
+    """Header words → meaning, built once per vocabulary; each header text is resolved once."""
 
     measures: dict[str, str]
     roles: dict[str, str]
+    resolved: dict[str, Meaning] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, vocabulary: Vocabulary) -> HeaderIndex:
-        roles = {label_key(w): role for role, words in vocabulary.roles.items() for w in words}
-        return cls(vocabulary.header_index(), roles)
+        index = _INDEXES.get(id(vocabulary))
+        if index is None or index[0] is not vocabulary:
+            roles = {label_key(w): role for role, words in vocabulary.roles.items() for w in words}
+            index = (vocabulary, cls(vocabulary.header_index(), roles))
+            _INDEXES[id(vocabulary)] = index
+        return index[1]
 
     def meaning(self, key: str) -> str | None:
         return self.measures.get(key) or self.roles.get(key)
+
+    def cut_meaning(self, key: str) -> str | None:
+        """A header whose last characters a page break or a wrap cut off (`偏差原因分析及改进措`):
+        the one meaning of the known headers it begins with most of their characters."""
+        if len(key) < MIN_CUT_HEADER:
+            return None
+        names = {
+            name
+            for words in (self.measures, self.roles)
+            for word, name in words.items()
+            if word.startswith(key) and len(key) >= CUT_SHARE * len(word)
+        }
+        return names.pop() if len(names) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -95,9 +116,20 @@ def header_candidates(text: str) -> tuple[int | None, list[str], tuple[str, ...]
 
 def resolve_header(text: str, index: HeaderIndex) -> Meaning:
     """A header cell's measure or role, the year written in it, and its bracketed notes."""
+    known = index.resolved.get(text)
+    if known is None:
+        known = index.resolved[text] = _resolve(text, index)
+    return known
+
+
+def _resolve(text: str, index: HeaderIndex) -> Meaning:
     year, candidates, notes = header_candidates(text)
     for candidate in candidates:
         name = index.meaning(candidate)
+        if name is not None:
+            return Meaning(name, year, notes)
+    for candidate in candidates:
+        name = index.cut_meaning(candidate)
         if name is not None:
             return Meaning(name, year, notes)
     return Meaning(None, year, notes)
