@@ -43,6 +43,8 @@ ocr-accuracy: $(STAMP)
 ## fixtures: rebuild the fixture documents and expected records (needs LibreOffice for the PDFs)
 fixtures: $(STAMP)
 	$(PY) fixtures/build.py
+	$(PY) fixtures/build_web.py
+	$(PY) fixtures/build_families.py
 	$(PY) fixtures/build_hostile.py
 	$(PY) fixtures/build_scans.py
 

@@ -13,7 +13,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archive import inflating_member, unpacked_size
+from .archive import check_office_zip
 from .errors import ExtractionError
 from .model import Block, Cell, Document, Grid, TextLine, cells_to_grid
 
@@ -56,7 +56,7 @@ def _open_body(path: Path):  # -> lxml element; never leaves this module
 
     if not zipfile.is_zipfile(path):
         raise ExtractionError("not_a_zip", f"not a Word file: {path.name} is not a zip archive")
-    check_zip_archive(path)
+    check_office_zip(path, "Word file", MAX_UNZIPPED_BYTES, MAX_COMPRESSION_RATIO)
     try:
         document = docx.Document(str(path))
     except PackageNotFoundError as exc:
@@ -68,49 +68,6 @@ def _open_body(path: Path):  # -> lxml element; never leaves this module
     except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
     return document.element.body
-
-
-def _declares_entities(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
-    """Does the member's prologue carry a DTD? Reads only its first bytes."""
-    with archive.open(member) as handle:
-        head = handle.read(4096)
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
-
-
-def check_zip_archive(path: Path) -> None:
-    """Refuse a zip that would inflate past the limits, before anything is inflated, and XML
-    that declares entities."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-            total = unpacked_size(members)
-            if total > MAX_UNZIPPED_BYTES:
-                raise ExtractionError(
-                    "zip_bomb",
-                    f"Word file refused: {path.name} would unpack to {total / 2**20:,.0f} MiB "
-                    f"(more than {MAX_UNZIPPED_BYTES / 2**20:,.0f} MiB)",
-                )
-            declaring = [
-                m.filename
-                for m in members
-                if m.filename.endswith((".xml", ".rels")) and _declares_entities(archive, m)
-            ]
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-        raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
-    if declaring:
-        raise ExtractionError(
-            "xml_entities",
-            f"Word file refused: {path.name} member {declaring[0]} declares XML entities "
-            "(Word never writes them; an entity-expansion attack)",
-        )
-    bomb = inflating_member(members, MAX_COMPRESSION_RATIO)
-    if bomb is not None:
-        member, ratio = bomb
-        raise ExtractionError(
-            "zip_bomb",
-            f"Word file refused: {path.name} member {member.filename} inflates "
-            f"{ratio:,.0f} times (a decompression bomb)",
-        )
 
 
 def _body_children(parent):

@@ -20,6 +20,7 @@ MAX_BUNDLE_BYTES = 2 * 2**30  # what all members of one bundle may unpack to
 MAX_MEMBER_BYTES = 256 * 2**20
 MAX_RATIO = 200
 _UTF8_FLAG = 0x800
+_PAGE_SUFFIXES = (".htm", ".html", ".HTM", ".HTML")
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,24 @@ def discover(in_dir: Path) -> list[Path]:
     found = []
     for path in in_dir.rglob("*"):
         rel = path.relative_to(in_dir)
-        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+        hidden = any(part.startswith(".") for part in rel.parts)
+        if path.is_file() and not hidden and not _saved_page_part(path, in_dir):
             found.append((rel.as_posix(), path))
     return [path for _, path in sorted(found)]
+
+
+def _saved_page_part(path: Path, in_dir: Path) -> bool:
+    """Is the file inside the `x.files/` (or `x_files/`) folder a browser or Excel saved beside
+    `x.htm`? It is read as part of that page (Excel's sheets), not as a submission of its own."""
+    for folder in path.parents:
+        if folder == in_dir or in_dir not in folder.parents:
+            return False
+        for suffix in (".files", "_files"):
+            if folder.name.endswith(suffix):
+                stem = folder.name[: -len(suffix)]
+                if any((folder.parent / f"{stem}{ext}").is_file() for ext in _PAGE_SUFFIXES):
+                    return True
+    return False
 
 
 def discover_sources(in_dir: Path) -> list[Source]:
