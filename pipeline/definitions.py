@@ -209,8 +209,7 @@ def _section_from_json(raw: dict) -> SectionDef:
         item_column_measure=raw.get("item_column_measure"),
         open_items=raw.get("open_items", False),
         level2_parents={
-            label_key(k): normalize_label(v).text
-            for k, v in raw.get("level2_parents", {}).items()
+            label_key(k): normalize_label(v).text for k, v in raw.get("level2_parents", {}).items()
         },
     )
 

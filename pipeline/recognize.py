@@ -84,7 +84,9 @@ def head_to_form(grid: Grid, catalog: Catalog) -> str | None:
         header = next((s for s in form.sections if s.section == "header"), None)
         if header is None:
             continue
-        words = {label_key(normalize_label(w).text) for i in header.items for w in (i.item, *i.synonyms)}
+        words = {
+            label_key(normalize_label(w).text) for i in header.items for w in (i.item, *i.synonyms)
+        }
         score = len(keys & words)
         if score and (best is None or score > best[0]):
             best = (score, form.form)

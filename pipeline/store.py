@@ -102,7 +102,10 @@ def is_mergeable(out_dir: Path) -> bool:
             metadata = pq.read_schema(path).metadata or {}
         except (OSError, pa.ArrowException):
             return False
-        if metadata.get(b"order") != ORDER.encode() or metadata.get(b"contract_version") != CONTRACT_VERSION.encode():
+        if (
+            metadata.get(b"order") != ORDER.encode()
+            or metadata.get(b"contract_version") != CONTRACT_VERSION.encode()
+        ):
             return False
     return True
 
