@@ -47,11 +47,14 @@ WIDEN_LEFT, WIDEN_RIGHT = 0.3, 0.6  # of a line's height: room given to a detect
 MIN_INK_PX = 30  # a cell with fewer dark pixels (after despeckling) is blank
 MIN_BLOB_PX, MIN_BLOB_SIDE_PX = 12, 6  # smaller dark blobs are specks, not strokes
 NARROW_CELL_GLYPHS = 8  # a cell narrower than this many characters holds fragments of one phrase
-_NUMBER_CHARS = frozenset("0123456789.,:;%％．，")
+_NUMBER_CHARS = frozenset("0123456789.,:;%％．，·•∙")
 # a digit then : or ; then a digit, a number or percentage ending in a point, a comma not
 # before three digits
-_SUSPECT_NUMBER = re.compile(r"\d[:;：；]\d|[\d%％][.．](?!\d)|\d[,，]\d{1,2}(?!\d)")
-_NUMBER_LIKE = re.compile(r"\s*[≥≤<>=]?\s*[\d.,:;：；．，]+\s*(%|％|[\u4e00-\u9fff]{0,3})[.．]?\s*")
+_SUSPECT_NUMBER = re.compile(r"\d[:;：；·•∙]\d|[\d%％][.．](?!\d)|\d[,，]\d{1,2}(?!\d)")
+_NUMBER_LIKE = re.compile(
+    r"\s*[≥≤<>=]?\s*[\d.,:;：；．，·•∙]+\s*(%|％|[\u4e00-\u9fff]{0,3})[.．]?\s*"
+)
+_MIDDLE_DOT = re.compile(r"(?<=\d)[·•∙](?=\d)")  # 89·42: a decimal point read as a middle dot
 SUSPECT_SCORE = 0.5
 DASH, DASH_SCORE = "——", 0.95  # a flat bar alone: the placeholder, by its shape
 MAX_SCORE = 0.9999  # an OCR reading is never as sure as a text layer (1.0), blank cells included
@@ -873,9 +876,10 @@ def clean_text(text: str) -> str:
     """What the OCR read, with only the fixes of form: no space next to a CJK character, the
     punctuation of Chinese text full-width (the recogniser cannot see the difference and gives
     `;` for `；`, `~` for `～`), and no point after a number (a speck on the scan: `9.80.`,
-    `1756.50.万元`; its score stays low, so the value is still flagged); letters and digits
-    are never changed."""
-    text = _CJK_SPACE.sub("", text.strip())
+    `1756.50.万元`; its score stays low, so the value is still flagged), a point read as a
+    middle dot between digits made a point again (`89·42`, flagged the same way); letters and
+    digits are never changed."""
+    text = _MIDDLE_DOT.sub(".", _CJK_SPACE.sub("", text.strip()))  # its score stays low
     if _HAS_CJK.search(text):
         text = _CJK_PUNCT.sub(lambda m: _FULL_WIDTH[m.group(0)], text)
         text = _DIGIT_TILDE.sub("～", text)

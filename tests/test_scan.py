@@ -182,6 +182,8 @@ def test_ocr_text_fixes_are_of_form_only():
     assert clean_text("1756.50.万元") == "1756.50万元"
     assert clean_text("1.完成") == "1.完成"  # an enumeration, not a number
     assert clean_text("2025.6.25") == "2025.6.25"
+    assert clean_text("89·42") == "89.42"  # a decimal point read as a middle dot
+    assert clean_text("元/户·年") == "元/户·年"  # between characters it is the text's own
 
 
 def test_a_cell_with_a_bracket_left_open_scores_low():
@@ -195,6 +197,7 @@ def test_misshapen_numbers_score_low():
     assert text_score("1352:66", 0.98, []) < 0.8
     assert text_score("0.", 0.98, []) < 0.8
     assert text_score("87.3%.", 0.98, []) < 0.8
+    assert text_score("89·42", 0.98, []) < 0.8  # made 89.42, but flagged
     assert text_score("3,357.52", 0.98, []) == 0.98
     assert text_score("2025.6.25", 0.98, []) == 0.98
     assert text_score("", 0.98, []) == 0.0
