@@ -108,12 +108,13 @@ def _year_below_title(lines: list[TextLine]) -> int | None:
 
 
 def _title_in_grid(grid: Grid, catalog: Catalog) -> str | None:
-    """Some forms carry their title in the table's first row."""
+    """Some forms carry their title in the table's first row (a generic one, too: the head
+    rows under it then tell the form)."""
     if grid.n_rows == 0:
         return None
     first_row = {id(c): c for c in fill_covered_slots(grid)[0] if c is not None}
     for cell in first_row.values():
-        if title_to_form(cell.text, catalog):
+        if title_to_form(cell.text, catalog) or generic_title(cell.text, catalog):
             return cell.text
     return None
 

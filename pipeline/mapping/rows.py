@@ -130,6 +130,10 @@ def values_to_slots(
     taken: set[str] = set()
     leftover: list[Cell] = []
     foreign = section is not cm.section
+    paired: list[tuple[Cell, str]] = []
+    if foreign:  # `总分 | 95.40 | 自评等级 | 优`: a label inside the row names the value after it
+        paired, values = _pairs_in_row(ctx, values, section)
+        assigned, taken = list(paired), {m for _, m in paired}
     for cell in values:
         column = best_column(cell, cm.columns)
         if column is None or column.name in INDICATOR_ROLES or column.name in taken:
@@ -141,12 +145,16 @@ def values_to_slots(
             continue
         taken.add(column.name)
         assigned.append((cell, column.name))
-    if foreign and not assigned:
-        # A row of another section under these headers (总分 under the indicators): its
-        # values in order, one per measure of its own section.
+    by_column = len(assigned) - len(paired)
+    if foreign and not by_column:
+        # A row of another section under these headers (总分 under the indicators) whose
+        # values stand under no column of its own: in order, one per measure of its section,
+        # those the headers have first (a form with 得分 and no 分值 column scores its total).
         filled = [c for c in leftover if c.text.strip()]
-        assigned = list(zip(filled, section.measures, strict=False))
-        leftover = filled[len(assigned) :]
+        order = sorted((m for m in section.measures if m not in taken), key=lambda m: not cm.has(m))
+        extra = list(zip(filled, order, strict=False))
+        assigned += extra
+        leftover = filled[len(extra) :]
     assigned += _leftover_to_measures(ctx, leftover, section, {m for _, m in assigned})
     state = ctx.state
     state.last_row = {}
@@ -194,6 +202,27 @@ def _value_part(ctx: MapContext, text: str) -> str:
     if match and ctx.index.meaning(label_key(match.group("label"))) is not None:
         return match.group("value")
     return text
+
+
+def _pairs_in_row(
+    ctx: MapContext, values: list[Cell], section: SectionDef
+) -> tuple[list[tuple[Cell, str]], list[Cell]]:
+    """Cells that name a measure of the row's own section (`自评等级`) with its value beside."""
+    pairs: list[tuple[Cell, str]] = []
+    rest: list[Cell] = []
+    skip: set[int] = set()
+    named: set[str] = set()
+    for i, cell in enumerate(values):
+        if i in skip:
+            continue
+        meaning = ctx.index.meaning(label_key(peel_notes(normalize_label(cell.text).text)[0]))
+        if meaning in section.measures and i + 1 < len(values) and meaning not in named:
+            pairs.append((values[i + 1], meaning))
+            named.add(meaning)
+            skip.add(i + 1)
+        else:
+            rest.append(cell)
+    return pairs, rest
 
 
 def _leftover_to_measures(
