@@ -113,9 +113,13 @@ def _title_in_grid(grid: Grid, catalog: Catalog) -> str | None:
     if grid.n_rows == 0:
         return None
     first_row = {id(c): c for c in fill_covered_slots(grid)[0] if c is not None}
-    for cell in first_row.values():
-        if title_to_form(cell.text, catalog) or generic_title(cell.text, catalog):
-            return cell.text
+    texts = [c.text for c in first_row.values() if c.text.strip()]
+    for text in texts:
+        if title_to_form(text, catalog):
+            return text
+    # a generic title only as the row's one text (項目名稱 | …支出績效自評表 is a value)
+    if len(texts) == 1 and generic_title(texts[0], catalog):
+        return texts[0]
     return None
 
 
