@@ -307,6 +307,35 @@ def continue_last_row(ctx: MapContext, values: list[Cell], cm: ColumnMap) -> boo
     return True
 
 
+def _cut_label_continues(
+    ctx: MapContext, row: list[Cell | None], cm: ColumnMap, item_cell: Cell, values: list[Cell]
+) -> bool:
+    """The 三级指标 of a row a page break cut (`机要文件邮` at the foot of a page, `件处理` at the
+    head of the next): the first row of the new page, under blank continued 一级/二级 cells,
+    whose values (or the row it continues) are all blank, goes on in the row it continues."""
+    state = ctx.state
+    if not state.last_row or state.last_row_page is None or item_cell.page is None:
+        return False
+    if item_cell.page <= state.last_row_page:
+        return False
+    for role in ("level1", "level2"):
+        column = cm.role(role)
+        cell = row[column.c0] if column is not None else None
+        if cell is not None and (cell.text.strip() or cell.page != item_cell.page):
+            return False  # a new group, or one merged down from the last page: a row of its own
+    previous = [ctx.slots[i] for i in state.last_row.values()]
+    values_blank = not any(c.text.strip() for c in values)
+    previous_blank = not any(s.value_raw.strip() for s in previous)
+    if not (values_blank or previous_blank) or not all(s.item for s in previous):
+        return False
+    rest = normalize_label(item_cell.text).text
+    for index in state.last_row.values():
+        ctx.slots[index] = replace(ctx.slots[index], item=ctx.slots[index].item + rest)
+    continue_last_row(ctx, values, cm)
+    state.last_row_page = item_cell.page
+    return True
+
+
 def indicator_row_to_slots(
     ctx: MapContext, r: int, row: list[Cell | None], own: list[Cell], item_cell: Cell
 ) -> None:
@@ -319,6 +348,8 @@ def indicator_row_to_slots(
     if ctx.is_template(item):
         return
     if not item and continue_last_row(ctx, values, cm):
+        return
+    if item and _cut_label_continues(ctx, row, cm, item_cell, values):
         return
     if not item and not any(c.text.strip() for c in values):
         return
@@ -358,6 +389,8 @@ def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -
         text, label = "", replace(label, weight_raw=text, note=text.strip("()（）"))
     if not text and not weight_only:
         return getattr(state, which)
+    if which == "level1" and weight_only and _weight_cut_off(ctx, cell, label.weight_raw):
+        return state.level1
     if which == "level1" and id(cell) != state.level1_cell:
         state.level1_cell = id(cell)
         state.level2 = None
@@ -369,9 +402,26 @@ def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -
             if not cm.has("level1_weight"):
                 group = cm.section.group_section or "indicator_groups"
                 ctx.emit_weight(group, state.level1, label.weight_raw or "", cell)
+                state.level1_group = len(ctx.slots) - 1
         return state.level1
     setattr(state, which, text or getattr(state, which))
     return getattr(state, which)
+
+
+def _weight_cut_off(ctx: MapContext, cell: Cell, weight_raw: str | None) -> bool:
+    """`产出指标` | `(50分)`: a 一级 cell a page break divided, its weight at the head of the next
+    page, is the weight of the group left open, not a group of its own."""
+    state = ctx.state
+    index = state.level1_group
+    if index is None or not weight_raw or cell.page is None:
+        return False
+    group = ctx.slots[index]
+    opened = group.cell.page if group.cell is not None else None
+    if group.value_raw or opened is None or cell.page <= opened:
+        return False
+    ctx.slots[index] = replace(group, value_raw=weight_raw, parse_text=weight_raw.strip("()（）"))
+    state.level1_cell = id(cell)
+    return True
 
 
 def _peek_level2(row: list[Cell | None], cm: ColumnMap) -> str | None:
