@@ -67,7 +67,24 @@ def _parser() -> argparse.ArgumentParser:
         metavar="MIB",
         help=f"stop a worker whose resident memory passes this (default {Limits.max_rss_mib})",
     )
+    views = commands.add_parser(
+        "views",
+        help="write OUT/selfeval.duckdb (BI views over the tables) again, e.g. after moving OUT",
+    )
+    views.add_argument("out", type=Path, help="folder holding the tables")
     return parser
+
+
+def _views(out: Path) -> int:
+    from .views import write_views
+
+    try:
+        path = write_views(out)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"written {path}")
+    return EXIT_OK
 
 
 class Progress:
@@ -122,6 +139,8 @@ def _summary_text(summary: RunSummary, out: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "views":
+        return _views(args.out)
     source: Path = args.input
     if not source.exists():
         print(f"error: {source} does not exist", file=sys.stderr)

@@ -99,6 +99,7 @@ class Vocabulary:
     ratings: tuple[str, ...] = ()
     generic_titles: tuple[str, ...] = ()
     column_groups: tuple[str, ...] = ()  # words over several measure columns (预算安排, 拨付情况)
+    comparator_headers: tuple[str, ...] = ()  # a sign column that joins the target on its own
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -167,6 +168,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             ratings=tuple(raw.get("ratings", ())),
             generic_titles=tuple(raw.get("generic_titles", ())),
             column_groups=tuple(raw.get("column_groups", ())),
+            comparator_headers=tuple(raw.get("comparator_headers", ())),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc

@@ -41,6 +41,7 @@ from .store import (
     table_rows,
 )
 from .validate import fast_validator, split_valid
+from .views import write_views
 from .workers import Failure, Limits, default_workers, run_jobs
 
 
@@ -369,5 +370,6 @@ def ingest(
     )
     summary.findings += len(duplicates)
     commit_tables(list(sinks.values()), out_dir, run_id)
+    write_views(out_dir)  # OUT/selfeval.duckdb: BI views over the tables just committed
     summary.run_id = run_id
     return summary

@@ -564,3 +564,29 @@ def test_a_weight_column_before_the_target_is_still_the_weight():
         "score": "9",
         "deviation_note": "无",
     }
+
+
+def test_a_sign_column_before_the_target_joins_it_without_a_unit_beside():
+    """A system export's 计算符号 | 指标值 | 实际完成值 | 计量单位: the sign joins the target; the
+    unit column, standing after the actual, is a column of its own (an unknown header)."""
+    grid = rows_to_grid(
+        [
+            [("2023年度项目支出绩效自评表", 8)],
+            [("项目名称", 2), ("会议服务保障", 6)],
+            [
+                "指标名称",
+                "计算符号",
+                "指标值",
+                "实际完成值",
+                "计量单位",
+                "分值",
+                "得分",
+                "偏差原因分析及改进措施",
+            ],
+            ["会议次数", "≥", "12", "13", "次", "10", "10", ""],
+        ]
+    )
+    records, findings = _records(grid)
+    target = _one(records, section="indicators", item="会议次数", measure="target")
+    assert (target.value_raw, target.value_num, target.comparator) == ("≥ 12", 12.0, "≥")
+    assert "计量单位" in " ".join(f.message for f in findings if f.rule == "unknown_header")

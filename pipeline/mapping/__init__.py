@@ -204,27 +204,33 @@ def header_row_to_map(
 
 
 def split_target_columns(ctx: MapContext, columns: list[Column], own: list[Cell]) -> list[Column]:
-    """指标性质 | 指标值 | 度量单位 side by side make one target; a 指标性质 or 计量单位 column that
-    does not flank the target (Chongqing's 计量单位 | 指标性质 | 年初指标值, a unit for every
-    value column) is a column of its own that no measure names."""
+    """指标性质 | 指标值 | 度量单位 side by side make one target, and so does a sign column named
+    as one (计算符号 | 指标值) before it; a 指标性质 or 计量单位 column that does not flank the target
+    (Chongqing's 计量单位 | 指标性质 | 年初指标值, a unit for every value column) is a column of
+    its own that no measure names."""
     names = [c.name for c in columns]
     at = names.index("target") if "target" in names else -1
-    flanked = (
-        0 < at < len(names) - 1
-        and names[at - 1] == "target_comparator"
-        and names[at + 1] == "target_unit"
-    )
-    if flanked or not any(n in TARGET_PARTS for n in names):
+    left = at > 0 and names[at - 1] == "target_comparator"
+    right = 0 <= at < len(names) - 1 and names[at + 1] == "target_unit"
+    signs = {label_key(w) for w in ctx.vocabulary.comparator_headers}
+    sign = left and _header_text(columns[at - 1], own) in signs
+    joined = {at - 1, at + 1} if left and right else ({at - 1} if sign else set())
+    if not any(n in TARGET_PARTS for n in names):
         return columns
     out = []
-    for column in columns:
-        if column.name in TARGET_PARTS:
+    for i, column in enumerate(columns):
+        if column.name in TARGET_PARTS and i not in joined:
             cell = next((c for c in own if c.col == column.c0), None)
             text = cell.text if cell is not None else column.name
             column = Column(column.c0, column.c1, normalize_label(text).text, known=False)
             ctx.unknown(text, cell, "a column header of indicators")
         out.append(column)
     return out
+
+
+def _header_text(column: Column, own: list[Cell]) -> str:
+    cell = next((c for c in own if c.col == column.c0), None)
+    return label_key(cell.text) if cell is not None else ""
 
 
 def _item_columns(ctx: MapContext, section, resolved: list, boundary: int) -> dict[Cell, str]:

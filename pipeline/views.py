@@ -1,0 +1,207 @@
+"""OUT/selfeval.duckdb: DuckDB views over the four Parquet tables, for BI tools and analysts.
+
+The file holds views only, never copies, so it can never disagree with the Parquet files. DuckDB
+resolves a relative path in a view against the working directory of whoever opens the file
+(its `file_search_path` setting is per connection, not stored in the database), so the four base
+views name their Parquet files by absolute path, written afresh at the end of every ingest run.
+Moving OUT means running `python -m pipeline views OUT` again.
+
+Views: the tables themselves (`values`, `documents`, `findings`, `rejects`) and, over them,
+`dept_summary`, `project_summary`, `indicators_wide` and `findings_by_document`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from .definitions import Catalog, load_catalog
+from .rule_catalogue import RULES
+from .store import TABLES, table_path
+
+DB_NAME = "selfeval.duckdb"
+# DuckDB 1.0 and later (the BI tools' drivers lag behind the Python package) open the file
+STORAGE_VERSION = "v1.0.0"
+
+# the funds row and the total row every eval form has (schemas/forms/*.json)
+FUNDS_TOTAL = "年度资金总额"
+TOTAL = "总分"
+
+# measures of the funds total row, in the summaries' column names
+FUNDS_COLUMNS = (
+    ("budget_initial", "budget_initial"),  # 年初预算数
+    ("budget_full_year", "budget_full_year"),  # 全年预算数
+    ("executed", "executed"),  # 全年执行数
+    ("execution_rate", "execution_rate"),  # 执行率 (in %, as the form shows it)
+    ("weight", "weight"),  # 分值 of budget execution
+    ("score", "score"),  # 得分 of budget execution
+)
+
+
+def db_path(out_dir: Path) -> Path:
+    return out_dir / DB_NAME
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _source(out_dir: Path, name: str) -> str:
+    """read_parquet of a table by absolute path (a dataset folder as its files)."""
+    path = table_path(out_dir, name).resolve()
+    if path.is_dir():
+        return f"read_parquet({_literal(str(path / '**' / '*.parquet'))})"
+    return f"read_parquet({_literal(str(path))})"
+
+
+def _project_forms(catalog: Catalog) -> list[str]:
+    return [f.form for f in catalog.forms.values() if f.carries("project") is not None]
+
+
+def _slot(section: str, item: str, measure: str, column: str, text: bool = False) -> str:
+    field = "value_text" if text else "value_num"
+    return (
+        f"max({field}) FILTER (WHERE section = {_literal(section)} AND item = {_literal(item)}"
+        f" AND measure = {_literal(measure)} AND item_seq = 0) AS {column}"
+    )
+
+
+def _form_figures(forms: list[str]) -> str:
+    """One row per form instance of `forms`: its labels and the funds and total figures."""
+    slots = [_slot("funds", FUNDS_TOTAL, m, c) for m, c in FUNDS_COLUMNS]
+    slots += [
+        _slot("total", TOTAL, "weight", "total_weight"),
+        _slot("total", TOTAL, "score", "total_score"),
+        _slot("total", TOTAL, "rating", "rating", text=True),
+    ]
+    names = ", ".join(map(_literal, forms))
+    return (
+        "SELECT source_path, form, form_seq, max(unit) AS unit, max(project) AS project, "
+        "max(fiscal_year) AS fiscal_year, " + ", ".join(slots) + ' FROM "values" '
+        f"WHERE form IN ({names}) GROUP BY source_path, form, form_seq"
+    )
+
+
+_FORM_FINDINGS = (
+    "SELECT source_path, form, form_seq, count(*) AS findings, "
+    "count(*) FILTER (WHERE severity = 'error') AS errors FROM findings "
+    "GROUP BY source_path, form, form_seq"
+)
+
+
+def view_sql(out_dir: Path, catalog: Catalog | None = None) -> dict[str, str]:
+    """Each view's name and its SELECT, in the order they are created."""
+    catalog = catalog or load_catalog()
+    sql = {name: f"SELECT * FROM {_source(out_dir, name)}" for name in TABLES}
+    projects = _project_forms(catalog)
+    n_projects = " + ".join(f"coalesce(d.n_{form}, 0)" for form in projects) or "0"
+    funds = ", ".join(f"s.{c}" for _, c in FUNDS_COLUMNS)
+    doc_findings = "SELECT source_path, count(*) AS n FROM findings GROUP BY source_path"
+    sql["dept_summary"] = (
+        "SELECT s.source_path, s.form_seq, s.unit, s.fiscal_year, "
+        f"{funds}, s.total_weight, s.total_score, s.rating, "
+        f"CAST({n_projects} AS INTEGER) AS n_projects, "
+        "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors, "
+        "coalesce(df.n, 0) AS document_findings "
+        f"FROM ({_form_figures(['dept_eval'])}) s "
+        "LEFT JOIN documents d ON d.source_path = s.source_path "
+        f"LEFT JOIN ({_FORM_FINDINGS}) f ON f.source_path = s.source_path "
+        "AND f.form = s.form AND f.form_seq = s.form_seq "
+        f"LEFT JOIN ({doc_findings}) df ON df.source_path = s.source_path "
+        "ORDER BY s.source_path, s.form_seq"
+    )
+    sql["project_summary"] = (
+        "SELECT s.source_path, s.form, s.form_seq, s.unit, s.project, s.fiscal_year, "
+        f"{funds}, s.total_weight, s.total_score, s.rating, "
+        "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors "
+        f"FROM ({_form_figures(projects)}) s "
+        f"LEFT JOIN ({_FORM_FINDINGS}) f ON f.source_path = s.source_path "
+        "AND f.form = s.form AND f.form_seq = s.form_seq "
+        "ORDER BY s.source_path, s.form, s.form_seq"
+    )
+    sql["indicators_wide"] = _indicators_wide(catalog)
+    by_rule = ", ".join(
+        f"count(f.rule) FILTER (WHERE f.rule = {_literal(rule)}) AS {rule}" for rule in RULES
+    )
+    sql["findings_by_document"] = (
+        "SELECT d.source_path, d.source_format, d.status, d.error_code, "
+        "count(f.rule) AS findings, "
+        "count(f.rule) FILTER (WHERE f.severity = 'error') AS errors, "
+        "count(f.rule) FILTER (WHERE f.severity = 'warning') AS warnings, "
+        f"{by_rule} FROM documents d LEFT JOIN findings f ON f.source_path = d.source_path "
+        "GROUP BY d.source_path, d.source_format, d.status, d.error_code "
+        "ORDER BY d.source_path"
+    )
+    return sql
+
+
+def indicator_columns(catalog: Catalog) -> list[tuple[str, str, str]]:
+    """(column, measure, field) of indicators_wide's measure columns. A number with a default
+    unit (分值, 得分, 完成率) is its number; a target or actual value, which may be words
+    (`一月一总结`), is its text beside `_num`, `_unit` and `_comparator`; any other its text."""
+    measures: list[str] = []
+    for form in catalog.forms.values():
+        for section in form.sections:
+            if section.section == "indicators":
+                measures += [m for m in section.measures if m not in measures]
+    columns = []
+    for measure in measures:
+        spec = catalog.vocabulary.measures[measure]
+        if spec.numeric and spec.unit:
+            columns.append((measure, measure, "value_num"))
+        elif spec.numeric:
+            columns += [
+                (measure, measure, "value_text"),
+                (f"{measure}_num", measure, "value_num"),
+                (f"{measure}_unit", measure, "value_unit"),
+                (f"{measure}_comparator", measure, "comparator"),
+            ]
+        else:
+            columns.append((measure, measure, "value_text"))
+    return columns
+
+
+def _indicators_wide(catalog: Catalog) -> str:
+    pivots = ", ".join(
+        f"max({field}) FILTER (WHERE measure = {_literal(measure)}) AS {column}"
+        for column, measure, field in indicator_columns(catalog)
+    )
+    return (
+        "SELECT source_path, form, form_seq, max(unit) AS unit, max(project) AS project, "
+        "max(fiscal_year) AS fiscal_year, level1, level2, item, item_seq, min(page) AS page, "
+        f'min("row") AS "row", {pivots} FROM "values" WHERE section = \'indicators\' '
+        "GROUP BY source_path, form, form_seq, level1, level2, item, item_seq "
+        'ORDER BY source_path, form, form_seq, "row" NULLS LAST, level1, level2, item, item_seq'
+    )
+
+
+def write_views(out_dir: Path) -> Path:
+    """Write OUT/selfeval.duckdb afresh (aside, then swapped in) with the views over the
+    Parquet files under `out_dir` as they are now. Returns its path."""
+    import duckdb
+
+    out_dir = Path(out_dir)
+    missing = [n for n in TABLES if not table_path(out_dir, n).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{out_dir} holds no {', '.join(f'{n}.parquet' for n in missing)}: run ingest first"
+        )
+    target = db_path(out_dir)
+    for stale in out_dir.glob(f".{DB_NAME}.*.tmp*"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+    tmp = out_dir / f".{DB_NAME}.{os.getpid()}.tmp"
+    con = duckdb.connect(str(tmp), config={"storage_compatibility_version": STORAGE_VERSION})
+    try:
+        for name, select in view_sql(out_dir).items():
+            con.execute(f'CREATE VIEW "{name}" AS {select}')
+        for name in ("dept_summary", "project_summary", "indicators_wide", "findings_by_document"):
+            con.execute(f'SELECT * FROM "{name}" LIMIT 0')  # binds: a mistake fails here, not in BI
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    os.replace(tmp, target)
+    with contextlib.suppress(FileNotFoundError):
+        Path(f"{tmp}.wal").unlink()
+    return target
