@@ -68,16 +68,16 @@ def preload() -> None:
 def preload_ocr() -> None:
     """Import the OCR libraries now: worth it in the parent process once a run has met a
     scanned file, as every later scanned file's worker then starts with them."""
-    from . import scan
+    from . import scan_recognise
 
-    scan.load_libraries()
+    scan_recognise.load_libraries()
 
 
 def share_cores(threads: int) -> None:
     """How many threads this process's OCR may use (its share of the machine's cores)."""
-    from . import scan
+    from . import scan_recognise
 
-    scan.share_cores(threads)
+    scan_recognise.share_cores(threads)
 
 
 def extract(path: Path) -> Document:

@@ -1,50 +1,44 @@
-"""Born-digital PDF extractor on pdfplumber: ruled tables as Grids, other text as TextLines.
+"""PDF extractor on pdfplumber: ruled tables as Grids, other text as TextLines.
 
-Each table cell keeps its page and bbox. A table that runs over a page break (nothing but page
-furniture between its end on one page and its continuation at the top of the next, and the same
-outer width) is joined back into one Grid, its rows numbered on from the first part.
+A page with a text layer is read from its characters here; a scanned page (or one whose text
+layer is garbage) goes to scan.py's OCR. Both give table parts (tables.py), and each cell keeps
+its page and bbox; tables.py joins a table that runs over a page break back into one Grid.
+pdfplumber's pages, tables and character dicts never leave this module and scan.py.
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
-import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ExtractionError
-from .model import BBox, Block, Cell, Document, Grid, TextLine, cells_to_grid
+from .model import BBox, Document, TextLine
+from .scan import needs_ocr, scan_page
+from .tables import (
+    TablePart,
+    WrappedLine,
+    is_latin_letter,
+    join_parts,
+    join_wrapped_lines,
+    merge_edges,
+    nearest_edge,
+)
 
 # pdfminer logs every oddity of a damaged file; what matters reaches the documents table.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
-EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are the same ruling line
 WORD_GAP = 0.25  # of the font size: a wider gap between two characters is a space
 LINE_TOLERANCE = 3.0  # points: characters whose tops differ less are on one line
 _QUOTES = set("“”‘’\"'")
 _NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUOTES
 _NO_LINE_END = set("（「『【〔《〈") | _QUOTES
 CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
-_PAGE_FURNITURE = re.compile(r"^\s*(第?\s*\d+\s*页|-\s*\d+\s*-|\d+\s*/\s*\d+|\d+)\s*$")
-
-
-@dataclass(frozen=True)
-class _TablePart:
-    """One ruled table found on one page: its cells' boxes and the text of each."""
-
-    page: int
-    boxes: tuple[tuple[float, float, float, float], ...]
-    texts: tuple[str, ...]
-    bbox: tuple[float, float, float, float]
-    confidences: tuple[float, ...] = ()  # per cell, the OCR score; empty: a text layer (1.0)
 
 
 def load_libraries() -> None:
     import pdfplumber
     import pdfplumber.utils  # noqa: F401
-
-    from . import scan  # noqa: F401  (numpy: every page is checked for a text layer)
 
 
 def extract_pdf(path: Path) -> Document:
@@ -58,11 +52,11 @@ def extract_pdf(path: Path) -> Document:
     check_pdf_header(path)
     try:
         with pdfplumber.open(str(path)) as pdf:
-            items: list[_TablePart | TextLine] = []
+            items: list[TablePart | TextLine] = []
             scanned = False
             for number, page in enumerate(pdf.pages, start=1):
-                if _needs_ocr(page):
-                    items.extend(_scan_items(page, number))
+                if needs_ocr(page):
+                    items.extend(scan_page(page, number))
                     scanned = True
                 else:
                     items.extend(_page_items(page, number))
@@ -85,23 +79,10 @@ def extract_pdf(path: Path) -> Document:
             ) from exc
         raise damaged_pdf_error(path, cause) from exc
     return Document(
-        blocks=tuple(_join_parts(items)),
+        blocks=tuple(join_parts(items)),
         source_format="pdf_scan" if scanned else "pdf",
         pages=n_pages,
     )
-
-
-def _needs_ocr(page) -> bool:
-    """A page without a text layer (only images) or with a garbage one goes to OCR."""
-    from .scan import needs_ocr
-
-    return needs_ocr(page)
-
-
-def _scan_items(page, number: int) -> list[_TablePart | TextLine]:
-    from .scan import scan_page
-
-    return scan_page(page, number)
 
 
 def check_pdf_header(path: Path) -> None:
@@ -124,7 +105,7 @@ def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
     return ExtractionError("corrupt", f"PDF is damaged: {path.name} ({cause})")
 
 
-def _page_items(page, number: int) -> list[_TablePart | TextLine]:
+def _page_items(page, number: int) -> list[TablePart | TextLine]:
     """Tables and outside-table text lines of one page, ordered top to bottom."""
     tables = page.find_tables()
     parts = [_table_to_part(page, t, number) for t in tables if t.cells]
@@ -145,21 +126,21 @@ def _page_items(page, number: int) -> list[_TablePart | TextLine]:
         for line in page.filter(outside).extract_text_lines(strip=True)
         if line["text"].strip()
     ]
-    keyed: list[tuple[float, _TablePart | TextLine]] = [(p.bbox[1], p) for p in parts]
+    keyed: list[tuple[float, TablePart | TextLine]] = [(p.bbox[1], p) for p in parts]
     keyed += [(line.bbox.top, line) for line in lines if line.bbox is not None]
     keyed.sort(key=lambda pair: pair[0])
     return [item for _, item in keyed]
 
 
-def _table_to_part(page, table, number: int) -> _TablePart:
+def _table_to_part(page, table, number: int) -> TablePart:
     """Assign each character of the table's area to the cell whose box holds its centre."""
     boxes = tuple(tuple(map(float, c)) for c in table.cells)
-    xs = _cluster(sorted({b[0] for b in boxes} | {b[2] for b in boxes}))
-    ys = _cluster(sorted({b[1] for b in boxes} | {b[3] for b in boxes}))
+    xs = merge_edges(sorted({b[0] for b in boxes} | {b[2] for b in boxes}))
+    ys = merge_edges(sorted({b[1] for b in boxes} | {b[3] for b in boxes}))
     slot_owner: dict[tuple[int, int], int] = {}
     for i, b in enumerate(boxes):
-        for r in range(_edge(ys, b[1]), _edge(ys, b[3])):
-            for c in range(_edge(xs, b[0]), _edge(xs, b[2])):
+        for r in range(nearest_edge(ys, b[1]), nearest_edge(ys, b[3])):
+            for c in range(nearest_edge(xs, b[0]), nearest_edge(xs, b[2])):
                 slot_owner[(r, c)] = i
     chars_by_cell: list[list[dict]] = [[] for _ in boxes]
     x0, top, x1, bottom = table.bbox
@@ -176,7 +157,7 @@ def _table_to_part(page, table, number: int) -> _TablePart:
         chars_to_text(chars, box) if chars else ""
         for chars, box in zip(chars_by_cell, boxes, strict=True)
     )
-    return _TablePart(page=number, boxes=boxes, texts=texts, bbox=(x0, top, x1, bottom))
+    return TablePart(page=number, boxes=boxes, texts=texts, bbox=(x0, top, x1, bottom))
 
 
 def chars_to_text(chars: list[dict], box: tuple[float, float, float, float]) -> str:
@@ -192,19 +173,18 @@ def chars_to_text(chars: list[dict], box: tuple[float, float, float, float]) -> 
     for line in lines:
         line.sort(key=lambda c: c["x0"])
     room = box[2] - box[0] - 2 * CELL_PADDING
-    text = ""
-    for i, line in enumerate(lines):
-        line_text = _line_text(line)
-        if i > 0:
-            previous = lines[i - 1]
-            left = room - (previous[-1]["x1"] - previous[0]["x0"])
-            char_width = max(c["x1"] - c["x0"] for c in previous)
-            if _first_unit_width(line) <= left - 0.5 * char_width:
-                text += "\n"  # the next word would have fitted: the writer broke the line
-            elif _is_latin_letter(text[-1:]) and _is_latin_letter(line_text[:1]):
-                text += " "
-        text += line_text
-    return text
+    return join_wrapped_lines([_wrapped_line(line, room) for line in lines], is_latin_letter)
+
+
+def _wrapped_line(line: list[dict], room: float) -> WrappedLine:
+    """One line of characters measured: the room a line starting at the cell's padding leaves
+    after it, its widest character, its first unbreakable run."""
+    return WrappedLine(
+        text=_line_text(line),
+        room_left=room - (line[-1]["x1"] - line[0]["x0"]),
+        char_width=max(c["x1"] - c["x0"] for c in line),
+        first_unit=_first_unit_width(line),
+    )
 
 
 def _line_text(line: list[dict]) -> str:
@@ -238,95 +218,3 @@ def _first_unit_width(line: list[dict]) -> float:
 
 def _is_word_char(char: str) -> bool:
     return char.isascii() and (char.isalnum() or char in ".,-+/")
-
-
-def _is_latin_letter(char: str) -> bool:
-    return char.isascii() and char.isalpha()
-
-
-def _cluster(values: list[float]) -> list[float]:
-    """Merge coordinates closer than EDGE_TOLERANCE into one ruling line."""
-    merged: list[float] = []
-    for v in values:
-        if merged and v - merged[-1] < EDGE_TOLERANCE:
-            continue
-        merged.append(v)
-    return merged
-
-
-def _edge(edges: list[float], value: float) -> int:
-    """Index of the ruling line nearest to `value`."""
-    i = bisect.bisect_left(edges, value)
-    candidates = [j for j in (i - 1, i) if 0 <= j < len(edges)]
-    return min(candidates, key=lambda j: abs(edges[j] - value))
-
-
-def _join_parts(items: list[_TablePart | TextLine]) -> list[Block]:
-    """Join table parts continued over page breaks, then turn each table into a Grid."""
-    blocks: list[Block] = []
-    run: list[_TablePart] = []
-    pending_furniture: list[TextLine] = []
-    for item in items:
-        if isinstance(item, TextLine):
-            if run and _PAGE_FURNITURE.match(item.text):
-                pending_furniture.append(item)
-                continue
-            if run:
-                blocks.append(parts_to_grid(run))
-                run = []
-            blocks.extend(pending_furniture)
-            pending_furniture = []
-            blocks.append(item)
-            continue
-        if run and _continues(run[-1], item):
-            run.append(item)
-            continue
-        if run:
-            blocks.append(parts_to_grid(run))
-        blocks.extend(pending_furniture)
-        pending_furniture = []
-        run = [item]
-    if run:
-        blocks.append(parts_to_grid(run))
-    blocks.extend(pending_furniture)
-    return blocks
-
-
-def _continues(previous: _TablePart, part: _TablePart) -> bool:
-    """A part on the next page with the same outer width continues the previous table."""
-    same_width = (
-        abs(previous.bbox[0] - part.bbox[0]) < 3 * EDGE_TOLERANCE
-        and abs(previous.bbox[2] - part.bbox[2]) < 3 * EDGE_TOLERANCE
-    )
-    return part.page == previous.page + 1 and same_width
-
-
-def parts_to_grid(parts: list[_TablePart]) -> Grid:
-    """One Grid from one or more table parts: columns from all parts' ruling lines, rows stacked."""
-    xs = _cluster(
-        sorted({b[0] for p in parts for b in p.boxes} | {b[2] for p in parts for b in p.boxes})
-    )
-    cells: list[Cell] = []
-    row_offset = 0
-    for part in parts:
-        ys = _cluster(sorted({b[1] for b in part.boxes} | {b[3] for b in part.boxes}))
-        confidences = part.confidences or (1.0,) * len(part.boxes)
-        for box, text, confidence in zip(part.boxes, part.texts, confidences, strict=True):
-            r0, r1 = _edge(ys, box[1]), _edge(ys, box[3])
-            c0, c1 = _edge(xs, box[0]), _edge(xs, box[2])
-            if r1 <= r0 or c1 <= c0:
-                continue  # a sliver between two ruling lines drawn twice
-            cells.append(
-                Cell(
-                    row=row_offset + r0,
-                    col=c0,
-                    text=text,
-                    rowspan=r1 - r0,
-                    colspan=c1 - c0,
-                    page=part.page,
-                    bbox=BBox(*box),
-                    confidence=confidence,
-                )
-            )
-        row_offset += max(len(ys) - 1, 0)
-    return cells_to_grid(cells)

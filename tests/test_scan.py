@@ -18,21 +18,11 @@ import pdfplumber
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan import (
-    PACK_GAP,
-    PACK_WIDTH,
-    Rect,
-    Table,
-    TextBox,
-    _ctc_decode,
-    _pack,
-    _text_rows,
-    _unread_ink,
-    cell_score,
-    clean_text,
-    needs_ocr,
-    text_score,
-)
+from extractors.scan import TextBox, cell_score, clean_text, needs_ocr
+from extractors.scan_crops import _text_rows
+from extractors.scan_crops import unread_ink as _unread_ink
+from extractors.scan_recognise import PACK_GAP, PACK_WIDTH, _ctc_decode, _pack, text_score
+from extractors.scan_ruling import Rect, Table
 from pipeline.ingest import ingest
 
 SCANS = FIXTURES / "scans"
@@ -320,7 +310,7 @@ def test_scan_rows_have_page_bbox_and_ocr_confidence(scan_values, name):
 
 
 def test_each_worker_takes_its_share_of_the_cores(monkeypatch):
-    from extractors import scan
+    from extractors import scan_recognise as scan
 
     monkeypatch.delenv(scan.THREADS_ENV, raising=False)
     monkeypatch.setattr(scan, "_threads_share", None)

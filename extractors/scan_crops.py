@@ -1,0 +1,263 @@
+"""The crops a scanned page's text is read from: text lines found by the detector widened
+within their cells, ink no detected line covers, each crop without the slivers of its
+neighbouring lines, and the lines of a narrow cell laid side by side as one reading unit.
+
+All in pixels of the deskewed page; `glyph` is a character's height there (from the detected
+lines' median height).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .scan_ruling import Rect, Table, cell_of, ink_mask
+
+LINE_MARGIN_PX = 4  # a ruling line's half width and its blur
+WIDEN_LEFT, WIDEN_RIGHT = 0.3, 0.6  # of a line's height: room given to a detected line's crop
+MIN_INK_PX = 30  # a cell with fewer dark pixels (after despeckling) is blank
+MIN_BLOB_PX, MIN_BLOB_SIDE_PX = 12, 6  # smaller dark blobs are specks, not strokes
+NARROW_CELL_GLYPHS = 8  # a cell narrower than this many characters holds fragments of one phrase
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the text is: detected lines widened, ink nothing covers
+
+
+def strokes(grey: np.ndarray) -> np.ndarray:
+    """The ink of a page without specks: only blobs the size of a pen stroke."""
+    import cv2
+
+    ink = ink_mask(grey)
+    _count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    small = (stats[:, cv2.CC_STAT_AREA] < MIN_BLOB_PX) | (
+        np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) < MIN_BLOB_SIDE_PX
+    )
+    small[0] = False
+    ink[small[labels]] = 0
+    return ink
+
+
+def widen(
+    rects: list[Rect], tables: list[Table], shape: tuple[int, ...], glyph: float
+) -> list[Rect]:
+    """Each detected line widened by part of a character on either side, never past its cell's
+    ruling lines nor into a neighbour on the same line."""
+    page = Rect(0, 0, shape[1], shape[0])
+    widened: list[Rect] = []
+    for rect in rects:
+        slot = cell_of(tables, rect.cx, rect.cy)
+        bound = page if slot is None else tables[slot[0]].cells[slot[1]]
+        left, right = bound.x0, bound.x1
+        for other in rects:
+            if other is rect or not _same_line(rect, other):
+                continue
+            if other.cx < rect.cx:
+                left = max(left, other.x1)
+            else:
+                right = min(right, other.x0)
+        h = min(rect.height, glyph / 0.7)  # a line's height, also for a box of several lines
+        x0 = max(min(rect.x0, max(left, rect.x0 - WIDEN_LEFT * h)), bound.x0)
+        x1 = min(max(rect.x1, min(right, rect.x1 + WIDEN_RIGHT * h)), bound.x1)
+        y0, y1 = max(rect.y0, bound.y0), min(rect.y1, bound.y1)
+        if x1 - x0 >= 4 and y1 - y0 >= 4:
+            widened.append(Rect(x0, y0, x1, y1))
+    return widened
+
+
+def _same_line(a: Rect, b: Rect) -> bool:
+    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return overlap > 0.5 * min(a.height, b.height)
+
+
+def unread_ink(ink: np.ndarray, tables: list[Table], crops: list[Rect], glyph: float) -> list[Rect]:
+    """Ink in a cell that no crop covers, as one crop per line of it: a cell the detector found
+    nothing in, or a line it missed (the last `分）` of a narrow cell), so that no text a cell
+    holds is lost without a word."""
+    extra: list[Rect] = []
+    for table in tables:
+        for cell in table.cells:
+            inner = _inner(cell)
+            x0, y0 = int(inner.x0), int(inner.y0)
+            patch = ink[y0 : int(inner.y1), x0 : int(inner.x1)].copy()
+            if patch.size == 0:
+                continue
+            for crop in crops:
+                if cell.holds(crop.cx, crop.cy):
+                    patch[
+                        max(int(crop.y0) - y0, 0) : max(math.ceil(crop.y1) - y0, 0),
+                        max(int(crop.x0) - x0, 0) : max(math.ceil(crop.x1) - x0, 0),
+                    ] = 0
+            if np.count_nonzero(patch) < MIN_INK_PX:
+                continue
+            for top, bottom in _ink_bands(patch, glyph):
+                cols = np.nonzero(patch[top:bottom].any(axis=0))[0]
+                pad = 4
+                extra.append(
+                    Rect(
+                        max(inner.x0, x0 + cols[0] - pad),
+                        max(inner.y0, y0 + top - pad),
+                        min(inner.x1, x0 + cols[-1] + 1 + pad),
+                        min(inner.y1, y0 + bottom + pad),
+                    )
+                )
+    return extra
+
+
+def _inner(cell: Rect) -> Rect:
+    """A cell's box without its ruling lines and what is left of them."""
+    return Rect(
+        cell.x0 + LINE_MARGIN_PX,
+        cell.y0 + LINE_MARGIN_PX,
+        cell.x1 - LINE_MARGIN_PX,
+        cell.y1 - LINE_MARGIN_PX,
+    )
+
+
+def _ink_bands(patch: np.ndarray, glyph: float) -> list[tuple[int, int]]:
+    """The lines of text in a patch of ink, each at least half a character high and holding
+    MIN_INK_PX dark pixels (what a crop's edge leaves of a character is neither)."""
+    rows = np.count_nonzero(patch, axis=1)
+    return [
+        (top, bottom)
+        for top, bottom in _lines(_row_runs(rows > 0), glyph)
+        if bottom - top >= glyph / 2 and int(rows[top:bottom].sum()) >= MIN_INK_PX
+    ]
+
+
+def _row_runs(on: np.ndarray) -> list[tuple[int, int]]:
+    """The runs of consecutive true rows, as (first, past-last)."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, value in enumerate([*on.tolist(), False]):
+        if value and start is None:
+            start = i
+        elif not value and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+# ---------------------------------------------------------------------------------------------
+# What the recogniser reads: reading units and their images
+
+
+def reading_units(crops: list[Rect], tables: list[Table], glyph: float) -> list[list[Rect]]:
+    """What the recogniser reads in one go: each line on its own, but all lines of a narrow cell
+    together, laid side by side (`（30` + `分）` read alone loses its bracket)."""
+    by_cell: dict[tuple[int, int], list[Rect]] = {}
+    units: list[list[Rect]] = []
+    for rect in crops:
+        slot = cell_of(tables, rect.cx, rect.cy)
+        if slot is None:
+            units.append([rect])
+        else:
+            by_cell.setdefault(slot, []).append(rect)
+    for (t, c), rects in by_cell.items():
+        cell = tables[t].cells[c]
+        if len(rects) > 1 and cell.x1 - cell.x0 < NARROW_CELL_GLYPHS * glyph:
+            units.append(sorted(rects, key=lambda r: (r.cy, r.x0)))
+        else:
+            units.extend([r] for r in rects)
+    return units
+
+
+def is_dash(ink: np.ndarray, glyph: float) -> bool:
+    """A crop whose only ink is one flat bar at least a character wide: the placeholder ——
+    (the recogniser reads it as 一, _ or —, or not at all)."""
+    if ink.size == 0:
+        return False
+    rows = np.nonzero(ink.sum(axis=1) >= 2 * 255)[0]
+    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
+    if len(rows) == 0 or len(cols) == 0:
+        return False
+    height = rows[-1] - rows[0] + 1
+    width = cols[-1] - cols[0] + 1
+    return height <= max(3.0, 0.3 * glyph) and width >= 1.5 * glyph
+
+
+def line_image(grey: np.ndarray, ink: np.ndarray, rect: Rect, glyph: float) -> np.ndarray:
+    """The crop the recogniser reads: a text line without what it holds of the lines above and
+    below it; a box of several lines (a column of characters written top to bottom in a narrow
+    cell) laid out as one line."""
+    y0, y1, x0, x1 = int(rect.y0), math.ceil(rect.y1), int(rect.x0), math.ceil(rect.x1)
+    crop = grey[y0:y1, x0:x1].copy()
+    crop_ink = ink[y0:y1, x0:x1]
+    pieces, slivers = _text_rows(crop_ink, glyph)
+    for a, b in slivers:  # there is a line beside any sliver
+        crop[a:b] = 255
+    if len(pieces) > 1 and crop.shape[0] > 1.7 * glyph / 0.7:
+        crop = _restack(crop, crop_ink, pieces)
+    return crop
+
+
+def joined_image(grey: np.ndarray, ink: np.ndarray, rects: list[Rect], glyph: float) -> np.ndarray:
+    """Several line crops set side by side, vertically centred, as one line."""
+    import cv2
+
+    parts = [line_image(grey, ink, r, glyph) for r in rects]
+    height = max(p.shape[0] for p in parts)
+    padded = []
+    for part in parts:
+        top = (height - part.shape[0]) // 2
+        padded.append(
+            cv2.copyMakeBorder(
+                part, top, height - part.shape[0] - top, 0, 8, cv2.BORDER_CONSTANT, value=255
+            )
+        )
+    return np.hstack(padded)
+
+
+def _text_rows(
+    ink: np.ndarray, glyph: float
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The row ranges of the lines of text in a crop, cut at the blank rows between them, and
+    apart from them the slivers at its top or bottom edge: the foot or head of a neighbouring
+    line that the box overlaps (short, and with the line next to it taller than a character,
+    where the top bar of a 三 with the rest of it is not)."""
+    dark = (ink > 0).sum(axis=1) >= 2
+    runs = _row_runs(dark)
+    slivers: list[tuple[int, int]] = []
+    if len(runs) > 1:
+        top, bottom = runs[0], runs[-1]
+        if top[0] == 0 and top[1] < 0.6 * glyph and _lines(runs[1:], glyph)[0][1] > glyph:
+            slivers.append(top)
+        rest = [r for r in runs[:-1] if r not in slivers]
+        if (
+            rest
+            and bottom[1] >= len(dark)
+            and bottom[1] - bottom[0] < 0.6 * glyph
+            and bottom[1] - _lines(rest, glyph)[-1][0] > glyph
+        ):
+            slivers.append(bottom)
+    return _lines([r for r in runs if r not in slivers], glyph), slivers
+
+
+def _lines(runs: list[tuple[int, int]], glyph: float) -> list[tuple[int, int]]:
+    """Runs of inked rows joined into lines: the strokes of 三 or 二 are one character."""
+    lines: list[tuple[int, int]] = []
+    for a, b in runs:
+        if lines and b - lines[-1][0] <= 1.25 * glyph:
+            lines[-1] = (lines[-1][0], b)
+        else:
+            lines.append((a, b))
+    return lines
+
+
+def _restack(crop: np.ndarray, ink: np.ndarray, pieces: list[tuple[int, int]]) -> np.ndarray:
+    """The lines of a crop (row ranges) set side by side."""
+    height = max(b - a for a, b in pieces) + 8
+    parts = []
+    for a, b in pieces:
+        cols = np.nonzero(ink[a:b].sum(axis=0) > 0)[0]
+        left, right = (
+            (max(cols[0] - 4, 0), min(cols[-1] + 5, crop.shape[1]))
+            if len(cols)
+            else (0, crop.shape[1])
+        )
+        part = np.full((height, right - left + 6), 255, dtype=np.uint8)
+        top = (height - (b - a)) // 2
+        part[top : top + b - a, 0 : right - left] = crop[a:b, left:right]
+        parts.append(part)
+    return np.hstack(parts)

@@ -1,0 +1,215 @@
+"""The recogniser: RapidOCR's PP-OCR models (shipped inside the `rapidocr` wheel, nothing
+downloaded) run by onnxruntime on the CPU; where a page's text lines are, what each line image
+says, and how sure that reading is.
+
+The engine and its onnxruntime sessions never leave this module: what comes out is `Rect`s,
+text and scores. `SELFEVAL_OCR_THREADS` sets onnxruntime's threads per process; unset, each
+worker takes its share of the cores (one each when there are as many workers as cores).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .scan_ruling import Rect
+
+REC_HEIGHT = 48  # the recogniser's input height (PP-OCR rec_img_shape)
+PACK_WIDTH = 320  # and its least width: a shorter line is padded to it with grey
+PACK_GAP = 32  # grey between two crops packed into one recogniser run
+DET_SIDE_PX = 1280  # the text detector's view of an A4 page at DPI: 0.73×, its lines ~14 px high
+THREADS_ENV = "SELFEVAL_OCR_THREADS"
+SUSPECT_SCORE = 0.5
+_NUMBER_CHARS = frozenset("0123456789.,:;%％．，·•∙")
+# a digit then : or ; then a digit, a number or percentage ending in a point, a comma not
+# before three digits
+_SUSPECT_NUMBER = re.compile(r"\d[:;：；·•∙]\d|[\d%％][.．](?!\d)|\d[,，]\d{1,2}(?!\d)")
+_NUMBER_LIKE = re.compile(
+    r"\s*[≥≤<>=]?\s*[\d.,:;：；．，·•∙]+\s*(%|％|[\u4e00-\u9fff]{0,3})[.．]?\s*"
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# The engine, one per process
+
+
+def load_libraries() -> None:
+    """Import RapidOCR (most of making an engine is its import: it parses its YAML configs), so
+    that worker processes forked afterwards only open the model sessions."""
+    import rapidocr.main  # noqa: F401
+
+
+@functools.cache
+def engine() -> Any:
+    """The RapidOCR engine on the models shipped inside the rapidocr wheel (nothing downloaded),
+    one per process, made on first use (after the fork: onnxruntime sessions do not survive it)."""
+    import rapidocr
+    from rapidocr import RapidOCR
+
+    models = Path(rapidocr.__file__).resolve().parent / "models"
+    params: dict[str, Any] = {
+        "Global.log_level": "critical",
+        "Global.use_cls": False,
+        "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
+        "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
+        "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
+        # the detector sees the page at most DET_SIDE_PX on its long side (never scaled up);
+        # only where the lines are comes from it: the recogniser reads crops of the full image
+        "Det.limit_type": "max",
+        "Det.limit_side_len": DET_SIDE_PX,
+        # keep onnxruntime's buffers between runs instead of asking the kernel for them anew
+        "EngineConfig.onnxruntime.enable_cpu_mem_arena": True,
+    }
+    threads = ocr_threads()
+    if threads > 0:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
+    return RapidOCR(params=params)
+
+
+_threads_share: int | None = None
+
+
+def share_cores(threads: int) -> None:
+    """The onnxruntime threads this process may use when SELFEVAL_OCR_THREADS is not set: the
+    pipeline gives each worker its share of the cores before it reads a file."""
+    global _threads_share
+    _threads_share = max(1, threads)
+
+
+def ocr_threads() -> int:
+    """onnxruntime's threads: SELFEVAL_OCR_THREADS if set; else the share of the cores given
+    by share_cores(); else 1 in a worker process and onnxruntime's default (0) elsewhere."""
+    import multiprocessing
+
+    value = os.environ.get(THREADS_ENV, "").strip()
+    if value:
+        try:
+            return max(0, int(value))
+        except ValueError:
+            pass
+    if _threads_share is not None:
+        return _threads_share
+    return 1 if multiprocessing.parent_process() is not None else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Detection and recognition
+
+
+def detect_lines(grey: np.ndarray) -> list[Rect]:
+    """The boxes of the text lines the detector finds on a grey page image."""
+    import cv2
+
+    image = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    found = engine()._load_det_model()(image)
+    return [] if found.boxes is None else [_rect_of(quad) for quad in found.boxes]
+
+
+def _rect_of(quad: Any) -> Rect:
+    points = np.asarray(quad, dtype=np.float64)
+    return Rect(
+        float(points[:, 0].min()),
+        float(points[:, 1].min()),
+        float(points[:, 0].max()),
+        float(points[:, 1].max()),
+    )
+
+
+def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
+    """Each grey line image read: its text, mean character probability and each character's.
+
+    The recogniser reads an image REC_HEIGHT px high and at least PACK_WIDTH wide (a shorter
+    one is padded with grey, as in training); most crops in a form are short (a number, a
+    label), so several are packed side by side into one PACK_WIDTH image, PACK_GAP of grey
+    apart, and the output columns under each crop are decoded as its own line.
+    """
+    rec = engine()._load_rec_model()
+    charset: list[str] = rec.postprocess_op.character
+    lines = [_rec_input(image) for image in images]
+    results: list[tuple[str, float, list[float]]] = [("", 0.0, [])] * len(lines)
+    for group in _pack([line.shape[2] for line in lines]):
+        width = max(PACK_WIDTH, sum(lines[i].shape[2] for i in group) + PACK_GAP * (len(group) - 1))
+        canvas = np.zeros((1, 3, REC_HEIGHT, width), dtype=np.float32)
+        spans: list[tuple[int, int]] = []
+        x = 0
+        for i in group:
+            canvas[0, :, :, x : x + lines[i].shape[2]] = lines[i]
+            spans.append((x, x + lines[i].shape[2]))
+            x += lines[i].shape[2] + PACK_GAP
+        preds = rec.session(canvas)[0]  # (steps, classes): probabilities per column
+        step = width / preds.shape[0]
+        centres = (np.arange(preds.shape[0]) + 0.5) * step
+        for i, (x0, x1) in zip(group, spans, strict=True):
+            own = preds[(centres >= x0 - PACK_GAP / 2) & (centres < x1 + PACK_GAP / 2)]
+            results[i] = _ctc_decode(own, charset)
+    return results
+
+
+def _rec_input(grey: np.ndarray) -> np.ndarray:
+    """A grey line image as the recogniser takes it: REC_HEIGHT px high at its aspect ratio,
+    values in [-1, 1], three equal channels."""
+    import cv2
+
+    height, width = grey.shape
+    new_width = max(1, math.ceil(REC_HEIGHT * width / max(height, 1)))
+    resized = cv2.resize(grey, (new_width, REC_HEIGHT)).astype(np.float32) / 127.5 - 1.0
+    return np.broadcast_to(resized, (3, REC_HEIGHT, new_width))
+
+
+def _pack(widths: list[int]) -> list[list[int]]:
+    """Indices of the images grouped into recogniser runs: each image wider than PACK_WIDTH
+    alone, the others first-fit, widest first, into PACK_WIDTH (the run is that wide anyway)."""
+    groups: list[list[int]] = []
+    room: list[int] = []
+    for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
+        if widths[i] <= PACK_WIDTH:
+            for g, free in enumerate(room):
+                if widths[i] + PACK_GAP <= free:
+                    groups[g].append(i)
+                    room[g] = free - widths[i] - PACK_GAP
+                    break
+            else:
+                groups.append([i])
+                room.append(PACK_WIDTH - widths[i])
+        else:
+            groups.append([i])
+            room.append(0)
+    return groups
+
+
+def _ctc_decode(preds: np.ndarray, charset: list[str]) -> tuple[str, float, list[float]]:
+    """CTC columns to text: the best class per column, repeats merged, blanks (class 0)
+    dropped; with the mean and each character's probability."""
+    best = preds.argmax(axis=1)
+    probs = preds.max(axis=1)
+    keep = np.ones(len(best), dtype=bool)
+    keep[1:] = best[1:] != best[:-1]
+    keep &= best != 0
+    text = "".join(charset[k] for k in best[keep])
+    confs = [float(p) for p in probs[keep]]
+    return text, float(np.mean(confs)) if confs else 0.0, confs
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+
+def text_score(text: str, mean: float, confs: list[float]) -> float:
+    """How sure the recogniser is of a line: its mean character probability, but no more than
+    its least sure digit or number sign (one misread digit is what must not pass unflagged),
+    and low for a number of a shape no form writes (`1352:66`, `0.` , `12,34`). Nothing read at
+    all scores 0."""
+    if not text.strip():
+        return 0.0
+    cap = SUSPECT_SCORE if _NUMBER_LIKE.fullmatch(text) and _SUSPECT_NUMBER.search(text) else 1.0
+    if len(confs) != len(text):
+        return min(float(mean), cap)
+    numeric = [c for ch, c in zip(text, confs, strict=True) if ch in _NUMBER_CHARS]
+    return float(min([mean, cap, *numeric]))

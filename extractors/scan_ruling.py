@@ -1,0 +1,268 @@
+"""A scanned page as an image, and its ruled tables: rendering, ink, deskew, ruling lines, cells.
+
+A page is rendered grey at DPI and deskewed (the angle from the slope of the table's long
+horizontal ruling lines); its ruled grid is found with OpenCV morphology (horizontal and
+vertical line masks; the regions they enclose are the cells). Cells come back as `Rect`s in
+pixels of the deskewed image, snapped to the ruling lines so neighbours share their edges.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
+MIN_ANGLE = 0.05  # degrees: a page tilted less is read as it is
+MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
+MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
+MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
+SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
+
+
+@dataclass(frozen=True)
+class Rect:
+    """An axis-parallel rectangle in pixels of the deskewed page image."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    def holds(self, x: float, y: float) -> bool:
+        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
+
+
+@dataclass(frozen=True)
+class Table:
+    """A ruled table found on the image: its outer box and its cells' boxes."""
+
+    rect: Rect
+    cells: tuple[Rect, ...]
+
+
+def union(rects: list[Rect]) -> Rect:
+    """The smallest Rect holding all of `rects`."""
+    return Rect(
+        min(r.x0 for r in rects),
+        min(r.y0 for r in rects),
+        max(r.x1 for r in rects),
+        max(r.y1 for r in rects),
+    )
+
+
+def cell_of(tables: list[Table], x: float, y: float) -> tuple[int, int] | None:
+    """(table, cell) indices of the cell holding a point: on a ruling line, the nearest cell
+    of the table holding it; None outside every table."""
+    for t, table in enumerate(tables):
+        if not table.rect.holds(x, y):
+            continue
+        for c, cell in enumerate(table.cells):
+            if cell.holds(x, y):
+                return t, c
+        # on a ruling line: the cell whose box is nearest
+        nearest = min(
+            range(len(table.cells)),
+            key=lambda c: _distance(table.cells[c], x, y),
+            default=None,
+        )
+        return None if nearest is None else (t, nearest)
+    return None
+
+
+def _distance(rect: Rect, x: float, y: float) -> float:
+    dx = max(rect.x0 - x, 0.0, x - rect.x1)
+    dy = max(rect.y0 - y, 0.0, y - rect.y1)
+    return math.hypot(dx, dy)
+
+
+# ---------------------------------------------------------------------------------------------
+# The image: render, ink, deskew
+
+
+def render(page: Any) -> np.ndarray:
+    """The page as a greyscale image at DPI (pdfium renders it, embedded scan included)."""
+    image = page.to_image(resolution=DPI).original.convert("L")
+    return np.asarray(image, dtype=np.uint8)
+
+
+def ink_mask(grey: np.ndarray) -> np.ndarray:
+    """Dark pixels as 255 on 0, robust to grey paper and sensor noise."""
+    import cv2
+
+    return cv2.adaptiveThreshold(
+        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20
+    )
+
+
+def skew_angle(grey: np.ndarray) -> float:
+    """The page's rotation in degrees (OpenCV's sense: positive is counter-clockwise), from the
+    slope of the long horizontal ruling lines, each weighted by its length; 0 without any."""
+    import cv2
+
+    ink = ink_mask(grey)
+    # short horizontal runs survive a crooked line (a 1° slope still gives 50+ px runs)
+    runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (30, 1)))
+    runs = cv2.dilate(runs, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 3)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+    slopes: list[tuple[float, float]] = []
+    min_width = grey.shape[1] / 4
+    for label in range(1, count):
+        x, y, w, h, _area = stats[label]
+        if w < min_width or h > w * math.tan(math.radians(MAX_SKEW)) + 12:
+            continue
+        ys, xs = np.nonzero(
+            (labels[y : y + h, x : x + w] == label) & (ink[y : y + h, x : x + w] > 0)
+        )
+        if len(xs) < w / 2:
+            continue
+        slope = float(np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)[0])
+        slopes.append((math.degrees(math.atan(slope)), float(w)))
+    if not slopes:
+        return 0.0
+    return _weighted_median(slopes)
+
+
+def _weighted_median(pairs: list[tuple[float, float]]) -> float:
+    pairs = sorted(pairs)
+    half = sum(w for _, w in pairs) / 2
+    total = 0.0
+    for value, weight in pairs:
+        total += weight
+        if total >= half:
+            return value
+    return pairs[-1][0]
+
+
+def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
+    """The image turned by `angle` degrees about its centre, the corners filled white."""
+    import cv2
+
+    h, w = grey.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(
+        grey,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=255,
+    )
+
+
+def deskew(grey: np.ndarray) -> np.ndarray:
+    """The image turned level by its ruling lines' slope (as it is when tilted less than
+    MIN_ANGLE)."""
+    angle = skew_angle(grey)
+    return rotate(grey, angle) if abs(angle) > MIN_ANGLE else grey
+
+
+# ---------------------------------------------------------------------------------------------
+# The ruled grid
+
+
+def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
+    """The ruled tables on a deskewed page, each with its cells' boxes snapped to the ruling
+    lines so that neighbouring cells share their edges, and the mask of the ruling lines."""
+    import cv2
+
+    ink = ink_mask(grey)
+    horizontal = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (MIN_LINE_PX, 1))
+    )
+    vertical = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, MIN_VLINE_PX))
+    )
+    close = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+    lines = cv2.dilate(horizontal | vertical, close)
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    tables: list[Table] = []
+    for label in range(1, count):
+        x, y, w, h, _area = stats[label]
+        if w < grey.shape[1] / 4 or h < 20:
+            continue
+        table = _table_cells(lines, horizontal, vertical, Rect(x, y, x + w, y + h))
+        if table is not None:
+            tables.append(table)
+    tables.sort(key=lambda t: t.rect.y0)
+    ruling = np.zeros_like(ink)
+    for table in tables:  # strokes of large type outside the tables are no ruling lines
+        y0, y1 = max(int(table.rect.y0) - 3, 0), int(table.rect.y1) + 4
+        x0, x1 = max(int(table.rect.x0) - 3, 0), int(table.rect.x1) + 4
+        ruling[y0:y1, x0:x1] = (horizontal | vertical)[y0:y1, x0:x1]
+    ruling = cv2.dilate(ruling, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    return tables, ruling
+
+
+def _table_cells(
+    lines: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, rect: Rect
+) -> Table | None:
+    """The cells of one table: the regions its ruling lines enclose."""
+    import cv2
+
+    x0, y0, x1, y1 = int(rect.x0), int(rect.y0), int(rect.x1), int(rect.y1)
+    region = lines[y0:y1, x0:x1]
+    count, _labels, stats, _ = cv2.connectedComponentsWithStats(
+        (region == 0).astype(np.uint8), connectivity=4
+    )
+    xs = _line_centres(vertical[y0:y1, x0:x1].sum(axis=0) / 255, MIN_VLINE_PX)
+    ys = _line_centres(horizontal[y0:y1, x0:x1].sum(axis=1) / 255, MIN_LINE_PX)
+    cells: list[Rect] = []
+    for label in range(1, count):
+        x, y, w, h, area = stats[label]
+        touches = x == 0 or y == 0 or x + w >= region.shape[1] or y + h >= region.shape[0]
+        if touches or w < 8 or h < 8 or area < 0.7 * w * h:
+            continue
+        cells.append(
+            Rect(
+                x0 + _snap(xs, x - 1),
+                y0 + _snap(ys, y - 1),
+                x0 + _snap(xs, x + w),
+                y0 + _snap(ys, y + h),
+            )
+        )
+    if len(cells) < 2:
+        return None
+    outer = Rect(
+        min(c.x0 for c in cells),
+        min(c.y0 for c in cells),
+        max(c.x1 for c in cells),
+        max(c.y1 for c in cells),
+    )
+    cells.sort(key=lambda c: (c.y0, c.x0))
+    return Table(rect=outer, cells=tuple(cells))
+
+
+def _line_centres(profile: np.ndarray, min_count: float) -> list[float]:
+    """Centres of the runs of positions where a line mask has at least `min_count` pixels."""
+    centres: list[float] = []
+    start = None
+    for i, value in enumerate([*profile.tolist(), 0.0]):
+        if value >= min_count and start is None:
+            start = i
+        elif value < min_count and start is not None:
+            centres.append((start + i - 1) / 2)
+            start = None
+    return centres
+
+
+def _snap(centres: list[float], value: float) -> float:
+    """The ruling line's centre nearest to `value` if one is within SNAP_PX, else `value`."""
+    best = min(centres, key=lambda c: abs(c - value), default=None)
+    if best is not None and abs(best - value) <= SNAP_PX:
+        return best
+    return float(value)

@@ -1,0 +1,164 @@
+"""Table parts, as a PDF page's text layer or a scan's OCR gives them, made into Grids; and the
+joining of a cell's lines into its text.
+
+A part is one ruled table on one page: its cells' boxes in points and the text of each. A table
+that runs over a page break (nothing but page furniture between its end on one page and its
+continuation at the top of the next, and the same outer width) is joined back into one Grid, its
+rows numbered on from the first part.
+
+pdf.py and scan.py both make parts and both join a cell's lines with `join_wrapped_lines`; each
+measures its lines its own way (character boxes, OCR line boxes) and this module needs neither.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .model import BBox, Block, Cell, Grid, TextLine, cells_to_grid
+
+EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are the same ruling line
+_PAGE_FURNITURE = re.compile(r"^\s*(第?\s*\d+\s*页|-\s*\d+\s*-|\d+\s*/\s*\d+|\d+)\s*$")
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TablePart:
+    """One ruled table found on one page: its cells' boxes and the text of each."""
+
+    page: int
+    boxes: tuple[Box, ...]
+    texts: tuple[str, ...]
+    bbox: Box
+    confidences: tuple[float, ...] = ()  # per cell, the OCR score; empty: a text layer (1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# A cell's lines into its text
+
+
+@dataclass(frozen=True)
+class WrappedLine:
+    """One line of a cell as its reader measured it (points or pixels, the same for all)."""
+
+    text: str
+    room_left: float  # the width still free at the line's end, before the cell's padding
+    char_width: float  # the width of one of its characters
+    first_unit: float  # the width of its first unbreakable run (a word, a glued character)
+
+
+def is_latin_letter(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def join_wrapped_lines(
+    lines: Sequence[WrappedLine], spaced: Callable[[str], bool] = is_latin_letter
+) -> str:
+    """A cell's lines as its text: a line the writer broke by hand (the next line's first word
+    would have fitted on it) keeps its line break, a line the layout wrapped is joined to the
+    next, with a space only where `spaced` holds for the characters either side."""
+    text = ""
+    for i, line in enumerate(lines):
+        if i > 0:
+            previous = lines[i - 1]
+            if line.first_unit <= previous.room_left - 0.5 * previous.char_width:
+                text += "\n"
+            elif spaced(text[-1:]) and spaced(line.text[:1]):
+                text += " "
+        text += line.text
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Parts into Grids
+
+
+def merge_edges(values: list[float]) -> list[float]:
+    """Sorted coordinates, those closer than EDGE_TOLERANCE merged into one ruling line."""
+    merged: list[float] = []
+    for v in values:
+        if merged and v - merged[-1] < EDGE_TOLERANCE:
+            continue
+        merged.append(v)
+    return merged
+
+
+def nearest_edge(edges: list[float], value: float) -> int:
+    """Index of the ruling line nearest to `value`."""
+    i = bisect.bisect_left(edges, value)
+    candidates = [j for j in (i - 1, i) if 0 <= j < len(edges)]
+    return min(candidates, key=lambda j: abs(edges[j] - value))
+
+
+def join_parts(items: list[TablePart | TextLine]) -> list[Block]:
+    """Join table parts continued over page breaks, then turn each table into a Grid."""
+    blocks: list[Block] = []
+    run: list[TablePart] = []
+    pending_furniture: list[TextLine] = []
+    for item in items:
+        if isinstance(item, TextLine):
+            if run and _PAGE_FURNITURE.match(item.text):
+                pending_furniture.append(item)
+                continue
+            if run:
+                blocks.append(parts_to_grid(run))
+                run = []
+            blocks.extend(pending_furniture)
+            pending_furniture = []
+            blocks.append(item)
+            continue
+        if run and _continues(run[-1], item):
+            run.append(item)
+            continue
+        if run:
+            blocks.append(parts_to_grid(run))
+        blocks.extend(pending_furniture)
+        pending_furniture = []
+        run = [item]
+    if run:
+        blocks.append(parts_to_grid(run))
+    blocks.extend(pending_furniture)
+    return blocks
+
+
+def _continues(previous: TablePart, part: TablePart) -> bool:
+    """A part on the next page with the same outer width continues the previous table."""
+    same_width = (
+        abs(previous.bbox[0] - part.bbox[0]) < 3 * EDGE_TOLERANCE
+        and abs(previous.bbox[2] - part.bbox[2]) < 3 * EDGE_TOLERANCE
+    )
+    return part.page == previous.page + 1 and same_width
+
+
+def parts_to_grid(parts: list[TablePart]) -> Grid:
+    """One Grid from one or more table parts: columns from all parts' ruling lines, rows stacked."""
+    xs = merge_edges(
+        sorted({b[0] for p in parts for b in p.boxes} | {b[2] for p in parts for b in p.boxes})
+    )
+    cells: list[Cell] = []
+    row_offset = 0
+    for part in parts:
+        ys = merge_edges(sorted({b[1] for b in part.boxes} | {b[3] for b in part.boxes}))
+        confidences = part.confidences or (1.0,) * len(part.boxes)
+        for box, text, confidence in zip(part.boxes, part.texts, confidences, strict=True):
+            r0, r1 = nearest_edge(ys, box[1]), nearest_edge(ys, box[3])
+            c0, c1 = nearest_edge(xs, box[0]), nearest_edge(xs, box[2])
+            if r1 <= r0 or c1 <= c0:
+                continue  # a sliver between two ruling lines drawn twice
+            cells.append(
+                Cell(
+                    row=row_offset + r0,
+                    col=c0,
+                    text=text,
+                    rowspan=r1 - r0,
+                    colspan=c1 - c0,
+                    page=part.page,
+                    bbox=BBox(*box),
+                    confidence=confidence,
+                )
+            )
+        row_offset += max(len(ys) - 1, 0)
+    return cells_to_grid(cells)
