@@ -100,6 +100,7 @@ class Vocabulary:
     generic_titles: tuple[str, ...] = ()
     column_groups: tuple[str, ...] = ()  # words over several measure columns (预算安排, 拨付情况)
     comparator_headers: tuple[str, ...] = ()  # a sign column that joins the target on its own
+    not_form_titles: tuple[str, ...] = ()  # words that say a table is no self-evaluation
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -169,6 +170,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             generic_titles=tuple(raw.get("generic_titles", ())),
             column_groups=tuple(raw.get("column_groups", ())),
             comparator_headers=tuple(raw.get("comparator_headers", ())),
+            not_form_titles=tuple(raw.get("not_form_titles", ())),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc

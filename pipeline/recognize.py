@@ -18,6 +18,8 @@ _TITLE_SLACK = 16
 _GENERIC_LENGTH = 40
 _WRAPPED_TAIL = 12  # characters: the end of a title the page wrapped onto the next line
 _HEAD_ROWS = 6
+_HEADER_ROWS = 16  # rows of a table looked through for its column headers
+_RECENT_LINES = 3
 
 
 _NOTE = re.compile(r"^\s*(说明|备注|注)\s*[:：\d（(一1]")
@@ -145,6 +147,27 @@ def _starts_like_a_form(grid: Grid, catalog: Catalog) -> bool:
     return False
 
 
+_EVALUATED = ("actual", "executed", "score", "execution_rate")
+
+
+def untitled_form(grid: Grid, catalog: Catalog, recent: list[TextLine]) -> str | None:
+    """A form whose title was lost (a table pasted without it): its head names a form's head
+    labels, its headers state what was achieved (实际完成值, 全年执行数, 得分), and no line above
+    calls it something else (a 申报表, a 目标表)."""
+    others = [label_key(w) for w in catalog.vocabulary.not_form_titles]
+    if any(w in label_key(line.text) for line in recent for w in others):
+        return None
+    form = head_to_form(grid, catalog)
+    if form is None:
+        return None
+    index = catalog.vocabulary.header_index()
+    matrix = fill_covered_slots(grid)
+    seen = {
+        index.get(label_key(c.text)) for row in matrix[:_HEADER_ROWS] for c in row if c is not None
+    }
+    return form if len(seen & set(_EVALUATED)) >= 2 else None
+
+
 def join_wrapped_titles(blocks: tuple, catalog: Catalog) -> list:
     """A title the page wrapped (`…2023年度项目支出绩效自` + `评表`) as one line again."""
     out: list = []
@@ -173,8 +196,10 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
     form's column headers (a form split into two tables); other tables are the report's own."""
     opened: list[_Open] = []
     current: _Open | None = None
+    recent: list[TextLine] = []
     for block in join_wrapped_titles(document.blocks, catalog):
         if isinstance(block, TextLine):
+            recent = [*recent[-(_RECENT_LINES - 1) :], block]
             form = title_to_form(block.text, catalog)
             if form is not None or generic_title(block.text, catalog):
                 current = _Open(form=form, title=block.text, title_line=block)
@@ -194,6 +219,9 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             if current is None or current.grids or current.form != form:
                 current = _Open(form=form, title=title, title_line=None)
                 opened.append(current)
+        elif current is None and (form := untitled_form(block, catalog, recent)):
+            current = _Open(form=form, title="", title_line=None)  # a table pasted without it
+            opened.append(current)
         if current is None:
             continue
         if current.form is None and not current.grids:

@@ -590,3 +590,23 @@ def test_a_sign_column_before_the_target_joins_it_without_a_unit_beside():
     target = _one(records, section="indicators", item="会议次数", measure="target")
     assert (target.value_raw, target.value_num, target.comparator) == ("≥ 12", 12.0, "≥")
     assert "计量单位" in " ".join(f.message for f in findings if f.rule == "unknown_header")
+
+
+_PASTED = [
+    [("项目名称", 2), ("乡村道路养护", 6)],
+    [("主管部门", 2), ("县交通运输局", 2), ("实施单位", 2), ("县公路事务中心", 2)],
+    ["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["^", "年度资金总额", "100", "100", "95", "10", "95.00%", "9.5"],
+]
+
+
+def test_a_form_pasted_without_its_title_is_told_by_its_head():
+    records, _ = _records(rows_to_grid(_PASTED))
+    assert {r.form for r in records} == {"project_eval"}
+    assert {r.project for r in records} == {"乡村道路养护"}
+    assert {r.fiscal_year for r in records} == {None}  # no title, no year: missing_required says so
+
+
+def test_a_table_a_line_above_calls_an_application_is_no_form():
+    records, _ = _records(TextLine("附件：项目绩效目标申报表"), rows_to_grid(_PASTED))
+    assert records == []
