@@ -72,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         help="write OUT/selfeval.duckdb (BI views over the tables) again, e.g. after moving OUT",
     )
     views.add_argument("out", type=Path, help="folder holding the tables")
+    export = commands.add_parser("export", help="write the tables as a workbook for Excel or WPS")
+    export.add_argument("out", type=Path, help="folder holding the tables")
+    export.add_argument(
+        "--xlsx", type=Path, required=True, metavar="FILE", help="the .xlsx workbook to write"
+    )
     return parser
 
 
@@ -80,6 +85,18 @@ def _views(out: Path) -> int:
 
     try:
         path = write_views(out)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"written {path}")
+    return EXIT_OK
+
+
+def _export(out: Path, xlsx: Path) -> int:
+    from .export import export_xlsx
+
+    try:
+        path = export_xlsx(out, xlsx)
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -141,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "views":
         return _views(args.out)
+    if args.command == "export":
+        return _export(args.out, args.xlsx)
     source: Path = args.input
     if not source.exists():
         print(f"error: {source} does not exist", file=sys.stderr)

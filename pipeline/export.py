@@ -1,0 +1,281 @@
+"""`python -m pipeline export OUT --xlsx FILE`: the tables as one workbook for people who work in
+Excel or WPS: 部门整体汇总, 项目汇总, 指标明细, 问题清单, 文件清单.
+
+The sheets are read through the same SQL as the BI views of `OUT/selfeval.duckdb`
+(`pipeline/views.py`), run on an in-memory DuckDB over the Parquet files, so the workbook and the
+views give the same figures. Each sheet has Chinese headers, a frozen header row, an autofilter,
+number formats (amounts and scores with two decimals, 执行率 as a percentage) and column widths
+fitted to the text.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from .definitions import load_catalog
+from .store import TABLES, table_path
+from .views import view_sql
+
+AMOUNT = "#,##0.00"
+SCORE = "0.00"
+PERCENT = "0.00%"
+INTEGER = "0"
+DATETIME = "yyyy-mm-dd hh:mm:ss"
+
+# a form by its definition's first title (项目支出绩效自评表)
+FORM_NAMES = {form.form: form.titles[0] for form in load_catalog().forms.values()}
+STATUS_NAMES = {
+    "ok": "已读取",
+    "no_forms": "无自评表",
+    "skipped": "未读取(文件类型)",
+    "failed": "失败",
+}
+SEVERITY_NAMES = {"error": "错误", "warning": "提示"}
+SECTION_NAMES = {
+    "header": "表头",
+    "funds": "资金",
+    "funds_by_source": "资金来源",
+    "funds_by_use": "资金用途",
+    "goals": "总体目标",
+    "management": "资金管理",
+    "indicator_groups": "一级指标",
+    "indicators": "绩效指标",
+    "total": "总分",
+    "conclusions": "评价结论",
+    "footer": "表尾",
+    "staffing": "人员",
+    "expenses": "支出",
+    "buildings": "楼堂馆所",
+    "austerity": "厉行节约",
+}
+
+
+def measure_names() -> dict[str, str]:
+    """A measure's canonical header (budget_full_year → 全年预算数), from the vocabulary."""
+    names = {"amount": "金额", "value": "值"}
+    for measure, spec in load_catalog().vocabulary.measures.items():
+        if spec.headers:
+            names[measure] = spec.headers[0]
+    return names
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # the Chinese header
+    field: str  # the column of the query
+    fmt: str | None = None  # number format
+    divisor: float = 1.0  # a percentage shown as one (91.02 → 0.9102 under 0.00%)
+    names: dict[str, str] | None = None  # codes shown in words
+
+
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    sql: str
+    columns: tuple[Column, ...]
+
+
+FUNDS = (
+    Column("年初预算数", "budget_initial", AMOUNT),
+    Column("全年预算数", "budget_full_year", AMOUNT),
+    Column("全年执行数", "executed", AMOUNT),
+    Column("执行率", "execution_rate", PERCENT, divisor=100),
+    Column("分值", "weight", SCORE),
+    Column("得分", "score", SCORE),
+    Column("总分分值", "total_weight", SCORE),
+    Column("总分", "total_score", SCORE),
+    Column("自评等级", "rating"),
+)
+
+
+def sheets(out_dir: Path) -> list[Sheet]:
+    views = view_sql(out_dir)
+
+    def cte(sql: str) -> str:
+        return "WITH " + ", ".join(f'"{n}" AS ({s})' for n, s in views.items()) + " " + sql
+
+    return [
+        Sheet(
+            "部门整体汇总",
+            cte("SELECT * FROM dept_summary"),
+            (
+                Column("文件", "source_path"),
+                Column("单位", "unit"),
+                Column("年度", "fiscal_year", INTEGER),
+                *FUNDS,
+                Column("项目数", "n_projects", INTEGER),
+                Column("问题数", "findings", INTEGER),
+                Column("其中错误", "errors", INTEGER),
+                Column("全文件问题数", "document_findings", INTEGER),
+            ),
+        ),
+        Sheet(
+            "项目汇总",
+            cte("SELECT * FROM project_summary"),
+            (
+                Column("文件", "source_path"),
+                Column("表", "form", names=FORM_NAMES),
+                Column("单位", "unit"),
+                Column("项目", "project"),
+                Column("年度", "fiscal_year", INTEGER),
+                *FUNDS,
+                Column("问题数", "findings", INTEGER),
+                Column("其中错误", "errors", INTEGER),
+            ),
+        ),
+        Sheet(
+            "指标明细",
+            cte("SELECT * FROM indicators_wide"),
+            (
+                Column("文件", "source_path"),
+                Column("表", "form", names=FORM_NAMES),
+                Column("单位", "unit"),
+                Column("项目", "project"),
+                Column("一级", "level1"),
+                Column("二级", "level2"),
+                Column("三级", "item"),
+                Column("年度指标值", "target"),
+                Column("实际完成值", "actual"),
+                Column("分值", "weight", SCORE),
+                Column("得分", "score", SCORE),
+                Column("偏差原因", "deviation_note"),
+                Column("页", "page", INTEGER),
+            ),
+        ),
+        Sheet(
+            "问题清单",
+            cte(
+                "SELECT * FROM findings "
+                "ORDER BY source_path, form NULLS FIRST, form_seq NULLS FIRST, rule"
+            ),
+            (
+                Column("文件", "source_path"),
+                Column("表", "form", names=FORM_NAMES),
+                Column("项目", "project"),
+                Column("部分", "section", names=SECTION_NAMES),
+                Column("行", "item"),
+                Column("栏", "measure", names=measure_names()),
+                Column("页", "page", INTEGER),
+                Column("规则", "rule"),
+                Column("级别", "severity", names=SEVERITY_NAMES),
+                Column("说明", "message"),
+                Column("应为", "expected", SCORE),
+                Column("实为", "actual", SCORE),
+            ),
+        ),
+        Sheet(
+            "文件清单",
+            cte("SELECT * FROM documents ORDER BY source_path"),
+            (
+                Column("文件", "source_path"),
+                Column("格式", "source_format"),
+                Column("状态", "status", names=STATUS_NAMES),
+                Column("错误代码", "error_code"),
+                Column("错误说明", "error"),
+                *(
+                    Column(f"{FORM_NAMES[form]}数", f"n_{form}", INTEGER)
+                    for form in load_catalog().form_order
+                ),
+                Column("值数", "n_values", INTEGER),
+                Column("页数", "pages", INTEGER),
+                Column("读取时间(UTC)", "extracted_at", DATETIME),
+                Column("SHA-256", "source_sha256"),
+            ),
+        ),
+    ]
+
+
+def _cell_value(column: Column, value: Any) -> Any:
+    if value is None:
+        return None
+    if column.names is not None:
+        return column.names.get(value, value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if column.divisor != 1.0 and isinstance(value, int | float):
+        return value / column.divisor
+    return value
+
+
+def _width(value: Any, column: Column) -> float:
+    """Display width: a CJK character counts two."""
+    if value is None:
+        return 0
+    if isinstance(value, float) and column.fmt in (AMOUNT, SCORE, PERCENT):
+        text = f"{value:,.2f}" if column.fmt == AMOUNT else f"{value:.2f}%"
+    elif isinstance(value, datetime):
+        text = "2026-01-01 00:00:00"
+    else:
+        text = str(value)
+    line = max(text.splitlines() or [""], key=len)
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+
+
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+MAX_WIDTH = 60
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> None:
+    ws.append([c.header for c in columns])
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=False)
+    widths = [_width(c.header, c) + 2 for c in columns]
+    for row in rows:
+        values = [_cell_value(c, row.get(c.field)) for c in columns]
+        ws.append(values)
+        for i, (column, value) in enumerate(zip(columns, values, strict=True)):
+            widths[i] = max(widths[i], _width(value, column) + 2)
+    for i, column in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        ws.column_dimensions[letter].width = min(MAX_WIDTH, max(8, widths[i - 1]))
+        wrap = widths[i - 1] > MAX_WIDTH  # a long text (偏差原因, 说明) wraps in its column
+        if column.fmt or wrap:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                if column.fmt:
+                    cell.number_format = column.fmt
+                if wrap:
+                    cell.alignment = WRAP
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
+
+
+def export_xlsx(out_dir: Path, path: Path) -> Path:
+    """Write the workbook of the tables under `out_dir` to `path` (aside, then swapped in)."""
+    import duckdb
+
+    out_dir = Path(out_dir)
+    missing = [n for n in TABLES if not table_path(out_dir, n).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{out_dir} holds no {', '.join(f'{n}.parquet' for n in missing)}: run ingest first"
+        )
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    con = duckdb.connect()
+    try:
+        for sheet in sheets(out_dir):
+            cursor = con.execute(sheet.sql)
+            names = [d[0] for d in cursor.description]
+            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+            _write_sheet(workbook.create_sheet(sheet.title), sheet.columns, rows)
+    finally:
+        con.close()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    workbook.save(tmp)
+    os.replace(tmp, path)
+    return path
