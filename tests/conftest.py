@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from extractors import Cell, Grid, cells_to_grid
 from pipeline.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,3 +95,26 @@ def season_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def season_values(season_out: Path) -> pd.DataFrame:
     return pd.read_parquet(season_out / "values.parquet")
+
+
+def rows_to_grid(rows: list[list[str | tuple[str, int]]]) -> Grid:
+    """Each row lists its cells left to right: "text", ("text", colspan), or "^" for a slot
+    covered by the cell above (a vertical merge)."""
+    cells: dict[tuple[int, int], dict] = {}
+    owner: dict[tuple[int, int], tuple[int, int]] = {}
+    for r, row in enumerate(rows):
+        c = 0
+        for entry in row:
+            text, span = (entry, 1) if isinstance(entry, str) else entry
+            if text == "^":
+                top = owner[(r - 1, c)]
+                cells[top]["rowspan"] = r - top[0] + 1
+                for k in range(cells[top]["colspan"]):
+                    owner[(r, c + k)] = top
+                c += cells[top]["colspan"]
+                continue
+            cells[(r, c)] = {"row": r, "col": c, "text": text, "colspan": span, "rowspan": 1}
+            for k in range(span):
+                owner[(r, c + k)] = (r, c)
+            c += span
+    return cells_to_grid([Cell(**spec) for spec in cells.values()])

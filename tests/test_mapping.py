@@ -3,36 +3,15 @@ synonyms, titles inside the table. Grids are written out by hand, row by row."""
 
 from __future__ import annotations
 
-from extractors import Cell, Document, Grid, TextLine, cells_to_grid
+from conftest import rows_to_grid
+
+from extractors import Document, TextLine
 from pipeline.definitions import load_catalog
 from pipeline.mapping import form_to_slots
 from pipeline.recognize import document_to_forms
 from pipeline.records import SourceInfo, forms_to_records
 
 CATALOG = load_catalog()
-
-
-def rows_to_grid(rows: list[list[str | tuple[str, int]]]) -> Grid:
-    """Each row lists its cells left to right: "text", ("text", colspan), or "^" for a slot
-    covered by the cell above (a vertical merge)."""
-    cells: dict[tuple[int, int], dict] = {}
-    owner: dict[tuple[int, int], tuple[int, int]] = {}
-    for r, row in enumerate(rows):
-        c = 0
-        for entry in row:
-            text, span = (entry, 1) if isinstance(entry, str) else entry
-            if text == "^":
-                top = owner[(r - 1, c)]
-                cells[top]["rowspan"] = r - top[0] + 1
-                for k in range(cells[top]["colspan"]):
-                    owner[(r, c + k)] = top
-                c += cells[top]["colspan"]
-                continue
-            cells[(r, c)] = {"row": r, "col": c, "text": text, "colspan": span, "rowspan": 1}
-            for k in range(span):
-                owner[(r, c + k)] = (r, c)
-            c += span
-    return cells_to_grid([Cell(**spec) for spec in cells.values()])
 
 
 def _records(*blocks):
