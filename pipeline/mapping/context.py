@@ -154,28 +154,26 @@ class MapContext:
 
     def unknown(self, text: str, cell: Cell | None, where: str) -> None:
         shown = strip_text(text) or "(blank)"
-        self.findings.append(
-            Finding(
-                rule="unknown_header",
-                severity=severity_of("unknown_header"),
-                message=f"unknown label {shown!r} in {where}",
-                form=self.instance.form,
-                form_seq=self.instance.form_seq,
-                item=normalize_label(text).text or None,
-                page=cell.page if cell is not None else None,
-            )
-        )
+        item = normalize_label(text).text or None
+        self.report("unknown_header", f"unknown label {shown!r} in {where}", item, cell)
 
     def missing_label(self, which: str, item: str, cell: Cell | None) -> None:
+        message = f"{which} of indicator {item or '(blank)'!r} could not be read or recovered"
+        self.report("missing_label", message, item or None, cell, section="indicators")
+
+    def report(
+        self, rule: str, message: str, item: str | None, cell: Cell | None, section=None
+    ) -> None:
+        """A finding of the mapping, on this form, at the cell it is about."""
         self.findings.append(
             Finding(
-                rule="missing_label",
-                severity=severity_of("missing_label"),
-                message=f"{which} of indicator {item or '(blank)'!r} could not be read or recovered",
+                rule=rule,
+                severity=severity_of(rule),
+                message=message,
                 form=self.instance.form,
                 form_seq=self.instance.form_seq,
-                section="indicators",
-                item=item or None,
+                section=section,
+                item=item,
                 page=cell.page if cell is not None else None,
             )
         )
