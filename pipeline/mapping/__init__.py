@@ -34,8 +34,9 @@ from .headers import (
     value_boundary,
     wanted_names,
 )
+from .indicators import indicator_item_cell, indicator_row_to_slots
 from .pairs import label_value_row_to_slots, measure_pairs_to_slots
-from .rows import data_row_to_slots, indicator_item_cell
+from .rows import data_row_to_slots
 
 _HEADING = ("一、", "二、", "三、", "四、", "五、", "六、")
 
@@ -75,7 +76,11 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
         if _block_row(ctx, own):
             continue
         if ctx.state.active is not None:
-            data_row_to_slots(ctx, r, row, own)
+            item_cell = indicator_item_cell(ctx, row)
+            if item_cell is not None:
+                indicator_row_to_slots(ctx, r, row, own, item_cell)
+            else:
+                data_row_to_slots(ctx, r, row, own)
         elif not _is_heading(own):
             for cell in own:
                 ctx.unknown(cell.text, cell, "a row before any column header")

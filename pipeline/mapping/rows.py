@@ -1,6 +1,6 @@
 """Data rows under column headers: a row label names the item, each value cell is assigned to
-the header column it overlaps most; indicator rows take their 一级/二级 labels from the merged
-cells on their left, and a target split over 指标性质 | 指标值 | 度量单位 becomes one value."""
+the header column it overlaps most, and a target split over 指标性质 | 指标值 | 度量单位 becomes
+one value. Indicator rows, with their 一级/二级 labels, are `indicators.py`'s."""
 
 from __future__ import annotations
 
@@ -11,38 +11,14 @@ from extractors import Cell
 
 from ..definitions import SectionDef
 from ..model import Slot
-from ..normalize import label_key, normalize_label, peel_notes, weight_of_note
-from .context import MapContext, distinct, key_of
-from .headers import INDICATOR_ROLES, LABEL_ROLES, TARGET_PARTS, ColumnMap, best_column
-
-_NOT_VALUES = (*LABEL_ROLES, *TARGET_PARTS)
-
-
-def indicator_item_cell(ctx: MapContext, row: list[Cell | None]) -> Cell | None:
-    """The 三级指标 cell when this is an indicator row under indicator headers, else None
-    (a row whose label spans the level columns, such as 总分, is not one)."""
-    cm = ctx.state.active
-    if cm is None or cm.section.kind != "indicators":
-        return None
-    item_col = cm.role("item")
-    if item_col is None or row[item_col.c0] is None:
-        return None
-    item_cell = row[item_col.c0]
-    first_label = min(
-        (c.c0 for c in cm.columns if c.name in ("level1", "level2")), default=item_col.c0
-    )
-    if first_label < item_col.c0 and item_cell.col <= first_label:
-        return None
-    return item_cell
+from ..normalize import label_key, normalize_label, peel_notes
+from .context import MapContext, distinct
+from .headers import INDICATOR_ROLES, TARGET_PARTS, ColumnMap, best_column
 
 
 def data_row_to_slots(ctx: MapContext, r: int, row: list[Cell | None], own: list[Cell]) -> None:
     cm = ctx.state.active
     assert cm is not None
-    item_cell = indicator_item_cell(ctx, row)
-    if item_cell is not None:
-        indicator_row_to_slots(ctx, r, row, own, item_cell)
-        return
     label_cell = _row_label_cell(ctx, row, cm)
     label_text = normalize_label(label_cell.text).text if label_cell is not None else ""
     if ctx.is_template(label_text):
@@ -305,152 +281,3 @@ def continue_last_row(ctx: MapContext, values: list[Cell], cm: ColumnMap) -> boo
             ctx.slots[index] = replace(slot, value_raw=slot.value_raw + cell.text)
     state.last_row_page = min(pages)
     return True
-
-
-def _cut_label_continues(
-    ctx: MapContext, row: list[Cell | None], cm: ColumnMap, item_cell: Cell, values: list[Cell]
-) -> bool:
-    """The 三级指标 of a row a page break cut (`机要文件邮` at the foot of a page, `件处理` at the
-    head of the next): the first row of the new page, under blank continued 一级/二级 cells,
-    whose values (or the row it continues) are all blank, goes on in the row it continues."""
-    state = ctx.state
-    if not state.last_row or state.last_row_page is None or item_cell.page is None:
-        return False
-    if item_cell.page <= state.last_row_page:
-        return False
-    for role in ("level1", "level2"):
-        column = cm.role(role)
-        cell = row[column.c0] if column is not None else None
-        if cell is not None and (cell.text.strip() or cell.page != item_cell.page):
-            return False  # a new group, or one merged down from the last page: a row of its own
-    previous = [ctx.slots[i] for i in state.last_row.values()]
-    values_blank = not any(c.text.strip() for c in values)
-    previous_blank = not any(s.value_raw.strip() for s in previous)
-    if not (values_blank or previous_blank) or not all(s.item for s in previous):
-        return False
-    rest = normalize_label(item_cell.text).text
-    for index in state.last_row.values():
-        ctx.slots[index] = replace(ctx.slots[index], item=ctx.slots[index].item + rest)
-    continue_last_row(ctx, values, cm)
-    state.last_row_page = item_cell.page
-    return True
-
-
-def indicator_row_to_slots(
-    ctx: MapContext, r: int, row: list[Cell | None], own: list[Cell], item_cell: Cell
-) -> None:
-    cm = ctx.state.active
-    assert cm is not None
-    level1 = _level(ctx, row, cm, "level1")
-    level2 = _level(ctx, row, cm, "level2")
-    item = normalize_label(item_cell.text).text if item_cell.row == r else ""
-    values = [c for c in own if c.col >= cm.boundary and c is not item_cell]
-    if ctx.is_template(item):
-        return
-    if not item and continue_last_row(ctx, values, cm):
-        return
-    if item and _cut_label_continues(ctx, row, cm, item_cell, values):
-        return
-    if not item and not any(c.text.strip() for c in values):
-        return
-    if not item:
-        ctx.unknown("", values[0] if values else item_cell, "an indicator row with no 三级指标")
-    if level1 is None:
-        level1 = _recover_level1(ctx, level2)
-    if level1 is None or (level2 is None and cm.has("level2")):
-        missing = [w for w, v in (("一级指标", level1), ("二级指标", level2)) if v is None]
-        ctx.missing_label("/".join(missing), item, item_cell)
-    _level_weights(ctx, row, cm, level1, level2)
-    values_to_slots(ctx, values, cm, cm.section, item, None, level1, level2)
-
-
-def _recover_level1(ctx: MapContext, level2: str | None) -> str | None:
-    """A 一级指标 lost from the page: the one the definition names as its 二级指标's parent."""
-    cm = ctx.state.active
-    if cm is None or level2 is None:
-        return None
-    recovered = cm.section.level2_parents.get(label_key(level2))
-    if recovered is not None:
-        ctx.state.level1 = recovered
-    return recovered
-
-
-def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -> str | None:
-    """The 一级/二级指标 covering this row; a blank one continues the last (page breaks)."""
-    state = ctx.state
-    column = cm.role(which)
-    if column is None or row[column.c0] is None:
-        return getattr(state, which)
-    cell = row[column.c0]
-    label = normalize_label(cell.text)
-    text = label.text
-    weight_only = text.startswith(("(", "（")) and weight_of_note(text.strip("()（）"))
-    if weight_only:  # `(50分)` alone: the 一级 label itself was lost, its weight survived
-        text, label = "", replace(label, weight_raw=text, note=text.strip("()（）"))
-    if not text and not weight_only:
-        return getattr(state, which)
-    if which == "level1" and weight_only and _weight_cut_off(ctx, cell, label.weight_raw):
-        return state.level1
-    if which == "level1" and id(cell) != state.level1_cell:
-        state.level1_cell = id(cell)
-        state.level2 = None
-        state.level1 = text or None
-        if not text:
-            state.level1 = _recover_level1(ctx, _peek_level2(row, cm))
-        if id(cell) not in state.seen_cells and state.level1 is not None:
-            state.seen_cells.add(id(cell))
-            if not cm.has("level1_weight"):
-                group = cm.section.group_section or "indicator_groups"
-                ctx.emit_weight(group, state.level1, label.weight_raw or "", cell)
-                state.level1_group = len(ctx.slots) - 1
-        return state.level1
-    setattr(state, which, text or getattr(state, which))
-    return getattr(state, which)
-
-
-def _weight_cut_off(ctx: MapContext, cell: Cell, weight_raw: str | None) -> bool:
-    """`产出指标` | `(50分)`: a 一级 cell a page break divided, its weight at the head of the next
-    page, is the weight of the group left open, not a group of its own."""
-    state = ctx.state
-    index = state.level1_group
-    if index is None or not weight_raw or cell.page is None:
-        return False
-    group = ctx.slots[index]
-    opened = group.cell.page if group.cell is not None else None
-    if group.value_raw or opened is None or cell.page <= opened:
-        return False
-    ctx.slots[index] = replace(group, value_raw=weight_raw, parse_text=weight_raw.strip("()（）"))
-    state.level1_cell = id(cell)
-    return True
-
-
-def _peek_level2(row: list[Cell | None], cm: ColumnMap) -> str | None:
-    column = cm.role("level2")
-    cell = row[column.c0] if column is not None else None
-    return normalize_label(cell.text).text or None if cell is not None else None
-
-
-def _level_weights(
-    ctx: MapContext, row: list[Cell | None], cm: ColumnMap, level1: str | None, level2: str | None
-) -> None:
-    """Hainan: a 分值 column after the 一级 and 二级 labels gives those groups' weights."""
-    group = cm.section.group_section or "indicator_groups"
-    for which, label in (("level1", level1), ("level2", level2)):
-        column = cm.role(f"{which}_weight")
-        cell = row[column.c0] if column is not None else None
-        if cell is None or label is None or id(cell) in ctx.state.seen_cells:
-            continue
-        ctx.state.seen_cells.add(id(cell))
-        ctx.emit(
-            Slot(
-                section=group,
-                item=label,
-                measure="weight",
-                value_raw=cell.text,
-                default_unit="分",
-                cell=cell,
-            )
-        )
-
-
-__all__ = ["data_row_to_slots", "indicator_item_cell", "key_of"]
