@@ -10,16 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from .definitions import Catalog, FormDef, load_catalog
+from .definitions import Catalog, load_catalog
 from .model import Finding
 from .rule_catalogue import severity_of
-
-Row = dict[str, Any]
-FormKey = tuple[str, int]  # (form, form_seq)
+from .rule_views import DocumentView, FormView, Row, finding, tolerance, wanyuan
 
 LOW_CONFIDENCE = 0.80  # an OCR value read with less confidence than this gets a finding
 SCORE_PRECISION = 0.005  # scores are worked out to two decimals
@@ -51,113 +49,6 @@ def rule(rule_id: str) -> Callable:
         return check
 
     return register
-
-
-@dataclass
-class FormView:
-    """The records of one form instance, looked up by their names."""
-
-    form: str
-    form_seq: int
-    rows: list[Row]
-    definition: FormDef | None = None
-    by_slot: dict[tuple, Row] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for row in self.rows:
-            key = (row["section"], row["level1"], row["level2"], row["item"], row["measure"])
-            self.by_slot.setdefault(key, row)
-
-    @property
-    def project(self) -> str | None:
-        return next((r["project"] for r in self.rows if r["project"]), None)
-
-    def get(self, section: str, item: str, measure: str) -> Row | None:
-        return self.by_slot.get((section, None, None, item, measure))
-
-    def num(self, section: str, item: str, measure: str) -> float | None:
-        row = self.get(section, item, measure)
-        return row["value_num"] if row is not None else None
-
-    def section(self, name: str) -> list[Row]:
-        return [r for r in self.rows if r["section"] == name]
-
-    def indicator_rows(self, section: str = "indicators") -> dict[tuple, dict[str, Row]]:
-        """Each indicator (level1, level2, item, item_seq) with its measures."""
-        out: dict[tuple, dict[str, Row]] = defaultdict(dict)
-        for row in self.section(section):
-            key = (row["level1"], row["level2"], row["item"], row.get("item_seq", 0))
-            out[key][row["measure"]] = row
-        return out
-
-
-@dataclass
-class DocumentView:
-    """The valid records of one document, by form instance."""
-
-    source_path: str
-    forms: list[FormView]
-
-    @classmethod
-    def from_rows(cls, source_path: str, rows: list[Row], catalog: Catalog) -> DocumentView:
-        grouped: dict[FormKey, list[Row]] = defaultdict(list)
-        for row in rows:
-            grouped[(row["form"], row["form_seq"])].append(row)
-        forms = [FormView(f, s, r, catalog.forms.get(f)) for (f, s), r in grouped.items()]
-        return cls(source_path, forms)
-
-    def of(self, form: str) -> list[FormView]:
-        return [f for f in self.forms if f.form == form]
-
-
-TO_WANYUAN = {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4}
-
-
-def wanyuan(row: Row | None) -> float | None:
-    """A money value in 万元, whatever unit its table declared (元, 万元 …)."""
-    if row is None or row["value_num"] is None:
-        return None
-    return row["value_num"] * TO_WANYUAN.get(row["value_unit"], 1.0)
-
-
-def decimals(row: Row | None) -> int:
-    """How many decimals the value was written with (`91.02%` → 2, `100%` → 0)."""
-    if row is None or not row.get("value_text"):
-        return 2
-    digits = "".join(ch for ch in row["value_text"] if ch.isdigit() or ch == ".")
-    return len(digits.split(".", 1)[1]) if "." in digits else 0
-
-
-def tolerance(row: Row | None) -> float:
-    """Half a unit of the last decimal shown, plus float noise."""
-    return 0.5 * 10 ** -decimals(row) + 1e-9
-
-
-def finding(
-    rule_id: str,
-    severity: str,
-    form: FormView | None,
-    row: Row | None,
-    message: str,
-    expected: float | None = None,
-    actual: float | None = None,
-    **where: Any,
-) -> Finding:
-    """A finding pointing at `row`'s cell (or at the names given in `where`)."""
-    return Finding(
-        rule=rule_id,
-        severity=severity,
-        message=message,
-        form=form.form if form else where.get("form"),
-        form_seq=form.form_seq if form else where.get("form_seq"),
-        project=form.project if form else None,
-        section=row["section"] if row else where.get("section"),
-        item=row["item"] if row else where.get("item"),
-        measure=row["measure"] if row else where.get("measure"),
-        page=row["page"] if row else None,
-        expected=None if expected is None else round(expected, 6),
-        actual=None if actual is None else round(actual, 6),
-    )
 
 
 def _checks(form: FormView) -> dict[str, Any]:
