@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 IN     ?= fixtures/season
 OUT    ?= data
 
-.PHONY: ingest test lint format fixtures bench ocr-accuracy clean
+.PHONY: ingest report test lint format fixtures bench ocr-accuracy clean
 
 $(STAMP): pyproject.toml
 	bash scripts/system-deps.sh
@@ -15,9 +15,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## ingest: read every submission under IN (default fixtures/season) into OUT (default data/)
+## ingest: read every submission under IN (default fixtures/season) into OUT (default data/), then write OUT/report.html
+## (the exit status stays ingest's: 1 when a file failed, after the report is written)
 ingest: $(STAMP)
-	$(PY) -m pipeline ingest $(IN) --out $(OUT)
+	rc=0; $(PY) -m pipeline ingest $(IN) --out $(OUT) || rc=$$?; \
+	if [ $$rc -le 1 ]; then $(PY) -m pipeline report $(OUT) --in $(IN) || exit $$?; fi; exit $$rc
+
+## report: OUT/report.html, the season in one offline page (PDF findings drawn from the files under IN)
+report: $(STAMP)
+	$(PY) -m pipeline report $(OUT) --in $(IN)
 
 ## test: the whole test suite
 test: $(STAMP)

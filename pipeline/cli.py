@@ -77,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--xlsx", type=Path, required=True, metavar="FILE", help="the .xlsx workbook to write"
     )
+    report = commands.add_parser("report", help="write OUT/report.html, the season in one page")
+    report.add_argument("out", type=Path, help="folder holding the tables")
+    report.add_argument(
+        "--in",
+        dest="input",
+        type=Path,
+        default=None,
+        metavar="IN",
+        help="the folder that was ingested: PDF findings then show their page region",
+    )
     return parser
 
 
@@ -154,12 +164,29 @@ def _summary_text(summary: RunSummary, out: Path) -> str:
     return "\n".join(lines)
 
 
+def _report(out: Path, source: Path | None) -> int:
+    from .report import write_report
+
+    if source is not None and not source.is_dir():
+        print(f"error: {source} is not a folder", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        path = write_report(out, source)
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"written {path}")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "views":
         return _views(args.out)
     if args.command == "export":
         return _export(args.out, args.xlsx)
+    if args.command == "report":
+        return _report(args.out, args.input)
     source: Path = args.input
     if not source.exists():
         print(f"error: {source} does not exist", file=sys.stderr)

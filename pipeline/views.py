@@ -205,3 +205,20 @@ def write_views(out_dir: Path) -> Path:
     with contextlib.suppress(FileNotFoundError):
         Path(f"{tmp}.wal").unlink()
     return target
+
+
+def memory_connection(out_dir: Path):
+    """An in-memory DuckDB connection with the views over the tables under `out_dir` (for the
+    workbook and the report: the same SQL as the file, whatever state the file is in)."""
+    import duckdb
+
+    out_dir = Path(out_dir)
+    missing = [n for n in TABLES if not table_path(out_dir, n).exists()]
+    if missing:
+        raise FileNotFoundError(
+            f"{out_dir} holds no {', '.join(f'{n}.parquet' for n in missing)}: run ingest first"
+        )
+    con = duckdb.connect()
+    for name, select in view_sql(out_dir).items():
+        con.execute(f'CREATE VIEW "{name}" AS {select}')
+    return con
