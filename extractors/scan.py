@@ -24,7 +24,7 @@ import numpy as np
 from .model import BBox, TextLine
 from .scan_crops import is_dash, joined_image, line_image, reading_units, strokes, unread_ink, widen
 from .scan_recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
-from .scan_recognise import engine as engine  # re-exported: scripts/bench.py warms it up
+from .scan_recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
 from .scan_ruling import DPI, Rect, Table, cell_of, deskew, find_tables, render, union
 from .tables import TablePart, WrappedLine, join_wrapped_lines
 

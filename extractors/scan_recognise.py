@@ -10,6 +10,7 @@ worker takes its share of the cores (one each when there are as many workers as 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import math
 import os
 import re
@@ -25,6 +26,8 @@ PACK_WIDTH = 320  # and its least width: a shorter line is padded to it with gre
 PACK_GAP = 32  # grey between two crops packed into one recogniser run
 DET_SIDE_PX = 1280  # the text detector's view of an A4 page at DPI: 0.73×, its lines ~14 px high
 THREADS_ENV = "SELFEVAL_OCR_THREADS"
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
 SUSPECT_SCORE = 0.5
 _NUMBER_CHARS = frozenset("0123456789.,:;%％．，·•∙")
 # a digit then : or ; then a digit, a number or percentage ending in a point, a comma not
@@ -40,25 +43,62 @@ _NUMBER_LIKE = re.compile(
 
 
 def load_libraries() -> None:
-    """Import RapidOCR (most of making an engine is its import: it parses its YAML configs), so
-    that worker processes forked afterwards only open the model sessions."""
-    import rapidocr.main  # noqa: F401
+    """Import RapidOCR and onnxruntime, so that worker processes forked afterwards only open
+    the model sessions (onnxruntime sessions do not survive a fork)."""
+    import onnxruntime  # noqa: F401
+    import rapidocr.main  # noqa: F401  # the detector
+
+
+def model_path(name: str) -> Path:
+    """A model file shipped inside the rapidocr wheel, found without importing the package."""
+    spec = importlib.util.find_spec("rapidocr")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("rapidocr is not installed: its wheel ships the OCR models")
+    return Path(next(iter(spec.submodule_search_locations))) / "models" / name
+
+
+@functools.cache
+def rec_session() -> Any:
+    """The recogniser's onnxruntime session, one per process, made on first use (after the fork)."""
+    return _session(REC_MODEL)
+
+
+@functools.cache
+def charset() -> list[str]:
+    """The recogniser's classes: CTC blank, the characters in the model's metadata, a space."""
+    listed = rec_session().get_modelmeta().custom_metadata_map["character"].splitlines()
+    return ["blank", *listed, " "]
+
+
+def _session(name: str) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # keep onnxruntime's buffers between runs instead of asking the kernel for them anew
+    options.enable_cpu_mem_arena = True
+    threads = ocr_threads()
+    if threads > 0:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    return ort.InferenceSession(
+        str(model_path(name)), sess_options=options, providers=["CPUExecutionProvider"]
+    )
 
 
 @functools.cache
 def engine() -> Any:
     """The RapidOCR engine on the models shipped inside the rapidocr wheel (nothing downloaded),
     one per process, made on first use (after the fork: onnxruntime sessions do not survive it)."""
-    import rapidocr
     from rapidocr import RapidOCR
 
-    models = Path(rapidocr.__file__).resolve().parent / "models"
     params: dict[str, Any] = {
         "Global.log_level": "critical",
         "Global.use_cls": False,
-        "Det.model_path": str(models / "PP-OCRv6_det_small.onnx"),
-        "Rec.model_path": str(models / "PP-OCRv6_rec_small.onnx"),
-        "Cls.model_path": str(models / "ch_ppocr_mobile_v2.0_cls_mobile.onnx"),
+        "Det.model_path": str(model_path(DET_MODEL)),
+        "Rec.model_path": str(model_path(REC_MODEL)),
+        "Cls.model_path": str(model_path("ch_ppocr_mobile_v2.0_cls_mobile.onnx")),
         # the detector sees the page at most DET_SIDE_PX on its long side (never scaled up);
         # only where the lines are comes from it: the recogniser reads crops of the full image
         "Det.limit_type": "max",
@@ -71,6 +111,12 @@ def engine() -> Any:
         params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
         params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
     return RapidOCR(params=params)
+
+
+def warm_up() -> None:
+    """Open this process's model sessions now (scripts/bench.py: not part of a page's time)."""
+    engine()
+    charset()
 
 
 _threads_share: int | None = None
@@ -130,8 +176,8 @@ def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
     label), so several are packed side by side into one PACK_WIDTH image, PACK_GAP of grey
     apart, and the output columns under each crop are decoded as its own line.
     """
-    rec = engine()._load_rec_model()
-    charset: list[str] = rec.postprocess_op.character
+    session, classes = rec_session(), charset()
+    feed = session.get_inputs()[0].name
     lines = [_rec_input(image) for image in images]
     results: list[tuple[str, float, list[float]]] = [("", 0.0, [])] * len(lines)
     for group in _pack([line.shape[2] for line in lines]):
@@ -143,12 +189,13 @@ def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
             canvas[0, :, :, x : x + lines[i].shape[2]] = lines[i]
             spans.append((x, x + lines[i].shape[2]))
             x += lines[i].shape[2] + PACK_GAP
-        preds = rec.session(canvas)[0]  # (steps, classes): probabilities per column
+        # (steps, classes): probabilities per column
+        preds = session.run(None, {feed: canvas})[0][0]
         step = width / preds.shape[0]
         centres = (np.arange(preds.shape[0]) + 0.5) * step
         for i, (x0, x1) in zip(group, spans, strict=True):
             own = preds[(centres >= x0 - PACK_GAP / 2) & (centres < x1 + PACK_GAP / 2)]
-            results[i] = _ctc_decode(own, charset)
+            results[i] = _ctc_decode(own, classes)
     return results
 
 

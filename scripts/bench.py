@@ -12,8 +12,10 @@ and the peak resident memory of each ingest (the main process and its workers to
 sampled every 20 ms). Not run by CI: `make bench`.
 
 Then the scans (fixtures/scans/, image-only PDFs read by OCR): seconds per page of the OCR path
-against pdfplumber's read of the same pages of the born-digital twins, in one process, and of a
-whole ingest of copies of the scans with 1 and 2 workers (`--ocr-copies`, `--no-season`).
+against, in the same process and run, a bare RapidOCR pass over the same page images (rendered
+at the same dpi; detect, classify and recognise with its defaults: the OCR baseline) and
+pdfplumber's read of the same pages of the born-digital twins; then a whole ingest of copies of
+the scans with 1 and 2 workers (`--ocr-copies`, `--no-season`).
 """
 
 from __future__ import annotations
@@ -118,16 +120,23 @@ def timed_ingest(folder: Path, out: Path, workers: int) -> tuple[float, float]:
     return elapsed, peak / 1024
 
 
-def per_page_reads() -> tuple[list[float], list[float]]:
-    """Seconds of each scanned page read by OCR and of the same page of its born-digital twin
-    read from the text layer, in this process (onnxruntime's default threads)."""
+def per_page_reads() -> tuple[list[float], list[float], list[float]]:
+    """Seconds of each scanned page read by our OCR path, of a bare RapidOCR pass over the same
+    page image (rendered as our path renders it; its default settings) and of the same page of
+    its born-digital twin read from the text layer, in this process (onnxruntime's default
+    threads for both OCR reads)."""
+    import cv2
     import pdfplumber
+    from rapidocr import RapidOCR
 
     from extractors.pdf import _page_items
-    from extractors.scan import engine, scan_page
+    from extractors.scan import scan_page, warm_up
+    from extractors.scan_ruling import render
 
-    engine()  # sessions made once per process, as in a worker; not part of a page's time
+    warm_up()  # sessions made once per process, as in a worker; not part of a page's time
+    bare_engine = RapidOCR(params={"Global.log_level": "critical"})
     ocr: list[float] = []
+    bare: list[float] = []
     text: list[float] = []
     for name, (twin, pages) in SCAN_TWINS.items():
         with (
@@ -139,10 +148,14 @@ def per_page_reads() -> tuple[list[float], list[float]]:
                 started = time.perf_counter()
                 scan_page(scan.pages[index - 1], index)
                 ocr.append(time.perf_counter() - started)
+                image = cv2.cvtColor(render(scan.pages[index - 1]), cv2.COLOR_GRAY2BGR)
+                started = time.perf_counter()
+                bare_engine(image)
+                bare.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 _page_items(born.pages[number - 1], number)
                 text.append(time.perf_counter() - started)
-    return ocr, text
+    return ocr, bare, text
 
 
 def ocr_bench(tmp: Path, copies: int) -> None:
@@ -150,10 +163,12 @@ def ocr_bench(tmp: Path, copies: int) -> None:
     pages, and through the whole ingest with 1 and 2 workers."""
     import pdfplumber
 
-    ocr, text = per_page_reads()
+    ocr, bare, text = per_page_reads()
     print(f"\nscanned pages ({len(ocr)} pages, one process, onnxruntime default threads):")
     print(
         f"  OCR          {sum(ocr) / len(ocr):6.2f} s/page (slowest {max(ocr):.2f} s)\n"
+        f"  bare RapidOCR{sum(bare) / len(bare):6.2f} s/page (the same page images, its defaults)\n"
+        f"  OCR / bare   {sum(ocr) / max(sum(bare), 1e-9):6.2f}×\n"
         f"  text layer   {sum(text) / len(text):6.3f} s/page (the born-digital twins' pages)\n"
         f"  OCR / text   {sum(ocr) / max(sum(text), 1e-9):6.0f}×"
     )
