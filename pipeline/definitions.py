@@ -220,6 +220,10 @@ def _section_from_json(raw: dict) -> SectionDef:
 
 def _check_form(form: FormDef, vocabulary: Vocabulary, path: Path) -> None:
     """Cross-references the JSON Schema cannot check: measures exist, labels are unambiguous."""
+    names = [s.section for s in form.sections]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise DefinitionError(f"{path}: section {twice[0]} is defined more than once")
     labels: dict[str, list[tuple[tuple[str, str], bool]]] = {}
     items = {i.item for s in form.sections for i in s.items}
     for section in form.sections:

@@ -39,8 +39,17 @@ def _edit(path, change):
         ),
         (lambda d: d["sections"][1]["items"][0]["synonyms"].append("当年财政拨款"), "means both"),
         (lambda d: d["sections"][1]["items"][1].update(parent="资金总计"), "unknown parent"),
+        (lambda d: d["sections"].append(d["sections"][-1]), "more than once"),
+        (lambda d: d["checks"]["subtotals"][0].update(parent="资金总计"), "unknown item"),
     ],
-    ids=["bad-kind", "unknown-measure", "ambiguous-label", "unknown-parent"],
+    ids=[
+        "bad-kind",
+        "unknown-measure",
+        "ambiguous-label",
+        "unknown-parent",
+        "section-twice",
+        "check-names-unknown-item",
+    ],
 )
 def test_a_broken_definition_is_refused_with_its_file_named(tmp_path, change, says):
     schemas = _copy(tmp_path)

@@ -89,6 +89,9 @@ def indicator_row_to_slots(
         ctx.missing_label("/".join(missing), item, item_cell)
     _level_weights(ctx, row, cm, level1, level2)
     values_to_slots(ctx, values, cm, cm.section, item, None, level1, level2)
+    weight = normalize_label(item_cell.text).weight_raw if item_cell.row == r else None
+    if weight and not cm.has("weight"):  # a rubric's criterion, `绩效目标合理性(2分)`
+        ctx.emit_weight(cm.section.section, item, weight, item_cell, level1=level1, level2=level2)
 
 
 def _recover_level1(ctx: MapContext, level2: str | None) -> str | None:
