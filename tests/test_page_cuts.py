@@ -89,3 +89,21 @@ def test_a_group_weight_left_on_the_next_page_is_its_groups():
     groups = [r for r in records if r.section == "indicator_groups"]
     assert [(g.item, g.value_raw, g.value_num) for g in groups] == [("产出指标", "(50分)", 50.0)]
     assert {r.level1 for r in records if r.section == "indicators"} == {"产出指标"}
+
+
+def test_a_group_label_written_on_every_row_is_one_group():
+    rows = [
+        _row(0, HEADER, 1),
+        _row(1, ["产出指标(50分)", "数量指标", "会议保障次数", "≥12次", "12次", "20", "20"], 1),
+        _row(2, ["产出指标(50分)", "数量指标", "文件处理量", "≥500件", "520件", "30", "30"], 1),
+        _row(3, ["产出指标(50分)", "质量指标", "差错率", "≤1%", "0.5%", "0", "0"], 2),
+    ]
+    records = _records(rows)
+    groups = [(r.item, r.value_num) for r in records if r.section == "indicator_groups"]
+    assert groups == [("产出指标", 50.0)]
+    levels = {(r.item, r.level2) for r in records if r.section == "indicators"}
+    assert levels == {
+        ("会议保障次数", "数量指标"),
+        ("文件处理量", "数量指标"),
+        ("差错率", "质量指标"),
+    }
