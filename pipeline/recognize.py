@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from extractors import Document, Grid, TextLine, fill_covered_slots
+from extractors import Document, Grid, TextLine, cells_to_grid, fill_covered_slots
 
 from .definitions import Catalog
 from .model import FormInstance
@@ -168,6 +168,39 @@ def untitled_form(grid: Grid, catalog: Catalog, recent: list[TextLine]) -> str |
     return form if len(seen & set(_EVALUATED)) >= 2 else None
 
 
+def split_at_titles(blocks: list, catalog: Catalog) -> list:
+    """A table holding several forms, each opened by a title row (`2024年度项目支出绩效自评表`
+    alone in a row that no cell above runs across): one table per form, the title a line."""
+    out: list = []
+    for block in blocks:
+        if not isinstance(block, Grid):
+            out.append(block)
+            continue
+        matrix = fill_covered_slots(block)
+        start = 0
+        for r in range(1, block.n_rows):
+            cells = {id(c): c for c in matrix[r] if c is not None}.values()
+            texts = [c for c in cells if c.text.strip()]
+            crossing = any(c.row < r for c in cells)
+            if crossing or len(texts) != 1 or not title_to_form(texts[0].text, catalog):
+                continue
+            out.append(_rows_of(block, start, r))
+            out.append(TextLine(texts[0].text, texts[0].page, texts[0].bbox))
+            start = r + 1
+        out.append(block if start == 0 else _rows_of(block, start, block.n_rows))
+    return [b for b in out if not isinstance(b, Grid) or b.n_rows]
+
+
+def _rows_of(grid: Grid, first: int, end: int) -> Grid:
+    """Rows first..end-1 of a grid as a grid of their own, numbered from 0."""
+    cells = [
+        replace(c, row=c.row - first, rowspan=min(c.rowspan, end - c.row))
+        for c in grid.cells
+        if first <= c.row < end
+    ]
+    return cells_to_grid(cells) if cells else Grid((), 0, grid.n_cols)
+
+
 def join_wrapped_titles(blocks: tuple, catalog: Catalog) -> list:
     """A title the page wrapped (`…2023年度项目支出绩效自` + `评表`) as one line again."""
     out: list = []
@@ -197,7 +230,7 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
     opened: list[_Open] = []
     current: _Open | None = None
     recent: list[TextLine] = []
-    for block in join_wrapped_titles(document.blocks, catalog):
+    for block in split_at_titles(join_wrapped_titles(document.blocks, catalog), catalog):
         if isinstance(block, TextLine):
             recent = [*recent[-(_RECENT_LINES - 1) :], block]
             form = title_to_form(block.text, catalog)

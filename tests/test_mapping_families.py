@@ -588,3 +588,28 @@ def test_a_form_pasted_without_its_title_is_told_by_its_head():
 def test_a_table_a_line_above_calls_an_application_is_no_form():
     records, _ = _records(TextLine("附件：项目绩效目标申报表"), rows_to_grid(_PASTED))
     assert records == []
+
+
+def test_one_table_holding_two_forms_gives_two_forms():
+    """A Word table (or a PDF's) with the second form's title in a row of its own."""
+
+    def form(project: str, executed: str) -> list:
+        return [
+            [("2023年度项目支出绩效自评表", 8)],
+            [("项目名称", 2), (project, 6)],
+            [
+                "项目资金（万元）",
+                "",
+                "年初预算数",
+                "全年预算数",
+                "全年执行数",
+                "分值",
+                "执行率",
+                "得分",
+            ],
+            ["^", "年度资金总额", "100", "100", executed, "10", f"{executed}.00%", "10"],
+        ]
+
+    records, _ = _records(rows_to_grid(form("项目甲", "100") + form("项目乙", "100")))
+    executed = _where(records, section="funds", item="年度资金总额", measure="executed")
+    assert [(r.form_seq, r.project) for r in executed] == [(0, "项目甲"), (1, "项目乙")]
