@@ -198,7 +198,7 @@ class ValueParser:
         unit_alt = "|".join(sorted(map(re.escape, self._unit_of), key=len, reverse=True))
         cmp_alt = "|".join(sorted(map(re.escape, self._comparator_of), key=len, reverse=True))
         self._number = re.compile(
-            rf"^(?P<cmp>{cmp_alt})?\s*"
+            rf"^(?P<cmp>{cmp_alt})?\s*[¥￥]?"  # a currency sign before an amount says nothing more
             r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
             rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?|(?<=\d)\.)?$"  # 7.50. : a stray point
         )
