@@ -107,3 +107,13 @@ def test_a_group_label_written_on_every_row_is_one_group():
         ("文件处理量", "数量指标"),
         ("差错率", "质量指标"),
     }
+
+
+def test_a_second_level_label_divided_by_the_page_break_is_joined_back():
+    rows = [
+        _row(0, HEADER, 1),
+        _row(1, ["产出指标(50分)", "数量", "会议保障次数", "≥12次", "12次", "20", "20"], 1),
+        _row(2, ["", "指标", "文件处理量", "≥500件", "520件", "30", "30"], 2),
+    ]
+    levels = {(r.item, r.level2) for r in _records(rows) if r.section == "indicators"}
+    assert levels == {("会议保障次数", "数量指标"), ("文件处理量", "数量指标")}

@@ -137,8 +137,33 @@ def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -
                 ctx.emit_weight(group, state.level1, label.weight_raw or "", cell)
                 state.level1_group = len(ctx.slots) - 1
         return state.level1
+    if which == "level2" and _level2_cut_off(ctx, cm, cell, text):
+        return state.level2
+    if which == "level2":
+        state.level2_page = cell.page
     setattr(state, which, text or getattr(state, which))
     return getattr(state, which)
+
+
+def _level2_cut_off(ctx: MapContext, cm: ColumnMap, cell: Cell, text: str) -> bool:
+    """`数量` at the foot of a page and `指标` at the head of the next: a 二级 label a page break
+    divided is joined back (when the two make a 二级 the definition knows, and the first alone
+    does not), on the rows read already too."""
+    state = ctx.state
+    known = cm.section.level2_parents
+    open_label = state.level2
+    if open_label is None or cell.page is None or state.level2_page is None:
+        return False
+    joined = open_label + text
+    if cell.page <= state.level2_page or label_key(open_label) in known:
+        return False
+    if label_key(joined) not in known:
+        return False
+    for i, slot in enumerate(ctx.slots):
+        if slot.level2 == open_label and slot.level1 == state.level1:
+            ctx.slots[i] = replace(slot, level2=joined)
+    state.level2, state.level2_page = joined, cell.page
+    return True
 
 
 def _weight_cut_off(ctx: MapContext, cell: Cell, weight_raw: str | None) -> bool:
