@@ -27,6 +27,9 @@ _VALUE_FOLD = {
 _KEY_FOLD = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _QUOTES = re.compile(r"[\"'“”‘’「」『』《》〈〉]")
 _MARKERS = re.compile(r"[★☆●◆◇▲△■□※]")  # priority stars and bullets in labels
+# a mirror site's pinyin reading in brackets after a character: 學(xué) 農(nóng)業(yè)
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff])[(（][a-zü]*[{_TONED}][a-zü{_TONED}]*[)）]")
 _WHITESPACE = re.compile(r"\s+")  # \s covers U+3000 and line breaks in Python 3
 
 _NUMBERING = re.compile(
@@ -75,7 +78,7 @@ def fold_value_width(text: str) -> str:
 def label_key(text: str) -> str:
     """The key two labels or headers are compared by: simplified, no white space, quotes or
     marker glyphs, full-width ASCII folded, lower case."""
-    text = _MARKERS.sub("", _QUOTES.sub("", remove_whitespace(text)))
+    text = _PINYIN.sub("", _MARKERS.sub("", _QUOTES.sub("", remove_whitespace(text))))
     return to_simplified(text.translate(_KEY_FOLD).lower())
 
 
@@ -95,7 +98,8 @@ def normalize_label(raw: str) -> Label:
     `产出指标(50分)` → Label("产出指标", note="50分", weight_raw="(50分)");
     `财政供养人员情况（人）` → Label("财政供养人员情况", note="人").
     """
-    text = to_simplified(_MARKERS.sub("", remove_whitespace(raw))).translate(_LABEL_FOLD)
+    text = _PINYIN.sub("", _MARKERS.sub("", remove_whitespace(raw)))
+    text = to_simplified(text).translate(_LABEL_FOLD)
     previous = None
     while previous != text:
         previous = text

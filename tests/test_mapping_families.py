@@ -613,3 +613,29 @@ def test_one_table_holding_two_forms_gives_two_forms():
     records, _ = _records(rows_to_grid(form("项目甲", "100") + form("项目乙", "100")))
     executed = _where(records, section="funds", item="年度资金总额", measure="executed")
     assert [(r.form_seq, r.project) for r in executed] == [(0, "项目甲"), (1, "项目乙")]
+
+
+def test_a_mirror_sites_pinyin_and_a_lost_first_character_still_name_their_labels():
+    """§11.2/§11.4 of the catalogue: `學(xué)` readings after characters, and plain pages that lost
+    the first character of a cell (`级预算单位名称`)."""
+    grid = rows_to_grid(
+        [
+            [("2021年度部門整體支出績效自評表", 8)],
+            [("级预算单位名称", 3), ("永州市零陵区林业局", 5)],
+            [
+                ("項(xiàng)目資金(萬元)", 2),
+                "年初預算數",
+                "全年預算數",
+                "全年執行數",
+                "分值",
+                "執行率",
+                "得分",
+            ],
+            [("年度資(zī)金總額", 2), "100", "100", "100", "10", "100%", "10"],
+        ]
+    )
+    records, findings = _records(grid)
+    assert {r.unit for r in records} == {"永州市零陵区林业局"}
+    executed = _one(records, section="funds", item="年度资金总额", measure="executed")
+    assert executed.value_num == 100.0
+    assert not [f for f in findings if f.rule == "unknown_header"]

@@ -14,6 +14,8 @@ from ..normalize import label_key, normalize_label, peel_notes, strip_text
 from ..rule_catalogue import severity_of
 from .headers import ColumnMap, HeaderIndex
 
+MIN_LOST_FIRST = 5  # characters a label must keep to be completed at its start
+
 
 @dataclass(frozen=True)
 class Resolved:
@@ -78,7 +80,8 @@ class MapContext:
     def resolve(self, label: str, kinds: tuple[str, ...] | None = None) -> Resolved | None:
         """The item a row label names: under the active headers' section first, then the
         first section of the wanted kinds that knows it."""
-        candidates = self.labels.get(key_of(label), [])
+        key = key_of(label)
+        candidates = self.labels.get(key) or self._first_lost(key)
         if kinds is not None:
             candidates = [c for c in candidates if c.section.kind in kinds]
         order = [s.section for s in self.definition.sections]
@@ -93,6 +96,19 @@ class MapContext:
 
         ranked = sorted(candidates, key=rank)  # 合计 after the indicators totals the scores
         return ranked[0] if ranked else None
+
+    def _first_lost(self, key: str) -> list[Resolved]:
+        """A label whose first character a page lost (`级预算单位名称` of 区级预算单位名称): the
+        one item the labels a character longer that end with it name; none if they disagree."""
+        if len(key) < MIN_LOST_FIRST:
+            return []
+        found = [
+            r
+            for k, rs in self.labels.items()
+            if len(k) == len(key) + 1 and k.endswith(key)
+            for r in rs
+        ]
+        return found if len({id(r.item) for r in found}) == 1 else []
 
     def is_block(self, text: str) -> bool:
         """A block label, or a piece of one cut by a page break (`绩效` of `绩效指标`)."""
