@@ -95,7 +95,6 @@ class Vocabulary:
     money_unit_declarations: tuple[str, ...]
     footer_items: tuple[FooterItem, ...]
     parser: ValueParser
-    qualitative_natures: tuple[str, ...] = ()
     ratings: tuple[str, ...] = ()
     generic_titles: tuple[str, ...] = ()
     column_groups: tuple[str, ...] = ()  # words over several measure columns (预算安排, 拨付情况)
@@ -165,7 +164,6 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             money_unit_declarations=tuple(raw["money_unit_declarations"]),
             footer_items=footer,
             parser=parser,
-            qualitative_natures=tuple(raw.get("qualitative_natures", ())),
             ratings=tuple(raw.get("ratings", ())),
             generic_titles=tuple(raw.get("generic_titles", ())),
             column_groups=tuple(raw.get("column_groups", ())),
