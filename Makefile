@@ -41,6 +41,7 @@ format: $(STAMP)
 ## bench: time ingest against a bare table read of the same files (not run by CI)
 bench: $(STAMP)
 	$(PY) scripts/bench.py --sizes 50 200
+	$(PY) scripts/bench_outputs.py --sizes 200
 
 ## ocr-accuracy: values of fixture and unseen scans exactly right, and wrong ones flagged (not run by CI)
 ocr-accuracy: $(STAMP)
