@@ -1,7 +1,8 @@
 """OCR of scanned PDF pages into the same table parts and text lines as a born-digital page.
 
 A page is rendered, made grey and deskewed and its ruled tables found (scan_ruling.py); the
-text lines on it are found by the detector and cut into crops (scan_crops.py) that the
+text lines on it are found from its ink (by the detector on a page without a grid) and cut into
+crops (scan_crops.py) that the
 recogniser reads (scan_recognise.py). Here each text box goes to the cell holding its centre; a
 cell's boxes are joined in reading order. Boxes outside every table become text lines (titles,
 附件N, the 填表人 line).
@@ -22,10 +23,20 @@ from typing import Any
 import numpy as np
 
 from .model import BBox, TextLine
-from .scan_crops import is_dash, joined_image, line_image, reading_units, strokes, unread_ink, widen
+from .scan_crops import (
+    ink_glyph,
+    ink_lines,
+    is_dash,
+    joined_image,
+    line_image,
+    reading_units,
+    strokes,
+    unread_ink,
+    widen,
+)
 from .scan_recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from .scan_recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
-from .scan_ruling import DPI, Rect, Table, cell_of, deskew, find_tables, render, union
+from .scan_ruling import DPI, Rect, Table, cell_of, deskew, find_tables, ink_mask, render, union
 from .tables import TablePart, WrappedLine, join_wrapped_lines
 
 CELL_PADDING_PX = 11  # the inner margin of a Word cell at DPI (5.4 pt)
@@ -92,12 +103,17 @@ def scan_page(page: Any, number: int) -> list[TablePart | TextLine]:
 
 
 def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
-    """Every text line on the page: found by the detector, each crop widened a little within
-    its cell (the detector cuts off a line's trailing 、 or ，) and read by the recogniser. Ink in a
-    cell that no detected line covers is read as well, so no value is lost without a word."""
+    """Every text line on the page: found from the ink where there is a grid (the lines of each
+    cell from its row profile, and of the rest of the page the same way), by the detector on a
+    page without one; each crop widened a little within its cell and read by the recogniser. Ink
+    in a cell that no line covers is read as well, so no value is lost without a word."""
     ink = strokes(grey)
-    rects = detect_lines(grey)
-    glyph = float(np.median([r.height for r in rects])) * 0.7 if rects else DPI / 8
+    glyph = ink_glyph(ink, tables) if tables else None
+    if glyph is None:  # no grid to find the lines in: the detector finds them
+        rects = detect_lines(grey)
+        glyph = float(np.median([r.height for r in rects])) * 0.7 if rects else DPI / 8
+    else:
+        rects = ink_lines(ink, ink_mask(grey), tables, glyph)
     crops = widen(rects, tables, grey.shape, glyph)
     crops += unread_ink(ink, tables, crops, glyph)
     if not crops:

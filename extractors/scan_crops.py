@@ -19,6 +19,11 @@ WIDEN_LEFT, WIDEN_RIGHT = 0.3, 0.6  # of a line's height: room given to a detect
 MIN_INK_PX = 30  # a cell with fewer dark pixels (after despeckling) is blank
 MIN_BLOB_PX, MIN_BLOB_SIDE_PX = 12, 6  # smaller dark blobs are specks, not strokes
 NARROW_CELL_GLYPHS = 8  # a cell narrower than this many characters holds fragments of one phrase
+# a line box found from the ink: its margin round the ink (near the detector's: 5-6 px; these
+# read the fixture and unseen scans best of the margins tried, 4-6), and the gap in characters
+# that splits a line into two boxes (at 1 a label's ：leaves it for its value)
+BOX_MARGIN_X_PX, BOX_MARGIN_Y_PX = 6, 4
+LINE_GAP_GLYPHS = 2.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -37,6 +42,87 @@ def strokes(grey: np.ndarray) -> np.ndarray:
     small[0] = False
     ink[small[labels]] = 0
     return ink
+
+
+def ink_glyph(ink: np.ndarray, tables: list[Table]) -> float | None:
+    """A character's height, from the ink of the cells: the height of a text line's row run
+    (the upper quartile: digits and 、 are shorter than a CJK character) and the detector's
+    margin round it, as the detector's boxes give it (0.7 of their height). None without ink."""
+    heights: list[int] = []
+    for table in tables:
+        for cell in table.cells:
+            patch = _patch(ink, _inner(cell))
+            if np.count_nonzero(patch) >= MIN_INK_PX:
+                heights += [b - a for a, b in _row_runs(patch.any(axis=1)) if b - a >= 4]
+    if not heights:
+        return None
+    return 0.7 * (float(np.percentile(heights, 75)) + 2 * BOX_MARGIN_Y_PX)
+
+
+def ink_lines(ink: np.ndarray, raw: np.ndarray, tables: list[Table], glyph: float) -> list[Rect]:
+    """The text lines of a page found from its ink where the grid is known, as the detector
+    would box them: in each cell with ink, its lines (the row profile's bands), each split where
+    a gap of more than LINE_GAP_GLYPHS characters opens, boxed round their own ink with the
+    detector's margin and kept within the cell; outside the tables the same over the page.
+    `ink` is the page's strokes, `raw` all its dark pixels: a box reaches out over the small
+    marks next to its strokes (、 , . are too small to be strokes)."""
+    lines: list[Rect] = []
+    for table in tables:
+        for cell in table.cells:
+            lines += _lines_in(ink, raw, _inner(cell), cell, glyph)
+    outside, raw_outside = ink.copy(), raw.copy()
+    for table in tables:
+        r = table.rect
+        rows = slice(max(int(r.y0) - LINE_MARGIN_PX, 0), math.ceil(r.y1) + LINE_MARGIN_PX)
+        cols = slice(max(int(r.x0) - LINE_MARGIN_PX, 0), math.ceil(r.x1) + LINE_MARGIN_PX)
+        outside[rows, cols] = 0
+        raw_outside[rows, cols] = 0
+    page = Rect(0, 0, ink.shape[1], ink.shape[0])
+    return lines + _lines_in(outside, raw_outside, page, page, glyph)
+
+
+def _patch(ink: np.ndarray, box: Rect) -> np.ndarray:
+    return ink[max(int(box.y0), 0) : max(int(box.y1), 0), max(int(box.x0), 0) : max(int(box.x1), 0)]
+
+
+def _lines_in(
+    ink: np.ndarray, raw: np.ndarray, inner: Rect, bound: Rect, glyph: float
+) -> list[Rect]:
+    """The line boxes of the ink within `inner`, clipped to `bound`."""
+    patch = _patch(ink, inner)
+    raw_patch = _patch(raw, inner)
+    if patch.size == 0 or np.count_nonzero(patch) < MIN_INK_PX:
+        return []  # an ink-free cell: nothing to read
+    x0, y0 = max(int(inner.x0), 0), max(int(inner.y0), 0)
+    boxes: list[Rect] = []
+    rows = np.count_nonzero(patch, axis=1)
+    bands = [
+        (top, bottom)
+        for top, bottom in _separate_lines(_row_runs(rows > 0), glyph)
+        if bottom - top >= glyph / 2 and int(rows[top:bottom].sum()) >= MIN_INK_PX
+    ]
+    for top, bottom in bands:
+        band = patch[top:bottom]
+        cols = np.nonzero(band.any(axis=0))[0]
+        starts = [0, *(np.nonzero(np.diff(cols) > LINE_GAP_GLYPHS * glyph)[0] + 1)]
+        ends = [*starts[1:], len(cols)]
+        for a, b in zip(starts, ends, strict=True):
+            left, right = _reach(
+                raw_patch[top:bottom].any(axis=0), int(cols[a]), int(cols[b - 1]) + 1, glyph
+            )
+            piece = band[:, left:right]
+            if np.count_nonzero(piece) < MIN_INK_PX:
+                continue
+            rows = np.nonzero(piece.any(axis=1))[0]
+            boxes.append(
+                Rect(
+                    max(bound.x0, x0 + left - BOX_MARGIN_X_PX),
+                    max(bound.y0, y0 + top + int(rows[0]) - BOX_MARGIN_Y_PX),
+                    min(bound.x1, x0 + right + BOX_MARGIN_X_PX),
+                    min(bound.y1, y0 + top + int(rows[-1]) + 1 + BOX_MARGIN_Y_PX),
+                )
+            )
+    return boxes
 
 
 def widen(
@@ -239,6 +325,34 @@ def _lines(runs: list[tuple[int, int]], glyph: float) -> list[tuple[int, int]]:
     lines: list[tuple[int, int]] = []
     for a, b in runs:
         if lines and b - lines[-1][0] <= 1.25 * glyph:
+            lines[-1] = (lines[-1][0], b)
+        else:
+            lines.append((a, b))
+    return lines
+
+
+def _reach(marks: np.ndarray, left: int, right: int, glyph: float) -> tuple[int, int]:
+    """A line's columns [left, right) widened over the marks (columns with any dark pixel)
+    less than a third of a character away on either side."""
+    gap = max(1, int(glyph / 3))
+    while left > 0 and marks[max(left - gap, 0) : left].any():
+        left = max(left - gap, 0) + int(np.argmax(marks[max(left - gap, 0) : left]))
+    while right < len(marks) and marks[right : right + gap].any():
+        right += int(np.nonzero(marks[right : right + gap])[0][-1]) + 1
+    return left, right
+
+
+def _separate_lines(runs: list[tuple[int, int]], glyph: float) -> list[tuple[int, int]]:
+    """Runs of inked rows joined into lines as by _lines, but a line already most of a
+    character high takes no run across a gap of a seventh of a character: that is the head of the
+    next line (the top bar of 元 under a line set tight)."""
+    lines: list[tuple[int, int]] = []
+    for a, b in runs:
+        if (
+            lines
+            and b - lines[-1][0] <= 1.25 * glyph
+            and not (lines[-1][1] - lines[-1][0] >= 0.6 * glyph and a - lines[-1][1] >= glyph / 7)
+        ):
             lines[-1] = (lines[-1][0], b)
         else:
             lines.append((a, b))
