@@ -2,8 +2,7 @@
 
 A page is rendered, made grey and deskewed and its ruled tables found (scan_ruling.py); the
 text lines on it are found from its ink (by the detector on a page without a grid) and cut into
-crops (scan_crops.py) that the
-recogniser reads (scan_recognise.py). Here each text box goes to the cell holding its centre; a
+crops (scan_crops.py) that the recogniser reads (scan_recognise.py). Here each text box goes to the cell holding its centre; a
 cell's boxes are joined in reading order. Boxes outside every table become text lines (titles,
 附件N, the 填表人 line).
 

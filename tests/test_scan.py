@@ -349,3 +349,21 @@ def test_each_worker_takes_its_share_of_the_cores(monkeypatch):
     assert scan.ocr_threads() == 2
     monkeypatch.setenv(scan.THREADS_ENV, "1")  # the user's setting wins
     assert scan.ocr_threads() == 1
+
+
+def test_canvases_read_in_one_batch_read_as_one_by_one(monkeypatch):
+    from extractors import scan_recognise
+    from extractors.scan_ruling import deskew, find_tables, render
+
+    with pdfplumber.open(SCANS / f"{SCAN_NAMES[0]}.pdf") as pdf:
+        grey = deskew(render(pdf.pages[0]))
+    tables, _ = find_tables(grey)
+    cells = [c for c in tables[0].cells if c.x1 - c.x0 > 40 and c.y1 - c.y0 > 20][:24]
+    images = [grey[int(c.y0) + 4 : int(c.y1) - 4, int(c.x0) + 4 : int(c.x1) - 4] for c in cells]
+    batched = scan_recognise.recognise(images)
+    monkeypatch.setattr(scan_recognise, "REC_BATCH", 1)
+    alone = scan_recognise.recognise(images)
+    assert [t for t, _, _ in batched] == [t for t, _, _ in alone]
+    assert any(t for t, _, _ in alone)
+    for (_, a, _), (_, b, _) in zip(batched, alone, strict=True):
+        assert abs(a - b) < 1e-4
