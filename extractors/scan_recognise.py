@@ -90,13 +90,15 @@ def _session(name: str) -> Any:
 
 @functools.cache
 def engine() -> Any:
-    """The RapidOCR engine on the models shipped inside the rapidocr wheel (nothing downloaded),
-    one per process, made on first use (after the fork: onnxruntime sessions do not survive it)."""
+    """RapidOCR's text detector for a page without a ruled grid, through its public API on the
+    model files shipped inside the rapidocr wheel (nothing downloaded); one per process, made on
+    first use (after the fork: onnxruntime sessions do not survive it)."""
     from rapidocr import RapidOCR
 
     params: dict[str, Any] = {
         "Global.log_level": "critical",
         "Global.use_cls": False,
+        "Global.use_rec": False,
         "Det.model_path": str(model_path(DET_MODEL)),
         "Rec.model_path": str(model_path(REC_MODEL)),
         "Cls.model_path": str(model_path("ch_ppocr_mobile_v2.0_cls_mobile.onnx")),
@@ -115,8 +117,8 @@ def engine() -> Any:
 
 
 def warm_up() -> None:
-    """Open this process's model sessions now (scripts/bench.py: not part of a page's time)."""
-    engine()
+    """Open this process's recogniser session now (scripts/bench.py: not part of a page's
+    time); the detector's is opened only for a page without a grid."""
     charset()
 
 
@@ -155,8 +157,9 @@ def detect_lines(grey: np.ndarray) -> list[Rect]:
     import cv2
 
     image = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
-    found = engine()._load_det_model()(image)
-    return [] if found.boxes is None else [_rect_of(quad) for quad in found.boxes]
+    found = engine()(image, use_det=True, use_cls=False, use_rec=False)
+    boxes = getattr(found, "boxes", None)
+    return [] if boxes is None else [_rect_of(quad) for quad in boxes]
 
 
 def _rect_of(quad: Any) -> Rect:

@@ -367,3 +367,15 @@ def test_canvases_read_in_one_batch_read_as_one_by_one(monkeypatch):
     assert any(t for t, _, _ in alone)
     for (_, a, _), (_, b, _) in zip(batched, alone, strict=True):
         assert abs(a - b) < 1e-4
+
+
+def test_a_page_without_a_grid_has_its_lines_found_by_the_detector():
+    from extractors.scan import read_text
+    from extractors.scan_ruling import deskew, find_tables, render
+
+    with pdfplumber.open(SCANS / f"{SCAN_NAMES[0]}.pdf") as pdf:
+        grey = deskew(render(pdf.pages[0]))
+    tables, _ = find_tables(grey)
+    head = np.ascontiguousarray(grey[: max(int(min(t.rect.y0 for t in tables)) - 8, 40)])
+    boxes = read_text(head, [])  # the text above the first table: no grid to find lines in
+    assert boxes and any(box.text.strip() for box in boxes)
