@@ -68,19 +68,16 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
             ctx.state.header_row = r
             ctx.state.open_parent = None
             continue
-        first_is_pair = _first_cell_is_pair_label(ctx, own)
-        if (first_is_pair or indicator_item_cell(ctx, row) is None) and label_value_row_to_slots(
-            ctx, own
-        ):
+        item_cell = indicator_item_cell(ctx, row)
+        pairs = item_cell is None or _first_cell_is_pair_label(ctx, own)
+        if pairs and label_value_row_to_slots(ctx, own):
             continue
         if _block_row(ctx, own):
             continue
-        if ctx.state.active is not None:
-            item_cell = indicator_item_cell(ctx, row)
-            if item_cell is not None:
-                indicator_row_to_slots(ctx, r, row, own, item_cell)
-            else:
-                data_row_to_slots(ctx, r, row, own)
+        if item_cell is not None:
+            indicator_row_to_slots(ctx, r, row, own, item_cell)
+        elif ctx.state.active is not None:
+            data_row_to_slots(ctx, r, row, own)
         elif not _is_heading(own):
             for cell in own:
                 ctx.unknown(cell.text, cell, "a row before any column header")
