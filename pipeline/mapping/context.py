@@ -71,6 +71,9 @@ class MapContext:
         self.ratings = {label_key(w) for w in vocabulary.ratings}
         self.money_unit = declared_money_unit(form.lines_before, vocabulary)
         self._block_keys: dict[str, bool] = {}
+        self._by_tail: dict[str, list[Resolved]] = {}  # a label less its first character
+        for key, resolved in self.labels.items():
+            self._by_tail.setdefault(key[1:], []).extend(resolved)
         self.state = RowState()
         self.slots: list[Slot] = []
         self.findings: list[Finding] = []
@@ -100,14 +103,7 @@ class MapContext:
     def _first_lost(self, key: str) -> list[Resolved]:
         """A label whose first character a page lost (`级预算单位名称` of 区级预算单位名称): the
         one item the labels a character longer that end with it name; none if they disagree."""
-        if len(key) < MIN_LOST_FIRST:
-            return []
-        found = [
-            r
-            for k, rs in self.labels.items()
-            if len(k) == len(key) + 1 and k.endswith(key)
-            for r in rs
-        ]
+        found = self._by_tail.get(key, []) if len(key) >= MIN_LOST_FIRST else []
         return found if len({id(r.item) for r in found}) == 1 else []
 
     def is_block(self, text: str) -> bool:
