@@ -279,7 +279,11 @@ def _check_checks(form: FormDef, path: Path) -> None:
         check(scoring["budget"]["section"], scoring["budget"]["item"], [], "scoring")
         check(scoring["total"]["section"], scoring["total"]["item"], [], "scoring")
         check(scoring["indicators"], None, [], "scoring")
-        check(scoring["groups"], None, [], "scoring") if scoring["groups"] in sections else None
+        if scoring["groups"] != sections[scoring["indicators"]].group_section:
+            raise DefinitionError(
+                f"{path}: checks/scoring: groups {scoring['groups']} is not the group section of "
+                f"{scoring['indicators']}"
+            )
     for sub in checks.get("subtotals", ()):
         check(sub["section"], sub["parent"], sub["measures"], "subtotals")
     for split in checks.get("splits", ()):
