@@ -35,7 +35,13 @@ READERS = {
     ".mhtml": "mht",
 }
 
+# the two readers of a PDF's text layer: PDFium (fast), and pdfplumber (the reference)
+PDF_READERS = ("pdfium", "pdfplumber")
+DEFAULT_PDF_READER = "pdfplumber"
+
 __all__ = [
+    "DEFAULT_PDF_READER",
+    "PDF_READERS",
     "READERS",
     "BBox",
     "Block",
@@ -80,8 +86,9 @@ def share_cores(threads: int) -> None:
     scan_recognise.share_cores(threads)
 
 
-def extract(path: Path) -> Document:
-    """Read one file with the extractor for its kind; raise ExtractionError if it cannot be read."""
+def extract(path: Path, pdf_reader: str = DEFAULT_PDF_READER) -> Document:
+    """Read one file with the extractor for its kind (a PDF with `pdf_reader`, one of
+    PDF_READERS); raise ExtractionError if it cannot be read."""
     kind = READERS.get(path.suffix.lower())
     if kind is None:
         raise ExtractionError(
@@ -89,7 +96,17 @@ def extract(path: Path) -> Document:
         )
     if path.stat().st_size == 0:
         raise ExtractionError("empty", f"empty file: {path.name} has no content")
+    if kind == "pdf":
+        return _pdf_reader(pdf_reader)(path)
     return _reader(kind)(path)
+
+
+def _pdf_reader(name: str):
+    if name not in PDF_READERS:
+        raise ValueError(f"unknown PDF reader {name!r}: one of {', '.join(PDF_READERS)}")
+    from .pdf import extract_pdf
+
+    return extract_pdf
 
 
 def _reader(kind: str):

@@ -52,15 +52,18 @@ def extract_pdf(path: Path) -> Document:
     check_pdf_header(path)
     try:
         with pdfplumber.open(str(path)) as pdf:
-            items: list[TablePart | TextLine] = []
-            scanned = False
-            for number, page in enumerate(pdf.pages, start=1):
-                if needs_ocr(page):
-                    items.extend(scan_page(page, number))
-                    scanned = True
-                else:
-                    items.extend(_page_items(page, number))
-            n_pages = len(pdf.pages)
+            pages: list[list[TablePart | TextLine] | None] = [
+                None
+                if needs_ocr([ch["text"] for ch in page.chars], bool(page.images))
+                else _page_items(page, number)
+                for number, page in enumerate(pdf.pages, start=1)
+            ]
+        scanned = [number for number, read in enumerate(pages, start=1) if read is None]
+        if scanned:
+            for number, read in zip(scanned, scan_pages(path, scanned), strict=True):
+                pages[number - 1] = read
+        n_pages = len(pages)
+        items = [item for read in pages for item in read or ()]
     except (
         PdfminerException,
         PDFSyntaxError,
@@ -83,6 +86,17 @@ def extract_pdf(path: Path) -> Document:
         source_format="pdf_scan" if scanned else "pdf",
         pages=n_pages,
     )
+
+
+def scan_pages(path: Path, numbers: list[int]) -> list[list[TablePart | TextLine]]:
+    """The pages of `numbers` read by OCR, rendered by PDFium (as pdfplumber renders them)."""
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        return [scan_page(pdf[number - 1], number) for number in numbers]
+    finally:
+        pdf.close()
 
 
 def check_pdf_header(path: Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,14 +68,14 @@ class TextBox:
 # Detection: which pages need OCR
 
 
-def needs_ocr(page: Any) -> bool:
+def needs_ocr(texts: Sequence[str], has_images: bool) -> bool:
     """True for a page with images but no text layer, or a text layer that is garbage: glyphs
-    without a Unicode mapping (`(cid:123)`, private-use code points, U+FFFD) for most of it."""
-    chars = page.chars
-    if not chars:
-        return bool(page.images)
-    bad = sum(1 for ch in chars if _is_garbage(ch["text"]))
-    return bad >= 0.3 * len(chars)
+    without a Unicode mapping (`(cid:123)`, private-use code points, U+FFFD) for most of it.
+    `texts` are the page's characters as its reader decoded them."""
+    if not texts:
+        return has_images
+    bad = sum(1 for text in texts if _is_garbage(text))
+    return bad >= 0.3 * len(texts)
 
 
 def _is_garbage(text: str) -> bool:
@@ -92,13 +92,22 @@ def _is_garbage(text: str) -> bool:
 
 
 def scan_page(page: Any, number: int) -> list[TablePart | TextLine]:
-    """OCR one PDF page into table parts and outside-table text lines, top to bottom."""
-    grey = deskew(render(page))
+    """OCR one PDF page (a pypdfium2 page) into table parts and outside-table text lines, top to
+    bottom."""
+    width, height = page.get_size()
+    return scan_image(render(page), number, (float(width), float(height)))
+
+
+def scan_image(
+    image: np.ndarray, number: int, size: tuple[float, float]
+) -> list[TablePart | TextLine]:
+    """OCR a page rendered at DPI (greyscale) whose size is `size` points."""
+    grey = deskew(image)
     tables, ruling = find_tables(grey)
     clean = np.where(ruling > 0, np.uint8(255), grey)  # the ruling lines out of the OCR's way
     boxes = read_text(clean, tables)
-    to_points = float(page.width) / grey.shape[1], float(page.height) / grey.shape[0]
-    return page_items(tables, boxes, number, to_points, (float(page.width), float(page.height)))
+    to_points = size[0] / grey.shape[1], size[1] / grey.shape[0]
+    return page_items(tables, boxes, number, to_points, size)
 
 
 def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:

@@ -95,8 +95,12 @@ def _distance(rect: Rect, x: float, y: float) -> float:
 
 
 def render(page: Any) -> np.ndarray:
-    """The page as a greyscale image at DPI (pdfium renders it, embedded scan included)."""
-    image = page.to_image(resolution=DPI).original.convert("L")
+    """A pypdfium2 page as a greyscale image at DPI, embedded scan included (without
+    anti-aliasing, as pdfplumber's `to_image` renders it)."""
+    bitmap = page.render(
+        scale=DPI / 72, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True
+    )
+    image = bitmap.to_pil().convert("L")
     return np.asarray(image, dtype=np.uint8)
 
 

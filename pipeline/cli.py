@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from extractors import DEFAULT_PDF_READER, PDF_READERS
+
 from . import __version__
 from .ingest import FileResult, RunSummary, ingest
 from .workers import Limits
@@ -66,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         default=Limits.max_rss_mib,
         metavar="MIB",
         help=f"stop a worker whose resident memory passes this (default {Limits.max_rss_mib})",
+    )
+    run.add_argument(
+        "--pdf-reader",
+        choices=PDF_READERS,
+        default=DEFAULT_PDF_READER,
+        help=f"what reads a PDF's text layer (default {DEFAULT_PDF_READER}; the output is the same)",
     )
     views = commands.add_parser(
         "views",
@@ -204,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         force=args.force,
         prune=args.prune,
+        pdf_reader=args.pdf_reader,
     )
     progress.close()
     if not args.quiet:

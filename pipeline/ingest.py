@@ -18,7 +18,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors import READERS, ExtractionError, extract, preload, preload_ocr, share_cores
+from extractors import (
+    DEFAULT_PDF_READER,
+    READERS,
+    ExtractionError,
+    extract,
+    preload,
+    preload_ocr,
+    share_cores,
+)
 
 from . import __version__
 from .definitions import Catalog, load_catalog
@@ -145,7 +153,12 @@ def _finding_row(finding: Finding, rel: str, project: str | None) -> dict[str, A
 
 
 def ingest_file(
-    path: Path, rel: str, catalog: Catalog, now: datetime, sha: str | None = None
+    path: Path,
+    rel: str,
+    catalog: Catalog,
+    now: datetime,
+    sha: str | None = None,
+    pdf_reader: str = DEFAULT_PDF_READER,
 ) -> FileResult:
     """Read one file into its documents row, values, rejects and findings. Never raises for
     a file's content: what cannot be read becomes a `failed` row."""
@@ -169,7 +182,7 @@ def ingest_file(
             )
         )
     try:
-        document = extract(path)
+        document = extract(path, pdf_reader)
         forms = document_to_forms(document, catalog)
         mapped = []
         findings: list[Finding] = []
@@ -260,14 +273,16 @@ def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
     return Plan(read=read, keep=keep + ([] if prune else gone), dropped=gone if prune else [])
 
 
-def read_source(source: Source, catalog: Catalog, now: datetime) -> FileResult:
+def read_source(
+    source: Source, catalog: Catalog, now: datetime, pdf_reader: str = DEFAULT_PDF_READER
+) -> FileResult:
     """One source read into its rows: a bundle member is first copied out of its bundle."""
     fmt = format_of(source.member or source.path.name)
     if source.problem is not None:
         code, message = source.problem
         return failed_file(source.rel, source.sha, fmt, now, code, message)
     if source.member is None:
-        return ingest_file(source.path, source.rel, catalog, now, source.sha)
+        return ingest_file(source.path, source.rel, catalog, now, source.sha, pdf_reader)
     with tempfile.TemporaryDirectory(prefix="selfeval-member-") as tmp:
         try:
             path = materialize(source, Path(tmp))
@@ -275,7 +290,7 @@ def read_source(source: Source, catalog: Catalog, now: datetime) -> FileResult:
             return failed_file(
                 source.rel, source.sha, fmt, now, "corrupt", f"cannot unpack {source.rel}: {exc}"
             )
-        return ingest_file(path, source.rel, catalog, now, source.sha)
+        return ingest_file(path, source.rel, catalog, now, source.sha, pdf_reader)
 
 
 SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project")
@@ -297,6 +312,7 @@ def ingest(
     workers: int | None = None,
     force: bool = False,
     prune: bool = False,
+    pdf_reader: str = DEFAULT_PDF_READER,
 ) -> RunSummary:
     """Ingest every file under `in_dir` into the four tables under `out_dir`.
 
@@ -324,7 +340,7 @@ def ingest(
 
     def work(source: Source) -> FileResult:
         share_cores(threads)  # in the worker: its share of the cores for OCR
-        return read_source(source, catalog, now)
+        return read_source(source, catalog, now, pdf_reader)
 
     results = run_jobs(jobs, work, limits or Limits(), workers, cost=lambda s: s.size)
     waiting: dict[str, FileResult] = {}

@@ -127,6 +127,7 @@ def per_page_reads() -> tuple[list[float], list[float], list[float]]:
     threads for both OCR reads)."""
     import cv2
     import pdfplumber
+    import pypdfium2
     from rapidocr import RapidOCR
 
     from extractors.pdf import _page_items
@@ -135,23 +136,21 @@ def per_page_reads() -> tuple[list[float], list[float], list[float]]:
 
     warm_up()  # sessions made once per process, as in a worker; not part of a page's time
     bare_engine = RapidOCR(params={"Global.log_level": "critical"})
-    with pdfplumber.open(SCANS / f"{next(iter(SCAN_TWINS))}.pdf") as first:
-        # RapidOCR opens its sessions on its first call: made here, not in a page's time
-        bare_engine(cv2.cvtColor(render(first.pages[0]), cv2.COLOR_GRAY2BGR))
+    first = pypdfium2.PdfDocument(SCANS / f"{next(iter(SCAN_TWINS))}.pdf")
+    # RapidOCR opens its sessions on its first call: made here, not in a page's time
+    bare_engine(cv2.cvtColor(render(first[0]), cv2.COLOR_GRAY2BGR))
     ocr: list[float] = []
     bare: list[float] = []
     text: list[float] = []
     for name, (twin, pages) in SCAN_TWINS.items():
-        with (
-            pdfplumber.open(SCANS / f"{name}.pdf") as scan,
-            pdfplumber.open(SEASON / f"{twin}.pdf") as born,
-        ):
+        scan = pypdfium2.PdfDocument(SCANS / f"{name}.pdf")
+        with pdfplumber.open(SEASON / f"{twin}.pdf") as born:
             numbers = pages or tuple(range(1, len(born.pages) + 1))
             for index, number in enumerate(numbers, start=1):
                 started = time.perf_counter()
-                scan_page(scan.pages[index - 1], index)
+                scan_page(scan[index - 1], index)
                 ocr.append(time.perf_counter() - started)
-                image = cv2.cvtColor(render(scan.pages[index - 1]), cv2.COLOR_GRAY2BGR)
+                image = cv2.cvtColor(render(scan[index - 1]), cv2.COLOR_GRAY2BGR)
                 started = time.perf_counter()
                 bare_engine(image)
                 bare.append(time.perf_counter() - started)
