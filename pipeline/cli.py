@@ -139,7 +139,7 @@ class Progress:
                 from tqdm import tqdm
 
                 self.bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True)
-            self.bar.set_postfix_str(doc["source_path"][-40:], refresh=False)
+            self.bar.set_postfix_str(doc.source_path[-40:], refresh=False)
             self.bar.update(1)
             return
         elapsed = time.monotonic() - self.started
@@ -147,7 +147,7 @@ class Progress:
         left = (total - done) / rate if rate > 0 else 0.0
         print(
             f"[{done}/{total}] {rate:.1f} files/s, {left:.0f} s left: "
-            f"{doc['source_path']} {doc['status']}",
+            f"{doc.source_path} {doc.status}",
             file=sys.stderr,
             flush=True,
         )

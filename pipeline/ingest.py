@@ -9,8 +9,8 @@ from __future__ import annotations
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,18 @@ from extractors import (
 from . import __version__
 from .definitions import Catalog, load_catalog
 from .mapping import form_to_slots
-from .model import Finding
+from .model import Finding, Record
 from .recognize import document_to_forms
 from .records import SourceInfo, forms_to_records
+from .results import (
+    FileResult,
+    document_from_dict,
+    document_row,
+    failed_file,
+    failed_result,
+    finding_row,
+    format_of,
+)
 from .rule_catalogue import severity_of
 from .rules import document_findings, duplicate_submissions
 from .sources import Source, discover_sources, file_sha256, materialize
@@ -54,22 +63,6 @@ from .workers import Failure, Limits, default_workers, run_jobs
 
 
 @dataclass
-class FileResult:
-    """Everything one input file gives: its documents row, values, rejects and findings."""
-
-    document: dict[str, Any]
-    values: list[dict[str, Any]] = field(default_factory=list)
-    rejects: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-
-    def rows(self, table: str) -> list[dict[str, Any]]:
-        """This file's rows of one output table."""
-        if table == "documents":
-            return [self.document]
-        return getattr(self, table)
-
-
-@dataclass
 class RunSummary:
     files: int = 0
     ok: int = 0
@@ -87,19 +80,19 @@ class RunSummary:
     def add(self, result: FileResult) -> None:
         doc = result.document
         self.files += 1
-        status = doc["status"]
+        status = doc.status
         setattr(self, status, getattr(self, status) + 1)
-        self.forms += sum(doc[f"n_{form}"] for form in load_catalog().form_order)
+        self.forms += sum(getattr(doc, f"n_{form}") for form in load_catalog().form_order)
         self.values += len(result.values)
         self.rejects += len(result.rejects)
         self.findings += len(result.findings)
         if status == "failed":
-            self.failures.append((doc["source_path"], doc["error"]))
+            self.failures.append((doc.source_path, doc.error or ""))
 
     def add_kept(self, carried: dict[str, list[pa.RecordBatch]]) -> None:
         """Count a file carried over from the last run, from its kept rows."""
         for doc in (r for b in carried["documents"] for r in b.to_pylist()):
-            self.add(FileResult(document=doc))
+            self.add(FileResult(document=document_from_dict(doc)))
         self.values += sum(b.num_rows for b in carried["values"])
         self.rejects += sum(b.num_rows for b in carried["rejects"])
         self.findings += sum(b.num_rows for b in carried["findings"])
@@ -107,49 +100,10 @@ class RunSummary:
     def add_previous(self, out_dir: Path) -> None:
         """Count an unchanged run from the last run's tables, without reading their rows."""
         for doc in read_documents(out_dir).values():
-            self.add(FileResult(document=doc))
+            self.add(FileResult(document=document_from_dict(doc)))
         self.values = table_rows(out_dir, "values")
         self.rejects = table_rows(out_dir, "rejects")
         self.findings = table_rows(out_dir, "findings")
-
-
-def _document_row(
-    rel: str, sha: str | None, fmt: str, status: str, now: datetime, **extra: Any
-) -> dict[str, Any]:
-    row = {
-        "source_path": rel,
-        "source_sha256": sha,
-        "source_format": fmt,
-        "status": status,
-        "error_code": None,
-        "error": None,
-        **{f"n_{form}": 0 for form in load_catalog().form_order},
-        "n_values": 0,
-        "pages": None,
-        "extracted_at": now,
-        "pipeline_version": __version__,
-    }
-    row.update(extra)
-    return row
-
-
-def format_of(name: str) -> str:
-    """The source_format a file name stands for: its extension, lower case."""
-    return Path(name).suffix.lower().lstrip(".") or "unknown"
-
-
-def failed_file(
-    rel: str, sha: str | None, fmt: str, now: datetime, code: str, error: str
-) -> FileResult:
-    """A file that could not be read: its documents row says why, and nothing else is kept."""
-    return FileResult(_document_row(rel, sha, fmt, "failed", now, error_code=code, error=error))
-
-
-def _finding_row(finding: Finding, rel: str, project: str | None) -> dict[str, Any]:
-    row = asdict(finding)
-    row["source_path"] = rel
-    row["project"] = row["project"] or project
-    return row
 
 
 def ingest_file(
@@ -171,7 +125,7 @@ def ingest_file(
         )
     if path.suffix.lower() not in READERS:
         return FileResult(
-            _document_row(
+            document_row(
                 rel,
                 sha,
                 fmt,
@@ -198,7 +152,7 @@ def ingest_file(
         )
         # a fault in validation or in a rule is the pipeline's, not the file's: internal_error
         valid, rejects = split_valid(records)
-        findings.extend(document_findings(rel, valid, catalog))
+        findings.extend(document_findings(rel, [dict(r.__dict__) for r in valid], catalog))
     except ExtractionError as exc:
         return failed_file(rel, sha, fmt, now, exc.code, exc.message)
     except Exception as exc:  # a bug or an input no extractor foresaw: this file fails, not the run
@@ -214,7 +168,7 @@ def ingest_file(
     status = "ok" if forms else "no_forms"
     projects = {(r.form, r.form_seq): r.project for r in records}
     return FileResult(
-        document=_document_row(
+        document=document_row(
             rel,
             sha,
             document.source_format,
@@ -224,17 +178,9 @@ def ingest_file(
             pages=document.pages,
             **counts,
         ),
-        values=valid,
-        rejects=rejects,
-        findings=[_finding_row(f, rel, projects.get((f.form, f.form_seq))) for f in findings],
-    )
-
-
-def failed_result(source: Source, failure: Failure, now: datetime) -> FileResult:
-    """The documents row of a file whose worker was stopped or died."""
-    fmt = format_of(source.member or source.path.name)
-    return failed_file(
-        source.rel, source.sha, fmt, now, failure.code, f"{source.rel}: {failure.message}"
+        values=tuple(valid),
+        rejects=tuple(rejects),
+        findings=tuple(finding_row(f, rel, projects.get((f.form, f.form_seq))) for f in findings),
     )
 
 
@@ -296,6 +242,11 @@ def read_source(
 SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project")
 
 
+def _record_keys(records: Sequence[Record]) -> list[dict[str, Any]]:
+    """What the duplicate rule needs of a file's records."""
+    return [{k: getattr(r, k) for k in SUBMISSION_KEY_FIELDS} for r in records]
+
+
 def _submission_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What the duplicate rule needs of a file: one row per form it holds."""
     keys: dict[tuple, dict[str, Any]] = {}
@@ -354,7 +305,7 @@ def ingest(
                 _, done, outcome = next(results)
                 if isinstance(outcome, Failure):
                     outcome = failed_result(done, outcome, now)
-                elif outcome.document.get("source_format") == "pdf_scan":
+                elif outcome.document.source_format == "pdf_scan":
                     preload_ocr()  # the workers forked from now on start with it (imported once)
                 waiting[done.rel] = outcome
                 finished += 1
@@ -364,7 +315,7 @@ def ingest(
             for name in TABLES:
                 sinks[name].add_rows(result.rows(name))
             summary.add(result)
-            submissions.append((rel, _submission_keys(result.values)))
+            submissions.append((rel, _submission_keys(_record_keys(result.values))))
         else:
             carried = {name: kept[name].take(rel) for name in TABLES}
             # run-level findings are made afresh below
@@ -381,9 +332,7 @@ def ingest(
             submissions.append((rel, _submission_keys(keys)))
             summary.add_kept(carried)
     duplicates = duplicate_submissions(submissions)
-    sinks["findings"].add_rows(
-        [_finding_row(f, f.source_path or "", f.project) for f in duplicates]
-    )
+    sinks["findings"].add_rows([finding_row(f, f.source_path or "", f.project) for f in duplicates])
     summary.findings += len(duplicates)
     commit_tables(list(sinks.values()), out_dir, run_id)
     write_views(out_dir)  # OUT/selfeval.duckdb: BI views over the tables just committed

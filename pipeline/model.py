@@ -3,10 +3,12 @@ records written from them, and findings about them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, make_dataclass
 from datetime import datetime
 
 from extractors import Cell, Grid, TextLine
+
+from .definitions import load_catalog
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,58 @@ class Record:
     confidence: float
     extracted_at: datetime
     pipeline_version: str
+
+
+@dataclass(frozen=True)
+class RejectRow(Record):
+    """One row of the `rejects` table: a record that failed values.schema.json, and why."""
+
+    error: str
+
+
+def _document_row_class() -> type:
+    """The `documents` row: what became of one input file, with one `n_<form>` count per form
+    of the catalogue, in its order (no module names a form: the catalogue does)."""
+    counts = [(f"n_{form}", int) for form in load_catalog().form_order]
+    cls = make_dataclass(
+        "DocumentRow",
+        [
+            ("source_path", str),
+            ("source_sha256", str | None),
+            ("source_format", str),
+            ("status", str),  # "ok" | "no_forms" | "skipped" | "failed"
+            ("error_code", str | None),
+            ("error", str | None),
+            *counts,
+            ("n_values", int),
+            ("pages", int | None),
+            ("extracted_at", datetime),
+            ("pipeline_version", str),
+        ],
+        frozen=True,
+    )
+    cls.__module__ = __name__  # so that a row pickles (to a worker, or back from a Ray task)
+    cls.__doc__ = _document_row_class.__doc__
+    return cls
+
+
+DocumentRow = _document_row_class()
+
+
+@dataclass(frozen=True)
+class FindingRow:
+    """One row of the `findings` table: a finding placed in its file."""
+
+    source_path: str
+    form: str | None
+    form_seq: int | None
+    project: str | None
+    section: str | None
+    item: str | None
+    measure: str | None
+    page: int | None
+    rule: str
+    severity: str
+    message: str
+    expected: float | None
+    actual: float | None

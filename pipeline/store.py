@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import typing
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .definitions import load_catalog
-from .model import Record
+from .model import DocumentRow, FindingRow, Record, RejectRow
 
 CONTRACT_VERSION = "2"
 _TS = pa.timestamp("us", tz="UTC")
@@ -37,42 +37,10 @@ def dataclass_schema(cls: type) -> pa.Schema:
 
 
 VALUES_SCHEMA = dataclass_schema(Record)
+REJECTS_SCHEMA = dataclass_schema(RejectRow)
+DOCUMENTS_SCHEMA = dataclass_schema(DocumentRow)
+FINDINGS_SCHEMA = dataclass_schema(FindingRow)
 
-REJECTS_SCHEMA = VALUES_SCHEMA.append(pa.field("error", pa.string()))
-
-DOCUMENTS_SCHEMA = pa.schema(
-    [
-        ("source_path", pa.string()),
-        ("source_sha256", pa.string()),
-        ("source_format", pa.string()),
-        ("status", pa.string()),
-        ("error_code", pa.string()),
-        ("error", pa.string()),
-        *((f"n_{form}", pa.int32()) for form in load_catalog().form_order),
-        ("n_values", pa.int32()),
-        ("pages", pa.int32()),
-        ("extracted_at", _TS),
-        ("pipeline_version", pa.string()),
-    ]
-)
-
-FINDINGS_SCHEMA = pa.schema(
-    [
-        ("source_path", pa.string()),
-        ("form", pa.string()),
-        ("form_seq", pa.int32()),
-        ("project", pa.string()),
-        ("section", pa.string()),
-        ("item", pa.string()),
-        ("measure", pa.string()),
-        ("page", pa.int32()),
-        ("rule", pa.string()),
-        ("severity", pa.string()),
-        ("message", pa.string()),
-        ("expected", pa.float64()),
-        ("actual", pa.float64()),
-    ]
-)
 
 TABLES = {
     "values": VALUES_SCHEMA,
@@ -82,9 +50,12 @@ TABLES = {
 }
 
 
-def rows_to_table(rows: list[dict[str, Any]], schema: pa.Schema) -> pa.Table:
-    """Rows (dicts) as an Arrow table of exactly `schema`."""
-    return pa.Table.from_pylist(rows, schema=schema)
+def rows_to_table(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
+    """Output rows (frozen dataclasses of one kind) as an Arrow table of exactly `schema`,
+    built column by column."""
+    return pa.Table.from_pydict(
+        {name: [getattr(row, name) for row in rows] for name in schema.names}, schema=schema
+    )
 
 
 ORDER = "source_path"  # every table is written in source_path order, so runs can merge
@@ -125,11 +96,12 @@ class TableSink:
         self.tmp = out_dir / f".{name}.parquet.{run_id or os.getpid()}.tmp"
         self.target = table_path(out_dir, name)
         self._writer = pq.ParquetWriter(self.tmp, self.schema)
-        self._pending: list[dict[str, Any]] = []
+        self._pending: list[Any] = []
         self._group_rows = group_rows
         self.rows = 0
 
-    def add_rows(self, rows: list[dict[str, Any]]) -> None:
+    def add_rows(self, rows: Sequence[Any]) -> None:
+        """Output rows (the table's frozen dataclass), buffered into row groups."""
         self._pending.extend(rows)
         self.rows += len(rows)
         if len(self._pending) >= self._group_rows:

@@ -20,7 +20,7 @@ import fastjsonschema
 import jsonschema
 
 from .definitions import SCHEMAS_DIR
-from .model import Record
+from .model import Record, RejectRow
 
 
 @cache
@@ -64,15 +64,15 @@ def schema_errors(name: str, row: dict[str, Any]) -> list[str]:
     )
 
 
-def split_valid(records: list[Record]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def split_valid(records: list[Record]) -> tuple[list[Record], list[RejectRow]]:
     """Records that pass values.schema.json, and the others with their `error` (never dropped)."""
-    valid: list[dict[str, Any]] = []
-    rejects: list[dict[str, Any]] = []
+    valid: list[Record] = []
+    rejects: list[RejectRow] = []
     for record in records:
         row = dict(record.__dict__)  # a shallow copy: asdict() deep-copies every value
         if is_valid("values", to_json(row)):
-            valid.append(row)
+            valid.append(record)
             continue
         errors = schema_errors("values", row) or ["refused by the compiled values schema"]
-        rejects.append({**row, "error": "; ".join(errors)})
+        rejects.append(RejectRow(**row, error="; ".join(errors)))
     return valid, rejects

@@ -29,6 +29,6 @@ def test_a_doc_that_is_no_word_document_ends_without_forms_or_failed(tmp_path):
     path = tmp_path / "garbage.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0 not an OLE document at all" * 10)
     result = ingest_file(path, path.name, load_catalog(), datetime.now(UTC))
-    assert result.document["status"] in ("no_forms", "failed")
-    assert result.document["source_format"] == "doc"
+    assert result.document.status in ("no_forms", "failed")
+    assert result.document.source_format == "doc"
     assert not result.values

@@ -17,7 +17,8 @@ from pipeline.validate import is_valid, schema_errors, split_valid, to_json
 
 def _records() -> list[dict]:
     path = SEASON / "yueyang-2024.pdf"
-    return ingest_file(path, path.name, load_catalog(), datetime.now(UTC)).values
+    values = ingest_file(path, path.name, load_catalog(), datetime.now(UTC)).values
+    return [dict(record.__dict__) for record in values]
 
 
 RECORDS = _records()
@@ -77,4 +78,4 @@ def test_a_refused_record_carries_the_jsonschema_message(records):
 
     valid, rejects = split_valid([Record(records[1]), Record(broken)])
     assert len(valid) == 1 and len(rejects) == 1
-    assert "measure" in rejects[0]["error"] and "'score' is not one of" in rejects[0]["error"]
+    assert "measure" in rejects[0].error and "'score' is not one of" in rejects[0].error
