@@ -24,6 +24,7 @@ ERROR_CODES: dict[str, str] = {
     "timeout": "reading the file took longer than allowed per file",
     "memory": "reading the file needed more memory than allowed per file",
     "crashed": "the reader process died on this file (a signal)",
+    "node_lost": "the cluster node reading the file (a Ray task's) was lost; read it again",
     "internal_error": "a fault of the pipeline's own on this file; the run goes on",
 }
 

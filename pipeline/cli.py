@@ -10,7 +10,7 @@ from pathlib import Path
 from extractors import DEFAULT_PDF_READER, PDF_READERS
 
 from . import __version__
-from .ingest import FileResult, RunSummary, ingest
+from .ingest import EXECUTORS, FileResult, RunSummary, ingest
 from .workers import Limits
 
 EXIT_OK = 0
@@ -74,6 +74,20 @@ def _parser() -> argparse.ArgumentParser:
         choices=PDF_READERS,
         default=DEFAULT_PDF_READER,
         help=f"what reads a PDF's text layer (default {DEFAULT_PDF_READER}; the output is the same)",
+    )
+    run.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="where files are read: worker processes of this machine (local, the default) "
+        "or Ray tasks (ray; the same tables)",
+    )
+    run.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="ADDR",
+        help="the Ray cluster to run on (e.g. ray://head:10001, or auto); "
+        "without it --executor ray starts a local Ray instance",
     )
     views = commands.add_parser(
         "views",
@@ -187,6 +201,12 @@ def _report(out: Path, source: Path | None) -> int:
     return EXIT_OK
 
 
+def _has_ray() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ray") is not None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "views":
@@ -202,6 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     if not source.is_dir():
         print(f"error: {source} is not a folder", file=sys.stderr)
         return EXIT_USAGE
+    if args.ray_address and args.executor != "ray":
+        print("error: --ray-address needs --executor ray", file=sys.stderr)
+        return EXIT_USAGE
+    if args.executor == "ray" and not _has_ray():
+        print("error: --executor ray needs Ray: pip install 'selfeval[ray]'", file=sys.stderr)
+        return EXIT_USAGE
     progress = Progress(enabled=not args.quiet)
     limits = Limits(timeout=args.file_timeout, max_rss_mib=args.max_memory)
     summary = ingest(
@@ -213,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         force=args.force,
         prune=args.prune,
         pdf_reader=args.pdf_reader,
+        executor=args.executor,
+        ray_address=args.ray_address,
     )
     progress.close()
     if not args.quiet:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 import uuid
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -264,27 +264,48 @@ def ingest(
     force: bool = False,
     prune: bool = False,
     pdf_reader: str = DEFAULT_PDF_READER,
+    executor: str = "local",
+    ray_address: str | None = None,
 ) -> RunSummary:
     """Ingest every file under `in_dir` into the four tables under `out_dir`.
 
     A re-run reads only new and changed files and replaces exactly their rows; the rows of
-    unchanged files are carried over. Each file is read in a worker process of its own under
-    `limits`. Rows go to disk as files finish, in source_path order whatever the number of
-    workers, into tables written aside and swapped in together at the end."""
-    catalog = load_catalog()
+    unchanged files are carried over. Each file is read under `limits` in a worker process of
+    its own (`executor` "local") or as a Ray task (`executor` "ray", on the cluster at
+    `ray_address` or a local Ray instance). Rows go to disk as files finish, in source_path
+    order whatever the number of workers, into tables written aside and swapped in together
+    at the end: the tables are the same whichever the executor."""
     finish_commits(out_dir)
     plan = plan_run(in_dir, out_dir, force, prune)
     summary = RunSummary(kept=len(plan.keep))
     if not plan.read and not plan.dropped:
         summary.add_previous(out_dir)
         return summary
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")
+    jobs = [plan.read[rel] for rel in plan.order if rel in plan.read]
+    now = datetime.now(UTC)
+    limits = limits or Limits()
+    if executor == "local":
+        results = _local_results(jobs, limits, workers, now, pdf_reader)
+        return _write_run(plan, out_dir, results, now, summary, on_file, preload_scans=True)
+    from .executor_ray import ray_session, run_ray_jobs
+
+    with ray_session(ray_address, workers or default_workers()):
+        results = run_ray_jobs(jobs, limits, now, pdf_reader, workers, cost=lambda s: s.size)
+        return _write_run(plan, out_dir, results, now, summary, on_file, preload_scans=False)
+
+
+EXECUTORS = ("local", "ray")
+
+
+def _local_results(
+    jobs: list[Source], limits: Limits, workers: int | None, now: datetime, pdf_reader: str
+) -> Iterator[tuple[int, Source, FileResult | Failure]]:
+    """Each source read in a forked worker process of this machine, as it finishes."""
+    catalog = load_catalog()
     preload()  # before the workers fork, so each starts with the libraries and the validator
     fast_validator("values")
-    now = datetime.now(UTC)
-    run_id = uuid.uuid4().hex
-    order = plan.order
-    jobs = [plan.read[rel] for rel in order if rel in plan.read]
-
     cores = default_workers()
     workers = workers or cores
     threads = max(1, cores // workers)
@@ -293,7 +314,22 @@ def ingest(
         share_cores(threads)  # in the worker: its share of the cores for OCR
         return read_source(source, catalog, now, pdf_reader)
 
-    results = run_jobs(jobs, work, limits or Limits(), workers, cost=lambda s: s.size)
+    return run_jobs(jobs, work, limits, workers, cost=lambda s: s.size)
+
+
+def _write_run(
+    plan: Plan,
+    out_dir: Path,
+    results: Iterator[tuple[int, Source, FileResult | Failure]],
+    now: datetime,
+    summary: RunSummary,
+    on_file: Callable[[FileResult, int, int], None] | None,
+    preload_scans: bool,
+) -> RunSummary:
+    """The files' results, as they come, written in source_path order into new tables beside
+    the kept rows of unchanged files; the run-level findings after them; all committed."""
+    run_id = uuid.uuid4().hex
+    order = plan.order
     waiting: dict[str, FileResult] = {}
     sinks = {name: TableSink(name, out_dir, run_id) for name in TABLES}
     kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
@@ -305,7 +341,7 @@ def ingest(
                 _, done, outcome = next(results)
                 if isinstance(outcome, Failure):
                     outcome = failed_result(done, outcome, now)
-                elif outcome.document.source_format == "pdf_scan":
+                elif preload_scans and outcome.document.source_format == "pdf_scan":
                     preload_ocr()  # the workers forked from now on start with it (imported once)
                 waiting[done.rel] = outcome
                 finished += 1

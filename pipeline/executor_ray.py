@@ -1,0 +1,228 @@
+"""Each file's read as a Ray task: the same per-file work as the local workers, on a cluster.
+
+The driver reads each document's bytes (a bundle member's copied out of its bundle; a saved
+workbook page's `x.files/` folder with it) and hands them to the task, so the nodes need no
+shared disk. The task writes them to a scratch folder of its own and reads them exactly as a
+local worker does (extract → records → validate → per-file rules), returning the file's typed
+rows. Plans, sinks and the commit stay the driver's (`pipeline.ingest`).
+
+Limits: a task is cancelled (its worker killed) when it has run longer than the per-file time;
+memory is Ray's: each task reserves `max_rss_mib` of its node's memory for scheduling, and
+Ray's memory monitor kills a task when its node runs out. A task that is killed, crashes or
+loses its node is retried never: its file ends `failed` with a code saying which, and the run
+goes on.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from extractors import DEFAULT_PDF_READER
+
+from .results import FileResult, failed_file, format_of
+from .sources import Source
+from .workers import Failure, Limits
+
+POLL_SECONDS = 0.05
+_SAVED_PAGE_SUFFIXES = (".htm", ".html")
+
+
+@dataclass(frozen=True)
+class Shipped:
+    """A document's bytes as they travel to a task: the file under its own name (a bundle
+    member under `member<ext>`, as a local read names it), and any files read with it."""
+
+    name: str
+    data: bytes
+    companions: tuple[tuple[str, bytes], ...] = ()  # (path relative to the file's folder, bytes)
+
+
+def _companions(path: Path) -> tuple[tuple[str, bytes], ...]:
+    """The files a saved workbook page reads beside it: its `x.files/` (or `x_files/`) folder."""
+    if path.suffix.lower() not in _SAVED_PAGE_SUFFIXES:
+        return ()
+    found = []
+    for folder in (path.parent / f"{path.stem}.files", path.parent / f"{path.stem}_files"):
+        if folder.is_dir():
+            for part in sorted(p for p in folder.rglob("*") if p.is_file()):
+                found.append((part.relative_to(path.parent).as_posix(), part.read_bytes()))
+    return tuple(found)
+
+
+def source_to_shipped(source: Source) -> Shipped:
+    """The bytes a task needs to read `source` (raises OSError, zipfile.BadZipFile, EOFError)."""
+    if source.member is None:
+        return Shipped(source.path.name, source.path.read_bytes(), _companions(source.path))
+    with zipfile.ZipFile(source.path) as bundle:
+        data = bundle.read(source.member)
+    return Shipped(f"member{Path(source.member).suffix.lower()}", data)
+
+
+def shipped_to_file(shipped: Shipped, folder: Path) -> Path:
+    """The shipped document written out under `folder`, its companions beside it."""
+    for rel, data in shipped.companions:
+        target = folder / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    path = folder / shipped.name
+    path.write_bytes(shipped.data)
+    return path
+
+
+def read_shipped(
+    source: Source, shipped: Shipped, now: datetime, pdf_reader: str = DEFAULT_PDF_READER
+) -> FileResult:
+    """In the task: one document's bytes read into its rows, as a local worker reads it."""
+    from extractors import share_cores
+
+    from .definitions import load_catalog
+    from .ingest import ingest_file
+
+    share_cores(1)  # a task holds one CPU of its node
+    with tempfile.TemporaryDirectory(prefix="selfeval-task-") as tmp:
+        path = shipped_to_file(shipped, Path(tmp))
+        return ingest_file(path, source.rel, load_catalog(), now, source.sha, pdf_reader)
+
+
+def _unshippable(source: Source, exc: Exception, now: datetime) -> FileResult:
+    fmt = format_of(source.member or source.path.name)
+    if isinstance(exc, OSError) and source.member is None:
+        message = f"cannot read {source.rel}: {exc.strerror or exc}"
+        return failed_file(source.rel, source.sha, fmt, now, "unreadable", message)
+    message = f"cannot unpack {source.rel}: {exc}"
+    return failed_file(source.rel, source.sha, fmt, now, "corrupt", message)
+
+
+@dataclass
+class _Task:
+    index: int
+    source: Source
+    ref: Any  # the task's ray.ObjectRef
+    started: float
+
+
+def failure_of(exc: Exception) -> Failure:
+    """What a Ray error means for the file whose task raised it."""
+    import ray.exceptions as rex
+
+    if isinstance(exc, rex.OutOfMemoryError):
+        return Failure("memory", "Ray stopped the task: its node ran out of memory reading it")
+    if isinstance(exc, rex.NodeDiedError | rex.ObjectLostError):
+        return Failure("node_lost", "the cluster node reading this file was lost; read it again")
+    if isinstance(exc, rex.WorkerCrashedError | rex.LocalRayletDiedError):
+        return Failure("crashed", "the reader crashed on this file (its Ray worker died)")
+    if isinstance(exc, rex.TaskCancelledError):
+        return Failure("crashed", "the reader's Ray task was cancelled")
+    cause = getattr(exc, "cause", None)
+    if isinstance(exc, MemoryError) or isinstance(cause, MemoryError):
+        return Failure("memory", "ran out of memory while reading the file")
+    return Failure("crashed", f"the reader's Ray task failed ({type(exc).__name__})")
+
+
+def cluster_cpus() -> int:
+    """The CPUs of the Ray cluster the driver is connected to."""
+    import ray
+
+    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+
+
+def _remote_read(limits: Limits) -> Any:
+    import ray
+
+    return ray.remote(read_shipped).options(
+        num_cpus=1, memory=limits.max_rss_mib * 2**20, max_retries=0, retry_exceptions=False
+    )
+
+
+def run_ray_jobs(
+    jobs: Sequence[Source],
+    limits: Limits,
+    now: datetime,
+    pdf_reader: str = DEFAULT_PDF_READER,
+    workers: int | None = None,
+    window: int | None = None,
+    cost: Callable[[Source], float] | None = None,
+) -> Iterator[tuple[int, Source, FileResult | Failure]]:
+    """Read every source as a Ray task, at most `workers` (default: the cluster's CPUs) at
+    once, so a task starts when it is submitted and its time counts from then. Yields
+    (index, source, result or Failure) as tasks finish, like `workers.run_jobs`: no task
+    starts more than `window` places after the first unfinished, the costliest first."""
+    import ray
+
+    remote = _remote_read(limits)
+    workers = workers or cluster_cpus()
+    window = window or workers * 4
+    pending = list(enumerate(jobs))
+    running: dict[Any, _Task] = {}
+    unfinished = set(range(len(jobs)))
+    while pending or running:
+        while pending and len(running) < workers:
+            inside = bisect.bisect_left(pending, min(unfinished) + window, key=lambda p: p[0])
+            if inside == 0:
+                break
+            pick = max(range(inside), key=lambda i: (cost(pending[i][1]) if cost else 0.0, -i))
+            index, source = pending.pop(pick)
+            try:
+                shipped = source_to_shipped(source)
+            except (OSError, zipfile.BadZipFile, EOFError) as exc:
+                unfinished.discard(index)
+                yield index, source, _unshippable(source, exc, now)
+                continue
+            ref = remote.remote(source, shipped, now, pdf_reader)
+            running[ref] = _Task(index, source, ref, time.monotonic())
+        if not running:
+            continue
+        ready, _ = ray.wait(list(running), num_returns=1, timeout=POLL_SECONDS)
+        for ref in ready:
+            task = running.pop(ref)
+            unfinished.discard(task.index)
+            yield task.index, task.source, _result(ref)
+        for task in _overdue(running, limits):
+            ray.cancel(task.ref, force=True)
+            del running[task.ref]
+            unfinished.discard(task.index)
+            message = f"took longer than the {limits.timeout:g} s allowed per file"
+            yield task.index, task.source, Failure("timeout", message)
+
+
+def _result(ref: Any) -> FileResult | Failure:
+    import ray
+
+    try:
+        return ray.get(ref)
+    except Exception as exc:  # a Ray error: the file fails, not the run
+        return failure_of(exc)
+
+
+def _overdue(running: dict[Any, _Task], limits: Limits) -> list[_Task]:
+    now = time.monotonic()
+    return [t for t in running.values() if now - t.started > limits.timeout]
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None, cpus: int | None = None) -> Iterator[None]:
+    """Connected to Ray for the block: to the cluster at `address`, or a local instance started
+    for it (with `cpus` CPUs, no dashboard) and shut down after. A driver already connected
+    (`ray.init` called before) is used as it is and left connected."""
+    import ray
+
+    if ray.is_initialized():
+        yield
+        return
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+    try:
+        yield
+    finally:
+        ray.shutdown()
