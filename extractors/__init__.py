@@ -37,7 +37,7 @@ READERS = {
 
 # the two readers of a PDF's text layer: PDFium (fast), and pdfplumber (the reference)
 PDF_READERS = ("pdfium", "pdfplumber")
-DEFAULT_PDF_READER = "pdfplumber"
+DEFAULT_PDF_READER = "pdfium"
 
 __all__ = [
     "DEFAULT_PDF_READER",
@@ -106,7 +106,7 @@ def _pdf_reader(name: str):
         raise ValueError(f"unknown PDF reader {name!r}: one of {', '.join(PDF_READERS)}")
     from .pdf import extract_pdf
 
-    return extract_pdf
+    return lambda path: extract_pdf(path, name)
 
 
 def _reader(kind: str):

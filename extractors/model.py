@@ -87,6 +87,9 @@ class Document:
     source_format: str
     pages: int | None = None
     notes: tuple[ReadNote, ...] = field(default=())
+    # how the file was read when not the usual way (a PDF PDFium handed to pdfplumber): the
+    # documents row's error_code `read_by_reference` with this as its error
+    reader_note: str | None = None
 
 
 def fill_covered_slots(grid: Grid) -> list[list[Cell | None]]:

@@ -1,19 +1,27 @@
-"""PDF extractor on pdfplumber: ruled tables as Grids, other text as TextLines.
+"""PDF extractor: ruled tables as Grids, other text as TextLines, read by PDFium or pdfplumber.
 
-A page with a text layer is read from its characters here; a scanned page (or one whose text
-layer is garbage) goes to scan.py's OCR. Both give table parts (tables.py), and each cell keeps
-its page and bbox; tables.py joins a table that runs over a page break back into one Grid.
-pdfplumber's pages, tables and character dicts never leave this module and scan.py.
+Each page is first made neutral (pdf_page.PageContent: characters, path pieces, images) by one
+of two readers: PDFium (pdfium_access.py, the default, fast) or pdfplumber (pdfplumber_access.py,
+the reference). Everything below that is one code path, so both give the same Document. A page
+with a text layer is read from its characters here; a scanned page (or one whose text layer is
+garbage) goes to scan.py's OCR, rendered by PDFium. Both give table parts (tables.py), and each
+cell keeps its page and bbox; tables.py joins a table that runs over a page break into one Grid.
+
+PDFium hands a file or page to pdfplumber where it cannot read it the same way: a file it can
+only open by repairing it (no %%EOF at its end), a file it refuses, a turned page (/Rotate).
+The Document says so (`reader_note`), and the documents row carries it.
 """
 
 from __future__ import annotations
 
 import bisect
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import ExtractionError
 from .model import BBox, Document, TextLine
+from .pdf_page import Char, PageContent, cells_bbox, edges_to_tables, pieces_to_edges
 from .scan import needs_ocr, scan_page
 from .tables import (
     TablePart,
@@ -35,35 +43,93 @@ _NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUO
 _NO_LINE_END = set("（「『【〔《〈") | _QUOTES
 CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
 
+Items = list[TablePart | TextLine]
+
 
 def load_libraries() -> None:
     import pdfplumber
+    import pdfplumber.table
     import pdfplumber.utils  # noqa: F401
+    import pypdfium2  # noqa: F401
 
 
-def extract_pdf(path: Path) -> Document:
-    """Read a PDF's tables and text lines in reading order; raise ExtractionError if unreadable."""
+def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
+    """Read a PDF's tables and text lines in reading order with `reader` (`pdfium` or
+    `pdfplumber`); raise ExtractionError if it cannot be read."""
+    check_pdf_header(path)
+    note = None
+    if reader == "pdfium":
+        if not _has_eof(path):
+            note = "read by pdfplumber: the file has no %%EOF at its end (PDFium would repair it)"
+        else:
+            try:
+                return _read_pdfium(path)
+            except ExtractionError as exc:
+                if exc.code == "encrypted":
+                    raise
+                note = f"read by pdfplumber: PDFium could not open the file ({exc.message})"
+    pages, n_pages = _read_pdfplumber(path)
+    return _document(path, pages, n_pages, note)
+
+
+def _document(path: Path, pages: list[Items | None], n_pages: int, note: str | None) -> Document:
+    """The Document of the pages read; pages left None are scanned and read by OCR here."""
+    scanned = [number for number, read in enumerate(pages, start=1) if read is None]
+    if scanned:
+        for number, read in zip(scanned, scan_pages(path, scanned), strict=True):
+            pages[number - 1] = read
+    items = [item for read in pages for item in read or ()]
+    return Document(
+        blocks=tuple(join_parts(items)),
+        source_format="pdf_scan" if scanned else "pdf",
+        pages=n_pages,
+        reader_note=note,
+    )
+
+
+def _read_pdfium(path: Path) -> Document:
+    """Every page through PDFium; a turned page through pdfplumber (said in the note)."""
+    from .pdfium_access import PdfiumFile
+
+    with PdfiumFile(path) as pdf:
+        pages: list[Items | None] = []
+        turned: list[int] = []
+        for number in range(1, len(pdf) + 1):
+            if pdf.rotation(number):
+                turned.append(number)
+                pages.append([])
+            else:
+                pages.append(content_to_items(pdf.page(number)))
+        n_pages = len(pdf)
+    note = None
+    if turned:
+        reference, _ = _read_pdfplumber(path, set(turned))
+        for number in turned:
+            pages[number - 1] = reference[number - 1]
+        listed = ", ".join(map(str, turned))
+        note = f"page {listed} read by pdfplumber: PDFium's reader does not turn pages (/Rotate)"
+    return _document(path, pages, n_pages, note)
+
+
+def _read_pdfplumber(path: Path, only: set[int] | None = None) -> tuple[list[Items | None], int]:
+    """The pages (all, or those in `only`) through pdfplumber: None for a page to OCR."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
     from pdfplumber.utils.exceptions import PdfminerException
 
-    check_pdf_header(path)
+    from .pdfplumber_access import page_content
+
     try:
         with pdfplumber.open(str(path)) as pdf:
-            pages: list[list[TablePart | TextLine] | None] = [
-                None
-                if needs_ocr([ch["text"] for ch in page.chars], bool(page.images))
-                else _page_items(page, number)
-                for number, page in enumerate(pdf.pages, start=1)
-            ]
-        scanned = [number for number, read in enumerate(pages, start=1) if read is None]
-        if scanned:
-            for number, read in zip(scanned, scan_pages(path, scanned), strict=True):
-                pages[number - 1] = read
-        n_pages = len(pages)
-        items = [item for read in pages for item in read or ()]
+            pages: list[Items | None] = []
+            for number, page in enumerate(pdf.pages, start=1):
+                if only is not None and number not in only:
+                    pages.append([])
+                    continue
+                pages.append(content_to_items(page_content(page, number)))
+            return pages, len(pdf.pages)
     except (
         PdfminerException,
         PDFSyntaxError,
@@ -81,22 +147,14 @@ def extract_pdf(path: Path) -> Document:
                 "encrypted", f"encrypted PDF: {path.name} needs a password to open"
             ) from exc
         raise damaged_pdf_error(path, cause) from exc
-    return Document(
-        blocks=tuple(join_parts(items)),
-        source_format="pdf_scan" if scanned else "pdf",
-        pages=n_pages,
-    )
 
 
-def scan_pages(path: Path, numbers: list[int]) -> list[list[TablePart | TextLine]]:
+def scan_pages(path: Path, numbers: list[int]) -> list[Items]:
     """The pages of `numbers` read by OCR, rendered by PDFium (as pdfplumber renders them)."""
-    import pypdfium2
+    from .pdfium_access import PdfiumFile
 
-    pdf = pypdfium2.PdfDocument(str(path))
-    try:
-        return [scan_page(pdf[number - 1], number) for number in numbers]
-    finally:
-        pdf.close()
+    with PdfiumFile(path) as pdf:
+        return [scan_page(pdf.pdfium_page(number), number) for number in numbers]
 
 
 def check_pdf_header(path: Path) -> None:
@@ -119,36 +177,87 @@ def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
     return ExtractionError("corrupt", f"PDF is damaged: {path.name} ({cause})")
 
 
-def _page_items(page, number: int) -> list[TablePart | TextLine]:
-    """Tables and outside-table text lines of one page, ordered top to bottom."""
-    tables = page.find_tables()
-    parts = [_table_to_part(page, t, number) for t in tables if t.cells]
+def _has_eof(path: Path) -> bool:
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        handle.seek(max(0, size - 2048))
+        return b"%%EOF" in handle.read()
+
+
+def content_to_items(content: PageContent) -> Items | None:
+    """Tables and outside-table text lines of one page, top to bottom; None for a page that
+    needs OCR (an image and no text layer, or a garbage one)."""
+    if needs_ocr([ch.text for ch in content.chars], content.has_images):
+        return None
+    content = replace(content, chars=inked(content.chars))
+    parts = [
+        _table_to_part(content, cells, content.number)
+        for cells in edges_to_tables(pieces_to_edges(content.pieces))
+        if cells
+    ]
     boxes = [p.bbox for p in parts]
 
-    def outside(obj: dict) -> bool:
-        if obj.get("object_type") != "char":
-            return True
-        cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+    def outside(ch: Char) -> bool:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
         return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
 
-    lines = [
-        TextLine(
-            text=line["text"],
-            page=number,
-            bbox=BBox(line["x0"], line["top"], line["x1"], line["bottom"]),
-        )
-        for line in page.filter(outside).extract_text_lines(strip=True)
-        if line["text"].strip()
-    ]
+    lines = chars_to_lines([ch for ch in content.chars if outside(ch)], content)
     keyed: list[tuple[float, TablePart | TextLine]] = [(p.bbox[1], p) for p in parts]
     keyed += [(line.bbox.top, line) for line in lines if line.bbox is not None]
     keyed.sort(key=lambda pair: pair[0])
     return [item for _, item in keyed]
 
 
-def _table_to_part(page, table, number: int) -> TablePart:
+def inked(chars: tuple[Char, ...]) -> tuple[Char, ...]:
+    """The characters that leave ink: a space glyph (U+0020, U+3000 …) is left out, and a space
+    in the text comes from the gap it leaves (WORD_GAP). PDFium's text page folds and drops
+    space glyphs, so text built from them would depend on the reader."""
+    return tuple(ch for ch in chars if ch.text.strip())
+
+
+def chars_to_lines(chars: list[Char], content: PageContent) -> list[TextLine]:
+    """Text outside the tables as lines, by pdfplumber's own line finder (`chars_to_textmap`,
+    as `page.extract_text_lines(strip=True)` calls it, words split where a cell's are)."""
+    if not chars:
+        return []
+    from pdfplumber.utils import chars_to_textmap
+
+    textmap = chars_to_textmap(
+        [_char_dict(ch) for ch in chars],
+        layout_bbox=(0.0, 0.0, content.width, content.height),
+        layout_width=content.width,
+        layout_height=content.height,
+        x_tolerance_ratio=WORD_GAP,  # a word space as in a cell: a gap wider than WORD_GAP
+    )
+    return [
+        TextLine(
+            text=line["text"],
+            page=content.number,
+            bbox=BBox(line["x0"], line["top"], line["x1"], line["bottom"]),
+        )
+        for line in textmap.extract_text_lines(strip=True, return_chars=False)
+        if line["text"].strip()
+    ]
+
+
+def _char_dict(ch: Char) -> dict:
+    return {
+        "text": ch.text,
+        "x0": ch.x0,
+        "x1": ch.x1,
+        "top": ch.top,
+        "bottom": ch.bottom,
+        "doctop": ch.top,
+        "width": ch.x1 - ch.x0,
+        "height": ch.bottom - ch.top,
+        "size": ch.size,
+        "upright": ch.upright,
+    }
+
+
+def _table_to_part(content: PageContent, cells: list, number: int) -> TablePart:
     """Assign each character of the table's area to the cell whose box holds its centre."""
-    boxes = tuple(tuple(map(float, c)) for c in table.cells)
+    boxes = tuple(tuple(map(float, c)) for c in cells)
     xs = merge_edges(sorted({b[0] for b in boxes} | {b[2] for b in boxes}))
     ys = merge_edges(sorted({b[1] for b in boxes} | {b[3] for b in boxes}))
     slot_owner: dict[tuple[int, int], int] = {}
@@ -156,10 +265,10 @@ def _table_to_part(page, table, number: int) -> TablePart:
         for r in range(nearest_edge(ys, b[1]), nearest_edge(ys, b[3])):
             for c in range(nearest_edge(xs, b[0]), nearest_edge(xs, b[2])):
                 slot_owner[(r, c)] = i
-    chars_by_cell: list[list[dict]] = [[] for _ in boxes]
-    x0, top, x1, bottom = table.bbox
-    for ch in page.chars:  # by centre: a crop would clip the characters overlapping the frame
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+    chars_by_cell: list[list[Char]] = [[] for _ in boxes]
+    x0, top, x1, bottom = cells_bbox(cells)
+    for ch in content.chars:  # by centre: a crop would clip the characters overlapping the frame
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
         if not (x0 <= cx <= x1 and top <= cy <= bottom):
             continue
         r = bisect.bisect_right(ys, cy) - 1
@@ -174,51 +283,51 @@ def _table_to_part(page, table, number: int) -> TablePart:
     return TablePart(page=number, boxes=boxes, texts=texts, bbox=(x0, top, x1, bottom))
 
 
-def chars_to_text(chars: list[dict], box: tuple[float, float, float, float]) -> str:
+def chars_to_text(chars: list[Char], box: tuple[float, float, float, float]) -> str:
     """A cell's characters as text: lines the writer broke by hand keep their line break, lines
     the layout wrapped because the next word did not fit are joined back (a space only between
     Latin words)."""
-    lines: list[list[dict]] = []
-    for ch in sorted(chars, key=lambda c: (round(c["top"]), c["x0"])):
-        if lines and abs(ch["top"] - lines[-1][0]["top"]) <= LINE_TOLERANCE:
+    lines: list[list[Char]] = []
+    for ch in sorted(chars, key=lambda c: (round(c.top), c.x0)):
+        if lines and abs(ch.top - lines[-1][0].top) <= LINE_TOLERANCE:
             lines[-1].append(ch)
         else:
             lines.append([ch])
     for line in lines:
-        line.sort(key=lambda c: c["x0"])
+        line.sort(key=lambda c: c.x0)
     room = box[2] - box[0] - 2 * CELL_PADDING
     return join_wrapped_lines([_wrapped_line(line, room) for line in lines], is_latin_letter)
 
 
-def _wrapped_line(line: list[dict], room: float) -> WrappedLine:
+def _wrapped_line(line: list[Char], room: float) -> WrappedLine:
     """One line of characters measured: the room a line starting at the cell's padding leaves
     after it, its widest character, its first unbreakable run."""
     return WrappedLine(
         text=_line_text(line),
-        room_left=room - (line[-1]["x1"] - line[0]["x0"]),
-        char_width=max(c["x1"] - c["x0"] for c in line),
+        room_left=room - (line[-1].x1 - line[0].x0),
+        char_width=max(c.x1 - c.x0 for c in line),
         first_unit=_first_unit_width(line),
     )
 
 
-def _line_text(line: list[dict]) -> str:
+def _line_text(line: list[Char]) -> str:
     """The characters of one line, left to right, a space where the gap is a word space."""
     parts: list[str] = []
     previous = None
     for ch in line:
-        if previous is not None and ch["x0"] - previous["x1"] > WORD_GAP * ch["size"]:
+        if previous is not None and ch.x0 - previous.x1 > WORD_GAP * ch.size:
             parts.append(" ")
-        parts.append(ch["text"])
+        parts.append(ch.text)
         previous = ch
     return "".join(parts)
 
 
-def _first_unit_width(line: list[dict]) -> float:
+def _first_unit_width(line: list[Char]) -> float:
     """Width of the line's first unbreakable run: a Latin word or number, or a character held
     to its neighbours by line-breaking rules (no 、。”% at a line's start, no “（ at its end)."""
     end = 0
     while end + 1 < len(line):
-        here, after = line[end]["text"], line[end + 1]["text"]
+        here, after = line[end].text, line[end + 1].text
         glued = (
             after in _NO_LINE_START
             or here in _NO_LINE_END
@@ -227,7 +336,7 @@ def _first_unit_width(line: list[dict]) -> float:
         if not glued:
             break
         end += 1
-    return line[end]["x1"] - line[0]["x0"]
+    return line[end].x1 - line[0].x0
 
 
 def _is_word_char(char: str) -> bool:

@@ -96,8 +96,8 @@ def test_a_file_that_hangs_hoards_or_crashes_fails_alone(
     shutil.copy(SEASON / GOOD, folder / "b-bad.docx")
     real = pipeline.ingest.extract
 
-    def extract(path):
-        return reader(path) if path.name == "b-bad.docx" else real(path)
+    def extract(path, *options):
+        return reader(path) if path.name == "b-bad.docx" else real(path, *options)
 
     monkeypatch.setattr(pipeline.ingest, "extract", extract)  # the forked workers inherit it
     started = time.monotonic()

@@ -1,0 +1,144 @@
+"""A born-digital PDF page as either reader gives it, and its ruled tables found.
+
+The two readers (pdfium_access.py, the default; pdfplumber_access.py, the reference) each turn
+a page into a PageContent: its characters, the straight pieces of its painted paths, whether it
+holds an image. Everything after that is the same code, so both readers give the same Grids.
+
+Tables are found by pdfplumber's own table finder, called through its public functions
+(`merge_edges → edges_to_intersections → intersections_to_cells → cells_to_tables`) with its
+default settings, on edges made from the pieces as pdfplumber makes them from its objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+Box = tuple[float, float, float, float]
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Char:
+    """One character in points from the page's top-left. Horizontally its advance; vertically
+    the em square standing on its baseline (`bottom` is the baseline, `top` one font size
+    above it), so characters of different fonts on one line share their top."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    upright: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A painted subpath: a `line` (its two ends), a `rect` (two opposite corners) or a
+    `curve` (its points, a Bézier's by its end points), in points from the top-left."""
+
+    kind: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class PageContent:
+    number: int
+    width: float
+    height: float
+    chars: tuple[Char, ...]
+    pieces: tuple[Piece, ...]
+    has_images: bool
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces into edges, edges into tables
+
+
+def pieces_to_edges(pieces: tuple[Piece, ...]) -> list[dict[str, Any]]:
+    """The edges pdfplumber's `page.edges` holds for these pieces: the lines', then the
+    rectangles' four sides, then the curves' straight steps, each in the pieces' order."""
+    lines = [_line_edge(p.points) for p in pieces if p.kind == "line"]
+    rects = [e for p in pieces if p.kind == "rect" for e in _rect_edges(p.points)]
+    curves = [e for p in pieces if p.kind == "curve" for e in _curve_edges(p.points)]
+    return lines + rects + curves
+
+
+def _edge(kind: str, x0: float, top: float, x1: float, bottom: float, orientation) -> dict:
+    return {
+        "object_type": kind,
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "doctop": top,
+        "width": x1 - x0,
+        "height": bottom - top,
+        "orientation": orientation,
+    }
+
+
+def _line_edge(points: tuple[Point, ...]) -> dict:
+    (xa, ya), (xb, yb) = points[0], points[1]
+    top, bottom = min(ya, yb), max(ya, yb)
+    # pdfplumber's rule: level when its ends are at one height, else upright
+    return _edge("line", min(xa, xb), top, max(xa, xb), bottom, "h" if top == bottom else "v")
+
+
+def _rect_edges(points: tuple[Point, ...]) -> list[dict]:
+    (xa, ya), (xb, yb) = points[0], points[1]
+    x0, x1, top, bottom = min(xa, xb), max(xa, xb), min(ya, yb), max(ya, yb)
+    return [
+        _edge("rect_edge", x0, top, x1, top, "h"),
+        _edge("rect_edge", x0, bottom, x1, bottom, "h"),
+        _edge("rect_edge", x0, top, x0, bottom, "v"),
+        _edge("rect_edge", x1, top, x1, bottom, "v"),
+    ]
+
+
+def _curve_edges(points: tuple[Point, ...]) -> list[dict]:
+    edges = []
+    for (xa, ya), (xb, yb) in itertools.pairwise(points):
+        orientation = "v" if xa == xb else ("h" if ya == yb else None)
+        edges.append(
+            _edge("curve_edge", min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb), orientation)
+        )
+    return edges
+
+
+def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
+    """The ruled tables among the edges, each as its cells' boxes, top to bottom, as
+    pdfplumber's `page.find_tables()` finds them with its default settings."""
+    from pdfplumber.table import (
+        TableSettings,
+        cells_to_tables,
+        edges_to_intersections,
+        intersections_to_cells,
+        merge_edges,
+    )
+    from pdfplumber.utils import filter_edges
+
+    s = TableSettings.resolve(None)
+    vertical = filter_edges(edges, "v", min_length=s.edge_min_length_prefilter)
+    horizontal = filter_edges(edges, "h", min_length=s.edge_min_length_prefilter)
+    merged = merge_edges(
+        vertical + horizontal,
+        snap_x_tolerance=s.snap_x_tolerance,
+        snap_y_tolerance=s.snap_y_tolerance,
+        join_x_tolerance=s.join_x_tolerance,
+        join_y_tolerance=s.join_y_tolerance,
+    )
+    merged = filter_edges(merged, min_length=s.edge_min_length)
+    points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
+    return [list(cells) for cells in cells_to_tables(intersections_to_cells(points))]
+
+
+def cells_bbox(cells: list[Box]) -> Box:
+    return (
+        min(c[0] for c in cells),
+        min(c[1] for c in cells),
+        max(c[2] for c in cells),
+        max(c[3] for c in cells),
+    )
