@@ -1,0 +1,199 @@
+"""--executor ray: the same tables as the local workers, on a local Ray instance and on a
+two-node cluster; a task killed or overdue fails its file alone; an unchanged re-run reads
+nothing."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from conftest import FIXTURES, SEASON
+
+from pipeline.ingest import ingest
+from pipeline.workers import Limits
+
+ray = pytest.importorskip("ray")
+
+TABLES = ("values", "documents", "findings", "rejects")
+RAY_ARGS = {"include_dashboard": False, "log_to_driver": False, "object_store_memory": 150 * 2**20}
+# a season none of the other fixtures' runs use: saved pages (one Excel workbook saved as a
+# page with its x.files/ folder), a web archive, a bundle, legacy and hostile files, a scan
+UNSEEN = [
+    "web/jiangcheng-jiaotong-2023.htm",
+    "web/jiangcheng-jiaotong-2023.files",
+    "web/jiangcheng-weijian-2024.mht",
+    "variants/bundle.zip",
+    "variants/report-embedded.docx",
+    "variants/split-tables.pdf",
+    "variants/wording-variants.docx",
+    "hostile/encrypted.pdf",
+    "hostile/not-a-zip.docx",
+    "hostile/truncated.xlsx",
+    "hostile/notes.txt",
+    "scans/yueyang-2024-p1-4-scan.pdf",
+]
+
+
+def _faults() -> None:
+    """In each Ray worker (a setup hook): a file named *-killed.docx kills its worker mid-read,
+    one named *-slow.docx never ends. Defined inside a function so Ray ships it by value."""
+
+    def hook() -> None:
+        import os
+        import signal
+        import time
+
+        import pipeline.ingest
+
+        real = pipeline.ingest.extract
+
+        def extract(path, *args, **kwargs):
+            if path.name.endswith("-killed.docx"):
+                os.kill(os.getpid(), signal.SIGKILL)
+            if path.name.endswith("-slow.docx"):
+                time.sleep(60)
+            return real(path, *args, **kwargs)
+
+        pipeline.ingest.extract = extract
+
+    return hook
+
+
+def _copy(names, folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = FIXTURES / name
+        if source.is_dir():
+            shutil.copytree(source, folder / source.name)
+        else:
+            shutil.copy(source, folder / source.name)
+    return folder
+
+
+def _season(folder, names=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in sorted(SEASON.iterdir()) if names is None else [SEASON / n for n in names]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def _tables(out) -> dict[str, pd.DataFrame]:
+    """The four tables, without extracted_at (the time of each run, the one run-specific
+    column)."""
+    tables = {}
+    for name in TABLES:
+        frame = pd.read_parquet(out / f"{name}.parquet")
+        tables[name] = frame.drop(columns=["extracted_at"], errors="ignore")
+    return tables
+
+
+def assert_same_tables(left, right) -> None:
+    for name in TABLES:
+        assert (
+            pq.read_schema(left / f"{name}.parquet").remove_metadata()
+            == pq.read_schema(right / f"{name}.parquet").remove_metadata()
+        )
+    a, b = _tables(left), _tables(right)
+    for name in TABLES:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+@pytest.fixture(scope="class")
+def local_ray():
+    """A local Ray instance of 2 CPUs, its workers with the test faults, shut down after."""
+    ray.init(num_cpus=2, runtime_env={"worker_process_setup_hook": _faults()}, **RAY_ARGS)
+    yield
+    ray.shutdown()
+
+
+@pytest.mark.usefixtures("local_ray")
+class TestLocalRayInstance:
+    """One local Ray instance for these tests (the two-node cluster's test comes after)."""
+
+    def test_the_fixture_season_gives_the_local_tables(self, tmp_path):
+        folder = _season(tmp_path / "in")
+        local = ingest(folder, tmp_path / "local", workers=2)
+        remote = ingest(folder, tmp_path / "ray", executor="ray")
+        assert remote.files == local.files == 20 and remote.failed == local.failed == 0
+        assert remote.values == local.values > 0
+        assert_same_tables(tmp_path / "local", tmp_path / "ray")
+
+    def test_an_unseen_season_gives_the_local_tables(self, tmp_path):
+        folder = _copy(UNSEEN, tmp_path / "in")
+        local = ingest(folder, tmp_path / "local", workers=2)
+        remote = ingest(folder, tmp_path / "ray", executor="ray")
+        assert (remote.ok, remote.failed, remote.skipped) == (local.ok, local.failed, local.skipped)
+        assert local.ok >= 6 and local.failed >= 3
+        documents = _tables(tmp_path / "ray")["documents"].set_index("source_path")
+        # the saved workbook page was read with its x.files/ folder, the bundle's members unpacked
+        assert documents.loc["jiangcheng-jiaotong-2023.htm"].status == "ok"
+        assert any(p.startswith("bundle.zip/") for p in documents.index)
+        assert_same_tables(tmp_path / "local", tmp_path / "ray")
+
+    def test_re_runs_give_the_local_tables_and_an_unchanged_one_reads_nothing(self, tmp_path):
+        names = ["jiangcheng-wenlv-2023.docx", "yueyang-2024.pdf", "jiangcheng-jiaoyu-2024.xlsx"]
+        for executor in ("local", "ray"):
+            folder, out = _season(tmp_path / f"in-{executor}", names), tmp_path / executor
+            ingest(folder, out, executor=executor)
+            stamps = {n: (out / f"{n}.parquet").stat().st_mtime_ns for n in TABLES}
+            again = ingest(folder, out, executor=executor)
+            assert again.kept == 3 and again.run_id is None and again.files == 3
+            assert {n: (out / f"{n}.parquet").stat().st_mtime_ns for n in TABLES} == stamps
+            # a corrected file replaces its rows; a new one is added; the rest are kept
+            shutil.copy(SEASON / "jiangcheng-weijian-2024.docx", folder / names[0])
+            shutil.copy(SEASON / "yueyang-2024.html", folder / "yueyang-2024.html")
+            summary = ingest(folder, out, executor=executor)
+            assert summary.kept == 2 and summary.files == 4
+        assert_same_tables(tmp_path / "local", tmp_path / "ray")
+
+    def test_a_task_killed_mid_file_fails_that_file_alone(self, tmp_path):
+        folder = _season(tmp_path / "in", ["jiangcheng-wenlv-2023.docx", "yueyang-2024.docx"])
+        shutil.copy(SEASON / "yueyang-2024.docx", folder / "b-killed.docx")
+        summary = ingest(folder, tmp_path / "out", executor="ray")
+        assert (summary.files, summary.ok, summary.failed) == (3, 2, 1)
+        documents = _tables(tmp_path / "out")["documents"].set_index("source_path")
+        bad = documents.loc["b-killed.docx"]
+        assert (bad.status, bad.error_code) == ("failed", "crashed")
+        assert "b-killed.docx" in bad.error and "crashed" in bad.error
+        values = _tables(tmp_path / "out")["values"]
+        assert set(values.source_path) == {"jiangcheng-wenlv-2023.docx", "yueyang-2024.docx"}
+
+    def test_a_task_past_the_time_limit_fails_that_file_alone(self, tmp_path):
+        folder = _season(tmp_path / "in", ["jiangcheng-wenlv-2023.docx"])
+        shutil.copy(SEASON / "yueyang-2024.docx", folder / "b-slow.docx")
+        summary = ingest(folder, tmp_path / "out", executor="ray", limits=Limits(timeout=3))
+        assert (summary.ok, summary.failed) == (1, 1)
+        bad = _tables(tmp_path / "out")["documents"].set_index("source_path").loc["b-slow.docx"]
+        assert (bad.status, bad.error_code) == ("failed", "timeout")
+        assert bad.error == "b-slow.docx: took longer than the 3 s allowed per file"
+
+
+def test_ray_errors_name_what_became_of_the_file():
+    from pipeline.executor_ray import failure_of
+
+    assert failure_of(ray.exceptions.OutOfMemoryError("node full")).code == "memory"
+    assert failure_of(ray.exceptions.NodeDiedError("node 1 died")).code == "node_lost"
+    assert failure_of(ray.exceptions.WorkerCrashedError()).code == "crashed"
+    assert failure_of(RuntimeError("what")).code == "crashed"
+
+
+def test_a_two_node_cluster_gives_the_local_tables(tmp_path):
+    from ray.cluster_utils import Cluster
+
+    node = {"num_cpus": 1, "object_store_memory": 100 * 2**20}
+    cluster = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False})
+    try:
+        cluster.add_node(**node)
+        ray.init(address=cluster.address, log_to_driver=False)
+        cluster.wait_for_nodes()
+        assert sum(1 for n in ray.nodes() if n["Alive"]) == 2
+        folder = _season(tmp_path / "in")
+        ingest(folder, tmp_path / "local", workers=2)
+        remote = ingest(folder, tmp_path / "ray", executor="ray")
+        assert remote.files == 20 and remote.failed == 0
+        assert_same_tables(tmp_path / "local", tmp_path / "ray")
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
