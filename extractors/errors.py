@@ -26,6 +26,8 @@ ERROR_CODES: dict[str, str] = {
     "crashed": "the reader process died on this file (a signal)",
     "node_lost": "the cluster node reading the file (a Ray task's) was lost; read it again",
     "internal_error": "a fault of the pipeline's own on this file; the run goes on",
+    "read_by_reference": "(status ok) PDFium could not read the PDF (or a page) as it is, so "
+    "pdfplumber, the reference reader, read it; `error` says which pages and why",
 }
 
 

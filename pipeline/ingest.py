@@ -177,11 +177,19 @@ def ingest_file(
             n_values=len(valid),
             pages=document.pages,
             **counts,
+            **_reader_note(rel, document.reader_note),
         ),
         values=tuple(valid),
         rejects=tuple(rejects),
         findings=tuple(finding_row(f, rel, projects.get((f.form, f.form_seq))) for f in findings),
     )
+
+
+def _reader_note(rel: str, note: str | None) -> dict[str, str]:
+    """A file read, but not the usual way (a PDF pdfplumber read in PDFium's place)."""
+    if note is None:
+        return {}
+    return {"error_code": "read_by_reference", "error": f"{rel}: {note}"}
 
 
 @dataclass(frozen=True)

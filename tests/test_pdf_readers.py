@@ -1,0 +1,155 @@
+"""The two PDF readers agree: every fixture and hostile PDF ingested once with PDFium (the
+default) and once with pdfplumber (the reference) gives the same values, findings and rejects
+(boxes within 0.5 pt) and the same documents statuses and error codes.
+
+Also the reader's own unit behaviour: the neutral page both make, and a turned page, which
+PDFium hands to pdfplumber and the documents row says so.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pdfplumber
+import pytest
+from conftest import FIXTURES, SEASON
+
+from extractors.pdf_page import pieces_to_edges
+from extractors.pdfium_access import PdfiumFile, subpath_to_pieces
+from extractors.pdfplumber_access import page_content
+from pipeline.ingest import ingest
+
+BBOX = ["bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom"]
+RUN_COLUMNS = {"extracted_at", "pipeline_version", "run_id"}
+# the born-digital fixture PDFs (scans are OCR'd from the same PDFium rendering either way)
+PDF_FOLDERS = ["season", "families", "contradictions", "hostile"]
+
+
+def _fixture_pdfs() -> list[Path]:
+    paths = [p for name in PDF_FOLDERS for p in sorted((FIXTURES / name).glob("*.pdf"))]
+    paths += sorted((FIXTURES / "variants").rglob("*.pdf"))
+    return paths
+
+
+@pytest.fixture(scope="module")
+def both_readers(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("pdfs")
+    for path in _fixture_pdfs():
+        shutil.copy(path, folder / f"{path.parent.name}--{path.name}")
+    outs = {}
+    for reader in ("pdfium", "pdfplumber"):
+        out = tmp_path_factory.mktemp(f"out-{reader}")
+        ingest(folder, out, workers=2, pdf_reader=reader)
+        outs[reader] = out
+    return outs
+
+
+def _table(out: Path, name: str) -> pd.DataFrame:
+    frame = pd.read_parquet(out / f"{name}.parquet")
+    frame = frame.drop(columns=[c for c in frame.columns if c in RUN_COLUMNS])
+    keys = [c for c in frame.columns if c not in BBOX and c != "confidence"]
+    return frame.sort_values(keys, na_position="first").reset_index(drop=True)
+
+
+def test_the_fixture_pdfs_are_many_and_read():
+    pdfs = _fixture_pdfs()
+    assert len(pdfs) >= 60
+    assert any(p.parent.name == "hostile" for p in pdfs)
+
+
+@pytest.mark.parametrize("table", ["values", "findings", "rejects"])
+def test_both_readers_give_the_same_rows(both_readers, table):
+    pdfium = _table(both_readers["pdfium"], table)
+    reference = _table(both_readers["pdfplumber"], table)
+    assert len(pdfium) == len(reference)
+    if table == "values":
+        assert len(pdfium) > 5000  # the comparison is of something
+    exact = [c for c in pdfium.columns if c not in BBOX]
+    pd.testing.assert_frame_equal(pdfium[exact], reference[exact])
+    boxes = [c for c in BBOX if c in pdfium.columns]
+    if boxes:
+        gap = (pdfium[boxes] - reference[boxes]).abs().max().max()
+        assert pd.isna(gap) or gap <= 0.5
+
+
+def test_both_readers_give_the_same_documents_statuses(both_readers):
+    columns = ["source_path", "source_format", "status", "error_code", "pages", "n_values"]
+    pdfium = _table(both_readers["pdfium"], "documents")[columns]
+    reference = _table(both_readers["pdfplumber"], "documents")[columns]
+    pd.testing.assert_frame_equal(pdfium, reference)
+    statuses = dict(zip(pdfium.source_path, pdfium.status, strict=True))
+    assert statuses["hostile--encrypted.pdf"] == "failed"
+    assert statuses["hostile--owner-password-only.pdf"] == "ok"
+
+
+# ---------------------------------------------------------------------------------------------
+# The neutral page
+
+
+@pytest.mark.parametrize("name", ["yueyang-2024.pdf", "jiangcheng-jiaoyu-2024.pdf"])
+def test_both_readers_see_the_same_characters_and_ruling(name):
+    path = SEASON / name
+    with PdfiumFile(path) as pdf, pdfplumber.open(path) as reference:
+        for number in range(1, len(pdf) + 1):
+            mine = pdf.page(number)
+            theirs = page_content(reference.pages[number - 1], number)
+            # the same characters at the same places (PDFium's text page may list a few in
+            # another order, which nothing after it depends on)
+            inked = sorted((c for c in mine.chars if c.text.strip()), key=_place)
+            inked_ref = sorted((c for c in theirs.chars if c.text.strip()), key=_place)
+            assert [c.text for c in inked] == [c.text for c in inked_ref]
+            for a, b in zip(inked, inked_ref, strict=True):
+                assert abs(a.x0 - b.x0) < 0.25 and abs(a.x1 - b.x1) < 0.25
+                assert abs(a.bottom - b.bottom) < 0.01 and a.size == pytest.approx(b.size)
+            edges = pieces_to_edges(mine.pieces)
+            edges_ref = pieces_to_edges(theirs.pieces)
+            assert len(edges) == len(edges_ref) > 10
+            for a, b in zip(edges, edges_ref, strict=True):
+                assert a["orientation"] == b["orientation"]
+                assert all(abs(a[k] - b[k]) < 0.01 for k in ("x0", "x1", "top", "bottom"))
+
+
+def _place(char) -> tuple:
+    return (round(char.bottom, 1), round(char.x0, 1), char.text)
+
+
+@pytest.mark.parametrize(
+    ("shape", "points", "kind"),
+    [
+        ("ml", [(0, 0), (10, 0)], "line"),
+        ("mlllh", [(0, 0), (10, 0), (10, 5), (0, 5), (0, 0)], "rect"),
+        ("mllllh", [(0, 0), (10, 0), (10, 5), (0, 5), (0, 0), (0, 0)], "rect"),  # a redundant l
+        ("mlllh", [(0, 0), (10, 1), (10, 5), (0, 5), (0, 0)], "curve"),  # not square
+        ("mlcl", [(0, 0), (10, 0), (12, 4), (12, 9)], "curve"),
+    ],
+)
+def test_subpaths_are_lines_rectangles_or_curves_as_pdfminer_makes_them(shape, points, kind):
+    pieces = subpath_to_pieces([(float(x), float(y)) for x, y in points], shape)
+    assert [p.kind for p in pieces] == [kind]
+
+
+def test_a_turned_page_is_read_by_pdfplumber_and_the_documents_row_says_so(tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    writer = pypdf.PdfWriter()
+    for number, page in enumerate(pypdf.PdfReader(SEASON / "yueyang-2024.pdf").pages, start=1):
+        writer.add_page(page)
+        if number == 2:
+            writer.pages[-1].rotate(90)  # /Rotate 90
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with (folder / "turned.pdf").open("wb") as handle:
+        writer.write(handle)
+    tables = {}
+    for reader in ("pdfium", "pdfplumber"):
+        ingest(folder, tmp_path / reader, workers=1, pdf_reader=reader)
+        tables[reader] = {name: _table(tmp_path / reader, name) for name in ("values", "documents")}
+    turned = tables["pdfium"]["documents"].iloc[0]
+    assert turned.status == "ok"
+    assert turned.error_code == "read_by_reference"
+    assert (
+        "page 2" in turned.error and "pdfplumber" in turned.error and "turned.pdf" in turned.error
+    )
+    assert pd.isna(tables["pdfplumber"]["documents"].iloc[0].error_code)
+    pd.testing.assert_frame_equal(tables["pdfium"]["values"], tables["pdfplumber"]["values"])
