@@ -53,6 +53,8 @@ def _faults() -> None:
             if path.name.endswith("-killed.docx"):
                 os.kill(os.getpid(), signal.SIGKILL)
             if path.name.endswith("-slow.docx"):
+                if marker := os.environ.get("SELFEVAL_TEST_STARTED"):
+                    open(marker, "w").close()  # the test waits for it
                 time.sleep(60)
             return real(path, *args, **kwargs)
 
@@ -194,6 +196,56 @@ def test_a_two_node_cluster_gives_the_local_tables(tmp_path):
         remote = ingest(folder, tmp_path / "ray", executor="ray")
         assert remote.files == 20 and remote.failed == 0
         assert_same_tables(tmp_path / "local", tmp_path / "ray")
+    finally:
+        ray.shutdown()
+        cluster.shutdown()
+
+
+def test_a_task_whose_node_is_lost_fails_that_file_alone(tmp_path):
+    import threading
+    import time
+
+    from ray.cluster_utils import Cluster
+
+    folder = _season(tmp_path / "in", ["jiangcheng-wenlv-2023.docx"])
+    shutil.copy(SEASON / "yueyang-2024.docx", folder / "b-slow.docx")
+    started = tmp_path / "started"  # the slow read says it has begun
+    store = {"object_store_memory": 100 * 2**20}
+    cluster = Cluster(
+        initialize_head=True, head_node_args={"num_cpus": 0, "include_dashboard": False, **store}
+    )
+    try:
+        worker = cluster.add_node(num_cpus=2, **store)  # the head reads nothing: this node all
+        env = {
+            "worker_process_setup_hook": _faults(),
+            "env_vars": {"SELFEVAL_TEST_STARTED": str(started)},
+        }
+        ray.init(address=cluster.address, log_to_driver=False, runtime_env=env)
+        cluster.wait_for_nodes()
+        done = {}
+        run = threading.Thread(
+            target=lambda: done.setdefault(
+                "summary", ingest(folder, tmp_path / "out", executor="ray")
+            )
+        )
+        run.start()
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert started.exists()
+        time.sleep(1)
+        cluster.remove_node(worker)  # the node goes, with the task on it
+        cluster.add_node(num_cpus=1, **store)
+        run.join(timeout=60)
+        assert not run.is_alive()
+        assert (done["summary"].ok, done["summary"].failed) == (1, 1)
+        documents = _tables(tmp_path / "out")["documents"].set_index("source_path")
+        bad = documents.loc["b-slow.docx"]
+        assert (bad.status, bad.error_code) == ("failed", "node_lost")
+        assert (
+            bad.error == "b-slow.docx: the cluster node reading this file was lost; read it again"
+        )
+        assert documents.loc["jiangcheng-wenlv-2023.docx"].status == "ok"
     finally:
         ray.shutdown()
         cluster.shutdown()
