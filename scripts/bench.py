@@ -4,8 +4,10 @@ Builds a synthetic season (copies of the fixture builder's submissions, half .do
 under distinct names) at each size, then times, on the same files:
   baseline   bare pdfplumber `extract_tables()` over the PDFs + a bare python-docx cell walk
              over the .docx files, in one process;
-  ingest 1   `python -m pipeline ingest --workers 1` into an empty folder;
+  ingest 1   `python -m pipeline ingest --workers 1` into an empty folder (PDFs read by PDFium,
+             the default);
   ingest 2   the same with 2 workers;
+  plumber 1  ingest with 1 worker and `--pdf-reader pdfplumber` (the reference reader);
   re-run     an unchanged re-run of the 2-worker output (start-up aside: an empty-folder
              run's time is subtracted and shown);
 and the peak resident memory of each ingest (the main process and its workers together,
@@ -14,8 +16,8 @@ sampled every 20 ms). Not run by CI: `make bench`.
 Then the scans (fixtures/scans/, image-only PDFs read by OCR): seconds per page of the OCR path
 against, in the same process and run, a bare RapidOCR pass over the same page images (rendered
 at the same dpi; detect, classify and recognise with its defaults: the OCR baseline) and
-pdfplumber's read of the same pages of the born-digital twins; then a whole ingest of copies of
-the scans with 1 and 2 workers (`--ocr-copies`, `--no-season`).
+the text-layer read (PDFium) of the same pages of the born-digital twins; then a whole ingest
+of copies of the scans with 1 and 2 workers (`--ocr-copies`, `--no-season`).
 """
 
 from __future__ import annotations
@@ -94,10 +96,12 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def timed_ingest(folder: Path, out: Path, workers: int) -> tuple[float, float]:
+def timed_ingest(
+    folder: Path, out: Path, workers: int, reader: str = "pdfium"
+) -> tuple[float, float]:
     """Seconds and peak MiB (main process and workers together) of one ingest run."""
     command = [sys.executable, "-m", "pipeline", "ingest", str(folder), "--out", str(out)]
-    command += ["--workers", str(workers), "--quiet"]
+    command += ["--workers", str(workers), "--quiet", "--pdf-reader", reader]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=os.environ)
     peak = 0
@@ -126,11 +130,11 @@ def per_page_reads() -> tuple[list[float], list[float], list[float]]:
     its born-digital twin read from the text layer, in this process (onnxruntime's default
     threads for both OCR reads)."""
     import cv2
-    import pdfplumber
     import pypdfium2
     from rapidocr import RapidOCR
 
-    from extractors.pdf import _page_items
+    from extractors.pdf import content_to_items
+    from extractors.pdfium_access import PdfiumFile
     from extractors.scan import scan_page, warm_up
     from extractors.scan_ruling import render
 
@@ -144,8 +148,8 @@ def per_page_reads() -> tuple[list[float], list[float], list[float]]:
     text: list[float] = []
     for name, (twin, pages) in SCAN_TWINS.items():
         scan = pypdfium2.PdfDocument(SCANS / f"{name}.pdf")
-        with pdfplumber.open(SEASON / f"{twin}.pdf") as born:
-            numbers = pages or tuple(range(1, len(born.pages) + 1))
+        with PdfiumFile(SEASON / f"{twin}.pdf") as born:
+            numbers = pages or tuple(range(1, len(born) + 1))
             for index, number in enumerate(numbers, start=1):
                 started = time.perf_counter()
                 scan_page(scan[index - 1], index)
@@ -155,7 +159,7 @@ def per_page_reads() -> tuple[list[float], list[float], list[float]]:
                 bare_engine(image)
                 bare.append(time.perf_counter() - started)
                 started = time.perf_counter()
-                _page_items(born.pages[number - 1], number)
+                content_to_items(born.page(number))
                 text.append(time.perf_counter() - started)
     return ocr, bare, text
 
@@ -218,21 +222,23 @@ def main() -> None:
             one, rss_one = timed_ingest(folder, Path(tmp) / f"out1-{size}", 1)
             two, rss_two = timed_ingest(folder, Path(tmp) / f"out2-{size}", 2)
             rerun, rss_rerun = timed_ingest(folder, Path(tmp) / f"out2-{size}", 2)
-            rows.append((size, base, one, two, rerun, rss_one, rss_two, rss_rerun))
+            plumber, _ = timed_ingest(folder, Path(tmp) / f"plumber-{size}", 1, "pdfplumber")
+            rows.append((size, base, one, two, rerun, rss_one, rss_two, rss_rerun, plumber))
     print(
         f"start-up of a run that reads files: {startup:.2f} s (one skipped file: imports, tables)"
     )
     print(f"start-up of a run that reads none: {python_startup:.2f} s (an empty folder)\n")
     header = (
         f"{'files':>5} {'baseline s':>10} {'ingest×1 s':>10} {'ingest×2 s':>10} "
-        f"{'re-run s':>8} {'×1/base':>7} {'×1/×2':>6} {'re-run/×2':>9} "
+        f"{'re-run s':>8} {'plumber×1 s':>11} {'×1/base':>7} {'plumber/base':>12} "
+        f"{'×1/×2':>6} {'re-run/×2':>9} "
         f"{'RSS×1 MiB':>9} {'RSS×2 MiB':>9} {'RSS re-run':>10}"
     )
     print(header)
-    for size, base, one, two, rerun, rss_one, rss_two, rss_rerun in rows:
+    for size, base, one, two, rerun, rss_one, rss_two, rss_rerun, plumber in rows:
         print(
-            f"{size:>5} {base:>10.2f} {one:>10.2f} {two:>10.2f} {rerun:>8.2f} "
-            f"{(one - startup) / base:>7.2f} {one / two:>6.2f} "
+            f"{size:>5} {base:>10.2f} {one:>10.2f} {two:>10.2f} {rerun:>8.2f} {plumber:>11.2f} "
+            f"{(one - startup) / base:>7.2f} {(plumber - startup) / base:>12.2f} {one / two:>6.2f} "
             f"{max(rerun - python_startup, 0) / max(two - startup, 1e-9):>9.3f} "
             f"{rss_one:>9.0f} {rss_two:>9.0f} {rss_rerun:>10.0f}"
         )
@@ -242,7 +248,10 @@ def main() -> None:
             f"\npeak RSS ×1 at {large[0]} files / at {small[0]} files: {large[5] / small[5]:.2f}; "
             f"×2: {large[6] / small[6]:.2f}"
         )
-    print("(×1/base and re-run/×2 leave the start-up aside: each run's own kind)")
+    print(
+        "(×1/base, plumber/base and re-run/×2 leave the start-up aside: each run's own kind; "
+        "plumber: --pdf-reader pdfplumber)"
+    )
     if not args.no_ocr:
         with tempfile.TemporaryDirectory(prefix="selfeval-bench-ocr-") as tmp:
             ocr_bench(Path(tmp), args.ocr_copies)
