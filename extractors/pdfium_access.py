@@ -115,21 +115,25 @@ def _chars(text, to_top) -> Iterator[Char]:
     ox, oy = ctypes.c_double(), ctypes.c_double()
     matrix = raw.FS_MATRIX()
     handle = text.raw
+    # bound once: a page has a thousand characters and each asks five things of PDFium
+    generated, unicode_of = raw.FPDFText_IsGenerated, raw.FPDFText_GetUnicode
+    loose_box, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharOrigin
+    size_of, matrix_of = raw.FPDFText_GetFontSize, raw.FPDFText_GetMatrix
+    map_error = raw.FPDFText_HasUnicodeMapError
     for index in range(raw.FPDFText_CountChars(handle)):
-        if raw.FPDFText_IsGenerated(handle, index) == 1:
+        if generated(handle, index) == 1:
             continue
-        code = raw.FPDFText_GetUnicode(handle, index)
+        code = unicode_of(handle, index)
         if code == HYPHEN_MARK:
             code = ord("-")
-        elif raw.FPDFText_HasUnicodeMapError(handle, index) == 1:
+        elif map_error(handle, index) == 1:
             code = NO_UNICODE  # a glyph with no Unicode: pdfminer's `(cid:N)`
-        raw.FPDFText_GetLooseCharBox(handle, index, box)
-        raw.FPDFText_GetCharOrigin(handle, index, ox, oy)
-        size = raw.FPDFText_GetFontSize(handle, index)
-        raw.FPDFText_GetMatrix(handle, index, matrix)
+        loose_box(handle, index, box)
+        origin(handle, index, ox, oy)
+        size = size_of(handle, index)
+        matrix_of(handle, index, matrix)
         upright = matrix.b == 0 and matrix.c == 0 and matrix.a * matrix.d > 0
-        _, baseline = to_top(ox.value, oy.value)
-        left, _ = to_top(box.left, 0.0)
+        left, baseline = to_top(box.left, oy.value)
         right, _ = to_top(box.right, 0.0)
         if upright:
             top, bottom = baseline - size, baseline
