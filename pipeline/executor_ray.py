@@ -33,6 +33,7 @@ from .sources import Source
 from .workers import Failure, Limits
 
 POLL_SECONDS = 0.05
+SLOTS_SECONDS = 5.0  # how often the cluster's nodes are counted again
 _SAVED_PAGE_SUFFIXES = (".htm", ".html")
 
 
@@ -128,11 +129,19 @@ def failure_of(exc: Exception) -> Failure:
     return Failure("crashed", f"the reader's Ray task failed ({type(exc).__name__})")
 
 
-def cluster_cpus() -> int:
-    """The CPUs of the Ray cluster the driver is connected to."""
+def task_slots(limits: Limits) -> int:
+    """How many tasks the cluster's live nodes can run at once: on each node its CPUs, or
+    fewer where its memory holds fewer tasks of `max_rss_mib` (Ray schedules by both). At
+    least 1, so that a task too large for every node still ends (by its time limit)."""
     import ray
 
-    return max(1, int(ray.cluster_resources().get("CPU", 1)))
+    need = limits.max_rss_mib * 2**20
+    slots = 0
+    for node in ray.nodes():
+        if node.get("Alive"):
+            resources = node.get("Resources", {})
+            slots += min(int(resources.get("CPU", 0)), int(resources.get("memory", 0) // need))
+    return max(1, slots)
 
 
 def _remote_read(limits: Limits) -> Any:
@@ -152,21 +161,25 @@ def run_ray_jobs(
     window: int | None = None,
     cost: Callable[[Source], float] | None = None,
 ) -> Iterator[tuple[int, Source, FileResult | Failure]]:
-    """Read every source as a Ray task, at most `workers` (default: the cluster's CPUs) at
-    once, so a task starts when it is submitted and its time counts from then. Yields
-    (index, source, result or Failure) as tasks finish, like `workers.run_jobs`: no task
-    starts more than `window` places after the first unfinished, the costliest first."""
+    """Read every source as a Ray task, at most as many at once as the cluster can run (its
+    task slots, looked at again every few seconds as nodes come and go; fewer with `workers`),
+    so a task starts when it is submitted and its time counts from then. Yields (index,
+    source, result or Failure) as tasks finish, like `workers.run_jobs`: no task starts more
+    than `window` places after the first unfinished, the costliest first."""
     import ray
 
     remote = _remote_read(limits)
-    workers = workers or cluster_cpus()
-    window = window or workers * 4
     pending = list(enumerate(jobs))
     running: dict[Any, _Task] = {}
     unfinished = set(range(len(jobs)))
+    slots, counted = task_slots(limits), time.monotonic()
     while pending or running:
-        while pending and len(running) < workers:
-            inside = bisect.bisect_left(pending, min(unfinished) + window, key=lambda p: p[0])
+        if time.monotonic() - counted > SLOTS_SECONDS:
+            slots, counted = task_slots(limits), time.monotonic()
+        at_once = min(slots, workers or slots)
+        while pending and len(running) < at_once:
+            window_size = window or at_once * 4
+            inside = bisect.bisect_left(pending, min(unfinished) + window_size, key=lambda p: p[0])
             if inside == 0:
                 break
             pick = max(range(inside), key=lambda i: (cost(pending[i][1]) if cost else 0.0, -i))

@@ -205,9 +205,15 @@ class Plan:
         return sorted([*self.read, *self.keep])
 
 
+# codes that say nothing about the file (the cluster lost the node reading it): a re-run reads
+# such a file again even when its bytes are unchanged
+READ_AGAIN = frozenset({"node_lost"})
+
+
 def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
     """Compare IN with the last run's documents table: unchanged bytes (sha256, same pipeline
-    version) are kept, changed and new files read, files gone from IN kept unless pruning."""
+    version) are kept, changed and new files read (and those whose node was lost), files gone
+    from IN kept unless pruning."""
     previous = read_documents(out_dir) if is_mergeable(out_dir) else {}
     read: dict[str, Source] = {}
     keep: list[str] = []
@@ -218,6 +224,7 @@ def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
             and source.sha is not None
             and old["source_sha256"] == source.sha
             and old["pipeline_version"] == __version__
+            and old["error_code"] not in READ_AGAIN
         )
         if unchanged and not force:
             keep.append(source.rel)

@@ -246,6 +246,11 @@ def test_a_task_whose_node_is_lost_fails_that_file_alone(tmp_path):
             bad.error == "b-slow.docx: the cluster node reading this file was lost; read it again"
         )
         assert documents.loc["jiangcheng-wenlv-2023.docx"].status == "ok"
+        # a re-run reads the file again (its bytes were never at fault); here it is overdue
+        again = ingest(folder, tmp_path / "out", executor="ray", limits=Limits(timeout=2))
+        assert (again.kept, again.failed) == (1, 1)
+        documents = _tables(tmp_path / "out")["documents"].set_index("source_path")
+        assert documents.loc["b-slow.docx"].error_code == "timeout"
     finally:
         ray.shutdown()
         cluster.shutdown()
