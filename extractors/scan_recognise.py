@@ -4,7 +4,10 @@ says, and how sure that reading is.
 
 The engine and its onnxruntime sessions never leave this module: what comes out is `Rect`s,
 text and scores. `SELFEVAL_OCR_THREADS` sets onnxruntime's threads per process; unset, each
-worker takes its share of the cores (one each when there are as many workers as cores).
+worker takes its share of the cores (one each when there are as many workers as cores). The
+recogniser spends its threads as that many runs side by side, each on one thread, not as
+threads inside one run: its runs are small, and threads that wait on each other inside a run
+lose more than they share (most on a busy machine).
 """
 
 from __future__ import annotations
@@ -60,8 +63,29 @@ def model_path(name: str) -> Path:
 
 @functools.cache
 def rec_session() -> Any:
-    """The recogniser's onnxruntime session, one per process, made on first use (after the fork)."""
-    return _session(REC_MODEL)
+    """The recogniser's onnxruntime session, one per process, made on first use (after the
+    fork); each of its runs on one thread (rec_streams() of them at once)."""
+    return _session(REC_MODEL, threads=1)
+
+
+def rec_streams() -> int:
+    """How many recogniser runs go side by side: the process's OCR threads, or with
+    onnxruntime's default (0) the cores it may run on."""
+    return ocr_threads() or max(1, len(os.sched_getaffinity(0)))
+
+
+_pools: dict[tuple[int, int], Any] = {}
+
+
+def _pool(streams: int) -> Any:
+    """This process's threads for the recogniser's runs (made anew in a forked child: threads
+    do not survive the fork)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = (os.getpid(), streams)
+    if key not in _pools:
+        _pools[key] = ThreadPoolExecutor(streams, thread_name_prefix="selfeval-rec")
+    return _pools[key]
 
 
 @functools.cache
@@ -71,7 +95,7 @@ def charset() -> list[str]:
     return ["blank", *listed, " "]
 
 
-def _session(name: str) -> Any:
+def _session(name: str, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -79,10 +103,8 @@ def _session(name: str) -> Any:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     # keep onnxruntime's buffers between runs instead of asking the kernel for them anew
     options.enable_cpu_mem_arena = True
-    threads = ocr_threads()
-    if threads > 0:
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
     return ort.InferenceSession(
         str(model_path(name)), sess_options=options, providers=["CPUExecutionProvider"]
     )
@@ -196,18 +218,32 @@ def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
             x += lines[i].shape[2] + PACK_GAP
         runs.setdefault(width, []).append((group, canvas, spans))
     # canvases of one width go through the session together, REC_BATCH at a time: one run of
-    # many costs less than many runs of one (each canvas is still read on its own)
-    for width, same in runs.items():
-        for start in range(0, len(same), REC_BATCH):
-            batch = same[start : start + REC_BATCH]
-            # (canvases, steps, classes): probabilities per column
-            preds = session.run(None, {feed: np.stack([canvas for _, canvas, _ in batch])})[0]
-            step = width / preds.shape[1]
-            centres = (np.arange(preds.shape[1]) + 0.5) * step
-            for (group, _, spans), columns in zip(batch, preds, strict=True):
-                for i, (x0, x1) in zip(group, spans, strict=True):
-                    own = columns[(centres >= x0 - PACK_GAP / 2) & (centres < x1 + PACK_GAP / 2)]
-                    results[i] = _ctc_decode(own, classes)
+    # many costs less than many runs of one (each canvas is still read on its own); the runs
+    # go side by side, the longest first
+    batches = [
+        (width, same[start : start + REC_BATCH])
+        for width, same in runs.items()
+        for start in range(0, len(same), REC_BATCH)
+    ]
+    batches.sort(key=lambda run: -run[0] * len(run[1]))
+
+    def read(run: tuple[int, list[tuple[list[int], np.ndarray, list[tuple[int, int]]]]]) -> None:
+        width, batch = run
+        # (canvases, steps, classes): probabilities per column
+        preds = session.run(None, {feed: np.stack([canvas for _, canvas, _ in batch])})[0]
+        step = width / preds.shape[1]
+        centres = (np.arange(preds.shape[1]) + 0.5) * step
+        for (group, _, spans), columns in zip(batch, preds, strict=True):
+            for i, (x0, x1) in zip(group, spans, strict=True):
+                own = columns[(centres >= x0 - PACK_GAP / 2) & (centres < x1 + PACK_GAP / 2)]
+                results[i] = _ctc_decode(own, classes)
+
+    streams = rec_streams()
+    if streams > 1 and len(batches) > 1:
+        list(_pool(streams).map(read, batches))
+    else:
+        for run in batches:
+            read(run)
     return results
 
 

@@ -367,6 +367,25 @@ def test_canvases_read_in_one_batch_read_as_one_by_one(monkeypatch):
         assert abs(a - b) < 1e-4
 
 
+def test_runs_side_by_side_read_as_one_after_another(monkeypatch):
+    from extractors import scan_recognise
+    from extractors.scan_ruling import deskew, find_tables, render
+
+    grey = deskew(render(pypdfium2.PdfDocument(SCANS / f"{SCAN_NAMES[0]}.pdf")[0]))
+    tables, _ = find_tables(grey)
+    cells = [c for c in tables[0].cells if c.x1 - c.x0 > 40 and c.y1 - c.y0 > 20][:24]
+    images = [grey[int(c.y0) + 4 : int(c.y1) - 4, int(c.x0) + 4 : int(c.x1) - 4] for c in cells]
+    monkeypatch.setattr(scan_recognise, "REC_BATCH", 2)  # several runs to share out
+    monkeypatch.setenv(scan_recognise.THREADS_ENV, "3")
+    assert scan_recognise.rec_streams() == 3
+    side_by_side = scan_recognise.recognise(images)
+    monkeypatch.setenv(scan_recognise.THREADS_ENV, "1")
+    assert scan_recognise.rec_streams() == 1
+    in_turn = scan_recognise.recognise(images)
+    assert side_by_side == in_turn
+    assert any(t for t, _, _ in in_turn)
+
+
 def test_a_page_without_a_grid_has_its_lines_found_by_the_detector():
     from extractors.scan import read_text
     from extractors.scan_ruling import deskew, find_tables, render
