@@ -69,15 +69,14 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
                     raise
                 note = f"read by pdfplumber: PDFium could not open the file ({exc.message})"
     pages, n_pages = _read_pdfplumber(path)
-    return _document(path, pages, n_pages, note)
-
-
-def _document(path: Path, pages: list[Items | None], n_pages: int, note: str | None) -> Document:
-    """The Document of the pages read; pages left None are scanned and read by OCR here."""
     scanned = [number for number, read in enumerate(pages, start=1) if read is None]
     if scanned:
         for number, read in zip(scanned, scan_pages(path, scanned), strict=True):
             pages[number - 1] = read
+    return _document(pages, n_pages, bool(scanned), note)
+
+
+def _document(pages: list, n_pages: int, scanned: bool, note: str | None) -> Document:
     items = [item for read in pages for item in read or ()]
     return Document(
         blocks=tuple(join_parts(items)),
@@ -88,27 +87,44 @@ def _document(path: Path, pages: list[Items | None], n_pages: int, note: str | N
 
 
 def _read_pdfium(path: Path) -> Document:
-    """Every page through PDFium; a turned page through pdfplumber (said in the note)."""
+    """Every page through PDFium, the file opened once: its text layer read, or the page
+    rendered for OCR. A page PDFium does not read as pdfplumber would (a turned page, one it
+    fails on) is read by pdfplumber, and the Document's note says which."""
+    import pypdfium2
+
     from .pdfium_access import PdfiumFile
 
+    pages: list[Items | None] = []
+    handed: dict[int, str] = {}
+    scanned = False
     with PdfiumFile(path) as pdf:
-        pages: list[Items | None] = []
-        turned: list[int] = []
         for number in range(1, len(pdf) + 1):
-            if pdf.rotation(number):
-                turned.append(number)
-                pages.append([])
+            pages.append([])
+            try:
+                content = pdf.page(number)
+            except pypdfium2.PdfiumError as exc:
+                handed[number] = f"PDFium failed on it ({exc})"
+                continue
+            if needs_ocr([ch.text for ch in content.chars], content.has_images):
+                # rendered turned as it is shown, the same for either reader
+                pages[-1] = scan_page(pdf.pdfium_page(number), number)
+                scanned = True
+            elif pdf.rotation(number):
+                handed[number] = "PDFium's reader does not turn pages (/Rotate)"
             else:
-                pages.append(content_to_items(pdf.page(number)))
+                pages[-1] = content_to_items(content) or []
         n_pages = len(pdf)
-    note = None
-    if turned:
-        reference, _ = _read_pdfplumber(path, set(turned))
-        for number in turned:
-            pages[number - 1] = reference[number - 1]
-        listed = ", ".join(map(str, turned))
-        note = f"page {listed} read by pdfplumber: PDFium's reader does not turn pages (/Rotate)"
-    return _document(path, pages, n_pages, note)
+    if not handed:
+        return _document(pages, n_pages, scanned, None)
+    reference, _ = _read_pdfplumber(path, set(handed))
+    to_scan = [number for number in handed if reference[number - 1] is None]
+    for number in handed:
+        pages[number - 1] = reference[number - 1]
+    for number, read in zip(to_scan, scan_pages(path, to_scan), strict=True):
+        pages[number - 1] = read
+    why = "; ".join(f"page {number}: {reason}" for number, reason in handed.items())
+    note = f"read by pdfplumber, {why}"
+    return _document(pages, n_pages, scanned or bool(to_scan), note)
 
 
 def _read_pdfplumber(path: Path, only: set[int] | None = None) -> tuple[list[Items | None], int]:
