@@ -11,6 +11,8 @@ verdicts.
 from __future__ import annotations
 
 import json
+import operator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -42,13 +44,142 @@ def fast_validator(name: str, schemas_dir: Path = SCHEMAS_DIR):
     return fastjsonschema.compile(schema, use_formats=True)
 
 
-def is_valid(name: str, row: dict[str, Any]) -> bool:
-    """Does `row` (in JSON types) pass the named schema?"""
+# ---------------------------------------------------------------------------------------------
+# The same verdicts, remembered: a season's records share most of their values (a file's
+# source columns, a form's sections and measures), so a value's verdict is looked up instead of
+# checked again. fastjsonschema tries each `if` by raising when it fails; a record meets some
+# twenty of them.
+
+_TOP_KEYS = {"title", "$comment", "type", "additionalProperties", "required", "properties", "allOf"}
+_CONDITION_KEYS = {"if", "then", "else", "$comment"}
+_BRANCH_KEYS = {"properties", "required", "$comment"}
+MAX_REMEMBERED = 100_000  # verdicts kept per property before its memo starts afresh
+
+
+@dataclass(frozen=True)
+class _Memo:
+    """A check whose verdict depends only on the values `read` takes from a record: one
+    property's value (with its type: 1, 1.0 and True are one dict key but not one JSON
+    value), or the string values of a group of required properties."""
+
+    read: Any  # a record → the values the check looks at (operator.itemgetter)
+    check: Any  # compiled by fastjsonschema; raises on an invalid record
+    seen: dict  # the values read → verdict
+    typed: bool = True  # the key holds the value's type (one property)
+    remember: bool = True  # False: values too many to be worth remembering
+
+    def passes(self, row: dict[str, Any]) -> bool:
+        if not self.remember:
+            return _passes(self.check, row)
+        values = self.read(row)
+        key = (type(values), values) if self.typed else values
+        try:
+            verdict = self.seen.get(key)
+        except TypeError:  # a list or dict value: checked, not remembered
+            return _passes(self.check, row)
+        if verdict is None:
+            if len(self.seen) > MAX_REMEMBERED:
+                self.seen.clear()
+            verdict = self.seen[key] = _passes(self.check, row)
+        return verdict
+
+
+def _passes(check: Any, row: Any) -> bool:
     try:
-        fast_validator(name)(row)
+        check(row)
     except fastjsonschema.JsonSchemaException:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class _Plan:
+    allowed: frozenset[str] | None  # None: additional properties allowed
+    required: frozenset[str]
+    checks: tuple[_Memo, ...]
+
+
+@cache
+def _plan(name: str, schemas_dir: Path = SCHEMAS_DIR) -> _Plan | None:
+    """The schema as remembered checks: one per property (its value alone decides), one per
+    group of `allOf` conditions reading the same string-valued properties (their values
+    decide), the other conditions checked each time. None for a schema of another shape,
+    which is checked whole."""
+    validator(name, schemas_dir)
+    schema = json.loads((schemas_dir / f"{name}.schema.json").read_text(encoding="utf-8"))
+    schema = {k: v for k, v in schema.items() if k not in ("$schema", "$id")}
+    properties = schema.get("properties", {})
+    conditions = schema.get("allOf", [])
+    if (
+        not set(schema) <= _TOP_KEYS
+        or schema.get("type") != "object"
+        or schema.get("additionalProperties", True) not in (True, False)
+        or not all(_on_own_properties(c) for c in conditions)
+    ):
+        return None
+    required = frozenset(schema.get("required", []))
+    checks = [
+        _Memo(operator.itemgetter(key), _property_check(key, sub), {})
+        for key, sub in properties.items()
+    ]
+    groups: dict[tuple[str, ...], list] = {}
+    for condition in conditions:
+        groups.setdefault(_names_read(condition), []).append(condition)
+    for names, group in groups.items():
+        check = fastjsonschema.compile({"allOf": group}, use_formats=True)
+        # strings of properties every record has (checked as such before the groups): few
+        # values (sections, measures, forms); a number, a row or an optional one: each time
+        remember = set(names) <= required and all(_is_text(properties[n]) for n in names)
+        checks.append(_Memo(operator.itemgetter(*names), check, {}, typed=False, remember=remember))
+    return _Plan(
+        allowed=frozenset(properties) if schema.get("additionalProperties") is False else None,
+        required=required,
+        checks=tuple(checks),
+    )
+
+
+def _property_check(key: str, subschema: Any):
+    compiled = fastjsonschema.compile(subschema, use_formats=True)
+    return lambda row: compiled(row[key])  # (a record without it is checked whole)
+
+
+def _on_own_properties(condition: Any) -> bool:
+    if not isinstance(condition, dict) or not set(condition) <= _CONDITION_KEYS:
+        return False
+    branches = [condition[k] for k in ("if", "then", "else") if k in condition]
+    return all(isinstance(b, dict) and set(b) <= _BRANCH_KEYS for b in branches)
+
+
+def _names_read(condition: dict) -> tuple[str, ...]:
+    names: set[str] = set()
+    for key in ("if", "then", "else"):
+        branch = condition.get(key, {})
+        names |= set(branch.get("properties", {})) | set(branch.get("required", []))
+    return tuple(sorted(names))
+
+
+def _is_text(subschema: Any) -> bool:
+    """A property whose values are strings or null (an enum of them included)."""
+    kinds = subschema.get("type")
+    kinds = {kinds} if isinstance(kinds, str) else set(kinds or ())
+    if "enum" in subschema and not kinds:
+        kinds = {"null" if v is None else type(v).__name__ for v in subschema["enum"]}
+        kinds = {"string" if k == "str" else k for k in kinds}
+    return bool(kinds) and kinds <= {"string", "null"}
+
+
+def is_valid(name: str, row: dict[str, Any]) -> bool:
+    """Does `row` (in JSON types) pass the named schema?"""
+    plan = _plan(name)
+    if plan is None or not isinstance(row, dict):
+        return _passes(fast_validator(name), row)
+    keys = row.keys()
+    if not plan.required <= keys or (plan.allowed is not None and not keys <= plan.allowed):
+        return False
+    try:
+        return all(check.passes(row) for check in plan.checks)
+    except KeyError:  # an optional property the record lacks: checked whole
+        return _passes(fast_validator(name), row)
 
 
 def to_json(row: dict[str, Any]) -> dict[str, Any]:
