@@ -29,15 +29,44 @@ from bench import build_season  # noqa: E402  (the season scripts/bench.py times
 TABLES = ("values", "documents", "findings", "rejects")
 
 
-def timed_ingest(folder: Path, out: Path, executor: str, workers: int) -> float:
-    """Wall-clock seconds of one ingest command into an empty `out`."""
+def tree_rss_mib(root: int) -> float:
+    """Resident memory of a process and all its descendants (a local Ray instance's raylet,
+    object store and workers are the command's), in MiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+    total, stack = 0, [root]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total / 2**20
+
+
+def timed_ingest(folder: Path, out: Path, executor: str, workers: int) -> tuple[float, float]:
+    """Wall-clock seconds and peak resident MiB (sampled every 50 ms) of one ingest command
+    into an empty `out`."""
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-m", "pipeline", "ingest", str(folder), "--out", str(out)]
     command += ["--quiet", "--executor", executor, "--workers", str(workers)]
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     started = time.perf_counter()
-    subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mib(process.pid))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"ingest --executor {executor} ended with {process.returncode}")
+    return elapsed, peak
 
 
 def same_tables(left: Path, right: Path) -> bool:
@@ -55,14 +84,18 @@ def bench(size: int, workers: int, repeat: int, tmp: Path) -> None:
     folder.mkdir()
     build_season(folder, size)
     times: dict[str, list[float]] = {"local": [], "ray": []}
+    peaks: dict[str, float] = {"local": 0.0, "ray": 0.0}
     for _ in range(repeat):
         for executor in times:
-            times[executor].append(timed_ingest(folder, tmp / executor, executor, workers))
+            seconds, peak = timed_ingest(folder, tmp / executor, executor, workers)
+            times[executor].append(seconds)
+            peaks[executor] = max(peaks[executor], peak)
     local, ray = min(times["local"]), min(times["ray"])
     same = same_tables(tmp / "local", tmp / "ray")
     print(
         f"{size:>5} files  {workers} workers  local {local:6.1f} s  ray {ray:6.1f} s  "
         f"ray/local {ray / local:4.2f}×  ({size / ray:5.1f} files/s on Ray)  "
+        f"peak RSS local {peaks['local']:.0f} MiB, ray {peaks['ray']:.0f} MiB  "
         f"same tables: {'yes' if same else 'NO'}"
     )
     print(
