@@ -10,6 +10,7 @@ from pathlib import Path
 from extractors import DEFAULT_PDF_READER, PDF_READERS
 
 from . import __version__
+from .executor_ray import NodeVersionError
 from .ingest import EXECUTORS, FileResult, RunSummary, ingest
 from .workers import Limits
 
@@ -230,18 +231,23 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     progress = Progress(enabled=not args.quiet)
     limits = Limits(timeout=args.file_timeout, max_rss_mib=args.max_memory)
-    summary = ingest(
-        source,
-        args.out,
-        on_file=progress.file_done,
-        limits=limits,
-        workers=args.workers,
-        force=args.force,
-        prune=args.prune,
-        pdf_reader=args.pdf_reader,
-        executor=args.executor,
-        ray_address=args.ray_address,
-    )
+    try:
+        summary = ingest(
+            source,
+            args.out,
+            on_file=progress.file_done,
+            limits=limits,
+            workers=args.workers,
+            force=args.force,
+            prune=args.prune,
+            pdf_reader=args.pdf_reader,
+            executor=args.executor,
+            ray_address=args.ray_address,
+        )
+    except NodeVersionError as exc:  # the cluster runs another version: nothing written
+        progress.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     progress.close()
     if not args.quiet:
         print(_summary_text(summary, args.out))

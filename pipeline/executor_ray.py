@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import os
 import tempfile
 import time
 import zipfile
@@ -28,6 +29,7 @@ from typing import Any
 
 from extractors import DEFAULT_PDF_READER
 
+from . import __version__
 from .results import FileResult, failed_file, format_of
 from .sources import Source
 from .workers import Failure, Limits
@@ -207,13 +209,29 @@ def run_ray_jobs(
             yield task.index, task.source, Failure("timeout", message)
 
 
+class NodeVersionError(RuntimeError):
+    """A node runs another version of selfeval than the driver: its rows would not be this
+    version's (and re-runs keep rows by version), so the run stops before anything is committed."""
+
+
+def checked_version(result: FileResult) -> FileResult:
+    """The task's result, if the node that read it runs the driver's version of selfeval."""
+    if result.document.pipeline_version != __version__:
+        raise NodeVersionError(
+            f"a Ray node runs selfeval {result.document.pipeline_version}, this driver "
+            f"{__version__}: install the same version on every node (nothing was written)"
+        )
+    return result
+
+
 def _result(ref: Any) -> FileResult | Failure:
     import ray
 
     try:
-        return ray.get(ref)
+        result = ray.get(ref)
     except Exception as exc:  # a Ray error: the file fails, not the run
         return failure_of(exc)
+    return checked_version(result)
 
 
 def _overdue(running: dict[Any, _Task], limits: Limits) -> list[_Task]:
@@ -234,6 +252,7 @@ def ray_session(address: str | None, cpus: int | None = None) -> Iterator[None]:
     if address:
         ray.init(address=address, log_to_driver=False)
     else:
+        os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # a local instance reports nothing
         ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
     try:
         yield

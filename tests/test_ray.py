@@ -4,6 +4,7 @@ nothing."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pandas as pd
@@ -11,10 +12,12 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import FIXTURES, SEASON
 
+from pipeline.cli import EXIT_OK, EXIT_USAGE, main
 from pipeline.ingest import ingest
 from pipeline.workers import Limits
 
 ray = pytest.importorskip("ray")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 TABLES = ("values", "documents", "findings", "rejects")
 RAY_ARGS = {"include_dashboard": False, "log_to_driver": False, "object_store_memory": 150 * 2**20}
@@ -170,6 +173,34 @@ class TestLocalRayInstance:
         bad = _tables(tmp_path / "out")["documents"].set_index("source_path").loc["b-slow.docx"]
         assert (bad.status, bad.error_code) == ("failed", "timeout")
         assert bad.error == "b-slow.docx: took longer than the 3 s allowed per file"
+
+    def test_the_command_line_runs_on_ray(self, tmp_path, capsys):
+        folder = _season(tmp_path / "in", ["yueyang-2024.docx", "yueyang-2024.pdf"])
+        code = main(["ingest", str(folder), "--out", str(tmp_path / "out"), "--executor", "ray"])
+        assert code == EXIT_OK
+        assert "files: 2 (ok 2" in capsys.readouterr().out
+
+
+def test_a_ray_address_needs_the_ray_executor(tmp_path, capsys):
+    folder = _season(tmp_path / "in", ["yueyang-2024.docx"])
+    argv = ["ingest", str(folder), "--out", str(tmp_path / "out"), "--ray-address", "auto"]
+    assert main(argv) == EXIT_USAGE
+    assert "--ray-address needs --executor ray" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_node_of_another_version_stops_the_run():
+    import dataclasses
+    from datetime import UTC, datetime
+
+    from pipeline.executor_ray import NodeVersionError, checked_version
+    from pipeline.results import FileResult, document_row
+
+    ours = FileResult(document_row("a.docx", "0" * 64, "docx", "ok", datetime.now(UTC)))
+    assert checked_version(ours) is ours
+    theirs = dataclasses.replace(ours.document, pipeline_version="0.0.1")
+    with pytest.raises(NodeVersionError, match=r"selfeval 0\.0\.1"):
+        checked_version(FileResult(theirs))
 
 
 def test_ray_errors_name_what_became_of_the_file():
