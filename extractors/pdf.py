@@ -274,12 +274,15 @@ def _char_dict(ch: Char) -> dict:
 def _table_to_part(content: PageContent, cells: list, number: int) -> TablePart:
     """Assign each character of the table's area to the cell whose box holds its centre."""
     boxes = tuple(tuple(map(float, c)) for c in cells)
-    xs = merge_edges(sorted({b[0] for b in boxes} | {b[2] for b in boxes}))
-    ys = merge_edges(sorted({b[1] for b in boxes} | {b[3] for b in boxes}))
+    x_values = {b[0] for b in boxes} | {b[2] for b in boxes}
+    y_values = {b[1] for b in boxes} | {b[3] for b in boxes}
+    xs, ys = merge_edges(sorted(x_values)), merge_edges(sorted(y_values))
+    col_of = {v: nearest_edge(xs, v) for v in x_values}  # each coordinate's ruling line, once
+    row_of = {v: nearest_edge(ys, v) for v in y_values}
     slot_owner: dict[tuple[int, int], int] = {}
     for i, b in enumerate(boxes):
-        for r in range(nearest_edge(ys, b[1]), nearest_edge(ys, b[3])):
-            for c in range(nearest_edge(xs, b[0]), nearest_edge(xs, b[2])):
+        for r in range(row_of[b[1]], row_of[b[3]]):
+            for c in range(col_of[b[0]], col_of[b[2]]):
                 slot_owner[(r, c)] = i
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     x0, top, x1, bottom = cells_bbox(cells)

@@ -36,11 +36,15 @@ class PdfiumFile:
         except pypdfium2.PdfiumError as exc:
             raise _open_error(path, exc) from exc
         self.path = path
+        self._last: tuple[int, object] | None = None
 
     def __len__(self) -> int:
         return len(self._pdf)
 
     def close(self) -> None:
+        if self._last is not None:
+            self._last[1].close()
+            self._last = None
         self._pdf.close()
 
     def __enter__(self) -> PdfiumFile:
@@ -51,11 +55,11 @@ class PdfiumFile:
 
     def rotation(self, number: int) -> int:
         """The page's /Rotate in degrees (0, 90, 180, 270)."""
-        return self._pdf[number - 1].get_rotation()
+        return self.pdfium_page(number).get_rotation()
 
     def page(self, number: int) -> PageContent:
         """The characters, path pieces and image presence of page `number` (1-based)."""
-        page = self._pdf[number - 1]
+        page = self.pdfium_page(number)
         x0, y0, x1, y1 = page.get_mediabox()
         height = y1 - y0
         to_top = _to_top(height)
@@ -81,8 +85,13 @@ class PdfiumFile:
         )
 
     def pdfium_page(self, number: int):
-        """The pypdfium2 page itself, for scan.py's rendering (the one place it goes)."""
-        return self._pdf[number - 1]
+        """The pypdfium2 page itself, for scan.py's rendering (the one place it goes); the
+        last one asked for is kept, as a page is read, then perhaps rendered or turned."""
+        if self._last is None or self._last[0] != number:
+            if self._last is not None:
+                self._last[1].close()
+            self._last = (number, self._pdf[number - 1])
+        return self._last[1]
 
 
 def _open_error(path: Path, exc: Exception) -> ExtractionError:
