@@ -62,7 +62,10 @@ def _companions(path: Path) -> tuple[tuple[str, bytes], ...]:
 
 
 def source_to_shipped(source: Source) -> Shipped:
-    """The bytes a task needs to read `source` (raises OSError, zipfile.BadZipFile, EOFError)."""
+    """The bytes a task needs to read `source` (raises OSError, zipfile.BadZipFile, EOFError;
+    ValueError for a source that discovery already found unreadable)."""
+    if source.problem is not None:
+        raise ValueError(source.problem)
     if source.member is None:
         return Shipped(source.path.name, source.path.read_bytes(), _companions(source.path))
     with zipfile.ZipFile(source.path) as bundle:
@@ -97,7 +100,11 @@ def read_shipped(
 
 
 def _unshippable(source: Source, exc: Exception, now: datetime) -> FileResult:
+    """The documents row of a source whose bytes cannot be sent (read as `read_source` would)."""
     fmt = format_of(source.member or source.path.name)
+    if source.problem is not None:  # a damaged bundle, a zip bomb: refused before any task
+        code, message = source.problem
+        return failed_file(source.rel, source.sha, fmt, now, code, message)
     if isinstance(exc, OSError) and source.member is None:
         message = f"cannot read {source.rel}: {exc.strerror or exc}"
         return failed_file(source.rel, source.sha, fmt, now, "unreadable", message)
@@ -188,7 +195,7 @@ def run_ray_jobs(
             index, source = pending.pop(pick)
             try:
                 shipped = source_to_shipped(source)
-            except (OSError, zipfile.BadZipFile, EOFError) as exc:
+            except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
                 unfinished.discard(index)
                 yield index, source, _unshippable(source, exc, now)
                 continue

@@ -127,6 +127,7 @@ class TestLocalRayInstance:
 
     def test_an_unseen_season_gives_the_local_tables(self, tmp_path):
         folder = _copy(UNSEEN, tmp_path / "in")
+        (folder / "damaged.zip").write_bytes(b"PK\x03\x04 not the rest of a bundle")
         local = ingest(folder, tmp_path / "local", workers=2)
         remote = ingest(folder, tmp_path / "ray", executor="ray")
         assert (remote.ok, remote.failed, remote.skipped) == (local.ok, local.failed, local.skipped)
@@ -135,6 +136,7 @@ class TestLocalRayInstance:
         # the saved workbook page was read with its x.files/ folder, the bundle's members unpacked
         assert documents.loc["jiangcheng-jiaotong-2023.htm"].status == "ok"
         assert any(p.startswith("bundle.zip/") for p in documents.index)
+        assert documents.loc["damaged.zip"].error_code == "corrupt"
         assert_same_tables(tmp_path / "local", tmp_path / "ray")
 
     def test_re_runs_give_the_local_tables_and_an_unchanged_one_reads_nothing(self, tmp_path):
