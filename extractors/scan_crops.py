@@ -132,17 +132,20 @@ def widen(
     ruling lines nor into a neighbour on the same line."""
     page = Rect(0, 0, shape[1], shape[0])
     widened: list[Rect] = []
-    for rect in rects:
+    sides = np.array([(r.x0, r.y0, r.x1, r.y1) for r in rects], dtype=np.float64).reshape(-1, 4)
+    x0s, y0s, x1s, y1s = sides.T
+    heights, cxs = y1s - y0s, (x0s + x1s) / 2
+    for k, rect in enumerate(rects):
         slot = cell_of(tables, rect.cx, rect.cy)
         bound = page if slot is None else tables[slot[0]].cells[slot[1]]
-        left, right = bound.x0, bound.x1
-        for other in rects:
-            if other is rect or not _same_line(rect, other):
-                continue
-            if other.cx < rect.cx:
-                left = max(left, other.x1)
-            else:
-                right = min(right, other.x0)
+        # the other boxes on its line (overlapping it by half the shorter one's height), on
+        # either side of it
+        overlap = np.minimum(y1s, rect.y1) - np.maximum(y0s, rect.y0)
+        same = overlap > 0.5 * np.minimum(heights, rect.height)
+        same[k] = False
+        before = same & (cxs < rect.cx)
+        left = max([bound.x0, *x1s[before].tolist()])
+        right = min([bound.x1, *x0s[same & ~before].tolist()])
         h = min(rect.height, glyph / 0.7)  # a line's height, also for a box of several lines
         x0 = max(min(rect.x0, max(left, rect.x0 - WIDEN_LEFT * h)), bound.x0)
         x1 = min(max(rect.x1, min(right, rect.x1 + WIDEN_RIGHT * h)), bound.x1)
@@ -152,16 +155,13 @@ def widen(
     return widened
 
 
-def _same_line(a: Rect, b: Rect) -> bool:
-    overlap = min(a.y1, b.y1) - max(a.y0, b.y0)
-    return overlap > 0.5 * min(a.height, b.height)
-
-
 def unread_ink(ink: np.ndarray, tables: list[Table], crops: list[Rect], glyph: float) -> list[Rect]:
     """Ink in a cell that no crop covers, as one crop per line of it: a cell the detector found
     nothing in, or a line it missed (the last `分）` of a narrow cell), so that no text a cell
     holds is lost without a word."""
     extra: list[Rect] = []
+    cxs = np.array([crop.cx for crop in crops], dtype=np.float64)
+    cys = np.array([crop.cy for crop in crops], dtype=np.float64)
     for table in tables:
         for cell in table.cells:
             inner = _inner(cell)
@@ -169,12 +169,13 @@ def unread_ink(ink: np.ndarray, tables: list[Table], crops: list[Rect], glyph: f
             patch = ink[y0 : int(inner.y1), x0 : int(inner.x1)].copy()
             if patch.size == 0:
                 continue
-            for crop in crops:
-                if cell.holds(crop.cx, crop.cy):
-                    patch[
-                        max(int(crop.y0) - y0, 0) : max(math.ceil(crop.y1) - y0, 0),
-                        max(int(crop.x0) - x0, 0) : max(math.ceil(crop.x1) - x0, 0),
-                    ] = 0
+            held = (cxs >= cell.x0) & (cxs <= cell.x1) & (cys >= cell.y0) & (cys <= cell.y1)
+            for k in np.nonzero(held)[0]:  # the crops whose centre the cell holds
+                crop = crops[k]
+                patch[
+                    max(int(crop.y0) - y0, 0) : max(math.ceil(crop.y1) - y0, 0),
+                    max(int(crop.x0) - x0, 0) : max(math.ceil(crop.x1) - x0, 0),
+                ] = 0
             if np.count_nonzero(patch) < MIN_INK_PX:
                 continue
             for top, bottom in _ink_bands(patch, glyph):

@@ -27,7 +27,7 @@ from .scan_ruling import Rect
 REC_HEIGHT = 48  # the recogniser's input height (PP-OCR rec_img_shape)
 PACK_WIDTH = 320  # and its least width: a shorter line is padded to it with grey
 PACK_GAP = 32  # grey between two crops packed into one recogniser run
-REC_BATCH = 16  # canvases of one width read in one session run
+REC_BATCH = 4  # canvases of one width read in one session run (more: slower on one thread)
 DET_SIDE_PX = 1280  # the text detector's view of an A4 page at DPI: 0.73×, its lines ~14 px high
 THREADS_ENV = "SELFEVAL_OCR_THREADS"
 DET_MODEL = "PP-OCRv6_det_small.onnx"
@@ -235,8 +235,9 @@ def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
         centres = (np.arange(preds.shape[1]) + 0.5) * step
         for (group, _, spans), columns in zip(batch, preds, strict=True):
             for i, (x0, x1) in zip(group, spans, strict=True):
-                own = columns[(centres >= x0 - PACK_GAP / 2) & (centres < x1 + PACK_GAP / 2)]
-                results[i] = _ctc_decode(own, classes)
+                # the columns centred in [x0 - PACK_GAP / 2, x1 + PACK_GAP / 2)
+                first, past = np.searchsorted(centres, (x0 - PACK_GAP / 2, x1 + PACK_GAP / 2))
+                results[i] = _ctc_decode(columns[first:past], classes)
 
     streams = rec_streams()
     if streams > 1 and len(batches) > 1:
@@ -283,7 +284,7 @@ def _ctc_decode(preds: np.ndarray, charset: list[str]) -> tuple[str, float, list
     """CTC columns to text: the best class per column, repeats merged, blanks (class 0)
     dropped; with the mean and each character's probability."""
     best = preds.argmax(axis=1)
-    probs = preds.max(axis=1)
+    probs = preds[np.arange(len(best)), best]
     keep = np.ones(len(best), dtype=bool)
     keep[1:] = best[1:] != best[:-1]
     keep &= best != 0

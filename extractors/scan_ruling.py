@@ -8,6 +8,7 @@ pixels of the deskewed image, snapped to the ruling lines so neighbours share th
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -266,7 +267,9 @@ def _line_centres(profile: np.ndarray, min_count: float) -> list[float]:
 
 def _snap(centres: list[float], value: float) -> float:
     """The ruling line's centre nearest to `value` if one is within SNAP_PX, else `value`."""
-    best = min(centres, key=lambda c: abs(c - value), default=None)
+    at = bisect.bisect_left(centres, value)  # the centres are in order
+    near = centres[max(at - 1, 0) : at + 1]
+    best = min(near, key=lambda c: abs(c - value), default=None)
     if best is not None and abs(best - value) <= SNAP_PX:
         return best
     return float(value)
