@@ -117,12 +117,13 @@ def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
     in a cell that no line covers is read as well, so no value is lost without a word."""
     ink = strokes(grey)
     glyph = ink_glyph(ink, tables) if tables else None
+    from_ink = glyph is not None
     if glyph is None:  # no grid to find the lines in: the detector finds them
         rects = detect_lines(grey)
         glyph = float(np.median([r.height for r in rects])) * 0.7 if rects else DPI / 8
     else:
         rects = ink_lines(ink, ink_mask(grey), tables, glyph)
-    crops = widen(rects, tables, grey.shape, glyph)
+    crops = widen(rects, tables, grey.shape, glyph, from_ink)
     crops += unread_ink(ink, tables, crops, glyph)
     if not crops:
         return []
