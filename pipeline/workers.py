@@ -1,8 +1,10 @@
-"""Each file in a worker process of its own, watched: a file that takes too long, grows past the
-memory cap or crashes its worker ends as a `failed` result, and the run goes on.
+"""Files read in worker processes, watched: a file that takes too long, grows past the memory
+cap or crashes its worker ends as a `failed` result, its worker is replaced, and the run goes on.
 
-Workers are forked, so they start with everything the parent imported and cost milliseconds.
-The parent polls each worker's resident memory (`/proc/<pid>/status`) and its elapsed time.
+Workers are forked, so they start with everything the parent imported; each reads one file
+after another until it is stopped, dies, has grown past half the memory cap or has read
+MAX_JOBS_PER_WORKER files. The parent polls each worker's resident memory
+(`/proc/<pid>/status`) and the time its file has taken.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 Job = TypeVar("Job")
 Result = TypeVar("Result")
@@ -38,13 +40,20 @@ class Failure:
     message: str
 
 
+MAX_JOBS_PER_WORKER = 200  # a worker is replaced after this many files (leaks stay bounded)
+RETIRE_AT = 0.5  # of the memory cap: a worker grown past it after a file is replaced
+
+
 @dataclass
-class _Running(Generic[Job]):
-    index: int
-    job: Job
+class _Worker:
+    """A worker process and the job it is on (None while idle)."""
+
     process: multiprocessing.process.BaseProcess
     conn: Connection
-    started: float
+    served: int = 0
+    index: int | None = None
+    job: Any = None
+    started: float = 0.0
 
 
 def rss_mib(pid: int) -> float | None:
@@ -59,13 +68,22 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
-def _child(work: Callable[[Any], Any], job: Any, conn: Connection) -> None:
-    try:
-        conn.send(work(job))
-    except MemoryError:
-        conn.send(Failure("memory", "ran out of memory while reading the file"))
-    finally:
-        conn.close()
+def _serve(work: Callable[[Any], Any], jobs: Sequence[Any], conn: Connection) -> None:
+    """A worker's loop: read a job's index, answer with its result, until told to stop (None)
+    or the parent is gone. An exception other than MemoryError ends the worker: its file is
+    reported as crashed, as a signal would be."""
+    while True:
+        try:
+            index = conn.recv()
+        except EOFError:
+            return
+        if index is None:
+            return
+        try:
+            result = work(jobs[index])
+        except MemoryError:
+            result = Failure("memory", "ran out of memory while reading the file")
+        conn.send(result)
 
 
 def run_jobs(
@@ -76,81 +94,116 @@ def run_jobs(
     window: int | None = None,
     cost: Callable[[Job], float] | None = None,
 ) -> Iterator[tuple[int, Job, Result | Failure]]:
-    """Run `work` on every job, each in its own worker process, at most `workers` at once.
+    """Run `work` on every job in worker processes, at most `workers` at once.
 
     Yields (index, job, result) as jobs finish; the result is a Failure when the worker was
-    stopped for time or memory, or died without answering. No job starts more than `window`
-    places after the first unfinished one, so a caller putting results back in order holds
-    at most `window` of them. Within the window the costliest job (by `cost`) starts first,
-    so that a long one does not start last and leave the other workers idle at the end.
+    stopped for time or memory, or died without answering. A worker reads one file after
+    another (forked once, it saves each file a fork and the copying of the parent's pages);
+    one that was stopped or died is replaced by a fresh one, and so is one that has grown past
+    half the memory cap or read MAX_JOBS_PER_WORKER files. No job starts more than `window`
+    places after the first unfinished one, so a caller putting results back in order holds at
+    most `window` of them. Within the window the costliest job (by `cost`) starts first, so
+    that a long one does not start last and leave the other workers idle at the end.
     """
     context = multiprocessing.get_context("fork")
     pending = list(enumerate(jobs))
-    running: list[_Running] = []
+    pool: list[_Worker] = []
     unfinished: set[int] = set(range(len(jobs)))
     window = window or max(1, workers) * 4
-    while pending or running:
-        while pending and len(running) < max(1, workers):
-            # pending is in index order: the jobs inside the window are a prefix of it
-            inside = bisect.bisect_left(pending, min(unfinished) + window, key=lambda p: p[0])
-            if inside == 0:
-                break
-            pick = max(range(inside), key=lambda i: (cost(pending[i][1]) if cost else 0.0, -i))
-            index, job = pending.pop(pick)
-            receive, send = context.Pipe(duplex=False)
-            process = context.Process(target=_child, args=(work, job, send), daemon=True)
-            process.start()
-            send.close()
-            running.append(_Running(index, job, process, receive, time.monotonic()))
-        ready = wait([r.conn for r in running], timeout=POLL_SECONDS)
-        still: list[_Running] = []
-        for item in running:
-            outcome = _outcome(item, item.conn in ready, limits)
-            if outcome is None:
-                still.append(item)
-            else:
-                unfinished.discard(item.index)
-                yield item.index, item.job, outcome
-        running = still
+    try:
+        while pending or any(w.index is not None for w in pool):
+            for worker in _idle(pool, context, work, jobs, max(1, workers), bool(pending)):
+                # pending is in index order: the jobs inside the window are a prefix of it
+                inside = bisect.bisect_left(pending, min(unfinished) + window, key=lambda p: p[0])
+                if inside == 0:
+                    break
+                pick = max(range(inside), key=lambda i: (cost(pending[i][1]) if cost else 0.0, -i))
+                index, job = pending.pop(pick)
+                worker.conn.send(index)
+                worker.index, worker.job, worker.started = index, job, time.monotonic()
+            busy = [w for w in pool if w.index is not None]
+            ready = wait([w.conn for w in busy], timeout=POLL_SECONDS)
+            for worker in busy:
+                outcome = _outcome(worker, worker.conn in ready, limits)
+                if outcome is None:
+                    continue
+                index, job = worker.index, worker.job
+                worker.index, worker.job = None, None
+                if not isinstance(outcome, Failure):
+                    worker.served += 1
+                    _retire_if_grown(worker, limits)
+                unfinished.discard(index)
+                yield index, job, outcome
+            pool = [w for w in pool if w.process.is_alive() or w.index is not None]
+    finally:
+        for worker in pool:
+            _stop(worker)
 
 
-def _outcome(item: _Running, readable: bool, limits: Limits) -> Any | None:
+def _idle(pool, context, work, jobs, size: int, wanted: bool) -> list[_Worker]:
+    """The idle workers, the pool first filled up to `size` (when jobs are waiting)."""
+    pool[:] = [w for w in pool if w.process.is_alive() or w.index is not None]
+    while wanted and len(pool) < size:
+        parent, child = context.Pipe(duplex=True)
+        process = context.Process(target=_serve, args=(work, jobs, child), daemon=True)
+        process.start()
+        child.close()
+        pool.append(_Worker(process, parent))
+    return [w for w in pool if w.index is None and w.process.is_alive()]
+
+
+def _outcome(worker: _Worker, readable: bool, limits: Limits) -> Any | None:
     """The worker's answer, a Failure if it must stop or has died, or None while it works."""
     if readable:
         try:
-            result = item.conn.recv()
+            return worker.conn.recv()
         except EOFError:  # closed without a word: the worker died
-            result = _died(item)
-        _reap(item)
-        return result
-    elapsed = time.monotonic() - item.started
+            return _died(worker)
+    elapsed = time.monotonic() - worker.started
     if elapsed > limits.timeout:
-        _reap(item, kill=True)
+        _stop(worker, kill=True)
         return Failure("timeout", f"took longer than the {limits.timeout:g} s allowed per file")
-    rss = rss_mib(item.process.pid)
+    rss = rss_mib(worker.process.pid)
     if rss is not None and rss > limits.max_rss_mib:
-        _reap(item, kill=True)
+        _stop(worker, kill=True)
         return Failure(
             "memory", f"needed more than the {limits.max_rss_mib} MiB of memory allowed per file"
         )
-    if not item.process.is_alive() and not item.conn.poll():
-        _reap(item)
-        return _died(item)
+    if not worker.process.is_alive() and not worker.conn.poll():
+        return _died(worker)
     return None
 
 
-def _died(item: _Running) -> Failure:
-    item.process.join(timeout=1)
-    code = item.process.exitcode
+def _retire_if_grown(worker: _Worker, limits: Limits) -> None:
+    """Replace a worker that has read its share of files or kept much of a big file's memory."""
+    rss = rss_mib(worker.process.pid) or 0.0
+    if worker.served >= MAX_JOBS_PER_WORKER or rss > RETIRE_AT * limits.max_rss_mib:
+        _stop(worker)
+
+
+def _died(worker: _Worker) -> Failure:
+    worker.process.join(timeout=1)
+    code = worker.process.exitcode
+    _stop(worker)
     how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
     return Failure("crashed", f"the reader crashed on this file ({how})")
 
 
-def _reap(item: _Running, kill: bool = False) -> None:
-    if kill and item.process.is_alive():
-        item.process.kill()
-    item.process.join(timeout=5)
-    item.conn.close()
+def _stop(worker: _Worker, kill: bool = False) -> None:
+    """End a worker: killed mid-file, or asked to stop when idle."""
+    if worker.process.is_alive():
+        if kill:
+            worker.process.kill()
+        else:
+            try:
+                worker.conn.send(None)
+            except (BrokenPipeError, OSError):
+                worker.process.kill()
+    worker.process.join(timeout=5)
+    if worker.process.is_alive():
+        worker.process.kill()
+        worker.process.join(timeout=5)
+    worker.conn.close()
 
 
 def default_workers() -> int:

@@ -1,11 +1,12 @@
-"""The worker pool: every job answered once, the costliest started first within the window."""
+"""The worker pool: every job answered once, the costliest started first within the window, a
+worker reused from file to file and replaced when it dies, is stopped or has grown."""
 
 from __future__ import annotations
 
 import os
 import time
 
-from pipeline.workers import Limits, run_jobs
+from pipeline.workers import Failure, Limits, rss_mib, run_jobs
 
 
 def _started_at(job: tuple[str, float]) -> tuple[str, float, int]:
@@ -34,6 +35,34 @@ def test_no_job_starts_past_the_window():
 def test_equal_costs_keep_the_given_order():
     jobs = [(name, 1.0) for name in "abcdef"]
     done = list(run_jobs(jobs, _started_at, Limits(), workers=2, cost=lambda j: j[1]))
-    assert len({result[2] for _, _, result in done}) == len(jobs)  # a process per job
+    assert len({result[2] for _, _, result in done}) <= 2  # a worker reads file after file
     starts = [result[0] for _, _, result in sorted(done, key=lambda d: d[2][1])]
     assert starts[0] in "ab" and starts[-1] in "ef"
+
+
+def _crash_on_b(job: tuple[str, float]) -> tuple[str, float, int]:
+    if job[0] == "b":
+        os.abort()
+    return _started_at(job)
+
+
+def test_a_worker_that_dies_is_replaced_and_the_next_jobs_run():
+    jobs = [(name, 1.0) for name in "abcd"]
+    done = {index: result for index, _, result in run_jobs(jobs, _crash_on_b, Limits())}
+    assert isinstance(done[1], Failure) and done[1].code == "crashed"
+    assert [done[i][0] for i in (0, 2, 3)] == ["a", "c", "d"]
+    assert done[0][2] != done[2][2] == done[3][2]  # a fresh worker after the crash, then reused
+
+
+def _hoard(job: tuple[str, float]) -> tuple[str, float, int]:
+    global _kept
+    _kept = bytearray(int(job[1]) * 1024 * 1024)  # kept after the job: the worker stays big
+    return _started_at(job)
+
+
+def test_a_worker_grown_past_half_the_cap_is_replaced():
+    limits = Limits(max_rss_mib=rss_mib(os.getpid()) + 400)
+    jobs = [("big", 300.0), ("small", 0.0), ("small", 0.0)]
+    done = {index: result for index, _, result in run_jobs(jobs, _hoard, limits)}
+    assert not any(isinstance(r, Failure) for r in done.values())
+    assert done[0][2] != done[1][2] == done[2][2]
