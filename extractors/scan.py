@@ -51,6 +51,7 @@ _STRAY_POINT = re.compile(
     r"(?P<number>[≥≤<>=]?\d[\d,，]*(?:[.．]\d+)?[%％]?)[.．](?P<unit>[\u4e00-\u9fff]{0,3})"
 )
 _DECIMAL = re.compile(r"[.．]\d")
+_YEAR_POINT = re.compile(r"(?<![\d.．])(\d{4})[.．](?=年)")  # 2023.年决算数: a speck after a year
 
 Points = tuple[float, float, float, float]
 
@@ -259,10 +260,12 @@ def clean_text(text: str) -> str:
     """What the OCR read, with only the fixes of form: no space next to a CJK character, the
     punctuation of Chinese text full-width (the recogniser cannot see the difference and gives
     `;` for `；`, `~` for `～`), and no point after a number (a speck on the scan: `9.80.`,
-    `1756.50.万元`; its score stays low, so the value is still flagged), a point read as a
-    middle dot between digits made a point again (`89·42`, flagged the same way); letters and
-    digits are never changed."""
+    `1756.50.万元`; its score stays low, so the value is still flagged) nor between a year
+    and its 年 (`2023.年决算数`: no form writes a year so; `1.年度目标` is an enumeration), a
+    point read as a middle dot between digits made a point again (`89·42`, flagged the same
+    way); letters and digits are never changed."""
     text = _MIDDLE_DOT.sub(".", _CJK_SPACE.sub("", text.strip()))  # its score stays low
+    text = _YEAR_POINT.sub(r"\1", text)
     if _HAS_CJK.search(text):
         text = _CJK_PUNCT.sub(lambda m: _FULL_WIDTH[m.group(0)], text)
         text = _DIGIT_TILDE.sub("～", text)

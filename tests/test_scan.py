@@ -171,6 +171,8 @@ def test_ocr_text_fixes_are_of_form_only():
     assert clean_text("1756.50.万元") == "1756.50万元"
     assert clean_text("1.完成") == "1.完成"  # an enumeration, not a number
     assert clean_text("2025.6.25") == "2025.6.25"
+    assert clean_text("2023.年决算数") == "2023年决算数"  # a speck between a year and its 年
+    assert clean_text("1.年度目标") == "1.年度目标"
     assert clean_text("89·42") == "89.42"  # a decimal point read as a middle dot
     assert clean_text("元/户·年") == "元/户·年"  # between characters it is the text's own
 
