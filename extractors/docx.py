@@ -1,7 +1,8 @@
 """Word (.docx) extractor: body paragraphs and tables, in body order, as TextLines and Grids.
 
-Reads the WordprocessingML itself (through python-docx's parsed tree) rather than a library's
-plain `.text`, so that merges keep their true spans (`gridSpan`, `vMerge`, `gridBefore`) and text
+Reads the WordprocessingML itself (the main document part, parsed by lxml as python-docx would,
+without loading the package's other parts) rather than a library's plain `.text`, so that
+merges keep their true spans (`gridSpan`, `vMerge`, `gridBefore`) and text
 is read the way Word shows it with tracked changes accepted: insertions in, deletions out; text
 inside content controls, fields' results and hyperlinks included.
 """
@@ -33,7 +34,6 @@ _WRAPPERS = {_w("sdt"), _w("sdtContent"), _w("customXml"), _w("smartTag"), _w("i
 
 
 def load_libraries() -> None:
-    import docx  # noqa: F401
     import lxml.etree  # noqa: F401
 
 
@@ -50,24 +50,44 @@ def extract_docx(path: Path) -> Document:
 
 
 def _open_body(path: Path):  # -> lxml element; never leaves this module
-    import docx  # python-docx
-    from docx.opc.exceptions import PackageNotFoundError
+    """The w:body of the package's main document part (named by its officeDocument
+    relationship), parsed as python-docx parses it (blank text between elements dropped,
+    entities never resolved) without loading the package's other parts."""
     from lxml import etree
 
     if not zipfile.is_zipfile(path):
         raise ExtractionError("not_a_zip", f"not a Word file: {path.name} is not a zip archive")
     check_office_zip(path, "Word file", MAX_UNZIPPED_BYTES, MAX_COMPRESSION_RATIO)
+    parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
     try:
-        document = docx.Document(str(path))
-    except PackageNotFoundError as exc:
-        raise ExtractionError("corrupt", f"not a Word document: {path.name} ({exc})") from exc
+        with zipfile.ZipFile(path) as archive:
+            part = _main_part(archive, parser)
+            if part is None:
+                raise ExtractionError(
+                    "corrupt", f"not a Word document: {path.name} has no main document part"
+                )
+            root = etree.fromstring(archive.read(part), parser)
     except etree.XMLSyntaxError as exc:
         raise ExtractionError(
             "corrupt", f"Word file is damaged: {path.name}: bad XML ({exc})"
         ) from exc
     except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
-    return document.element.body
+    body = root.find(_w("body"))
+    if body is None:
+        raise ExtractionError("corrupt", f"not a Word document: {path.name} has no w:body")
+    return body
+
+
+def _main_part(archive: zipfile.ZipFile, parser) -> str | None:
+    """The zip member of the officeDocument relationship in `_rels/.rels`."""
+    from lxml import etree
+
+    rels = etree.fromstring(archive.read("_rels/.rels"), parser)
+    for rel in rels:
+        if str(rel.get("Type", "")).endswith("/officeDocument"):
+            return str(rel.get("Target", "")).lstrip("/")
+    return None
 
 
 def _body_children(parent):
