@@ -71,6 +71,7 @@ class MapContext:
         self.ratings = {label_key(w) for w in vocabulary.ratings}
         self.money_unit = declared_money_unit(form.lines_before, vocabulary)
         self._block_keys: dict[str, bool] = {}
+        self._block_texts: dict[str, bool] = {}  # the same answer by the text as written
         self._by_tail: dict[str, list[Resolved]] = {}  # a label less its first character
         for key, resolved in self.labels.items():
             self._by_tail.setdefault(key[1:], []).extend(resolved)
@@ -108,7 +109,14 @@ class MapContext:
 
     def is_block(self, text: str) -> bool:
         """A block label, or a piece of one cut by a page break (`绩效` of `绩效指标`)."""
-        key = key_of(peel_notes(normalize_label(text).text)[0])
+        known = self._block_texts.get(text)
+        if known is None:
+            known = self._block_texts[text] = self._is_block_key(
+                key_of(peel_notes(normalize_label(text).text)[0])
+            )
+        return known
+
+    def _is_block_key(self, key: str) -> bool:
         known = self._block_keys.get(key)
         if known is None:
             known = self._block_keys[key] = key in self.blocks or (

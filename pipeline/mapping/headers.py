@@ -65,6 +65,7 @@ class HeaderIndex:
     measures: dict[str, str]
     roles: dict[str, str]
     resolved: dict[str, Meaning] = field(default_factory=dict, compare=False, repr=False)
+    cut: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, vocabulary: Vocabulary) -> HeaderIndex:
@@ -83,13 +84,15 @@ class HeaderIndex:
         the one meaning of the known headers it begins with most of their characters."""
         if len(key) < MIN_CUT_HEADER:
             return None
-        names = {
-            name
-            for words in (self.measures, self.roles)
-            for word, name in words.items()
-            if word.startswith(key) and len(key) >= CUT_SHARE * len(word)
-        }
-        return names.pop() if len(names) == 1 else None
+        if key not in self.cut:  # each text looked up once per vocabulary
+            names = {
+                name
+                for words in (self.measures, self.roles)
+                for word, name in words.items()
+                if word.startswith(key) and len(key) >= CUT_SHARE * len(word)
+            }
+            self.cut[key] = names.pop() if len(names) == 1 else None
+        return self.cut[key]
 
 
 @dataclass(frozen=True)
