@@ -121,12 +121,11 @@ def _chars(text, to_top) -> Iterator[Char]:
     import pypdfium2.raw as raw
 
     box = raw.FS_RECTF()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
     matrix = raw.FS_MATRIX()
     handle = text.raw
-    # bound once: a page has a thousand characters and each asks five things of PDFium
+    # bound once: a page has a thousand characters and each asks six things of PDFium
     generated, unicode_of = raw.FPDFText_IsGenerated, raw.FPDFText_GetUnicode
-    loose_box, origin = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetCharOrigin
+    loose_box = raw.FPDFText_GetLooseCharBox
     size_of, matrix_of = raw.FPDFText_GetFontSize, raw.FPDFText_GetMatrix
     map_error = raw.FPDFText_HasUnicodeMapError
     for index in range(raw.FPDFText_CountChars(handle)):
@@ -138,11 +137,10 @@ def _chars(text, to_top) -> Iterator[Char]:
         elif map_error(handle, index) == 1:
             code = NO_UNICODE  # a glyph with no Unicode: pdfminer's `(cid:N)`
         loose_box(handle, index, box)
-        origin(handle, index, ox, oy)
         size = size_of(handle, index)
-        matrix_of(handle, index, matrix)
+        matrix_of(handle, index, matrix)  # its f: the baseline's height, as pdfminer's matrix
         upright = matrix.b == 0 and matrix.c == 0 and matrix.a * matrix.d > 0
-        left, baseline = to_top(box.left, oy.value)
+        left, baseline = to_top(box.left, matrix.f)
         right, _ = to_top(box.right, 0.0)
         if upright:
             top, bottom = baseline - size, baseline
