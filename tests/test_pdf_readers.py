@@ -19,18 +19,21 @@ from conftest import FIXTURES, SEASON
 from extractors.pdf_page import pieces_to_edges
 from extractors.pdfium_access import PdfiumFile, subpath_to_pieces
 from extractors.pdfplumber_access import page_content
+from extractors.scan import needs_ocr
 from pipeline.ingest import ingest
 
 BBOX = ["bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom"]
 RUN_COLUMNS = {"extracted_at", "pipeline_version", "run_id"}
-# the born-digital fixture PDFs (scans are OCR'd from the same PDFium rendering either way)
+# the born-digital fixture PDFs, and one scan with a garbage text layer (a scanned page is
+# rendered by PDFium for OCR whichever reader found it; what may differ is the finding)
 PDF_FOLDERS = ["season", "families", "contradictions", "hostile"]
+SCANS = FIXTURES / "scans"
 
 
 def _fixture_pdfs() -> list[Path]:
     paths = [p for name in PDF_FOLDERS for p in sorted((FIXTURES / name).glob("*.pdf"))]
     paths += sorted((FIXTURES / "variants").rglob("*.pdf"))
-    return paths
+    return [*paths, SCANS / "garbage-text-layer.pdf"]
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +89,20 @@ def test_both_readers_give_the_same_documents_statuses(both_readers):
 
 # ---------------------------------------------------------------------------------------------
 # The neutral page
+
+
+@pytest.mark.parametrize("path", sorted(SCANS.glob("*.pdf")), ids=lambda p: p.name)
+def test_both_readers_send_the_same_pages_to_ocr(path):
+    with PdfiumFile(path) as pdf, pdfplumber.open(path) as reference:
+        for number in range(1, len(pdf) + 1):
+            for content in (pdf.page(number), page_content(reference.pages[number - 1], number)):
+                assert needs_ocr([c.text for c in content.chars], content.has_images)
+    season = SEASON / "yueyang-2024.pdf"
+    with PdfiumFile(season) as pdf:
+        assert not any(
+            needs_ocr([c.text for c in content.chars], content.has_images)
+            for content in map(pdf.page, range(1, len(pdf) + 1))
+        )
 
 
 @pytest.mark.parametrize("name", ["yueyang-2024.pdf", "jiangcheng-jiaoyu-2024.pdf"])
