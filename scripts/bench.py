@@ -7,7 +7,7 @@ under distinct names) at each size, then times, on the same files:
   ingest 1   `python -m pipeline ingest --workers 1` into an empty folder (PDFs read by PDFium,
              the default);
   ingest 2   the same with 2 workers;
-  plumber 1  ingest with 1 worker and `--pdf-reader pdfplumber` (the reference reader);
+  plumber    ingest with 1 and 2 workers and `--pdf-reader pdfplumber` (the reference reader);
   re-run     an unchanged re-run of the 2-worker output (start-up aside: an empty-folder
              run's time is subtracted and shown);
 and the peak resident memory of each ingest (the main process and its workers together,
@@ -206,6 +206,7 @@ def main() -> None:
     if args.no_season:
         args.sizes = []
     rows = []
+    readers = []  # (size, pdfplumber ×1 s, ×2 s, RSS ×1, RSS ×2)
     with tempfile.TemporaryDirectory(prefix="selfeval-bench-") as tmp:
         empty = Path(tmp) / "empty"
         empty.mkdir()
@@ -222,8 +223,10 @@ def main() -> None:
             one, rss_one = timed_ingest(folder, Path(tmp) / f"out1-{size}", 1)
             two, rss_two = timed_ingest(folder, Path(tmp) / f"out2-{size}", 2)
             rerun, rss_rerun = timed_ingest(folder, Path(tmp) / f"out2-{size}", 2)
-            plumber, _ = timed_ingest(folder, Path(tmp) / f"plumber-{size}", 1, "pdfplumber")
+            plumber, rss_p1 = timed_ingest(folder, Path(tmp) / f"plumber1-{size}", 1, "pdfplumber")
+            plumber2, rss_p2 = timed_ingest(folder, Path(tmp) / f"plumber2-{size}", 2, "pdfplumber")
             rows.append((size, base, one, two, rerun, rss_one, rss_two, rss_rerun, plumber))
+            readers.append((size, plumber, plumber2, rss_p1, rss_p2))
     print(
         f"start-up of a run that reads files: {startup:.2f} s (one skipped file: imports, tables)"
     )
@@ -235,12 +238,19 @@ def main() -> None:
         f"{'RSS×1 MiB':>9} {'RSS×2 MiB':>9} {'RSS re-run':>10}"
     )
     print(header)
+    rows_base = {row[0]: row[1] for row in rows}
     for size, base, one, two, rerun, rss_one, rss_two, rss_rerun, plumber in rows:
         print(
             f"{size:>5} {base:>10.2f} {one:>10.2f} {two:>10.2f} {rerun:>8.2f} {plumber:>11.2f} "
             f"{(one - startup) / base:>7.2f} {(plumber - startup) / base:>12.2f} {one / two:>6.2f} "
             f"{max(rerun - python_startup, 0) / max(two - startup, 1e-9):>9.3f} "
             f"{rss_one:>9.0f} {rss_two:>9.0f} {rss_rerun:>10.0f}"
+        )
+    print("\nthe reference reader (--pdf-reader pdfplumber) on the same files:")
+    for size, p1, p2, r1, r2 in readers:
+        print(
+            f"{size:>5} files: ×1 {p1:.2f} s ({(p1 - startup) / rows_base[size]:.2f}× baseline, "
+            f"{r1:.0f} MiB), ×2 {p2:.2f} s ({r2:.0f} MiB)"
         )
     if len(rows) >= 2:
         small, large = rows[0], rows[-1]
