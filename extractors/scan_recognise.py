@@ -217,9 +217,9 @@ def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
             spans.append((x, x + lines[i].shape[2]))
             x += lines[i].shape[2] + PACK_GAP
         runs.setdefault(width, []).append((group, canvas, spans))
-    # canvases of one width go through the session together, REC_BATCH at a time: one run of
-    # many costs less than many runs of one (each canvas is still read on its own); the runs
-    # go side by side, the longest first
+    # canvases of one width go through the session together, REC_BATCH at a time (a few per
+    # run cost a little less than one each, many more again; each canvas is still read on its
+    # own); the runs go side by side, the longest first
     batches = [
         (width, same[start : start + REC_BATCH])
         for width, same in runs.items()
