@@ -58,7 +58,7 @@ from .store import (
     table_rows,
 )
 from .validate import fast_validator, split_valid
-from .views import write_views
+from .views import refresh_views, write_views
 from .workers import Failure, Limits, default_workers, run_jobs
 
 
@@ -295,6 +295,7 @@ def ingest(
     summary = RunSummary(kept=len(plan.keep))
     if not plan.read and not plan.dropped:
         summary.add_previous(out_dir)
+        refresh_views(out_dir)  # a run killed after its commit, while writing the views
         return summary
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")

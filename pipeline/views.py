@@ -207,6 +207,24 @@ def write_views(out_dir: Path) -> Path:
     return target
 
 
+def refresh_views(out_dir: Path) -> None:
+    """Write the views again where a run was stopped after committing its tables but before
+    its views were in place: the database missing or older than a table, or a half-written
+    one left aside. Nothing to do (and nothing written) otherwise."""
+    out_dir = Path(out_dir)
+    tables = [table_path(out_dir, n) for n in TABLES]
+    if not all(t.exists() for t in tables):
+        return
+    target = db_path(out_dir)
+    stale = any(out_dir.glob(f".{DB_NAME}.*.tmp*"))
+    if (
+        stale
+        or not target.exists()
+        or target.stat().st_mtime < max(t.stat().st_mtime for t in tables)
+    ):
+        write_views(out_dir)
+
+
 def memory_connection(out_dir: Path):
     """An in-memory DuckDB connection with the views over the tables under `out_dir` (for the
     workbook and the report: the same SQL as the file, whatever state the file is in)."""

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -155,3 +156,17 @@ def test_a_killed_run_leaves_every_table_whole(tmp_path):
             _without_time(_read(out, name)), _without_time(_read(clean, name))
         )
     assert not list(out.glob(".*.tmp")) and not list(out.glob(".commit.*"))
+
+
+def test_an_unchanged_rerun_puts_back_views_a_killed_run_left_half_written(tmp_path):
+    folder, out = _season(tmp_path / "in"), tmp_path / "out"
+    ingest(folder, out, workers=1)
+    # as a run killed after committing its tables, while writing OUT/selfeval.duckdb aside
+    (out / "selfeval.duckdb").unlink()
+    (out / ".selfeval.duckdb.4242.tmp").write_bytes(b"half a database")
+    summary = ingest(folder, out, workers=1)
+    assert summary.kept == len(FILES)  # nothing read again
+    assert (out / "selfeval.duckdb").exists()
+    assert not list(out.glob(".*.tmp"))
+    with duckdb.connect(str(out / "selfeval.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == len(FILES)
