@@ -120,3 +120,21 @@ def finding(
         expected=None if expected is None else round(expected, 6),
         actual=None if actual is None else round(actual, 6),
     )
+
+
+def denominator_row(form: FormView, section: str, item: str, names: list[str]) -> Row | None:
+    """The first denominator the row holds (全年预算数, else 年初预算数 where a form has none)."""
+    for name in names:
+        row = form.get(section, item, name)
+        if row is not None:
+            return row
+    return None
+
+
+def computed_rate(form: FormView, rate: dict[str, Any], item: str) -> float | None:
+    """numerator / denominator of a row, in percent; None when either is missing or zero."""
+    numerator = form.num(rate["section"], item, rate["numerator"])
+    denominator = denominator_row(form, rate["section"], item, rate["denominator"])
+    if numerator is None or denominator is None or not denominator["value_num"]:
+        return None
+    return numerator / denominator["value_num"] * 100
