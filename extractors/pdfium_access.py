@@ -142,11 +142,13 @@ def _chars(text, to_top) -> Iterator[Char]:
         upright = matrix.b == 0 and matrix.c == 0 and matrix.a * matrix.d > 0
         left, baseline = to_top(box.left, matrix.f)
         right, _ = to_top(box.right, 0.0)
-        if upright:
+        if upright:  # the font size as set (Tf) times the text and page matrices' scale
+            size *= abs(matrix.d)
             top, bottom = baseline - size, baseline
-        else:  # turned text: the loose box as PDFium gives it
+        else:  # turned text: the loose box as PDFium gives it; its height as pdfminer's size
             _, top = to_top(0.0, box.top)
             _, bottom = to_top(0.0, box.bottom)
+            size = abs(bottom - top)
         yield Char(chr(code) if code else "", left, right, top, bottom, size, upright)
 
 

@@ -16,6 +16,8 @@ import pdfplumber
 import pytest
 from conftest import FIXTURES, SEASON
 
+from extractors.model import TextLine
+from extractors.pdf import extract_pdf
 from extractors.pdf_page import pieces_to_edges
 from extractors.pdfium_access import PdfiumFile, subpath_to_pieces
 from extractors.pdfplumber_access import page_content
@@ -170,3 +172,71 @@ def test_a_turned_page_is_read_by_pdfplumber_and_the_documents_row_says_so(tmp_p
     )
     assert pd.isna(tables["pdfplumber"]["documents"].iloc[0].error_code)
     pd.testing.assert_frame_equal(tables["pdfium"]["values"], tables["pdfplumber"]["values"])
+
+
+def _hand_made_pdf(content: bytes, form: bytes) -> bytes:
+    """A one-page PDF written by hand: `content` on the page, `form` a form XObject /Fx."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> /XObject << /Fx 6 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 200 50] /Matrix [1 0 0 1 300 200] "
+        b"/Length %d >>\nstream\n%s\nendstream" % (len(form), form),
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+def test_other_writers_ways_read_the_same_by_both(tmp_path):
+    """What other PDF writers do and LibreOffice does not: borders as `re` rectangles, stroked
+    or filled thin; a scaled `cm`; a form XObject with its own matrix; a curve; text set at
+    1 pt and scaled by its matrix, or scaled by the page's; two spaces between words."""
+    content = b"""0.5 w
+50 700 200 20 re S
+50 680 200 20 re S
+150 680 m 150 720 l S
+q 0.75 0 0 0.75 20 20 cm 100 400 200 30 re f Q
+50 500 200 0.5 re f
+50 450 m 150 450 l 150 400 l 50 400 l h S
+60 300 m 100 350 120 350 160 300 c S
+BT /F1 10 Tf 55 705 Td (Hello World 123) Tj ET
+BT /F1 10 Tf 1 0 0 1 160 685 Tm (AB  CD) Tj ET
+BT /F1 1 Tf 12 0 0 12 60 600 Tm (Scaled) Tj ET
+q 2 0 0 2 0 0 cm BT /F1 5 Tf 30 280 Td (Twice) Tj ET Q
+/Fx Do"""
+    form = b"0 0 m 100 0 l 100 20 l 0 20 l h S 0 10 m 100 10 l S"
+    path = tmp_path / "hand-made.pdf"
+    path.write_bytes(_hand_made_pdf(content, form))
+    with PdfiumFile(path) as pdf, pdfplumber.open(path) as reference:
+        mine, theirs = pdf.page(1), page_content(reference.pages[0], 1)
+    assert sorted(p.kind for p in mine.pieces) == sorted(p.kind for p in theirs.pieces)
+    assert sorted(p.kind for p in mine.pieces).count("rect") == 6
+    sizes = {c.text: c.size for c in mine.chars}
+    assert sizes["S"] == pytest.approx(12) and sizes["T"] == pytest.approx(10)
+    documents = [extract_pdf(path, reader) for reader in ("pdfium", "pdfplumber")]
+    blocks = [list(d.blocks) for d in documents]
+    assert len(blocks[0]) == len(blocks[1]) >= 4
+    for a, b in zip(*blocks, strict=True):
+        assert type(a) is type(b)
+        if isinstance(a, TextLine):
+            assert a.text == b.text
+            assert abs(a.bbox.x0 - b.bbox.x0) <= 0.5 and abs(a.bbox.bottom - b.bbox.bottom) <= 0.5
+        else:
+            assert [(c.row, c.col, c.rowspan, c.colspan, c.text) for c in a.cells] == [
+                (c.row, c.col, c.rowspan, c.colspan, c.text) for c in b.cells
+            ]
+    texts = [c.text for b in blocks[0] if not isinstance(b, TextLine) for c in b.cells]
+    assert "AB CD" in texts and "Hello World 123" in texts  # a space from the gap, one
