@@ -35,6 +35,7 @@ from .sources import Source
 from .workers import Failure, Limits
 
 POLL_SECONDS = 0.05
+QUEUED = 2  # tasks handed to Ray per slot: the running one and the next
 SLOTS_SECONDS = 5.0  # how often the cluster's nodes are counted again
 _SAVED_PAGE_SUFFIXES = (".htm", ".html")
 
@@ -117,7 +118,7 @@ class _Task:
     index: int
     source: Source
     ref: Any  # the task's ray.ObjectRef
-    started: float
+    started: float | None  # None while it waits behind the running ones (its clock not begun)
 
 
 def failure_of(exc: Exception) -> Failure:
@@ -170,11 +171,13 @@ def run_ray_jobs(
     window: int | None = None,
     cost: Callable[[Source], float] | None = None,
 ) -> Iterator[tuple[int, Source, FileResult | Failure]]:
-    """Read every source as a Ray task, at most as many at once as the cluster can run (its
-    task slots, looked at again every few seconds as nodes come and go; fewer with `workers`),
-    so a task starts when it is submitted and its time counts from then. Yields (index,
-    source, result or Failure) as tasks finish, like `workers.run_jobs`: no task starts more
-    than `window` places after the first unfinished, the costliest first."""
+    """Read every source as a Ray task, as many at once as the cluster can run (its task slots,
+    looked at again every few seconds as nodes come and go; fewer with `workers`), and as
+    many again waiting behind them, so that a slot never idles while the driver hands it the
+    next file. A task's time counts from when a slot is free for it (a waiting one's clock
+    starts as a running one ends), so waiting never counts against the per-file limit. Yields
+    (index, source, result or Failure) as tasks finish, like `workers.run_jobs`: no task
+    starts more than `window` places after the first unfinished, the costliest first."""
     import ray
 
     remote = _remote_read(limits)
@@ -186,7 +189,7 @@ def run_ray_jobs(
         if time.monotonic() - counted > SLOTS_SECONDS:
             slots, counted = task_slots(limits), time.monotonic()
         at_once = min(slots, workers or slots)
-        while pending and len(running) < at_once:
+        while pending and len(running) < QUEUED * at_once:
             window_size = window or at_once * 4
             inside = bisect.bisect_left(pending, min(unfinished) + window_size, key=lambda p: p[0])
             if inside == 0:
@@ -200,7 +203,8 @@ def run_ray_jobs(
                 yield index, source, _unshippable(source, exc, now)
                 continue
             ref = remote.remote(source, shipped, now, pdf_reader)
-            running[ref] = _Task(index, source, ref, time.monotonic())
+            running[ref] = _Task(index, source, ref, None)
+        _start_clocks(running, at_once)
         if not running:
             continue
         ready, _ = ray.wait(list(running), num_returns=1, timeout=POLL_SECONDS)
@@ -214,6 +218,20 @@ def run_ray_jobs(
             unfinished.discard(task.index)
             message = f"took longer than the {limits.timeout:g} s allowed per file"
             yield task.index, task.source, Failure("timeout", message)
+
+
+def warm_worker() -> None:
+    """Ray's setup hook for each worker process: the readers' libraries, the form catalogue
+    and the schema check loaded as a worker starts (Ray starts them with the instance), not
+    in its first file's time, as the local workers have them from the parent they fork from."""
+    from extractors import preload
+
+    from .definitions import load_catalog
+    from .validate import fast_validator
+
+    preload()
+    load_catalog()
+    fast_validator("values")
 
 
 class NodeVersionError(RuntimeError):
@@ -241,9 +259,22 @@ def _result(ref: Any) -> FileResult | Failure:
     return checked_version(result)
 
 
+def _start_clocks(running: dict[Any, _Task], at_once: int) -> None:
+    """Start the clocks of the waiting tasks, oldest first, for the slots that are free."""
+    clocked = sum(1 for t in running.values() if t.started is not None)
+    for task in running.values():  # in submission order
+        if clocked >= at_once:
+            return
+        if task.started is None:
+            task.started = time.monotonic()
+            clocked += 1
+
+
 def _overdue(running: dict[Any, _Task], limits: Limits) -> list[_Task]:
     now = time.monotonic()
-    return [t for t in running.values() if now - t.started > limits.timeout]
+    return [
+        t for t in running.values() if t.started is not None and now - t.started > limits.timeout
+    ]
 
 
 @contextlib.contextmanager
@@ -256,11 +287,14 @@ def ray_session(address: str | None, cpus: int | None = None) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
+    runtime_env = {"worker_process_setup_hook": "pipeline.executor_ray.warm_worker"}
     if address:
-        ray.init(address=address, log_to_driver=False)
+        ray.init(address=address, log_to_driver=False, runtime_env=runtime_env)
     else:
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # a local instance reports nothing
-        ray.init(num_cpus=cpus, include_dashboard=False, log_to_driver=False)
+        ray.init(
+            num_cpus=cpus, include_dashboard=False, log_to_driver=False, runtime_env=runtime_env
+        )
     try:
         yield
     finally:
