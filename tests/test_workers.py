@@ -32,9 +32,15 @@ def test_no_job_starts_past_the_window():
     assert order == ["a", "b", "c", "d", "big", "e"]
 
 
+def _started_then_busy(job: tuple[str, float]) -> tuple[str, float, int]:
+    started = _started_at(job)
+    time.sleep(0.3)  # long beside a worker's start-up, so starts follow the order given
+    return started
+
+
 def test_equal_costs_keep_the_given_order():
     jobs = [(name, 1.0) for name in "abcdef"]
-    done = list(run_jobs(jobs, _started_at, Limits(), workers=2, cost=lambda j: j[1]))
+    done = list(run_jobs(jobs, _started_then_busy, Limits(), workers=2, cost=lambda j: j[1]))
     assert len({result[2] for _, _, result in done}) <= 2  # a worker reads file after file
     starts = [result[0] for _, _, result in sorted(done, key=lambda d: d[2][1])]
     assert starts[0] in "ab" and starts[-1] in "ef"
@@ -61,7 +67,9 @@ def _hoard(job: tuple[str, float]) -> tuple[str, float, int]:
 
 
 def test_a_worker_grown_past_half_the_cap_is_replaced():
-    limits = Limits(max_rss_mib=rss_mib(os.getpid()) + 400)
+    # a fresh worker's RSS is about the parent's (P): half this cap is P + 200 MiB, which the
+    # 300 MiB job passes and the small ones do not, whatever the test process weighs
+    limits = Limits(max_rss_mib=int(2 * rss_mib(os.getpid()) + 400))
     jobs = [("big", 300.0), ("small", 0.0), ("small", 0.0)]
     done = {index: result for index, _, result in run_jobs(jobs, _hoard, limits)}
     assert not any(isinstance(r, Failure) for r in done.values())
