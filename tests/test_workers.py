@@ -62,7 +62,9 @@ def test_a_worker_that_dies_is_replaced_and_the_next_jobs_run():
 
 def _hoard(job: tuple[str, float]) -> tuple[str, float, int]:
     global _kept
-    _kept = bytearray(int(job[1]) * 1024 * 1024)  # kept after the job: the worker stays big
+    # written, so resident (a zeroed bytearray may be mapped without pages), and kept after
+    # the job: the worker stays big
+    _kept = b"\x01" * (int(job[1]) * 1024 * 1024)
     return _started_at(job)
 
 
