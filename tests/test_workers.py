@@ -68,10 +68,15 @@ def _hoard(job: tuple[str, float]) -> tuple[str, float, int]:
     return _started_at(job)
 
 
+def _own_rss(_job: object) -> float:
+    return rss_mib(os.getpid()) or 0.0
+
+
 def test_a_worker_grown_past_half_the_cap_is_replaced():
-    # a fresh worker's RSS is about the parent's (P): half this cap is P + 200 MiB, which the
-    # 300 MiB job passes and the small ones do not, whatever the test process weighs
-    limits = Limits(max_rss_mib=int(2 * rss_mib(os.getpid()) + 400))
+    # what a fresh worker weighs (W, about what the test process had mapped when it forked):
+    # half this cap is W + 200 MiB, which the 300 MiB job passes and the small ones do not
+    [(_, _, fresh)] = list(run_jobs([None], _own_rss, Limits()))
+    limits = Limits(max_rss_mib=int(2 * fresh + 400))
     jobs = [("big", 300.0), ("small", 0.0), ("small", 0.0)]
     done = {index: result for index, _, result in run_jobs(jobs, _hoard, limits)}
     assert not any(isinstance(r, Failure) for r in done.values())
