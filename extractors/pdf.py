@@ -105,14 +105,14 @@ def _read_pdfium(path: Path) -> Document:
             except pypdfium2.PdfiumError as exc:
                 handed[number] = f"PDFium failed on it ({exc})"
                 continue
-            if needs_ocr([ch.text for ch in content.chars], content.has_images):
+            if page_needs_ocr(content):
                 # rendered turned as it is shown, the same for either reader
                 pages[-1] = scan_page(pdf.pdfium_page(number), number)
                 scanned = True
             elif pdf.rotation(number):
                 handed[number] = "PDFium's reader does not turn pages (/Rotate)"
             else:
-                pages[-1] = content_to_items(content) or []
+                pages[-1] = content_to_items(content)
         n_pages = len(pdf)
     if not handed:
         return _document(pages, n_pages, scanned, None)
@@ -144,7 +144,8 @@ def _read_pdfplumber(path: Path, only: set[int] | None = None) -> tuple[list[Ite
                 if only is not None and number not in only:
                     pages.append([])
                     continue
-                pages.append(content_to_items(page_content(page, number)))
+                content = page_content(page, number)
+                pages.append(None if page_needs_ocr(content) else content_to_items(content))
             return pages, len(pdf.pages)
     except (
         PdfminerException,
@@ -182,11 +183,8 @@ def check_pdf_header(path: Path) -> None:
 
 def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
     """Name what is wrong: a file cut short (no %%EOF at its end), or the parser's complaint."""
-    size = path.stat().st_size
-    with path.open("rb") as handle:
-        handle.seek(max(0, size - 2048))
-        tail = handle.read()
-    if b"%%EOF" not in tail:
+    if not _has_eof(path):
+        size = path.stat().st_size
         return ExtractionError(
             "truncated", f"PDF is damaged: {path.name} is truncated at byte {size:,} (no %%EOF)"
         )
@@ -194,17 +192,20 @@ def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
 
 
 def _has_eof(path: Path) -> bool:
+    """Does the file end as a whole PDF does, with %%EOF in its last 2 KiB?"""
     size = path.stat().st_size
     with path.open("rb") as handle:
         handle.seek(max(0, size - 2048))
         return b"%%EOF" in handle.read()
 
 
-def content_to_items(content: PageContent) -> Items | None:
-    """Tables and outside-table text lines of one page, top to bottom; None for a page that
-    needs OCR (an image and no text layer, or a garbage one)."""
-    if needs_ocr([ch.text for ch in content.chars], content.has_images):
-        return None
+def page_needs_ocr(content: PageContent) -> bool:
+    """An image and no text layer, or a garbage one: the page is read by OCR."""
+    return needs_ocr([ch.text for ch in content.chars], content.has_images)
+
+
+def content_to_items(content: PageContent) -> Items:
+    """Tables and outside-table text lines of a page with a text layer, top to bottom."""
     content = replace(content, chars=inked(content.chars))
     parts = [
         _table_to_part(content, cells, content.number)
