@@ -35,7 +35,6 @@ class PdfiumFile:
             self._pdf = pypdfium2.PdfDocument(str(path))
         except pypdfium2.PdfiumError as exc:
             raise _open_error(path, exc) from exc
-        self.path = path
         self._last: tuple[int, object] | None = None
 
     def __len__(self) -> int:
@@ -62,10 +61,9 @@ class PdfiumFile:
         page = self.pdfium_page(number)
         x0, y0, x1, y1 = page.get_mediabox()
         height = y1 - y0
-        to_top = _to_top(height)
         text = page.get_textpage()
         try:
-            chars = tuple(_chars(text, to_top))
+            chars = tuple(_chars(text, height))
         finally:
             text.close()
         pieces: list[Piece] = []
@@ -74,7 +72,8 @@ class PdfiumFile:
             if kind == "image":
                 images = True
             else:
-                pieces.extend(subpath_to_pieces([to_top(x, y) for x, y in points], kind))
+                # y down from the MediaBox's height, as pdfplumber's `top` (whatever its origin)
+                pieces.extend(subpath_to_pieces([(x, height - y) for x, y in points], kind))
         return PageContent(
             number=number,
             width=x1 - x0,
@@ -102,22 +101,13 @@ def _open_error(path: Path, exc: Exception) -> ExtractionError:
     return ExtractionError("corrupt", f"PDF is damaged: {path.name} ({exc})")
 
 
-def _to_top(height: float):
-    """PDF space to pdfplumber's page coordinates: x as it is, y down from the MediaBox's
-    height (pdfplumber's `top`, whatever the MediaBox's origin)."""
-
-    def convert(x: float, y: float) -> tuple[float, float]:
-        return x, height - y
-
-    return convert
-
-
 # ---------------------------------------------------------------------------------------------
 # Characters
 
 
-def _chars(text, to_top) -> Iterator[Char]:
-    """The page's characters in content order, without the spaces and line ends PDFium adds."""
+def _chars(text, height: float) -> Iterator[Char]:
+    """The page's characters in content order, without the spaces and line ends PDFium adds;
+    x as PDFium gives it, y down from the MediaBox's height (pdfplumber's `top`)."""
     import pypdfium2.raw as raw
 
     box = raw.FS_RECTF()
@@ -140,16 +130,14 @@ def _chars(text, to_top) -> Iterator[Char]:
         size = size_of(handle, index)
         matrix_of(handle, index, matrix)  # its f: the baseline's height, as pdfminer's matrix
         upright = matrix.b == 0 and matrix.c == 0 and matrix.a * matrix.d > 0
-        left, baseline = to_top(box.left, matrix.f)
-        right, _ = to_top(box.right, 0.0)
+        baseline = height - matrix.f
         if upright:  # the font size as set (Tf) times the text and page matrices' scale
             size *= abs(matrix.d)
             top, bottom = baseline - size, baseline
         else:  # turned text: the loose box as PDFium gives it; its height as pdfminer's size
-            _, top = to_top(0.0, box.top)
-            _, bottom = to_top(0.0, box.bottom)
+            top, bottom = height - box.top, height - box.bottom
             size = abs(bottom - top)
-        yield Char(chr(code) if code else "", left, right, top, bottom, size, upright)
+        yield Char(chr(code) if code else "", box.left, box.right, top, bottom, size, upright)
 
 
 # ---------------------------------------------------------------------------------------------
