@@ -134,7 +134,6 @@ def run_jobs(
                     _retire_if_grown(worker, limits)
                 unfinished.discard(index)
                 yield index, job, outcome
-            pool = [w for w in pool if w.process.is_alive() or w.index is not None]
     finally:
         for worker in pool:
             _stop(worker)
