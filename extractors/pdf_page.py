@@ -15,7 +15,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-Box = tuple[float, float, float, float]
+from .tables import Box
+
 Point = tuple[float, float]
 
 
