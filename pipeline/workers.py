@@ -86,6 +86,21 @@ def _serve(work: Callable[[Any], Any], jobs: Sequence[Any], conn: Connection) ->
         conn.send(result)
 
 
+class Frontier:
+    """The first job not yet finished, as jobs finish in any order (in time linear in the
+    jobs overall: the window's start is asked for at every pick)."""
+
+    def __init__(self) -> None:
+        self.first = 0
+        self._ahead: set[int] = set()  # finished jobs after the first unfinished one
+
+    def finish(self, index: int) -> None:
+        self._ahead.add(index)
+        while self.first in self._ahead:
+            self._ahead.remove(self.first)
+            self.first += 1
+
+
 def run_jobs(
     jobs: Sequence[Job],
     work: Callable[[Job], Result],
@@ -108,13 +123,13 @@ def run_jobs(
     context = multiprocessing.get_context("fork")
     pending = list(enumerate(jobs))
     pool: list[_Worker] = []
-    unfinished: set[int] = set(range(len(jobs)))
+    frontier = Frontier()
     window = window or max(1, workers) * 4
     try:
         while pending or any(w.index is not None for w in pool):
             for worker in _idle(pool, context, work, jobs, max(1, workers), bool(pending)):
                 # pending is in index order: the jobs inside the window are a prefix of it
-                inside = bisect.bisect_left(pending, min(unfinished) + window, key=lambda p: p[0])
+                inside = bisect.bisect_left(pending, frontier.first + window, key=lambda p: p[0])
                 if inside == 0:
                     break
                 pick = max(range(inside), key=lambda i: (cost(pending[i][1]) if cost else 0.0, -i))
@@ -132,7 +147,7 @@ def run_jobs(
                 if not isinstance(outcome, Failure):
                     worker.served += 1
                     _retire_if_grown(worker, limits)
-                unfinished.discard(index)
+                frontier.finish(index)
                 yield index, job, outcome
     finally:
         for worker in pool:

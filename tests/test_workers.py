@@ -81,3 +81,12 @@ def test_a_worker_grown_past_half_the_cap_is_replaced():
     done = {index: result for index, _, result in run_jobs(jobs, _hoard, limits)}
     assert not any(isinstance(r, Failure) for r in done.values())
     assert done[0][2] != done[1][2] == done[2][2]
+
+
+def test_the_frontier_is_the_first_unfinished_job():
+    from pipeline.workers import Frontier
+
+    frontier = Frontier()
+    for index, first in [(1, 0), (2, 0), (0, 3), (5, 3), (3, 4), (4, 6)]:
+        frontier.finish(index)
+        assert frontier.first == first
