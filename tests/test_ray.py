@@ -14,7 +14,7 @@ from conftest import FIXTURES, SEASON
 
 from pipeline.cli import EXIT_OK, EXIT_USAGE, main
 from pipeline.ingest import ingest
-from pipeline.workers import Limits
+from pipeline.workers import Failure, Limits
 
 ray = pytest.importorskip("ray")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -82,6 +82,25 @@ def _season(folder, names=None):
     for path in sorted(SEASON.iterdir()) if names is None else [SEASON / n for n in names]:
         shutil.copy(path, folder / path.name)
     return folder
+
+
+def _batch_run(tmp_path, names, limits) -> dict:
+    """Each of `names` (a copy of a season file of its format) read by run_ray_jobs in one
+    batch of one task, as (name → FileResult or Failure); every file comes back once."""
+    from datetime import UTC, datetime
+
+    from pipeline.executor_ray import run_ray_jobs
+    from pipeline.sources import discover_sources
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in names:
+        shutil.copy(SEASON / f"yueyang-2024{os.path.splitext(name)[1]}", folder / name)
+    sources = discover_sources(folder)
+    now = datetime.now(UTC)
+    done = list(run_ray_jobs(sources, limits, now, workers=1, batch=len(names)))
+    assert sorted(i for i, _, _ in done) == list(range(len(names)))
+    return {source.rel: outcome for _, source, outcome in done}
 
 
 def _tables(out) -> dict[str, pd.DataFrame]:
@@ -175,6 +194,25 @@ class TestLocalRayInstance:
         bad = _tables(tmp_path / "out")["documents"].set_index("source_path").loc["b-slow.docx"]
         assert (bad.status, bad.error_code) == ("failed", "timeout")
         assert bad.error == "b-slow.docx: took longer than the 3 s allowed per file"
+
+    def test_a_batch_whose_task_is_killed_fails_that_file_and_the_rest_are_read(self, tmp_path):
+        # one task for all five files (batch 5, one slot): the third kills its worker
+        names = ["a.docx", "b.docx", "c-killed.docx", "d.docx", "e.pdf"]
+        outcomes = _batch_run(tmp_path, names, Limits())
+        assert isinstance(outcomes["c-killed.docx"], Failure)
+        assert outcomes["c-killed.docx"].code == "crashed"
+        for name in ("a.docx", "b.docx", "d.docx", "e.pdf"):  # before it, and after it
+            assert outcomes[name].document.status == "ok", name
+            assert outcomes[name].document.n_values > 0
+
+    def test_a_batch_with_an_overdue_file_fails_it_alone(self, tmp_path):
+        names = ["a.docx", "b-slow.docx", "c.docx", "d.pdf"]
+        outcomes = _batch_run(tmp_path, names, Limits(timeout=4))
+        assert outcomes["b-slow.docx"] == Failure(
+            "timeout", "took longer than the 4 s allowed per file"
+        )
+        for name in ("a.docx", "c.docx", "d.pdf"):
+            assert outcomes[name].document.status == "ok", name
 
     def test_the_command_line_runs_on_ray(self, tmp_path, capsys):
         folder = _season(tmp_path / "in", ["yueyang-2024.docx", "yueyang-2024.pdf"])
@@ -287,3 +325,29 @@ def test_a_task_whose_node_is_lost_fails_that_file_alone(tmp_path):
     finally:
         ray.shutdown()
         cluster.shutdown()
+
+
+def test_a_batch_shrinks_as_the_run_nears_its_end():
+    from pipeline.executor_ray import MAX_BATCH, batch_size
+
+    assert batch_size(10_000, 16) == MAX_BATCH
+    assert batch_size(200, 2) == MAX_BATCH
+    assert batch_size(24, 2) == 3  # 24 files left for 2 slots, 2 tasks each
+    assert batch_size(7, 2) == 1 and batch_size(0, 2) == 1
+
+
+def test_a_batch_takes_the_costliest_files_inside_the_window_and_no_more_bytes():
+    from pathlib import Path
+
+    from pipeline.executor_ray import BATCH_BYTES, _pick_batch
+    from pipeline.sources import Source
+
+    sizes = [10, 50, 30, 900, 40, 70]
+    pending = [(i, Source(f"{i}.docx", Path(f"{i}.docx"), size=n)) for i, n in enumerate(sizes)]
+    picked = _pick_batch(pending, 0, 3, 2, lambda s: s.size)
+    assert [i for i, _ in picked] == [1, 2]  # the window is files 0-2: 900 is past it
+    assert [i for i, _ in pending] == [0, 3, 4, 5]
+    picked = _pick_batch(pending, 0, 10, 8, None)  # no cost: in order
+    assert [i for i, _ in picked] == [0, 3, 4, 5] and pending == []
+    big = [(i, Source(f"{i}.pdf", Path(f"{i}.pdf"), size=BATCH_BYTES // 2)) for i in range(5)]
+    assert [i for i, _ in _pick_batch(big, 0, 10, 8, None)] == [0, 1]  # the bytes' cap
