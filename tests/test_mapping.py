@@ -101,3 +101,21 @@ def test_an_unknown_column_and_row_are_findings_and_kept():
     kept = [r for r in records if r.item == "社会捐赠"]
     assert kept and all(r.section == "funds" for r in kept)
     assert any(r.measure == "绩效等级" for r in records)  # the schema will reject it, not drop it
+
+
+def test_an_unknown_header_between_the_indicator_labels_and_the_values_keeps_its_values():
+    # a misread 全年指标值 (OCR, a typo) right of 三级指标 and left of every known value column:
+    # its values are records of an unknown measure (rejected by the schema), never labels
+    rows = [list(r) for r in PROJECT]
+    at = rows.index(
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "分值", "得分", "全年指标值", "全年实际值"]
+    )
+    for r in range(at, at + 5):
+        rows[r] = [*rows[r][:4], rows[r][6], *rows[r][4:6], rows[r][7]]  # 全年指标值 moved left
+    rows[at][4] = "全年指木示值"
+    records, findings = _records(rows_to_grid(rows))
+    assert any("全年指木示值" in f.message for f in findings)
+    kept = {r.item: r.value_raw for r in records if r.measure == "全年指木示值"}
+    assert kept == {"改造路口": "≥120个", "系统可用率": "≥99%", "市民满意度": "≥90%"}
+    score = _value(records, section="indicators", item="改造路口", measure="score")
+    assert score.value_num == 28.0  # the known columns right of it are read as before

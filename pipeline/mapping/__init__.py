@@ -159,8 +159,14 @@ def header_row_to_map(
     years = [m.year for _, m in resolved if m.name and m.year is not None]
     columns: list[Column] = []
     units: dict[str, str] = {}
+    # an unknown header right of the indicator labels (一级 | 二级 | 三级 | ? | 分值) heads values
+    # too: its column is reported and its values rejected, never read as labels and dropped
     boundary = value_boundary(
-        [Column(c.col, c.col + c.colspan, m.name) for c, m in resolved if m.name in wanted]
+        [
+            Column(c.col, c.col + c.colspan, m.name or "", known=m.name in wanted)
+            for c, m in resolved
+            if m.name in wanted or not ctx.is_block(c.text)
+        ]
     )
     if stacked:
         boundary = min(boundary, state.active.boundary) if boundary else state.active.boundary
