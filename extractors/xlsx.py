@@ -24,6 +24,7 @@ from .xlsx_access import (
     CFB_MAGIC,
     SheetData,
     cfb_is_encrypted,
+    column_letter,
     looks_like_html,
     read_sheets,
     scan_sheet,
@@ -133,6 +134,8 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
     blocks: list[Block] = []
     for (number, _), sheet in zip(visible, sheets, strict=True):
         blocks.extend(sheet_to_blocks(sheet, number))
+        if sheet.hidden_rows or sheet.hidden_cols:
+            notes.append(_hidden_cells_note(name, sheet, number))
     return Document(blocks=tuple(blocks), source_format=fmt, pages=len(entries), notes=tuple(notes))
 
 
@@ -142,6 +145,32 @@ def _hidden_note(file_name: str, sheet: str, number: int) -> ReadNote:
         message=f"{file_name}: sheet {number} ({sheet}) is hidden and was not read",
         page=number,
     )
+
+
+def _hidden_cells_note(file_name: str, sheet: SheetData, number: int) -> ReadNote:
+    """Rows or columns hidden in Excel that hold text: read, but not what the sender saw."""
+    parts = []
+    if sheet.hidden_rows:
+        parts.append(f"rows {_spans(sheet.hidden_rows)}")
+    if sheet.hidden_cols:
+        parts.append(f"columns {_spans(sheet.hidden_cols, column_letter)}")
+    return ReadNote(
+        rule="hidden_cells",
+        message=f"{file_name}: sheet {number} ({sheet.name}) has hidden {' and '.join(parts)} "
+        "holding text; they were read, though Excel does not show or print them",
+        page=number,
+    )
+
+
+def _spans(numbers: tuple[int, ...], shown=str) -> str:
+    """1, 2, 3, 7 → `1-3, 7` (with `shown` for each end: a column's letter)."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    return ", ".join(shown(a) if a == b else f"{shown(a)}-{shown(b)}" for a, b in runs)
 
 
 def _uncached_note(file_name: str, sheet: str, number: int, ref: str) -> ReadNote:

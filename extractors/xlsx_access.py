@@ -56,6 +56,8 @@ class SheetData:
     name: str
     cells: dict[tuple[int, int], SheetCell]
     merges: tuple[tuple[int, int, int, int], ...]
+    hidden_rows: tuple[int, ...] = ()  # hidden rows that hold text (read all the same)
+    hidden_cols: tuple[int, ...] = ()  # hidden columns that hold text
 
 
 def load_libraries() -> None:
@@ -117,6 +119,15 @@ def workbook_sheets(archive: zipfile.ZipFile) -> list[SheetEntry]:
             )
         )
     return entries
+
+
+def column_letter(number: int) -> str:
+    """A 1-based column number as Excel names it: 1 → A, 27 → AA."""
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _dimension_size(ref: str) -> tuple[int, int]:
@@ -201,7 +212,25 @@ def _sheet_data(sheet) -> SheetData:  # sheet: openpyxl Worksheet
         ):
             continue
         cells[(r0, c0)] = SheetCell("", True)
-    return SheetData(name=sheet.title, cells=cells, merges=merges)
+    rows, cols = _hidden_lines(sheet)
+    written = [(r, c) for (r, c), cell in cells.items() if cell.text]
+    return SheetData(
+        name=sheet.title,
+        cells=cells,
+        merges=merges,
+        hidden_rows=tuple(sorted({r for r, _ in written if r in rows})),
+        hidden_cols=tuple(sorted({c for _, c in written if c in cols})),
+    )
+
+
+def _hidden_lines(sheet) -> tuple[set[int], set[int]]:
+    """The sheet's hidden rows and columns (1-based); a column dimension may span several."""
+    rows = {r for r, dim in sheet.row_dimensions.items() if dim.hidden}
+    cols: set[int] = set()
+    for dim in sheet.column_dimensions.values():
+        if dim.hidden and dim.min is not None and dim.max is not None:
+            cols.update(range(dim.min, dim.max + 1))
+    return rows, cols
 
 
 def _shown_text(cell) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import EXPECTED, FIXTURES, SEASON, expected_records, frame_rows, record_key
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Border, Side
 
 import extractors.legacy
@@ -370,3 +370,32 @@ def test_a_dimension_written_too_large_does_not_refuse_a_small_sheet(tmp_path):
             dst.writestr(name, data)
     (grid,) = _grids(path)
     assert _texts(grid) == [["项目名称", "道路维修"]]
+
+
+def test_hidden_rows_and_columns_holding_text_are_read_and_said(tmp_path):
+    path = tmp_path / "hidden-rows.xlsx"
+    _two_forms_on_one_sheet(path)
+    book = load_workbook(path)
+    sheet = book.active
+    sheet["E3"] = "内部备注"  # in a hidden column, beside the funds row
+    sheet.column_dimensions["E"].hidden = True
+    sheet.column_dimensions["F"].hidden = True  # hidden, but empty: nothing to say
+    sheet.row_dimensions[4].hidden = True  # 填表人：张三
+    sheet.row_dimensions[5].hidden = True  # empty
+    book.save(path)
+    document = extract(path)
+    texts = {b.text for b in document.blocks if isinstance(b, TextLine)}
+    cells = {c.text for b in document.blocks if not isinstance(b, TextLine) for c in b.cells}
+    assert "填表人：张三" in texts and "内部备注" in texts | cells  # read, as before
+    (note,) = document.notes
+    assert (note.rule, note.page) == ("hidden_cells", 1)
+    assert "sheet 1 (自评表) has hidden rows 4 and columns E holding text" in note.message
+
+
+def test_runs_of_hidden_lines_are_written_as_ranges():
+    from extractors.xlsx import _spans
+    from extractors.xlsx_access import column_letter
+
+    assert _spans((1, 2, 3, 7, 9, 10)) == "1-3, 7, 9-10"
+    assert _spans((5, 6, 28), column_letter) == "E-F, AB"
+    assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
