@@ -11,6 +11,7 @@ ReadNote (`hidden_sheet`, `uncached_formula`), so the run says what it passed ov
 
 from __future__ import annotations
 
+import bisect
 import zipfile
 import zlib
 from dataclasses import replace
@@ -133,9 +134,10 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
         raise
     blocks: list[Block] = []
     for (number, _), sheet in zip(visible, sheets, strict=True):
-        blocks.extend(sheet_to_blocks(sheet, number))
-        if sheet.hidden_rows or sheet.hidden_cols:
-            notes.append(_hidden_cells_note(name, sheet, number))
+        regions, rows, cols = shown_regions(sheet)
+        blocks.extend(regions_to_blocks(regions, number, fill_gaps=True))
+        if rows or cols:
+            notes.append(_hidden_cells_note(name, sheet.name, number, rows, cols))
     return Document(blocks=tuple(blocks), source_format=fmt, pages=len(entries), notes=tuple(notes))
 
 
@@ -147,22 +149,21 @@ def _hidden_note(file_name: str, sheet: str, number: int) -> ReadNote:
     )
 
 
-def _hidden_cells_note(file_name: str, sheet: SheetData, number: int) -> ReadNote:
-    """Rows or columns hidden in Excel that hold text: read, but not what the sender saw."""
-    parts = []
-    if sheet.hidden_rows:
-        parts.append(f"rows {_spans(sheet.hidden_rows)}")
-    if sheet.hidden_cols:
-        parts.append(f"columns {_spans(sheet.hidden_cols, column_letter)}")
+def _hidden_cells_note(
+    file_name: str, sheet: str, number: int, rows: list[int], cols: list[int]
+) -> ReadNote:
+    """Rows or columns hidden in Excel that hold text: not read, as Excel does not show them."""
+    parts = [f"rows {_spans(rows)}"] if rows else []
+    parts += [f"columns {_spans(cols, column_letter)}"] if cols else []
     return ReadNote(
         rule="hidden_cells",
-        message=f"{file_name}: sheet {number} ({sheet.name}) has hidden {' and '.join(parts)} "
-        "holding text; they were read, though Excel does not show or print them",
+        message=f"{file_name}: sheet {number} ({sheet}) has hidden {' and '.join(parts)} holding "
+        "text; they were not read, as Excel neither shows nor prints them",
         page=number,
     )
 
 
-def _spans(numbers: tuple[int, ...], shown=str) -> str:
+def _spans(numbers: list[int], shown=str) -> str:
     """1, 2, 3, 7 → `1-3, 7` (with `shown` for each end: a column's letter)."""
     runs: list[list[int]] = []
     for n in numbers:
@@ -207,6 +208,38 @@ def sheet_regions(sheet: SheetData) -> list[Region]:
     return regions
 
 
+def shown_regions(sheet: SheetData) -> tuple[list[Region], list[int], list[int]]:
+    """The sheet's regions as Excel shows them, its hidden rows and columns taken out (a merged
+    range keeps its shown part, and its text), and the hidden rows and columns that held text."""
+    hidden_rows, hidden_cols = sheet.hidden_rows, sheet.hidden_cols
+    if not hidden_rows and not hidden_cols:
+        return sheet_regions(sheet), [], []
+    shown: list[Region] = []
+    lost_rows: set[int] = set()
+    lost_cols: set[int] = set()
+    for region in sheet_regions(sheet):
+        rows = _shown_lines(region.row, region.last_row, hidden_rows)
+        cols = _shown_lines(region.col, region.last_col, hidden_cols)
+        if rows and cols:
+            shown.append(Region(rows[0], cols[0], rows[1], cols[1], region.text, region.bordered))
+            continue
+        if region.text.strip():
+            if not rows:
+                lost_rows.update(range(region.row, region.last_row + 1))
+            if not cols:
+                lost_cols.update(range(region.col, region.last_col + 1))
+    return shown, sorted(lost_rows), sorted(lost_cols)
+
+
+def _shown_lines(first: int, last: int, hidden: tuple[int, ...]) -> tuple[int, int] | None:
+    """Rows (or columns) first..last renumbered without the hidden ones before them: the first
+    and last shown, or None when all of them are hidden."""
+    before, through = bisect.bisect_left(hidden, first), bisect.bisect_right(hidden, last)
+    if through - before == last - first + 1:
+        return None
+    return first - before, last - through  # each hidden line before a line moves it up one
+
+
 def sheet_to_blocks(sheet: SheetData, page: int) -> list[Block]:
-    """The sheet's rows, top to bottom, as TextLines and Grids."""
-    return regions_to_blocks(sheet_regions(sheet), page, fill_gaps=True)
+    """The sheet's rows, top to bottom, as TextLines and Grids (hidden rows and columns out)."""
+    return regions_to_blocks(shown_regions(sheet)[0], page, fill_gaps=True)

@@ -56,8 +56,8 @@ class SheetData:
     name: str
     cells: dict[tuple[int, int], SheetCell]
     merges: tuple[tuple[int, int, int, int], ...]
-    hidden_rows: tuple[int, ...] = ()  # hidden rows that hold text (read all the same)
-    hidden_cols: tuple[int, ...] = ()  # hidden columns that hold text
+    hidden_rows: tuple[int, ...] = ()  # rows Excel hides, sorted
+    hidden_cols: tuple[int, ...] = ()  # columns Excel hides, sorted
 
 
 def load_libraries() -> None:
@@ -213,14 +213,7 @@ def _sheet_data(sheet) -> SheetData:  # sheet: openpyxl Worksheet
             continue
         cells[(r0, c0)] = SheetCell("", True)
     rows, cols = _hidden_lines(sheet)
-    written = [(r, c) for (r, c), cell in cells.items() if cell.text]
-    return SheetData(
-        name=sheet.title,
-        cells=cells,
-        merges=merges,
-        hidden_rows=tuple(sorted({r for r, _ in written if r in rows})),
-        hidden_cols=tuple(sorted({c for _, c in written if c in cols})),
-    )
+    return SheetData(sheet.title, cells, merges, tuple(sorted(rows)), tuple(sorted(cols)))
 
 
 def _hidden_lines(sheet) -> tuple[set[int], set[int]]:

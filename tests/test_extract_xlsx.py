@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import EXPECTED, FIXTURES, SEASON, expected_records, frame_rows, record_key
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Border, Side
 
 import extractors.legacy
@@ -372,30 +372,61 @@ def test_a_dimension_written_too_large_does_not_refuse_a_small_sheet(tmp_path):
     assert _texts(grid) == [["项目名称", "道路维修"]]
 
 
-def test_hidden_rows_and_columns_holding_text_are_read_and_said(tmp_path):
+def test_hidden_rows_and_columns_are_not_read_and_said(tmp_path):
     path = tmp_path / "hidden-rows.xlsx"
-    _two_forms_on_one_sheet(path)
-    book = load_workbook(path)
+    book = Workbook()
     sheet = book.active
-    sheet["E3"] = "内部备注"  # in a hidden column, beside the funds row
-    sheet.column_dimensions["E"].hidden = True
-    sheet.column_dimensions["F"].hidden = True  # hidden, but empty: nothing to say
-    sheet.row_dimensions[4].hidden = True  # 填表人：张三
-    sheet.row_dimensions[5].hidden = True  # empty
+    sheet.title = "自评表"
+    sheet["A1"] = "2024年度项目支出绩效自评表"
+    rows = [
+        ["项目名称", "道路维修", None, None, None],
+        ["年度资金总额", "100", "内部测算 90", "95", "95.00%"],  # C: a hidden working column
+        ["填表人：张三", None, None, None, None],  # a hidden row
+    ]
+    for r, row in enumerate(rows, start=2):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(r, c, value).border = BOX
+    sheet.merge_cells("B2:E2")  # over the hidden column: shown over three
+    sheet.column_dimensions["C"].hidden = True
+    sheet.column_dimensions["G"].hidden = True  # hidden, but empty: nothing to say
+    sheet.row_dimensions[4].hidden = True
+    sheet.row_dimensions[6].hidden = True  # empty
+    sheet["A7"] = "说明"
     book.save(path)
     document = extract(path)
-    texts = {b.text for b in document.blocks if isinstance(b, TextLine)}
-    cells = {c.text for b in document.blocks if not isinstance(b, TextLine) for c in b.cells}
-    assert "填表人：张三" in texts and "内部备注" in texts | cells  # read, as before
+    texts = [b.text for b in document.blocks if isinstance(b, TextLine)]
+    assert texts == ["2024年度项目支出绩效自评表", "说明"]
+    (funds,) = [b for b in document.blocks if not isinstance(b, TextLine)]
+    by_row = [
+        sorted((c.col, c.text) for c in funds.cells if c.row == r) for r in range(funds.n_rows)
+    ]
+    assert [[text for _, text in row] for row in by_row] == [
+        ["项目名称", "道路维修"],
+        ["年度资金总额", "100", "95", "95.00%"],
+    ]  # as Excel shows it
+    name = next(c for c in funds.cells if c.text == "道路维修")
+    assert (name.col, name.colspan) == (1, 3)
     (note,) = document.notes
     assert (note.rule, note.page) == ("hidden_cells", 1)
-    assert "sheet 1 (自评表) has hidden rows 4 and columns E holding text" in note.message
+    assert "sheet 1 (自评表) has hidden rows 4 and columns C holding text" in note.message
+    assert "not read" in note.message
+
+
+def test_a_hidden_line_renumbers_the_lines_after_it():
+    from extractors.xlsx import _shown_lines
+
+    hidden = (3, 4, 8)
+    assert _shown_lines(1, 2, hidden) == (1, 2)
+    assert _shown_lines(2, 5, hidden) == (2, 3)  # a range over hidden 3-4 keeps 2 and 5
+    assert _shown_lines(3, 4, hidden) is None
+    assert _shown_lines(5, 9, hidden) == (3, 6)  # 5, 6, 7, 9 → 3, 4, 5, 6
+    assert _shown_lines(8, 8, hidden) is None
 
 
 def test_runs_of_hidden_lines_are_written_as_ranges():
     from extractors.xlsx import _spans
     from extractors.xlsx_access import column_letter
 
-    assert _spans((1, 2, 3, 7, 9, 10)) == "1-3, 7, 9-10"
-    assert _spans((5, 6, 28), column_letter) == "E-F, AB"
+    assert _spans([1, 2, 3, 7, 9, 10]) == "1-3, 7, 9-10"
+    assert _spans([5, 6, 28], column_letter) == "E-F, AB"
     assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
