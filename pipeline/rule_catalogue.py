@@ -48,7 +48,7 @@ RULES: dict[str, RuleSpec] = {
     "low_confidence": RuleSpec("warning", "an OCR value read with confidence below 0.80"),
     "hidden_sheet": RuleSpec("warning", "a hidden sheet of a workbook, not read"),
     "hidden_cells": RuleSpec(
-        "warning", "hidden rows or columns of a workbook sheet that hold text, read all the same"
+        "warning", "hidden rows or columns of a workbook sheet that held text, not read"
     ),
     "uncached_formula": RuleSpec(
         "warning", "a workbook formula with no cached value (read as blank, never as 0)"
