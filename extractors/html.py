@@ -137,8 +137,37 @@ def _workbook_page(
                 f"web page is incomplete: {file_name} sheet {name} is missing "
                 f"({href} was not saved with it)",
             )
-        blocks.extend(page_to_blocks(text))
+        items = page_items(text)
+        blocks.extend(items_to_blocks(items))
+        rows, cells = hidden_text(items)
+        if rows or cells:
+            notes.append(_hidden_cells_note(file_name, name, number, rows, cells))
     return Document(blocks=tuple(blocks), source_format=fmt, pages=len(sheets), notes=tuple(notes))
+
+
+def hidden_text(items: list[Item]) -> tuple[int, int]:
+    """How many hidden rows, and hidden cells of shown rows, held text in the page's tables
+    (nested ones too): Excel writes a hidden row or column of a sheet so."""
+    rows = cells = 0
+    for item in items:
+        if isinstance(item, TableItem):
+            rows, cells = rows + item.hidden_rows, cells + item.hidden_cells
+            for row in item.rows:
+                for cell in row:
+                    more_rows, more_cells = hidden_text(cell.items)
+                    rows, cells = rows + more_rows, cells + more_cells
+    return rows, cells
+
+
+def _hidden_cells_note(file_name: str, sheet: str, number: int, rows: int, cells: int) -> ReadNote:
+    parts = [f"{rows} hidden row{'s' if rows > 1 else ''}"] if rows else []
+    parts += [f"{cells} hidden cell{'s' if cells > 1 else ''}"] if cells else []
+    return ReadNote(
+        "hidden_cells",
+        f"{file_name}: sheet {number} ({sheet}) has {' and '.join(parts)} holding text; they "
+        "were not read, as Excel neither shows nor prints them",
+        page=number,
+    )
 
 
 def _inside_saved_workbook(path: Path) -> bool:

@@ -56,6 +56,8 @@ class CellItem:
 class TableItem:
     rows: list[list[CellItem]] = field(default_factory=list)
     caption: list[Item] = field(default_factory=list)  # a <caption>: the form's title, often
+    hidden_rows: int = 0  # rows hidden by their style (display:none) that held text, not read
+    hidden_cells: int = 0  # and hidden cells of shown rows that held text
 
 
 Item = Text | Break | Edge | TableItem
@@ -166,6 +168,10 @@ def _hidden(element) -> bool:
     return "display:none" in style or element.get("hidden") is not None
 
 
+def _holds_text(element) -> bool:
+    return any(text.strip() for text in element.itertext())
+
+
 def _walk(element, items: list[Item], bordered: frozenset[str] = frozenset()) -> None:
     """Append the items of `element`'s content (not its tail)."""
     if element.text:
@@ -218,10 +224,14 @@ def _table(table, bordered: frozenset[str]) -> TableItem:
         out.caption.append(Edge())
     for tr in _rows(table):
         if _hidden(tr):
+            out.hidden_rows += _holds_text(tr)
             continue
         row: list[CellItem] = []
         for td in tr:
-            if _tag(td) not in ("td", "th") or _hidden(td):
+            if _tag(td) not in ("td", "th"):
+                continue
+            if _hidden(td):
+                out.hidden_cells += _holds_text(td)
                 continue
             items: list[Item] = []
             _walk(td, items, bordered)

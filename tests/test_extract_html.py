@@ -326,3 +326,28 @@ def test_a_variant_as_a_workbook_or_page_gives_its_records(variants_run, name):
     lines = (VARIANTS / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
     want = [json.loads(line) for line in lines if line.strip()]
     assert_same_records(want, frame_rows(values[values.source_path == f"{name}.{fmt}"]), fmt)
+
+
+def test_hidden_rows_and_cells_of_a_saved_workbook_are_said(tmp_path):
+    stem = "jiangcheng-jiaotong-2023"
+    shutil.copy(WEB / f"{stem}.htm", tmp_path)
+    shutil.copytree(WEB / f"{stem}.files", tmp_path / f"{stem}.files")
+    sheet = tmp_path / f"{stem}.files" / "sheet002.htm"
+    page = sheet.read_bytes().decode("gb18030")
+    page = page.replace(
+        "<tr height=20><td>附件3</td>", "<tr height=0 style='display:none'><td>附件3</td>"
+    )
+    page = page.replace(
+        "<td class=xl66>　</td>", "<td class=xl66 style='display:none'>测算</td>", 1
+    )
+    sheet.write_bytes(page.encode("gb18030"))
+    document = extract(tmp_path / f"{stem}.htm")
+    assert "附件3" not in [b.text for b in document.blocks if isinstance(b, TextLine)]
+    hidden = [n for n in document.notes if n.rule == "hidden_cells"]
+    assert [(n.page, n.message) for n in hidden] == [
+        (
+            2,
+            f"{stem}.htm: sheet 2 (表2) has 1 hidden row and 1 hidden cell holding "
+            "text; they were not read, as Excel neither shows nor prints them",
+        )
+    ]
