@@ -42,7 +42,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(PY) scripts/bench.py --sizes 50 200
 	$(PY) scripts/bench_outputs.py --sizes 200
-	$(PY) scripts/bench_ray.py --sizes 200
+	$(PY) scripts/bench_ray.py --sizes 200 1000
 
 ## ocr-accuracy: values of fixture and unseen scans exactly right, and wrong ones flagged (not run by CI)
 ocr-accuracy: $(STAMP)

@@ -5,8 +5,10 @@ half .docx, half .pdf) at each size, then times `python -m pipeline ingest` into
 with `--executor local`, with `--executor ray` (a local Ray instance, started and shut down
 by the command: its start-up is in the figure) and with `--executor ray --ray-address` on a
 Ray cluster already running (`ray start --head` on this machine with the same CPUs, as a job
-meets a real cluster: up before it, its start-up not the job's), each `--repeat` times in turn,
-and shows the best of each and their ratios; then checks that they wrote the same tables. Not
+meets a real cluster: up before it, its start-up not the job's), each `--repeat` times, each Ray
+run right after a local one, and shows the median of the pairs' ratios (and the ratio of the
+best of each); then checks that they wrote the same tables, and
+times an own instance's start-up and shut-down alone (the fixed cost it adds to every run). Not
 run by CI: `make bench`.
 """
 
@@ -16,6 +18,7 @@ import argparse
 import contextlib
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,6 +81,19 @@ def timed_ingest(
     return elapsed, peak
 
 
+def start_stop_seconds(cpus: int) -> float:
+    """Wall-clock seconds of a command that only imports Ray, starts a local instance as
+    `--executor ray` does, and shuts it down: the fixed cost an own instance adds to a run."""
+    code = (
+        f"import ray; ray.init(num_cpus={cpus}, include_dashboard=False, log_to_driver=False); "
+        "ray.shutdown()"
+    )
+    env = {**os.environ, **RAY_ENV}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
+    return time.perf_counter() - started
+
+
 def same_tables(left: Path, right: Path) -> bool:
     """Do two outputs hold the same rows (extracted_at, the time of each run, aside)?"""
     for name in TABLES:
@@ -92,35 +108,39 @@ def bench(size: int, workers: int, repeat: int, tmp: Path) -> None:
     folder = tmp / f"season-{size}"
     folder.mkdir()
     build_season(folder, size)
-    times: dict[str, list[float]] = {"local": [], "ray": [], "cluster": []}
-    peaks: dict[str, float] = dict.fromkeys(times, 0.0)
+    # each Ray run right after a local one, under the same conditions (this machine's speed
+    # drifts by 10-20 % over minutes): the ratio of a pair is taken, then their median
+    pairs: dict[str, list[tuple[float, float]]] = {"ray": [], "cluster": []}
+    peaks: dict[str, float] = {"local": 0.0, "ray": 0.0, "cluster": 0.0}
+
+    def pair(mode: str, address: str | None) -> None:
+        local, peak = timed_ingest(folder, tmp / "local", "local", workers)
+        peaks["local"] = max(peaks["local"], peak)
+        seconds, peak = timed_ingest(folder, tmp / mode, "ray", workers, address)
+        peaks[mode] = max(peaks[mode], peak)
+        pairs[mode].append((local, seconds))
+
     # a running cluster on this machine would be joined by an own-instance run: those first
     for _ in range(repeat):
-        for mode in ("local", "ray"):
-            seconds, peak = timed_ingest(folder, tmp / mode, mode, workers)
-            times[mode].append(seconds)
-            peaks[mode] = max(peaks[mode], peak)
+        pair("ray", None)
     with running_cluster(workers) as address:
         for _ in range(repeat):
-            for mode in ("local", "cluster"):
-                executor = "local" if mode == "local" else "ray"
-                seconds, peak = timed_ingest(
-                    folder, tmp / mode, executor, workers, address if mode == "cluster" else None
-                )
-                times[mode].append(seconds)
-                peaks[mode] = max(peaks[mode], peak)
-    local, ray, cluster = (min(times[m]) for m in ("local", "ray", "cluster"))
+            pair("cluster", address)
+    fixed = min(start_stop_seconds(workers) for _ in range(repeat))
     same = same_tables(tmp / "local", tmp / "ray") and same_tables(tmp / "local", tmp / "cluster")
+    shown = {"ray": "own instance", "cluster": "running cluster"}
+    print(f"{size:>5} files  {workers} workers  same tables: {'yes' if same else 'NO'}")
+    for mode, runs in pairs.items():
+        median = statistics.median(ray / local for local, ray in runs)
+        best = min(ray for _, ray in runs) / min(local for local, _ in runs)
+        every = ", ".join(f"({local:.1f}, {ray:.1f})" for local, ray in runs)
+        print(
+            f"       ray ({shown[mode]}) / local: {median:4.2f}× (median of {len(runs)} pairs; "
+            f"best of each {best:4.2f}×)  runs (local s, ray s): {every}"
+        )
     print(
-        f"{size:>5} files  {workers} workers  local {local:6.1f} s  "
-        f"ray (own instance) {ray:6.1f} s = {ray / local:4.2f}×  "
-        f"ray (running cluster) {cluster:6.1f} s = {cluster / local:4.2f}×  "
-        f"peak RSS local {peaks['local']:.0f} MiB, ray {peaks['ray']:.0f} MiB  "
-        f"same tables: {'yes' if same else 'NO'}"
-    )
-    print(
-        "       every run: "
-        + "; ".join(f"{m} {', '.join(f'{t:.1f}' for t in times[m])} s" for m in times)
+        f"       peak RSS local {peaks['local']:.0f} MiB, ray own instance {peaks['ray']:.0f} MiB; "
+        f"an own instance's start-up and shut-down alone (no files): {fixed:.1f} s"
     )
 
 
