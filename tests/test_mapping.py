@@ -119,3 +119,19 @@ def test_an_unknown_header_between_the_indicator_labels_and_the_values_keeps_its
     assert kept == {"改造路口": "≥120个", "系统可用率": "≥99%", "市民满意度": "≥90%"}
     score = _value(records, section="indicators", item="改造路口", measure="score")
     assert score.value_num == 28.0  # the known columns right of it are read as before
+
+
+def test_with_the_level1_header_unread_each_row_takes_its_own_level2_parent():
+    # 一级指标 misread: its column is not read, so each row's 一级 comes from its 二级, as for a
+    # 一级 lost from the page; the first row's must not be carried down to the others
+    rows = [list(r) for r in PROJECT]
+    at = rows.index(
+        ["绩效指标", "一级指标", "二级指标", "三级指标", "分值", "得分", "全年指标值", "全年实际值"]
+    )
+    rows[at][1] = "壹级措标"
+    records, findings = _records(rows_to_grid(rows))
+    assert any("壹级措标" in f.message for f in findings)
+    levels = {r.item: (r.level1, r.level2) for r in records if r.section == "indicators"}
+    assert levels["改造路口"] == ("产出指标", "数量指标")
+    assert levels["系统可用率"] == ("产出指标", "质量指标")
+    assert levels["市民满意度"] == ("满意度指标", "服务对象满意度指标")

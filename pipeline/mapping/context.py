@@ -34,6 +34,7 @@ class RowState:
     level1: str | None = None
     level2: str | None = None
     level1_cell: int | None = None  # id of the cell the open 一级 label came from
+    level1_recovered: bool = False  # the open 一级 is its 二级's parent, not a label read
     level1_group: int | None = None  # index in slots of the open 一级's indicator_groups row
     level2_page: int | None = None  # page of the cell the open 二级 label came from
     seen_cells: set[int] = field(default_factory=set)

@@ -70,6 +70,10 @@ def indicator_row_to_slots(
     assert cm is not None
     level1 = _level(ctx, row, cm, "level1")
     level2 = _level(ctx, row, cm, "level2")
+    if ctx.state.level1_recovered and cm.role("level1") is None:
+        # no 一级 column to read (none, or its header unread): each row's 一级 is its own 二级's
+        # parent, never the last row's carried on
+        level1 = _recover_level1(ctx, level2)
     item = normalize_label(item_cell.text).text if item_cell.row == r else ""
     values = [c for c in own if c.col >= cm.boundary and c is not item_cell]
     if ctx.is_template(item):
@@ -101,7 +105,7 @@ def _recover_level1(ctx: MapContext, level2: str | None) -> str | None:
         return None
     recovered = cm.section.level2_parents.get(label_key(level2))
     if recovered is not None:
-        ctx.state.level1 = recovered
+        ctx.state.level1, ctx.state.level1_recovered = recovered, True
     return recovered
 
 
@@ -127,7 +131,7 @@ def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -
     if which == "level1" and id(cell) != state.level1_cell:
         state.level1_cell = id(cell)
         state.level2 = None
-        state.level1 = text or None
+        state.level1, state.level1_recovered = text or None, False
         if not text:
             state.level1 = _recover_level1(ctx, _peek_level2(row, cm))
         if id(cell) not in state.seen_cells and state.level1 is not None:
