@@ -135,3 +135,15 @@ def test_with_the_level1_header_unread_each_row_takes_its_own_level2_parent():
     assert levels["改造路口"] == ("产出指标", "数量指标")
     assert levels["系统可用率"] == ("产出指标", "质量指标")
     assert levels["市民满意度"] == ("满意度指标", "服务对象满意度指标")
+
+
+def test_goal_texts_under_no_header_of_theirs_are_findings_not_guessed_measures():
+    # 预期目标 misread: the goals header row is not one, so the texts under it stand under the
+    # funds headers, which name no goals measure; which text is which is not guessed
+    rows = [list(r) for r in PROJECT]
+    at = rows.index(["年度总体目标", ("预期目标", 4), ("实际完成情况", 3)])
+    rows[at] = ["年度总体目标", ("预斯目杯", 4), ("实际完成情况", 3)]
+    records, findings = _records(rows_to_grid(rows))
+    assert not [r for r in records if r.section == "goals"]
+    messages = " ".join(f.message for f in findings if f.rule == "unknown_header")
+    assert "建成信号控制系统" in messages and "已建成" in messages

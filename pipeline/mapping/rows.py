@@ -128,6 +128,10 @@ def values_to_slots(
         # those the headers have first (a form with 得分 and no 分值 column scores its total).
         filled = [c for c in leftover if c.text.strip()]
         order = sorted((m for m in section.measures if m not in taken), key=lambda m: not cm.has(m))
+        if len(filled) > 1 and not any(cm.has(m) for m in section.measures):
+            # headers naming none of its measures, and several values: nothing tells which
+            # is which (a lone one is its section's first measure, `年度总体目标 | its text`)
+            order = []
         extra = list(zip(filled, order, strict=False))
         assigned += extra
         leftover = filled[len(extra) :]
