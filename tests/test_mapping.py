@@ -147,3 +147,12 @@ def test_goal_texts_under_no_header_of_theirs_are_findings_not_guessed_measures(
     assert not [r for r in records if r.section == "goals"]
     messages = " ".join(f.message for f in findings if f.rule == "unknown_header")
     assert "建成信号控制系统" in messages and "已建成" in messages
+
+
+def test_a_text_row_under_the_indicators_with_an_unknown_label_is_a_finding():
+    # `评价结论 | its text` misread as `评价洁论`: the text runs on across the value columns, so it
+    # is no indicator (it had become one, with no values, and was gone)
+    rows = [*[list(r) for r in PROJECT], [("评价洁论", 2), ("项目按期完成，效果良好。", 6)]]
+    records, findings = _records(rows_to_grid(rows))
+    assert any("项目按期完成，效果良好。" in f.message for f in findings)
+    assert not [r for r in records if "评价洁论" in (r.item, r.level1) or "效果良好" in r.item]

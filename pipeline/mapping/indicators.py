@@ -31,6 +31,8 @@ def indicator_item_cell(ctx: MapContext, row: list[Cell | None]) -> Cell | None:
     )
     if first_label < item_col.c0 and item_cell.col <= first_label:
         return None
+    if item_cell.col + item_cell.colspan > cm.boundary:
+        return None  # a text running on across the value columns (`评价结论 | its text`)
     return item_cell
 
 
