@@ -156,3 +156,33 @@ def test_a_text_row_under_the_indicators_with_an_unknown_label_is_a_finding():
     records, findings = _records(rows_to_grid(rows))
     assert any("项目按期完成，效果良好。" in f.message for f in findings)
     assert not [r for r in records if "评价洁论" in (r.item, r.level1) or "效果良好" in r.item]
+
+
+def test_rows_under_another_sections_block_label_are_findings_not_open_items(tmp_path):
+    # the 总体目标 header of a transfer form misread: the goal texts, under the block label
+    # 总体目标完成情况, stood under the 资金管理情况 headers, whose items are open, and became
+    # management items with no finding
+    from datetime import UTC, datetime
+
+    import docx
+    from conftest import FIXTURES
+
+    from pipeline.ingest import ingest_file
+
+    document = docx.Document(str(FIXTURES / "families" / "synthetic-f06-wufeng.docx"))
+    header = next(
+        cell
+        for row in document.tables[0].rows
+        for cell in row.cells
+        if cell.text.strip() == "总体目标"
+    )
+    for paragraph in header.paragraphs:
+        for run in paragraph.runs:
+            run.text = ""
+    header.paragraphs[0].add_run("总体日标")
+    path = tmp_path / "misread.docx"
+    document.save(str(path))
+    result = ingest_file(path, path.name, CATALOG, datetime.now(UTC))
+    goal = "落实就业创业扶持政策，城镇新增就业1500人以上，开展职业技能培训800人次以上。"
+    assert not [v for v in result.values if goal in (v.item, v.value_raw)]
+    assert any(goal in f.message for f in result.findings)

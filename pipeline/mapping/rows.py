@@ -12,7 +12,7 @@ from extractors import Cell
 from ..definitions import SectionDef
 from ..model import Slot
 from ..normalize import label_key, normalize_label, peel_notes
-from .context import MapContext, distinct
+from .context import MapContext, distinct, key_of
 from .headers import INDICATOR_ROLES, TARGET_PARTS, ColumnMap, best_column
 
 
@@ -30,12 +30,32 @@ def data_row_to_slots(ctx: MapContext, r: int, row: list[Cell | None], own: list
     ]
     if not label_text and continue_last_row(ctx, values, cm):
         return
+    foreign = _foreign_block(ctx, row, cm)
+    if foreign is not None and ctx.resolve(label_text, ("columns", "indicators")) is None:
+        # under a block label of another section (its headers misread), a label the active
+        # section would take as one of its open items: no guess, every value a finding
+        where = f"a row of {foreign.section} under the headers of {cm.section.section}"
+        ctx.unknown(label_text, label_cell, where)
+        for cell in values:
+            if cell.text.strip():
+                ctx.unknown(cell.text, cell, where)
+        return
     section, item, parent = _resolve_row_label(ctx, label_text, cm, values)
     if section is None:
         return
     if label_cell is not None and label_cell.row == r and section is cm.section:
         _label_weight(ctx, label_cell, section, item)
     values_to_slots(ctx, values, cm, section, item, parent)
+
+
+def _foreign_block(ctx: MapContext, row: list[Cell | None], cm: ColumnMap) -> SectionDef | None:
+    """The section of a block label left of the values that is not the active headers'."""
+    for cell in distinct([c for c in row[: cm.boundary] if c is not None]):
+        if ctx.is_block(cell.text):
+            section = ctx.blocks.get(key_of(peel_notes(normalize_label(cell.text).text)[0]))
+            if section is not None and section is not cm.section:
+                return section
+    return None
 
 
 def _row_label_cell(ctx: MapContext, row: list[Cell | None], cm: ColumnMap) -> Cell | None:
