@@ -238,8 +238,3 @@ def _shown_lines(first: int, last: int, hidden: tuple[int, ...]) -> tuple[int, i
     if through - before == last - first + 1:
         return None
     return first - before, last - through  # each hidden line before a line moves it up one
-
-
-def sheet_to_blocks(sheet: SheetData, page: int) -> list[Block]:
-    """The sheet's rows, top to bottom, as TextLines and Grids (hidden rows and columns out)."""
-    return regions_to_blocks(shown_regions(sheet)[0], page, fill_gaps=True)
