@@ -112,10 +112,12 @@ class MapContext:
         """A block label, or a piece of one cut by a page break (`绩效` of `绩效指标`)."""
         known = self._block_texts.get(text)
         if known is None:
-            known = self._block_texts[text] = self._is_block_key(
-                key_of(peel_notes(normalize_label(text).text)[0])
-            )
+            known = self._block_texts[text] = self._is_block_key(_block_key(text))
         return known
+
+    def block_section(self, text: str) -> SectionDef | None:
+        """The section `text` is a block label of (a whole one, not a piece)."""
+        return self.blocks.get(_block_key(text))
 
     def _is_block_key(self, key: str) -> bool:
         known = self._block_keys.get(key)
@@ -199,6 +201,11 @@ class MapContext:
                 page=cell.page if cell is not None else None,
             )
         )
+
+
+def _block_key(text: str) -> str:
+    """A block label's key: its words without notes (`项目资金（万元）` → 项目资金)."""
+    return key_of(peel_notes(normalize_label(text).text)[0])
 
 
 def key_of(text: str) -> str:

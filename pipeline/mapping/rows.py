@@ -12,7 +12,7 @@ from extractors import Cell
 from ..definitions import SectionDef
 from ..model import Slot
 from ..normalize import label_key, normalize_label, peel_notes
-from .context import MapContext, distinct, key_of
+from .context import MapContext, distinct
 from .headers import INDICATOR_ROLES, TARGET_PARTS, ColumnMap, best_column
 
 
@@ -51,10 +51,9 @@ def data_row_to_slots(ctx: MapContext, r: int, row: list[Cell | None], own: list
 def _foreign_block(ctx: MapContext, row: list[Cell | None], cm: ColumnMap) -> SectionDef | None:
     """The section of a block label left of the values that is not the active headers'."""
     for cell in distinct([c for c in row[: cm.boundary] if c is not None]):
-        if ctx.is_block(cell.text):
-            section = ctx.blocks.get(key_of(peel_notes(normalize_label(cell.text).text)[0]))
-            if section is not None and section is not cm.section:
-                return section
+        section = ctx.block_section(cell.text)
+        if section is not None and section is not cm.section:
+            return section
     return None
 
 
@@ -147,11 +146,11 @@ def values_to_slots(
         # values stand under no column of its own: in order, one per measure of its section,
         # those the headers have first (a form with 得分 and no 分值 column scores its total).
         filled = [c for c in leftover if c.text.strip()]
+        # headers naming none of its measures, and several values: nothing tells which is
+        # which (a lone one is its section's first measure, `年度总体目标 | its text`)
+        guess = len(filled) <= 1 or any(cm.has(m) for m in section.measures)
         order = sorted((m for m in section.measures if m not in taken), key=lambda m: not cm.has(m))
-        if len(filled) > 1 and not any(cm.has(m) for m in section.measures):
-            # headers naming none of its measures, and several values: nothing tells which
-            # is which (a lone one is its section's first measure, `年度总体目标 | its text`)
-            order = []
+        order = order if guess else []
         extra = list(zip(filled, order, strict=False))
         assigned += extra
         leftover = filled[len(extra) :]
