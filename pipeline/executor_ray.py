@@ -277,15 +277,15 @@ def run_ray_jobs(
             outcome = _next_result(task)
             frontier.finish(index)
             yield index, source, outcome
-            if isinstance(outcome, Failure) or task.done == len(task.files):
+            if isinstance(outcome, Failure):
                 running.remove(task)
-                for unread in task.unread if isinstance(outcome, Failure) else ():
-                    bisect.insort(pending, unread, key=lambda p: p[0])
+                _put_back(pending, task.unread)
+            elif task.done == len(task.files):
+                running.remove(task)
         for task in _overdue(running, limits):
             ray.cancel(task.stream, force=True)
             running.remove(task)
-            for unread in task.unread:
-                bisect.insort(pending, unread, key=lambda p: p[0])
+            _put_back(pending, task.unread)
             index, source = task.current
             frontier.finish(index)
             message = f"took longer than the {limits.timeout:g} s allowed per file"
@@ -323,6 +323,12 @@ def _next_result(task: _Batch) -> FileResult | Failure:
     task.done += 1
     task.started = time.monotonic()  # the next file of the batch begins
     return checked_version(result)
+
+
+def _put_back(pending: list[tuple[int, Source]], files: list[tuple[int, Source]]) -> None:
+    """Files a failed task never began, back among the pending ones (kept in index order)."""
+    for file in files:
+        bisect.insort(pending, file, key=lambda p: p[0])
 
 
 def _start_clocks(running: list[_Batch], at_once: int) -> None:
