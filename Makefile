@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 IN     ?= fixtures/season
 OUT    ?= data
 
-.PHONY: ingest report test lint format fixtures bench ocr-accuracy clean
+.PHONY: ingest report test lint format check-wheel fixtures bench ocr-accuracy clean
 
 $(STAMP): pyproject.toml
 	bash scripts/system-deps.sh
@@ -33,6 +33,10 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+## check-wheel: build the wheel, install it in a clean venv outside the checkout, ingest the season with it
+check-wheel: $(STAMP)
+	bash scripts/check-wheel.sh $(PY)
 
 format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

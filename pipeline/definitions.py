@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,18 @@ import jsonschema
 
 from .normalize import ValueParser, label_key, normalize_label
 
-SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def _schemas_dir() -> Path:
+    """The folder of definitions and schemas: `schemas/` of a checkout, shipped in the wheel as
+    the package `pipeline.schemas` (pyproject.toml), so found the same way wherever installed."""
+    folder = resources.files("pipeline.schemas")
+    if not isinstance(folder, Path):  # an install inside a zip archive: not supported
+        raise ImportError(f"pipeline.schemas must be installed as files, not inside {folder}")
+    return folder
+
+
+SCHEMAS_DIR = _schemas_dir()
 
 
 class DefinitionError(Exception):
