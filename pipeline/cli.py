@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import re
 import sys
 import time
 from pathlib import Path
+from typing import NoReturn
 
-from extractors import DEFAULT_PDF_READER, PDF_READERS
+from extractors import DEFAULT_PDF_READER, PDF_READERS, READERS
 
 from . import __version__
 from .executor_ray import NodeVersionError
 from .ingest import EXECUTORS, FileResult, RunSummary, ingest
+from .sources import discover
 from .workers import Limits
 
 EXIT_OK = 0
@@ -20,120 +24,187 @@ EXIT_USAGE = 2
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+        raise argparse.ArgumentTypeError(f"应为不小于 1 的整数（如 4），而不是 {text!r}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"应为大于 0 的数（如 300），而不是 {text!r}")
     return value
 
 
+# argparse's own messages, in the words of the rest of the command
+_ARGPARSE_WORDS = (
+    (re.compile(r"^the following arguments are required: (.*)$"), "缺少必需的参数：{0}"),
+    (re.compile(r"^unrecognized arguments: (.*)$"), "无法识别的参数：{0}"),
+    (re.compile(r"^argument (\S+): expected one argument$"), "参数 {0} 后面需要一个值"),
+    (
+        re.compile(r"^argument \{\S+\}: invalid choice: '?([^']*)'? \(choose from (.*)\)$"),
+        "没有 {0!r} 这个命令，可用的命令：{1}",
+    ),
+    (
+        re.compile(r"^argument (\S+): invalid choice: '?([^']*)'? \(choose from (.*)\)$"),
+        "参数 {0} 的取值 {1!r} 无效，可选：{2}",
+    ),
+    (re.compile(r"^argument (\S+): (.*)$"), "参数 {0} {1}"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage mistake is one line saying what is wrong and where to look, and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        for pattern, words in _ARGPARSE_WORDS:
+            match = pattern.match(message)
+            if match:
+                message = words.format(*(g.replace("'", "") for g in match.groups()))
+                break
+        self.exit(EXIT_USAGE, f"错误：{message}（用法见 {self.prog} --help）\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m pipeline",
-        description="Read budget-performance self-evaluation forms into Parquet tables.",
+        description="把各部门报送的绩效自评表读成 Parquet 数据表。",
     )
     parser.add_argument("--version", action="version", version=__version__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("ingest", help="ingest a folder (or one file) of submissions")
-    run.add_argument("input", type=Path, help="folder searched recursively for .docx and .pdf")
-    run.add_argument("--out", type=Path, required=True, help="folder the tables are written to")
-    run.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
-    run.add_argument("--force", action="store_true", help="read every file again, changed or not")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{ingest,views,export,report}", parser_class=_Parser
+    )
+    run = commands.add_parser(
+        "ingest",
+        help="读取一个文件夹中的报送材料",
+        description="读取 IN 文件夹（含子文件夹）中的报送材料，写出 OUT 下的数据表。"
+        "再次运行只读新增和改动过的文件。",
+    )
     run.add_argument(
-        "--prune",
-        action="store_true",
-        help="drop the rows of files no longer under IN (by default they stay)",
+        "input",
+        type=Path,
+        metavar="IN",
+        help="报送材料所在的文件夹（含子文件夹）：Word（.docx .doc .wps）、PDF（含扫描件）、"
+        "Excel（.xlsx .xls .et）、网页（.html .htm .mht）和 .zip 压缩包",
+    )
+    run.add_argument("--out", type=Path, required=True, metavar="OUT", help="写出数据表的文件夹")
+    run.add_argument("--quiet", action="store_true", help="不显示进度和汇总")
+    run.add_argument("--force", action="store_true", help="所有文件重新读取，不论是否改动")
+    run.add_argument(
+        "--prune", action="store_true", help="删除 IN 中已不存在的文件的数据（默认保留）"
     )
     run.add_argument(
         "--workers",
         type=_positive_int,
         default=None,
-        help="files read at once, each in a worker process (default: the machine's cores)",
+        metavar="N",
+        help="同时读取的文件数，每个文件一个工作进程（默认：本机 CPU 核数）",
     )
     run.add_argument(
         "--file-timeout",
         type=_positive_float,
         default=Limits.timeout,
         metavar="SECONDS",
-        help=f"stop reading a file after this long; it is marked failed (default {Limits.timeout:g})",
+        help=f"单个文件读取超过此秒数即记为失败（默认 {Limits.timeout:g}）",
     )
     run.add_argument(
         "--max-memory",
         type=_positive_int,
         default=Limits.max_rss_mib,
         metavar="MIB",
-        help=f"stop a worker whose resident memory passes this (default {Limits.max_rss_mib})",
+        help=f"工作进程占用内存超过此值（MiB）即停止，该文件记为失败（默认 {Limits.max_rss_mib}）",
     )
     run.add_argument(
         "--pdf-reader",
         choices=PDF_READERS,
         default=DEFAULT_PDF_READER,
-        help=f"what reads a PDF's text layer (default {DEFAULT_PDF_READER}; the output is the same)",
+        help=f"读取 PDF 文字层的程序（默认 {DEFAULT_PDF_READER}；结果相同）",
     )
     run.add_argument(
         "--executor",
         choices=EXECUTORS,
         default="local",
-        help="where files are read: worker processes of this machine (local, the default) "
-        "or Ray tasks (ray; the same tables)",
+        help="在哪里读取文件：本机工作进程（local，默认）或 Ray 任务（ray；结果相同）",
     )
     run.add_argument(
         "--ray-address",
         default=None,
         metavar="ADDR",
-        help="the Ray cluster to run on (e.g. ray://head:10001, or auto); "
-        "without it --executor ray starts a local Ray instance",
+        help="Ray 集群地址（如 ray://head:10001 或 auto）；不给出时 --executor ray 在本机启动 Ray",
     )
     views = commands.add_parser(
         "views",
-        help="write OUT/selfeval.duckdb (BI views over the tables) again, e.g. after moving OUT",
+        help="重新写出 OUT/selfeval.duckdb（供 BI 使用的视图），例如移动 OUT 之后",
     )
-    views.add_argument("out", type=Path, help="folder holding the tables")
-    export = commands.add_parser("export", help="write the tables as a workbook for Excel or WPS")
-    export.add_argument("out", type=Path, help="folder holding the tables")
+    views.add_argument("out", type=Path, metavar="OUT", help="数据表所在的文件夹")
+    export = commands.add_parser("export", help="把数据表导出为 Excel/WPS 工作簿")
+    export.add_argument("out", type=Path, metavar="OUT", help="数据表所在的文件夹")
     export.add_argument(
-        "--xlsx", type=Path, required=True, metavar="FILE", help="the .xlsx workbook to write"
+        "--xlsx", type=Path, required=True, metavar="FILE", help="要写出的工作簿（.xlsx）"
     )
-    report = commands.add_parser("report", help="write OUT/report.html, the season in one page")
-    report.add_argument("out", type=Path, help="folder holding the tables")
+    report = commands.add_parser("report", help="写出 OUT/report.html：整季情况的一个网页")
+    report.add_argument("out", type=Path, metavar="OUT", help="数据表所在的文件夹")
     report.add_argument(
         "--in",
         dest="input",
         type=Path,
         default=None,
         metavar="IN",
-        help="the folder that was ingested: PDF findings then show their page region",
+        help="读取过的报送材料文件夹：给出时，PDF 中的问题会附上所在页面的截图",
     )
     return parser
+
+
+def _usage_error(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _tables_missing(out: Path) -> str | None:
+    """Why `out` holds no tables to work from, or None when it does."""
+    if not out.is_dir():
+        return f"{out} 不是一个文件夹：请给出 ingest 写出数据表的文件夹（--out）"
+    if not any((out / f"{name}.parquet").exists() for name in ("values", "documents")):
+        return f"{out} 中没有数据表（values.parquet 等）：请先运行 ingest"
+    return None
 
 
 def _views(out: Path) -> int:
     from .views import write_views
 
+    problem = _tables_missing(out)
+    if problem:
+        return _usage_error(problem)
     try:
         path = write_views(out)
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(f"written {path}")
+        return _usage_error(str(exc))
+    print(f"已写出 {path}")
     return EXIT_OK
 
 
 def _export(out: Path, xlsx: Path) -> int:
     from .export import export_xlsx
 
+    problem = _tables_missing(out)
+    if problem:
+        return _usage_error(problem)
+    if xlsx.suffix.lower() != ".xlsx":
+        return _usage_error(f"--xlsx 应是以 .xlsx 结尾的工作簿文件名，而不是 {xlsx.name}")
+    if xlsx.is_dir():
+        return _usage_error(f"--xlsx {xlsx} 是一个文件夹：请给出工作簿的文件名")
     try:
         path = export_xlsx(out, xlsx)
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(f"written {path}")
+        return _usage_error(str(exc))
+    print(f"已写出 {path}")
     return EXIT_OK
 
 
@@ -173,17 +244,21 @@ class Progress:
 
 
 def _summary_text(summary: RunSummary, out: Path) -> str:
+    read = summary.files - summary.kept
     lines = [
-        f"files: {summary.files} (ok {summary.ok}, no forms {summary.no_forms}, "
-        f"skipped {summary.skipped}, failed {summary.failed})",
-        f"forms: {summary.forms}   values: {summary.values}   rejects: {summary.rejects}   "
-        f"findings: {summary.findings}",
-        f"unchanged since the last run, rows kept: {summary.kept} files"
-        if summary.kept
-        else "every file read",
-        f"written to {out}/ (values, documents, findings, rejects .parquet)",
+        f"文件 {summary.files} 个：读出表格 {summary.ok}，无表格 {summary.no_forms}，"
+        f"跳过 {summary.skipped}，失败 {summary.failed}",
+        f"表格 {summary.forms} 张，数值 {summary.values} 个，拒收 {summary.rejects} 条，"
+        f"问题 {summary.findings} 条",
     ]
-    lines += [f"FAILED {path}: {error}" for path, error in summary.failures]
+    if read == 0 and not summary.dropped:
+        lines.append(f"没有新增或改动过的文件：{out}/ 中的数据表未改动")
+    else:
+        kept = f"，{summary.kept} 个未改动的文件沿用上次的结果" if summary.kept else ""
+        dropped = f"，删除 {summary.dropped} 个已不在 IN 中的文件的数据" if summary.dropped else ""
+        lines.append(f"本次读取 {read} 个文件{kept}{dropped}")
+        lines.append(f"已写入 {out}/（values、documents、findings、rejects 四个 .parquet）")
+    lines += [f"失败 {path}：{error}" for path, error in summary.failures]
     return "\n".join(lines)
 
 
@@ -191,14 +266,15 @@ def _report(out: Path, source: Path | None) -> int:
     from .report import write_report
 
     if source is not None and not source.is_dir():
-        print(f"error: {source} is not a folder", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(f"--in {source} 不是一个文件夹")
+    problem = _tables_missing(out)
+    if problem:
+        return _usage_error(problem)
     try:
         path = write_report(out, source)
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    print(f"written {path}")
+        return _usage_error(str(exc))
+    print(f"已写出 {path}")
     return EXIT_OK
 
 
@@ -208,8 +284,36 @@ def _has_ray() -> bool:
     return importlib.util.find_spec("ray") is not None
 
 
+def _ingest_problem(source: Path, out: Path) -> str | None:
+    """What is wrong with IN and OUT as given, in words, or None."""
+    if not source.exists():
+        return f"IN {source} 不存在"
+    if not source.is_dir():
+        return f"IN {source} 是一个文件，不是文件夹：请把要读取的文件放进一个文件夹，再给出该文件夹"
+    if out.exists() and not out.is_dir():
+        return f"--out {out} 是一个文件，不是文件夹：请给出写出数据表的文件夹"
+    if out.resolve() == source.resolve():
+        return "--out 不能就是 IN：请给出另一个文件夹（可以在 IN 之内，如 IN/out）"
+    blocker = next((p for p in (out, *out.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        return f"--out {out} 无法创建：{blocker} 是一个文件"
+    if not any(_readable(p) for p in discover(source, out)):
+        return (
+            f"IN {source} 中没有可读取的文件（Word、PDF、Excel、网页或 .zip 压缩包）："
+            "请检查文件夹是否正确"
+        )
+    return None
+
+
+def _readable(path: Path) -> bool:
+    return path.suffix.lower() in READERS or path.suffix.lower() == ".zip"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _subcommand(parser, args.command).error(_unknown(extra, _subcommand(parser, args.command)))
     if args.command == "views":
         return _views(args.out)
     if args.command == "export":
@@ -217,18 +321,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "report":
         return _report(args.out, args.input)
     source: Path = args.input
-    if not source.exists():
-        print(f"error: {source} does not exist", file=sys.stderr)
-        return EXIT_USAGE
-    if not source.is_dir():
-        print(f"error: {source} is not a folder", file=sys.stderr)
-        return EXIT_USAGE
+    problem = _ingest_problem(source, args.out)
+    if problem:
+        return _usage_error(problem)
     if args.ray_address and args.executor != "ray":
-        print("error: --ray-address needs --executor ray", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error("--ray-address 需要与 --executor ray 一起使用")
     if args.executor == "ray" and not _has_ray():
-        print("error: --executor ray needs Ray: pip install 'selfeval[ray]'", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error("--executor ray 需要安装 Ray：pip install 'selfeval[ray]'")
     progress = Progress(enabled=not args.quiet)
     limits = Limits(timeout=args.file_timeout, max_rss_mib=args.max_memory)
     try:
@@ -246,12 +345,30 @@ def main(argv: list[str] | None = None) -> int:
         )
     except NodeVersionError as exc:  # the cluster runs another version: nothing written
         progress.close()
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _usage_error(str(exc))
     progress.close()
     if not args.quiet:
         print(_summary_text(summary, args.out))
     return EXIT_FAILED_FILES if summary.failed else EXIT_OK
+
+
+def _subcommand(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._subparsers._group_actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action.choices[name]
+    return parser
+
+
+def _unknown(extra: list[str], parser: argparse.ArgumentParser) -> str:
+    """`unrecognized arguments`, with the option a misspelt one was most likely meant to be."""
+    options = [o for a in parser._actions for o in a.option_strings]
+    words = " ".join(extra)
+    for word in extra:
+        if word.startswith("-"):
+            close = difflib.get_close_matches(word.split("=")[0], options, n=1)
+            if close:
+                return f"unrecognized arguments: {words}；是否想用 {close[0]}？"
+    return f"unrecognized arguments: {words}"
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ import jsonschema
 from .normalize import ValueParser, label_key, normalize_label
 
 
-
 def _schemas_dir() -> Path:
     """The folder of definitions and schemas: `schemas/` of a checkout, shipped in the wheel as
     the package `pipeline.schemas` (pyproject.toml), so found the same way wherever installed."""

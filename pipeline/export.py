@@ -21,6 +21,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from extractors.own_output import GENERATOR
+
 from .definitions import load_catalog
 from .store import TABLES, table_path
 from .views import view_sql
@@ -263,6 +265,7 @@ def export_xlsx(out_dir: Path, path: Path) -> Path:
             f"{out_dir} holds no {', '.join(f'{n}.parquet' for n in missing)}: run ingest first"
         )
     workbook = Workbook()
+    workbook.properties.creator = GENERATOR  # known as ours if it is ever found under IN
     workbook.remove(workbook.active)
     con = duckdb.connect()
     try:

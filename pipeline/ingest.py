@@ -27,6 +27,7 @@ from extractors import (
     preload_ocr,
     share_cores,
 )
+from extractors.own_output import is_own_output
 
 from . import __version__
 from .definitions import Catalog, load_catalog
@@ -75,6 +76,7 @@ class RunSummary:
     findings: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     kept: int = 0  # files whose rows were carried over unchanged from the last run
+    dropped: int = 0  # files gone from IN whose rows --prune removed
     run_id: str | None = None
 
     def add(self, result: FileResult) -> None:
@@ -133,6 +135,18 @@ def ingest_file(
                 now,
                 error_code="unsupported_kind",
                 error=f"not a kind of file the pipeline reads ({path.suffix or 'no extension'})",
+            )
+        )
+    if is_own_output(path):
+        return FileResult(
+            document_row(
+                rel,
+                sha,
+                fmt,
+                "skipped",
+                now,
+                error_code="own_output",
+                error=f"{rel} 是本工具导出的工作簿或报告，不是报送材料，未读取",
             )
         )
     try:
@@ -217,7 +231,7 @@ def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
     previous = read_documents(out_dir) if is_mergeable(out_dir) else {}
     read: dict[str, Source] = {}
     keep: list[str] = []
-    for source in discover_sources(in_dir):
+    for source in discover_sources(in_dir, out_dir):
         old = previous.get(source.rel)
         unchanged = (
             old is not None
@@ -292,7 +306,7 @@ def ingest(
     at the end: the tables are the same whichever the executor."""
     finish_commits(out_dir)
     plan = plan_run(in_dir, out_dir, force, prune)
-    summary = RunSummary(kept=len(plan.keep))
+    summary = RunSummary(kept=len(plan.keep), dropped=len(plan.dropped))
     if not plan.read and not plan.dropped:
         summary.add_previous(out_dir)
         refresh_views(out_dir)  # a run killed after its commit, while writing the views

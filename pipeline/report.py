@@ -25,6 +25,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from extractors.own_output import GENERATOR
+
 from .definitions import load_catalog
 from .export import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
 from .rule_catalogue import RULES
@@ -379,7 +381,9 @@ def render_report(context: dict[str, Any], script: str | None = None) -> str:
         for c in context["charts"]
     ]
     return template.render(
-        **{**context, "charts": charts}, vega_script=script if script is not None else vega_script()
+        **{**context, "charts": charts},
+        vega_script=script if script is not None else vega_script(),
+        generator=GENERATOR,  # known as ours if it is ever found under IN
     )
 
 

@@ -43,16 +43,30 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def discover(in_dir: Path) -> list[Path]:
+def discover(in_dir: Path, out_dir: Path | None = None) -> list[Path]:
     """Every file under `in_dir`, recursively, sorted by its relative path (hidden files and
-    folders left out). This order is the order of every output table."""
+    folders left out, and `out_dir` with all the pipeline writes there when it lies inside
+    `in_dir`). This order is the order of every output table."""
     found = []
+    skip = _folder_inside(out_dir, in_dir)
     for path in in_dir.rglob("*"):
         rel = path.relative_to(in_dir)
         hidden = any(part.startswith(".") for part in rel.parts)
+        if skip and rel.parts[: len(skip)] == skip:
+            continue
         if path.is_file() and not hidden and not _saved_page_part(path, in_dir):
             found.append((rel.as_posix(), path))
     return [path for _, path in sorted(found)]
+
+
+def _folder_inside(folder: Path | None, in_dir: Path) -> tuple[str, ...] | None:
+    """`folder`'s parts relative to `in_dir` when it lies inside it (`()` for IN itself)."""
+    if folder is None:
+        return None
+    try:
+        return folder.resolve().relative_to(in_dir.resolve()).parts
+    except ValueError:
+        return None
 
 
 def _saved_page_part(path: Path, in_dir: Path) -> bool:
@@ -69,10 +83,11 @@ def _saved_page_part(path: Path, in_dir: Path) -> bool:
     return False
 
 
-def discover_sources(in_dir: Path) -> list[Source]:
-    """Every document under `in_dir`, bundles opened, sorted by source_path."""
+def discover_sources(in_dir: Path, out_dir: Path | None = None) -> list[Source]:
+    """Every document under `in_dir` (never under `out_dir`), bundles opened, sorted by
+    source_path."""
     sources: list[Source] = []
-    for path in discover(in_dir):
+    for path in discover(in_dir, out_dir):
         rel = path.relative_to(in_dir).as_posix()
         if path.suffix.lower() == ".zip":
             sources.extend(bundle_sources(path, rel))
