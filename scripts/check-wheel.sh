@@ -10,7 +10,11 @@ python=${1:-.venv/bin/python}
 work=$(mktemp -d "${TMPDIR:-/tmp}/selfeval-wheel.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
-"$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$checkout" 2>"$work/build.log" || {
+# built from a copy of the tree (tracked and new files, as git sees them), since setuptools
+# leaves build/ and *.egg-info beside the sources it builds
+mkdir "$work/src"
+git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$work/src"
+"$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$work/src" 2>"$work/build.log" || {
   cat "$work/build.log" >&2; exit 1; }
 if grep -q "Warning" "$work/build.log"; then
   echo "check-wheel: the wheel build printed warnings:" >&2; cat "$work/build.log" >&2; exit 1
