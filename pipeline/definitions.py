@@ -98,6 +98,28 @@ class FooterItem:
 
 
 @dataclass(frozen=True)
+class RatingBand:
+    """The 总分 range a 自评等级 word stands for: low ≤ score < high (None: open)."""
+
+    ratings: tuple[str, ...]
+    low: float | None
+    high: float | None
+
+    def holds(self, score: float) -> bool:
+        return (self.low is None or score >= self.low) and (self.high is None or score < self.high)
+
+    def words(self) -> str:
+        """The band in a clerk's words: 优（90 分及以上）."""
+        if self.high is None:
+            span = f"{self.low:g} 分及以上"
+        elif self.low is None:
+            span = f"{self.high:g} 分以下"
+        else:
+            span = f"{self.low:g}–{self.high:g} 分"
+        return f"{self.ratings[0]}（{span}）"
+
+
+@dataclass(frozen=True)
 class Vocabulary:
     measures: dict[str, MeasureDef]
     roles: dict[str, tuple[str, ...]]
@@ -111,6 +133,7 @@ class Vocabulary:
     column_groups: tuple[str, ...] = ()  # words over several measure columns (预算安排, 拨付情况)
     comparator_headers: tuple[str, ...] = ()  # a sign column that joins the target on its own
     not_form_titles: tuple[str, ...] = ()  # words that say a table is no self-evaluation
+    rating_bands: tuple[RatingBand, ...] = ()  # the 总分 a 自评等级 word stands for
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -180,6 +203,10 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             column_groups=tuple(raw.get("column_groups", ())),
             comparator_headers=tuple(raw.get("comparator_headers", ())),
             not_form_titles=tuple(raw.get("not_form_titles", ())),
+            rating_bands=tuple(
+                RatingBand(tuple(b["ratings"]), b["min"], b["max"])
+                for b in raw.get("rating_bands", ())
+            ),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc

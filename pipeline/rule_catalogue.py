@@ -28,6 +28,19 @@ RULES: dict[str, RuleSpec] = {
     "control_rate_mismatch": RuleSpec(
         "error", "控制率 = 实际在职人数 / 编制数; the building rates"
     ),
+    "score_above_attainment": RuleSpec(
+        "warning",
+        "an indicator whose 实际完成值 misses its 年度指标值 (by its comparator) scored above "
+        "分值 × the share reached (full marks for a miss is the plain case)",
+    ),
+    "deduction_with_target_met": RuleSpec(
+        "warning", "an indicator 得分 below its 分值 where the 实际完成值 meets the 年度指标值"
+    ),
+    "rating_mismatch": RuleSpec(
+        "warning",
+        "a 自评等级 the 总分 does not fall in (bands in schemas/vocabulary.json: 优 ≥ 90, "
+        "良 80–90, 中 60–80, 差 < 60)",
+    ),
     "cross_form_mismatch": RuleSpec(
         "warning", "项目支出: base_data `final` = dept_eval = Σ project_eval `executed`"
     ),

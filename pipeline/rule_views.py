@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from .definitions import Catalog, FormDef
+from .definitions import Catalog, FormDef, Vocabulary
 from .model import Finding
 
 Row = dict[str, Any]
@@ -59,6 +59,7 @@ class DocumentView:
 
     source_path: str
     forms: list[FormView]
+    vocabulary: Vocabulary | None = None
 
     @classmethod
     def from_rows(cls, source_path: str, rows: list[Row], catalog: Catalog) -> DocumentView:
@@ -66,7 +67,7 @@ class DocumentView:
         for row in rows:
             grouped[(row["form"], row["form_seq"])].append(row)
         forms = [FormView(f, s, r, catalog.forms.get(f)) for (f, s), r in grouped.items()]
-        return cls(source_path, forms)
+        return cls(source_path, forms, catalog.vocabulary)
 
     def of(self, form: str) -> list[FormView]:
         return [f for f in self.forms if f.form == form]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from . import rules_plausibility  # noqa: F401  (importing it registers its rules)
 from .definitions import Catalog, load_catalog
 from .model import Finding
 from .rule_catalogue import severity_of
