@@ -18,12 +18,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline.definitions import SCHEMAS_DIR, load_catalog, slot_enums
 
 
+def _words(prop: dict) -> dict:
+    """A property's description (docs/contract.md's words), kept when its enum is written."""
+    return {"description": prop["description"]} if "description" in prop else {}
+
+
 def values_schema(schema: dict) -> dict:
     enums = slot_enums(load_catalog())
     props = schema["properties"]
-    props["form"] = {"enum": enums["form"]}
-    props["section"] = {"enum": enums["section"]}
-    props["measure"] = {"enum": enums["measure"]}
+    for name in ("form", "section", "measure"):
+        props[name] = {**_words(props.get(name, {})), "enum": enums[name]}
     rules = [
         r
         for r in schema["allOf"]
@@ -58,11 +62,12 @@ def documents_schema(schema: dict) -> dict:
     forms = [f"n_{form}" for form in load_catalog().form_order]
     props = schema["properties"]
     old = [k for k in props if k.startswith("n_") and k != "n_values"]
+    words = next((_words(props[k]) for k in old if _words(props[k])), {})
     items = list(props.items())
     at = next(i for i, (k, _) in enumerate(items) if k in old or k == "n_values")
     kept = [(k, v) for k, v in items if k not in old]
     at = next(i for i, (k, _) in enumerate(kept) if k == "n_values")
-    column = {"type": "integer", "minimum": 0}
+    column = {**words, "type": "integer", "minimum": 0}  # every n_<form> column is described alike
     schema["properties"] = dict(kept[:at] + [(f, column) for f in forms] + kept[at:])
     required = [r for r in schema["required"] if r not in old]
     at = required.index("n_values")
