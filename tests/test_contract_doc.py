@@ -17,14 +17,21 @@ import pytest
 from conftest import ROOT
 
 from extractors.errors import ERROR_CODES
-from pipeline.definitions import SCHEMAS_DIR, load_catalog
+from pipeline.definitions import load_catalog as _load_catalog
 from pipeline.rule_catalogue import RULES
 from pipeline.store import CONTRACT_VERSION, TABLES
 
 DOC = ROOT / "docs" / "contract.md"
+# This checkout's schemas and definitions (an editable install of another checkout would find
+# its own through importlib.resources).
+SCHEMAS = ROOT / "schemas"
 SCHEMA_TABLES = ("values", "documents", "findings", "rejects")
 # The Arrow types written, as the doc's type column names them.
 ARROW_WORDS = {pa.string(): "string", pa.int32(): "int32", pa.float64(): "float64"}
+
+
+def _catalog():
+    return _load_catalog(SCHEMAS)
 
 
 # ------------------------------------------------------------------------------- reading the doc
@@ -86,7 +93,7 @@ def _columns(table: str) -> list[tuple[str, str, str]]:
 
 
 def _schema(table: str) -> dict:
-    return json.loads((SCHEMAS_DIR / f"{table}.schema.json").read_text(encoding="utf-8"))
+    return json.loads((SCHEMAS / f"{table}.schema.json").read_text(encoding="utf-8"))
 
 
 def _nullable(prop: dict) -> bool:
@@ -144,13 +151,13 @@ def test_the_doc_states_the_contract_version_written():
 
 def test_the_forms_table_is_every_form_of_the_definitions():
     listed = [_names(row[0])[0] for row in _rows("## The forms")]
-    assert listed == list(load_catalog().form_order)
+    assert listed == list(_catalog().form_order)
 
 
 def _expected_sections(form: str) -> dict[str, tuple[dict[str, str | None], list[str]]]:
     """Each section of a form, as the definitions make it: its items with their parents, and
     its measures; the indicator groups' section and the footer, which every form has, too."""
-    catalog = load_catalog()
+    catalog = _catalog()
     sections: dict[str, tuple[dict[str, str | None], list[str]]] = {}
     for section in catalog.forms[form].sections:
         measures = [*section.measures, section.measure, section.pair_measure]
@@ -176,7 +183,7 @@ def _listed_items(cell: str) -> dict[str, str | None]:
     return items
 
 
-@pytest.mark.parametrize("form", load_catalog().form_order)
+@pytest.mark.parametrize("form", _catalog().form_order)
 def test_each_forms_sections_items_parents_and_measures(form):
     expected = _expected_sections(form)
     rows = _rows(f"#### `{form}`")
@@ -191,7 +198,7 @@ def test_each_forms_sections_items_parents_and_measures(form):
 
 
 def test_the_measures_table_is_every_measure_with_its_kind_and_default_unit():
-    vocabulary = load_catalog().vocabulary
+    vocabulary = _catalog().vocabulary
     rows = _rows("### Measures")
     listed = {_names(row[0])[0]: row for row in rows}
     assert sorted(listed) == sorted(_schema("values")["properties"]["measure"]["enum"])
