@@ -15,7 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.definitions import SCHEMAS_DIR, load_catalog, slot_enums
+from pipeline.definitions import load_catalog, slot_enums
+
+# This checkout's schemas/, read and written by path: pipeline.schemas is found through the
+# installed package, which may be another checkout's (an editable install shared by worktrees).
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def _catalog():
+    return load_catalog(SCHEMAS)
 
 
 def _words(prop: dict) -> dict:
@@ -24,7 +32,7 @@ def _words(prop: dict) -> dict:
 
 
 def values_schema(schema: dict) -> dict:
-    enums = slot_enums(load_catalog())
+    enums = slot_enums(_catalog())
     props = schema["properties"]
     for name in ("form", "section", "measure"):
         props[name] = {**_words(props.get(name, {})), "enum": enums[name]}
@@ -50,7 +58,7 @@ def values_schema(schema: dict) -> dict:
         }
         for section, measures in enums["measures_by_section"].items()
     ]
-    projects = [f.form for f in load_catalog().forms.values() if f.carries("project") is not None]
+    projects = [f.form for f in _catalog().forms.values() if f.carries("project") is not None]
     for rule in rules:  # project is null on the forms whose head names no project
         if rule.get("else", {}).get("properties", {}).get("project") == {"const": None}:
             rule["if"] = {"properties": {"form": {"enum": projects}}}
@@ -59,7 +67,7 @@ def values_schema(schema: dict) -> dict:
 
 
 def documents_schema(schema: dict) -> dict:
-    forms = [f"n_{form}" for form in load_catalog().form_order]
+    forms = [f"n_{form}" for form in _catalog().form_order]
     props = schema["properties"]
     old = [k for k in props if k.startswith("n_") and k != "n_values"]
     words = next((_words(props[k]) for k in old if _words(props[k])), {})
@@ -81,7 +89,7 @@ def main() -> int:
     args = parser.parse_args()
     stale = []
     for name, derive in (("values", values_schema), ("documents", documents_schema)):
-        path = SCHEMAS_DIR / f"{name}.schema.json"
+        path = SCHEMAS / f"{name}.schema.json"
         text = path.read_text(encoding="utf-8")
         new = json.dumps(derive(json.loads(text)), ensure_ascii=False, indent=2) + "\n"
         if new != text:
