@@ -154,6 +154,16 @@ def test_the_forms_table_is_every_form_of_the_definitions():
     assert listed == list(_catalog().form_order)
 
 
+def test_every_title_the_forms_table_names_is_one_of_its_forms_titles():
+    for row in _rows("## The forms"):
+        form = _names(row[0])[0]
+        listed = row[1].split(";", 1)[0].replace("…", "")
+        titles = [re.sub(r" \(.*\)$", "", t.strip()) for t in listed.split(",") if t.strip()]
+        assert titles, form
+        unknown = [t for t in titles if t not in _catalog().forms[form].titles]
+        assert not unknown, (form, unknown)
+
+
 def _expected_sections(form: str) -> dict[str, tuple[dict[str, str | None], list[str]]]:
     """Each section of a form, as the definitions make it: its items with their parents, and
     its measures; the indicator groups' section and the footer, which every form has, too."""
