@@ -50,7 +50,16 @@ def fast_validator(name: str, schemas_dir: Path = SCHEMAS_DIR):
 # checked again. fastjsonschema tries each `if` by raising when it fails; a record meets some
 # twenty of them.
 
-_TOP_KEYS = {"title", "$comment", "type", "additionalProperties", "required", "properties", "allOf"}
+_TOP_KEYS = {
+    "title",
+    "description",
+    "$comment",
+    "type",
+    "additionalProperties",
+    "required",
+    "properties",
+    "allOf",
+}  # (title, description and $comment are words: they never change a verdict)
 _CONDITION_KEYS = {"if", "then", "else", "$comment"}
 _BRANCH_KEYS = {"properties", "required", "$comment"}
 MAX_REMEMBERED = 100_000  # verdicts kept per property before its memo starts afresh

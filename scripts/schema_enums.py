@@ -15,15 +15,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pipeline.definitions import SCHEMAS_DIR, load_catalog, slot_enums
+from pipeline.definitions import load_catalog, slot_enums
+
+# This checkout's schemas/, read and written by path: pipeline.schemas is found through the
+# installed package, which may be another checkout's (an editable install shared by worktrees).
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def _catalog():
+    return load_catalog(SCHEMAS)
+
+
+def _words(prop: dict) -> dict:
+    """A property's description (docs/contract.md's words), kept when its enum is written."""
+    return {"description": prop["description"]} if "description" in prop else {}
 
 
 def values_schema(schema: dict) -> dict:
-    enums = slot_enums(load_catalog())
+    enums = slot_enums(_catalog())
     props = schema["properties"]
-    props["form"] = {"enum": enums["form"]}
-    props["section"] = {"enum": enums["section"]}
-    props["measure"] = {"enum": enums["measure"]}
+    for name in ("form", "section", "measure"):
+        props[name] = {**_words(props.get(name, {})), "enum": enums[name]}
     rules = [
         r
         for r in schema["allOf"]
@@ -46,7 +58,7 @@ def values_schema(schema: dict) -> dict:
         }
         for section, measures in enums["measures_by_section"].items()
     ]
-    projects = [f.form for f in load_catalog().forms.values() if f.carries("project") is not None]
+    projects = [f.form for f in _catalog().forms.values() if f.carries("project") is not None]
     for rule in rules:  # project is null on the forms whose head names no project
         if rule.get("else", {}).get("properties", {}).get("project") == {"const": None}:
             rule["if"] = {"properties": {"form": {"enum": projects}}}
@@ -55,14 +67,15 @@ def values_schema(schema: dict) -> dict:
 
 
 def documents_schema(schema: dict) -> dict:
-    forms = [f"n_{form}" for form in load_catalog().form_order]
+    forms = [f"n_{form}" for form in _catalog().form_order]
     props = schema["properties"]
     old = [k for k in props if k.startswith("n_") and k != "n_values"]
+    words = next((_words(props[k]) for k in old if _words(props[k])), {})
     items = list(props.items())
     at = next(i for i, (k, _) in enumerate(items) if k in old or k == "n_values")
     kept = [(k, v) for k, v in items if k not in old]
     at = next(i for i, (k, _) in enumerate(kept) if k == "n_values")
-    column = {"type": "integer", "minimum": 0}
+    column = {**words, "type": "integer", "minimum": 0}  # every n_<form> column is described alike
     schema["properties"] = dict(kept[:at] + [(f, column) for f in forms] + kept[at:])
     required = [r for r in schema["required"] if r not in old]
     at = required.index("n_values")
@@ -76,7 +89,7 @@ def main() -> int:
     args = parser.parse_args()
     stale = []
     for name, derive in (("values", values_schema), ("documents", documents_schema)):
-        path = SCHEMAS_DIR / f"{name}.schema.json"
+        path = SCHEMAS / f"{name}.schema.json"
         text = path.read_text(encoding="utf-8")
         new = json.dumps(derive(json.loads(text)), ensure_ascii=False, indent=2) + "\n"
         if new != text:

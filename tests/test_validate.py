@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from pipeline.definitions import load_catalog
 from pipeline.ingest import ingest_file
-from pipeline.validate import is_valid, schema_errors, split_valid, to_json
+from pipeline.validate import _plan, is_valid, schema_errors, split_valid, to_json
 
 
 def _records() -> list[dict]:
@@ -79,3 +79,9 @@ def test_a_refused_record_carries_the_jsonschema_message(records):
     valid, rejects = split_valid([Record(records[1]), Record(broken)])
     assert len(valid) == 1 and len(rejects) == 1
     assert "measure" in rejects[0].error and "'score' is not one of" in rejects[0].error
+
+
+def test_the_described_values_schema_is_still_checked_by_remembered_verdicts():
+    """The schema's `description` texts (docs/contract.md's words) change no verdict, so they
+    must not turn the remembered per-value checks off (a whole-record check per row instead)."""
+    assert _plan("values") is not None
