@@ -24,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
+from .rule_catalogue import RULES
 from .store import TABLES, table_path
 from .views import view_sql
 
@@ -42,6 +43,7 @@ STATUS_NAMES = {
     "failed": "失败",
 }
 SEVERITY_NAMES = {"error": "错误", "warning": "提示"}
+RULE_NAMES = {rule: spec.name for rule, spec in RULES.items()}
 SECTION_NAMES = {
     "header": "表头",
     "funds": "资金",
@@ -167,7 +169,7 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("行", "item"),
                 Column("栏", "measure", names=measure_names()),
                 Column("页", "page", INTEGER),
-                Column("规则", "rule"),
+                Column("规则", "rule", names=RULE_NAMES),
                 Column("级别", "severity", names=SEVERITY_NAMES),
                 Column("说明", "message"),
                 Column("应为", "expected", SCORE),

@@ -322,7 +322,8 @@ def report_context(out_dir: Path, in_dir: Path | None = None) -> dict[str, Any]:
                     "rule": rule,
                     "severity": SEVERITY_NAMES.get(spec.severity, spec.severity),
                     "severity_code": spec.severity,
-                    "checks": spec.checks,
+                    "name": spec.name,
+                    "explains": spec.explains,
                     "findings": items,
                 }
             )

@@ -12,59 +12,133 @@ from dataclasses import dataclass
 class RuleSpec:
     severity: str  # "error" | "warning"
     checks: str  # what the rule checks, in the README's words
+    name: str = ""  # what an analyst calls it (执行率不符), shown in the report and workbook
+    explains: str = ""  # what it means and what to look at, in a clerk's words
 
 
 RULES: dict[str, RuleSpec] = {
-    "execution_rate_mismatch": RuleSpec("error", "执行率 = 全年执行数 / 全年预算数"),
-    "budget_score_mismatch": RuleSpec("error", "budget 得分 = 分值 × min(执行率, 100%)"),
-    "total_score_mismatch": RuleSpec("error", "总分 得分 = budget 得分 + Σ indicator 得分"),
+    "execution_rate_mismatch": RuleSpec(
+        "error",
+        "执行率 = 全年执行数 / 全年预算数",
+        name="执行率不符",
+        explains="表中所填执行率与全年执行数 ÷ 全年预算数不一致（按表中所示小数位比较）。请核对执行数、预算数和执行率哪一项填错。",
+    ),
+    "budget_score_mismatch": RuleSpec(
+        "error",
+        "budget 得分 = 分值 × min(执行率, 100%)",
+        name="预算执行得分不符",
+        explains="预算执行得分应为分值 × 执行率（执行率超过 100% 的按 100% 计）。请核对得分的计算。",
+    ),
+    "total_score_mismatch": RuleSpec(
+        "error",
+        "总分 得分 = budget 得分 + Σ indicator 得分",
+        name="总分不符",
+        explains="总分得分应等于预算执行得分加各项指标得分之和。请核对各项得分和总分。",
+    ),
     "weights_mismatch": RuleSpec(
         "error",
         "Σ indicator 分值 under a 一级指标 (or a weighted block label) = its `(N分)`; "
         "budget 分值 + Σ indicator 分值 = 总分 分值",
+        name="分值合计不符",
+        explains="一级指标下各指标分值之和应等于该一级指标标明的分值；预算执行分值加各指标分值应等于总分分值。",
     ),
-    "score_exceeds_weight": RuleSpec("error", "an 得分 above its 分值"),
-    "subtotal_mismatch": RuleSpec("error", "a parent ≠ Σ its children, a split ≠ its total"),
+    "score_exceeds_weight": RuleSpec(
+        "error",
+        "an 得分 above its 分值",
+        name="得分高于分值",
+        explains="某项得分超过了它的分值。",
+    ),
+    "subtotal_mismatch": RuleSpec(
+        "error",
+        "a parent ≠ Σ its children, a split ≠ its total",
+        name="小计不符",
+        explains="合计数应等于其明细之和（如三公经费、资金来源、资金用途），请核对明细和合计。",
+    ),
     "control_rate_mismatch": RuleSpec(
-        "error", "控制率 = 实际在职人数 / 编制数; the building rates"
+        "error",
+        "控制率 = 实际在职人数 / 编制数; the building rates",
+        name="控制率不符",
+        explains="控制率应为实际数 ÷ 核定数（人员、面积、投资）。",
     ),
     "score_above_attainment": RuleSpec(
         "warning",
         "an indicator whose 实际完成值 misses its 年度指标值 (by its comparator) scored above "
         "分值 × the share reached (full marks for a miss is the plain case)",
+        name="未完成目标却得高分",
+        explains="实际完成值未达到年度指标值（或调整后的指标值），得分却高于按完成程度应得的分数，满分是最常见的情形。复核时请先看这一类。",
     ),
     "deduction_with_target_met": RuleSpec(
-        "warning", "an indicator 得分 below its 分值 where the 实际完成值 meets the 年度指标值"
+        "warning",
+        "an indicator 得分 below its 分值 where the 实际完成值 meets the 年度指标值",
+        name="完成目标却扣分",
+        explains="实际完成值已达到年度指标值，得分却低于分值，扣分理由不明。请看偏差原因或向单位了解。",
     ),
     "rating_mismatch": RuleSpec(
         "warning",
         "a 自评等级 the 总分 does not fall in (bands in schemas/vocabulary.json: 优 ≥ 90, "
         "良 80–90, 中 60–80, 差 < 60)",
+        name="自评等级与总分不符",
+        explains="自评等级与总分所在的等级区间不一致（优 90 分及以上，良 80–90 分，中 60–80 分，差 60 分以下）。",
     ),
     "cross_form_mismatch": RuleSpec(
-        "warning", "项目支出: base_data `final` = dept_eval = Σ project_eval `executed`"
+        "warning",
+        "项目支出: base_data `final` = dept_eval = Σ project_eval `executed`",
+        name="各表项目支出不一致",
+        explains="同一文件中，部门整体自评表的项目支出、基础数据表的项目支出决算数和各项目自评表全年执行数之和应一致。",
     ),
     "missing_required": RuleSpec(
         "warning",
         "blank unit, fiscal year, project name, 年度资金总额 全年预算数/全年执行数, 总分 分值/得分",
+        name="必填项为空",
+        explains="单位名称、年度、项目名称、年度资金总额的预算数或执行数、总分的分值或得分等必填项没有填写。",
     ),
     "missing_deviation_note": RuleSpec(
-        "warning", "an indicator 得分 below its 分值 with no 偏差原因"
+        "warning",
+        "an indicator 得分 below its 分值 with no 偏差原因",
+        name="扣分未说明原因",
+        explains="指标得分低于分值，但没有填写偏差原因。",
     ),
-    "unknown_header": RuleSpec("warning", "a column or row label no form definition knows"),
+    "unknown_header": RuleSpec(
+        "warning",
+        "a column or row label no form definition knows",
+        name="无法识别的栏目或行",
+        explains="表中有本系统不认识的栏目名或行名；其下的数值已保留（或列入未通过校验的记录），请人工核对。",
+    ),
     "missing_label": RuleSpec(
-        "warning", "an indicator whose 一级指标 or 二级指标 could not be read or recovered"
+        "warning",
+        "an indicator whose 一级指标 or 二级指标 could not be read or recovered",
+        name="指标缺少一级或二级指标",
+        explains="某项指标的一级或二级指标既读不出、也无法按指标体系推出；数值已保留，指标归属为空。",
     ),
     "duplicate_submission": RuleSpec(
-        "warning", "two files with the same unit, year, form and project"
+        "warning",
+        "two files with the same unit, year, form and project",
+        name="重复报送",
+        explains="同一单位、同一年度的同一张表（同一项目）出现在多个文件中。",
     ),
-    "low_confidence": RuleSpec("warning", "an OCR value read with confidence below 0.80"),
-    "hidden_sheet": RuleSpec("warning", "a hidden sheet of a workbook, not read"),
+    "low_confidence": RuleSpec(
+        "warning",
+        "an OCR value read with confidence below 0.80",
+        name="识别把握不大",
+        explains="扫描件中这个值的文字识别把握不大（或它所在的单元格、栏目名、行名识别得不可靠），请对照原件核对。",
+    ),
+    "hidden_sheet": RuleSpec(
+        "warning",
+        "a hidden sheet of a workbook, not read",
+        name="隐藏的工作表",
+        explains="工作簿中有隐藏的工作表，未读取。",
+    ),
     "hidden_cells": RuleSpec(
-        "warning", "hidden rows or columns of a workbook sheet that held text, not read"
+        "warning",
+        "hidden rows or columns of a workbook sheet that held text, not read",
+        name="隐藏的行或列",
+        explains="工作表中有隐藏的行或列，其中有文字，未读取。",
     ),
     "uncached_formula": RuleSpec(
-        "warning", "a workbook formula with no cached value (read as blank, never as 0)"
+        "warning",
+        "a workbook formula with no cached value (read as blank, never as 0)",
+        name="公式没有计算结果",
+        explains="工作簿中的公式没有保存计算结果，按空白处理（不当作 0）。请在 Excel 或 WPS 中打开并保存后重新报送。",
     ),
 }
 

@@ -91,6 +91,13 @@ def decimals(row: Row | None) -> int:
     return len(digits.split(".", 1)[1]) if "." in digits else 0
 
 
+def as_shown(number: float) -> str:
+    """A figure in a message as the form writes it: every decimal it has, none added or lost
+    (48875.21, not the 48875.2 of `:g`; 98, not 98.000000)."""
+    text = f"{number:.6f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
 def tolerance(row: Row | None) -> float:
     """Half a unit of the last decimal shown, plus float noise."""
     return 0.5 * 10 ** -decimals(row) + 1e-9

@@ -21,6 +21,7 @@ from .rule_views import (
     DocumentView,
     FormView,
     Row,
+    as_shown,
     computed_rate,
     denominator_row,
     tolerance,
@@ -31,6 +32,12 @@ from .rules_scoring import indicator_rows, scored_forms  # (importing it registe
 __all__ = ["DOCUMENT_RULES", "document_findings", "duplicate_submissions"]
 
 LOW_CONFIDENCE = 0.80  # an OCR value read with less confidence than this gets a finding
+
+
+def _measure_word(doc: DocumentView, measure: str) -> str:
+    """A measure as the forms head its column (execution_rate → 执行率)."""
+    spec = doc.vocabulary.measures.get(measure) if doc.vocabulary else None
+    return spec.headers[0] if spec is not None and spec.headers else measure
 
 
 def _rate_findings(doc: DocumentView, report: Report, rule_id: str) -> Iterator[Finding]:
@@ -56,8 +63,8 @@ def _rate_findings(doc: DocumentView, report: Report, rule_id: str) -> Iterator[
                 yield report(
                     form,
                     row,
-                    f"{row['item']} {row['measure']} {row['value_text']} ≠ {numerator:g} / "
-                    f"{denominator['value_num']:g} = {expected:.2f}%",
+                    f"{row['item']}{_measure_word(doc, row['measure'])} {row['value_text']} ≠ "
+                    f"{as_shown(numerator)} ÷ {as_shown(denominator['value_num'])} = {expected:.2f}%",
                     expected,
                     row["value_num"],
                 )
@@ -87,7 +94,7 @@ def _sum_check(
     return report(
         form,
         parent,
-        f"{what}: {parent['item']} {parent['value_text']} ≠ Σ {expected:g}",
+        f"{what}：{parent['item']} {parent['value_text']} ≠ 明细之和 {as_shown(expected)}",
         expected,
         parent["value_num"],
     )
@@ -160,7 +167,7 @@ def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 yield report(
                     anchor_form,
                     anchor_row,
-                    f"{label} {number:g} 万元 ≠ {reference[1]} {reference[4]:g} 万元",
+                    f"{label} {as_shown(number)} 万元 ≠ {reference[1]} {as_shown(reference[4])} 万元",
                     reference[4],
                     number,
                 )
@@ -242,6 +249,7 @@ def document_findings(
 
 def duplicate_submissions(documents: list[tuple[str, list[Row]]]) -> list[Finding]:
     """Run-level rule: two files with the same unit, year, form and project."""
+    catalog = load_catalog()
     seen: dict[tuple, str] = {}
     found: list[Finding] = []
     for source_path, rows in documents:
@@ -252,13 +260,15 @@ def duplicate_submissions(documents: list[tuple[str, list[Row]]]) -> list[Findin
             first = seen.setdefault(key, source_path)
             if first != source_path:
                 unit, year, form, project = key
+                title = catalog.forms[form].titles[0] if form in catalog.forms else form
+                what = " ".join(
+                    str(w) for w in (unit, f"{year}年度" if year else None, title, project) if w
+                )
                 found.append(
                     Finding(
                         rule="duplicate_submission",
                         severity=severity_of("duplicate_submission"),
-                        message=f"{unit} {year} {form} {project or ''} 已在 {first} 中报送".replace(
-                            "  ", " "
-                        ),
+                        message=f"{what} 已在 {first} 中报送过，本文件是重复报送",
                         form=form,
                         form_seq=row["form_seq"],
                         project=project,

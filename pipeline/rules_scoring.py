@@ -9,7 +9,7 @@ from typing import Any
 
 from .model import Finding
 from .rule_registry import Report, checks_of, rule
-from .rule_views import DocumentView, FormView, Row, computed_rate, tolerance
+from .rule_views import DocumentView, FormView, Row, as_shown, computed_rate, tolerance
 
 SCORE_PRECISION = 0.005  # scores are worked out to two decimals
 
@@ -59,8 +59,8 @@ def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
             yield report(
                 form,
                 score,
-                f"预算执行得分 {score['value_text']} ≠ 分值 {weight:g} × min(执行率 {rate:g}%, 100%) "
-                f"= {expected:.2f}",
+                f"预算执行得分 {score['value_text']} ≠ 分值 {as_shown(weight)} × 执行率 {as_shown(round(rate, 2))}%"
+                f"（超过 100% 按 100% 计）= {expected:.2f}",
                 expected,
                 score["value_num"],
             )
@@ -83,7 +83,7 @@ def total_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
             yield report(
                 form,
                 total,
-                f"总分得分 {total['value_text']} ≠ 预算执行得分 + 各指标得分之和 = {expected:g}",
+                f"总分得分 {total['value_text']} ≠ 预算执行得分 + 各指标得分之和 = {as_shown(expected)}",
                 expected,
                 total["value_num"],
             )
@@ -123,7 +123,7 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 yield report(
                     form,
                     group,
-                    f"{group['item']} 下各指标分值之和 {got:g} ≠ {group['value_text']}",
+                    f"{group['item']} 下各指标分值之和 {as_shown(got)} ≠ {group['value_text']}",
                     group["value_num"],
                     got,
                 )
@@ -136,8 +136,8 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 yield report(
                     form,
                     total,
-                    f"总分分值 {total['value_text']} ≠ 预算执行分值 {budget:g} + 各指标分值 "
-                    f"{all_weights:g}",
+                    f"总分分值 {total['value_text']} ≠ 预算执行分值 {as_shown(budget)} + 各指标分值 "
+                    f"{as_shown(all_weights)}",
                     expected,
                     total["value_num"],
                 )

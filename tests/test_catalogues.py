@@ -72,3 +72,17 @@ def test_the_schema_writer_finds_nothing_to_change():
         text=True,
     )
     assert result.returncode == 0, result.stdout
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+_PRODUCT_NAMES = re.compile(r"Excel|WPS|PDF")  # what a clerk calls them too
+
+
+@pytest.mark.parametrize("rule", list(RULES))
+def test_every_rule_has_a_chinese_name_and_explanation(rule):
+    """What an analyst reads of a rule (the report's headings, the workbook's 规则) is Chinese."""
+    spec = RULES[rule]
+    assert spec.name and spec.explains
+    words = _PRODUCT_NAMES.sub("", spec.name + spec.explains)
+    assert not _LATIN_WORD.search(words), (spec.name, spec.explains)
+    assert re.search(r"[\u4e00-\u9fff]", spec.name)

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from pipeline.cli import main
 from pipeline.export import FORM_NAMES, SEVERITY_NAMES, STATUS_NAMES
 from pipeline.ingest import ingest
+from pipeline.rule_catalogue import RULES
 
 FAMILIES = FIXTURES / "families"
 DOCS = [
@@ -272,10 +273,11 @@ def test_findings_sheet_lists_every_finding(book, out):
     assert len(rows) == len(findings) > 0
     got = Counter((r["文件"], r["规则"], r["级别"], r["说明"]) for r in rows)
     want = Counter(
-        (f["source_path"], f["rule"], SEVERITY_NAMES[f["severity"]], f["message"]) for f in findings
+        (f["source_path"], RULES[f["rule"]].name, SEVERITY_NAMES[f["severity"]], f["message"])
+        for f in findings
     )
     assert got == want
-    total = next(r for r in rows if r["规则"] == "total_score_mismatch")
+    total = next(r for r in rows if r["规则"] == "总分不符")
     assert total["部分"] == "总分" and total["栏"] == "得分"
     assert total["应为"] == 23.6 and total["实为"] == 97.6
 
@@ -299,7 +301,7 @@ def test_documents_sheet_lists_every_file(book, out):
 
 def test_export_from_a_folder_without_tables_is_a_usage_error(tmp_path: Path, capsys):
     assert main(["export", str(tmp_path), "--xlsx", str(tmp_path / "x.xlsx")]) == 2
-    assert "run ingest first" in capsys.readouterr().err
+    assert "请先运行 ingest" in capsys.readouterr().err
     assert not (tmp_path / "x.xlsx").exists()
 
 

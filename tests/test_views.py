@@ -277,7 +277,7 @@ def test_views_command_rewrites_the_file_after_out_moves(out: Path, tmp_path: Pa
 
 def test_views_command_on_a_folder_without_tables_is_a_usage_error(tmp_path: Path, capsys):
     assert main(["views", str(tmp_path)]) == 2
-    assert "run ingest first" in capsys.readouterr().err
+    assert "请先运行 ingest" in capsys.readouterr().err
 
 
 def test_duckdb_is_a_declared_dependency():
