@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-IN     ?= fixtures/season
+IN     ?= fixtures/demo
 OUT    ?= data
 
 .PHONY: ingest report test lint format check-wheel fixtures bench ocr-accuracy clean
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## ingest: read every submission under IN (default fixtures/season) into OUT (default data/), then write OUT/report.html
+## ingest: read every submission under IN (default fixtures/demo, a season of five departments) into OUT (default data/), then write OUT/report.html
 ## (the exit status stays ingest's: 1 when a file failed, after the report is written)
 ingest: $(STAMP)
 	rc=0; $(PY) -m pipeline ingest $(IN) --out $(OUT) || rc=$$?; \

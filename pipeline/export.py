@@ -1,5 +1,6 @@
 """`python -m pipeline export OUT --xlsx FILE`: the tables as one workbook for people who work in
-Excel or WPS: 部门整体汇总, 项目汇总, 指标明细, 问题清单, 文件清单.
+Excel or WPS: 部门整体汇总, 项目汇总 (one row per submission), 重复报送 (the copies left out),
+指标明细, 问题清单, 文件清单.
 
 The sheets are read through the same SQL as the BI views of `OUT/selfeval.duckdb`
 (`pipeline/views.py`), run on an in-memory DuckDB over the Parquet files, so the workbook and the
@@ -120,6 +121,7 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("问题数", "findings", INTEGER),
                 Column("其中错误", "errors", INTEGER),
                 Column("全文件问题数", "document_findings", INTEGER),
+                Column("收到份数", "copies", INTEGER),
             ),
         ),
         Sheet(
@@ -134,6 +136,18 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 *FUNDS,
                 Column("问题数", "findings", INTEGER),
                 Column("其中错误", "errors", INTEGER),
+                Column("收到份数", "copies", INTEGER),
+            ),
+        ),
+        Sheet(
+            "重复报送",
+            cte("SELECT * FROM duplicate_copies"),
+            (
+                Column("文件", "source_path"),
+                Column("格式", "source_format"),
+                Column("表", "form", names=FORM_NAMES),
+                Column("项目", "project"),
+                Column("说明", "message"),
             ),
         ),
         Sheet(

@@ -268,19 +268,28 @@ def read_source(
         return ingest_file(path, source.rel, catalog, now, source.sha, pdf_reader)
 
 
-SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project")
+SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project", "source_format")
+# what else the duplicate rule reads of a file's records: the 填报日期 each form states
+_FILED_FIELDS = ("section", "item", "value_text")
+FILED_ITEM = "填报日期"
 
 
 def _record_keys(records: Sequence[Record]) -> list[dict[str, Any]]:
     """What the duplicate rule needs of a file's records."""
-    return [{k: getattr(r, k) for k in SUBMISSION_KEY_FIELDS} for r in records]
+    return [{k: getattr(r, k) for k in (*SUBMISSION_KEY_FIELDS, *_FILED_FIELDS)} for r in records]
 
 
 def _submission_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What the duplicate rule needs of a file: one row per form it holds."""
+    """What the duplicate rule needs of a file: one row per form it holds, with the date the
+    form was filed (its 填报日期) and whether it was read from a scan."""
     keys: dict[tuple, dict[str, Any]] = {}
     for row in rows:
-        keys.setdefault((row["form"], row["form_seq"]), {k: row[k] for k in SUBMISSION_KEY_FIELDS})
+        key = keys.setdefault(
+            (row["form"], row["form_seq"]),
+            {**{k: row[k] for k in SUBMISSION_KEY_FIELDS}, "filed": None},
+        )
+        if row["section"] == "footer" and row["item"] == FILED_ITEM and row["value_text"]:
+            key["filed"] = max(key["filed"] or "", row["value_text"])
     return list(keys.values())
 
 
@@ -393,7 +402,9 @@ def _write_run(
                 for batch in batches:
                     sinks[name].add_table(pa.Table.from_batches([batch]))
             keys = [
-                r for b in carried["values"] for r in b.select(SUBMISSION_KEY_FIELDS).to_pylist()
+                r
+                for b in carried["values"]
+                for r in b.select([*SUBMISSION_KEY_FIELDS, *_FILED_FIELDS]).to_pylist()
             ]
             submissions.append((rel, _submission_keys(keys)))
             summary.add_kept(carried)

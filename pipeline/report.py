@@ -296,6 +296,16 @@ def report_context(out_dir: Path, in_dir: Path | None = None) -> dict[str, Any]:
             "form_seq NULLS FIRST, section NULLS FIRST, item NULLS FIRST",
         )
         n_values = con.execute('SELECT count(*) FROM "values"').fetchone()[0]
+        # forms as submissions: a copy another file replaces is listed under 重复报送 instead
+        submissions = dict(
+            con.execute(
+                'SELECT v.form, count(*) FROM (SELECT DISTINCT source_path, form, form_seq FROM "values") v '
+                "ANTI JOIN (SELECT source_path, form, form_seq FROM duplicate_copies) d "
+                "ON d.source_path = v.source_path AND d.form = v.form AND d.form_seq = v.form_seq "
+                "GROUP BY v.form"
+            ).fetchall()
+        )
+        duplicates = _rows(con, "SELECT * FROM duplicate_copies")
         n_rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
         formats = {d["source_path"]: d["source_format"] for d in documents}
         finder = CellFinder(con, PageImages(in_dir))
@@ -343,9 +353,10 @@ def report_context(out_dir: Path, in_dir: Path | None = None) -> dict[str, Any]:
         ],
         "failed": [d for d in documents if d["status"] == "failed"],
         "forms": [
-            {"name": FORM_NAMES[form], "count": sum(d[f"n_{form}"] or 0 for d in documents)}
+            {"name": FORM_NAMES[form], "count": submissions.get(form, 0)}
             for form in catalog.form_order
         ],
+        "duplicates": duplicates,
         "n_values": n_values,
         "n_rejects": n_rejects,
         "n_findings": len(findings),

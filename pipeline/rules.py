@@ -248,31 +248,59 @@ def document_findings(
 
 
 def duplicate_submissions(documents: list[tuple[str, list[Row]]]) -> list[Finding]:
-    """Run-level rule: two files with the same unit, year, form and project."""
+    """Run-level rule: a unit's form for a year (and project) in more than one file is one
+    submission. The copy that counts is the one read from a born-digital file before a scan,
+    then the one with the latest 填报日期, then the first in source_path order; every other
+    copy gets the finding, naming the copy that counts (the views leave it out)."""
     catalog = load_catalog()
-    seen: dict[tuple, str] = {}
+    groups: dict[tuple, list[tuple[int, str, Row]]] = defaultdict(list)
+    for order, (source_path, rows) in enumerate(documents):
+        for row in rows:
+            if row["unit"]:
+                key = (row["unit"], row["fiscal_year"], row["form"], row["project"])
+                groups[key].append((order, source_path, row))
     found: list[Finding] = []
-    for source_path, rows in documents:
-        keys = {
-            (r["unit"], r["fiscal_year"], r["form"], r["project"]): r for r in rows if r["unit"]
-        }
-        for key, row in keys.items():
-            first = seen.setdefault(key, source_path)
-            if first != source_path:
-                unit, year, form, project = key
-                title = catalog.forms[form].titles[0] if form in catalog.forms else form
-                what = " ".join(
-                    str(w) for w in (unit, f"{year}年度" if year else None, title, project) if w
+    for (unit, year, form, project), copies in groups.items():
+        if len({path for _, path, _ in copies}) < 2:
+            continue
+        counted = min(copies, key=_copy_preference)
+        title = catalog.forms[form].titles[0] if form in catalog.forms else form
+        what = " ".join(
+            str(w) for w in (unit, f"{year}年度" if year else None, title, project) if w
+        )
+        for copy in copies:
+            _, source_path, row = copy
+            if copy is counted or source_path == counted[1]:
+                continue
+            found.append(
+                Finding(
+                    rule="duplicate_submission",
+                    severity=severity_of("duplicate_submission"),
+                    message=f"{what} 重复报送：以 {counted[1]} 为准（{_why_counted(counted, copy)}），"
+                    "本文件不计入汇总",
+                    form=form,
+                    form_seq=row["form_seq"],
+                    project=project,
+                    source_path=source_path,
                 )
-                found.append(
-                    Finding(
-                        rule="duplicate_submission",
-                        severity=severity_of("duplicate_submission"),
-                        message=f"{what} 已在 {first} 中报送过，本文件是重复报送",
-                        form=form,
-                        form_seq=row["form_seq"],
-                        project=project,
-                        source_path=source_path,
-                    )
-                )
+            )
     return found
+
+
+def _copy_preference(copy: tuple[int, str, Row]) -> tuple:
+    """Sorts the copy that counts first: born digital, then the latest 填报日期, then the first
+    in source_path order."""
+    order, _, row = copy
+    filed = row.get("filed") or ""
+    latest_first = [-ord(c) for c in filed]  # 填报日期 is written YYYY-MM-DD
+    return (row.get("source_format") == "pdf_scan", not filed, latest_first, order)
+
+
+def _why_counted(counted: tuple[int, str, Row], other: tuple[int, str, Row]) -> str:
+    """Why the copy that counts was preferred to `other`, in words."""
+    a, b = counted[2], other[2]
+    if (a.get("source_format") == "pdf_scan") != (b.get("source_format") == "pdf_scan"):
+        return "电子文件优先于扫描件"
+    if (a.get("filed") or "") != (b.get("filed") or ""):
+        return f"填报日期 {a['filed']} 较晚"
+    return "按文件名顺序取在前者"

@@ -7,7 +7,10 @@ views name their Parquet files by absolute path, written afresh at the end of ev
 Moving OUT means running `python -m pipeline views OUT` again.
 
 Views: the tables themselves (`values`, `documents`, `findings`, `rejects`) and, over them,
-`dept_summary`, `project_summary`, `indicators_wide` and `findings_by_document`.
+`dept_summary`, `project_summary` (one row per submission: a copy another file replaces is left
+out, so a plain SUM is right; `copies` says how many were received), `duplicate_copies` (the
+copies left out, each naming the one that counts), `indicators_wide` and
+`findings_by_document`.
 """
 
 from __future__ import annotations
@@ -83,6 +86,23 @@ def _form_figures(forms: list[str]) -> str:
     )
 
 
+# the form instances a later copy of the same submission replaces (pipeline/rules.py:
+# duplicate_submissions picks the copy that counts); the summaries leave them out
+_NOT_COUNTED = (
+    "SELECT DISTINCT source_path, form, form_seq FROM findings WHERE rule = 'duplicate_submission'"
+)
+
+
+def _counted(figures: str) -> str:
+    """The form instances of `figures` that count, each with how many copies were received."""
+    return (
+        "SELECT c.* FROM (SELECT s.*, CASE WHEN s.unit IS NULL THEN 1 ELSE count(*) OVER "
+        "(PARTITION BY s.unit, s.fiscal_year, s.form, s.project) END AS copies "
+        f"FROM ({figures}) s) c ANTI JOIN ({_NOT_COUNTED}) n "
+        "ON n.source_path = c.source_path AND n.form = c.form AND n.form_seq = c.form_seq"
+    )
+
+
 _FORM_FINDINGS = (
     "SELECT source_path, form, form_seq, count(*) AS findings, "
     "count(*) FILTER (WHERE severity = 'error') AS errors FROM findings "
@@ -103,8 +123,8 @@ def view_sql(out_dir: Path, catalog: Catalog | None = None) -> dict[str, str]:
         f"{funds}, s.total_weight, s.total_score, s.rating, "
         f"CAST({n_projects} AS INTEGER) AS n_projects, "
         "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors, "
-        "coalesce(df.n, 0) AS document_findings "
-        f"FROM ({_form_figures(['dept_eval'])}) s "
+        "coalesce(df.n, 0) AS document_findings, s.copies "
+        f"FROM ({_counted(_form_figures(['dept_eval']))}) s "
         "LEFT JOIN documents d ON d.source_path = s.source_path "
         f"LEFT JOIN ({_FORM_FINDINGS}) f ON f.source_path = s.source_path "
         "AND f.form = s.form AND f.form_seq = s.form_seq "
@@ -114,11 +134,16 @@ def view_sql(out_dir: Path, catalog: Catalog | None = None) -> dict[str, str]:
     sql["project_summary"] = (
         "SELECT s.source_path, s.form, s.form_seq, s.unit, s.project, s.fiscal_year, "
         f"{funds}, s.total_weight, s.total_score, s.rating, "
-        "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors "
-        f"FROM ({_form_figures(projects)}) s "
+        "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors, s.copies "
+        f"FROM ({_counted(_form_figures(projects))}) s "
         f"LEFT JOIN ({_FORM_FINDINGS}) f ON f.source_path = s.source_path "
         "AND f.form = s.form AND f.form_seq = s.form_seq "
         "ORDER BY s.source_path, s.form, s.form_seq"
+    )
+    sql["duplicate_copies"] = (
+        "SELECT f.source_path, f.form, f.form_seq, f.project, d.source_format, f.message "
+        "FROM findings f LEFT JOIN documents d ON d.source_path = f.source_path "
+        "WHERE f.rule = 'duplicate_submission' ORDER BY f.source_path, f.form, f.form_seq"
     )
     sql["indicators_wide"] = _indicators_wide(catalog)
     by_rule = ", ".join(
@@ -196,7 +221,13 @@ def write_views(out_dir: Path) -> Path:
     try:
         for name, select in view_sql(out_dir).items():
             con.execute(f'CREATE VIEW "{name}" AS {select}')
-        for name in ("dept_summary", "project_summary", "indicators_wide", "findings_by_document"):
+        for name in (
+            "dept_summary",
+            "project_summary",
+            "duplicate_copies",
+            "indicators_wide",
+            "findings_by_document",
+        ):
             con.execute(f'SELECT * FROM "{name}" LIMIT 0')  # binds: a mistake fails here, not in BI
         con.execute("CHECKPOINT")
     finally:

@@ -114,6 +114,7 @@ def test_views_are_views_over_the_parquet_files(query):
             "rejects",
             "dept_summary",
             "project_summary",
+            "duplicate_copies",
             "indicators_wide",
             "findings_by_document",
         )
@@ -143,6 +144,7 @@ def test_dept_summary_gives_the_values_tables_figures(query, values: pd.DataFram
         "findings",
         "errors",
         "document_findings",
+        "copies",
     ]
     assert sorted(view.source_path) == ["cq-kexuecheng-2021-dept.pdf", "yueyang-2024.docx"]
     _assert_figures(view, values, {"dept_eval"})
@@ -283,3 +285,49 @@ def test_views_command_on_a_folder_without_tables_is_a_usage_error(tmp_path: Pat
 def test_duckdb_is_a_declared_dependency():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert any(dep.startswith("duckdb") for dep in project["dependencies"])
+
+
+def test_a_submission_sent_twice_counts_once(tmp_path: Path):
+    """The same department's forms as .docx and .pdf: the summaries hold one row per form, so
+    a plain SUM is the department's budget; the .pdf copy is listed as not counted."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for suffix in (".docx", ".pdf"):
+        shutil.copy(SEASON / f"jiangcheng-jiaotong-2023{suffix}", folder)
+    ingest(folder, tmp_path / "out", workers=2)
+    con = duckdb.connect(str(tmp_path / "out" / DB_NAME), read_only=True)
+    built = expected_records("jiangcheng-jiaotong-2023")
+    budget = next(
+        r["value_num"]
+        for r in built
+        if (r["form"], r["section"], r["item"], r["measure"])
+        == ("dept_eval", "funds", "年度资金总额", "budget_full_year")
+    )
+    total, rows, copies = con.execute(
+        "SELECT sum(budget_full_year), count(*), max(copies) FROM dept_summary"
+    ).fetchone()
+    assert (total, rows, copies) == (budget, 1, 2)
+    projects = {r["form_seq"] for r in built if r["form"] == "project_eval"}
+    assert con.execute("SELECT count(*) FROM project_summary").fetchone()[0] == len(projects)
+    left_out = con.execute("SELECT DISTINCT source_path FROM duplicate_copies").fetchall()
+    assert left_out == [("jiangcheng-jiaotong-2023.pdf",)]
+
+
+def test_the_demo_season_is_each_department_once(tmp_path: Path):
+    """What `make ingest` reads by default: five departments, no copy counted twice."""
+    ingest(FIXTURES / "demo", tmp_path, workers=2)
+    con = duckdb.connect(str(tmp_path / DB_NAME), read_only=True)
+    units = [u for (u,) in con.execute("SELECT unit FROM dept_summary").fetchall()]
+    assert len(units) == len(set(units)) == 5
+    assert con.execute("SELECT count(*) FROM duplicate_copies").fetchone()[0] == 0
+    built = {r["unit"] for name in _DEMO_SOURCES for r in expected_records(name) if r["unit"]}
+    assert set(units) == built
+
+
+_DEMO_SOURCES = (
+    "yueyang-2024",
+    "jiangcheng-jiaoyu-2024",
+    "jiangcheng-jiaotong-2023",
+    "jiangcheng-wenlv-2023",
+    "jiangcheng-weijian-2024",
+)
