@@ -80,6 +80,10 @@ class Column:
     fmt: str | None = None  # number format
     divisor: float = 1.0  # a percentage shown as one (91.02 → 0.9102 under 0.00%)
     names: dict[str, str] | None = None  # codes shown in words
+    money: bool = False  # an amount in the row's amount_unit, shown in 万元
+
+
+TO_WANYUAN = {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4}
 
 
 @dataclass(frozen=True)
@@ -90,9 +94,9 @@ class Sheet:
 
 
 FUNDS = (
-    Column("年初预算数", "budget_initial", AMOUNT),
-    Column("全年预算数", "budget_full_year", AMOUNT),
-    Column("全年执行数", "executed", AMOUNT),
+    Column("年初预算数(万元)", "budget_initial", AMOUNT, money=True),
+    Column("全年预算数(万元)", "budget_full_year", AMOUNT, money=True),
+    Column("全年执行数(万元)", "executed", AMOUNT, money=True),
     Column("执行率", "execution_rate", PERCENT, divisor=100),
     Column("分值", "weight", SCORE),
     Column("得分", "score", SCORE),
@@ -212,9 +216,11 @@ def sheets(out_dir: Path) -> list[Sheet]:
     ]
 
 
-def _cell_value(column: Column, value: Any) -> Any:
+def _cell_value(column: Column, value: Any, row: dict[str, Any]) -> Any:
     if value is None:
         return None
+    if column.money and isinstance(value, int | float):
+        return value * TO_WANYUAN.get(row.get("amount_unit") or "万元", 1.0)
     if column.names is not None:
         return column.names.get(value, value)
     if isinstance(value, datetime):
@@ -234,7 +240,11 @@ def _width(value: Any, column: Column) -> float:
         text = "2026-01-01 00:00:00"
     else:
         text = str(value)
-    line = max(text.splitlines() or [""], key=len)
+    return max((_text_width(line) for line in text.splitlines()), default=0)
+
+
+def _text_width(line: str) -> int:
+    """Display width of one line: a CJK character counts two."""
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
 
 
@@ -252,7 +262,7 @@ def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, An
         cell.alignment = Alignment(vertical="center", wrap_text=False)
     widths = [_width(c.header, c) + 2 for c in columns]
     for row in rows:
-        values = [_cell_value(c, row.get(c.field)) for c in columns]
+        values = [_cell_value(c, row.get(c.field), row) for c in columns]
         ws.append(values)
         for i, (column, value) in enumerate(zip(columns, values, strict=True)):
             widths[i] = max(widths[i], _width(value, column) + 2)
@@ -266,8 +276,45 @@ def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, An
                     cell.number_format = column.fmt
                 if wrap:
                     cell.alignment = WRAP
+    _fit_wrapped_rows(ws)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
+    _print_setup(ws)
+
+
+LINE_HEIGHT = 15.0  # points: one line of 11-point text
+
+
+def _fit_wrapped_rows(ws: Any) -> None:
+    """Rows tall enough for the text that wraps in them (Excel does not fit a written row)."""
+    for cells in ws.iter_rows(min_row=2):
+        lines = max(
+            (
+                _wrapped_lines(str(c.value), ws.column_dimensions[c.column_letter].width)
+                for c in cells
+                if c.value is not None and c.alignment.wrap_text
+            ),
+            default=1,
+        )
+        if lines > 1:
+            ws.row_dimensions[cells[0].row].height = LINE_HEIGHT * lines
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes in a column `width` characters wide."""
+    room = max(1, int(width) - 1)
+    return sum(max(1, -(-_text_width(line) // room)) for line in text.splitlines() or [""])
+
+
+def _print_setup(ws: Any) -> None:
+    """A4 landscape, one page wide, the header row on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    ws.print_options.gridLines = True
 
 
 def export_xlsx(out_dir: Path, path: Path) -> Path:

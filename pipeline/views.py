@@ -73,6 +73,11 @@ def _slot(section: str, item: str, measure: str, column: str, text: bool = False
 def _form_figures(forms: list[str]) -> str:
     """One row per form instance of `forms`: its labels and the funds and total figures."""
     slots = [_slot("funds", FUNDS_TOTAL, m, c) for m, c in FUNDS_COLUMNS]
+    slots.append(
+        f"max(value_unit) FILTER (WHERE section = 'funds' AND item = {_literal(FUNDS_TOTAL)} "
+        "AND value_num IS NOT NULL AND measure IN ('budget_initial', 'budget_full_year', "
+        "'executed') AND item_seq = 0) AS amount_unit"
+    )
     slots += [
         _slot("total", TOTAL, "weight", "total_weight"),
         _slot("total", TOTAL, "score", "total_score"),
@@ -120,7 +125,7 @@ def view_sql(out_dir: Path, catalog: Catalog | None = None) -> dict[str, str]:
     doc_findings = "SELECT source_path, count(*) AS n FROM findings GROUP BY source_path"
     sql["dept_summary"] = (
         "SELECT s.source_path, s.form_seq, s.unit, s.fiscal_year, "
-        f"{funds}, s.total_weight, s.total_score, s.rating, "
+        f"{funds}, s.amount_unit, s.total_weight, s.total_score, s.rating, "
         f"CAST({n_projects} AS INTEGER) AS n_projects, "
         "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors, "
         "coalesce(df.n, 0) AS document_findings, s.copies "
@@ -133,7 +138,7 @@ def view_sql(out_dir: Path, catalog: Catalog | None = None) -> dict[str, str]:
     )
     sql["project_summary"] = (
         "SELECT s.source_path, s.form, s.form_seq, s.unit, s.project, s.fiscal_year, "
-        f"{funds}, s.total_weight, s.total_score, s.rating, "
+        f"{funds}, s.amount_unit, s.total_weight, s.total_score, s.rating, "
         "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors, s.copies "
         f"FROM ({_counted(_form_figures(projects))}) s "
         f"LEFT JOIN ({_FORM_FINDINGS}) f ON f.source_path = s.source_path "

@@ -24,11 +24,12 @@ DOCS = [
     FAMILIES / "holdout-f06-xiyang.docx",
     FAMILIES / "cq-kexuecheng-2021-dept.pdf",
 ]
+MONEY = ("budget_initial", "budget_full_year", "executed")
 SHEETS = ["部门整体汇总", "项目汇总", "重复报送", "指标明细", "问题清单", "文件清单"]
 FUNDS_HEADERS = {
-    "年初预算数": "budget_initial",
-    "全年预算数": "budget_full_year",
-    "全年执行数": "executed",
+    "年初预算数(万元)": "budget_initial",
+    "全年预算数(万元)": "budget_full_year",
+    "全年执行数(万元)": "executed",
     "执行率": "execution_rate",
     "分值": "weight",
     "得分": "score",
@@ -99,7 +100,12 @@ def _form_figures(values: pd.DataFrame, forms: set[str]) -> dict[tuple, dict]:
                 & (group.measure == measure)
                 & (group.item_seq == 0)
             ]
-            return _num(hit.value_num.iloc[0]) if len(hit) else None
+            if not len(hit) or _num(hit.value_num.iloc[0]) is None:
+                return None
+            number = float(hit.value_num.iloc[0])
+            if measure in MONEY:  # the workbook shows every amount in 万元
+                number *= {"元": 1e-4, "千元": 0.1, "亿元": 1e4}.get(hit.value_unit.iloc[0], 1.0)
+            return number
 
         row = {m: slot("funds", "年度资金总额", m) for m in FUNDS_HEADERS.values()}
         row["total_score"] = slot("total", "总分", "score")
@@ -140,7 +146,7 @@ def test_dept_sheet_gives_the_values_tables_figures(book, values):
             assert _close(row[header], expected), (row["文件"], header)
         assert _close(row["总分"], want["total_score"])
     formats = {h: {c.number_format for c in _column(ws, h)} for h in FUNDS_HEADERS}
-    assert formats["全年预算数"] == {"#,##0.00"} and formats["执行率"] == {"0.00%"}
+    assert formats["全年预算数(万元)"] == {"#,##0.00"} and formats["执行率"] == {"0.00%"}
     assert formats["得分"] == {"0.00"}
 
 
@@ -152,8 +158,8 @@ def test_dept_sheet_gives_the_numbers_the_fixture_was_built_with(book):
     }
     (row,) = [r for r in _rows(book["部门整体汇总"]) if r["文件"] == "yueyang-2024.docx"]
     assert row["单位"] == "中共岳阳市委办公室" and row["年度"] == 2024
-    assert row["全年预算数"] == built[("funds", "budget_full_year")] == 8017.61
-    assert row["全年执行数"] == built[("funds", "executed")]
+    assert row["全年预算数(万元)"] == built[("funds", "budget_full_year")] == 8017.61
+    assert row["全年执行数(万元)"] == built[("funds", "executed")]
     assert _close(row["执行率"], 0.9102)
     assert row["总分"] == built[("total", "score")]
     assert row["项目数"] == 7
@@ -167,9 +173,9 @@ def test_project_sheet_has_a_row_per_project_form(book, values):
         "单位",
         "项目",
         "年度",
-        "年初预算数",
-        "全年预算数",
-        "全年执行数",
+        "年初预算数(万元)",
+        "全年预算数(万元)",
+        "全年执行数(万元)",
         "执行率",
         "分值",
         "得分",
@@ -309,3 +315,28 @@ def test_export_needs_the_xlsx_option(tmp_path: Path):
     with pytest.raises(SystemExit) as exit_:
         main(["export", str(tmp_path)])
     assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize("title", SHEETS)
+def test_every_sheet_prints_a4_landscape_one_page_wide_with_its_header(book, title):
+    ws = book[title]
+    assert ws.page_setup.orientation == "landscape"
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows.replace("$", "") == "1:1"
+
+
+def test_a_wrapped_row_is_tall_enough_for_its_text(book):
+    ws = book["问题清单"]
+    checked = 0
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if not (cell.alignment.wrap_text and cell.value):
+                continue
+            shown = max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+                        for line in str(cell.value).splitlines())  # fmt: skip
+            if shown > ws.column_dimensions[cell.column_letter].width:  # more than one line
+                assert (ws.row_dimensions[cell.row].height or 0) >= 30, cell.value
+                checked += 1
+    assert checked > 0

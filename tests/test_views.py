@@ -137,6 +137,7 @@ def test_dept_summary_gives_the_values_tables_figures(query, values: pd.DataFram
         "unit",
         "fiscal_year",
         *FUNDS,
+        "amount_unit",
         "total_weight",
         "total_score",
         "rating",
