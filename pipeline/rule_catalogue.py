@@ -71,7 +71,7 @@ RULES: dict[str, RuleSpec] = {
         "warning",
         "an indicator 得分 below its 分值 where the 实际完成值 meets the 年度指标值",
         name="完成目标却扣分",
-        explains="实际完成值已达到年度指标值，得分却低于分值，扣分理由不明。请看偏差原因或向单位了解。",
+        explains="实际完成值已达到年度指标值，得分却低于分值，也没有写明扣分原因。请向单位了解。",
     ),
     "rating_mismatch": RuleSpec(
         "warning",

@@ -54,8 +54,8 @@ def attainment(target: float, comparator: str | None, actual: float) -> float | 
 
 
 def _scored_indicators(doc: DocumentView) -> Iterator[tuple]:
-    """(form, item, target, actual, weight, score rows, attainment) of every indicator that
-    states all four numbers and whose attainment can be told."""
+    """(form, item, target, actual, weight, score rows, attainment, measures) of every
+    indicator that states all four numbers and whose attainment can be told."""
     for form, scoring in scored_forms(doc):
         for (_, _, item, _), measures in indicator_rows(form, scoring).items():
             score, weight = measures.get("score"), measures.get("weight")
@@ -68,7 +68,7 @@ def _scored_indicators(doc: DocumentView) -> Iterator[tuple]:
             reached = attainment(*numbers)
             if reached is None:
                 continue
-            yield form, item, target, measures["actual"], weight, score, reached
+            yield form, item, target, measures["actual"], weight, score, reached, measures
 
 
 def _target(measures: dict[str, Row]) -> Row | None:
@@ -84,7 +84,7 @@ def _target(measures: dict[str, Row]) -> Row | None:
 def score_above_attainment(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """A target missed by its comparator, scored more than the share of it reached allows
     (full marks for a miss is the plain case)."""
-    for form, item, target, actual, weight, score, reached in _scored_indicators(doc):
+    for form, item, target, actual, weight, score, reached, _ in _scored_indicators(doc):
         if reached >= 1.0:
             continue
         allowed = weight["value_num"] * reached
@@ -111,10 +111,11 @@ def _scored_by_rate(actual: Row, weight: Row, score: Row) -> bool:
 
 @rule("deduction_with_target_met")
 def deduction_with_target_met(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """An 得分 below its 分值 where the 实际完成值 meets the 年度指标值 (not where the score
-    is the 分值 times the percentage reached, a rate's usual scoring)."""
-    for form, item, target, actual, weight, score, reached in _scored_indicators(doc):
-        if _scored_by_rate(actual, weight, score):
+    """An 得分 below its 分值 where the 实际完成值 meets the 年度指标值 and no 偏差原因 says
+    why (nor is the score the 分值 times the percentage reached, a rate's usual scoring)."""
+    for form, item, target, actual, weight, score, reached, measures in _scored_indicators(doc):
+        note = measures.get("deviation_note")
+        if (note is not None and note["value_text"]) or _scored_by_rate(actual, weight, score):
             continue
         if reached >= 1.0 and score["value_num"] < weight["value_num"] - _EPS:
             yield report(
@@ -122,7 +123,7 @@ def deduction_with_target_met(doc: DocumentView, report: Report) -> Iterator[Fin
                 score,
                 f"{item}：实际完成值 {actual['value_text']} 已达到年度指标值 "
                 f"{target['value_text']}，但得分 {score['value_text']} 低于分值 "
-                f"{weight['value_text']}，扣分理由不明",
+                f"{weight['value_text']}，也没有填写扣分原因",
                 weight["value_num"],
                 score["value_num"],
             )

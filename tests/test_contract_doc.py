@@ -140,11 +140,6 @@ def test_the_schemas_descriptions_are_the_docs_words(table):
     assert described == meanings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="findings.schema.json's form enum predates transfer_eval, whose findings the code "
-    "writes; enums are the definitions' business (scripts/schema_enums.py does not write it)",
-)
 def test_a_findings_form_is_any_form_of_the_definitions():
     enum = _schema("findings")["properties"]["form"]["enum"]
     assert [f for f in enum if f is not None] == list(_catalog().form_order)

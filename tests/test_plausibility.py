@@ -82,6 +82,12 @@ def test_a_met_target_with_a_deduction_is_found():
     ]
 
 
+def test_a_deduction_with_its_reason_written_is_not_found():
+    rows = _indicator("覆盖率", ("≥90%", 90, "%", "≥"), ("96%", 96, "%", None), 10, 8)
+    note = dict(rows[-1], measure="deviation_note", value_text="部分乡镇资料不全", value_num=None)
+    assert _rules([*rows, note], *PLAUSIBILITY) == []
+
+
 def test_an_adjusted_target_met_is_what_counts():
     rows = _indicator(
         "新增造林面积", ("≥12000亩", 12000, "亩", "≥"), ("11200亩", 11200, "亩", None), 20, 20
