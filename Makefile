@@ -16,14 +16,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## ingest: read every submission under IN (default fixtures/demo, a season of five departments) into OUT (default data/), then write OUT/report.html
+## (ROSTER=units.xlsx: the report lists the units on that roster that sent nothing)
 ## (the exit status stays ingest's: 1 when a file failed, after the report is written)
 ingest: $(STAMP)
 	rc=0; $(PY) -m pipeline ingest $(IN) --out $(OUT) || rc=$$?; \
-	if [ $$rc -le 1 ]; then $(PY) -m pipeline report $(OUT) --in $(IN) || exit $$?; fi; exit $$rc
+	if [ $$rc -le 1 ]; then $(PY) -m pipeline report $(OUT) --in $(IN) $(if $(ROSTER),--roster $(ROSTER)) || exit $$?; fi; exit $$rc
 
 ## report: OUT/report.html, the season in one offline page (PDF findings drawn from the files under IN)
 report: $(STAMP)
-	$(PY) -m pipeline report $(OUT) --in $(IN)
+	$(PY) -m pipeline report $(OUT) --in $(IN) $(if $(ROSTER),--roster $(ROSTER))
 
 ## test: the whole test suite
 test: $(STAMP)

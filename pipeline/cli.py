@@ -72,6 +72,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"错误：{message}（用法见 {self.prog} --help）\n")
 
 
+ROSTER_HELP = "单位名单（.csv 或 .xlsx，含“单位名称”一栏）：给出时列出未报送的单位和名单外的单位"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m pipeline",
@@ -149,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--xlsx", type=Path, required=True, metavar="FILE", help="要写出的工作簿（.xlsx）"
     )
+    export.add_argument("--roster", type=Path, default=None, metavar="FILE", help=ROSTER_HELP)
     report = commands.add_parser("report", help="写出 OUT/report.html：整季情况的一个网页")
     report.add_argument("out", type=Path, metavar="OUT", help="数据表所在的文件夹")
     report.add_argument(
@@ -159,6 +163,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="IN",
         help="读取过的报送材料文件夹：给出时，PDF 中的问题会附上所在页面的截图",
     )
+    report.add_argument("--roster", type=Path, default=None, metavar="FILE", help=ROSTER_HELP)
     return parser
 
 
@@ -190,18 +195,30 @@ def _views(out: Path) -> int:
     return EXIT_OK
 
 
-def _export(out: Path, xlsx: Path) -> int:
+def _roster(path: Path | None) -> tuple[str, ...] | None:
+    """The roster's unit names; a RosterError says in words what is wrong with the file."""
+    from .roster import read_roster
+
+    return read_roster(path) if path is not None else None
+
+
+def _export(out: Path, xlsx: Path, roster_path: Path | None = None) -> int:
     from .export import export_xlsx
+    from .roster import RosterError
 
     problem = _tables_missing(out)
     if problem:
         return _usage_error(problem)
+    try:
+        roster = _roster(roster_path)
+    except RosterError as exc:
+        return _usage_error(str(exc))
     if xlsx.suffix.lower() != ".xlsx":
         return _usage_error(f"--xlsx 应是以 .xlsx 结尾的工作簿文件名，而不是 {xlsx.name}")
     if xlsx.is_dir():
         return _usage_error(f"--xlsx {xlsx} 是一个文件夹：请给出工作簿的文件名")
     try:
-        path = export_xlsx(out, xlsx)
+        path = export_xlsx(out, xlsx, roster)
     except FileNotFoundError as exc:
         return _usage_error(str(exc))
     print(f"已写出 {path}")
@@ -262,8 +279,9 @@ def _summary_text(summary: RunSummary, out: Path) -> str:
     return "\n".join(lines)
 
 
-def _report(out: Path, source: Path | None) -> int:
+def _report(out: Path, source: Path | None, roster_path: Path | None = None) -> int:
     from .report import write_report
+    from .roster import RosterError
 
     if source is not None and not source.is_dir():
         return _usage_error(f"--in {source} 不是一个文件夹")
@@ -271,7 +289,11 @@ def _report(out: Path, source: Path | None) -> int:
     if problem:
         return _usage_error(problem)
     try:
-        path = write_report(out, source)
+        roster = _roster(roster_path)
+    except RosterError as exc:
+        return _usage_error(str(exc))
+    try:
+        path = write_report(out, source, roster)
     except FileNotFoundError as exc:
         return _usage_error(str(exc))
     print(f"已写出 {path}")
@@ -317,9 +339,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "views":
         return _views(args.out)
     if args.command == "export":
-        return _export(args.out, args.xlsx)
+        return _export(args.out, args.xlsx, args.roster)
     if args.command == "report":
-        return _report(args.out, args.input)
+        return _report(args.out, args.input, args.roster)
     source: Path = args.input
     problem = _ingest_problem(source, args.out)
     if problem:

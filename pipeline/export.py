@@ -25,9 +25,10 @@ from openpyxl.utils import get_column_letter
 from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
+from .roster import check_roster
 from .rule_catalogue import RULES
 from .store import TABLES, table_path
-from .views import view_sql
+from .views import units_sent, view_sql
 
 AMOUNT = "#,##0.00"
 SCORE = "0.00"
@@ -282,6 +283,24 @@ def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, An
     _print_setup(ws)
 
 
+def _write_roster_sheets(workbook: Any, roster: tuple[str, ...], con: Any, out_dir: Path) -> None:
+    """未报送单位 (on the roster, no form) and 名单外单位 (forms, not on the roster)."""
+    views = view_sql(out_dir)
+    for name, select in views.items():
+        con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {select}')
+    check = check_roster(roster, units_sent(con))
+    _write_sheet(
+        workbook.create_sheet("未报送单位"),
+        (Column("单位名称", "unit"),),
+        [{"unit": name} for name in check.missing],
+    )
+    _write_sheet(
+        workbook.create_sheet("名单外单位"),
+        (Column("单位名称", "unit"), Column("文件", "files")),
+        [{"unit": unit, "files": "、".join(files)} for unit, files in check.outside],
+    )
+
+
 LINE_HEIGHT = 15.0  # points: one line of 11-point text
 
 
@@ -317,8 +336,9 @@ def _print_setup(ws: Any) -> None:
     ws.print_options.gridLines = True
 
 
-def export_xlsx(out_dir: Path, path: Path) -> Path:
-    """Write the workbook of the tables under `out_dir` to `path` (aside, then swapped in)."""
+def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None) -> Path:
+    """Write the workbook of the tables under `out_dir` to `path` (aside, then swapped in);
+    with a `roster`, the sheets 未报送单位 and 名单外单位 too."""
     import duckdb
 
     out_dir = Path(out_dir)
@@ -337,6 +357,8 @@ def export_xlsx(out_dir: Path, path: Path) -> Path:
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
             _write_sheet(workbook.create_sheet(sheet.title), sheet.columns, rows)
+        if roster is not None:
+            _write_roster_sheets(workbook, roster, con, out_dir)
     finally:
         con.close()
     path = Path(path)

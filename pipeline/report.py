@@ -29,8 +29,9 @@ from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
 from .export import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
+from .roster import check_roster
 from .rule_catalogue import RULES
-from .views import memory_connection
+from .views import memory_connection, units_sent
 
 REPORT_NAME = "report.html"
 MAX_IMAGES = 150  # page regions drawn in one report; past this a finding shows its row
@@ -284,7 +285,9 @@ def vega_script() -> str:
 # ------------------------------------------------------------------ the report
 
 
-def report_context(out_dir: Path, in_dir: Path | None = None) -> dict[str, Any]:
+def report_context(
+    out_dir: Path, in_dir: Path | None = None, roster: tuple[str, ...] | None = None
+) -> dict[str, Any]:
     con = memory_connection(out_dir)
     try:
         documents = _rows(con, "SELECT * FROM documents ORDER BY source_path")
@@ -306,6 +309,7 @@ def report_context(out_dir: Path, in_dir: Path | None = None) -> dict[str, Any]:
             ).fetchall()
         )
         duplicates = _rows(con, "SELECT * FROM duplicate_copies")
+        check = check_roster(roster, units_sent(con)) if roster is not None else None
         n_rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
         formats = {d["source_path"]: d["source_format"] for d in documents}
         finder = CellFinder(con, PageImages(in_dir))
@@ -357,6 +361,8 @@ def report_context(out_dir: Path, in_dir: Path | None = None) -> dict[str, Any]:
             for form in catalog.form_order
         ],
         "duplicates": duplicates,
+        "roster": check,
+        "roster_size": len(roster) if roster is not None else 0,
         "n_values": n_values,
         "n_rejects": n_rejects,
         "n_findings": len(findings),
@@ -399,10 +405,13 @@ def render_report(context: dict[str, Any], script: str | None = None) -> str:
     )
 
 
-def write_report(out_dir: Path, in_dir: Path | None = None) -> Path:
-    """Write OUT/report.html (aside, then swapped in). Returns its path."""
+def write_report(
+    out_dir: Path, in_dir: Path | None = None, roster: tuple[str, ...] | None = None
+) -> Path:
+    """Write OUT/report.html (aside, then swapped in). Returns its path. With a `roster` (the
+    units the season expects), the units that sent nothing and those not on it are listed."""
     out_dir = Path(out_dir)
-    html = render_report(report_context(out_dir, in_dir))
+    html = render_report(report_context(out_dir, in_dir, roster))
     target = out_dir / REPORT_NAME
     tmp = out_dir / f".{REPORT_NAME}.{os.getpid()}.tmp"
     tmp.write_text(html, encoding="utf-8")

@@ -261,6 +261,15 @@ def refresh_views(out_dir: Path) -> None:
         write_views(out_dir)
 
 
+def units_sent(con) -> dict[str, list[str]]:
+    """Each unit with forms in the season (on a connection with the views), with its files."""
+    rows = con.execute(
+        'SELECT unit, list(DISTINCT source_path ORDER BY source_path) FROM "values" '
+        "WHERE unit IS NOT NULL GROUP BY unit"
+    ).fetchall()
+    return {unit: list(files) for unit, files in rows}
+
+
 def memory_connection(out_dir: Path):
     """An in-memory DuckDB connection with the views over the tables under `out_dir` (for the
     workbook and the report: the same SQL as the file, whatever state the file is in)."""
