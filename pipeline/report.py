@@ -29,6 +29,7 @@ from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
 from .export import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
+from .report_units import units_overview, unread_files
 from .roster import check_roster
 from .rule_catalogue import RULES
 from .views import memory_connection, units_sent
@@ -228,8 +229,10 @@ def _charts(dept: list[dict], projects: list[dict], findings: list[dict]) -> lis
     rates = [f for f in forms if f["执行率"] is not None]
     scored = [f for f in rates if f["总分"] is not None]
     by_rule = Counter(
-        (f["rule"], SEVERITY_NAMES.get(f["severity"], f["severity"])) for f in findings
-    )
+        (RULES[f["rule"]].name if f["rule"] in RULES else f["rule"],
+         SEVERITY_NAMES.get(f["severity"], f["severity"]))
+        for f in findings
+    )  # fmt: skip
     rules = [{"规则": rule, "级别": sev, "数量": n} for (rule, sev), n in sorted(by_rule.items())]
     colour = alt.Color("表:N", title="表")
     hist = (
@@ -309,7 +312,8 @@ def report_context(
             ).fetchall()
         )
         duplicates = _rows(con, "SELECT * FROM duplicate_copies")
-        check = check_roster(roster, units_sent(con)) if roster is not None else None
+        sent = units_sent(con)
+        check = check_roster(roster, sent) if roster is not None else None
         n_rejects = con.execute("SELECT count(*) FROM rejects").fetchone()[0]
         formats = {d["source_path"]: d["source_format"] for d in documents}
         finder = CellFinder(con, PageImages(in_dir))
@@ -361,6 +365,8 @@ def report_context(
             for form in catalog.form_order
         ],
         "duplicates": duplicates,
+        "units": units_overview(documents, findings, sent, STATUS_NAMES),
+        "unread": unread_files(documents, STATUS_NAMES),
         "roster": check,
         "roster_size": len(roster) if roster is not None else 0,
         "n_values": n_values,

@@ -124,7 +124,7 @@ def test_department_and_project_tables_give_the_views_figures(page, tables):
     projects = page.xpath('//table[@id="projects-table"]/tbody/tr')
     forms = values[~values.form.isin(["dept_eval", "base_data"])]
     assert len(projects) == forms.groupby(["source_path", "form", "form_seq"]).ngroups
-    assert page.xpath('//table[@class="sortable"]/thead/tr/th[text()="执行率"]')
+    assert page.xpath('//table[contains(@class, "sortable")]/thead/tr/th[text()="执行率"]')
 
 
 def test_findings_are_grouped_by_rule_with_their_message(page, tables):
@@ -200,7 +200,9 @@ def test_the_page_draws_offline_in_chromium(season, tmp_path):
     probe = (
         "<script>window.addEventListener('load', function () {"
         "var th = Array.prototype.find.call(document.querySelectorAll('#dept th'),"
-        " function (h) { return h.textContent === '执行率'; }); th.click(); });</script></body>"
+        " function (h) { return h.textContent === '执行率'; }); th.click();"
+        " var box = document.getElementById('filter'); box.value = '岳阳';"
+        " box.dispatchEvent(new Event('input')); });</script></body>"
     )
     head, _, tail = text.rpartition("</body>")  # the last one: the bundle holds the word too
     (tmp_path / "probe.html").write_text(head + probe + tail, encoding="utf-8")
@@ -230,3 +232,29 @@ def test_the_page_draws_offline_in_chromium(season, tmp_path):
         if td.text_content()
     ]
     assert rates == sorted(rates) and len(rates) >= 2
+    # the filter box: only the rows that name 岳阳 stay shown
+    rows = dom.xpath('//table[@id="projects-table"]/tbody/tr')
+    shown = [r for r in rows if "hidden-by-filter" not in (r.get("class") or "")]
+    assert shown and len(shown) < len(rows)
+    assert all("岳阳" in r.text_content() for r in shown)
+
+
+def test_the_contents_bar_links_to_every_part(page):
+    links = [a.get("href") for a in page.xpath('//nav[@id="contents"]/a')]
+    assert len(links) >= 6
+    for link in links:
+        assert link.startswith("#") and page.xpath(f'//*[@id="{link[1:]}"]'), link
+
+
+def test_each_unit_has_its_files_and_findings_together(page, tables):
+    values, documents = tables["values"], tables["documents"]
+    rows = page.xpath('//table[@id="units"]//tr[@class="unit"]')
+    by_unit = {r.xpath("string(td[1])"): r for r in rows}
+    assert set(values.unit.dropna()) <= set(by_unit)
+    failed = documents[documents.status == "failed"].source_path.tolist()
+    assert failed and all(
+        any(path in r.xpath("string(td[2])") for r in rows) for path in failed
+    )  # a failed file is listed under a unit too (the unknown one, at the top of IN)
+    for unit, row in by_unit.items():
+        files = set(values[values.unit == unit].source_path)
+        assert all(f in row.xpath("string(td[2])") for f in files), unit
