@@ -29,6 +29,7 @@ from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
 from .export import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
+from .report_tables import PAGE_ROWS, dept_table, project_table, units_table
 from .report_units import units_overview, unread_files
 from .roster import check_roster
 from .rule_catalogue import RULES
@@ -56,6 +57,10 @@ def _rows(con: Any, sql: str, params: list | None = None) -> list[dict[str, Any]
     cursor = con.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+SVG_MARKS = 2000  # a chart of more points than this is drawn on a canvas
+FINDINGS_SHOWN = 100  # findings listed per rule; a province's season has tens of thousands
 
 
 def _clean(value: Any) -> Any:
@@ -271,9 +276,20 @@ def _charts(dept: list[dict], projects: list[dict], findings: list[dict]) -> lis
         .properties(width=420, height=max(60, 22 * len({r["规则"] for r in rules})))
     )
     return [
-        {"id": "chart-rates", "spec": hist.to_dict(), "empty": not rates},
-        {"id": "chart-scores", "spec": scatter.to_dict(), "empty": not scored},
-        {"id": "chart-rules", "spec": bars.to_dict(), "empty": not rules},
+        # SVG draws a node per mark: a province's tens of thousands of forms go on a canvas
+        {
+            "id": "chart-rates",
+            "spec": hist.to_dict(),
+            "empty": not rates,
+            "renderer": "canvas" if len(rates) > SVG_MARKS else "svg",
+        },
+        {
+            "id": "chart-scores",
+            "spec": scatter.to_dict(),
+            "empty": not scored,
+            "renderer": "canvas" if len(scored) > SVG_MARKS else "svg",
+        },
+        {"id": "chart-rules", "spec": bars.to_dict(), "empty": not rules, "renderer": "svg"},
     ]
 
 
@@ -323,7 +339,7 @@ def report_context(
             if not mine:
                 continue
             items = []
-            for f in mine:
+            for f in mine[:FINDINGS_SHOWN]:  # all of them are in the workbook and the views
                 items.append(
                     {
                         **f,
@@ -343,6 +359,7 @@ def report_context(
                     "name": spec.name,
                     "explains": spec.explains,
                     "findings": items,
+                    "total": len(mine),
                 }
             )
         images_capped = finder.images.drawn >= MAX_IMAGES
@@ -350,6 +367,7 @@ def report_context(
         con.close()
     catalog = load_catalog()
     statuses = Counter(d["status"] for d in documents)
+    units = units_overview(documents, findings, sent, STATUS_NAMES)
     return {
         "out_dir": str(Path(out_dir).resolve()),
         "in_dir": str(in_dir.resolve()) if in_dir else None,
@@ -365,7 +383,7 @@ def report_context(
             for form in catalog.form_order
         ],
         "duplicates": duplicates,
-        "units": units_overview(documents, findings, sent, STATUS_NAMES),
+        "units": units,
         "unread": unread_files(documents, STATUS_NAMES),
         "roster": check,
         "roster_size": len(roster) if roster is not None else 0,
@@ -378,6 +396,10 @@ def report_context(
         ],
         "dept": dept,
         "projects": projects,
+        "dept_table": dept_table(dept, _fmt, lambda v: _fmt(v, "pct")),
+        "project_table": project_table(projects, FORM_NAMES, _fmt, lambda v: _fmt(v, "pct")),
+        "units_table": units_table(units),
+        "page_rows": PAGE_ROWS,
         "form_names": FORM_NAMES,
         "charts": _charts(dept, projects, findings),
         "groups": groups,

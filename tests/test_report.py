@@ -176,7 +176,11 @@ def test_without_in_pdf_findings_show_their_row(season, tmp_path):
 
 
 def test_charts_carry_their_data(page, tables):
-    specs = {s.get("id"): s.text for s in page.xpath('//script[@type="application/json"]')}
+    specs = {
+        s.get("id"): s.text
+        for s in page.xpath('//script[@type="application/json"]')
+        if s.get("id").endswith("-spec")
+    }
     assert set(specs) == {"chart-rates-spec", "chart-scores-spec", "chart-rules-spec"}
     import json
 
@@ -201,6 +205,9 @@ def test_the_page_draws_offline_in_chromium(season, tmp_path):
         "<script>window.addEventListener('load', function () {"
         "var th = Array.prototype.find.call(document.querySelectorAll('#dept th'),"
         " function (h) { return h.textContent === '执行率'; }); th.click();"
+        " document.body.setAttribute('data-rates', Array.prototype.map.call("
+        "document.querySelectorAll('#dept tbody tr td:nth-child(6)'),"
+        " function (td) { return td.textContent; }).join('|'));"
         " var box = document.getElementById('filter'); box.value = '岳阳';"
         " box.dispatchEvent(new Event('input')); });</script></body>"
     )
@@ -226,16 +233,13 @@ def test_the_page_draws_offline_in_chromium(season, tmp_path):
     for chart in ("chart-rates", "chart-scores", "chart-rules"):
         (div,) = dom.xpath(f'//div[@id="{chart}"]')
         assert div.xpath(".//svg"), f"{chart} not drawn: {done.stderr[-2000:]}"
-    rates = [
-        float(re.sub(r"[%,]", "", td.text_content()))
-        for td in dom.xpath('//table[@id="dept"]/tbody/tr/td[6]')
-        if td.text_content()
-    ]
+    (body,) = dom.xpath("//body")
+    rates = [float(re.sub(r"[%,]", "", t)) for t in body.get("data-rates").split("|") if t]
     assert rates == sorted(rates) and len(rates) >= 2
     # the filter box: only the rows that name 岳阳 stay shown
-    rows = dom.xpath('//table[@id="projects-table"]/tbody/tr')
-    shown = [r for r in rows if "hidden-by-filter" not in (r.get("class") or "")]
-    assert shown and len(shown) < len(rows)
+    before = html.fromstring(text).xpath('//table[@id="projects-table"]/tbody/tr')
+    shown = dom.xpath('//table[@id="projects-table"]/tbody/tr')
+    assert shown and len(shown) < len(before)
     assert all("岳阳" in r.text_content() for r in shown)
 
 
@@ -258,3 +262,40 @@ def test_each_unit_has_its_files_and_findings_together(page, tables):
     for unit, row in by_unit.items():
         files = set(values[values.unit == unit].source_path)
         assert all(f in row.xpath("string(td[2])") for f in files), unit
+
+
+def test_long_tables_carry_every_row_for_the_page_to_show(page, tables):
+    """The department, project and unit tables carry all their rows as JSON (the page shows
+    them a page at a time); the first page is in the HTML as well."""
+    import json
+
+    values = tables["values"]
+    for table_id, forms in (
+        ("dept", {"dept_eval"}),
+        ("projects-table", {"project_eval", "transfer_eval"}),
+    ):
+        (script,) = page.xpath(f'//script[@id="{table_id}-rows"]')
+        rows = json.loads(script.text)
+        instances = values[values.form.isin(forms)].groupby(["source_path", "form", "form_seq"])
+        assert len(rows) == instances.ngroups
+        shown = page.xpath(f'//table[@id="{table_id}"]/tbody/tr')
+        assert [[td.text_content() for td in tr.xpath("td")] for tr in shown] == [
+            [c if isinstance(c, str) else c[0] for c in r] for r in rows[: len(shown)]
+        ]
+
+
+def test_a_rule_with_many_findings_lists_the_first_and_says_where_the_rest_are(
+    season, tmp_path, monkeypatch
+):
+    import pipeline.report
+
+    folder, out = season
+    findings = pd.read_parquet(out / "findings.parquet")
+    rule, total = findings.rule.value_counts().index[0], int(findings.rule.value_counts().iloc[0])
+    assert total >= 2
+    monkeypatch.setattr(pipeline.report, "FINDINGS_SHOWN", 1)
+    page = html.fromstring(pipeline.report.render_report(pipeline.report.report_context(out)))
+    (group,) = page.xpath(f'//section[@data-rule="{rule}"]')
+    assert len(group.xpath('.//tr[@class="finding"]')) == 1
+    assert group.xpath(f'string(.//*[@data-rule-count="{rule}"])') == str(total)
+    assert f"全部 {total} 条见工作簿" in group.text_content()
