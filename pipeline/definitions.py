@@ -7,6 +7,7 @@ DefinitionError naming the file and what is wrong.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -55,12 +56,21 @@ class SectionDef:
 
 
 @dataclass(frozen=True)
+class Clue:
+    """Words that speak for a form where they stand (a title, a head label …), and how much."""
+
+    keys: frozenset[str]  # the words' label keys
+    weight: float
+
+
+@dataclass(frozen=True)
 class FormDef:
     form: str
     titles: tuple[str, ...]
     money_unit: str
     sections: tuple[SectionDef, ...]
     checks: dict[str, Any] = field(default_factory=dict)
+    signature: dict[str, tuple[Clue, ...]] = field(default_factory=dict)  # title, head, headers …
 
     def section(self, name: str) -> SectionDef:
         return next(s for s in self.sections if s.section == name)
@@ -100,6 +110,8 @@ class Vocabulary:
     column_groups: tuple[str, ...] = ()  # words over several measure columns (预算安排, 拨付情况)
     comparator_headers: tuple[str, ...] = ()  # a sign column that joins the target on its own
     not_form_titles: tuple[str, ...] = ()  # words that say a table is no self-evaluation
+    title_tails: tuple[str, ...] = ()  # what may follow a title that lost its 表 (情况公示)
+    kind_margin: float = 3.0  # two forms' evidence closer than this is a close call
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -119,14 +131,42 @@ class Catalog:
 
     def form_for_title(self, text: str) -> str | None:
         """The form whose title words occur in `text`, if any (longest title wins)."""
-        key = label_key(text)
         best: tuple[int, str] | None = None
+        for form, length in self.title_matches(text).items():
+            if best is None or length > best[0]:
+                best = (length, form)
+        return best[1] if best else None
+
+    def title_matches(self, text: str) -> dict[str, int]:
+        """Each form whose title occurs in `text`, with the length of its longest title found
+        there. A title may have lost its last 表 where nothing but a year, brackets or one of
+        the vocabulary's title tails follows (`…绩效目标自评` over `(2024年度)`, `…自评情况公示`)."""
+        key = label_key(text)
+        tails = tuple(label_key(t) for t in self.vocabulary.title_tails)
+        found: dict[str, int] = {}
         for form in self.forms.values():
             for title in form.titles:
                 t = label_key(title)
-                if t in key and (best is None or len(t) > best[0]):
-                    best = (len(t), form.form)
-        return best[1] if best else None
+                length = len(t) if t in key else _tailless_match(key, t, tails)
+                if length and length > found.get(form.form, 0):
+                    found[form.form] = length
+        return found
+
+
+_TAIL_NOISE = re.compile(r"[\s（）()\d年度]*$")
+
+
+def _tailless_match(key: str, title: str, tails: tuple[str, ...]) -> int:
+    """The length of `title` without its last 表 where `key` ends with it (a year, brackets or
+    a title tail after it aside); 0 where it does not."""
+    if not title.endswith("表") or len(title) < 6:
+        return 0
+    stem = title[:-1]
+    at = key.rfind(stem)
+    if at < 0:
+        return 0
+    rest = _TAIL_NOISE.sub("", key[at + len(stem) :])
+    return len(stem) if rest == "" or rest in tails else 0
 
 
 def _read_json(path: Path) -> dict:
@@ -169,6 +209,8 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             column_groups=tuple(raw.get("column_groups", ())),
             comparator_headers=tuple(raw.get("comparator_headers", ())),
             not_form_titles=tuple(raw.get("not_form_titles", ())),
+            title_tails=tuple(raw.get("title_tails", ())),
+            kind_margin=float(raw.get("kind_margin", 3.0)),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc
@@ -214,6 +256,20 @@ def _section_from_json(raw: dict) -> SectionDef:
             label_key(k): normalize_label(v).text for k, v in raw.get("level2_parents", {}).items()
         },
     )
+
+
+def _signature_from_json(raw: dict) -> dict[str, tuple[Clue, ...]]:
+    return {
+        where: tuple(
+            Clue(frozenset(_clue_key(where, w) for w in c["words"]), c["weight"]) for c in clues
+        )
+        for where, clues in raw.items()
+    }
+
+
+def _clue_key(where: str, word: str) -> str:
+    """Title words are found inside a title as written; labels as a label cell is read."""
+    return label_key(word) if where == "title" else label_key(normalize_label(word).text)
 
 
 def _check_form(form: FormDef, vocabulary: Vocabulary, path: Path) -> None:
@@ -313,6 +369,7 @@ def load_catalog(schemas_dir: Path = SCHEMAS_DIR) -> Catalog:
             money_unit=raw["money_unit"],
             sections=tuple(_section_from_json(s) for s in raw["sections"]),
             checks=raw["checks"],
+            signature=_signature_from_json(raw.get("signature", {})),
         )
         _check_form(form, vocabulary, path)
         if form.form in forms:

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field, replace
 from extractors import Document, Grid, TextLine, cells_to_grid, fill_covered_slots
 
 from .definitions import Catalog
+from .kind import Kind, evidence_to_kind, gather_evidence
 from .model import FormInstance
-from .normalize import label_key, normalize_label
+from .normalize import label_key
 
 _YEAR = re.compile(r"(\d{4})\s*年")
 # A title line is short: the title words plus a year, 附件N and the like. A sentence in a report
@@ -17,7 +18,6 @@ _YEAR = re.compile(r"(\d{4})\s*年")
 _TITLE_SLACK = 16
 _GENERIC_LENGTH = 40
 _WRAPPED_TAIL = 12  # characters: the end of a title the page wrapped onto the next line
-_HEAD_ROWS = 6
 _HEADER_ROWS = 16  # rows of a table looked through for its column headers
 _RECENT_LINES = 3
 
@@ -36,6 +36,7 @@ class _Open:
     after: list[TextLine] = field(default_factory=list)
     closed: bool = False  # narrative came after the table: later tables are not this form's
     lines_since_grid: int = 0
+    kind: Kind | None = None  # the kind its evidence gave, once its first table is seen
 
 
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
@@ -69,30 +70,6 @@ def generic_title(text: str, catalog: Catalog) -> bool:
         and not _SENTENCE.search(text)
         and any(label_key(w) in _TITLE_TAIL.sub("", key)[-len(label_key(w)) - 2 :] for w in words)
     )
-
-
-def head_to_form(grid: Grid, catalog: Catalog) -> str | None:
-    """The form whose head labels (项目名称, 转移支付(项目)名称, 中央主管部门 …) the first rows of a
-    table hold most of; None when they hold none."""
-    matrix = fill_covered_slots(grid)
-    keys = {
-        label_key(normalize_label(c.text).text.split(":")[0].split("：")[0])
-        for row in matrix[:_HEAD_ROWS]
-        for c in row
-        if c is not None
-    }
-    best: tuple[int, str] | None = None
-    for form in catalog.forms.values():
-        header = next((s for s in form.sections if s.section == "header"), None)
-        if header is None:
-            continue
-        words = {
-            label_key(normalize_label(w).text) for i in header.items for w in (i.item, *i.synonyms)
-        }
-        score = len(keys & words)
-        if score and (best is None or score > best[0]):
-            best = (score, form.form)
-    return best[1] if best else None
 
 
 def title_to_year(text: str) -> int | None:
@@ -157,7 +134,7 @@ def untitled_form(grid: Grid, catalog: Catalog, recent: list[TextLine]) -> str |
     others = [label_key(w) for w in catalog.vocabulary.not_form_titles]
     if any(w in label_key(line.text) for line in recent for w in others):
         return None
-    form = head_to_form(grid, catalog)
+    form = evidence_to_kind(gather_evidence("", grid), catalog).form
     if form is None:
         return None
     index = catalog.vocabulary.header_index()
@@ -257,8 +234,9 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             opened.append(current)
         if current is None:
             continue
-        if current.form is None and not current.grids:
-            current.form = head_to_form(block, catalog)
+        if not current.grids:
+            current.kind = evidence_to_kind(gather_evidence(current.title, block), catalog)
+            current.form = current.kind.form
             if current.form is None:  # a table under a generic title that is no form's
                 opened.remove(current)
                 current = None
@@ -285,6 +263,8 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
                 lines_before=tuple(item.before),
                 lines_after=tuple(item.after),
                 title_line=item.title_line,
+                rival=item.kind.rival if item.kind else None,
+                kind_scores=(item.kind.score, item.kind.rival_score) if item.kind else None,
             )
         )
     return instances

@@ -42,6 +42,11 @@ RULES: dict[str, RuleSpec] = {
     "missing_label": RuleSpec(
         "warning", "an indicator whose 一级指标 or 二级指标 could not be read or recovered"
     ),
+    "form_kind_uncertain": RuleSpec(
+        "warning",
+        "表种不确定: two forms' evidence (title, head labels, headers) within the margin; "
+        "read as the stronger, the other named",
+    ),
     "duplicate_submission": RuleSpec(
         "warning", "two files with the same unit, year, form and project"
     ),

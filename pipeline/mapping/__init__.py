@@ -44,6 +44,8 @@ _HEADING = ("一、", "二、", "三、", "四、", "五、", "六、")
 def form_to_slots(form: FormInstance, catalog: Catalog) -> tuple[list[Slot], list[Finding]]:
     """Map one recognised form to its value slots and the findings made on the way."""
     ctx = MapContext(form, catalog.forms[form.form], catalog.vocabulary)
+    if form.rival is not None:
+        ctx.close_call(catalog.forms[form.rival].titles[0])
     ctx.slots.extend(lines_to_footer(form.lines_before, catalog.vocabulary))
     for grid in form.grids:
         grid_to_slots(ctx, grid)
