@@ -194,7 +194,11 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             for i in raw["footer"]["items"]
         )
         parser = ValueParser(
-            raw["units"], raw["comparators"], raw["placeholders"], raw.get("unit_prefixes", [])
+            raw["units"],
+            raw["comparators"],
+            raw["placeholders"],
+            raw.get("unit_prefixes", []),
+            raw.get("not_measure_characters", ""),
         )
         vocabulary = Vocabulary(
             measures=measures,

@@ -184,6 +184,7 @@ class ValueParser:
         comparators: dict[str, list[str]],
         placeholders: list[str],
         prefixes: list[str] = (),
+        not_measure_characters: str = "",
     ) -> None:
         self._unit_of = {alias: unit for unit, aliases in units.items() for alias in aliases}
         for unit, aliases in units.items():  # 万页, 亿元, 千册: a counting unit with a multiplier
@@ -208,6 +209,12 @@ class ValueParser:
         )
         num = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
         self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<scale>万|亿)$")
+        # a number and a measure word no list holds (8例, ≥50厘米, 0起): one or two characters,
+        # none of them a word that makes the text more than a count (以上, 左右, 月底, 不间断)
+        self._worded = re.compile(
+            rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<word>[\u4e00-\u9fff]{{1,2}})$"
+        )
+        self._not_measure = set(not_measure_characters)
 
     def parse(self, raw: str, default_unit: str | None, numeric: bool = True) -> ParsedValue:
         """Normalize one value. `default_unit` applies where the cell states none."""
@@ -231,13 +238,22 @@ class ValueParser:
         """`5.8万` (or `10萬`): 5.8 万元 where the measure is money, else 58000 with no unit."""
         match = self._scaled.match(key)
         if not match:
-            return ParsedValue(text, None, None, None)
+            return self._parse_worded(text, key)
         number = float(match.group("num").replace(",", ""))
         comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
         scale = match.group("scale")
         if default_unit in MONEY_UNITS:
             return ParsedValue(text, number, scale + "元", comparator)
         return ParsedValue(text, number * SCALES[scale], None, comparator)
+
+    def _parse_worded(self, text: str, key: str) -> ParsedValue:
+        """`8例` → 8 例: a number with a measure word of its own keeps both."""
+        match = self._worded.match(key)
+        if not match or self._not_measure & set(match.group("word")):
+            return ParsedValue(text, None, None, None)
+        number = float(match.group("num").replace(",", ""))
+        comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
+        return ParsedValue(text, number, match.group("word"), comparator)
 
     def unit_of(self, word: str) -> str | None:
         """The canonical unit a unit word names (`百分比` → `%`), or None."""
