@@ -639,3 +639,65 @@ def test_a_mirror_sites_pinyin_and_a_lost_first_character_still_name_their_label
     executed = _one(records, section="funds", item="年度资金总额", measure="executed")
     assert executed.value_num == 100.0
     assert not [f for f in findings if f.rule == "unknown_header"]
+
+
+# --- a form's kind from all its evidence (issue 22) -------------------------------------------
+
+
+def _transfer_body(name_label: str, extra_head: list) -> list:
+    return [
+        [(name_label, 2), ("林业改革发展资金", 4)],
+        [("中央主管部门", 2), ("国家林草局", 1), *extra_head],
+        [("资金使用单位", 2), ("某县林业局", 4)],
+        ["资金情况\n（万元）", "", "全年预算数(A)", "全年执行数(B)", "执行率(B/A)", ""],
+        ["^", "年度资金总额", "320", "300", "93.75%", ""],
+        ["一级指标", "二级指标", "三级指标", "指标值", "全年实际值", "偏差原因分析"],
+        ["产出指标", "数量指标", "造林面积", "≥1200亩", "1260亩", "无"],
+    ]
+
+
+def test_a_head_naming_a_transfer_outweighs_title_words_a_project_form_shares():
+    grid = rows_to_grid(
+        _transfer_body("转移支付(项目)名称", [("地方主管部门", 2), ("省林业局", 1)])
+    )
+    forms, records, findings = _map(TextLine("2023年度林业改革发展资金绩效目标自评表"), grid)
+    assert [f.form for f in forms] == ["transfer_eval"]
+    assert {r.project for r in records} == {"林业改革发展资金"}
+    assert not [f for f in findings if f.rule == "form_kind_uncertain"]
+
+
+def test_a_regional_form_naming_its_fund_as_special_fund_is_a_transfer_form():
+    grid = rows_to_grid(_transfer_body("专项名称", [("省级财政部门", 2), ("省财政厅", 1)]))
+    forms, records, _ = _map(TextLine("林业改革发展资金区域绩效目标自评表"), grid)
+    assert [f.form for f in forms] == ["transfer_eval"]
+    assert {r.project for r in records} == {"林业改革发展资金"}
+
+
+def test_a_title_with_pinyin_readings_and_no_biao_with_the_year_below():
+    grid = rows_to_grid(_transfer_body("轉(zhuǎn)移(yí)支(zhī)付(fù)名(míng)稱(chēng)", []))
+    title = TextLine(
+        "中(zhōng)央(yāng)對(duì)地(dì)方(fāng)轉(zhuǎn)移(yí)支(zhī)付(fù)績(jì)效(xiào)目(mù)標(biāo)自(zì)評(píng)"
+    )
+    forms, records, _ = _map(title, TextLine("（2023年度）"), grid)
+    assert [f.form for f in forms] == ["transfer_eval"]
+    assert {r.fiscal_year for r in records} == {2023}
+    assert {r.project for r in records} == {"林业改革发展资金"}
+
+
+def test_a_close_call_is_a_finding_naming_both_forms():
+    grid = rows_to_grid([*FUNDS, *SICHUAN_INDICATORS])  # no head to tell them apart
+    forms, _, findings = _map(TextLine("2023年度转移支付资金项目支出绩效自评表"), grid)
+    assert len(forms) == 1
+    close = [f for f in findings if f.rule == "form_kind_uncertain"]
+    assert len(close) == 1
+    assert "项目支出绩效自评表" in close[0].message
+    assert "转移支付" in close[0].message
+
+
+@pytest.mark.parametrize(
+    "title", ["2023年度林业改革发展资金绩效目标表", "2023年度林业改革发展资金项目申报表"]
+)
+def test_look_alikes_still_give_no_form(title):
+    grid = rows_to_grid(_transfer_body("转移支付(项目)名称", [])[:5])
+    forms, records, _ = _map(TextLine(title), grid)
+    assert forms == [] and records == []
