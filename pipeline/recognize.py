@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from extractors import Document, Grid, TextLine, cells_to_grid, fill_covered_slots
+from extractors import Document, Grid, TextLine, fill_covered_slots
 
 from .definitions import Catalog
 from .kind import Kind, evidence_to_kind, gather_evidence
 from .model import FormInstance
 from .normalize import label_key
+from .pieces import opens_with_head, rows_of, split_at_heads
 
 _YEAR = re.compile(r"(\d{4})\s*年")
 # A title line is short: the title words plus a year, 附件N and the like. A sentence in a report
@@ -127,14 +128,19 @@ def _starts_like_a_form(grid: Grid, catalog: Catalog) -> bool:
 _EVALUATED = ("actual", "executed", "score", "execution_rate")
 
 
-def untitled_form(grid: Grid, catalog: Catalog, recent: list[TextLine]) -> str | None:
-    """A form whose title was lost (a table pasted without it): its head names a form's head
-    labels, its headers state what was achieved (实际完成值, 全年执行数, 得分), and no line above
-    calls it something else (a 申报表, a 目标表)."""
+def untitled_form(
+    grid: Grid, catalog: Catalog, recent: list[TextLine], following: Grid | None = None
+) -> str | None:
+    """A form whose title was lost (a table pasted without it, the tail of a form whose head
+    was on a page not published): its headers state what was achieved (实际完成值, 全年执行数,
+    得分), no line above calls it something else (a 申报表, a 目标表), and its head names a
+    form's head labels; a tail with no head is taken as the form of the table after it."""
     others = [label_key(w) for w in catalog.vocabulary.not_form_titles]
     if any(w in label_key(line.text) for line in recent for w in others):
         return None
     form = evidence_to_kind(gather_evidence("", grid), catalog).form
+    if form is None and following is not None:
+        form = evidence_to_kind(gather_evidence("", following), catalog).form
     if form is None:
         return None
     index = catalog.vocabulary.header_index()
@@ -161,21 +167,11 @@ def split_at_titles(blocks: list, catalog: Catalog) -> list:
             crossing = any(c.row < r for c in cells)
             if crossing or len(texts) != 1 or not title_to_form(texts[0].text, catalog):
                 continue
-            out.append(_rows_of(block, start, r))
+            out.append(rows_of(block, start, r))
             out.append(TextLine(texts[0].text, texts[0].page, texts[0].bbox))
             start = r + 1
-        out.append(block if start == 0 else _rows_of(block, start, block.n_rows))
+        out.append(block if start == 0 else rows_of(block, start, block.n_rows))
     return [b for b in out if not isinstance(b, Grid) or b.n_rows]
-
-
-def _rows_of(grid: Grid, first: int, end: int) -> Grid:
-    """Rows first..end-1 of a grid as a grid of their own, numbered from 0."""
-    cells = [
-        replace(c, row=c.row - first, rowspan=min(c.rowspan, end - c.row))
-        for c in grid.cells
-        if first <= c.row < end
-    ]
-    return cells_to_grid(cells) if cells else Grid((), 0, grid.n_cols)
 
 
 def join_wrapped_titles(blocks: tuple, catalog: Catalog) -> list:
@@ -198,6 +194,11 @@ def join_wrapped_titles(blocks: tuple, catalog: Catalog) -> list:
     return out
 
 
+def _next_grid(blocks: list, at: int) -> Grid | None:
+    """The table right after block `at` (lines between aside), if any."""
+    return next((b for b in blocks[at + 1 :] if isinstance(b, Grid)), None)
+
+
 def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance]:
     """Split a document into its forms, in document order, numbering each kind from 0.
 
@@ -207,7 +208,10 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
     opened: list[_Open] = []
     current: _Open | None = None
     recent: list[TextLine] = []
-    for block in split_at_titles(join_wrapped_titles(document.blocks, catalog), catalog):
+    blocks = split_at_heads(
+        split_at_titles(join_wrapped_titles(document.blocks, catalog), catalog), catalog
+    )
+    for at, block in enumerate(blocks):
         if isinstance(block, TextLine):
             recent = [*recent[-(_RECENT_LINES - 1) :], block]
             form = title_to_form(block.text, catalog)
@@ -229,12 +233,17 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             if current is None or current.grids or current.form != form:
                 current = _Open(form=form, title=title, title_line=None)
                 opened.append(current)
-        elif current is None and (form := untitled_form(block, catalog, recent)):
+        elif (current is None or (current.grids and opens_with_head(block, catalog))) and (
+            form := untitled_form(block, catalog, recent, _next_grid(blocks, at))
+        ):
             current = _Open(form=form, title="", title_line=None)  # a table pasted without it
+            current.kind = evidence_to_kind(gather_evidence("", block), catalog)
+            if current.kind.form != form:  # a tail with no head: the form of the table after it
+                current.kind = Kind(form, 0.0)
             opened.append(current)
         if current is None:
             continue
-        if not current.grids:
+        if current.kind is None:
             current.kind = evidence_to_kind(gather_evidence(current.title, block), catalog)
             current.form = current.kind.form
             if current.form is None:  # a table under a generic title that is no form's

@@ -701,3 +701,39 @@ def test_look_alikes_still_give_no_form(title):
     grid = rows_to_grid(_transfer_body("转移支付(项目)名称", [])[:5])
     forms, records, _ = _map(TextLine(title), grid)
     assert forms == [] and records == []
+
+
+# --- forms in pieces ---------------------------------------------------------------------------
+
+TAIL = [
+    ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因"],
+    ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "93%", "10", "10", "无"],
+    ["满意度指标", "服务对象满意度指标", "村民满意度", "≥85%", "88%", "10", "10", "无"],
+]
+NEXT_HEAD = [
+    [("项目名称", 2), ("农村饮水安全巩固", 6)],
+    [("主管部门", 2), ("县水利局", 2), ("实施单位", 2), ("县供水站", 2)],
+    ["项目资金\n（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["^", "年度资金总额", "60", "60", "54", "10", "90%", "9"],
+]
+
+
+def test_a_table_holding_one_forms_tail_and_the_next_forms_head_is_two_forms():
+    grid = rows_to_grid([*TAIL, *NEXT_HEAD])
+    forms, records, _ = _map(grid)
+    assert [f.form for f in forms] == ["project_eval", "project_eval"]
+    tail = _one(records, form_seq=0, item="群众知晓率", measure="actual")
+    assert (tail.value_num, tail.project) == (93.0, None)
+    assert not _where(records, form_seq=0, section="funds")
+    executed = _one(records, form_seq=1, section="funds", measure="executed")
+    assert (executed.value_num, executed.project) == (54.0, "农村饮水安全巩固")
+    assert not _where(records, form_seq=1, item="群众知晓率")
+
+
+def test_a_forms_tail_after_a_titled_form_stays_with_it_and_the_next_head_opens_a_form():
+    first = _project(*SICHUAN_INDICATORS)
+    cut = rows_to_grid([*TAIL[1:], *NEXT_HEAD])  # the page break cut after the headers
+    forms, records, _ = _map(first, cut)
+    assert [f.form for f in forms] == ["project_eval", "project_eval"]
+    assert _one(records, item="村民满意度", measure="actual").project == "乡村道路养护"
+    assert _one(records, form_seq=1, section="funds", measure="executed").value_num == 54.0
