@@ -35,7 +35,7 @@ from .headers import (
     wanted_names,
 )
 from .indicators import indicator_item_cell, indicator_row_to_slots
-from .pairs import label_value_row_to_slots, measure_pairs_to_slots
+from .pairs import label_value_row_to_slots, measure_lines_to_slots, measure_pairs_to_slots
 from .rows import data_row_to_slots
 
 _HEADING = ("一、", "二、", "三、", "四、", "五、", "六、")
@@ -60,7 +60,7 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
         own = [c for c in cells if c.row == r]
         if not own or title_or_unit_row(ctx, own):
             continue
-        if measure_pairs_to_slots(ctx, own):
+        if measure_pairs_to_slots(ctx, own) or measure_lines_to_slots(ctx, own):
             continue
         header = header_row_to_map(ctx, own, cells, r)
         if header is not None:
