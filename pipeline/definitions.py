@@ -142,21 +142,24 @@ class Catalog:
         there. A title may have lost its last 表 where nothing but a year, brackets or one of
         the vocabulary's title tails follows (`…绩效目标自评` over `(2024年度)`, `…自评情况公示`)."""
         key = label_key(text)
-        tails = tuple(label_key(t) for t in self.vocabulary.title_tails)
+        tails = self.title_tails_keys()
         found: dict[str, int] = {}
         for form in self.forms.values():
             for title in form.titles:
                 t = label_key(title)
-                length = len(t) if t in key else _tailless_match(key, t, tails)
+                length = len(t) if t in key else tailless_match(key, t, tails)
                 if length and length > found.get(form.form, 0):
                     found[form.form] = length
         return found
+
+    def title_tails_keys(self) -> tuple[str, ...]:
+        return tuple(label_key(t) for t in self.vocabulary.title_tails)
 
 
 _TAIL_NOISE = re.compile(r"[\s（）()\d年度]*$")
 
 
-def _tailless_match(key: str, title: str, tails: tuple[str, ...]) -> int:
+def tailless_match(key: str, title: str, tails: tuple[str, ...]) -> int:
     """The length of `title` without its last 表 where `key` ends with it (a year, brackets or
     a title tail after it aside); 0 where it does not."""
     if not title.endswith("表") or len(title) < 6:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from extractors import Document, Grid, TextLine, fill_covered_slots
 
-from .definitions import Catalog
+from .definitions import Catalog, tailless_match
 from .kind import Kind, evidence_to_kind, gather_evidence
 from .model import FormInstance
 from .normalize import label_key
@@ -55,8 +55,10 @@ def title_to_form(text: str, catalog: Catalog) -> str | None:
     longest = max(len(label_key(t)) for t in catalog.forms[form].titles)
     if len(key) <= longest + _TITLE_SLACK:
         return form
+    tails = catalog.title_tails_keys()
     ends_with_title = any(
-        _TITLE_TAIL.sub("", key).endswith(label_key(t)) for t in catalog.forms[form].titles
+        _TITLE_TAIL.sub("", key).endswith(label_key(t)) or tailless_match(key, label_key(t), tails)
+        for t in catalog.forms[form].titles
     )
     return form if ends_with_title and not _SENTENCE.search(text) else None
 
