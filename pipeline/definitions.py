@@ -111,7 +111,13 @@ class Vocabulary:
     comparator_headers: tuple[str, ...] = ()  # a sign column that joins the target on its own
     not_form_titles: tuple[str, ...] = ()  # words that say a table is no self-evaluation
     title_tails: tuple[str, ...] = ()  # what may follow a title that lost its 表 (情况公示)
+    page_marks: tuple[re.Pattern, ...] = ()  # `第 2 页 共 3 页`: a page's number, no text of a form
     kind_margin: float = 3.0  # two forms' evidence closer than this is a close call
+
+    def is_page_mark(self, text: str) -> bool:
+        """`第 2 页 共 3 页`, `- 2 -`: a page number printed between a form's tables."""
+        key = label_key(text)
+        return bool(key) and any(p.match(key) for p in self.page_marks)
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -217,6 +223,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             comparator_headers=tuple(raw.get("comparator_headers", ())),
             not_form_titles=tuple(raw.get("not_form_titles", ())),
             title_tails=tuple(raw.get("title_tails", ())),
+            page_marks=tuple(re.compile(p) for p in raw.get("page_marks", ())),
             kind_margin=float(raw.get("kind_margin", 3.0)),
         )
     except (KeyError, TypeError, AttributeError) as exc:

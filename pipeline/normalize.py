@@ -74,6 +74,11 @@ def fold_value_width(text: str) -> str:
     return text.translate(_VALUE_FOLD)
 
 
+def strip_pinyin(text: str) -> str:
+    """`填(tián)表(biǎo)人(rén)` → `填表人`: a pinyin reading in brackets after a character."""
+    return _PINYIN.sub("", text)
+
+
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """The key two labels or headers are compared by: simplified, no white space, quotes or

@@ -10,8 +10,8 @@ from extractors import Document, Grid, TextLine, fill_covered_slots
 from .definitions import Catalog, tailless_match
 from .kind import Kind, evidence_to_kind, gather_evidence
 from .model import FormInstance
-from .normalize import label_key
-from .pieces import opens_with_head, rows_of, split_at_heads
+from .normalize import label_key, normalize_label
+from .pieces import body_labels, naming_labels, opens_with_head, rows_of, split_at_heads
 
 _YEAR = re.compile(r"(\d{4})\s*年")
 # A title line is short: the title words plus a year, 附件N and the like. A sentence in a report
@@ -21,6 +21,7 @@ _GENERIC_LENGTH = 40
 _WRAPPED_TAIL = 12  # characters: the end of a title the page wrapped onto the next line
 _HEADER_ROWS = 16  # rows of a table looked through for its column headers
 _RECENT_LINES = 3
+_SPLIT_TITLE_CELLS = 3  # a title split over more cells than this is a row of something else
 
 
 _NOTE = re.compile(r"^\s*(说明|备注|注)\s*[:：\d（(一1]")
@@ -102,6 +103,15 @@ def _title_in_grid(grid: Grid, catalog: Catalog) -> str | None:
     # a generic title only as the row's one text (項目名稱 | …支出績效自評表 is a value)
     if len(texts) == 1 and generic_title(texts[0], catalog):
         return texts[0]
+    # a title split over the row's cells (`2023年度项目支出` | `绩效自评表`), the row nothing else
+    joined = "".join(t.strip() for t in texts)
+    labels = body_labels(catalog) | naming_labels(catalog)
+    if (
+        1 < len(texts) <= _SPLIT_TITLE_CELLS
+        and not any(label_key(normalize_label(t).text) in labels for t in texts)
+        and title_to_form(joined, catalog)
+    ):
+        return joined
     return None
 
 
@@ -214,6 +224,8 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
         split_at_titles(join_wrapped_titles(document.blocks, catalog), catalog), catalog
     )
     for at, block in enumerate(blocks):
+        if isinstance(block, TextLine) and catalog.vocabulary.is_page_mark(block.text):
+            continue  # a page's number between a form's tables: the form goes on
         if isinstance(block, TextLine):
             recent = [*recent[-(_RECENT_LINES - 1) :], block]
             form = title_to_form(block.text, catalog)

@@ -737,3 +737,34 @@ def test_a_forms_tail_after_a_titled_form_stays_with_it_and_the_next_head_opens_
     assert [f.form for f in forms] == ["project_eval", "project_eval"]
     assert _one(records, item="村民满意度", measure="actual").project == "乡村道路养护"
     assert _one(records, form_seq=1, section="funds", measure="executed").value_num == 54.0
+
+
+def test_a_title_split_over_the_first_rows_cells_is_the_title():
+    grid = rows_to_grid([[("2023年度项目支出", 4), ("绩效自评表", 4)], *HEAD, *FUNDS])
+    forms, records, findings = _map(grid)
+    assert [f.form for f in forms] == ["project_eval"]
+    assert not findings
+    assert {r.fiscal_year for r in records} == {2023}
+    assert {r.project for r in records} == {"乡村道路养护"}
+
+
+def test_footer_labels_with_pinyin_and_a_value_ended_by_another_label():
+    _, records, findings = _map(
+        TextLine("2023年度项目支出绩效自评表"),
+        _project(),
+        TextLine("填(tián)表(biǎo)人(rén)：周明远    複(fù)核(hé)人(rén)：陈立"),
+        TextLine("聯(lián)繫(xì)電(diàn)話(huà)：0831-5520199"),
+    )
+    assert _one(records, section="footer", item="填表人").value_raw == "周明远"
+    assert _one(records, section="footer", item="联系电话").value_raw == "0831-5520199"
+    unknown = [f for f in findings if f.rule == "unknown_header"]
+    assert [f.item for f in unknown] == ["复核人：陈立"]
+
+
+def test_a_page_number_between_a_forms_tables_does_not_end_the_form():
+    first = rows_to_grid([*HEAD, *FUNDS, SICHUAN_INDICATORS[0]])
+    rest = rows_to_grid(SICHUAN_INDICATORS[1:])
+    forms, _, _ = _map(
+        TextLine("2023年度项目支出绩效自评表"), first, TextLine("第 1 页 共 2 页"), rest
+    )
+    assert len(forms) == 1 and len(forms[0].grids) == 2

@@ -46,11 +46,19 @@ def form_to_slots(form: FormInstance, catalog: Catalog) -> tuple[list[Slot], lis
     ctx = MapContext(form, catalog.forms[form.form], catalog.vocabulary)
     if form.rival is not None:
         ctx.close_call(catalog.forms[form.rival].titles[0])
-    ctx.slots.extend(lines_to_footer(form.lines_before, catalog.vocabulary))
+    _footer_to_slots(ctx, form.lines_before, catalog)
     for grid in form.grids:
         grid_to_slots(ctx, grid)
-    ctx.slots.extend(lines_to_footer(form.lines_after, catalog.vocabulary))
+    _footer_to_slots(ctx, form.lines_after, catalog)
     return ctx.slots, ctx.findings
+
+
+def _footer_to_slots(ctx: MapContext, lines: tuple, catalog: Catalog) -> None:
+    """The footer lines' slots; a `label：value` among them no footer item names is a finding."""
+    slots, unknown = lines_to_footer(lines, catalog.vocabulary)
+    ctx.slots.extend(slots)
+    for text in unknown:
+        ctx.unknown(text, None, "a line around the form")
 
 
 def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
@@ -117,6 +125,9 @@ def title_or_unit_row(ctx: MapContext, own: list[Cell]) -> bool:
     """A first row holding the form's title, or a row that only says `单位：万元` (beside a
     numbered heading, `一、基本情况 | 金额单位：万元`)."""
     texts = [c.text for c in own if c.text.strip()]
+    title = label_key(ctx.instance.title)
+    if title and label_key("".join(t.strip() for t in texts)) == title:
+        return True  # the title the form was found by, whole or split over the row's cells
     if len(texts) > 1:
         units = [declared_money_unit((TextLine(t),), ctx.vocabulary) for t in texts]
         headings = [t.strip().startswith(_HEADING) for t in texts]
