@@ -10,7 +10,7 @@ from extractors import Document, Grid, TextLine, fill_covered_slots
 from .definitions import Catalog, tailless_match
 from .kind import Kind, evidence_to_kind, gather_evidence
 from .model import FormInstance
-from .normalize import label_key, normalize_label
+from .normalize import label_key, normalize_label, strip_pinyin, to_simplified
 from .pieces import body_labels, naming_labels, opens_with_head, rows_of, split_at_heads
 
 _YEAR = re.compile(r"(\d{4})\s*年")
@@ -116,8 +116,9 @@ def _title_in_grid(grid: Grid, catalog: Catalog) -> str | None:
 
 
 def _is_narrative(line: TextLine, catalog: Catalog) -> bool:
-    """A report's own prose: long, and neither a note under a form nor its footer line."""
-    text = "".join(line.text.split())
+    """A report's own prose: long, and neither a note under a form nor its footer line (a
+    pinyin reading after each character is not counted)."""
+    text = to_simplified(strip_pinyin("".join(line.text.split())))
     if len(text) < _NARRATIVE or _NOTE.match(text):
         return False
     footer_words = (w for i in catalog.vocabulary.footer_items for w in (i.item, *i.synonyms))

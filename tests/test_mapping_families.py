@@ -752,11 +752,15 @@ def test_footer_labels_with_pinyin_and_a_value_ended_by_another_label():
     _, records, findings = _map(
         TextLine("2023年度项目支出绩效自评表"),
         _project(),
-        TextLine("填(tián)表(biǎo)人(rén)：周明远    複(fù)核(hé)人(rén)：陈立"),
+        TextLine(
+            "填(tián)表(biǎo)人(rén)：周明远    複(fù)核(hé)人(rén)：陈立    "
+            "填(tián)報(bào)日(rì)期(qī)：2024年3月5日"
+        ),
         TextLine("聯(lián)繫(xì)電(diàn)話(huà)：0831-5520199"),
     )
     assert _one(records, section="footer", item="填表人").value_raw == "周明远"
     assert _one(records, section="footer", item="联系电话").value_raw == "0831-5520199"
+    assert _one(records, section="footer", item="填报日期").value_text == "2024-03-05"
     unknown = [f for f in findings if f.rule == "unknown_header"]
     assert [f.item for f in unknown] == ["复核人：陈立"]
 
@@ -768,3 +772,39 @@ def test_a_page_number_between_a_forms_tables_does_not_end_the_form():
         TextLine("2023年度项目支出绩效自评表"), first, TextLine("第 1 页 共 2 页"), rest
     )
     assert len(forms) == 1 and len(forms[0].grids) == 2
+
+
+def test_a_checklist_with_group_rows_goals_as_pairs_and_funds_lines_in_a_row():
+    grid = rows_to_grid(
+        [
+            [("项目名称", 1), ("社区养老服务补助", 4)],
+            [("主管部门", 1), ("县民政局", 1), ("实施单位", 1), ("县养老服务中心", 2)],
+            [("年度总体目标", 1), ("新建社区养老服务站6个。", 4)],
+            [("总体完成情况", 1), ("建成社区养老服务站6个。", 4)],
+            ["指标名称", "指标解释", "自评内容/完成情况", "未完成原因", "佐证材料"],
+            [("一、预算执行", 5)],
+            [
+                "预算执行情况",
+                "反映预算资金执行情况",
+                "年初预算数：80万元\n全年预算数：80万元\n全年执行数：78.4万元\n执行率：98%",
+                "",
+                "支付凭证",
+            ],
+            [("二、产出指标", 5)],
+            ["新建养老服务站", "年度新建站点数量", "6个", "", "验收材料"],
+        ]
+    )
+    forms, records, findings = _map(TextLine("2024年度项目支出绩效自评表"), grid)
+    assert [f.form for f in forms] == ["project_eval"]
+    goal = _one(records, section="goals", measure="expected")
+    assert goal.value_raw == "新建社区养老服务站6个。"
+    assert _one(records, section="goals", measure="actual").value_raw == "建成社区养老服务站6个。"
+    executed = _one(records, section="funds", item="年度资金总额", measure="executed")
+    assert (executed.value_num, executed.value_unit) == (78.4, "万元")
+    assert _one(records, section="funds", measure="execution_rate").value_num == 98.0
+    papers = _one(records, section="indicators", item="预算执行情况", measure="evidence")
+    assert (papers.value_raw, papers.level1) == ("支付凭证", "预算执行")
+    assert not _where(records, item="预算执行情况", measure="actual")
+    built = _one(records, section="indicators", item="新建养老服务站", measure="actual")
+    assert (built.value_num, built.level1, built.level2) == (6.0, "产出指标", None)
+    assert not [f for f in findings if f.rule in ("missing_label", "unknown_header")]

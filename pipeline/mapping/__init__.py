@@ -35,7 +35,12 @@ from .headers import (
     wanted_names,
 )
 from .indicators import indicator_item_cell, indicator_row_to_slots
-from .pairs import label_value_row_to_slots, measure_lines_to_slots, measure_pairs_to_slots
+from .pairs import (
+    label_value_row_to_slots,
+    lines_cells_to_slots,
+    measure_lines_to_slots,
+    measure_pairs_to_slots,
+)
 from .rows import data_row_to_slots
 
 _HEADING = ("一、", "二、", "三、", "四、", "五、", "六、")
@@ -70,6 +75,7 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
             continue
         if measure_pairs_to_slots(ctx, own) or measure_lines_to_slots(ctx, own):
             continue
+        own = lines_cells_to_slots(ctx, own)
         header = header_row_to_map(ctx, own, cells, r)
         if header is not None:
             if ctx.state.active is not None and ctx.state.active.section is not header.section:
@@ -77,6 +83,8 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
             ctx.state.active = header
             ctx.state.header_row = r
             ctx.state.open_parent = None
+            continue
+        if _group_heading_row(ctx, own):
             continue
         item_cell = indicator_item_cell(ctx, row)
         pairs = item_cell is None or _first_cell_is_pair_label(ctx, own)
@@ -112,6 +120,28 @@ def _block_row(ctx: MapContext, own: list[Cell]) -> bool:
         section = ctx.blocks.get(key_of(base))
         if section is not None and any(weight_of_note(n) for n in notes):
             ctx.state.pending_weight = (section, cell)
+    return True
+
+
+def _group_heading_row(ctx: MapContext, own: list[Cell]) -> bool:
+    """`二、产出指标` (or `产出指标`) alone in a row under an indicator header with no 一级 column:
+    the 一级指标 of the rows below it."""
+    cm = ctx.state.active
+    texts = [c for c in own if c.text.strip()]
+    if cm is None or cm.section.kind != "indicators" or cm.role("level1") is not None:
+        return False
+    if len(texts) != 1 or texts[0].col > cm.boundary:
+        return False
+    label = normalize_label(texts[0].text)
+    groups = {key_of(g) for g in cm.section.groups}
+    numbered = texts[0].text.strip().startswith(_HEADING)
+    if not label.text or not (numbered or key_of(label.text) in groups):
+        return False
+    state = ctx.state
+    state.level1, state.level2, state.level1_recovered = label.text, None, False
+    state.level1_cell = id(texts[0])
+    group = cm.section.group_section or "indicator_groups"
+    ctx.emit_weight(group, label.text, label.weight_raw or "", texts[0])
     return True
 
 

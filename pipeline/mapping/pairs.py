@@ -188,6 +188,18 @@ def measure_pairs_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
     return True
 
 
+def lines_cells_to_slots(ctx: MapContext, own: list[Cell]) -> list[Cell]:
+    """A row's cell of `label：value` funds lines among other cells (a checklist's 预算执行情况
+    row, its explanation and papers beside it): the lines as the funds' total row, the row's
+    other cells left to be read as its own."""
+    kept = []
+    for cell in own:
+        if cell.text.count("\n") and len(own) > 1 and measure_lines_to_slots(ctx, [cell]):
+            continue
+        kept.append(cell)
+    return kept
+
+
 def measure_lines_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
     """`全年预算数：320万元` / `全年执行数：300万元` / `执行率：93.75%`: the funds written as
     `label：value` lines inside one cell (beside a block label), each line a measure of the
