@@ -173,6 +173,7 @@ BLANK = ParsedValue(None, None, None, None)
 # The rest of a compound unit after a known one: 元/人*月, 元/人、天, 元/户·年
 _PER = r"/[\u4e00-\u9fffA-Za-z]+(?:[*·、×/][\u4e00-\u9fffA-Za-z]+)*"
 MONEY_UNITS = ("万元", "元")
+_ALT_UNIT = r"[(（][\u4e00-\u9fff]{1,2}[)）]"  # 台（套）: another measure word for the same count
 SCALES = {"万": 1e4, "亿": 1e8}
 
 
@@ -210,7 +211,7 @@ class ValueParser:
         self._number = re.compile(
             rf"^(?P<cmp>{cmp_alt})?\s*[¥￥]?"  # a currency sign before an amount says nothing more
             r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
-            rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?|(?<=\d)\.)?$"  # 7.50. : a stray point
+            rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?(?P<alt>{_ALT_UNIT})?|(?<=\d)\.)?$"
         )
         num = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
         self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<scale>万|亿)$")
@@ -237,6 +238,11 @@ class ValueParser:
         unit = self._unit_of[match.group("unit")] if match.group("unit") else default_unit
         if match.group("per"):  # a compound unit, 583元/人*月: the known unit, then as written
             unit = f"{unit}{match.group('per')}"
+        if match.group("alt"):  # 536台（套）: the unit and the other it may be counted in
+            alt = match.group("alt").strip("()（）")
+            if not _is_cjk_word(match.group("unit")) or self._not_measure & set(alt):
+                return ParsedValue(text, None, None, None)  # 90%（含）: a note, not a unit
+            unit = f"{unit}({alt})"
         return ParsedValue(text, number, unit, comparator)
 
     def _parse_scaled(self, text: str, key: str, default_unit: str | None) -> ParsedValue:

@@ -40,6 +40,8 @@ VALUES = [
     ("10月底", None, "10月底", None, None, None),
     ("200余人", None, "200余人", None, None, None),
     ("90分以上", None, "90分以上", None, None, None),
+    ("≥120台（套）", None, "≥120台（套）", 120.0, "台(套)", "≥"),
+    ("95%（含）", "%", "95%（含）", None, None, None),
     ("无", None, "无", None, None, None),
     ("100%以上", "%", "100%以上", None, None, None),
     ("1、协助市委\n2、负责文书", None, "1、协助市委\n2、负责文书", None, None, None),
