@@ -207,6 +207,22 @@ def join_wrapped_titles(blocks: tuple, catalog: Catalog) -> list:
     return out
 
 
+def _page_heading(
+    line: TextLine, current: _Open | None, blocks: list, at: int, catalog: Catalog
+) -> bool:
+    """The open form's own title again, above a table that goes on with it (no head naming a
+    new form, no title of its own): a page heading, not a new form."""
+    if current is None or not current.grids or not current.title:
+        return False
+    if label_key(line.text) != label_key(current.title):
+        return False
+    following = _next_grid(blocks, at)
+    if following is None or _title_in_grid(following, catalog) is not None:
+        return False
+    head = gather_evidence("", following).head
+    return not opens_with_head(following, catalog) and not head & naming_labels(catalog)
+
+
 def _next_grid(blocks: list, at: int) -> Grid | None:
     """The table right after block `at` (lines between aside), if any."""
     return next((b for b in blocks[at + 1 :] if isinstance(b, Grid)), None)
@@ -227,6 +243,8 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
     for at, block in enumerate(blocks):
         if isinstance(block, TextLine) and catalog.vocabulary.is_page_mark(block.text):
             continue  # a page's number between a form's tables: the form goes on
+        if isinstance(block, TextLine) and _page_heading(block, current, blocks, at, catalog):
+            continue  # the form's title printed again at the top of its next page
         if isinstance(block, TextLine):
             recent = [*recent[-(_RECENT_LINES - 1) :], block]
             form = title_to_form(block.text, catalog)

@@ -808,3 +808,19 @@ def test_a_checklist_with_group_rows_goals_as_pairs_and_funds_lines_in_a_row():
     built = _one(records, section="indicators", item="新建养老服务站", measure="actual")
     assert (built.value_num, built.level1, built.level2) == (6.0, "产出指标", None)
     assert not [f for f in findings if f.rule in ("missing_label", "unknown_header")]
+
+
+def test_a_title_repeated_as_the_next_pages_heading_does_not_open_a_form():
+    title = "2023年度项目支出绩效自评表"
+    first = rows_to_grid([*HEAD, *FUNDS, SICHUAN_INDICATORS[0]])
+    rest = rows_to_grid(SICHUAN_INDICATORS)  # the header row repeated on the next page
+    forms, records, _ = _map(TextLine(title), first, TextLine(title), rest)
+    assert len(forms) == 1 and len(forms[0].grids) == 2
+    assert _one(records, item="道路养护里程", measure="actual").project == "乡村道路养护"
+
+
+def test_the_same_title_over_another_forms_head_opens_that_form():
+    title = "2023年度项目支出绩效自评表"
+    body = rows_to_grid([*HEAD, *FUNDS])  # no title row in the table
+    forms, _, _ = _map(TextLine(title), body, TextLine(title), body)
+    assert len(forms) == 2
