@@ -3,8 +3,9 @@ labels, scored against every definition's signature (`schemas/forms/*.json`).
 
 A title counts by the length of the longest of a form's titles it holds (the more of a form's
 name it says, the surer it is); every other clue by the weight its definition gives it. The
-strongest evidence wins; two forms within the vocabulary's `kind_margin` of each other are a close
-call, which the form carries as its rival (a `form_kind_uncertain` finding), never a silent pick.
+strongest evidence wins; two forms within the vocabulary's `kind_margin` of each other (the second
+with more than half the first's evidence) are a close call, which the form carries as its rival
+(a `form_kind_uncertain` finding), never a silent pick.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ def evidence_to_kind(evidence: Evidence, catalog: Catalog) -> Kind:
     if best_score <= 0:
         return Kind(None, 0.0)
     second_score, _, second = ranked[1] if len(ranked) > 1 else (0.0, 0, None)
-    if second_score > 0 and best_score - second_score < catalog.vocabulary.kind_margin:
+    close = best_score - second_score < catalog.vocabulary.kind_margin
+    if second_score > 0 and close and 2 * second_score > best_score:
         return Kind(best, best_score, second, second_score)
     return Kind(best, best_score)

@@ -824,3 +824,25 @@ def test_the_same_title_over_another_forms_head_opens_that_form():
     body = rows_to_grid([*HEAD, *FUNDS])  # no title row in the table
     forms, _, _ = _map(TextLine(title), body, TextLine(title), body)
     assert len(forms) == 2
+
+
+def test_an_untitled_table_naming_its_unit_is_a_dept_form():
+    grid = rows_to_grid(
+        [
+            [("单位名称", 2), ("县文化馆", 6)],
+            [
+                "预算执行\n（万元）",
+                "",
+                "年初预算数",
+                "全年预算数",
+                "全年执行数",
+                "分值",
+                "执行率",
+                "得分",
+            ],
+            ["^", "年度资金总额", "100", "100", "90", "10", "90%", "9"],
+        ]
+    )
+    forms, _, findings = _map(grid)
+    assert [f.form for f in forms] == ["dept_eval"]
+    assert not [f for f in findings if f.rule == "form_kind_uncertain"]
