@@ -215,10 +215,13 @@ class ValueParser:
         )
         num = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
         self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<scale>万|亿)$")
-        # a number and a measure word no list holds (8例, ≥50厘米, 0起): one or two characters,
-        # none of them a word that makes the text more than a count (以上, 左右, 月底, 不间断)
+        # a number and a measure word no list holds (8例, ≥50厘米, 0起, 55万辆次): one or two
+        # characters after a multiplier, none of them a word that makes the text more than a
+        # count (以上, 左右, 月底, 不间断)
+        prefix_alt = "|".join(map(re.escape, prefixes)) or "(?!)"
         self._worded = re.compile(
-            rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<word>[\u4e00-\u9fff]{{1,2}})$"
+            rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<prefix>{prefix_alt})?"
+            r"(?P<word>[\u4e00-\u9fff]{1,2})$"
         )
         self._not_measure = set(not_measure_characters)
 
@@ -264,7 +267,8 @@ class ValueParser:
             return ParsedValue(text, None, None, None)
         number = float(match.group("num").replace(",", ""))
         comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
-        return ParsedValue(text, number, match.group("word"), comparator)
+        unit = (match.group("prefix") or "") + match.group("word")
+        return ParsedValue(text, number, unit, comparator)
 
     def unit_of(self, word: str) -> str | None:
         """The canonical unit a unit word names (`百分比` → `%`), or None."""

@@ -40,6 +40,7 @@ VALUES = [
     ("10月底", None, "10月底", None, None, None),
     ("200余人", None, "200余人", None, None, None),
     ("90分以上", None, "90分以上", None, None, None),
+    ("≥36万辆次", None, "≥36万辆次", 36.0, "万辆次", "≥"),
     ("≥120台（套）", None, "≥120台（套）", 120.0, "台(套)", "≥"),
     ("95%（含）", "%", "95%（含）", None, None, None),
     ("无", None, "无", None, None, None),
