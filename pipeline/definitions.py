@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 
 from .normalize import ValueParser, label_key, normalize_label
+from .titles import title_matches
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -138,44 +139,10 @@ class Catalog:
     def form_for_title(self, text: str) -> str | None:
         """The form whose title words occur in `text`, if any (longest title wins)."""
         best: tuple[int, str] | None = None
-        for form, length in self.title_matches(text).items():
+        for form, length in title_matches(self, text).items():
             if best is None or length > best[0]:
                 best = (length, form)
         return best[1] if best else None
-
-    def title_matches(self, text: str) -> dict[str, int]:
-        """Each form whose title occurs in `text`, with the length of its longest title found
-        there. A title may have lost its last 表 where nothing but a year, brackets or one of
-        the vocabulary's title tails follows (`…绩效目标自评` over `(2024年度)`, `…自评情况公示`)."""
-        key = label_key(text)
-        tails = self.title_tails_keys()
-        found: dict[str, int] = {}
-        for form in self.forms.values():
-            for title in form.titles:
-                t = label_key(title)
-                length = len(t) if t in key else tailless_match(key, t, tails)
-                if length and length > found.get(form.form, 0):
-                    found[form.form] = length
-        return found
-
-    def title_tails_keys(self) -> tuple[str, ...]:
-        return tuple(label_key(t) for t in self.vocabulary.title_tails)
-
-
-_TAIL_NOISE = re.compile(r"[\s（）()\d年度]*$")
-
-
-def tailless_match(key: str, title: str, tails: tuple[str, ...]) -> int:
-    """The length of `title` without its last 表 where `key` ends with it (a year, brackets or
-    a title tail after it aside); 0 where it does not."""
-    if not title.endswith("表") or len(title) < 6:
-        return 0
-    stem = title[:-1]
-    at = key.rfind(stem)
-    if at < 0:
-        return 0
-    rest = _TAIL_NOISE.sub("", key[at + len(stem) :])
-    return len(stem) if rest == "" or rest in tails else 0
 
 
 def _read_json(path: Path) -> dict:
