@@ -10,11 +10,13 @@ from extractors import Grid, cells_to_grid, fill_covered_slots
 from .definitions import Catalog
 from .normalize import label_key, normalize_label
 
+_NAMING_END = "名称"  # 部门, 单位 or 转移支付 alone is too common a word to open a form
+
 
 def naming_labels(catalog: Catalog) -> frozenset[str]:
     """The head labels that name a form's project or unit (项目名称, 转移支付(项目)名称, 部门名称):
     the first row of every form's head."""
-    return frozenset(
+    keys = (
         label_key(normalize_label(word).text)
         for form in catalog.forms.values()
         for section in form.sections
@@ -23,6 +25,7 @@ def naming_labels(catalog: Catalog) -> frozenset[str]:
         if item.carries in ("project", "unit")
         for word in (item.item, *item.synonyms)
     )
+    return frozenset(k for k in keys if k.endswith(_NAMING_END))
 
 
 def row_names_a_form(row: list, catalog: Catalog) -> bool:
