@@ -7,6 +7,7 @@ DefinitionError naming the file and what is wrong.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -16,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from .normalize import ValueParser, label_key, normalize_label
+from .titles import title_matches
 
 
 def _schemas_dir() -> Path:
@@ -66,12 +68,21 @@ class SectionDef:
 
 
 @dataclass(frozen=True)
+class Clue:
+    """Words that speak for a form where they stand (a title, a head label …), and how much."""
+
+    keys: frozenset[str]  # the words' label keys
+    weight: float
+
+
+@dataclass(frozen=True)
 class FormDef:
     form: str
     titles: tuple[str, ...]
     money_unit: str
     sections: tuple[SectionDef, ...]
     checks: dict[str, Any] = field(default_factory=dict)
+    signature: dict[str, tuple[Clue, ...]] = field(default_factory=dict)  # title, head, headers …
 
     def section(self, name: str) -> SectionDef:
         return next(s for s in self.sections if s.section == name)
@@ -134,6 +145,14 @@ class Vocabulary:
     comparator_headers: tuple[str, ...] = ()  # a sign column that joins the target on its own
     not_form_titles: tuple[str, ...] = ()  # words that say a table is no self-evaluation
     rating_bands: tuple[RatingBand, ...] = ()  # the 总分 a 自评等级 word stands for
+    title_tails: tuple[str, ...] = ()  # what may follow a title that lost its 表 (情况公示)
+    page_marks: tuple[re.Pattern, ...] = ()  # `第 2 页 共 3 页`: a page's number, no text of a form
+    kind_margin: float = 3.0  # two forms' evidence closer than this is a close call
+
+    def is_page_mark(self, text: str) -> bool:
+        """`第 2 页 共 3 页`, `- 2 -`: a page number printed between a form's tables."""
+        key = label_key(text)
+        return bool(key) and any(p.match(key) for p in self.page_marks)
 
     def header_index(self) -> dict[str, str]:
         """Header key → measure name."""
@@ -153,13 +172,10 @@ class Catalog:
 
     def form_for_title(self, text: str) -> str | None:
         """The form whose title words occur in `text`, if any (longest title wins)."""
-        key = label_key(text)
         best: tuple[int, str] | None = None
-        for form in self.forms.values():
-            for title in form.titles:
-                t = label_key(title)
-                if t in key and (best is None or len(t) > best[0]):
-                    best = (len(t), form.form)
+        for form, length in title_matches(self, text).items():
+            if best is None or length > best[0]:
+                best = (length, form)
         return best[1] if best else None
 
 
@@ -188,7 +204,11 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             for i in raw["footer"]["items"]
         )
         parser = ValueParser(
-            raw["units"], raw["comparators"], raw["placeholders"], raw.get("unit_prefixes", [])
+            raw["units"],
+            raw["comparators"],
+            raw["placeholders"],
+            raw.get("unit_prefixes", []),
+            raw.get("not_measure_characters", ""),
         )
         vocabulary = Vocabulary(
             measures=measures,
@@ -207,6 +227,9 @@ def _load_vocabulary(path: Path) -> Vocabulary:
                 RatingBand(tuple(b["ratings"]), b["min"], b["max"])
                 for b in raw.get("rating_bands", ())
             ),
+            title_tails=tuple(raw.get("title_tails", ())),
+            page_marks=tuple(re.compile(p) for p in raw.get("page_marks", ())),
+            kind_margin=float(raw.get("kind_margin", 3.0)),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc
@@ -252,6 +275,20 @@ def _section_from_json(raw: dict) -> SectionDef:
             label_key(k): normalize_label(v).text for k, v in raw.get("level2_parents", {}).items()
         },
     )
+
+
+def _signature_from_json(raw: dict) -> dict[str, tuple[Clue, ...]]:
+    return {
+        where: tuple(
+            Clue(frozenset(_clue_key(where, w) for w in c["words"]), c["weight"]) for c in clues
+        )
+        for where, clues in raw.items()
+    }
+
+
+def _clue_key(where: str, word: str) -> str:
+    """Title words are found inside a title as written; labels as a label cell is read."""
+    return label_key(word) if where == "title" else label_key(normalize_label(word).text)
 
 
 def _check_form(form: FormDef, vocabulary: Vocabulary, path: Path) -> None:
@@ -351,6 +388,7 @@ def load_catalog(schemas_dir: Path = SCHEMAS_DIR) -> Catalog:
             money_unit=raw["money_unit"],
             sections=tuple(_section_from_json(s) for s in raw["sections"]),
             checks=raw["checks"],
+            signature=_signature_from_json(raw.get("signature", {})),
         )
         _check_form(form, vocabulary, path)
         if form.form in forms:

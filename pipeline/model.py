@@ -23,6 +23,8 @@ class FormInstance:
     lines_before: tuple[TextLine, ...]  # between the title and the first table (单位：万元)
     lines_after: tuple[TextLine, ...]  # after the tables: notes, the 填表人 footer
     title_line: TextLine | None = None
+    rival: str | None = None  # a form its evidence spoke for nearly as much (a close call)
+    kind_scores: tuple[float, float] | None = None  # the evidence for its kind and its rival's
 
 
 @dataclass(frozen=True)

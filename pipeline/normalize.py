@@ -74,6 +74,11 @@ def fold_value_width(text: str) -> str:
     return text.translate(_VALUE_FOLD)
 
 
+def strip_pinyin(text: str) -> str:
+    """`填(tián)表(biǎo)人(rén)` → `填表人`: a pinyin reading in brackets after a character."""
+    return _PINYIN.sub("", text)
+
+
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """The key two labels or headers are compared by: simplified, no white space, quotes or
@@ -168,6 +173,7 @@ BLANK = ParsedValue(None, None, None, None)
 # The rest of a compound unit after a known one: 元/人*月, 元/人、天, 元/户·年
 _PER = r"/[\u4e00-\u9fffA-Za-z]+(?:[*·、×/][\u4e00-\u9fffA-Za-z]+)*"
 MONEY_UNITS = ("万元", "元")
+_ALT_UNIT = r"[(（][\u4e00-\u9fff]{1,2}[)）]"  # 台（套）: another measure word for the same count
 SCALES = {"万": 1e4, "亿": 1e8}
 
 
@@ -184,6 +190,7 @@ class ValueParser:
         comparators: dict[str, list[str]],
         placeholders: list[str],
         prefixes: list[str] = (),
+        not_measure_characters: str = "",
     ) -> None:
         self._unit_of = {alias: unit for unit, aliases in units.items() for alias in aliases}
         for unit, aliases in units.items():  # 万页, 亿元, 千册: a counting unit with a multiplier
@@ -204,10 +211,19 @@ class ValueParser:
         self._number = re.compile(
             rf"^(?P<cmp>{cmp_alt})?\s*[¥￥]?"  # a currency sign before an amount says nothing more
             r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
-            rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?|(?<=\d)\.)?$"  # 7.50. : a stray point
+            rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?(?P<alt>{_ALT_UNIT})?|(?<=\d)\.)?$"
         )
         num = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
         self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<scale>万|亿)$")
+        # a number and a measure word no list holds (8例, ≥50厘米, 0起, 55万辆次): one or two
+        # characters after a multiplier, none of them a word that makes the text more than a
+        # count (以上, 左右, 月底, 不间断)
+        prefix_alt = "|".join(map(re.escape, prefixes)) or "(?!)"
+        self._worded = re.compile(
+            rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<prefix>{prefix_alt})?"
+            r"(?P<word>[\u4e00-\u9fff]{1,2})$"
+        )
+        self._not_measure = set(not_measure_characters)
 
     def parse(self, raw: str, default_unit: str | None, numeric: bool = True) -> ParsedValue:
         """Normalize one value. `default_unit` applies where the cell states none."""
@@ -225,19 +241,34 @@ class ValueParser:
         unit = self._unit_of[match.group("unit")] if match.group("unit") else default_unit
         if match.group("per"):  # a compound unit, 583元/人*月: the known unit, then as written
             unit = f"{unit}{match.group('per')}"
+        if match.group("alt"):  # 536台（套）: the unit and the other it may be counted in
+            alt = match.group("alt").strip("()（）")
+            if not _is_cjk_word(match.group("unit")) or self._not_measure & set(alt):
+                return ParsedValue(text, None, None, None)  # 90%（含）: a note, not a unit
+            unit = f"{unit}({alt})"
         return ParsedValue(text, number, unit, comparator)
 
     def _parse_scaled(self, text: str, key: str, default_unit: str | None) -> ParsedValue:
         """`5.8万` (or `10萬`): 5.8 万元 where the measure is money, else 58000 with no unit."""
         match = self._scaled.match(key)
         if not match:
-            return ParsedValue(text, None, None, None)
+            return self._parse_worded(text, key)
         number = float(match.group("num").replace(",", ""))
         comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
         scale = match.group("scale")
         if default_unit in MONEY_UNITS:
             return ParsedValue(text, number, scale + "元", comparator)
         return ParsedValue(text, number * SCALES[scale], None, comparator)
+
+    def _parse_worded(self, text: str, key: str) -> ParsedValue:
+        """`8例` → 8 例: a number with a measure word of its own keeps both."""
+        match = self._worded.match(key)
+        if not match or self._not_measure & set(match.group("word")):
+            return ParsedValue(text, None, None, None)
+        number = float(match.group("num").replace(",", ""))
+        comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
+        unit = (match.group("prefix") or "") + match.group("word")
+        return ParsedValue(text, number, unit, comparator)
 
     def unit_of(self, word: str) -> str | None:
         """The canonical unit a unit word names (`百分比` → `%`), or None."""

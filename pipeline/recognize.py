@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from extractors import Document, Grid, TextLine, cells_to_grid, fill_covered_slots
+from extractors import Document, Grid, TextLine, fill_covered_slots
 
 from .definitions import Catalog
+from .kind import Kind, evidence_to_kind, gather_evidence
 from .model import FormInstance
-from .normalize import label_key, normalize_label
+from .normalize import label_key, normalize_label, strip_pinyin, to_simplified
+from .pieces import body_labels, naming_labels, opens_with_head, rows_of, split_at_heads
+from .titles import tailless_match, title_tails
 
 _YEAR = re.compile(r"(\d{4})\s*年")
 # A title line is short: the title words plus a year, 附件N and the like. A sentence in a report
@@ -17,9 +20,9 @@ _YEAR = re.compile(r"(\d{4})\s*年")
 _TITLE_SLACK = 16
 _GENERIC_LENGTH = 40
 _WRAPPED_TAIL = 12  # characters: the end of a title the page wrapped onto the next line
-_HEAD_ROWS = 6
 _HEADER_ROWS = 16  # rows of a table looked through for its column headers
 _RECENT_LINES = 3
+_SPLIT_TITLE_CELLS = 3  # a title split over more cells than this is a row of something else
 
 
 _NOTE = re.compile(r"^\s*(说明|备注|注)\s*[:：\d（(一1]")
@@ -36,6 +39,7 @@ class _Open:
     after: list[TextLine] = field(default_factory=list)
     closed: bool = False  # narrative came after the table: later tables are not this form's
     lines_since_grid: int = 0
+    kind: Kind | None = None  # the kind its evidence gave, once its first table is seen
 
 
 _SENTENCE = re.compile(r"[，。；！？,;!?]")
@@ -53,8 +57,10 @@ def title_to_form(text: str, catalog: Catalog) -> str | None:
     longest = max(len(label_key(t)) for t in catalog.forms[form].titles)
     if len(key) <= longest + _TITLE_SLACK:
         return form
+    tails = title_tails(catalog)
     ends_with_title = any(
-        _TITLE_TAIL.sub("", key).endswith(label_key(t)) for t in catalog.forms[form].titles
+        _TITLE_TAIL.sub("", key).endswith(label_key(t)) or tailless_match(key, label_key(t), tails)
+        for t in catalog.forms[form].titles
     )
     return form if ends_with_title and not _SENTENCE.search(text) else None
 
@@ -69,30 +75,6 @@ def generic_title(text: str, catalog: Catalog) -> bool:
         and not _SENTENCE.search(text)
         and any(label_key(w) in _TITLE_TAIL.sub("", key)[-len(label_key(w)) - 2 :] for w in words)
     )
-
-
-def head_to_form(grid: Grid, catalog: Catalog) -> str | None:
-    """The form whose head labels (项目名称, 转移支付(项目)名称, 中央主管部门 …) the first rows of a
-    table hold most of; None when they hold none."""
-    matrix = fill_covered_slots(grid)
-    keys = {
-        label_key(normalize_label(c.text).text.split(":")[0].split("：")[0])
-        for row in matrix[:_HEAD_ROWS]
-        for c in row
-        if c is not None
-    }
-    best: tuple[int, str] | None = None
-    for form in catalog.forms.values():
-        header = next((s for s in form.sections if s.section == "header"), None)
-        if header is None:
-            continue
-        words = {
-            label_key(normalize_label(w).text) for i in header.items for w in (i.item, *i.synonyms)
-        }
-        score = len(keys & words)
-        if score and (best is None or score > best[0]):
-            best = (score, form.form)
-    return best[1] if best else None
 
 
 def title_to_year(text: str) -> int | None:
@@ -122,12 +104,22 @@ def _title_in_grid(grid: Grid, catalog: Catalog) -> str | None:
     # a generic title only as the row's one text (項目名稱 | …支出績效自評表 is a value)
     if len(texts) == 1 and generic_title(texts[0], catalog):
         return texts[0]
+    # a title split over the row's cells (`2023年度项目支出` | `绩效自评表`), the row nothing else
+    joined = "".join(t.strip() for t in texts)
+    labels = body_labels(catalog) | naming_labels(catalog)
+    if (
+        1 < len(texts) <= _SPLIT_TITLE_CELLS
+        and not any(label_key(normalize_label(t).text) in labels for t in texts)
+        and title_to_form(joined, catalog)
+    ):
+        return joined
     return None
 
 
 def _is_narrative(line: TextLine, catalog: Catalog) -> bool:
-    """A report's own prose: long, and neither a note under a form nor its footer line."""
-    text = "".join(line.text.split())
+    """A report's own prose: long, and neither a note under a form nor its footer line (a
+    pinyin reading after each character is not counted)."""
+    text = to_simplified(strip_pinyin("".join(line.text.split())))
     if len(text) < _NARRATIVE or _NOTE.match(text):
         return False
     footer_words = (w for i in catalog.vocabulary.footer_items for w in (i.item, *i.synonyms))
@@ -150,14 +142,19 @@ def _starts_like_a_form(grid: Grid, catalog: Catalog) -> bool:
 _EVALUATED = ("actual", "executed", "score", "execution_rate")
 
 
-def untitled_form(grid: Grid, catalog: Catalog, recent: list[TextLine]) -> str | None:
-    """A form whose title was lost (a table pasted without it): its head names a form's head
-    labels, its headers state what was achieved (实际完成值, 全年执行数, 得分), and no line above
-    calls it something else (a 申报表, a 目标表)."""
+def untitled_form(
+    grid: Grid, catalog: Catalog, recent: list[TextLine], following: Grid | None = None
+) -> str | None:
+    """A form whose title was lost (a table pasted without it, the tail of a form whose head
+    was on a page not published): its headers state what was achieved (实际完成值, 全年执行数,
+    得分), no line above calls it something else (a 申报表, a 目标表), and its head names a
+    form's head labels; a tail with no head is taken as the form of the table after it."""
     others = [label_key(w) for w in catalog.vocabulary.not_form_titles]
     if any(w in label_key(line.text) for line in recent for w in others):
         return None
-    form = head_to_form(grid, catalog)
+    form = evidence_to_kind(gather_evidence("", grid), catalog).form
+    if form is None and following is not None:
+        form = evidence_to_kind(gather_evidence("", following), catalog).form
     if form is None:
         return None
     index = catalog.vocabulary.header_index()
@@ -184,21 +181,11 @@ def split_at_titles(blocks: list, catalog: Catalog) -> list:
             crossing = any(c.row < r for c in cells)
             if crossing or len(texts) != 1 or not title_to_form(texts[0].text, catalog):
                 continue
-            out.append(_rows_of(block, start, r))
+            out.append(rows_of(block, start, r))
             out.append(TextLine(texts[0].text, texts[0].page, texts[0].bbox))
             start = r + 1
-        out.append(block if start == 0 else _rows_of(block, start, block.n_rows))
+        out.append(block if start == 0 else rows_of(block, start, block.n_rows))
     return [b for b in out if not isinstance(b, Grid) or b.n_rows]
-
-
-def _rows_of(grid: Grid, first: int, end: int) -> Grid:
-    """Rows first..end-1 of a grid as a grid of their own, numbered from 0."""
-    cells = [
-        replace(c, row=c.row - first, rowspan=min(c.rowspan, end - c.row))
-        for c in grid.cells
-        if first <= c.row < end
-    ]
-    return cells_to_grid(cells) if cells else Grid((), 0, grid.n_cols)
 
 
 def join_wrapped_titles(blocks: tuple, catalog: Catalog) -> list:
@@ -221,6 +208,27 @@ def join_wrapped_titles(blocks: tuple, catalog: Catalog) -> list:
     return out
 
 
+def _page_heading(
+    line: TextLine, current: _Open | None, blocks: list, at: int, catalog: Catalog
+) -> bool:
+    """The open form's own title again, above a table that goes on with it (no head naming a
+    new form, no title of its own): a page heading, not a new form."""
+    if current is None or not current.grids or not current.title:
+        return False
+    if label_key(line.text) != label_key(current.title):
+        return False
+    following = _next_grid(blocks, at)
+    if following is None or _title_in_grid(following, catalog) is not None:
+        return False
+    head = gather_evidence("", following).head
+    return not opens_with_head(following, catalog) and not head & naming_labels(catalog)
+
+
+def _next_grid(blocks: list, at: int) -> Grid | None:
+    """The table right after block `at` (lines between aside), if any."""
+    return next((b for b in blocks[at + 1 :] if isinstance(b, Grid)), None)
+
+
 def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance]:
     """Split a document into its forms, in document order, numbering each kind from 0.
 
@@ -230,7 +238,14 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
     opened: list[_Open] = []
     current: _Open | None = None
     recent: list[TextLine] = []
-    for block in split_at_titles(join_wrapped_titles(document.blocks, catalog), catalog):
+    blocks = split_at_heads(
+        split_at_titles(join_wrapped_titles(document.blocks, catalog), catalog), catalog
+    )
+    for at, block in enumerate(blocks):
+        if isinstance(block, TextLine) and catalog.vocabulary.is_page_mark(block.text):
+            continue  # a page's number between a form's tables: the form goes on
+        if isinstance(block, TextLine) and _page_heading(block, current, blocks, at, catalog):
+            continue  # the form's title printed again at the top of its next page
         if isinstance(block, TextLine):
             recent = [*recent[-(_RECENT_LINES - 1) :], block]
             form = title_to_form(block.text, catalog)
@@ -252,13 +267,19 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             if current is None or current.grids or current.form != form:
                 current = _Open(form=form, title=title, title_line=None)
                 opened.append(current)
-        elif current is None and (form := untitled_form(block, catalog, recent)):
+        elif (current is None or (current.grids and opens_with_head(block, catalog))) and (
+            form := untitled_form(block, catalog, recent, _next_grid(blocks, at))
+        ):
             current = _Open(form=form, title="", title_line=None)  # a table pasted without it
+            current.kind = evidence_to_kind(gather_evidence("", block), catalog)
+            if current.kind.form != form:  # a tail with no head: the form of the table after it
+                current.kind = Kind(form, 0.0)
             opened.append(current)
         if current is None:
             continue
-        if current.form is None and not current.grids:
-            current.form = head_to_form(block, catalog)
+        if current.kind is None:
+            current.kind = evidence_to_kind(gather_evidence(current.title, block), catalog)
+            current.form = current.kind.form
             if current.form is None:  # a table under a generic title that is no form's
                 opened.remove(current)
                 current = None
@@ -285,6 +306,8 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
                 lines_before=tuple(item.before),
                 lines_after=tuple(item.after),
                 title_line=item.title_line,
+                rival=item.kind.rival if item.kind else None,
+                kind_scores=(item.kind.score, item.kind.rival_score) if item.kind else None,
             )
         )
     return instances

@@ -110,6 +110,14 @@ RULES: dict[str, RuleSpec] = {
         name="指标缺少一级或二级指标",
         explains="某项指标的一级或二级指标既读不出、也无法按指标体系推出；数值已保留，指标归属为空。",
     ),
+    "form_kind_uncertain": RuleSpec(
+        "warning",
+        "表种不确定: two forms' evidence (title, head labels, headers) within the margin; "
+        "read as the stronger, the other named",
+        name="表种不确定",
+        explains="这张表的标题、表头和栏目名同时像两种表，得分接近；已按把握较大的一种读取，"
+        "说明中列出两种表及其得分。请核对这张表是哪一种。",
+    ),
     "duplicate_submission": RuleSpec(
         "warning",
         "two files with the same unit, year, form and project",

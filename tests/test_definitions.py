@@ -41,6 +41,8 @@ def _edit(path, change):
         (lambda d: d["sections"][1]["items"][1].update(parent="资金总计"), "unknown parent"),
         (lambda d: d["sections"].append(d["sections"][-1]), "more than once"),
         (lambda d: d["checks"]["subtotals"][0].update(parent="资金总计"), "unknown item"),
+        (lambda d: d["signature"]["head"][0].update(weight=0), "signature"),
+        (lambda d: d["signature"].update(footer=[{"words": ["填表人"], "weight": 1}]), "footer"),
     ],
     ids=[
         "bad-kind",
@@ -49,6 +51,8 @@ def _edit(path, change):
         "unknown-parent",
         "section-twice",
         "check-names-unknown-item",
+        "signature-weight-not-positive",
+        "signature-unknown-place",
     ],
 )
 def test_a_broken_definition_is_refused_with_its_file_named(tmp_path, change, says):

@@ -639,3 +639,210 @@ def test_a_mirror_sites_pinyin_and_a_lost_first_character_still_name_their_label
     executed = _one(records, section="funds", item="年度资金总额", measure="executed")
     assert executed.value_num == 100.0
     assert not [f for f in findings if f.rule == "unknown_header"]
+
+
+# --- a form's kind from all its evidence (issue 22) -------------------------------------------
+
+
+def _transfer_body(name_label: str, extra_head: list) -> list:
+    return [
+        [(name_label, 2), ("林业改革发展资金", 4)],
+        [("中央主管部门", 2), ("国家林草局", 1), *extra_head],
+        [("资金使用单位", 2), ("某县林业局", 4)],
+        ["资金情况\n（万元）", "", "全年预算数(A)", "全年执行数(B)", "执行率(B/A)", ""],
+        ["^", "年度资金总额", "320", "300", "93.75%", ""],
+        ["一级指标", "二级指标", "三级指标", "指标值", "全年实际值", "偏差原因分析"],
+        ["产出指标", "数量指标", "造林面积", "≥1200亩", "1260亩", "无"],
+    ]
+
+
+def test_a_head_naming_a_transfer_outweighs_title_words_a_project_form_shares():
+    grid = rows_to_grid(
+        _transfer_body("转移支付(项目)名称", [("地方主管部门", 2), ("省林业局", 1)])
+    )
+    forms, records, findings = _map(TextLine("2023年度林业改革发展资金绩效目标自评表"), grid)
+    assert [f.form for f in forms] == ["transfer_eval"]
+    assert {r.project for r in records} == {"林业改革发展资金"}
+    assert not [f for f in findings if f.rule == "form_kind_uncertain"]
+
+
+def test_a_regional_form_naming_its_fund_as_special_fund_is_a_transfer_form():
+    grid = rows_to_grid(_transfer_body("专项名称", [("省级财政部门", 2), ("省财政厅", 1)]))
+    forms, records, _ = _map(TextLine("林业改革发展资金区域绩效目标自评表"), grid)
+    assert [f.form for f in forms] == ["transfer_eval"]
+    assert {r.project for r in records} == {"林业改革发展资金"}
+
+
+def test_a_title_with_pinyin_readings_and_no_biao_with_the_year_below():
+    grid = rows_to_grid(_transfer_body("轉(zhuǎn)移(yí)支(zhī)付(fù)名(míng)稱(chēng)", []))
+    title = TextLine(
+        "中(zhōng)央(yāng)對(duì)地(dì)方(fāng)轉(zhuǎn)移(yí)支(zhī)付(fù)績(jì)效(xiào)目(mù)標(biāo)自(zì)評(píng)"
+    )
+    forms, records, _ = _map(title, TextLine("（2023年度）"), grid)
+    assert [f.form for f in forms] == ["transfer_eval"]
+    assert {r.fiscal_year for r in records} == {2023}
+    assert {r.project for r in records} == {"林业改革发展资金"}
+
+
+def test_a_close_call_is_a_finding_naming_both_forms():
+    grid = rows_to_grid([*FUNDS, *SICHUAN_INDICATORS])  # no head to tell them apart
+    forms, _, findings = _map(TextLine("2023年度转移支付资金项目支出绩效自评表"), grid)
+    assert len(forms) == 1
+    close = [f for f in findings if f.rule == "form_kind_uncertain"]
+    assert len(close) == 1
+    assert "项目支出绩效自评表" in close[0].message
+    assert "转移支付" in close[0].message
+
+
+@pytest.mark.parametrize(
+    "title", ["2023年度林业改革发展资金绩效目标表", "2023年度林业改革发展资金项目申报表"]
+)
+def test_look_alikes_still_give_no_form(title):
+    grid = rows_to_grid(_transfer_body("转移支付(项目)名称", [])[:5])
+    forms, records, _ = _map(TextLine(title), grid)
+    assert forms == [] and records == []
+
+
+# --- forms in pieces ---------------------------------------------------------------------------
+
+TAIL = [
+    ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分", "偏差原因"],
+    ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "93%", "10", "10", "无"],
+    ["满意度指标", "服务对象满意度指标", "村民满意度", "≥85%", "88%", "10", "10", "无"],
+]
+NEXT_HEAD = [
+    [("项目名称", 2), ("农村饮水安全巩固", 6)],
+    [("主管部门", 2), ("县水利局", 2), ("实施单位", 2), ("县供水站", 2)],
+    ["项目资金\n（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"],
+    ["^", "年度资金总额", "60", "60", "54", "10", "90%", "9"],
+]
+
+
+def test_a_table_holding_one_forms_tail_and_the_next_forms_head_is_two_forms():
+    grid = rows_to_grid([*TAIL, *NEXT_HEAD])
+    forms, records, _ = _map(grid)
+    assert [f.form for f in forms] == ["project_eval", "project_eval"]
+    tail = _one(records, form_seq=0, item="群众知晓率", measure="actual")
+    assert (tail.value_num, tail.project) == (93.0, None)
+    assert not _where(records, form_seq=0, section="funds")
+    executed = _one(records, form_seq=1, section="funds", measure="executed")
+    assert (executed.value_num, executed.project) == (54.0, "农村饮水安全巩固")
+    assert not _where(records, form_seq=1, item="群众知晓率")
+
+
+def test_a_forms_tail_after_a_titled_form_stays_with_it_and_the_next_head_opens_a_form():
+    first = _project(*SICHUAN_INDICATORS)
+    cut = rows_to_grid([*TAIL[1:], *NEXT_HEAD])  # the page break cut after the headers
+    forms, records, _ = _map(first, cut)
+    assert [f.form for f in forms] == ["project_eval", "project_eval"]
+    assert _one(records, item="村民满意度", measure="actual").project == "乡村道路养护"
+    assert _one(records, form_seq=1, section="funds", measure="executed").value_num == 54.0
+
+
+def test_a_title_split_over_the_first_rows_cells_is_the_title():
+    grid = rows_to_grid([[("2023年度项目支出", 4), ("绩效自评表", 4)], *HEAD, *FUNDS])
+    forms, records, findings = _map(grid)
+    assert [f.form for f in forms] == ["project_eval"]
+    assert not findings
+    assert {r.fiscal_year for r in records} == {2023}
+    assert {r.project for r in records} == {"乡村道路养护"}
+
+
+def test_footer_labels_with_pinyin_and_a_value_ended_by_another_label():
+    _, records, findings = _map(
+        TextLine("2023年度项目支出绩效自评表"),
+        _project(),
+        TextLine(
+            "填(tián)表(biǎo)人(rén)：周明远    複(fù)核(hé)人(rén)：陈立    "
+            "填(tián)報(bào)日(rì)期(qī)：2024年3月5日"
+        ),
+        TextLine("聯(lián)繫(xì)電(diàn)話(huà)：0831-5520199"),
+    )
+    assert _one(records, section="footer", item="填表人").value_raw == "周明远"
+    assert _one(records, section="footer", item="联系电话").value_raw == "0831-5520199"
+    assert _one(records, section="footer", item="填报日期").value_text == "2024-03-05"
+    unknown = [f for f in findings if f.rule == "unknown_header"]
+    assert [f.item for f in unknown] == ["复核人：陈立"]
+
+
+def test_a_page_number_between_a_forms_tables_does_not_end_the_form():
+    first = rows_to_grid([*HEAD, *FUNDS, SICHUAN_INDICATORS[0]])
+    rest = rows_to_grid(SICHUAN_INDICATORS[1:])
+    forms, _, _ = _map(
+        TextLine("2023年度项目支出绩效自评表"), first, TextLine("第 1 页 共 2 页"), rest
+    )
+    assert len(forms) == 1 and len(forms[0].grids) == 2
+
+
+def test_a_checklist_with_group_rows_goals_as_pairs_and_funds_lines_in_a_row():
+    grid = rows_to_grid(
+        [
+            [("项目名称", 1), ("社区养老服务补助", 4)],
+            [("主管部门", 1), ("县民政局", 1), ("实施单位", 1), ("县养老服务中心", 2)],
+            [("年度总体目标", 1), ("新建社区养老服务站6个。", 4)],
+            [("总体完成情况", 1), ("建成社区养老服务站6个。", 4)],
+            ["指标名称", "指标解释", "自评内容/完成情况", "未完成原因", "佐证材料"],
+            [("一、预算执行", 5)],
+            [
+                "预算执行情况",
+                "反映预算资金执行情况",
+                "年初预算数：80万元\n全年预算数：80万元\n全年执行数：78.4万元\n执行率：98%",
+                "",
+                "支付凭证",
+            ],
+            [("二、产出指标", 5)],
+            ["新建养老服务站", "年度新建站点数量", "6个", "", "验收材料"],
+        ]
+    )
+    forms, records, findings = _map(TextLine("2024年度项目支出绩效自评表"), grid)
+    assert [f.form for f in forms] == ["project_eval"]
+    goal = _one(records, section="goals", measure="expected")
+    assert goal.value_raw == "新建社区养老服务站6个。"
+    assert _one(records, section="goals", measure="actual").value_raw == "建成社区养老服务站6个。"
+    executed = _one(records, section="funds", item="年度资金总额", measure="executed")
+    assert (executed.value_num, executed.value_unit) == (78.4, "万元")
+    assert _one(records, section="funds", measure="execution_rate").value_num == 98.0
+    papers = _one(records, section="indicators", item="预算执行情况", measure="evidence")
+    assert (papers.value_raw, papers.level1) == ("支付凭证", "预算执行")
+    assert not _where(records, item="预算执行情况", measure="actual")
+    built = _one(records, section="indicators", item="新建养老服务站", measure="actual")
+    assert (built.value_num, built.level1, built.level2) == (6.0, "产出指标", None)
+    assert not [f for f in findings if f.rule in ("missing_label", "unknown_header")]
+
+
+def test_a_title_repeated_as_the_next_pages_heading_does_not_open_a_form():
+    title = "2023年度项目支出绩效自评表"
+    first = rows_to_grid([*HEAD, *FUNDS, SICHUAN_INDICATORS[0]])
+    rest = rows_to_grid(SICHUAN_INDICATORS)  # the header row repeated on the next page
+    forms, records, _ = _map(TextLine(title), first, TextLine(title), rest)
+    assert len(forms) == 1 and len(forms[0].grids) == 2
+    assert _one(records, item="道路养护里程", measure="actual").project == "乡村道路养护"
+
+
+def test_the_same_title_over_another_forms_head_opens_that_form():
+    title = "2023年度项目支出绩效自评表"
+    body = rows_to_grid([*HEAD, *FUNDS])  # no title row in the table
+    forms, _, _ = _map(TextLine(title), body, TextLine(title), body)
+    assert len(forms) == 2
+
+
+def test_an_untitled_table_naming_its_unit_is_a_dept_form():
+    grid = rows_to_grid(
+        [
+            [("单位名称", 2), ("县文化馆", 6)],
+            [
+                "预算执行\n（万元）",
+                "",
+                "年初预算数",
+                "全年预算数",
+                "全年执行数",
+                "分值",
+                "执行率",
+                "得分",
+            ],
+            ["^", "年度资金总额", "100", "100", "90", "10", "90%", "9"],
+        ]
+    )
+    forms, _, findings = _map(grid)
+    assert [f.form for f in forms] == ["dept_eval"]
+    assert not [f for f in findings if f.rule == "form_kind_uncertain"]

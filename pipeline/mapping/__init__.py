@@ -35,7 +35,12 @@ from .headers import (
     wanted_names,
 )
 from .indicators import indicator_item_cell, indicator_row_to_slots
-from .pairs import label_value_row_to_slots, measure_pairs_to_slots
+from .pairs import (
+    label_value_row_to_slots,
+    lines_cells_to_slots,
+    measure_lines_to_slots,
+    measure_pairs_to_slots,
+)
 from .rows import data_row_to_slots
 
 _HEADING = ("一、", "二、", "三、", "四、", "五、", "六、")
@@ -44,11 +49,21 @@ _HEADING = ("一、", "二、", "三、", "四、", "五、", "六、")
 def form_to_slots(form: FormInstance, catalog: Catalog) -> tuple[list[Slot], list[Finding]]:
     """Map one recognised form to its value slots and the findings made on the way."""
     ctx = MapContext(form, catalog.forms[form.form], catalog.vocabulary)
-    ctx.slots.extend(lines_to_footer(form.lines_before, catalog.vocabulary))
+    if form.rival is not None:
+        ctx.close_call(catalog.forms[form.rival].titles[0])
+    _footer_to_slots(ctx, form.lines_before, catalog)
     for grid in form.grids:
         grid_to_slots(ctx, grid)
-    ctx.slots.extend(lines_to_footer(form.lines_after, catalog.vocabulary))
+    _footer_to_slots(ctx, form.lines_after, catalog)
     return ctx.slots, ctx.findings
+
+
+def _footer_to_slots(ctx: MapContext, lines: tuple, catalog: Catalog) -> None:
+    """The footer lines' slots; a `label：value` among them no footer item names is a finding."""
+    slots, unknown = lines_to_footer(lines, catalog.vocabulary)
+    ctx.slots.extend(slots)
+    for text in unknown:
+        ctx.unknown(text, None, "a line around the form")
 
 
 def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
@@ -58,8 +73,9 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
         own = [c for c in cells if c.row == r]
         if not own or title_or_unit_row(ctx, own):
             continue
-        if measure_pairs_to_slots(ctx, own):
+        if measure_pairs_to_slots(ctx, own) or measure_lines_to_slots(ctx, own):
             continue
+        own = lines_cells_to_slots(ctx, own)
         header = header_row_to_map(ctx, own, cells, r)
         if header is not None:
             if ctx.state.active is not None and ctx.state.active.section is not header.section:
@@ -67,6 +83,8 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
             ctx.state.active = header
             ctx.state.header_row = r
             ctx.state.open_parent = None
+            continue
+        if _group_heading_row(ctx, own):
             continue
         item_cell = indicator_item_cell(ctx, row)
         pairs = item_cell is None or _first_cell_is_pair_label(ctx, own)
@@ -105,6 +123,28 @@ def _block_row(ctx: MapContext, own: list[Cell]) -> bool:
     return True
 
 
+def _group_heading_row(ctx: MapContext, own: list[Cell]) -> bool:
+    """`二、产出指标` (or `产出指标`) alone in a row under an indicator header with no 一级 column:
+    the 一级指标 of the rows below it."""
+    cm = ctx.state.active
+    texts = [c for c in own if c.text.strip()]
+    if cm is None or cm.section.kind != "indicators" or cm.role("level1") is not None:
+        return False
+    if len(texts) != 1 or texts[0].col > cm.boundary:
+        return False
+    label = normalize_label(texts[0].text)
+    groups = {key_of(g) for g in cm.section.groups}
+    numbered = texts[0].text.strip().startswith(_HEADING)
+    if not label.text or not (numbered or key_of(label.text) in groups):
+        return False
+    state = ctx.state
+    state.level1, state.level2, state.level1_recovered = label.text, None, False
+    state.level1_cell = id(texts[0])
+    group = cm.section.group_section or "indicator_groups"
+    ctx.emit_weight(group, label.text, label.weight_raw or "", texts[0])
+    return True
+
+
 def _is_heading(own: list[Cell]) -> bool:
     """`一、基本情况`: a numbered heading row of a system export, no value of its own."""
     texts = [c.text.strip() for c in own if c.text.strip()]
@@ -115,6 +155,9 @@ def title_or_unit_row(ctx: MapContext, own: list[Cell]) -> bool:
     """A first row holding the form's title, or a row that only says `单位：万元` (beside a
     numbered heading, `一、基本情况 | 金额单位：万元`)."""
     texts = [c.text for c in own if c.text.strip()]
+    title = label_key(ctx.instance.title)
+    if title and label_key("".join(t.strip() for t in texts)) == title:
+        return True  # the title the form was found by, whole or split over the row's cells
     if len(texts) > 1:
         units = [declared_money_unit((TextLine(t),), ctx.vocabulary) for t in texts]
         headings = [t.strip().startswith(_HEADING) for t in texts]

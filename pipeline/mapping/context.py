@@ -185,6 +185,15 @@ class MapContext:
         message = f"{which} of indicator {item or '(blank)'!r} could not be read or recovered"
         self.report("missing_label", message, item or None, cell, section="indicators")
 
+    def close_call(self, rival_title: str) -> None:
+        """The form's kind was a close call: say which, and what the other candidate was."""
+        scores = self.instance.kind_scores or (0.0, 0.0)
+        message = (
+            f"表种不确定：按{self.definition.titles[0]}读取（证据 {scores[0]:g} 分），"
+            f"但也像{rival_title}（证据 {scores[1]:g} 分）"
+        )
+        self.report("form_kind_uncertain", message, None, None)
+
     def report(
         self, rule: str, message: str, item: str | None, cell: Cell | None, section=None
     ) -> None:

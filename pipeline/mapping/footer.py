@@ -10,9 +10,11 @@ from extractors import TextLine
 
 from ..definitions import FooterItem, Vocabulary
 from ..model import Slot
-from ..normalize import label_key, strip_text, to_simplified
+from ..normalize import label_key, strip_pinyin, strip_text, to_simplified
 
 MAX_WRAPPED_REMAINDER = 20  # characters: more than this under a footer line is a paragraph
+# another `label：` after white space ends a footer value (`蒋丽    审核人：王建军`)
+_NEXT_LABEL = re.compile(r"\s+(?P<label>[^\s:：\d]{1,8})[:：]")
 _UNIT_LINE = re.compile(
     r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})"
 )
@@ -24,17 +26,23 @@ def _footer_pattern(vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, 
     return re.compile(f"({alternatives})" + r"\s*[:：]"), words
 
 
-def lines_to_footer(lines: tuple[TextLine, ...], vocabulary: Vocabulary) -> list[Slot]:
-    """`填表人：何琼    填报日期：2025.6.25 …` under a form: one slot per footer item, in order.
-    A footer line the PDF layout wrapped goes on in the short line right under it."""
+def lines_to_footer(
+    lines: tuple[TextLine, ...], vocabulary: Vocabulary
+) -> tuple[list[Slot], list[str]]:
+    """`填表人：何琼    填报日期：2025.6.25 …` under a form: one slot per footer item, in order,
+    and the labels no footer item names that ended a value (`审核人：…`). A footer line the PDF
+    layout wrapped goes on in the short line right under it; a pinyin reading after each
+    character of a label (`填(tián)表(biǎo)人(rén)`) is no part of it."""
     pattern, words = _footer_pattern(vocabulary)
     slots: list[Slot] = []
+    unknown: list[str] = []
     seen: set[str] = set()
     previous: TextLine | None = None
     margin = max((ln.bbox.x1 for ln in lines if ln.bbox is not None), default=None)
     for line in lines:
-        folded = to_simplified(line.text)  # 填報日期 is 填报日期; values are cut from the original
-        text = folded if len(folded) == len(line.text) else line.text
+        plain = strip_pinyin(line.text)
+        folded = to_simplified(plain)  # 填報日期 is 填报日期; values are cut from the original
+        text = folded if len(folded) == len(plain) else plain
         matches = list(pattern.finditer(text))
         if not matches and _wraps_on(previous, line, margin) and slots:
             slots[-1] = replace(slots[-1], value_raw=slots[-1].value_raw + line.text.strip())
@@ -43,7 +51,11 @@ def lines_to_footer(lines: tuple[TextLine, ...], vocabulary: Vocabulary) -> list
         previous = line if matches else None
         for i, match in enumerate(matches):
             item = words[match.group(1)]
-            end = matches[i + 1].start() if i + 1 < len(matches) else len(line.text)
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(plain)
+            other = _NEXT_LABEL.search(plain, match.end(), end)
+            if other is not None:
+                unknown.append(strip_text(plain[other.start() : end]))
+                end = other.start()
             if item.item in seen:
                 continue
             seen.add(item.item)
@@ -52,13 +64,13 @@ def lines_to_footer(lines: tuple[TextLine, ...], vocabulary: Vocabulary) -> list
                     section="footer",
                     item=item.item,
                     measure="value",
-                    value_raw=strip_text(line.text[match.end() : end]),
+                    value_raw=strip_text(plain[match.end() : end]),
                     numeric=False,
                     is_date=item.date,
                     line=line,
                 )
             )
-    return slots
+    return slots, unknown
 
 
 def lines_to_unit(lines: tuple[TextLine, ...]) -> str | None:

@@ -102,6 +102,9 @@ class Meaning:
     notes: tuple[str, ...]
 
 
+_ALTERNATIVES = re.compile(r"[/／、]")
+
+
 def header_candidates(text: str) -> tuple[int | None, list[str], tuple[str, ...]]:
     """The keys a header is looked up by, most literal first, with its year and notes."""
     key = label_key(text)
@@ -135,7 +138,16 @@ def _resolve(text: str, index: HeaderIndex) -> Meaning:
         name = index.cut_meaning(candidate)
         if name is not None:
             return Meaning(name, year, notes)
-    return Meaning(None, year, notes)
+    return Meaning(_alternatives_meaning(candidates[-1], index), year, notes)
+
+
+def _alternatives_meaning(key: str, index: HeaderIndex) -> str | None:
+    """`自评内容/完成情况`: two words for one meaning, each known, the same."""
+    parts = [p for p in _ALTERNATIVES.split(key) if p]
+    if len(parts) < 2:
+        return None
+    names = {index.meaning(p) for p in parts}
+    return names.pop() if len(names) == 1 else None
 
 
 def wanted_names(section: SectionDef) -> set[str]:

@@ -147,8 +147,21 @@ def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -
         return state.level2
     if which == "level2":
         state.level2_page = cell.page
+        _level2_weight(ctx, cm, cell, text, label.weight_raw)
     setattr(state, which, text or getattr(state, which))
     return getattr(state, which)
+
+
+def _level2_weight(
+    ctx: MapContext, cm: ColumnMap, cell: Cell, text: str, weight_raw: str | None
+) -> None:
+    """`目标设定(8分)`: a weight in a 二级 label (a score sheet with no 分值 column after it) is
+    that group's weight, as a weight column after the 二级 labels gives it."""
+    state = ctx.state
+    if not text or not weight_raw or id(cell) in state.seen_cells or cm.has("level2_weight"):
+        return
+    state.seen_cells.add(id(cell))
+    ctx.emit_weight(cm.section.group_section or "indicator_groups", text, weight_raw, cell)
 
 
 def _level2_cut_off(ctx: MapContext, cm: ColumnMap, cell: Cell, text: str) -> bool:

@@ -186,3 +186,59 @@ def measure_pairs_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
             )
         )
     return True
+
+
+def lines_cells_to_slots(ctx: MapContext, own: list[Cell]) -> list[Cell]:
+    """A row's cell of `label：value` funds lines among other cells (a checklist's 预算执行情况
+    row, its explanation and papers beside it): the lines as the funds' total row, the row's
+    other cells left to be read as its own."""
+    kept = []
+    for cell in own:
+        if cell.text.count("\n") and len(own) > 1 and measure_lines_to_slots(ctx, [cell]):
+            continue
+        kept.append(cell)
+    return kept
+
+
+def measure_lines_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
+    """`全年预算数：320万元` / `全年执行数：300万元` / `执行率：93.75%`: the funds written as
+    `label：value` lines inside one cell (beside a block label), each line a measure of the
+    section's total row; a line whose label is no measure is a finding. False when no cell of
+    the row is such."""
+    cells = [c for c in own if not ctx.is_block(c.text) and c.text.strip()]
+    if len(cells) != 1:
+        return False
+    lines = [line for line in cells[0].text.splitlines() if line.strip()]
+    parts = [split_inline(line) for line in lines]
+    if len(lines) < 2 or any(value is None for _, value in parts):
+        return False
+    meanings = [resolve_header(label, ctx.index).name for label, _ in parts]
+    section = next(
+        (
+            s
+            for s in ctx.definition.sections
+            if s.kind == "columns" and s.total_item and sum(m in s.measures for m in meanings) >= 2
+        ),
+        None,
+    )
+    if section is None:
+        return False
+    item = section.total_item
+    assert item is not None
+    for (label, value), measure in zip(parts, meanings, strict=True):
+        if measure not in section.measures:
+            ctx.unknown(label, cells[0], "a line of label：value funds")
+            continue
+        ctx.emit(
+            Slot(
+                section=section.section,
+                item=item.item,
+                item_parent=item.parent,
+                measure=measure,
+                value_raw=(value or "").strip(),
+                default_unit=ctx.unit_for(measure, None),
+                numeric=ctx.numeric(measure),
+                cell=cells[0],
+            )
+        )
+    return True
