@@ -289,7 +289,7 @@ def test_a_rule_with_many_findings_lists_the_first_and_says_where_the_rest_are(
 ):
     import pipeline.report
 
-    folder, out = season
+    _, out = season
     findings = pd.read_parquet(out / "findings.parquet")
     rule, total = findings.rule.value_counts().index[0], int(findings.rule.value_counts().iloc[0])
     assert total >= 2
