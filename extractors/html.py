@@ -127,7 +127,7 @@ def _workbook_page(
     notes: list[ReadNote] = []
     for number, (name, href, hidden) in enumerate(sheets, start=1):
         if hidden:
-            message = f"{file_name}: sheet {number} ({name}) is hidden and was not read"
+            message = f"{file_name}：第 {number} 个工作表（{name}）是隐藏的，未读取"
             notes.append(ReadNote("hidden_sheet", message, page=number))
             continue
         text = load(href)
@@ -160,12 +160,12 @@ def hidden_text(items: list[Item]) -> tuple[int, int]:
 
 
 def _hidden_cells_note(file_name: str, sheet: str, number: int, rows: int, cells: int) -> ReadNote:
-    parts = [f"{rows} hidden row{'s' if rows > 1 else ''}"] if rows else []
-    parts += [f"{cells} hidden cell{'s' if cells > 1 else ''}"] if cells else []
+    parts = [f" {rows} 行"] if rows else []
+    parts += [f" {cells} 个单元格"] if cells else []
     return ReadNote(
         "hidden_cells",
-        f"{file_name}: sheet {number} ({sheet}) has {' and '.join(parts)} holding text; they "
-        "were not read, as Excel neither shows nor prints them",
+        f"{file_name}：第 {number} 个工作表（{sheet}）中隐藏的{'和'.join(parts)}有文字，"
+        "Excel 既不显示也不打印它们，未读取",
         page=number,
     )
 

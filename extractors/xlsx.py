@@ -144,7 +144,7 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
 def _hidden_note(file_name: str, sheet: str, number: int) -> ReadNote:
     return ReadNote(
         rule="hidden_sheet",
-        message=f"{file_name}: sheet {number} ({sheet}) is hidden and was not read",
+        message=f"{file_name}：第 {number} 个工作表（{sheet}）是隐藏的，未读取",
         page=number,
     )
 
@@ -153,12 +153,12 @@ def _hidden_cells_note(
     file_name: str, sheet: str, number: int, rows: list[int], cols: list[int]
 ) -> ReadNote:
     """Rows or columns hidden in Excel that hold text: not read, as Excel does not show them."""
-    parts = [f"rows {_spans(rows)}"] if rows else []
-    parts += [f"columns {_spans(cols, column_letter)}"] if cols else []
+    parts = [f"第 {_spans(rows)} 行"] if rows else []
+    parts += [f"第 {_spans(cols, column_letter)} 列"] if cols else []
     return ReadNote(
         rule="hidden_cells",
-        message=f"{file_name}: sheet {number} ({sheet}) has hidden {' and '.join(parts)} holding "
-        "text; they were not read, as Excel neither shows nor prints them",
+        message=f"{file_name}：第 {number} 个工作表（{sheet}）中隐藏的{'和'.join(parts)}有文字，"
+        "Excel 既不显示也不打印它们，未读取",
         page=number,
     )
 
@@ -177,8 +177,8 @@ def _spans(numbers: list[int], shown=str) -> str:
 def _uncached_note(file_name: str, sheet: str, number: int, ref: str) -> ReadNote:
     return ReadNote(
         rule="uncached_formula",
-        message=f"{file_name}: sheet {sheet} cell {ref} holds a formula with no saved result "
-        "(the file was not recalculated when saved); it is read as blank",
+        message=f"{file_name}：工作表 {sheet} 的 {ref} 单元格是公式，但文件保存时没有计算结果，"
+        "按空白处理",
         page=number,
     )
 

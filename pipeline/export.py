@@ -29,6 +29,7 @@ from .roster import check_roster
 from .rule_catalogue import RULES
 from .store import TABLES, table_path
 from .views import units_sent, view_sql
+from .words import SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES
 
 AMOUNT = "#,##0.00"
 SCORE = "0.00"
@@ -38,31 +39,7 @@ DATETIME = "yyyy-mm-dd hh:mm:ss"
 
 # a form by its definition's first title (项目支出绩效自评表)
 FORM_NAMES = {form.form: form.titles[0] for form in load_catalog().forms.values()}
-STATUS_NAMES = {
-    "ok": "已读取",
-    "no_forms": "无自评表",
-    "skipped": "未读取(文件类型)",
-    "failed": "失败",
-}
-SEVERITY_NAMES = {"error": "错误", "warning": "提示"}
 RULE_NAMES = {rule: spec.name for rule, spec in RULES.items()}
-SECTION_NAMES = {
-    "header": "表头",
-    "funds": "资金",
-    "funds_by_source": "资金来源",
-    "funds_by_use": "资金用途",
-    "goals": "总体目标",
-    "management": "资金管理",
-    "indicator_groups": "一级指标",
-    "indicators": "绩效指标",
-    "total": "总分",
-    "conclusions": "评价结论",
-    "footer": "表尾",
-    "staffing": "人员",
-    "expenses": "支出",
-    "buildings": "楼堂馆所",
-    "austerity": "厉行节约",
-}
 
 
 def measure_names() -> dict[str, str]:

@@ -28,12 +28,13 @@ from typing import Any
 from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
-from .export import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
+from .export import FORM_NAMES, measure_names
 from .report_tables import PAGE_ROWS, dept_table, project_table, units_table
 from .report_units import units_overview, unread_files
 from .roster import check_roster
 from .rule_catalogue import RULES
 from .views import memory_connection, units_sent
+from .words import SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES
 
 REPORT_NAME = "report.html"
 MAX_IMAGES = 150  # page regions drawn in one report; past this a finding shows its row

@@ -347,7 +347,7 @@ def test_hidden_rows_and_cells_of_a_saved_workbook_are_said(tmp_path):
     assert [(n.page, n.message) for n in hidden] == [
         (
             2,
-            f"{stem}.htm: sheet 2 (表2) has 1 hidden row and 1 hidden cell holding "
-            "text; they were not read, as Excel neither shows nor prints them",
+            f"{stem}.htm：第 2 个工作表（表2）中隐藏的 1 行和 1 个单元格有文字，"
+            "Excel 既不显示也不打印它们，未读取",
         )
     ]

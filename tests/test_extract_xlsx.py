@@ -408,8 +408,8 @@ def test_hidden_rows_and_columns_are_not_read_and_said(tmp_path):
     assert (name.col, name.colspan) == (1, 3)
     (note,) = document.notes
     assert (note.rule, note.page) == ("hidden_cells", 1)
-    assert "sheet 1 (自评表) has hidden rows 4 and columns C holding text" in note.message
-    assert "not read" in note.message
+    assert "第 1 个工作表（自评表）中隐藏的第 4 行和第 C 列有文字" in note.message
+    assert "未读取" in note.message
 
 
 def test_a_hidden_line_renumbers_the_lines_after_it():

@@ -21,6 +21,7 @@ from extractors import Cell, Grid, TextLine, fill_covered_slots
 from ..definitions import Catalog
 from ..model import Finding, FormInstance, Slot
 from ..normalize import label_key, label_notes, normalize_label, weight_of_note
+from ..words import section_name
 from .context import MapContext, declared_money_unit, distinct, key_of
 from .footer import lines_to_footer
 from .headers import (
@@ -63,7 +64,7 @@ def _footer_to_slots(ctx: MapContext, lines: tuple, catalog: Catalog) -> None:
     slots, unknown = lines_to_footer(lines, catalog.vocabulary)
     ctx.slots.extend(slots)
     for text in unknown:
-        ctx.unknown(text, None, "a line around the form")
+        ctx.unknown(text, None, "表格上下的文字")
 
 
 def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
@@ -98,7 +99,7 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
             data_row_to_slots(ctx, r, row, own)
         elif not _is_heading(own):
             for cell in own:
-                ctx.unknown(cell.text, cell, "a row before any column header")
+                ctx.unknown(cell.text, cell, "栏目表头之前的一行")
 
 
 def _first_cell_is_pair_label(ctx: MapContext, own: list[Cell]) -> bool:
@@ -232,7 +233,7 @@ def header_row_to_map(
         elif not stacked or not ctx.is_block(cell.text):
             label = normalize_label(cell.text).text
             columns.append(Column(cell.col, cell.col + cell.colspan, label, known=False))
-            ctx.unknown(cell.text, cell, f"a column header of {section.section}")
+            ctx.unknown(cell.text, cell, f"{section_name(section.section)}的栏目名")
     if stacked:
         cm.columns = stack_columns(state.active.columns, columns)
         cm.default_item, cm.money_unit = state.active.default_item, state.active.money_unit
@@ -274,7 +275,7 @@ def split_target_columns(ctx: MapContext, columns: list[Column], own: list[Cell]
             cell = next((c for c in own if c.col == column.c0), None)
             text = cell.text if cell is not None else column.name
             column = Column(column.c0, column.c1, normalize_label(text).text, known=False)
-            ctx.unknown(text, cell, "a column header of indicators")
+            ctx.unknown(text, cell, "绩效指标的栏目名")
         out.append(column)
     return out
 
@@ -342,7 +343,7 @@ def _header_label(ctx: MapContext, cell: Cell, cm: ColumnMap, report: bool = Tru
     elif resolved is not None or ctx.is_block(cell.text) or key in ctx.blocks:
         pass
     elif report:
-        ctx.unknown(cell.text, cell, f"a label in the header of {cm.section.section}")
+        ctx.unknown(cell.text, cell, f"{section_name(cm.section.section)}表头中的标签")
     if unit in ("万元", "元"):
         cm.money_unit = unit
     weight = next((n for n in notes if weight_of_note(n)), None)

@@ -177,12 +177,12 @@ class MapContext:
         )
 
     def unknown(self, text: str, cell: Cell | None, where: str) -> None:
-        shown = strip_text(text) or "(blank)"
+        shown = strip_text(text) or "（空白）"
         item = normalize_label(text).text or None
-        self.report("unknown_header", f"unknown label {shown!r} in {where}", item, cell)
+        self.report("unknown_header", f"无法识别的栏目或行“{shown}”（{where}）", item, cell)
 
     def missing_label(self, which: str, item: str, cell: Cell | None) -> None:
-        message = f"{which} of indicator {item or '(blank)'!r} could not be read or recovered"
+        message = f"指标“{item or '（空白）'}”的{which}既读不出，也无法按指标体系推出"
         self.report("missing_label", message, item or None, cell, section="indicators")
 
     def close_call(self, rival_title: str) -> None:

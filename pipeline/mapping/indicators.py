@@ -87,7 +87,7 @@ def indicator_row_to_slots(
     if not item and not any(c.text.strip() for c in values):
         return
     if not item:
-        ctx.unknown("", values[0] if values else item_cell, "an indicator row with no 三级指标")
+        ctx.unknown("", values[0] if values else item_cell, "没有三级指标名称的指标行")
     if level1 is None:
         level1 = _recover_level1(ctx, level2)
     if level1 is None or (level2 is None and cm.has("level2")):

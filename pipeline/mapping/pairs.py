@@ -131,7 +131,7 @@ def label_value_row_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
             _emit(ctx, hit, "", cell)
     for i, cell in enumerate(own):
         if i not in used and cell.text.strip():
-            ctx.unknown(cell.text, cell, "a cell beside labels")
+            ctx.unknown(cell.text, cell, "标签旁的单元格")
     return True
 
 
@@ -227,7 +227,7 @@ def measure_lines_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
     assert item is not None
     for (label, value), measure in zip(parts, meanings, strict=True):
         if measure not in section.measures:
-            ctx.unknown(label, cells[0], "a line of label：value funds")
+            ctx.unknown(label, cells[0], "“名称：金额”形式的资金行")
             continue
         ctx.emit(
             Slot(

@@ -12,6 +12,7 @@ from extractors import Cell
 from ..definitions import SectionDef
 from ..model import Slot
 from ..normalize import label_key, normalize_label, peel_notes
+from ..words import section_name
 from .context import MapContext, distinct
 from .headers import INDICATOR_ROLES, TARGET_PARTS, ColumnMap, best_column
 
@@ -34,7 +35,7 @@ def data_row_to_slots(ctx: MapContext, r: int, row: list[Cell | None], own: list
     if foreign is not None and ctx.resolve(label_text, ("columns", "indicators")) is None:
         # under a block label of another section (its headers misread), a label the active
         # section would take as one of its open items: no guess, every value a finding
-        where = f"a row of {foreign.section} under the headers of {cm.section.section}"
+        where = f"{section_name(cm.section.section)}的栏目下一行属于{section_name(foreign.section)}的内容"
         ctx.unknown(label_text, label_cell, where)
         for cell in values:
             if cell.text.strip():
@@ -97,7 +98,7 @@ def _resolve_row_label(
         if total is not None and not state.last_row and any(c.text.strip() for c in values):
             return cm.section, total.item, None  # the row right under the headers, unlabelled
         if any(c.text.strip() for c in values):
-            ctx.unknown("", values[0], f"values with no row label in {cm.section.section}")
+            ctx.unknown("", values[0], f"{section_name(cm.section.section)}中没有行名的数值")
             return cm.section, "", None
         return None, "", None
     resolved = ctx.resolve(label, ("columns", "indicators"))
@@ -107,7 +108,9 @@ def _resolve_row_label(
     if state.open_parent is not None:
         return cm.section, label, state.open_parent.item
     if not cm.section.open_items:
-        ctx.unknown(label, values[0] if values else None, f"a row label in {cm.section.section}")
+        ctx.unknown(
+            label, values[0] if values else None, f"{section_name(cm.section.section)}的行名"
+        )
     return cm.section, label, None
 
 
@@ -133,7 +136,9 @@ def values_to_slots(
         column = best_column(cell, cm.columns)
         if column is None or column.name in INDICATOR_ROLES or column.name in taken:
             if cell.text.strip():
-                ctx.unknown(cell.text, cell, f"a value outside any column of {section.section}")
+                ctx.unknown(
+                    cell.text, cell, f"{section_name(section.section)}中不在任何栏目下的数值"
+                )
             continue
         if foreign and column.name not in section.measures:
             leftover.append(cell)
@@ -244,7 +249,7 @@ def _leftover_to_measures(
                 out.append((cell, "rating"))
                 taken.add("rating")
         else:
-            ctx.unknown(cell.text, cell, f"a value outside any column of {section.section}")
+            ctx.unknown(cell.text, cell, f"{section_name(section.section)}中不在任何栏目下的数值")
     return out
 
 
