@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tempfile
 import uuid
-import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,10 +41,18 @@ from .results import (
     failed_result,
     finding_row,
     format_of,
+    unread_source,
 )
 from .rule_catalogue import severity_of
 from .rules import document_findings, duplicate_submissions
-from .sources import Source, discover_sources, file_sha256, materialize
+from .sources import (
+    MEMBER_ERRORS,
+    Source,
+    discover_sources,
+    file_sha256,
+    materialize,
+    member_problem,
+)
 from .store import (
     TABLES,
     KeptRows,
@@ -240,17 +247,15 @@ def read_source(
     """One source read into its rows: a bundle member is first copied out of its bundle."""
     fmt = format_of(source.member or source.path.name)
     if source.problem is not None:
-        code, message = source.problem
-        return failed_file(source.rel, source.sha, fmt, now, code, message)
+        return unread_source(source, now)
     if source.member is None:
         return ingest_file(source.path, source.rel, catalog, now, source.sha, pdf_reader)
     with tempfile.TemporaryDirectory(prefix="selfeval-member-") as tmp:
         try:
             path = materialize(source, Path(tmp))
-        except (OSError, zipfile.BadZipFile, EOFError) as exc:
-            return failed_file(
-                source.rel, source.sha, fmt, now, "corrupt", f"cannot unpack {source.rel}: {exc}"
-            )
+        except MEMBER_ERRORS as exc:
+            code, message = member_problem(source.rel, exc)
+            return failed_file(source.rel, source.sha, fmt, now, code, message)
         return ingest_file(path, source.rel, catalog, now, source.sha, pdf_reader)
 
 
