@@ -13,10 +13,13 @@ namespace there is nothing to fetch with) and linked images from untrusted place
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import functools
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import replace
@@ -96,15 +99,16 @@ def network_sandbox() -> tuple[str, ...]:
     unshare = shutil.which("unshare")
     if unshare is None:
         return ()
+    # in a PID namespace of its own too, so that LibreOffice's whole tree ends with `unshare`
+    # (killed on a timeout, or with the worker that started it)
     for flags in ("-n", "-rn"):
+        prefix = (unshare, flags, "--fork", "--pid", "--kill-child")
         try:
-            tried = subprocess.run(
-                [unshare, flags, "true"], capture_output=True, timeout=10, check=False
-            )
+            tried = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False)
         except (OSError, subprocess.SubprocessError):
             continue
         if tried.returncode == 0:
-            return (unshare, flags)
+            return prefix
     log.debug("no network namespace: LibreOffice runs with the offline profile alone")
     return ()
 
@@ -118,6 +122,13 @@ def has_calc(command: str) -> bool:
     """Is LibreOffice's spreadsheet module installed beside this soffice?"""
     program = Path(os.path.realpath(command)).parent
     return (program / _CALC_LIBRARY).exists() or not (program / "libswlo.so").exists()
+
+
+def _end_with_caller() -> None:
+    """In the child, before LibreOffice starts: SIGKILL when the process that started it dies
+    (a worker killed for time or memory, an ingest killed outright)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
 def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
@@ -152,6 +163,7 @@ def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
             capture_output=True,
             timeout=CONVERT_TIMEOUT,
             check=False,
+            preexec_fn=_end_with_caller,
         )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(

@@ -12,6 +12,7 @@ from extractors import DEFAULT_PDF_READER, PDF_READERS
 from . import __version__
 from .executor_ray import NodeVersionError
 from .ingest import EXECUTORS, FileResult, RunSummary, ingest
+from .store import OutputError
 from .workers import Limits
 
 EXIT_OK = 0
@@ -248,6 +249,10 @@ def main(argv: list[str] | None = None) -> int:
         progress.close()
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputError as exc:  # OUT held by another run, read-only, or its disk full
+        progress.close()
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED_FILES
     progress.close()
     if not args.quiet:
         print(_summary_text(summary, args.out))

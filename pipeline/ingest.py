@@ -56,13 +56,17 @@ from .sources import (
 from .store import (
     TABLES,
     KeptRows,
+    OutputError,
     TableSink,
     commit_tables,
     finish_commits,
     is_mergeable,
+    out_lock,
     read_documents,
     table_path,
     table_rows,
+    unwritable,
+    write_failure,
 )
 from .validate import fast_validator, split_valid
 from .views import refresh_views, write_views
@@ -294,13 +298,48 @@ def ingest(
     its own (`executor` "local") or as a Ray task (`executor` "ray", on the cluster at
     `ray_address` or a local Ray instance). Rows go to disk as files finish, in source_path
     order whatever the number of workers, into tables written aside and swapped in together
-    at the end: the tables are the same whichever the executor."""
-    finish_commits(out_dir)
+    at the end: the tables are the same whichever the executor.
+
+    One run at a time per OUT: a second is refused (OutputError) while the first lives. An OUT
+    that cannot be written, or a disk that fills, ends the run with an OutputError that says
+    so; the tables of the last run stay whole."""
+    with out_lock(out_dir):
+        return _ingest_held(
+            in_dir,
+            out_dir,
+            on_file,
+            limits,
+            workers,
+            force,
+            prune,
+            pdf_reader,
+            executor,
+            ray_address,
+        )
+
+
+def _ingest_held(
+    in_dir: Path,
+    out_dir: Path,
+    on_file: Callable[[FileResult, int, int], None] | None,
+    limits: Limits | None,
+    workers: int | None,
+    force: bool,
+    prune: bool,
+    pdf_reader: str,
+    executor: str,
+    ray_address: str | None,
+) -> RunSummary:
+    """`ingest`, with OUT held by this run."""
+    try:
+        finish_commits(out_dir)
+    except OSError as exc:
+        raise OutputError(write_failure(out_dir, exc)) from exc
     plan = plan_run(in_dir, out_dir, force, prune)
     summary = RunSummary(kept=len(plan.keep))
     if not plan.read and not plan.dropped:
         summary.add_previous(out_dir)
-        refresh_views(out_dir)  # a run killed after its commit, while writing the views
+        _views_or_say(refresh_views, out_dir)  # a run killed after its commit, in the views
         return summary
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")
@@ -350,9 +389,49 @@ def _write_run(
     """The files' results, as they come, written in source_path order into new tables beside
     the kept rows of unchanged files; the run-level findings after them; all committed."""
     run_id = uuid.uuid4().hex
+    sinks: dict[str, TableSink] = {}
+    try:
+        for name in TABLES:
+            sinks[name] = TableSink(name, out_dir, run_id)
+        _write_tables(plan, out_dir, results, now, summary, on_file, preload_scans, sinks)
+        commit_tables(list(sinks.values()), out_dir, run_id)
+    except OSError as exc:  # a read-only OUT, a full disk: the last run's tables stay whole
+        for sink in sinks.values():
+            sink.discard()
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # the workers stopped
+        raise OutputError(write_failure(out_dir, exc)) from exc
+    _views_or_say(write_views, out_dir)  # OUT/selfeval.duckdb: BI views over the new tables
+    summary.run_id = run_id
+    return summary
+
+
+def _views_or_say(write: Callable[[Path], Any], out_dir: Path) -> None:
+    """Write the BI views; if OUT cannot take them, say so (the tables are committed)."""
+    import duckdb
+
+    try:
+        write(out_dir)
+    except (OSError, duckdb.Error) as exc:
+        raise OutputError(
+            f"the tables were written, but not selfeval.duckdb: {unwritable(out_dir, exc)}"
+        ) from exc
+
+
+def _write_tables(
+    plan: Plan,
+    out_dir: Path,
+    results: Iterator[tuple[int, Source, FileResult | Failure]],
+    now: datetime,
+    summary: RunSummary,
+    on_file: Callable[[FileResult, int, int], None] | None,
+    preload_scans: bool,
+    sinks: dict[str, TableSink],
+) -> None:
+    """Every file's rows into the sinks in source_path order, the run-level findings last."""
     order = plan.order
     waiting: dict[str, FileResult] = {}
-    sinks = {name: TableSink(name, out_dir, run_id) for name in TABLES}
     kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
     submissions: list[tuple[str, list[dict[str, Any]]]] = []
     finished = 0
@@ -391,7 +470,3 @@ def _write_run(
     duplicates = duplicate_submissions(submissions)
     sinks["findings"].add_rows([finding_row(f, f.source_path or "", f.project) for f in duplicates])
     summary.findings += len(duplicates)
-    commit_tables(list(sinks.values()), out_dir, run_id)
-    write_views(out_dir)  # OUT/selfeval.duckdb: BI views over the tables just committed
-    summary.run_id = run_id
-    return summary
