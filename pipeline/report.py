@@ -138,6 +138,8 @@ class PageImages:
         path = self.in_dir / source_path
         if not path.is_file():  # a member of a .zip bundle, or moved since
             return None
+        if not path.resolve().is_relative_to(self.in_dir.resolve()):  # a link out of IN
+            return None
         try:
             import pypdfium2
 

@@ -53,6 +53,15 @@ RULES: dict[str, RuleSpec] = {
     "uncached_formula": RuleSpec(
         "warning", "a workbook formula with no cached value (read as blank, never as 0)"
     ),
+    "damaged_part": RuleSpec(
+        "warning",
+        "a part of a file read otherwise that could not be read: a PDF page whose content is "
+        "damaged, a page tree that miscounts or loops",
+    ),
+    "charset_guessed": RuleSpec(
+        "warning",
+        "a web page whose declared charset made nonsense of its text, read as GB18030 instead",
+    ),
 }
 
 
