@@ -12,6 +12,7 @@ ReadNote (`hidden_sheet`, `uncached_formula`), so the run says what it passed ov
 from __future__ import annotations
 
 import bisect
+import logging
 import zipfile
 import zlib
 from dataclasses import replace
@@ -38,6 +39,7 @@ MAX_COMPRESSION_RATIO = 200  # sheet XML compresses 10-50 times; a bomb thousand
 MAX_SHEET_ROWS = 100_000  # a form is tens of rows; a sheet past this is refused unread
 MAX_SHEET_CELLS = 1_000_000  # cells written in one sheet; openpyxl keeps ~0.5 KiB each
 ZIP_MAGIC = b"PK\x03\x04"
+log = logging.getLogger(__name__)
 
 
 def extract_xlsx(path: Path) -> Document:
@@ -125,11 +127,15 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
     except ExtractionError:
         raise
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ExtractionError("corrupt", f"workbook is damaged: {name} ({exc})") from exc
+        log.debug("workbook %s: %r", name, exc)
+        raise ExtractionError(
+            "corrupt", f"workbook is damaged: {name} (a part of it cannot be unpacked or read)"
+        ) from exc
     except Exception as exc:
         if type(exc).__module__.startswith(("lxml", "xml", "openpyxl")):
+            log.debug("workbook %s: %r", name, exc)
             raise ExtractionError(
-                "corrupt", f"workbook is damaged: {name}: bad XML ({exc})"
+                "corrupt", f"workbook is damaged: {name}: its XML is broken off or malformed"
             ) from exc
         raise
     blocks: list[Block] = []
