@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import ExtractionError
@@ -27,6 +28,7 @@ from .html_access import (
     TableItem,
     Text,
     decode_page,
+    decode_page_said,
     excel_sheet_names,
     mht_parts,
     page_items,
@@ -44,13 +46,15 @@ _EXCEL_SHEET = re.compile(
 
 def extract_html(path: Path) -> Document:
     """Read a saved web page (or an Excel workbook saved as one) into its blocks."""
-    text = decode_page(_read_page(path))
+    text, said = decode_page_said(_read_page(path))
+    notes = (ReadNote("charset_guessed", f"{path.name}: {said}"),) if said else ()
     sheets = excel_sheets(text)
     if sheets:
-        return _workbook_page(sheets, lambda href: _sheet_file(path, href), path.name, "html")
+        document = _workbook_page(sheets, lambda href: _sheet_file(path, href), path.name, "html")
+        return replace(document, notes=notes + document.notes)
     if _inside_saved_workbook(path):
-        return Document(blocks=(), source_format="html")
-    return Document(blocks=tuple(page_to_blocks(text)), source_format="html")
+        return Document(blocks=(), source_format="html", notes=notes)
+    return Document(blocks=tuple(page_to_blocks(text)), source_format="html", notes=notes)
 
 
 def extract_mht(path: Path) -> Document:
