@@ -54,6 +54,7 @@ __all__ = [
     "cells_to_grid",
     "extract",
     "fill_covered_slots",
+    "fit_memory",
     "preload",
     "preload_ocr",
     "share_cores",
@@ -77,6 +78,14 @@ def preload_ocr() -> None:
     from . import scan_recognise
 
     scan_recognise.load_libraries()
+
+
+def fit_memory(max_rss_mib: int) -> None:
+    """Size limits of this process's readers matched to the memory it may use (a web page's
+    bytes; a workbook's cells are counted against a fixed limit that fits the default)."""
+    from .html import fit_page_limit
+
+    fit_page_limit(max_rss_mib)
 
 
 def share_cores(threads: int) -> None:

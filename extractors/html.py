@@ -38,6 +38,16 @@ from .model import Block, Document, ReadNote, TextLine
 from .sheet_layout import Region, regions_to_blocks
 
 MAX_PAGE_BYTES = 64 * 2**20  # a saved form is tens of KiB; a page past this is refused unread
+PARSE_FACTOR = 64  # lxml's tree of a table-laden page takes 30-40 times its bytes, and more
+
+
+def fit_page_limit(max_rss_mib: int) -> None:
+    """Refuse pages whose parse would not fit the memory a worker may use (the 64 MiB ceiling
+    at most): a 60 MB page needs more than 2 GiB, so it is told `too_large`, not `memory`."""
+    global MAX_PAGE_BYTES
+    MAX_PAGE_BYTES = min(64 * 2**20, max_rss_mib * 2**20 // PARSE_FACTOR)
+
+
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _EXCEL_SHEET = re.compile(
     r"<x:ExcelWorksheet>(.*?)</x:ExcelWorksheet>", flags=re.S | re.I

@@ -22,6 +22,7 @@ from extractors import (
     READERS,
     ExtractionError,
     extract,
+    fit_memory,
     preload,
     preload_ocr,
     share_cores,
@@ -372,6 +373,7 @@ def _local_results(
 
     def work(source: Source) -> FileResult:
         share_cores(threads)  # in the worker: its share of the cores for OCR
+        fit_memory(limits.max_rss_mib)  # and its readers' size limits, to its memory
         return read_source(source, catalog, now, pdf_reader)
 
     return run_jobs(jobs, work, limits, workers, cost=lambda s: s.size)

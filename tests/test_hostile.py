@@ -134,3 +134,16 @@ def test_a_page_without_a_form_and_a_cut_page_are_read(hostile_run):
     whole = (FIXTURES / "expected" / "yueyang-2024.jsonl").read_text().count("\n")
     assert cut.status == "ok" and 0 < cut.n_values < whole  # the page cut from yueyang-2024.html
     assert (values.source_path == "truncated.html").sum() == cut.n_values
+
+
+def test_the_web_page_limit_fits_the_memory_cap(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    page = (FIXTURES / "season" / "yueyang-2024.html").read_bytes()
+    padding = b"<!-- " + b"x" * (9 * 2**20) + b" -->"  # 9 MiB: past 512 MiB / 64
+    (folder / "big.html").write_bytes(page.replace(b"<body>", b"<body>" + padding, 1))
+    ingest(folder, tmp_path / "out", limits=Limits(max_rss_mib=512), workers=1)
+    documents = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_path")
+    row = documents.loc["big.html"]
+    assert (row.status, row.error_code) == ("failed", "too_large")
+    assert "(more than 8 MiB)" in row.error
