@@ -14,6 +14,7 @@ inside such a folder gives nothing of its own (it is read through its workbook p
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -72,7 +73,10 @@ def extract_mht(path: Path) -> Document:
     try:
         parts = mht_parts(_read_page(path))
     except (ValueError, LookupError, UnicodeError) as exc:
-        raise ExtractionError("corrupt", f"web archive is damaged: {path.name} ({exc})") from exc
+        logging.getLogger(__name__).debug("web archive %s: %r", path.name, exc)
+        raise ExtractionError(
+            "corrupt", f"web archive is damaged: {path.name} (its parts cannot be made out)"
+        ) from exc
     if not parts:
         return Document(blocks=(), source_format="mht")
     by_name = {_base_name(location): text for location, text in parts}

@@ -249,7 +249,10 @@ def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
         return ExtractionError(
             "truncated", f"PDF is damaged: {path.name} is truncated at byte {size:,} (no %%EOF)"
         )
-    return ExtractionError("corrupt", f"PDF is damaged: {path.name} ({cause})")
+    logging.getLogger(__name__).debug("PDF parser on %s: %r", path.name, cause)
+    return ExtractionError(
+        "corrupt", f"PDF is damaged: {path.name} (its structure cannot be made out)"
+    )
 
 
 def _has_eof(path: Path) -> bool:

@@ -6,6 +6,7 @@ with a stable error code and a message naming what is wrong, and the run goes on
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +30,7 @@ from extractors import (
 )
 
 from . import __version__
+from .debug_log import DEBUG_LOG, debug_log
 from .definitions import Catalog, load_catalog
 from .mapping import form_to_slots
 from .model import Finding, Record
@@ -72,6 +74,8 @@ from .store import (
 from .validate import fast_validator, split_valid
 from .views import refresh_views, write_views
 from .workers import Failure, Limits, default_workers, run_jobs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -167,14 +171,16 @@ def ingest_file(
         findings.extend(document_findings(rel, [dict(r.__dict__) for r in valid], catalog))
     except ExtractionError as exc:
         return failed_file(rel, sha, fmt, now, exc.code, exc.message)
-    except Exception as exc:  # a bug or an input no extractor foresaw: this file fails, not the run
+    except Exception:  # a bug or an input no extractor foresaw: this file fails, not the run
+        log.debug("internal error on %s", rel, exc_info=True)
         return failed_file(
             rel,
             sha,
             fmt,
             now,
             "internal_error",
-            f"could not process {rel}: {type(exc).__name__}: {exc}",
+            f"could not process {rel}: a fault of the pipeline's own (please report it; "
+            f"the details are in {DEBUG_LOG})",
         )
     counts = {f"n_{kind}": sum(1 for f in forms if f.form == kind) for kind in catalog.form_order}
     status = "ok" if forms else "no_forms"
@@ -304,7 +310,7 @@ def ingest(
     One run at a time per OUT: a second is refused (OutputError) while the first lives. An OUT
     that cannot be written, or a disk that fills, ends the run with an OutputError that says
     so; the tables of the last run stay whole."""
-    with out_lock(out_dir):
+    with out_lock(out_dir), debug_log(out_dir):
         return _ingest_held(
             in_dir,
             out_dir,

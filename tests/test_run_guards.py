@@ -157,3 +157,23 @@ def test_a_read_only_out_is_said_in_words(tmp_path, capsys):
     finally:
         out.chmod(0o700)
     assert "cannot be written to" in capsys.readouterr().err
+
+
+def test_a_fault_of_the_pipeline_is_told_in_words_and_logged(tmp_path, monkeypatch):
+    import pipeline.ingest
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(GOOD, folder / "a.docx")
+
+    def broken(path, *options):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(pipeline.ingest, "extract", broken)
+    out = tmp_path / "out"
+    assert main(["ingest", str(folder), "--out", str(out), "--quiet"]) == 1
+    row = pq.read_table(out / "documents.parquet").to_pylist()[0]
+    assert row["error_code"] == "internal_error"
+    assert "a.docx" in row["error"] and "IndexError" not in row["error"]
+    log = (out / "debug.log").read_text(encoding="utf-8")
+    assert "IndexError: list index out of range" in log and "a.docx" in log
