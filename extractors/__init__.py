@@ -19,6 +19,7 @@ from .model import (
     TextLine,
     cells_to_grid,
     fill_covered_slots,
+    without_controls,
 )
 
 READERS = {
@@ -105,9 +106,8 @@ def extract(path: Path, pdf_reader: str = DEFAULT_PDF_READER) -> Document:
         )
     if path.stat().st_size == 0:
         raise ExtractionError("empty", f"empty file: {path.name} has no content")
-    if kind == "pdf":
-        return _pdf_reader(pdf_reader)(path)
-    return _reader(kind)(path)
+    read = _pdf_reader(pdf_reader) if kind == "pdf" else _reader(kind)
+    return without_controls(read(path), path.name)
 
 
 def _pdf_reader(name: str):
