@@ -134,6 +134,9 @@ def _export(out: Path, xlsx: Path) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED_FILES
     print(f"written {path}")
     return EXIT_OK
 
@@ -199,6 +202,9 @@ def _report(out: Path, source: Path | None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OutputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED_FILES
     print(f"written {path}")
     return EXIT_OK
 

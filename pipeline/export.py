@@ -14,6 +14,7 @@ control characters a damaged file can carry (which a workbook cannot hold) are r
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .definitions import load_catalog
-from .store import TABLES, table_path
+from .store import TABLES, OutputError, table_path, unwritable
 from .views import view_sql
 
 AMOUNT = "#,##0.00"
@@ -303,8 +304,13 @@ def export_xlsx(out_dir: Path, path: Path) -> Path:
     finally:
         con.close()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    workbook.save(tmp)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        workbook.save(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only folder, a full disk: said, nothing half written
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(f"the workbook was not written: {unwritable(path.parent, exc)}") from exc
     return path

@@ -20,6 +20,7 @@ to its page.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import math
@@ -34,6 +35,7 @@ from typing import Any
 from .definitions import load_catalog
 from .export import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
 from .rule_catalogue import RULES
+from .store import OutputError, unwritable
 from .views import memory_connection
 
 REPORT_NAME = "report.html"
@@ -446,6 +448,11 @@ def write_report(out_dir: Path, in_dir: Path | None = None) -> Path:
     html = render_report(report_context(out_dir, in_dir))
     target = out_dir / REPORT_NAME
     tmp = out_dir / f".{REPORT_NAME}.{os.getpid()}.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:  # a read-only OUT, a full disk: said, nothing half written
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(f"the report was not written: {unwritable(out_dir, exc)}") from exc
     return target

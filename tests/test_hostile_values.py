@@ -134,3 +134,25 @@ def test_chart_data_in_a_script_round_trips():
     text = script_json(data)
     assert not re.search(r"[<>&\u2028]", text)
     assert json.loads(text) == {"名称": data["名称"], "x": None}
+
+
+def test_export_and_report_that_cannot_be_written_are_said(
+    hostile_out, tmp_path, monkeypatch, capsys
+):
+    import errno
+    import os
+
+    _, out = hostile_out
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main(["export", str(out), "--xlsx", str(blocker / "x.xlsx")]) == 1
+    assert "the workbook was not written" in capsys.readouterr().err
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    assert main(["report", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "the report was not written" in err and "is full" in err
+    assert not list(out.glob(".report.html.*.tmp"))
