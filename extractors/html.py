@@ -14,20 +14,23 @@ inside such a folder gives nothing of its own (it is read through its workbook p
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from .errors import ExtractionError
 from .html_access import (
+    MAX_DEPTH,
     Break,
     CellItem,
     Edge,
     Item,
     TableItem,
     Text,
+    TooDeep,
     decode_page,
     decode_page_said,
     excel_sheet_names,
@@ -57,6 +60,29 @@ _EXCEL_SHEET = re.compile(
 
 def extract_html(path: Path) -> Document:
     """Read a saved web page (or an Excel workbook saved as one) into its blocks."""
+    with _refused_when_too_deep(path):
+        return _read_html(path)
+
+
+def extract_mht(path: Path) -> Document:
+    """Read a .mht web archive: its first HTML part, or each sheet part of an Excel one."""
+    with _refused_when_too_deep(path):
+        return _read_mht(path)
+
+
+@contextlib.contextmanager
+def _refused_when_too_deep(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except TooDeep as exc:
+        raise ExtractionError(
+            "too_large",
+            f"web page refused: {path.name} nests its elements {exc.depth:,} deep (more than "
+            f"{MAX_DEPTH}); no form is laid out that deep",
+        ) from exc
+
+
+def _read_html(path: Path) -> Document:
     text, said = decode_page_said(_read_page(path))
     notes = (ReadNote("charset_guessed", f"{path.name}: {said}"),) if said else ()
     sheets = excel_sheets(text)
@@ -68,8 +94,7 @@ def extract_html(path: Path) -> Document:
     return Document(blocks=tuple(page_to_blocks(text)), source_format="html", notes=notes)
 
 
-def extract_mht(path: Path) -> Document:
-    """Read a .mht web archive: its first HTML part, or each sheet part of an Excel one."""
+def _read_mht(path: Path) -> Document:
     try:
         parts = mht_parts(_read_page(path))
     except (ValueError, LookupError, UnicodeError) as exc:

@@ -146,13 +146,42 @@ def _in_gb2312(char: str) -> bool:
     return True
 
 
+MAX_DEPTH = 255  # elements nested in elements: libxml2's own cap, past which it drops content
+
+
+class TooDeep(ValueError):
+    """A page whose elements nest deeper than MAX_DEPTH (a form wrapped in 300 tables)."""
+
+    def __init__(self, depth: int) -> None:
+        super().__init__(f"elements nested {depth:,} deep")
+        self.depth = depth
+
+
 def _root(text: str):
+    """The page's tree. Parsed without libxml2's depth cap (which drops what lies deeper in
+    silence) and refused (TooDeep) when it is deeper than MAX_DEPTH."""
     import lxml.html
 
-    parser = lxml.html.HTMLParser(recover=True, no_network=True, remove_comments=True)
+    parser = lxml.html.HTMLParser(
+        recover=True, no_network=True, remove_comments=True, huge_tree=True
+    )
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses a str with an encoding prologue
     root = lxml.html.document_fromstring(text or "<html></html>", parser=parser)
+    depth = _depth(root)
+    if depth > MAX_DEPTH:
+        raise TooDeep(depth)
     return root
+
+
+def _depth(root) -> int:
+    """How deep the tree's elements nest, walked without recursion."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def page_items(text: str) -> list[Item]:

@@ -176,3 +176,25 @@ def test_the_web_page_limit_fits_the_memory_cap(tmp_path):
     row = documents.loc["big.html"]
     assert (row.status, row.error_code) == ("failed", "too_large")
     assert "(more than 8 MiB)" in row.error
+
+
+@pytest.mark.parametrize(("depth", "status"), [(50, "ok"), (300, "failed")], ids=["50", "300"])
+def test_a_form_nested_deep_is_read_or_refused_never_lost(tmp_path, depth, status):
+    from datetime import UTC, datetime
+
+    from pipeline.definitions import load_catalog
+    from pipeline.ingest import ingest_file
+
+    page = (SEASON / "yueyang-2024.html").read_text(encoding="utf-8")
+    start, end = page.index("<body>") + len("<body>"), page.index("</body>")
+    body = "<table><tr><td>" * depth + page[start:end] + "</td></tr></table>" * depth
+    path = tmp_path / "nested.html"
+    path.write_text(page[:start] + body + page[end:], encoding="utf-8")
+    row = ingest_file(path, path.name, load_catalog(), datetime.now(UTC)).document
+    assert row.status == status
+    if status == "ok":
+        assert row.n_values == (FIXTURES / "expected" / "yueyang-2024.jsonl").read_text().count(
+            "\n"
+        )
+    else:
+        assert row.error_code == "too_large" and "deep" in row.error and "nested.html" in row.error
