@@ -38,6 +38,7 @@ _DTD_MARKS = tuple(
     for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
 _CHUNK = 1 << 16
+XML_PARTS = (".xml", ".rels", ".vml")  # the parts of an Office zip that are parsed as XML
 # the compression methods Office and zip tools write (stored, deflate, bzip2, lzma)
 KNOWN_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 
@@ -47,19 +48,26 @@ def declares_entities(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool
     after a long comment is still found), never whole in memory."""
     overlap = max(len(m) for m in _DTD_MARKS) - 1
     tail = b""
-    with archive.open(member) as handle:
-        while chunk := handle.read(_CHUNK):
-            window = tail + chunk
-            if any(mark in window for mark in _DTD_MARKS):
-                return True
-            tail = window[-overlap:]
+    try:
+        with archive.open(member) as handle:
+            while chunk := handle.read(_CHUNK):
+                window = tail + chunk
+                if any(mark in window for mark in _DTD_MARKS):
+                    return True
+                tail = window[-overlap:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
+        # a damaged part no reader can unpack either: it fails the file only if it is read
+        log.debug("entity check of %s: damaged, passed over", member.filename)
     return False
 
 
 def unreadable_member(members: list[zipfile.ZipInfo]) -> tuple[str, zipfile.ZipInfo] | None:
-    """The first member no zip reader can unpack as it is, and why: `encrypted` (its
-    encryption flag) or `method` (a compression method such as AES's 99)."""
+    """The first XML part (what the readers parse; a picture is never read) no zip reader can
+    unpack as it is, and why: `encrypted` (its encryption flag) or `method` (a compression
+    method such as AES's 99)."""
     for member in members:
+        if not member.filename.endswith(XML_PARTS):
+            continue
         if member.flag_bits & 0x1:
             return "encrypted", member
         if member.compress_type not in KNOWN_METHODS:
@@ -107,7 +115,7 @@ def check_office_zip(path: Path, what: str, max_bytes: int, max_ratio: float) ->
             declaring = [
                 m.filename
                 for m in members
-                if m.filename.endswith((".xml", ".rels", ".vml")) and declares_entities(archive, m)
+                if m.filename.endswith(XML_PARTS) and declares_entities(archive, m)
             ]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
         log.debug("zip check of %s: %r", path.name, exc)

@@ -58,9 +58,10 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
     `pdfplumber`); raise ExtractionError if it cannot be read."""
     check_pdf_header(path)
     note = None
-    tree, lost = _tree_problem(path)
+    tree, lost, damaged = _tree_problem(path)
     notes = (ReadNote("damaged_part", f"{path.name}: {tree}"),) if tree else ()
     notes += tuple(_lost_page(path, number) for number in lost)
+    notes += tuple(_cut_page(path, number) for number in damaged)
     if reader == "pdfium":
         if not _has_eof(path):
             note = "read by pdfplumber: the file has no %%EOF at its end (PDFium would repair it)"
@@ -83,25 +84,35 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
     return _document(pages, n_pages, bool(scanned), note, notes)
 
 
-def _tree_problem(path: Path) -> tuple[str | None, list[int]]:
+def _tree_problem(path: Path) -> tuple[str | None, list[int], list[int]]:
     """What is wrong with the page tree, in words (a /Count that is not the number of pages its
     /Kids lead to, or a loop; None when it is whole), and the pages whose content the file's
-    cross-reference does not lead to. Nothing when the tree cannot be walked: the readers then
+    cross-reference does not lead to, and those whose content does not unpack whole. Nothing when the tree cannot be walked: the readers then
     say what is wrong with the file."""
     from .pdfplumber_access import page_tree
 
     try:
-        declared, found, loop, lost = page_tree(path)
+        declared, found, loop, lost, damaged = page_tree(path)
     except Exception:  # a file pdfminer cannot open: the readers say what is wrong with it
-        return None, []
+        return None, [], []
     if loop:
         return (
             f"its page tree loops back on itself ({found} page(s) found, /Count says {declared})",
             lost,
+            damaged,
         )
     if declared is not None and declared != found:
-        return f"its page tree's /Count says {declared} but it holds {found} page(s)", lost
-    return None, lost
+        return f"its page tree's /Count says {declared} but it holds {found} page(s)", lost, damaged
+    return None, lost, damaged
+
+
+def _cut_page(path: Path, number: int) -> ReadNote:
+    return ReadNote(
+        "damaged_part",
+        f"{path.name} page {number}: its content is damaged and does not unpack whole: "
+        "what comes after the damage is not in the tables",
+        page=number,
+    )
 
 
 def _lost_page(path: Path, number: int) -> ReadNote:

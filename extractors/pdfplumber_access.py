@@ -43,12 +43,13 @@ def _pieces(page) -> list[Piece]:
     return pieces
 
 
-def page_tree(path) -> tuple[int | None, int, bool, list[int]]:
+def page_tree(path) -> tuple[int | None, int, bool, list[int], list[int]]:
     """(the pages the tree's root declares in /Count, the page leaves found walking its /Kids,
     whether a node is reached twice (a loop), the numbers of the pages whose /Contents cannot be
-    found in the file, as a wrong cross-reference offset leaves them). Only the tree's
-    dictionaries are read, and no content stream is decoded. Raises what pdfminer raises for a
-    file it cannot open."""
+    found in the file, as a wrong cross-reference offset leaves them, and of those whose content
+    does not unpack whole, its compressed data damaged). Only the tree's dictionaries and the
+    pages' content streams are read, no fonts or images. Raises what pdfminer raises for a file
+    it cannot open."""
     from pdfminer.pdfdocument import PDFDocument
     from pdfminer.pdfparser import PDFParser
     from pdfminer.pdftypes import PDFObjRef, resolve1
@@ -59,7 +60,7 @@ def page_tree(path) -> tuple[int | None, int, bool, list[int]]:
         root = resolve1(root_ref)
         declared = resolve1(root.get("Count")) if isinstance(root, dict) else None
         seen: set[int] = set()
-        found, loop, lost = 0, False, []
+        found, loop, lost, damaged = 0, False, [], []
         stack = [root_ref]
         while stack:
             ref = stack.pop()
@@ -78,7 +79,35 @@ def page_tree(path) -> tuple[int | None, int, bool, list[int]]:
                 found += 1
                 if not _contents_found(node):
                     lost.append(found)
-    return (declared if isinstance(declared, int) else None), found, loop, lost
+                elif not _contents_unpack(node):
+                    damaged.append(found)
+    return (declared if isinstance(declared, int) else None), found, loop, lost, damaged
+
+
+def _contents_unpack(page: dict) -> bool:
+    """Does every Flate-compressed content stream of the page inflate to its end? A damaged
+    one gives PDFium and pdfminer alike only what comes before the damage, in silence."""
+    import zlib
+
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    contents = resolve1(page.get("Contents"))
+    for part in contents if isinstance(contents, list) else [contents]:
+        stream = resolve1(part)
+        if not isinstance(stream, PDFStream):
+            continue
+        filters = resolve1(stream.attrs.get("Filter"))
+        first = resolve1(filters[0]) if isinstance(filters, list) and filters else filters
+        if getattr(first, "name", None) != "FlateDecode":
+            continue
+        inflate = zlib.decompressobj()
+        try:
+            inflate.decompress(stream.rawdata or b"")
+        except zlib.error:
+            return False
+        if not inflate.eof:
+            return False
+    return True
 
 
 def _contents_found(page: dict) -> bool:

@@ -20,6 +20,7 @@ CASES = {
     "count-off-by-one.pdf": ("all", None, "/Count says 3 but it holds 2 page"),
     "page-tree-loop.pdf": ("fewer", None, "loops back on itself"),
     "bad-xref-offset.pdf": ("fewer", 1, "page 1: its content is not where"),
+    "damaged-stream.pdf": ("fewer", 1, "page 1: its content is damaged and does not unpack whole"),
 }
 
 
