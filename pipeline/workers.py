@@ -4,7 +4,8 @@ cap or crashes its worker ends as a `failed` result, its worker is replaced, and
 Workers are forked, so they start with everything the parent imported; each reads one file
 after another until it is stopped, dies, has grown past half the memory cap or has read
 MAX_JOBS_PER_WORKER files. The parent polls each worker's resident memory
-(`/proc/<pid>/status`) and the time its file has taken.
+(`/proc/<pid>/status`) past what it was forked with (the parent's resident memory then), and
+the time its file has taken.
 
 A worker does not outlive its parent: it asks the kernel for SIGKILL when the parent dies
 (PR_SET_PDEATHSIG), or, where that is not to be had, a thread of its own watches the parent and
@@ -62,6 +63,7 @@ class _Worker:
     index: int | None = None
     job: Any = None
     started: float = 0.0
+    inherited: float = 0.0  # MiB the worker was forked with (the parent's resident memory)
 
 
 def rss_mib(pid: int) -> float | None:
@@ -197,9 +199,10 @@ def _idle(pool, context, work, jobs, size: int, wanted: bool) -> list[_Worker]:
     while wanted and len(pool) < size:
         parent, child = context.Pipe(duplex=True)
         process = context.Process(target=_serve, args=(work, jobs, child, os.getpid()), daemon=True)
+        inherited = rss_mib(os.getpid()) or 0.0
         process.start()
         child.close()
-        pool.append(_Worker(process, parent))
+        pool.append(_Worker(process, parent, inherited=inherited))
     return [w for w in pool if w.index is None and w.process.is_alive()]
 
 
@@ -215,7 +218,9 @@ def _outcome(worker: _Worker, readable: bool, limits: Limits) -> Any | None:
         _stop(worker, kill=True)
         return Failure("timeout", f"took longer than the {limits.timeout:g} s allowed per file")
     rss = rss_mib(worker.process.pid)
-    if rss is not None and rss > limits.max_rss_mib:
+    # what the file costs: the worker's memory past what it was forked with, so that a file's
+    # budget does not depend on what else the run holds (the OCR models loaded, say)
+    if rss is not None and rss - worker.inherited > limits.max_rss_mib:
         _stop(worker, kill=True)
         return Failure(
             "memory", f"needed more than the {limits.max_rss_mib} MiB of memory allowed per file"
