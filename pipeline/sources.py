@@ -55,6 +55,7 @@ class Found:
     rel: str
     path: Path
     refused: str | None = None  # why a link is not followed
+    unreadable: str | None = None  # why a folder could not be listed
 
 
 def file_sha256(path: Path) -> str:
@@ -68,7 +69,7 @@ def file_sha256(path: Path) -> str:
 def discover(in_dir: Path) -> list[Path]:
     """Every file under `in_dir`, recursively, sorted by its relative path (hidden files and
     folders left out). This order is the order of every output table."""
-    return [f.path for f in discover_found(in_dir) if f.refused is None]
+    return [f.path for f in discover_found(in_dir) if f.refused is None and f.unreadable is None]
 
 
 def escaped_name(name: str) -> str:
@@ -81,7 +82,14 @@ def discover_found(in_dir: Path) -> list[Found]:
     """Every file under `in_dir` and every link not followed, sorted by relative path."""
     root = in_dir.resolve()
     found: list[Found] = []
-    for folder, dirs, files in os.walk(root):
+
+    def unlisted(exc: OSError) -> None:  # a folder that cannot be listed is said, not skipped
+        path = Path(exc.filename or root)
+        rel = escaped_name(path.relative_to(root).as_posix()) if path != root else "."
+        why = f"cannot list the folder {rel}: {exc.strerror or 'it cannot be opened'}"
+        found.append(Found(rel, path, unreadable=why))
+
+    for folder, dirs, files in os.walk(root, onerror=unlisted):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in [*files, *(d for d in dirs if os.path.islink(os.path.join(folder, d)))]:
             path = Path(folder) / name
@@ -133,6 +141,9 @@ def discover_sources(in_dir: Path) -> list[Source]:
             sources.append(
                 Source(rel, path, problem=("not_followed", f"{rel}: {found.refused}"), skipped=True)
             )
+            continue
+        if found.unreadable is not None:
+            sources.append(Source(rel, path, problem=("unreadable", found.unreadable)))
             continue
         if path.suffix.lower() == ".zip":
             sources.extend(bundle_sources(path, rel))

@@ -167,3 +167,24 @@ def test_links_never_lead_outside_in(tmp_path):
         assert words in row.error and name in row.error
     values = pd.read_parquet(tmp_path / "out" / "values.parquet")
     assert not values.source_path.str.contains("secret").any()
+
+
+def test_a_folder_that_cannot_be_listed_is_said(tmp_path, monkeypatch):
+    folder = tmp_path / "in"
+    (folder / "locked").mkdir(parents=True)
+    (folder / "locked" / "a.docx").write_bytes(GOOD.read_bytes())
+    (folder / "b.docx").write_bytes(GOOD.read_bytes())
+    real = os.scandir
+
+    def scandir(path="."):  # as a folder without read permission answers (root ignores modes)
+        if os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    ingest(folder, tmp_path / "out", workers=1)
+    documents = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_path")
+    assert documents.loc["b.docx"].status == "ok"
+    row = documents.loc["locked"]
+    assert (row.status, row.error_code) == ("failed", "unreadable")
+    assert "cannot list the folder locked" in row.error
