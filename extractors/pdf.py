@@ -86,9 +86,9 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
 
 def _tree_problem(path: Path) -> tuple[str | None, list[int], list[int]]:
     """What is wrong with the page tree, in words (a /Count that is not the number of pages its
-    /Kids lead to, or a loop; None when it is whole), and the pages whose content the file's
-    cross-reference does not lead to, and those whose content does not unpack whole. Nothing when the tree cannot be walked: the readers then
-    say what is wrong with the file."""
+    /Kids lead to, or a loop; None when it is whole); the pages whose content the file's
+    cross-reference does not lead to; and those whose content does not unpack whole. Nothing
+    when the tree cannot be walked: the readers then say what is wrong with the file."""
     from .pdfplumber_access import page_tree
 
     try:
