@@ -69,7 +69,7 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
             note = f"read by pdfplumber: {tree} (PDFium trusts the count)"
         else:
             try:
-                document = _read_pdfium(path)
+                document = _read_pdfium(path, set(damaged))
                 return replace(document, notes=notes + document.notes)
             except ExtractionError as exc:
                 if exc.code == "encrypted":
@@ -146,10 +146,11 @@ def _document(
     )
 
 
-def _read_pdfium(path: Path) -> Document:
+def _read_pdfium(path: Path, damaged: set[int] = frozenset()) -> Document:
     """Every page through PDFium, the file opened once: its text layer read, or the page
     rendered for OCR. A page PDFium does not read as pdfplumber would (a turned page, one it
-    fails on) is read by pdfplumber, and the Document's note says which."""
+    fails on, one whose content is damaged: each salvages a different part of it) is read by
+    pdfplumber, and the Document's note says which."""
     import pypdfium2
 
     from .pdfium_access import PdfiumFile
@@ -160,6 +161,9 @@ def _read_pdfium(path: Path) -> Document:
     with PdfiumFile(path) as pdf:
         for number in range(1, len(pdf) + 1):
             pages.append([])
+            if number in damaged:
+                handed[number] = "its content is damaged"
+                continue
             try:
                 content = pdf.page(number)
             except pypdfium2.PdfiumError:

@@ -100,9 +100,12 @@ def _contents_unpack(page: dict) -> bool:
         first = resolve1(filters[0]) if isinstance(filters, list) and filters else filters
         if getattr(first, "name", None) != "FlateDecode":
             continue
+        data = stream.rawdata or b""
+        if stream.decipher is not None:  # an encrypted file (an owner password): decrypt first
+            data = stream.decipher(stream.objid, stream.genno, data, stream.attrs)
         inflate = zlib.decompressobj()
         try:
-            inflate.decompress(stream.rawdata or b"")
+            inflate.decompress(data)
         except zlib.error:
             return False
         if not inflate.eof:

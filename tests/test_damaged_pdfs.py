@@ -36,3 +36,14 @@ def test_a_damaged_page_tree_is_read_and_said(name, reader):
     (finding,) = [f for f in result.findings if f.rule == "damaged_part"]
     assert words in finding.message and name in finding.message
     assert finding.page == page and finding.severity == "warning"
+
+
+WHOLE_PDFS = [*sorted((FIXTURES / "season").glob("*.pdf")), HOSTILE / "owner-password-only.pdf"]
+
+
+@pytest.mark.parametrize("path", WHOLE_PDFS, ids=lambda p: p.name)
+def test_a_whole_pdf_has_no_damaged_part(path):
+    # an encrypted file's streams are checked decrypted: an owner password is no damage
+    result = ingest_file(path, path.name, load_catalog(), datetime.now(UTC))
+    assert result.document.status == "ok" and result.document.error_code is None
+    assert not [f for f in result.findings if f.rule == "damaged_part"]
