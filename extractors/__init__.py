@@ -19,6 +19,7 @@ from .model import (
     TextLine,
     cells_to_grid,
     fill_covered_slots,
+    without_controls,
 )
 
 READERS = {
@@ -54,6 +55,7 @@ __all__ = [
     "cells_to_grid",
     "extract",
     "fill_covered_slots",
+    "fit_memory",
     "preload",
     "preload_ocr",
     "share_cores",
@@ -79,6 +81,14 @@ def preload_ocr() -> None:
     scan_recognise.load_libraries()
 
 
+def fit_memory(max_rss_mib: int) -> None:
+    """Size limits of this process's readers matched to the memory it may use (a web page's
+    bytes; a workbook's cells are counted against a fixed limit that fits the default)."""
+    from .html import fit_page_limit
+
+    fit_page_limit(max_rss_mib)
+
+
 def share_cores(threads: int) -> None:
     """How many threads this process's OCR may use (its share of the machine's cores)."""
     from . import scan_recognise
@@ -96,9 +106,8 @@ def extract(path: Path, pdf_reader: str = DEFAULT_PDF_READER) -> Document:
         )
     if path.stat().st_size == 0:
         raise ExtractionError("empty", f"empty file: {path.name} has no content")
-    if kind == "pdf":
-        return _pdf_reader(pdf_reader)(path)
-    return _reader(kind)(path)
+    read = _pdf_reader(pdf_reader) if kind == "pdf" else _reader(kind)
+    return without_controls(read(path), path.name)
 
 
 def _pdf_reader(name: str):

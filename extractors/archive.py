@@ -3,9 +3,12 @@ the central directory before anything is inflated."""
 
 from __future__ import annotations
 
+import logging
 import zipfile
 import zlib
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 BOMB_MIN_BYTES = 2**20  # a member smaller than this is never counted as a bomb by its ratio
 
@@ -28,11 +31,48 @@ def inflating_member(
     return None
 
 
+# a DTD opens with one of these, in UTF-8 (or any ASCII-based encoding) or in UTF-16
+_DTD_MARKS = tuple(
+    mark.encode(encoding)
+    for mark in ("<!DOCTYPE", "<!ENTITY")
+    for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+_CHUNK = 1 << 16
+XML_PARTS = (".xml", ".rels", ".vml")  # the parts of an Office zip that are parsed as XML
+# the compression methods Office and zip tools write (stored, deflate, bzip2, lzma)
+KNOWN_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
+
+
 def declares_entities(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bool:
-    """Does the member's prologue carry a DTD? Reads only its first bytes."""
-    with archive.open(member) as handle:
-        head = handle.read(4096)
-    return b"<!DOCTYPE" in head or b"<!ENTITY" in head
+    """Does the member carry a DTD anywhere? Read through to its end as it streams (a DTD
+    after a long comment is still found), never whole in memory."""
+    overlap = max(len(m) for m in _DTD_MARKS) - 1
+    tail = b""
+    try:
+        with archive.open(member) as handle:
+            while chunk := handle.read(_CHUNK):
+                window = tail + chunk
+                if any(mark in window for mark in _DTD_MARKS):
+                    return True
+                tail = window[-overlap:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
+        # a damaged part no reader can unpack either: it fails the file only if it is read
+        log.debug("entity check of %s: damaged, passed over", member.filename)
+    return False
+
+
+def unreadable_member(members: list[zipfile.ZipInfo]) -> tuple[str, zipfile.ZipInfo] | None:
+    """The first XML part (what the readers parse; a picture is never read) no zip reader can
+    unpack as it is, and why: `encrypted` (its encryption flag) or `method` (a compression
+    method such as AES's 99)."""
+    for member in members:
+        if not member.filename.endswith(XML_PARTS):
+            continue
+        if member.flag_bits & 0x1:
+            return "encrypted", member
+        if member.compress_type not in KNOWN_METHODS:
+            return "method", member
+    return None
 
 
 def check_office_zip(path: Path, what: str, max_bytes: int, max_ratio: float) -> None:
@@ -59,13 +99,29 @@ def check_office_zip(path: Path, what: str, max_bytes: int, max_ratio: float) ->
                     f"{what} refused: {path.name} member {member.filename} inflates "
                     f"{ratio:,.0f} times (a decompression bomb)",
                 )
+            locked = unreadable_member(members)
+            if locked is not None and locked[0] == "encrypted":
+                raise ExtractionError(
+                    "encrypted",
+                    f"encrypted {what}: {path.name} needs a password to open "
+                    f"(its part {locked[1].filename} is encrypted)",
+                )
+            if locked is not None:
+                raise ExtractionError(
+                    "corrupt",
+                    f"{what} is damaged: {path.name} part {locked[1].filename} is compressed "
+                    "in a way Office never writes",
+                )
             declaring = [
                 m.filename
                 for m in members
-                if m.filename.endswith((".xml", ".rels", ".vml")) and declares_entities(archive, m)
+                if m.filename.endswith(XML_PARTS) and declares_entities(archive, m)
             ]
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-        raise ExtractionError("corrupt", f"{what} is damaged: {path.name} ({exc})") from exc
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
+        log.debug("zip check of %s: %r", path.name, exc)
+        raise ExtractionError(
+            "corrupt", f"{what} is damaged: {path.name} (its zip data cannot be unpacked)"
+        ) from exc
     if declaring:
         raise ExtractionError(
             "xml_entities",

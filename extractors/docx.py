@@ -9,6 +9,7 @@ inside content controls, fields' results and hyperlinks included.
 
 from __future__ import annotations
 
+import logging
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from .model import Block, Cell, Document, Grid, TextLine, cells_to_grid
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MAX_UNZIPPED_BYTES = 256 * 2**20  # a real submission unpacks to a few MiB
 MAX_COMPRESSION_RATIO = 200  # XML compresses 5-20 times; a bomb thousands of times
+log = logging.getLogger(__name__)
 
 
 def _w(tag: str) -> str:
@@ -68,11 +70,21 @@ def _open_body(path: Path):  # -> lxml element; never leaves this module
                 )
             root = etree.fromstring(archive.read(part), parser)
     except etree.XMLSyntaxError as exc:
+        log.debug("XML of %s: %s", path.name, exc)
         raise ExtractionError(
-            "corrupt", f"Word file is damaged: {path.name}: bad XML ({exc})"
+            "corrupt",
+            f"Word file is damaged: {path.name}: its text (XML) is broken off or malformed",
         ) from exc
-    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ExtractionError("corrupt", f"Word file is damaged: {path.name} ({exc})") from exc
+    except KeyError as exc:
+        log.debug("part of %s: %r", path.name, exc)
+        raise ExtractionError(
+            "corrupt", f"Word file is damaged: {path.name} lacks a part every Word file has"
+        ) from exc
+    except (ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        log.debug("zip of %s: %r", path.name, exc)
+        raise ExtractionError(
+            "corrupt", f"Word file is damaged: {path.name} (its zip data cannot be unpacked)"
+        ) from exc
     body = root.find(_w("body"))
     if body is None:
         raise ExtractionError("corrupt", f"not a Word document: {path.name} has no w:body")

@@ -11,6 +11,8 @@ from __future__ import annotations
 ERROR_CODES: dict[str, str] = {
     "unsupported_kind": "not a kind of file the pipeline reads (status skipped)",
     "own_output": "a workbook or report this pipeline wrote, found under IN (status skipped)",
+    "not_followed": "a symbolic link out of IN or to a folder, or a pipe or device: not "
+    "followed (status skipped)",
     "empty": "the file has no content (0 bytes)",
     "unreadable": "the file could not be opened (permissions, a vanished file)",
     "not_a_zip": "a .docx or .xlsx that is not a zip archive",

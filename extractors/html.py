@@ -14,19 +14,25 @@ inside such a folder gives nothing of its own (it is read through its workbook p
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from .errors import ExtractionError
 from .html_access import (
+    MAX_DEPTH,
     Break,
     CellItem,
     Edge,
     Item,
     TableItem,
     Text,
+    TooDeep,
     decode_page,
+    decode_page_said,
     excel_sheet_names,
     mht_parts,
     page_items,
@@ -36,6 +42,16 @@ from .model import Block, Document, ReadNote, TextLine
 from .sheet_layout import Region, regions_to_blocks
 
 MAX_PAGE_BYTES = 64 * 2**20  # a saved form is tens of KiB; a page past this is refused unread
+PARSE_FACTOR = 64  # lxml's tree of a table-laden page takes 30-40 times its bytes, and more
+
+
+def fit_page_limit(max_rss_mib: int) -> None:
+    """Refuse pages whose parse would not fit the memory a worker may use (the 64 MiB ceiling
+    at most): a 60 MB page needs more than 2 GiB, so it is told `too_large`, not `memory`."""
+    global MAX_PAGE_BYTES
+    MAX_PAGE_BYTES = min(64 * 2**20, max_rss_mib * 2**20 // PARSE_FACTOR)
+
+
 _SPACES = re.compile(r"[ \t\r\n\f\v]+")
 _EXCEL_SHEET = re.compile(
     r"<x:ExcelWorksheet>(.*?)</x:ExcelWorksheet>", flags=re.S | re.I
@@ -44,21 +60,48 @@ _EXCEL_SHEET = re.compile(
 
 def extract_html(path: Path) -> Document:
     """Read a saved web page (or an Excel workbook saved as one) into its blocks."""
-    text = decode_page(_read_page(path))
-    sheets = excel_sheets(text)
-    if sheets:
-        return _workbook_page(sheets, lambda href: _sheet_file(path, href), path.name, "html")
-    if _inside_saved_workbook(path):
-        return Document(blocks=(), source_format="html")
-    return Document(blocks=tuple(page_to_blocks(text)), source_format="html")
+    with _refused_when_too_deep(path):
+        return _read_html(path)
 
 
 def extract_mht(path: Path) -> Document:
     """Read a .mht web archive: its first HTML part, or each sheet part of an Excel one."""
+    with _refused_when_too_deep(path):
+        return _read_mht(path)
+
+
+@contextlib.contextmanager
+def _refused_when_too_deep(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except TooDeep as exc:
+        raise ExtractionError(
+            "too_large",
+            f"web page refused: {path.name} nests its elements {exc.depth:,} deep (more than "
+            f"{MAX_DEPTH}); no form is laid out that deep",
+        ) from exc
+
+
+def _read_html(path: Path) -> Document:
+    text, said = decode_page_said(_read_page(path))
+    notes = (ReadNote("charset_guessed", f"{path.name}: {said}"),) if said else ()
+    sheets = excel_sheets(text)
+    if sheets:
+        document = _workbook_page(sheets, lambda href: _sheet_file(path, href), path.name, "html")
+        return replace(document, notes=notes + document.notes)
+    if _inside_saved_workbook(path):
+        return Document(blocks=(), source_format="html", notes=notes)
+    return Document(blocks=tuple(page_to_blocks(text)), source_format="html", notes=notes)
+
+
+def _read_mht(path: Path) -> Document:
     try:
         parts = mht_parts(_read_page(path))
     except (ValueError, LookupError, UnicodeError) as exc:
-        raise ExtractionError("corrupt", f"web archive is damaged: {path.name} ({exc})") from exc
+        logging.getLogger(__name__).debug("web archive %s: %r", path.name, exc)
+        raise ExtractionError(
+            "corrupt", f"web archive is damaged: {path.name} (its parts cannot be made out)"
+        ) from exc
     if not parts:
         return Document(blocks=(), source_format="mht")
     by_name = {_base_name(location): text for location, text in parts}

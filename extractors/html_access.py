@@ -98,16 +98,90 @@ def page_charset(data: bytes) -> str:
 
 def decode_page(data: bytes) -> str:
     """The page's text in its charset; bytes that do not decode become U+FFFD, never an error."""
-    return data.decode(page_charset(data), errors="replace")
+    return decode_page_said(data)[0]
+
+
+def decode_page_said(data: bytes) -> tuple[str, str | None]:
+    """The page's text, and what was done when its declared charset made nonsense of it: a
+    page that declares big5 (or UTF-8, or Latin-1) but whose bytes are GB18030, as a Chinese
+    site's template often says, is read as GB18030 when that gives common Chinese text and the
+    declared charset did not. The second item says so, for a finding; None otherwise."""
+    charset = page_charset(data)
+    text = data.decode(charset, errors="replace")
+    if charset in ("gb18030", "utf-16", "utf-8-sig"):
+        return text, None
+    try:
+        guess = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return text, None
+    declared, better = common_hanzi(text), common_hanzi(guess)
+    if better >= NONSENSE_MARGIN + declared and better >= COMMON_ENOUGH:
+        return guess, (
+            f"the page declares the charset {charset}, which made nonsense of its text "
+            f"({declared:.0%} common Chinese characters); read as GB18030 ({better:.0%})"
+        )
+    return text, None
+
+
+COMMON_ENOUGH = 0.8  # of a Chinese page's characters are in GB2312's common set, and more
+NONSENSE_MARGIN = 0.3
+_MIN_HANZI = 4
+
+
+def common_hanzi(text: str) -> float:
+    """The share of the text's CJK characters (and U+FFFD, a byte that did not decode) that are
+    in GB2312, the common simplified set: near 1 for a real Chinese page, low for mojibake;
+    0 with fewer than a few such characters."""
+    hanzi = [c for c in text if "\u4e00" <= c <= "\u9fff" or c == "\ufffd"]
+    if len(hanzi) < _MIN_HANZI:
+        return 0.0
+    return sum(1 for c in hanzi if _in_gb2312(c)) / len(hanzi)
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+MAX_DEPTH = 255  # elements nested in elements: libxml2's own cap, past which it drops content
+
+
+class TooDeep(ValueError):
+    """A page whose elements nest deeper than MAX_DEPTH (a form wrapped in 300 tables)."""
+
+    def __init__(self, depth: int) -> None:
+        super().__init__(f"elements nested {depth:,} deep")
+        self.depth = depth
 
 
 def _root(text: str):
+    """The page's tree. Parsed without libxml2's depth cap (which drops what lies deeper in
+    silence) and refused (TooDeep) when it is deeper than MAX_DEPTH."""
     import lxml.html
 
-    parser = lxml.html.HTMLParser(recover=True, no_network=True, remove_comments=True)
+    parser = lxml.html.HTMLParser(
+        recover=True, no_network=True, remove_comments=True, huge_tree=True
+    )
     text = re.sub(r"^\s*<\?xml[^>]*>", "", text)  # lxml refuses a str with an encoding prologue
     root = lxml.html.document_fromstring(text or "<html></html>", parser=parser)
+    depth = _depth(root)
+    if depth > MAX_DEPTH:
+        raise TooDeep(depth)
     return root
+
+
+def _depth(root) -> int:
+    """How deep the tree's elements nest, walked without recursion."""
+    deepest = 0
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def page_items(text: str) -> list[Item]:

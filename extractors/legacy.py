@@ -1,12 +1,25 @@
 """Old Office formats read through LibreOffice headless, in a private temporary profile:
 Word's .doc and Kingsoft WPS .wps converted to .docx and read by the .docx extractor (so a .doc
 gives exactly the rows its .docx would), and Excel's .xls and WPS's .et converted to .xlsx for the
-workbook extractor (`extractors/xlsx.py`)."""
+workbook extractor (`extractors/xlsx.py`).
+
+A submission may link content from anywhere (a .doc's INCLUDEPICTURE field, a linked sheet), and
+LibreOffice would fetch it while converting: the bureau's machine calling an address a sender
+chose. So LibreOffice is run with no network: in a network namespace of its own (`unshare -n`,
+or `-rn` for a user who is not root) where the system allows one, and always with a profile
+whose content providers for http, https, WebDAV, FTP and CMIS are removed (so even outside a
+namespace there is nothing to fetch with) and linked images from untrusted places blocked.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import functools
+import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import replace
@@ -23,6 +36,81 @@ TARGETS = {
     "xlsx": ("xlsx:Calc MS Excel 2007 XML", "a workbook", "libreoffice-calc-nogui"),
 }
 _CALC_LIBRARY = "libsclo.so"  # LibreOffice's spreadsheet module, absent without Calc
+log = logging.getLogger(__name__)
+
+# LibreOffice's content providers that reach the network (main.xcd, ucb Configuration)
+_NETWORK_PROVIDERS = (
+    "Provider3",  # http
+    "Provider4",  # vnd.sun.star.webdav
+    "Provider4a",  # webdav
+    "Provider6",  # ftp
+    "Provider12",  # https
+    "Provider12a",  # vnd.sun.star.webdavs
+    "Provider12b",  # webdavs
+    "Provider43",  # vnd.libreoffice.cmis
+)
+_PROVIDERS_PATH = (
+    "/org.openoffice.ucb.Configuration/ContentProviders/"
+    "org.openoffice.ucb.Configuration:ContentProvidersDataPrimaryKeys['Local']/SecondaryKeys/"
+    "org.openoffice.ucb.Configuration:ContentProvidersDataSecondaryKeys['Office']/ProviderData"
+)
+_SECURITY_PATH = "/org.openoffice.Office.Common/Security/Scripting"
+
+
+def offline_settings() -> str:
+    """registrymodifications.xcu of a profile that cannot fetch anything: the network content
+    providers removed, linked images of untrusted documents blocked, macros never run."""
+    items = [
+        f'<item oor:path="{_PROVIDERS_PATH}"><node oor:name="{name}" oor:op="remove"/></item>'
+        for name in _NETWORK_PROVIDERS
+    ]
+    for prop, value in (
+        ("BlockUntrustedRefererLinks", "true"),
+        ("DisableMacrosExecution", "true"),
+        ("MacroSecurityLevel", "3"),
+    ):
+        items.append(
+            f'<item oor:path="{_SECURITY_PATH}"><prop oor:name="{prop}" oor:op="fuse">'
+            f"<value>{value}</value></prop></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<oor:items xmlns:oor="http://openoffice.org/2001/registry" '
+        'xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n'
+        + "\n".join(items)
+        + "\n</oor:items>\n"
+    )
+
+
+def offline_profile(profile: Path) -> Path:
+    """A fresh LibreOffice profile under `profile` with `offline_settings`."""
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(offline_settings(), encoding="utf-8")
+    return profile
+
+
+@functools.cache
+def network_sandbox() -> tuple[str, ...]:
+    """The command prefix that runs a program with no network (a namespace of its own with
+    only a loopback that is down), or () when this system allows none (the profile's settings
+    then stand alone)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    # in a PID namespace of its own too, so that LibreOffice's whole tree ends with `unshare`
+    # (killed on a timeout, or with the worker that started it)
+    for flags in ("-n", "-rn"):
+        prefix = (unshare, flags, "--fork", "--pid", "--kill-child")
+        try:
+            tried = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if tried.returncode == 0:
+            return prefix
+    log.debug("no network namespace: LibreOffice runs with the offline profile alone")
+    return ()
 
 
 def soffice() -> str | None:
@@ -36,6 +124,13 @@ def has_calc(command: str) -> bool:
     return (program / _CALC_LIBRARY).exists() or not (program / "libswlo.so").exists()
 
 
+def _end_with_caller() -> None:
+    """In the child, before LibreOffice starts: SIGKILL when the process that started it dies
+    (a worker killed for time or memory, an ingest killed outright)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
 def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
     """Convert `path` to `target` (docx or xlsx) under `workdir`; raise ExtractionError naming
     what failed."""
@@ -47,13 +142,14 @@ def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
             f"cannot read {path.name}: reading {path.suffix} files needs LibreOffice "
             f"(apt-get install {package}), which is not installed",
         )
-    profile = workdir / "profile"
+    profile = offline_profile(workdir / "profile")
     source = workdir / f"input{path.suffix.lower()}"  # a plain name: LibreOffice and CJK paths
     shutil.copyfile(path, source)
     outdir = workdir / "out"
     try:
         done = subprocess.run(
             [
+                *network_sandbox(),
                 command,
                 f"-env:UserInstallation={profile.as_uri()}",
                 "--headless",
@@ -67,6 +163,7 @@ def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
             capture_output=True,
             timeout=CONVERT_TIMEOUT,
             check=False,
+            preexec_fn=_end_with_caller,
         )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(
@@ -74,11 +171,9 @@ def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
         ) from exc
     converted = outdir / f"input.{target}"
     if done.returncode != 0 or not converted.exists():
-        said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()[:200]
-        raise ExtractionError(
-            "corrupt",
-            f"LibreOffice could not open {path.name} as {what}" + (f" ({said})" if said else ""),
-        )
+        said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
+        log.debug("LibreOffice on %s (exit %s): %s", path.name, done.returncode, said)
+        raise ExtractionError("corrupt", f"LibreOffice could not open {path.name} as {what}")
     return converted
 
 

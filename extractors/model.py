@@ -7,7 +7,9 @@ into a dense slot matrix (every covered slot pointing at its owner) is the expli
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -111,3 +113,42 @@ def cells_to_grid(cells: list[Cell]) -> Grid:
     n_cols = max((c.col + c.colspan for c in cells), default=0)
     ordered = tuple(sorted(cells, key=lambda c: (c.row, c.col)))
     return Grid(cells=ordered, n_rows=n_rows, n_cols=n_cols)
+
+
+# characters no document shows (C0 controls but tab and line breaks, DEL): a file that holds
+# them in its text is damaged, or was made to carry them
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def without_controls(document: Document, name: str) -> Document:
+    """The document with control characters removed from its text, and a `damaged_part` note
+    for each page whose text held them (a value is never changed in silence)."""
+    touched: Counter[int | None] = Counter()
+
+    def clean(text: str, page: int | None) -> str:
+        if _CONTROL.search(text) is None:
+            return text
+        touched[page] += 1
+        return _CONTROL.sub("", text)
+
+    blocks: list[Block] = []
+    for block in document.blocks:
+        if isinstance(block, Grid):
+            cells = tuple(replace(c, text=clean(c.text, c.page)) for c in block.cells)
+            blocks.append(block if cells == block.cells else replace(block, cells=cells))
+        else:
+            text = clean(block.text, block.page)
+            blocks.append(block if text == block.text else replace(block, text=text))
+    if not touched:
+        return document
+    notes = tuple(
+        ReadNote(
+            "damaged_part",
+            f"{name}: {count} piece(s) of text"
+            + (f" on page {page}" if page is not None else "")
+            + " held control characters no document shows (removed; the file may be damaged)",
+            page=page,
+        )
+        for page, count in sorted(touched.items(), key=lambda item: item[0] or 0)
+    )
+    return replace(document, blocks=tuple(blocks), notes=document.notes + notes)

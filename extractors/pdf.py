@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import ExtractionError
-from .model import BBox, Document, TextLine
+from .model import BBox, Document, ReadNote, TextLine
 from .pdf_page import Char, PageContent, cells_bbox, edges_to_tables, pieces_to_edges
 from .scan import needs_ocr, scan_page
 from .tables import (
@@ -58,38 +58,99 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
     `pdfplumber`); raise ExtractionError if it cannot be read."""
     check_pdf_header(path)
     note = None
+    tree, lost, damaged = _tree_problem(path)
+    notes = (ReadNote("damaged_part", f"{path.name}: {tree}"),) if tree else ()
+    notes += tuple(_lost_page(path, number) for number in lost)
+    notes += tuple(_cut_page(path, number) for number in damaged)
     if reader == "pdfium":
         if not _has_eof(path):
             note = "read by pdfplumber: the file has no %%EOF at its end (PDFium would repair it)"
+        elif tree:
+            note = f"read by pdfplumber: {tree} (PDFium trusts the count)"
         else:
             try:
-                return _read_pdfium(path)
+                document = _read_pdfium(path, set(damaged))
+                return replace(document, notes=notes + document.notes)
             except ExtractionError as exc:
                 if exc.code == "encrypted":
                     raise
-                note = f"read by pdfplumber: PDFium could not open the file ({exc.message})"
-    pages, n_pages = _read_pdfplumber(path)
+                note = "read by pdfplumber: PDFium could not open the file"
+    pages, n_pages, failed = _read_pdfplumber(path)
     scanned = [number for number, read in enumerate(pages, start=1) if read is None]
     if scanned:
         for number, read in zip(scanned, scan_pages(path, scanned), strict=True):
             pages[number - 1] = read
-    return _document(pages, n_pages, bool(scanned), note)
+    notes += tuple(_unread_page(path, number) for number in failed)
+    return _document(pages, n_pages, bool(scanned), note, notes)
 
 
-def _document(pages: list, n_pages: int, scanned: bool, note: str | None) -> Document:
+def _tree_problem(path: Path) -> tuple[str | None, list[int], list[int]]:
+    """What is wrong with the page tree, in words (a /Count that is not the number of pages its
+    /Kids lead to, or a loop; None when it is whole); the pages whose content the file's
+    cross-reference does not lead to; and those whose content does not unpack whole. Nothing
+    when the tree cannot be walked: the readers then say what is wrong with the file."""
+    from .pdfplumber_access import page_tree
+
+    try:
+        declared, found, loop, lost, damaged = page_tree(path)
+    except Exception:  # a file pdfminer cannot open: the readers say what is wrong with it
+        return None, [], []
+    if loop:
+        return (
+            f"its page tree loops back on itself ({found} page(s) found, /Count says {declared})",
+            lost,
+            damaged,
+        )
+    if declared is not None and declared != found:
+        return f"its page tree's /Count says {declared} but it holds {found} page(s)", lost, damaged
+    return None, lost, damaged
+
+
+def _cut_page(path: Path, number: int) -> ReadNote:
+    return ReadNote(
+        "damaged_part",
+        f"{path.name} page {number}: its content is damaged and does not unpack whole: "
+        "what comes after the damage is not in the tables",
+        page=number,
+    )
+
+
+def _lost_page(path: Path, number: int) -> ReadNote:
+    return ReadNote(
+        "damaged_part",
+        f"{path.name} page {number}: its content is not where the file's cross-reference "
+        "says (a damaged file): nothing of it is in the tables",
+        page=number,
+    )
+
+
+def _unread_page(path: Path, number: int) -> ReadNote:
+    return ReadNote(
+        "damaged_part",
+        f"{path.name} page {number} could not be read (its content is damaged): "
+        "nothing of it is in the tables",
+        page=number,
+    )
+
+
+def _document(
+    pages: list, n_pages: int, scanned: bool, note: str | None, notes: tuple = ()
+) -> Document:
     items = [item for read in pages for item in read or ()]
     return Document(
         blocks=tuple(join_parts(items)),
         source_format="pdf_scan" if scanned else "pdf",
         pages=n_pages,
+        notes=tuple(notes),
         reader_note=note,
     )
 
 
-def _read_pdfium(path: Path) -> Document:
+def _read_pdfium(path: Path, damaged: set[int] = frozenset()) -> Document:
     """Every page through PDFium, the file opened once: its text layer read, or the page
     rendered for OCR. A page PDFium does not read as pdfplumber would (a turned page, one it
-    fails on) is read by pdfplumber, and the Document's note says which."""
+    fails on, one whose content is damaged: each salvages a different part of it) is read by
+    pdfplumber, and the Document's note says which."""
     import pypdfium2
 
     from .pdfium_access import PdfiumFile
@@ -100,10 +161,13 @@ def _read_pdfium(path: Path) -> Document:
     with PdfiumFile(path) as pdf:
         for number in range(1, len(pdf) + 1):
             pages.append([])
+            if number in damaged:
+                handed[number] = "its content is damaged"
+                continue
             try:
                 content = pdf.page(number)
-            except pypdfium2.PdfiumError as exc:
-                handed[number] = f"PDFium failed on it ({exc})"
+            except pypdfium2.PdfiumError:
+                handed[number] = "PDFium failed on it"
                 continue
             if page_needs_ocr(content):
                 # rendered turned as it is shown, the same for either reader
@@ -116,19 +180,24 @@ def _read_pdfium(path: Path) -> Document:
         n_pages = len(pdf)
     if not handed:
         return _document(pages, n_pages, scanned, None)
-    reference, _ = _read_pdfplumber(path, set(handed))
-    to_scan = [number for number in handed if reference[number - 1] is None]
+    reference, _, failed = _read_pdfplumber(path, set(handed))
+    failed += [number for number in handed if number > len(reference)]
+    to_scan = [n for n in handed if n not in failed and reference[n - 1] is None]
     for number in handed:
-        pages[number - 1] = reference[number - 1]
+        pages[number - 1] = [] if number in failed else reference[number - 1]
     for number, read in zip(to_scan, scan_pages(path, to_scan), strict=True):
         pages[number - 1] = read
     why = "; ".join(f"page {number}: {reason}" for number, reason in handed.items())
     note = f"read by pdfplumber, {why}"
-    return _document(pages, n_pages, scanned or bool(to_scan), note)
+    notes = tuple(_unread_page(path, number) for number in sorted(set(failed)))
+    return _document(pages, n_pages, scanned or bool(to_scan), note, notes)
 
 
-def _read_pdfplumber(path: Path, only: set[int] | None = None) -> tuple[list[Items | None], int]:
-    """The pages (all, or those in `only`) through pdfplumber: None for a page to OCR."""
+def _read_pdfplumber(
+    path: Path, only: set[int] | None = None
+) -> tuple[list[Items | None], int, list[int]]:
+    """The pages (all, or those in `only`) through pdfplumber: None for a page to OCR; and the
+    numbers of the pages it could not parse (read as empty, each said in a finding)."""
     import pdfplumber
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
@@ -137,16 +206,23 @@ def _read_pdfplumber(path: Path, only: set[int] | None = None) -> tuple[list[Ite
 
     from .pdfplumber_access import page_content
 
+    page_errors = (PdfminerException, PDFSyntaxError, PSException, ValueError, KeyError, TypeError)
     try:
         with pdfplumber.open(str(path)) as pdf:
             pages: list[Items | None] = []
+            failed: list[int] = []
             for number, page in enumerate(pdf.pages, start=1):
                 if only is not None and number not in only:
                     pages.append([])
                     continue
-                content = page_content(page, number)
+                try:
+                    content = page_content(page, number)
+                except page_errors:  # this page's content is damaged: the others are read
+                    pages.append([])
+                    failed.append(number)
+                    continue
                 pages.append(None if page_needs_ocr(content) else content_to_items(content))
-            return pages, len(pdf.pages)
+            return pages, len(pdf.pages), failed
     except (
         PdfminerException,
         PDFSyntaxError,
@@ -188,7 +264,10 @@ def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
         return ExtractionError(
             "truncated", f"PDF is damaged: {path.name} is truncated at byte {size:,} (no %%EOF)"
         )
-    return ExtractionError("corrupt", f"PDF is damaged: {path.name} ({cause})")
+    logging.getLogger(__name__).debug("PDF parser on %s: %r", path.name, cause)
+    return ExtractionError(
+        "corrupt", f"PDF is damaged: {path.name} (its structure cannot be made out)"
+    )
 
 
 def _has_eof(path: Path) -> bool:

@@ -12,6 +12,7 @@ by the same tests pdfminer makes, so the table finder sees the same ruling on ei
 from __future__ import annotations
 
 import ctypes
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 HYPHEN_MARK = 0x02  # PDFium's code for a hyphen ending a line: the hyphen itself
 NO_UNICODE = 0xFFFD  # a glyph the font maps to no character (scan.needs_ocr counts them)
+log = logging.getLogger(__name__)
 MAX_FORM_DEPTH = 8  # form XObjects nested deeper than this are not looked into
 
 
@@ -98,7 +100,10 @@ def _open_error(path: Path, exc: Exception) -> ExtractionError:
 
     if getattr(exc, "err_code", None) in (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY):
         return ExtractionError("encrypted", f"encrypted PDF: {path.name} needs a password to open")
-    return ExtractionError("corrupt", f"PDF is damaged: {path.name} ({exc})")
+    log.debug("PDFium on %s: %r", path.name, exc)
+    return ExtractionError(
+        "corrupt", f"PDF is damaged: {path.name} (PDFium cannot make out its structure)"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

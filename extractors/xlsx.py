@@ -12,6 +12,7 @@ ReadNote (`hidden_sheet`, `uncached_formula`), so the run says what it passed ov
 from __future__ import annotations
 
 import bisect
+import logging
 import zipfile
 import zlib
 from dataclasses import replace
@@ -24,6 +25,7 @@ from .sheet_layout import Region, regions_to_blocks
 from .xlsx_access import (
     CFB_MAGIC,
     SheetData,
+    TooManyCells,
     cfb_is_encrypted,
     column_letter,
     looks_like_html,
@@ -36,8 +38,9 @@ from .xlsx_access import (
 MAX_UNZIPPED_BYTES = 256 * 2**20  # a real submission's workbook unpacks to a few MiB
 MAX_COMPRESSION_RATIO = 200  # sheet XML compresses 10-50 times; a bomb thousands of times
 MAX_SHEET_ROWS = 100_000  # a form is tens of rows; a sheet past this is refused unread
-MAX_SHEET_CELLS = 1_000_000  # cells written in one sheet; openpyxl keeps ~0.5 KiB each
+MAX_SHEET_CELLS = 1_000_000  # cells written in the whole workbook; openpyxl keeps ~0.5 KiB each
 ZIP_MAGIC = b"PK\x03\x04"
+log = logging.getLogger(__name__)
 
 
 def extract_xlsx(path: Path) -> Document:
@@ -102,6 +105,7 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
     check_office_zip(path, "workbook", MAX_UNZIPPED_BYTES, MAX_COMPRESSION_RATIO)
     notes: list[ReadNote] = []
     visible: list[tuple[int, str]] = []
+    cells = 0  # counted over every sheet read: openpyxl holds them all at once
     try:
         with zipfile.ZipFile(path) as archive:
             entries = workbook_sheets(archive)
@@ -112,24 +116,35 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
                 if entry.part is None:
                     continue  # a chart sheet: no cells
                 try:
-                    size = scan_sheet(archive, entry.part, MAX_SHEET_ROWS, MAX_SHEET_CELLS)
+                    size = scan_sheet(archive, entry.part, MAX_SHEET_ROWS, MAX_SHEET_CELLS - cells)
+                except TooManyCells as exc:
+                    raise ExtractionError(
+                        "too_large",
+                        f"workbook refused: {name} has more than {MAX_SHEET_CELLS:,} cells "
+                        f"(counted over its sheets up to {entry.name}), refused before it is loaded",
+                    ) from exc
                 except ValueError as exc:
                     raise ExtractionError(
                         "too_large",
                         f"workbook refused: {name} sheet {entry.name} has {exc}, "
                         "refused before it is loaded",
                     ) from exc
+                cells += size.cells
                 notes.extend(_uncached_note(name, entry.name, number, r) for r in size.uncached)
                 visible.append((number, entry.name))
         sheets = read_sheets(path, [sheet for _, sheet in visible])
     except ExtractionError:
         raise
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise ExtractionError("corrupt", f"workbook is damaged: {name} ({exc})") from exc
+        log.debug("workbook %s: %r", name, exc)
+        raise ExtractionError(
+            "corrupt", f"workbook is damaged: {name} (a part of it cannot be unpacked or read)"
+        ) from exc
     except Exception as exc:
         if type(exc).__module__.startswith(("lxml", "xml", "openpyxl")):
+            log.debug("workbook %s: %r", name, exc)
             raise ExtractionError(
-                "corrupt", f"workbook is damaged: {name}: bad XML ({exc})"
+                "corrupt", f"workbook is damaged: {name}: its XML is broken off or malformed"
             ) from exc
         raise
     blocks: list[Block] = []

@@ -41,6 +41,11 @@ class SheetSize:
     rows: int
     cols: int
     uncached: tuple[str, ...]  # cell references like B7
+    cells: int = 0  # cells written in the sheet's XML
+
+
+class TooManyCells(ValueError):
+    """A sheet's cells passed the budget left for the workbook."""
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: in
             elif tag == "c":
                 cells += 1
                 if cells > max_cells:
-                    raise ValueError(f"more than {max_cells:,} cells")
+                    raise TooManyCells(f"more than {max_cells:,} cells")
                 formula = element.find(f"{{{_MAIN_NS}}}f")
                 value = element.find(f"{{{_MAIN_NS}}}v")
                 if formula is not None and (value is None or not (value.text or "").strip()):
@@ -177,7 +182,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: in
                 element.clear()
                 while element.getprevious() is not None:
                     del element.getparent()[0]
-    return SheetSize(rows=rows, cols=declared[1], uncached=tuple(uncached))
+    return SheetSize(rows=rows, cols=declared[1], uncached=tuple(uncached), cells=cells)
 
 
 def read_sheets(path: Path, names: list[str]) -> list[SheetData]:

@@ -16,6 +16,7 @@ from . import __version__
 from .executor_ray import NodeVersionError
 from .ingest import EXECUTORS, FileResult, RunSummary, ingest
 from .sources import discover
+from .store import OutputError
 from .workers import Limits
 
 EXIT_OK = 0
@@ -221,6 +222,9 @@ def _export(out: Path, xlsx: Path, roster_path: Path | None = None) -> int:
         path = export_xlsx(out, xlsx, roster)
     except FileNotFoundError as exc:
         return _usage_error(str(exc))
+    except OutputError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_FAILED_FILES
     print(f"已写出 {path}")
     return EXIT_OK
 
@@ -296,6 +300,9 @@ def _report(out: Path, source: Path | None, roster_path: Path | None = None) -> 
         path = write_report(out, source, roster)
     except FileNotFoundError as exc:
         return _usage_error(str(exc))
+    except OutputError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_FAILED_FILES
     print(f"已写出 {path}")
     return EXIT_OK
 
@@ -368,6 +375,10 @@ def main(argv: list[str] | None = None) -> int:
     except NodeVersionError as exc:  # the cluster runs another version: nothing written
         progress.close()
         return _usage_error(str(exc))
+    except OutputError as exc:  # OUT held by another run, read-only, or its disk full
+        progress.close()
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_FAILED_FILES
     progress.close()
     if not args.quiet:
         print(_summary_text(summary, args.out))

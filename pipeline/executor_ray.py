@@ -37,8 +37,8 @@ from typing import Any
 from extractors import DEFAULT_PDF_READER
 
 from . import __version__
-from .results import FileResult, failed_file, format_of
-from .sources import Source
+from .results import FileResult, failed_file, format_of, unread_source
+from .sources import MEMBER_ERRORS, Source, member_info, member_problem
 from .workers import Failure, Frontier, Limits
 
 POLL_SECONDS = 0.05
@@ -79,7 +79,7 @@ def source_to_shipped(source: Source) -> Shipped:
     if source.member is None:
         return Shipped(source.path.name, source.path.read_bytes(), _companions(source.path))
     with zipfile.ZipFile(source.path) as bundle:
-        data = bundle.read(source.member)
+        data = bundle.read(member_info(bundle, source))
     return Shipped(f"member{Path(source.member).suffix.lower()}", data)
 
 
@@ -113,13 +113,12 @@ def _unshippable(source: Source, exc: Exception, now: datetime) -> FileResult:
     """The documents row of a source whose bytes cannot be sent (read as `read_source` would)."""
     fmt = format_of(source.member or source.path.name)
     if source.problem is not None:  # a damaged bundle, a zip bomb: refused before any task
-        code, message = source.problem
-        return failed_file(source.rel, source.sha, fmt, now, code, message)
+        return unread_source(source, now)
     if isinstance(exc, OSError) and source.member is None:
         message = f"cannot read {source.rel}: {exc.strerror or exc}"
         return failed_file(source.rel, source.sha, fmt, now, "unreadable", message)
-    message = f"cannot unpack {source.rel}: {exc}"
-    return failed_file(source.rel, source.sha, fmt, now, "corrupt", message)
+    code, message = member_problem(source.rel, exc)
+    return failed_file(source.rel, source.sha, fmt, now, code, message)
 
 
 @dataclass
@@ -259,7 +258,7 @@ def run_ray_jobs(
             for index, source in picked:
                 try:
                     shipped.append((source, source_to_shipped(source)))
-                except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+                except MEMBER_ERRORS as exc:
                     frontier.finish(index)
                     yield index, source, _unshippable(source, exc, now)
                     continue

@@ -7,10 +7,16 @@ The sheets are read through the same SQL as the BI views of `OUT/selfeval.duckdb
 views give the same figures. Each sheet has Chinese headers, a frozen header row, an autofilter,
 number formats (amounts and scores with two decimals, 执行率 as a percentage) and column widths
 fitted to the text.
+
+Every value is written as what it is, never as something Excel would run: a text beginning with
+`=` (a submitted `=HYPERLINK(…)`, a file named `=cmd|…`) is a text cell, not a formula, and the
+control characters a damaged file can carry (which a workbook cannot hold) are removed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -27,7 +34,7 @@ from extractors.own_output import GENERATOR
 from .definitions import load_catalog
 from .roster import check_roster
 from .rule_catalogue import RULES
-from .store import TABLES, table_path
+from .store import TABLES, OutputError, table_path, unwritable
 from .views import units_sent, view_sql
 from .words import SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES
 
@@ -200,12 +207,34 @@ def _cell_value(column: Column, value: Any, row: dict[str, Any]) -> Any:
     if column.money and isinstance(value, int | float):
         return value * TO_WANYUAN.get(row.get("amount_unit") or "万元", 1.0)
     if column.names is not None:
-        return column.names.get(value, value)
+        value = column.names.get(value, value)
+    if isinstance(value, str):
+        return plain_text(value)
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # a workbook holds no NaN or infinity: said as text
     if column.divisor != 1.0 and isinstance(value, int | float):
         return value / column.divisor
     return value
+
+
+MAX_CELL_CHARS = 32_767  # what one Excel cell holds
+
+
+def plain_text(text: str) -> str:
+    """The text without the control characters a workbook cannot hold (tab and line breaks
+    stay), cut to what a cell holds."""
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
+
+
+def _as_text(row: Sequence[Any]) -> None:
+    """Every text cell of a written row typed as text: openpyxl would make a formula of one
+    beginning with `=`, which Excel then runs."""
+    for cell in row:
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
 
 
 def _width(value: Any, column: Column) -> float:
@@ -242,6 +271,7 @@ def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, An
     for row in rows:
         values = [_cell_value(c, row.get(c.field), row) for c in columns]
         ws.append(values)
+        _as_text(ws[ws.max_row])
         for i, (column, value) in enumerate(zip(columns, values, strict=True)):
             widths[i] = max(widths[i], _width(value, column) + 2)
     for i, column in enumerate(columns, start=1):
@@ -339,8 +369,13 @@ def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None
     finally:
         con.close()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    workbook.save(tmp)
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        workbook.save(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only folder, a full disk: said, nothing half written
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(f"the workbook was not written: {unwritable(path.parent, exc)}") from exc
     return path

@@ -6,106 +6,62 @@ with a stable error code and a message naming what is wrong, and the run goes on
 
 from __future__ import annotations
 
+import logging
 import tempfile
-import uuid
-import zipfile
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from extractors import (
     DEFAULT_PDF_READER,
     READERS,
     ExtractionError,
     extract,
+    fit_memory,
     preload,
-    preload_ocr,
     share_cores,
 )
 from extractors.own_output import is_own_output
 
 from . import __version__
+from .debug_log import DEBUG_LOG, debug_log
 from .definitions import Catalog, load_catalog
 from .mapping import form_to_slots
-from .model import Finding, Record
+from .model import Finding
 from .recognize import document_to_forms
 from .records import SourceInfo, forms_to_records
 from .results import (
     FileResult,
-    document_from_dict,
     document_row,
     failed_file,
-    failed_result,
     finding_row,
     format_of,
+    unread_source,
 )
 from .rule_catalogue import severity_of
-from .rules import document_findings, duplicate_submissions
-from .sources import Source, discover_sources, file_sha256, materialize
+from .rules import document_findings
+from .run_tables import Plan, RunSummary, views_or_say, write_run
+from .sources import (
+    MEMBER_ERRORS,
+    Source,
+    discover_sources,
+    file_sha256,
+    materialize,
+    member_problem,
+)
 from .store import (
-    TABLES,
-    KeptRows,
-    TableSink,
-    commit_tables,
+    OutputError,
     finish_commits,
     is_mergeable,
+    out_lock,
     read_documents,
-    table_path,
-    table_rows,
+    write_failure,
 )
 from .validate import fast_validator, split_valid
-from .views import refresh_views, write_views
+from .views import refresh_views
 from .workers import Failure, Limits, default_workers, run_jobs
 
-
-@dataclass
-class RunSummary:
-    files: int = 0
-    ok: int = 0
-    no_forms: int = 0
-    skipped: int = 0
-    failed: int = 0
-    forms: int = 0
-    values: int = 0
-    rejects: int = 0
-    findings: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    kept: int = 0  # files whose rows were carried over unchanged from the last run
-    dropped: int = 0  # files gone from IN whose rows --prune removed
-    run_id: str | None = None
-
-    def add(self, result: FileResult) -> None:
-        doc = result.document
-        self.files += 1
-        status = doc.status
-        setattr(self, status, getattr(self, status) + 1)
-        self.forms += sum(getattr(doc, f"n_{form}") for form in load_catalog().form_order)
-        self.values += len(result.values)
-        self.rejects += len(result.rejects)
-        self.findings += len(result.findings)
-        if status == "failed":
-            self.failures.append((doc.source_path, doc.error or ""))
-
-    def add_kept(self, carried: dict[str, list[pa.RecordBatch]]) -> None:
-        """Count a file carried over from the last run, from its kept rows."""
-        for doc in (r for b in carried["documents"] for r in b.to_pylist()):
-            self.add(FileResult(document=document_from_dict(doc)))
-        self.values += sum(b.num_rows for b in carried["values"])
-        self.rejects += sum(b.num_rows for b in carried["rejects"])
-        self.findings += sum(b.num_rows for b in carried["findings"])
-
-    def add_previous(self, out_dir: Path) -> None:
-        """Count an unchanged run from the last run's tables, without reading their rows."""
-        for doc in read_documents(out_dir).values():
-            self.add(FileResult(document=document_from_dict(doc)))
-        self.values = table_rows(out_dir, "values")
-        self.rejects = table_rows(out_dir, "rejects")
-        self.findings = table_rows(out_dir, "findings")
+log = logging.getLogger(__name__)
 
 
 def ingest_file(
@@ -169,14 +125,16 @@ def ingest_file(
         findings.extend(document_findings(rel, [dict(r.__dict__) for r in valid], catalog))
     except ExtractionError as exc:
         return failed_file(rel, sha, fmt, now, exc.code, exc.message)
-    except Exception as exc:  # a bug or an input no extractor foresaw: this file fails, not the run
+    except Exception:  # a bug or an input no extractor foresaw: this file fails, not the run
+        log.debug("internal error on %s", rel, exc_info=True)
         return failed_file(
             rel,
             sha,
             fmt,
             now,
             "internal_error",
-            f"could not process {rel}: {type(exc).__name__}: {exc}",
+            f"could not process {rel}: a fault of the pipeline's own (please report it; "
+            f"the details are in {DEBUG_LOG})",
         )
     counts = {f"n_{kind}": sum(1 for f in forms if f.form == kind) for kind in catalog.form_order}
     status = "ok" if forms else "no_forms"
@@ -204,19 +162,6 @@ def _reader_note(rel: str, note: str | None) -> dict[str, str]:
     if note is None:
         return {}
     return {"error_code": "read_by_reference", "error": f"{rel}: {note}"}
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What a run does with each path: read it again, or keep the rows an earlier run wrote."""
-
-    read: dict[str, Source]  # source_path → what to read
-    keep: list[str]  # unchanged files, and files gone from IN when not pruning
-    dropped: list[str]  # files gone from IN whose rows --prune removes
-
-    @property
-    def order(self) -> list[str]:
-        return sorted([*self.read, *self.keep])
 
 
 # codes that say nothing about the file (the cluster lost the node reading it): a re-run reads
@@ -254,43 +199,16 @@ def read_source(
     """One source read into its rows: a bundle member is first copied out of its bundle."""
     fmt = format_of(source.member or source.path.name)
     if source.problem is not None:
-        code, message = source.problem
-        return failed_file(source.rel, source.sha, fmt, now, code, message)
+        return unread_source(source, now)
     if source.member is None:
         return ingest_file(source.path, source.rel, catalog, now, source.sha, pdf_reader)
     with tempfile.TemporaryDirectory(prefix="selfeval-member-") as tmp:
         try:
             path = materialize(source, Path(tmp))
-        except (OSError, zipfile.BadZipFile, EOFError) as exc:
-            return failed_file(
-                source.rel, source.sha, fmt, now, "corrupt", f"cannot unpack {source.rel}: {exc}"
-            )
+        except MEMBER_ERRORS as exc:
+            code, message = member_problem(source.rel, exc)
+            return failed_file(source.rel, source.sha, fmt, now, code, message)
         return ingest_file(path, source.rel, catalog, now, source.sha, pdf_reader)
-
-
-SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project", "source_format")
-# what else the duplicate rule reads of a file's records: the 填报日期 each form states
-_FILED_FIELDS = ("section", "item", "value_text")
-FILED_ITEM = "填报日期"
-
-
-def _record_keys(records: Sequence[Record]) -> list[dict[str, Any]]:
-    """What the duplicate rule needs of a file's records."""
-    return [{k: getattr(r, k) for k in (*SUBMISSION_KEY_FIELDS, *_FILED_FIELDS)} for r in records]
-
-
-def _submission_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What the duplicate rule needs of a file: one row per form it holds, with the date the
-    form was filed (its 填报日期) and whether it was read from a scan."""
-    keys: dict[tuple, dict[str, Any]] = {}
-    for row in rows:
-        key = keys.setdefault(
-            (row["form"], row["form_seq"]),
-            {**{k: row[k] for k in SUBMISSION_KEY_FIELDS}, "filed": None},
-        )
-        if row["section"] == "footer" and row["item"] == FILED_ITEM and row["value_text"]:
-            key["filed"] = max(key["filed"] or "", row["value_text"])
-    return list(keys.values())
 
 
 def ingest(
@@ -312,13 +230,48 @@ def ingest(
     its own (`executor` "local") or as a Ray task (`executor` "ray", on the cluster at
     `ray_address` or a local Ray instance). Rows go to disk as files finish, in source_path
     order whatever the number of workers, into tables written aside and swapped in together
-    at the end: the tables are the same whichever the executor."""
-    finish_commits(out_dir)
+    at the end: the tables are the same whichever the executor.
+
+    One run at a time per OUT: a second is refused (OutputError) while the first lives. An OUT
+    that cannot be written, or a disk that fills, ends the run with an OutputError that says
+    so; the tables of the last run stay whole."""
+    with out_lock(out_dir), debug_log(out_dir):
+        return _ingest_held(
+            in_dir,
+            out_dir,
+            on_file,
+            limits,
+            workers,
+            force,
+            prune,
+            pdf_reader,
+            executor,
+            ray_address,
+        )
+
+
+def _ingest_held(
+    in_dir: Path,
+    out_dir: Path,
+    on_file: Callable[[FileResult, int, int], None] | None,
+    limits: Limits | None,
+    workers: int | None,
+    force: bool,
+    prune: bool,
+    pdf_reader: str,
+    executor: str,
+    ray_address: str | None,
+) -> RunSummary:
+    """`ingest`, with OUT held by this run."""
+    try:
+        finish_commits(out_dir)
+    except OSError as exc:
+        raise OutputError(write_failure(out_dir, exc)) from exc
     plan = plan_run(in_dir, out_dir, force, prune)
     summary = RunSummary(kept=len(plan.keep), dropped=len(plan.dropped))
     if not plan.read and not plan.dropped:
         summary.add_previous(out_dir)
-        refresh_views(out_dir)  # a run killed after its commit, while writing the views
+        views_or_say(refresh_views, out_dir)  # a run killed after its commit, in the views
         return summary
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")
@@ -327,12 +280,12 @@ def ingest(
     limits = limits or Limits()
     if executor == "local":
         results = _local_results(jobs, limits, workers, now, pdf_reader)
-        return _write_run(plan, out_dir, results, now, summary, on_file, preload_scans=True)
+        return write_run(plan, out_dir, results, now, summary, on_file, preload_scans=True)
     from .executor_ray import ray_session, run_ray_jobs
 
     with ray_session(ray_address, workers or default_workers()):
         results = run_ray_jobs(jobs, limits, now, pdf_reader, workers, cost=lambda s: s.size)
-        return _write_run(plan, out_dir, results, now, summary, on_file, preload_scans=False)
+        return write_run(plan, out_dir, results, now, summary, on_file, preload_scans=False)
 
 
 EXECUTORS = ("local", "ray")
@@ -351,67 +304,7 @@ def _local_results(
 
     def work(source: Source) -> FileResult:
         share_cores(threads)  # in the worker: its share of the cores for OCR
+        fit_memory(limits.max_rss_mib)  # and its readers' size limits, to its memory
         return read_source(source, catalog, now, pdf_reader)
 
     return run_jobs(jobs, work, limits, workers, cost=lambda s: s.size)
-
-
-def _write_run(
-    plan: Plan,
-    out_dir: Path,
-    results: Iterator[tuple[int, Source, FileResult | Failure]],
-    now: datetime,
-    summary: RunSummary,
-    on_file: Callable[[FileResult, int, int], None] | None,
-    preload_scans: bool,
-) -> RunSummary:
-    """The files' results, as they come, written in source_path order into new tables beside
-    the kept rows of unchanged files; the run-level findings after them; all committed."""
-    run_id = uuid.uuid4().hex
-    order = plan.order
-    waiting: dict[str, FileResult] = {}
-    sinks = {name: TableSink(name, out_dir, run_id) for name in TABLES}
-    kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
-    submissions: list[tuple[str, list[dict[str, Any]]]] = []
-    finished = 0
-    for rel in order:
-        if rel in plan.read:
-            while rel not in waiting:
-                _, done, outcome = next(results)
-                if isinstance(outcome, Failure):
-                    outcome = failed_result(done, outcome, now)
-                elif preload_scans and outcome.document.source_format == "pdf_scan":
-                    preload_ocr()  # the workers forked from now on start with it (imported once)
-                waiting[done.rel] = outcome
-                finished += 1
-                if on_file is not None:
-                    on_file(outcome, finished, len(plan.read))
-            result = waiting.pop(rel)
-            for name in TABLES:
-                sinks[name].add_rows(result.rows(name))
-            summary.add(result)
-            submissions.append((rel, _submission_keys(_record_keys(result.values))))
-        else:
-            carried = {name: kept[name].take(rel) for name in TABLES}
-            # run-level findings are made afresh below
-            carried["findings"] = [
-                b.filter(pc.not_equal(b["rule"], "duplicate_submission"))
-                for b in carried["findings"]
-            ]
-            for name, batches in carried.items():
-                for batch in batches:
-                    sinks[name].add_table(pa.Table.from_batches([batch]))
-            keys = [
-                r
-                for b in carried["values"]
-                for r in b.select([*SUBMISSION_KEY_FIELDS, *_FILED_FIELDS]).to_pylist()
-            ]
-            submissions.append((rel, _submission_keys(keys)))
-            summary.add_kept(carried)
-    duplicates = duplicate_submissions(submissions)
-    sinks["findings"].add_rows([finding_row(f, f.source_path or "", f.project) for f in duplicates])
-    summary.findings += len(duplicates)
-    commit_tables(list(sinks.values()), out_dir, run_id)
-    write_views(out_dir)  # OUT/selfeval.duckdb: BI views over the tables just committed
-    summary.run_id = run_id
-    return summary

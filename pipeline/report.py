@@ -10,15 +10,22 @@ drawn on it (needs IN, where the files are), for any other file the form's row a
 
 The figures are read through the views' SQL (`pipeline/views.py`), so they are the views' and
 the workbook's.
+
+Whatever a submission holds stays text on the page: the chart data inside `<script>` has every
+`<`, `>` and `&` escaped (a project named `…<!--<script>…` would otherwise make the browser take
+the rest of the page for script), control characters are removed, and a value's box is clamped
+to its page.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import math
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +40,7 @@ from .report_tables import PAGE_ROWS, dept_table, project_table, units_table
 from .report_units import units_overview, unread_files
 from .roster import check_roster
 from .rule_catalogue import RULES
+from .store import OutputError, unwritable
 from .views import memory_connection, units_sent
 from .words import SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES
 
@@ -65,8 +73,44 @@ FINDINGS_SHOWN = 100  # findings listed per rule; a province's season has tens o
 
 
 def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
+    if isinstance(value, float) and not math.isfinite(value):
         return None
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SCRIPT_UNSAFE = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+
+
+def script_json(data: Any) -> str:
+    """`data` as JSON that can stand inside a `<script>` element whatever its strings hold:
+    no `<` (so no `</script`, `<script` or `<!--`), `>` or `&` in it, escaped as JSON escapes,
+    and no NaN or infinity (which JSON.parse refuses)."""
+    text = json.dumps(_finite(data), ensure_ascii=False, allow_nan=False)
+    return re.sub("[<>&\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group()], text)
+
+
+def _finite(data: Any) -> Any:
+    """`data` with every NaN or infinite number made null, and control characters removed."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_finite(v) for v in data]
+    if isinstance(data, str):
+        return _CONTROL.sub("", data)
+    return _clean(data)
+
+
+def _printable(value: Any) -> Any:
+    """What the page shows of a value: a text without control characters."""
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return _CONTROL.sub("", value)
     return value
 
 
@@ -106,6 +150,8 @@ class PageImages:
         path = self.in_dir / source_path
         if not path.is_file():  # a member of a .zip bundle, or moved since
             return None
+        if not path.resolve().is_relative_to(self.in_dir.resolve()):  # a link out of IN
+            return None
         try:
             import pypdfium2
 
@@ -133,11 +179,13 @@ class PageImages:
         from PIL import ImageDraw
 
         s = RENDER_SCALE
+        band = sorted(_on_page(v, image.height / s) for v in band)
         top = max(0, int((band[0] - MARGIN_PT) * s))
-        bottom = min(image.height, int((band[1] + MARGIN_PT) * s))
+        bottom = max(top + 1, min(image.height, int((band[1] + MARGIN_PT) * s)))
         crop = image.crop((0, top, image.width, bottom))
         if box is not None:
-            x0, y0, x1, y1 = box
+            x0, x1 = sorted(_on_page(v, image.width / s) for v in (box[0], box[2]))
+            y0, y1 = sorted(_on_page(v, image.height / s) for v in (box[1], box[3]))
             ImageDraw.Draw(crop).rectangle(
                 (x0 * s - 3, y0 * s - top - 3, x1 * s + 3, y1 * s - top + 3),
                 outline=(220, 0, 0),
@@ -149,12 +197,25 @@ class PageImages:
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def _on_page(value: float | None, size: float) -> float:
+    """A coordinate in points clamped to the page (a damaged PDF can give one off the page,
+    negative, or none)."""
+    value = _clean(value)
+    return 0.0 if value is None else min(max(float(value), 0.0), size)
+
+
 _CELL_SQL = """
 SELECT section, level1, level2, item, measure, item_seq, value_raw, page, "row", col,
        bbox_x0, bbox_top, bbox_x1, bbox_bottom
 FROM "values" WHERE source_path = ? AND form = ? AND form_seq = ?
 ORDER BY "row" NULLS LAST, col NULLS LAST
 """
+
+
+def _has_box(row: dict[str, Any]) -> bool:
+    return all(
+        _clean(row[k]) is not None for k in ("bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom")
+    )
 
 
 class CellFinder:
@@ -192,11 +253,11 @@ class CellFinder:
             and r["page"] == anchor["page"]
         ] or [anchor]
         label = " / ".join(x for x in (anchor["level1"], anchor["level2"], anchor["item"]) if x)
-        if source_format in PDF_FORMATS and anchor["page"] and anchor["bbox_top"] is not None:
-            boxed = [r for r in same_row if r["bbox_top"] is not None]
+        boxed = [r for r in same_row if _has_box(r)]
+        if source_format in PDF_FORMATS and anchor["page"] and boxed:
             band = (min(r["bbox_top"] for r in boxed), max(r["bbox_bottom"] for r in boxed))
             box = None
-            if target is not None and target["bbox_x0"] is not None:
+            if target is not None and _has_box(target):
                 box = (
                     target["bbox_x0"],
                     target["bbox_top"],
@@ -417,16 +478,14 @@ def render_report(context: dict[str, Any], script: str | None = None) -> str:
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_printable,
     )
     env.filters["num"] = _fmt
     env.filters["pct"] = lambda v: _fmt(v, "pct")
     env.filters["int"] = lambda v: _fmt(v, "int")
     env.filters["sortkey"] = lambda v: "" if _clean(v) is None else _clean(v)
     template = env.get_template("report.html.j2")
-    charts = [
-        {**c, "json": json.dumps(c["spec"], ensure_ascii=False).replace("</", "<\\/")}
-        for c in context["charts"]
-    ]
+    charts = [{**c, "json": script_json(c["spec"])} for c in context["charts"]]
     return template.render(
         **{**context, "charts": charts},
         vega_script=script if script is not None else vega_script(),
@@ -443,6 +502,11 @@ def write_report(
     html = render_report(report_context(out_dir, in_dir, roster))
     target = out_dir / REPORT_NAME
     tmp = out_dir / f".{REPORT_NAME}.{os.getpid()}.tmp"
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, target)
+    except OSError as exc:  # a read-only OUT, a full disk: said, nothing half written
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(f"the report was not written: {unwritable(out_dir, exc)}") from exc
     return target

@@ -75,6 +75,18 @@ def failed_file(
     return FileResult(document_row(rel, sha, fmt, "failed", now, error_code=code, error=error))
 
 
+def unread_source(source: Source, now: datetime) -> FileResult:
+    """The documents row of a source discovery found it cannot or must not read (a damaged
+    member, a link out of IN)."""
+    assert source.problem is not None
+    code, message = source.problem
+    fmt = format_of(source.member or source.path.name)
+    status = "skipped" if source.skipped else "failed"
+    return FileResult(
+        document_row(source.rel, source.sha, fmt, status, now, error_code=code, error=message)
+    )
+
+
 def failed_result(source: Source, failure: Failure, now: datetime) -> FileResult:
     """The documents row of a file whose worker (or Ray task) was stopped or died."""
     fmt = format_of(source.member or source.path.name)

@@ -148,6 +148,21 @@ RULES: dict[str, RuleSpec] = {
         name="公式没有计算结果",
         explains="工作簿中的公式没有保存计算结果，按空白处理（不当作 0）。请在 Excel 或 WPS 中打开并保存后重新报送。",
     ),
+    "damaged_part": RuleSpec(
+        "warning",
+        "a part of a file read otherwise that could not be read: a PDF page whose content is "
+        "damaged, a page tree that miscounts or loops",
+        name="文件部分损坏",
+        explains="文件的其余部分已读取，但有一部分读不出来（如 PDF 某页内容损坏、页数记录有误），"
+        "或文字中夹有看不见的控制字符（已去掉）。请对照原件核对，必要时请单位重新报送。",
+    ),
+    "charset_guessed": RuleSpec(
+        "warning",
+        "a web page whose declared charset made nonsense of its text, read as GB18030 instead",
+        name="网页编码有误",
+        explains="网页声明的文字编码与实际不符，按声明读出来是乱码；已改按 GB18030 编码读取，"
+        "请核对读出的文字。",
+    ),
 }
 
 

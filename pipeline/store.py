@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import bisect
+import contextlib
 import dataclasses
+import errno
+import fcntl
 import json
+import logging
 import os
+import re
 import typing
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .model import DocumentRow, FindingRow, Record, RejectRow
+
+log = logging.getLogger(__name__)
 
 CONTRACT_VERSION = "2"
 _TS = pa.timestamp("us", tz="UTC")
@@ -85,6 +92,67 @@ def table_path(out_dir: Path, name: str) -> Path:
     return out_dir / f"{name}.parquet"
 
 
+class OutputError(Exception):
+    """OUT cannot take this run: another run holds it, it cannot be written, or the disk is
+    full. The message says so in words; the tables of the last run are whole."""
+
+
+LOCK_NAME = ".selfeval.lock"
+
+
+@contextlib.contextmanager
+def out_lock(out_dir: Path) -> Iterator[None]:
+    """Hold OUT for one run: a second run into the same OUT is refused while the first lives.
+    A POSIX record lock, so it dies with the process that holds it (a run killed outright
+    leaves nothing to clear) and is not inherited by forked workers."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        handle = open(out_dir / LOCK_NAME, "a+", encoding="ascii")  # noqa: SIM115
+    except OSError as exc:
+        raise OutputError(write_failure(out_dir, exc)) from exc
+    with handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.seek(0)
+            holder = handle.read().strip()
+            raise OutputError(
+                f"another run is writing to {out_dir}"
+                + (f" (process {holder})" if holder.isdigit() else "")
+                + ": wait for it to end, or write to another folder"
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                handle.seek(0)
+                handle.truncate()
+
+
+def write_failure(out_dir: Path, exc: BaseException) -> str:
+    """What went wrong writing the tables under OUT, in words, and that the last run's tables
+    are whole."""
+    return f"{unwritable(out_dir, exc)}: the tables of the last run are kept as they were"
+
+
+def unwritable(out_dir: Path, exc: BaseException) -> str:
+    """Why OUT could not be written, in words (the library's text goes to the debug log)."""
+    log.debug("writing under %s failed: %r", out_dir, exc)
+    code = getattr(exc, "errno", None)
+    if code is None:
+        said = re.search(r"errno (\d+)", str(exc), re.IGNORECASE)
+        code = int(said.group(1)) if said else None
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        return f"the disk holding {out_dir} is full (free some space and run again)"
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{out_dir} cannot be written to (read-only, or not yours to write)"
+    return f"{out_dir} could not be written to ({os.strerror(code) if code else 'a write failed'})"
+
+
 class TableSink:
     """One table's rows streamed to a file beside the target, in row groups as they come,
     so a run never holds a whole table in memory. `commit_tables` swaps it in."""
@@ -122,6 +190,12 @@ class TableSink:
     def close(self) -> None:
         self._flush()
         self._writer.close()
+
+    def discard(self) -> None:
+        """Give up this table: its file beside the target removed, the target untouched."""
+        with contextlib.suppress(Exception):
+            self._writer.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def commit_tables(sinks: list[TableSink], out_dir: Path, run_id: str) -> list[Path]:

@@ -4,14 +4,23 @@ cap or crashes its worker ends as a `failed` result, its worker is replaced, and
 Workers are forked, so they start with everything the parent imported; each reads one file
 after another until it is stopped, dies, has grown past half the memory cap or has read
 MAX_JOBS_PER_WORKER files. The parent polls each worker's resident memory
-(`/proc/<pid>/status`) and the time its file has taken.
+(`/proc/<pid>/status`) past what it was forked with (the parent's resident memory then), and
+the time its file has taken.
+
+A worker does not outlive its parent: it asks the kernel for SIGKILL when the parent dies
+(PR_SET_PDEATHSIG), or, where that is not to be had, a thread of its own watches the parent and
+ends the worker when it is gone. An ingest killed outright (SIGKILL) leaves no worker behind
+holding memory or its standard output.
 """
 
 from __future__ import annotations
 
 import bisect
+import ctypes
 import multiprocessing
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -54,6 +63,7 @@ class _Worker:
     index: int | None = None
     job: Any = None
     started: float = 0.0
+    inherited: float = 0.0  # MiB the worker was forked with (the parent's resident memory)
 
 
 def rss_mib(pid: int) -> float | None:
@@ -68,10 +78,39 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
-def _serve(work: Callable[[Any], Any], jobs: Sequence[Any], conn: Connection) -> None:
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+WATCH_SECONDS = 1.0  # how often a worker without PR_SET_PDEATHSIG looks for its parent
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when `parent` dies: the kernel's death signal where there is one, else
+    a daemon thread that looks for the parent every WATCH_SECONDS. A parent already gone (it
+    died before the signal was asked for) ends the process at once."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        asked = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        asked = False
+    if not asked:
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(WATCH_SECONDS)
+    os._exit(1)
+
+
+def _serve(
+    work: Callable[[Any], Any], jobs: Sequence[Any], conn: Connection, parent: int | None = None
+) -> None:
     """A worker's loop: read a job's index, answer with its result, until told to stop (None)
     or the parent is gone. An exception other than MemoryError ends the worker: its file is
     reported as crashed, as a signal would be."""
+    if parent is not None:
+        die_with_parent(parent)
     while True:
         try:
             index = conn.recv()
@@ -159,10 +198,11 @@ def _idle(pool, context, work, jobs, size: int, wanted: bool) -> list[_Worker]:
     pool[:] = [w for w in pool if w.process.is_alive() or w.index is not None]
     while wanted and len(pool) < size:
         parent, child = context.Pipe(duplex=True)
-        process = context.Process(target=_serve, args=(work, jobs, child), daemon=True)
+        process = context.Process(target=_serve, args=(work, jobs, child, os.getpid()), daemon=True)
+        inherited = rss_mib(os.getpid()) or 0.0
         process.start()
         child.close()
-        pool.append(_Worker(process, parent))
+        pool.append(_Worker(process, parent, inherited=inherited))
     return [w for w in pool if w.index is None and w.process.is_alive()]
 
 
@@ -178,7 +218,9 @@ def _outcome(worker: _Worker, readable: bool, limits: Limits) -> Any | None:
         _stop(worker, kill=True)
         return Failure("timeout", f"took longer than the {limits.timeout:g} s allowed per file")
     rss = rss_mib(worker.process.pid)
-    if rss is not None and rss > limits.max_rss_mib:
+    # what the file costs: the worker's memory past what it was forked with, so that a file's
+    # budget does not depend on what else the run holds (the OCR models loaded, say)
+    if rss is not None and rss - worker.inherited > limits.max_rss_mib:
         _stop(worker, kill=True)
         return Failure(
             "memory", f"needed more than the {limits.max_rss_mib} MiB of memory allowed per file"

@@ -430,3 +430,23 @@ def test_runs_of_hidden_lines_are_written_as_ranges():
     assert _spans([1, 2, 3, 7, 9, 10]) == "1-3, 7, 9-10"
     assert _spans([5, 6, 28], column_letter) == "E-F, AB"
     assert [column_letter(n) for n in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+
+
+def test_the_cell_limit_counts_the_whole_workbook(tmp_path, monkeypatch):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for index in range(3):  # three sheets, each well within the limit, past it together
+        sheet = book.active if index == 0 else book.create_sheet(f"表{index}")
+        for row in range(1, 11):
+            for col in range(1, 6):
+                sheet.cell(row, col, row * col)
+    path = tmp_path / "three.xlsx"
+    book.save(path)
+    monkeypatch.setattr(extractors.xlsx, "MAX_SHEET_CELLS", 120)
+    loaded = []
+    monkeypatch.setattr(extractors.xlsx, "read_sheets", lambda *a: loaded.append(a) or [])
+    with pytest.raises(ExtractionError) as raised:
+        extract(path)
+    assert raised.value.code == "too_large" and "more than 120 cells" in raised.value.message
+    assert "表2" in raised.value.message and not loaded

@@ -12,6 +12,7 @@ import time
 import pandas as pd
 import pytest
 from conftest import FIXTURES, SEASON
+from test_hostile_folders import hostile_bundle
 
 import pipeline.ingest
 from pipeline.cli import main
@@ -23,16 +24,44 @@ EXPECTED = json.loads((FIXTURES / "hostile.expected.json").read_text(encoding="u
 GOOD = "jiangcheng-wenlv-2023.docx"
 
 
+# beside the hostile files, what a careless or hostile folder holds besides: a bundle with a
+# damaged, an encrypted and a method-99 member among good ones (and `../../x.docx`, a name
+# twice), a GBK file name, a link out of IN
+EXTRAS = {
+    "报送.zip/a.docx": "ok",
+    "报送.zip/b.docx": "failed",
+    "报送.zip/c.docx": "failed",
+    "报送.zip/d.docx": "failed",
+    "报送.zip/../../x.docx": "ok",
+    "报送.zip/a.docx#2": "ok",
+    "报送.zip/e.docx": "ok",
+    "\\xb2\\xbf\\xc3\\xc5.docx": "ok",
+    "elsewhere.docx": "skipped",
+}
+
+
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile-in")
     for name in EXPECTED:
         shutil.copy(HOSTILE / name, folder / name)
     shutil.copy(SEASON / GOOD, folder / GOOD)
+    (folder / "报送.zip").write_bytes(hostile_bundle())
+    with open(os.path.join(os.fsencode(folder), "部门.docx".encode("gbk")), "wb") as handle:
+        handle.write((SEASON / GOOD).read_bytes())
+    (folder / "elsewhere.docx").symlink_to(SEASON / GOOD)
     out = tmp_path_factory.mktemp("hostile-out")
     code = main(["ingest", str(folder), "--out", str(out), "--quiet"])
     documents = pd.read_parquet(out / "documents.parquet").set_index("source_path")
     return code, documents, pd.read_parquet(out / "values.parquet")
+
+
+def test_a_season_of_every_kind_runs_to_the_end_with_every_file_listed(hostile_run):
+    code, documents, _ = hostile_run
+    assert code == 1
+    assert set(documents.index) == {*EXPECTED, GOOD, *EXTRAS}
+    assert dict(documents.loc[list(EXTRAS), "status"]) == EXTRAS
+    assert "internal_error" not in set(documents.error_code.dropna())
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED), ids=str)
@@ -50,7 +79,7 @@ def test_each_hostile_file_gets_its_status_and_error(hostile_run, name):
 def test_the_run_goes_on_and_exits_non_zero(hostile_run):
     code, documents, values = hostile_run
     assert code == 1
-    assert len(documents) == len(EXPECTED) + 1
+    assert len(documents) == len(EXPECTED) + 1 + len(EXTRAS)
     good = documents.loc[GOOD]
     assert good.status == "ok"
     expected_rows = (FIXTURES / "expected" / "jiangcheng-wenlv-2023.jsonl").read_text().count("\n")
@@ -134,3 +163,38 @@ def test_a_page_without_a_form_and_a_cut_page_are_read(hostile_run):
     whole = (FIXTURES / "expected" / "yueyang-2024.jsonl").read_text().count("\n")
     assert cut.status == "ok" and 0 < cut.n_values < whole  # the page cut from yueyang-2024.html
     assert (values.source_path == "truncated.html").sum() == cut.n_values
+
+
+def test_the_web_page_limit_fits_the_memory_cap(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    page = (FIXTURES / "season" / "yueyang-2024.html").read_bytes()
+    padding = b"<!-- " + b"x" * (9 * 2**20) + b" -->"  # 9 MiB: past 512 MiB / 64
+    (folder / "big.html").write_bytes(page.replace(b"<body>", b"<body>" + padding, 1))
+    ingest(folder, tmp_path / "out", limits=Limits(max_rss_mib=512), workers=1)
+    documents = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_path")
+    row = documents.loc["big.html"]
+    assert (row.status, row.error_code) == ("failed", "too_large")
+    assert "(more than 8 MiB)" in row.error
+
+
+@pytest.mark.parametrize(("depth", "status"), [(50, "ok"), (300, "failed")], ids=["50", "300"])
+def test_a_form_nested_deep_is_read_or_refused_never_lost(tmp_path, depth, status):
+    from datetime import UTC, datetime
+
+    from pipeline.definitions import load_catalog
+    from pipeline.ingest import ingest_file
+
+    page = (SEASON / "yueyang-2024.html").read_text(encoding="utf-8")
+    start, end = page.index("<body>") + len("<body>"), page.index("</body>")
+    body = "<table><tr><td>" * depth + page[start:end] + "</td></tr></table>" * depth
+    path = tmp_path / "nested.html"
+    path.write_text(page[:start] + body + page[end:], encoding="utf-8")
+    row = ingest_file(path, path.name, load_catalog(), datetime.now(UTC)).document
+    assert row.status == status
+    if status == "ok":
+        assert row.n_values == (FIXTURES / "expected" / "yueyang-2024.jsonl").read_text().count(
+            "\n"
+        )
+    else:
+        assert row.error_code == "too_large" and "deep" in row.error and "nested.html" in row.error

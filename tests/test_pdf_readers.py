@@ -83,6 +83,15 @@ def test_both_readers_give_the_same_documents_statuses(both_readers):
     columns = ["source_path", "source_format", "status", "error_code", "pages", "n_values"]
     pdfium = _table(both_readers["pdfium"], "documents")[columns]
     reference = _table(both_readers["pdfplumber"], "documents")[columns]
+    # the one difference by design: a file PDFium hands to pdfplumber (a page tree that
+    # miscounts, a damaged page) says so; pdfplumber, reading it itself, has nothing to say
+    handed = pdfium.error_code == "read_by_reference"
+    assert set(pdfium.source_path[handed]) == {
+        "hostile--count-off-by-one.pdf",
+        "hostile--page-tree-loop.pdf",
+        "hostile--damaged-stream.pdf",  # its damaged page: each reader salvages another part
+    }
+    pdfium.loc[handed, "error_code"] = None
     pd.testing.assert_frame_equal(pdfium, reference)
     statuses = dict(zip(pdfium.source_path, pdfium.status, strict=True))
     assert statuses["hostile--encrypted.pdf"] == "failed"

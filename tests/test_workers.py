@@ -90,3 +90,21 @@ def test_the_frontier_is_the_first_unfinished_job():
     for index, first in [(1, 0), (2, 0), (0, 3), (5, 3), (3, 4), (4, 6)]:
         frontier.finish(index)
         assert frontier.first == first
+
+
+_ballast = b""
+
+
+def _take_100_mib(_job: object) -> int:
+    taken = b"\x02" * (100 * 2**20)  # written, so resident
+    return len(taken)
+
+
+def test_a_files_memory_is_counted_past_what_its_worker_was_forked_with():
+    global _ballast
+    _ballast = b"\x01" * (250 * 2**20)  # the run holds this much (models, a big catalogue)
+    try:
+        [(_, _, result)] = list(run_jobs([None], _take_100_mib, Limits(max_rss_mib=300)))
+    finally:
+        _ballast = b""
+    assert result == 100 * 2**20  # 100 MiB of its own: within 300, whatever the parent held

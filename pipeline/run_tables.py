@@ -1,0 +1,221 @@
+"""A run's tables: the plan (what is read again, what is kept), the rows of each file as it is
+read written in source_path order beside the kept rows of unchanged files, the run-level
+findings after them, all committed together; and the summary the command line prints.
+
+An OUT that cannot take the tables (read-only, a full disk) ends the run with an OutputError
+that says so; the half-written tables are removed and the last run's stay whole.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from extractors import preload_ocr
+
+from .definitions import load_catalog
+from .model import Record
+from .results import FileResult, document_from_dict, failed_result, finding_row
+from .rules import duplicate_submissions
+from .sources import Source
+from .store import (
+    TABLES,
+    KeptRows,
+    OutputError,
+    TableSink,
+    commit_tables,
+    read_documents,
+    table_path,
+    table_rows,
+    unwritable,
+    write_failure,
+)
+from .views import write_views
+from .workers import Failure
+
+
+@dataclass
+class RunSummary:
+    files: int = 0
+    ok: int = 0
+    no_forms: int = 0
+    skipped: int = 0
+    failed: int = 0
+    forms: int = 0
+    values: int = 0
+    rejects: int = 0
+    findings: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    kept: int = 0  # files whose rows were carried over unchanged from the last run
+    dropped: int = 0  # files gone from IN whose rows --prune removed
+    run_id: str | None = None
+
+    def add(self, result: FileResult) -> None:
+        doc = result.document
+        self.files += 1
+        status = doc.status
+        setattr(self, status, getattr(self, status) + 1)
+        self.forms += sum(getattr(doc, f"n_{form}") for form in load_catalog().form_order)
+        self.values += len(result.values)
+        self.rejects += len(result.rejects)
+        self.findings += len(result.findings)
+        if status == "failed":
+            self.failures.append((doc.source_path, doc.error or ""))
+
+    def add_kept(self, carried: dict[str, list[pa.RecordBatch]]) -> None:
+        """Count a file carried over from the last run, from its kept rows."""
+        for doc in (r for b in carried["documents"] for r in b.to_pylist()):
+            self.add(FileResult(document=document_from_dict(doc)))
+        self.values += sum(b.num_rows for b in carried["values"])
+        self.rejects += sum(b.num_rows for b in carried["rejects"])
+        self.findings += sum(b.num_rows for b in carried["findings"])
+
+    def add_previous(self, out_dir: Path) -> None:
+        """Count an unchanged run from the last run's tables, without reading their rows."""
+        for doc in read_documents(out_dir).values():
+            self.add(FileResult(document=document_from_dict(doc)))
+        self.values = table_rows(out_dir, "values")
+        self.rejects = table_rows(out_dir, "rejects")
+        self.findings = table_rows(out_dir, "findings")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run does with each path: read it again, or keep the rows an earlier run wrote."""
+
+    read: dict[str, Source]  # source_path → what to read
+    keep: list[str]  # unchanged files, and files gone from IN when not pruning
+    dropped: list[str]  # files gone from IN whose rows --prune removes
+
+    @property
+    def order(self) -> list[str]:
+        return sorted([*self.read, *self.keep])
+
+
+SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project", "source_format")
+# what else the duplicate rule reads of a file's records: the 填报日期 each form states
+_FILED_FIELDS = ("section", "item", "value_text")
+FILED_ITEM = "填报日期"
+
+
+def _record_keys(records: Sequence[Record]) -> list[dict[str, Any]]:
+    """What the duplicate rule needs of a file's records."""
+    return [{k: getattr(r, k) for k in (*SUBMISSION_KEY_FIELDS, *_FILED_FIELDS)} for r in records]
+
+
+def _submission_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the duplicate rule needs of a file: one row per form it holds, with the date the
+    form was filed (its 填报日期) and whether it was read from a scan."""
+    keys: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        key = keys.setdefault(
+            (row["form"], row["form_seq"]),
+            {**{k: row[k] for k in SUBMISSION_KEY_FIELDS}, "filed": None},
+        )
+        if row["section"] == "footer" and row["item"] == FILED_ITEM and row["value_text"]:
+            key["filed"] = max(key["filed"] or "", row["value_text"])
+    return list(keys.values())
+
+
+def write_run(
+    plan: Plan,
+    out_dir: Path,
+    results: Iterator[tuple[int, Source, FileResult | Failure]],
+    now: datetime,
+    summary: RunSummary,
+    on_file: Callable[[FileResult, int, int], None] | None,
+    preload_scans: bool,
+) -> RunSummary:
+    """The files' results, as they come, written in source_path order into new tables beside
+    the kept rows of unchanged files; the run-level findings after them; all committed."""
+    run_id = uuid.uuid4().hex
+    sinks: dict[str, TableSink] = {}
+    try:
+        for name in TABLES:
+            sinks[name] = TableSink(name, out_dir, run_id)
+        _write_tables(plan, out_dir, results, now, summary, on_file, preload_scans, sinks)
+        commit_tables(list(sinks.values()), out_dir, run_id)
+    except OSError as exc:  # a read-only OUT, a full disk: the last run's tables stay whole
+        for sink in sinks.values():
+            sink.discard()
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()  # the workers stopped
+        raise OutputError(write_failure(out_dir, exc)) from exc
+    views_or_say(write_views, out_dir)  # OUT/selfeval.duckdb: BI views over the new tables
+    summary.run_id = run_id
+    return summary
+
+
+def views_or_say(write: Callable[[Path], Any], out_dir: Path) -> None:
+    """Write the BI views; if OUT cannot take them, say so (the tables are committed)."""
+    import duckdb
+
+    try:
+        write(out_dir)
+    except (OSError, duckdb.Error) as exc:
+        raise OutputError(
+            f"the tables were written, but not selfeval.duckdb: {unwritable(out_dir, exc)}"
+        ) from exc
+
+
+def _write_tables(
+    plan: Plan,
+    out_dir: Path,
+    results: Iterator[tuple[int, Source, FileResult | Failure]],
+    now: datetime,
+    summary: RunSummary,
+    on_file: Callable[[FileResult, int, int], None] | None,
+    preload_scans: bool,
+    sinks: dict[str, TableSink],
+) -> None:
+    """Every file's rows into the sinks in source_path order, the run-level findings last."""
+    order = plan.order
+    waiting: dict[str, FileResult] = {}
+    kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
+    submissions: list[tuple[str, list[dict[str, Any]]]] = []
+    finished = 0
+    for rel in order:
+        if rel in plan.read:
+            while rel not in waiting:
+                _, done, outcome = next(results)
+                if isinstance(outcome, Failure):
+                    outcome = failed_result(done, outcome, now)
+                elif preload_scans and outcome.document.source_format == "pdf_scan":
+                    preload_ocr()  # the workers forked from now on start with it (imported once)
+                waiting[done.rel] = outcome
+                finished += 1
+                if on_file is not None:
+                    on_file(outcome, finished, len(plan.read))
+            result = waiting.pop(rel)
+            for name in TABLES:
+                sinks[name].add_rows(result.rows(name))
+            summary.add(result)
+            submissions.append((rel, _submission_keys(_record_keys(result.values))))
+        else:
+            carried = {name: kept[name].take(rel) for name in TABLES}
+            # run-level findings are made afresh below
+            carried["findings"] = [
+                b.filter(pc.not_equal(b["rule"], "duplicate_submission"))
+                for b in carried["findings"]
+            ]
+            for name, batches in carried.items():
+                for batch in batches:
+                    sinks[name].add_table(pa.Table.from_batches([batch]))
+            keys = [
+                r
+                for b in carried["values"]
+                for r in b.select([*SUBMISSION_KEY_FIELDS, *_FILED_FIELDS]).to_pylist()
+            ]
+            submissions.append((rel, _submission_keys(keys)))
+            summary.add_kept(carried)
+    duplicates = duplicate_submissions(submissions)
+    sinks["findings"].add_rows([finding_row(f, f.source_path or "", f.project) for f in duplicates])
+    summary.findings += len(duplicates)
