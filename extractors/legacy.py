@@ -131,6 +131,27 @@ def _end_with_caller() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
+def run_in_own_group(argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+    """Run `argv` in a process group of its own, its output captured; past `timeout` the whole
+    group is killed (LibreOffice's soffice.bin, a grandchild, with it: killing the child alone
+    left it running and holding the pipes) and TimeoutExpired raised."""
+    with subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_end_with_caller,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr)
+
+
 def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
     """Convert `path` to `target` (docx or xlsx) under `workdir`; raise ExtractionError naming
     what failed."""
@@ -147,7 +168,7 @@ def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
     shutil.copyfile(path, source)
     outdir = workdir / "out"
     try:
-        done = subprocess.run(
+        done = run_in_own_group(
             [
                 *network_sandbox(),
                 command,
@@ -160,10 +181,7 @@ def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
                 str(outdir),
                 str(source),
             ],
-            capture_output=True,
-            timeout=CONVERT_TIMEOUT,
-            check=False,
-            preexec_fn=_end_with_caller,
+            CONVERT_TIMEOUT,
         )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(

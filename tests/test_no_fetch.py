@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 from conftest import FIXTURES
@@ -103,3 +104,37 @@ def test_the_sandbox_has_no_network(tmp_path):
         [*network_sandbox(), sys.executable, "-c", probe], capture_output=True, check=False
     )
     assert done.returncode != 0 and b"unreachable" in done.stderr.lower()
+
+
+def test_a_conversion_past_its_time_leaves_no_process_behind(tmp_path, monkeypatch):
+    """A converter that starts a child of its own (as soffice starts soffice.bin) and hangs:
+    on the timeout the whole group goes, and the call returns at once."""
+    import os
+    import time
+
+    from extractors import ExtractionError
+
+    pidfile = tmp_path / "grandchild.pid"
+    fake = tmp_path / "soffice"
+    fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pidfile}\nsleep 300\n", encoding="ascii")
+    fake.chmod(0o755)
+    monkeypatch.setattr(extractors.legacy, "soffice", lambda: str(fake))
+    monkeypatch.setattr(extractors.legacy, "network_sandbox", lambda: ())
+    monkeypatch.setattr(extractors.legacy, "CONVERT_TIMEOUT", 1)
+    doc = tmp_path / "slow.doc"
+    doc.write_bytes(LINKED.read_bytes())
+    started = time.monotonic()
+    with pytest.raises(ExtractionError) as raised:
+        extract_legacy(doc)
+    assert raised.value.code == "timeout"
+    assert time.monotonic() - started < 20
+    grandchild = int(pidfile.read_text())
+    time.sleep(0.5)
+    try:
+        os.kill(grandchild, 0)
+        state = Path(f"/proc/{grandchild}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (ProcessLookupError, FileNotFoundError):
+        state = "gone"
+    if state not in ("gone", "Z"):
+        os.kill(grandchild, 9)  # what the test started is not left behind
+    assert state in ("gone", "Z")
