@@ -30,9 +30,12 @@ from extractors import (
 from extractors.own_output import is_own_output
 
 from . import __version__
+from .apply_corrections import FINGERPRINT_KEY, Applier, Previous
+from .correction_run import applier_for, corrected, corrected_kept, withdrawn
+from .corrections import NO_CORRECTIONS, Corrections
 from .definitions import Catalog, load_catalog
 from .mapping import form_to_slots
-from .model import Finding, Record
+from .model import CorrectionRow, Finding, Record
 from .recognize import document_to_forms
 from .records import SourceInfo, forms_to_records
 from .results import (
@@ -48,13 +51,14 @@ from .rule_catalogue import severity_of
 from .rules import document_findings, duplicate_submissions
 from .sources import Source, discover_sources, file_sha256, materialize
 from .store import (
-    TABLES,
+    FILE_TABLES,
     KeptRows,
     TableSink,
     commit_tables,
     finish_commits,
     is_mergeable,
     read_documents,
+    read_rows,
     table_path,
     table_rows,
 )
@@ -78,6 +82,9 @@ class RunSummary:
     kept: int = 0  # files whose rows were carried over unchanged from the last run
     dropped: int = 0  # files gone from IN whose rows --prune removed
     run_id: str | None = None
+    corrections: list[CorrectionRow] = field(default_factory=list)  # every line's outcome
+    corrections_blank: int = 0  # lines with no 更正值, passed over
+    corrections_withdrawn: int = 0  # the last run's applied corrections this run has not
 
     def add(self, result: FileResult) -> None:
         doc = result.document
@@ -106,6 +113,14 @@ class RunSummary:
         self.values = table_rows(out_dir, "values")
         self.rejects = table_rows(out_dir, "rejects")
         self.findings = table_rows(out_dir, "findings")
+        self.corrections = [CorrectionRow(**r) for r in read_rows(out_dir, "corrections")]
+
+    def correction_counts(self) -> dict[str, int]:
+        """How many lines of the corrections file ended in each status."""
+        counts = {"applied": 0, "stale": 0, "not_found": 0, "invalid": 0}
+        for row in self.corrections:
+            counts[row.status] += 1
+        return counts
 
 
 def ingest_file(
@@ -224,14 +239,20 @@ class Plan:
 READ_AGAIN = frozenset({"node_lost"})
 
 
-def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
+def plan_run(
+    in_dir: Path, out_dir: Path, force: bool, prune: bool, not_a_submission: Path | None = None
+) -> Plan:
     """Compare IN with the last run's documents table: unchanged bytes (sha256, same pipeline
     version) are kept, changed and new files read (and those whose node was lost), files gone
-    from IN kept unless pruning."""
+    from IN kept unless pruning. `not_a_submission` (the corrections file, kept beside the
+    season or inside it) is never read as one."""
     previous = read_documents(out_dir) if is_mergeable(out_dir) else {}
     read: dict[str, Source] = {}
     keep: list[str] = []
+    own = not_a_submission.resolve() if not_a_submission is not None else None
     for source in discover_sources(in_dir, out_dir):
+        if own is not None and source.member is None and source.path.resolve() == own:
+            continue
         old = previous.get(source.rel)
         unchanged = (
             old is not None
@@ -295,6 +316,7 @@ def ingest(
     pdf_reader: str = DEFAULT_PDF_READER,
     executor: str = "local",
     ray_address: str | None = None,
+    corrections: Corrections = NO_CORRECTIONS,
 ) -> RunSummary:
     """Ingest every file under `in_dir` into the four tables under `out_dir`.
 
@@ -303,14 +325,22 @@ def ingest(
     its own (`executor` "local") or as a Ray task (`executor` "ray", on the cluster at
     `ray_address` or a local Ray instance). Rows go to disk as files finish, in source_path
     order whatever the number of workers, into tables written aside and swapped in together
-    at the end: the tables are the same whichever the executor."""
+    at the end: the tables are the same whichever the executor.
+
+    `corrections` (the analyst's corrections file) are applied to the rows of the files they
+    name, read or kept, and the rules run again on those files: a change to the corrections
+    alone reads no submission."""
     finish_commits(out_dir)
-    plan = plan_run(in_dir, out_dir, force, prune)
+    own = Path(corrections.path) if corrections.path else None
+    plan = plan_run(in_dir, out_dir, force, prune, own)
+    previous = Previous.load(out_dir) if is_mergeable(out_dir) else Previous()
     summary = RunSummary(kept=len(plan.keep), dropped=len(plan.dropped))
-    if not plan.read and not plan.dropped:
+    summary.corrections_blank = corrections.blank
+    if not plan.read and not plan.dropped and corrections.fingerprint == previous.fingerprint:
         summary.add_previous(out_dir)
         refresh_views(out_dir)  # a run killed after its commit, while writing the views
         return summary
+    applier = applier_for(corrections, previous, out_dir)
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")
     jobs = [plan.read[rel] for rel in plan.order if rel in plan.read]
@@ -318,12 +348,16 @@ def ingest(
     limits = limits or Limits()
     if executor == "local":
         results = _local_results(jobs, limits, workers, now, pdf_reader)
-        return _write_run(plan, out_dir, results, now, summary, on_file, preload_scans=True)
+        return _write_run(
+            plan, out_dir, results, now, summary, on_file, applier, preload_scans=True
+        )
     from .executor_ray import ray_session, run_ray_jobs
 
     with ray_session(ray_address, workers or default_workers()):
         results = run_ray_jobs(jobs, limits, now, pdf_reader, workers, cost=lambda s: s.size)
-        return _write_run(plan, out_dir, results, now, summary, on_file, preload_scans=False)
+        return _write_run(
+            plan, out_dir, results, now, summary, on_file, applier, preload_scans=False
+        )
 
 
 EXECUTORS = ("local", "ray")
@@ -354,15 +388,20 @@ def _write_run(
     now: datetime,
     summary: RunSummary,
     on_file: Callable[[FileResult, int, int], None] | None,
+    applier: Applier,
     preload_scans: bool,
 ) -> RunSummary:
     """The files' results, as they come, written in source_path order into new tables beside
-    the kept rows of unchanged files; the run-level findings after them; all committed."""
+    the kept rows of unchanged files, each file's corrections applied; the run-level findings
+    after them, and the corrections table; all committed."""
     run_id = uuid.uuid4().hex
     order = plan.order
     waiting: dict[str, FileResult] = {}
-    sinks = {name: TableSink(name, out_dir, run_id) for name in TABLES}
-    kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
+    fingerprint = {FINGERPRINT_KEY: applier.corrections.fingerprint}
+    sinks = {name: TableSink(name, out_dir, run_id) for name in FILE_TABLES}
+    sinks["corrections"] = TableSink("corrections", out_dir, run_id, metadata=fingerprint)
+    kept = {name: KeptRows(table_path(out_dir, name)) for name in FILE_TABLES}
+    touched = applier.files()
     submissions: list[tuple[str, list[dict[str, Any]]]] = []
     finished = 0
     for rel in order:
@@ -377,18 +416,20 @@ def _write_run(
                 finished += 1
                 if on_file is not None:
                     on_file(outcome, finished, len(plan.read))
-            result = waiting.pop(rel)
-            for name in TABLES:
+            result = corrected(rel, waiting.pop(rel), applier)
+            for name in FILE_TABLES:
                 sinks[name].add_rows(result.rows(name))
             summary.add(result)
             submissions.append((rel, _submission_keys(_record_keys(result.values))))
         else:
-            carried = {name: kept[name].take(rel) for name in TABLES}
+            carried = {name: kept[name].take(rel) for name in FILE_TABLES}
             # run-level findings are made afresh below
             carried["findings"] = [
                 b.filter(pc.not_equal(b["rule"], "duplicate_submission"))
                 for b in carried["findings"]
             ]
+            if rel in touched:
+                carried = corrected_kept(rel, carried, applier)
             for name, batches in carried.items():
                 for batch in batches:
                     sinks[name].add_table(pa.Table.from_batches([batch]))
@@ -400,6 +441,9 @@ def _write_run(
     duplicates = duplicate_submissions(submissions)
     sinks["findings"].add_rows([finding_row(f, f.source_path or "", f.project) for f in duplicates])
     summary.findings += len(duplicates)
+    summary.corrections = applier.rows()
+    sinks["corrections"].add_rows(summary.corrections)
+    summary.corrections_withdrawn = withdrawn(applier)
     commit_tables(list(sinks.values()), out_dir, run_id)
     write_views(out_dir)  # OUT/selfeval.duckdb: BI views over the tables just committed
     summary.run_id = run_id

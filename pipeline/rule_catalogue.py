@@ -53,6 +53,11 @@ RULES: dict[str, RuleSpec] = {
     "uncached_formula": RuleSpec(
         "warning", "a workbook formula with no cached value (read as blank, never as 0)"
     ),
+    "correction_stale": RuleSpec(
+        "warning",
+        "an analyst's correction not applied: the file no longer says what it was written "
+        "against (the department sent a new file)",
+    ),
 }
 
 

@@ -1,0 +1,513 @@
+"""The analyst's corrections applied to one file's rows, and the rules run again on them.
+
+A file's rows come fresh from a reader, or kept from the last run, where they may carry the
+last run's corrections: those are first undone from the last corrections table (what each
+replaced is there), so a file's rows are always what the file says plus the corrections of
+this run. A line is `applied`, `stale` (the file no longer says what it was written against:
+its 原值, or what it said when the line was first applied), `not_found` or `invalid`.
+`value_raw` is never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .corrections import FIELD_NAMES, CorrectionLine, Corrections, same_text
+from .definitions import Catalog
+from .model import CorrectionRow, Finding, FindingRow
+from .normalize import label_key
+from .results import finding_row
+from .rule_catalogue import severity_of
+from .rules import DOCUMENT_RULES, document_findings
+from .store import read_rows, table_metadata
+from .validate import is_valid, schema_errors, to_json
+
+Row = dict[str, Any]
+STALE_RULE = "correction_stale"
+# findings made from the values (rules) are made again on the corrected ones
+REMADE_RULES = frozenset({r.rule for r in DOCUMENT_RULES} | {STALE_RULE})
+FINGERPRINT_KEY = "corrections_sha256"
+VALUE_FIELDS = ("value_text", "value_num", "value_unit", "comparator")
+SEPARATOR = ";"
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What the last run recorded of its corrections."""
+
+    by_id: dict[str, Row] = field(default_factory=dict)
+    fingerprint: str | None = None
+
+    @classmethod
+    def load(cls, out_dir: Path) -> Previous:
+        rows = read_rows(out_dir, "corrections")
+        return cls(
+            {r["correction_id"]: r for r in rows},
+            table_metadata(out_dir, "corrections").get(FINGERPRINT_KEY),
+        )
+
+    def pinned(self, line: CorrectionLine) -> tuple[bool, str | None]:
+        """(whether it was applied before, what the file said then)."""
+        row = self.by_id.get(line.correction_id)
+        if row is None or row["status"] not in ("applied", "stale"):
+            return False, None
+        return True, row["value_in_file"]
+
+    def files(self) -> set[str]:
+        """The files the last run's corrections applied to (or went stale on)."""
+        return {
+            r["source_path"]
+            for r in self.by_id.values()
+            if r["status"] in ("applied", "stale") and r["source_path"]
+        }
+
+
+class Applier:
+    """Applies a run's corrections file by file, and lists what became of every line."""
+
+    def __init__(
+        self,
+        corrections: Corrections,
+        previous: Previous,
+        catalog: Catalog,
+        record_files: dict[str, str] | None = None,
+    ) -> None:
+        self.corrections = corrections
+        self.previous = previous
+        self.catalog = catalog
+        self.record_files = record_files or {}  # record_id → source_path (last run's values)
+        self.outcomes: dict[int, CorrectionRow] = {}
+        for line in corrections.lines:
+            if line.problem:
+                self.outcomes[line.line] = outcome(line, "invalid", line.problem)
+
+    def files(self) -> set[str]:
+        """The files whose kept rows a re-run must go through: those the lines name, and those
+        the last run's corrections touched (to undo them)."""
+        named = {
+            line.source_path or self.record_files.get(line.record_id or "")
+            for line in self.corrections.lines
+            if not line.problem
+        }
+        return ({n for n in named if n} | self.previous.files()) - {None}
+
+    def touches(self, rel: str, rows: list[Row]) -> bool:
+        return bool(self._lines_for(rel, rows)) or any(r.get("correction_id") for r in rows)
+
+    def _lines_for(self, rel: str, rows: list[Row]) -> list[CorrectionLine]:
+        ids = {r["record_id"] for r in rows}
+        return [
+            line
+            for line in self.corrections.lines
+            if not line.problem
+            and (line.source_path == rel or (line.source_path is None and line.record_id in ids))
+        ]
+
+    def apply(
+        self, rel: str, rows: list[Row], findings: list[Row]
+    ) -> tuple[list[Row], list[FindingRow]]:
+        """A file's values rows with this run's corrections, and its findings with the rules
+        run again on them (the findings of reading kept as they were)."""
+        rows = [undo(r, self.previous.by_id) for r in rows]
+        read = [dict(r) for r in rows]  # as the file says, for matching and staleness
+        state = _FileState(rel, rows, read)
+        lines = self._lines_for(rel, rows)
+        for line in sorted(lines, key=lambda ln: (ln.field == "value", ln.line)):
+            self.outcomes[line.line] = self._apply_line(line, state)
+        sure = {i for kind, *rest in state.taken for i in rest if kind == "value"}
+        return rows, self._findings(rel, rows, findings, state.stale, sure)
+
+    # ------------------------------------------------------------------ one line
+
+    def _apply_line(self, line: CorrectionLine, state: _FileState) -> CorrectionRow:
+        if line.field == "value":
+            return self._apply_value(line, state)
+        return self._apply_reading(line, state)
+
+    def _apply_value(self, line: CorrectionLine, state: _FileState) -> CorrectionRow:
+        matches = state.value_rows(line)
+        if len(matches) != 1:
+            return self._unplaced(line, state, len(matches))
+        index = matches[0]
+        row, read = state.rows[index], state.read[index]
+        place = _place(read)
+        if (earlier := state.taken.get(("value", index))) is not None:
+            return outcome(line, "invalid", f"与第 {earlier} 行更正的是同一个值", **place)
+        stale = self._stale(line, read["value_raw"])
+        if stale:
+            state.stale.append((line, read, stale))
+            return outcome(line, "stale", stale, value_in_file=read["value_raw"], **place)
+        parsed, problem = self._parsed(line.value, read)
+        if problem is None:
+            candidate = {**row, **parsed, "corrected": True}
+            candidate["correction_id"] = _joined(row["correction_id"], line.correction_id)
+            problem = _schema_problem(candidate)
+        if problem is not None:
+            return outcome(line, "invalid", problem, value_in_file=read["value_raw"], **place)
+        before = {
+            f"{k}_before" if k != "value_text" else "value_before": row[k] for k in VALUE_FIELDS
+        }
+        state.rows[index] = candidate
+        state.taken[("value", index)] = line.line
+        return outcome(
+            line,
+            "applied",
+            None,
+            value_in_file=read["value_raw"],
+            rows=1,
+            **place,
+            **before,
+            **parsed,
+        )
+
+    def _apply_reading(self, line: CorrectionLine, state: _FileState) -> CorrectionRow:
+        column = line.field
+        forms = state.forms(line)
+        if not forms:
+            return self._unplaced(line, state, 0)
+        read_values = {state.form_read(f, column) for f in forms}
+        if len(read_values) > 1:
+            return outcome(
+                line,
+                "invalid",
+                f"文件中有 {len(forms)} 张表的{FIELD_NAMES[column]}不同，请写明表和表序号",
+                source_path=state.rel,
+            )
+        in_file = next(iter(read_values))
+        text_in_file = None if in_file is None else str(in_file)
+        where = _form_place(state, forms, column)
+        key = (column, *sorted(forms)) if column != "unit" else (column,)
+        if (earlier := state.taken.get(key)) is not None:
+            return outcome(
+                line,
+                "invalid",
+                f"与第 {earlier} 行更正的是同一处",
+                value_in_file=text_in_file,
+                **where,
+            )
+        stale = self._stale(line, text_in_file)
+        if stale:
+            first = next(i for i, r in enumerate(state.read) if (r["form"], r["form_seq"]) in forms)
+            state.stale.append(
+                (
+                    line,
+                    {
+                        **state.read[first],
+                        "section": None,
+                        "item": None,
+                        "measure": None,
+                        "page": None,
+                    },
+                    stale,
+                )
+            )
+            return outcome(line, "stale", stale, value_in_file=text_in_file, **where)
+        new, problem = _reading_value(column, line.value)
+        if problem is not None:
+            return outcome(line, "invalid", problem, value_in_file=text_in_file, **where)
+        current = {state.rows[i][column] for i in state.rows_of(forms)}
+        changed = 0
+        for i in state.rows_of(forms):
+            row = state.rows[i]
+            state.rows[i] = {
+                **row,
+                column: new,
+                "corrected": True,
+                "correction_id": _joined(row["correction_id"], line.correction_id),
+            }
+            changed += 1
+        state.taken[key] = line.line
+        before = next(iter(current)) if len(current) == 1 else in_file
+        return outcome(
+            line,
+            "applied",
+            None,
+            value_in_file=text_in_file,
+            value_before=None if before is None else str(before),
+            value_text=str(new),
+            rows=changed,
+            **where,
+        )
+
+    def _unplaced(self, line: CorrectionLine, state: _FileState, found: int) -> CorrectionRow:
+        what = "值" if line.field == "value" else "表"
+        if found > 1:
+            return outcome(
+                line,
+                "invalid",
+                f"文件中有 {found} 个{what}符合这一行，请写明 record_id（或表序号、部分、项目）",
+                source_path=state.rel,
+            )
+        applied_before, _ = self.previous.pinned(line)
+        if applied_before:
+            message = f"文件已改动，其中已找不到这一行更正的{what}，更正未应用"
+            state.stale.append((line, None, message))
+            return outcome(line, "stale", message, source_path=state.rel)
+        return outcome(
+            line, "not_found", f"文件 {state.rel} 中没有这一行所指的{what}", source_path=state.rel
+        )
+
+    def _stale(self, line: CorrectionLine, in_file: str | None) -> str | None:
+        """Why the line no longer fits the file, or None."""
+        applied_before, pinned = self.previous.pinned(line)
+        expected = line.original if line.original is not None else pinned
+        if line.original is None and not applied_before:
+            return None
+        if same_text(expected or "") == same_text(in_file or ""):
+            return None
+        return (
+            f"文件中的值已由“{expected or '（空）'}”变为“{in_file or '（空）'}”，"
+            f"这一更正是针对原来的值写的，未应用，请核对后重写"
+        )
+
+    def _parsed(self, text: str, read: Row) -> tuple[dict[str, Any], str | None]:
+        """更正值 normalized as a read value of that measure would be, or why it cannot be."""
+        spec = self.catalog.vocabulary.measures.get(read["measure"])
+        numeric = spec.numeric if spec else read["value_num"] is not None
+        unit = read["value_unit"] if read["value_num"] is not None else None
+        if unit is None and spec is not None and spec.unit:
+            form = self.catalog.forms.get(read["form"])
+            unit = form.money_unit if spec.unit == "@money" and form else spec.unit
+            unit = None if unit == "@money" else unit
+        parsed = self.catalog.vocabulary.parser.parse(text, unit, numeric=numeric)
+        values = dict(
+            zip(
+                VALUE_FIELDS,
+                (parsed.value_text, parsed.value_num, parsed.value_unit, parsed.comparator),
+                strict=True,
+            )
+        )
+        name = _measure_word(read["measure"])
+        if numeric and spec is not None and spec.unit and parsed.value_num is None:
+            return values, f"更正值“{text}”不是数字，而{name}应填数字"
+        if parsed.value_unit and read["value_unit"] and parsed.value_unit != read["value_unit"]:
+            return values, (
+                f"更正值“{text}”的单位是“{parsed.value_unit}”，而文件中{name}的单位是"
+                f"“{read['value_unit']}”"
+            )
+        return values, None
+
+    # ------------------------------------------------------------------ findings
+
+    def _findings(
+        self,
+        rel: str,
+        rows: list[Row],
+        findings: Iterable[Row],
+        stale: list[tuple[CorrectionLine, Row | None, str]],
+        sure: set[int],
+    ) -> list[FindingRow]:
+        projects = {(r["form"], r["form_seq"]): r["project"] for r in rows}
+        kept = [
+            FindingRow(**{**f, "project": projects.get((f["form"], f["form_seq"]), f["project"])})
+            for f in findings
+            if f["rule"] not in REMADE_RULES
+        ]
+        # a value the analyst wrote is sure: no low_confidence finding on it
+        checked = [{**r, "confidence": 1.0} if i in sure else r for i, r in enumerate(rows)]
+        remade = document_findings(rel, checked, self.catalog)
+        remade += [_stale_finding(line, row, message) for line, row, message in stale]
+        return kept + [finding_row(f, rel, projects.get((f.form, f.form_seq))) for f in remade]
+
+    # ------------------------------------------------------------------ the table
+
+    def rows(self) -> list[CorrectionRow]:
+        """Every line's outcome in line order; a line no file was found for is not_found (or
+        stale, where the last run applied it: its file is gone)."""
+        out = []
+        for line in self.corrections.lines:
+            found = self.outcomes.get(line.line)
+            if found is None:
+                applied_before, _ = self.previous.pinned(line)
+                if applied_before:
+                    found = outcome(line, "stale", "文件已不在本季材料中，更正未应用")
+                elif line.source_path:
+                    found = outcome(line, "not_found", f"本季材料中没有文件 {line.source_path}")
+                else:
+                    found = outcome(line, "not_found", f"没有 record_id 为 {line.record_id} 的值")
+            out.append(found)
+        return out
+
+
+@dataclass
+class _FileState:
+    """One file's rows while its lines are applied."""
+
+    rel: str
+    rows: list[Row]
+    read: list[Row]
+    taken: dict[tuple, int] = field(default_factory=dict)  # what a line changed → its number
+    stale: list[tuple[CorrectionLine, Row | None, str]] = field(default_factory=list)
+
+    def value_rows(self, line: CorrectionLine) -> list[int]:
+        if line.record_id:
+            return [i for i, r in enumerate(self.read) if r["record_id"] == line.record_id]
+        item = label_key(line.item or "")
+        return [
+            i
+            for i, (r, now) in enumerate(zip(self.read, self.rows, strict=True))
+            if label_key(r["item"]) == item
+            and r["measure"] == line.measure
+            and (line.form is None or r["form"] == line.form)
+            and (line.form_seq is None or r["form_seq"] == line.form_seq)
+            and (line.section is None or r["section"] == line.section)
+            and (line.project is None or line.project in (r["project"], now["project"]))
+        ]
+
+    def forms(self, line: CorrectionLine) -> list[tuple[str, int]]:
+        """The form instances a reading correction applies to (every one for a unit)."""
+        found: dict[tuple[str, int], None] = {}
+        for r, now in zip(self.read, self.rows, strict=True):
+            if line.field != "unit" and not (
+                (line.form is None or r["form"] == line.form)
+                and (line.form_seq is None or r["form_seq"] == line.form_seq)
+                and (line.project is None or line.project in (r["project"], now["project"]))
+            ):
+                continue
+            if line.field == "project" and self._carrier(r["form"]) is None:
+                continue
+            found[(r["form"], r["form_seq"])] = None
+        return list(found)
+
+    def _carrier(self, form: str):
+        from .definitions import load_catalog
+
+        definition = load_catalog().forms.get(form)
+        return definition.carries("project") if definition else None
+
+    def form_read(self, form: tuple[str, int], column: str) -> Any:
+        return next(r[column] for r in self.read if (r["form"], r["form_seq"]) == form)
+
+    def rows_of(self, forms: list[tuple[str, int]]) -> list[int]:
+        wanted = set(forms)
+        return [i for i, r in enumerate(self.read) if (r["form"], r["form_seq"]) in wanted]
+
+
+def undo(row: Row, previous: dict[str, Row]) -> Row:
+    """A kept row as the file says it: the last run's corrections taken back out."""
+    ids = row.get("correction_id")
+    if not ids:
+        return {**row, "corrected": False, "correction_id": None}
+    row = dict(row)
+    for cid in ids.split(SEPARATOR):
+        done = previous.get(cid)
+        if done is None:
+            continue
+        if done["field"] == "value":
+            row.update(
+                value_text=done["value_before"],
+                value_num=done["value_num_before"],
+                value_unit=done["value_unit_before"],
+                comparator=done["comparator_before"],
+            )
+        elif done["field"] == "fiscal_year":
+            row["fiscal_year"] = None if done["value_before"] is None else int(done["value_before"])
+        else:
+            row[done["field"]] = done["value_before"]
+    return {**row, "corrected": False, "correction_id": None}
+
+
+def outcome(line: CorrectionLine, status: str, message: str | None, **found: Any) -> CorrectionRow:
+    """A line's row of the corrections table."""
+    row: dict[str, Any] = {
+        "correction_id": line.correction_id,
+        "line": line.line,
+        "status": status,
+        "message": message,
+        "field": line.field,
+        "record_id": line.record_id,
+        "source_path": line.source_path,
+        "form": line.form,
+        "form_seq": line.form_seq,
+        "project": line.project,
+        "section": line.section,
+        "item": line.item,
+        "measure": line.measure,
+        "value_in_file": None,
+        "value_before": None,
+        "value_num_before": None,
+        "value_unit_before": None,
+        "comparator_before": None,
+        "corrected_value": line.value,
+        "value_text": None,
+        "value_num": None,
+        "value_unit": None,
+        "comparator": None,
+        "rows": 0,
+        "author": line.author,
+        "reason": line.reason,
+        "date": line.date,
+    }
+    row.update({k: v for k, v in found.items() if v is not None or k not in _PLACE})
+    return CorrectionRow(**row)
+
+
+_PLACE = ("record_id", "source_path", "form", "form_seq", "project", "section", "item", "measure")
+
+
+def _place(row: Row) -> dict[str, Any]:
+    return {k: row[k] for k in _PLACE}
+
+
+def _form_place(state: _FileState, forms: list[tuple[str, int]], column: str) -> dict[str, Any]:
+    if column == "unit" or len(forms) != 1:
+        return {"source_path": state.rel}
+    form, seq = forms[0]
+    return {
+        "source_path": state.rel,
+        "form": form,
+        "form_seq": seq,
+        "project": state.form_read(forms[0], "project"),
+    }
+
+
+def _reading_value(column: str, text: str) -> tuple[Any, str | None]:
+    if column == "fiscal_year":
+        digits = text.strip().removesuffix("年度").removesuffix("年")
+        if digits.isdigit() and 1990 <= int(digits) <= 2100:
+            return int(digits), None
+        return None, f"年度“{text}”应是 2024 这样的四位年份"
+    return text.strip(), None
+
+
+def _joined(ids: str | None, new: str) -> str:
+    return new if not ids else f"{ids}{SEPARATOR}{new}"
+
+
+def _measure_word(measure: str) -> str:
+    from .names import measure_names
+
+    return f"“{measure_names().get(measure, measure)}”"
+
+
+def _schema_problem(row: Row) -> str | None:
+    if is_valid("values", to_json(row)):
+        return None
+    return f"更正后的值不符合 values 表的约定：{'；'.join(schema_errors('values', row))}"
+
+
+def _stale_finding(line: CorrectionLine, row: Row | None, message: str) -> Finding:
+    where = row or {
+        "form": line.form,
+        "form_seq": line.form_seq,
+        "project": line.project,
+        "section": line.section,
+        "item": line.item,
+        "measure": line.measure,
+        "page": None,
+    }
+    return Finding(
+        rule=STALE_RULE,
+        severity=severity_of(STALE_RULE),
+        message=f"更正第 {line.line} 行（{line.author or '未署名'}：{line.reason or ''}）：{message}",
+        form=where["form"],
+        form_seq=where["form_seq"],
+        project=where["project"],
+        section=where["section"],
+        item=where["item"],
+        measure=where["measure"],
+        page=where["page"],
+    )
