@@ -21,9 +21,8 @@ from pipeline.definitions import SCHEMAS_DIR, load_catalog, slot_enums
 def values_schema(schema: dict) -> dict:
     enums = slot_enums(load_catalog())
     props = schema["properties"]
-    props["form"] = {"enum": enums["form"]}
-    props["section"] = {"enum": enums["section"]}
-    props["measure"] = {"enum": enums["measure"]}
+    for name in ("form", "section", "measure"):  # the enum derived, the words kept
+        props[name] = {**_described(props.get(name, {})), "enum": enums[name]}
     rules = [
         r
         for r in schema["allOf"]
@@ -62,12 +61,18 @@ def documents_schema(schema: dict) -> dict:
     at = next(i for i, (k, _) in enumerate(items) if k in old or k == "n_values")
     kept = [(k, v) for k, v in items if k not in old]
     at = next(i for i, (k, _) in enumerate(kept) if k == "n_values")
-    column = {"type": "integer", "minimum": 0}
+    words = next((_described(props[k]) for k in old), {})
+    column = {**words, "type": "integer", "minimum": 0}
     schema["properties"] = dict(kept[:at] + [(f, column) for f in forms] + kept[at:])
     required = [r for r in schema["required"] if r not in old]
     at = required.index("n_values")
     schema["required"] = required[:at] + forms + required[at:]
     return schema
+
+
+def _described(prop: dict) -> dict:
+    """A property's description, kept when its enum or type is derived again."""
+    return {"description": prop["description"]} if "description" in prop else {}
 
 
 def main() -> int:
