@@ -212,10 +212,9 @@ class Applier:
         changed = 0
         for i in state.rows_of(forms):
             row = state.rows[i]
-            state.rows[i] = {
+            state.rows[i] = {  # `corrected` stays: it says the value was corrected
                 **row,
                 column: new,
-                "corrected": True,
                 "correction_id": _joined(row["correction_id"], line.correction_id),
             }
             changed += 1

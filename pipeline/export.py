@@ -1,5 +1,7 @@
 """`python -m pipeline export OUT --xlsx FILE`: the tables as one workbook for people who work in
-Excel or WPS: 部门整体汇总, 项目汇总, 指标明细, 问题清单, 文件清单.
+Excel or WPS: 部门整体汇总, 项目汇总, 指标明细, 问题清单, 文件清单, 更正记录. A figure an
+analyst's correction changed is filled orange with a comment saying what the file says, who
+corrected it, when and why.
 
 The sheets are read through the same SQL as the BI views of `OUT/selfeval.duckdb`
 (`pipeline/views.py`), run on an in-memory DuckDB over the Parquet files, so the workbook and the
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -26,7 +29,13 @@ from extractors.own_output import GENERATOR
 from .definitions import load_catalog
 from .names import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
 from .store import TABLES, table_path
-from .views import view_sql
+from .views import (
+    correction_notes,
+    figure_notes,
+    indicator_notes,
+    memory_connection,
+    view_sql,
+)
 
 AMOUNT = "#,##0.00"
 SCORE = "0.00"
@@ -42,6 +51,7 @@ class Column:
     fmt: str | None = None  # number format
     divisor: float = 1.0  # a percentage shown as one (91.02 → 0.9102 under 0.00%)
     names: dict[str, str] | None = None  # codes shown in words
+    many: bool = False  # codes joined by `,` (corrected_figures), shown as 执行率、得分
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,17 @@ class Sheet:
     title: str
     sql: str
     columns: tuple[Column, ...]
+    marks: str | None = None  # "figures" or "indicators": how its corrected cells are found
+
+
+CORRECTION_STATUS = {
+    "applied": "已应用",
+    "stale": "已失效",
+    "not_found": "未找到",
+    "invalid": "无效",
+}
+FIELD_NAMES = {"value": "值", "unit": "单位", "project": "项目", "fiscal_year": "年度"}
+CORRECTED_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
 FUNDS = (
@@ -83,7 +104,9 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("问题数", "findings", INTEGER),
                 Column("其中错误", "errors", INTEGER),
                 Column("全文件问题数", "document_findings", INTEGER),
+                Column("已更正", "corrected_figures", names=FIGURE_WORDS, many=True),
             ),
+            marks="figures",
         ),
         Sheet(
             "项目汇总",
@@ -97,7 +120,9 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 *FUNDS,
                 Column("问题数", "findings", INTEGER),
                 Column("其中错误", "errors", INTEGER),
+                Column("已更正", "corrected_figures", names=FIGURE_WORDS, many=True),
             ),
+            marks="figures",
         ),
         Sheet(
             "指标明细",
@@ -116,7 +141,9 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("得分", "score", SCORE),
                 Column("偏差原因", "deviation_note"),
                 Column("页", "page", INTEGER),
+                Column("已更正", "corrected_measures", names=measure_names(), many=True),
             ),
+            marks="indicators",
         ),
         Sheet(
             "问题清单",
@@ -158,12 +185,52 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("SHA-256", "source_sha256"),
             ),
         ),
+        Sheet(
+            "更正记录",
+            cte("SELECT * FROM corrections ORDER BY line"),
+            (
+                Column("文件", "source_path"),
+                Column("行号", "line", INTEGER),
+                Column("状态", "status", names=CORRECTION_STATUS),
+                Column("未应用的原因", "message"),
+                Column("更正内容", "field", names=FIELD_NAMES),
+                Column("表", "form", names=FORM_NAMES),
+                Column("项目", "project"),
+                Column("部分", "section", names=SECTION_NAMES),
+                Column("项目行", "item"),
+                Column("指标", "measure", names=measure_names()),
+                Column("文件中的值", "value_in_file"),
+                Column("更正前", "value_before"),
+                Column("更正值", "corrected_value"),
+                Column("更正后", "value_text"),
+                Column("更正人", "author"),
+                Column("原因", "reason"),
+                Column("日期", "date"),
+                Column("改动的值数", "rows", INTEGER),
+                Column("记录编号", "record_id"),
+                Column("更正编号", "correction_id"),
+            ),
+        ),
     ]
+
+
+FIGURE_WORDS = {c.field: c.header for c in FUNDS}
+
+
+def _marks(sheet: Sheet, row: dict[str, Any], notes: dict[tuple, str]) -> dict[str, str]:
+    """The row's cells an analyst's correction changed: the column's field → the note."""
+    if sheet.marks == "figures":
+        return figure_notes(row, notes)
+    if sheet.marks == "indicators":
+        return indicator_notes(row, notes)
+    return {}
 
 
 def _cell_value(column: Column, value: Any) -> Any:
     if value is None:
         return None
+    if column.names is not None and column.many:
+        return "、".join(column.names.get(code, code) for code in str(value).split(","))
     if column.names is not None:
         return column.names.get(value, value)
     if isinstance(value, datetime):
@@ -193,7 +260,12 @@ MAX_WIDTH = 60
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> None:
+def _write_sheet(
+    ws: Any,
+    columns: Sequence[Column],
+    rows: Sequence[dict[str, Any]],
+    marks: Sequence[dict[str, str]] = (),
+) -> None:
     ws.append([c.header for c in columns])
     for cell in ws[1]:
         cell.font = HEADER_FONT
@@ -215,13 +287,19 @@ def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, An
                     cell.number_format = column.fmt
                 if wrap:
                     cell.alignment = WRAP
+    at = {column.field: i for i, column in enumerate(columns, start=1)}
+    for number, marked in enumerate(marks, start=2):
+        for field_, note in marked.items():
+            if field_ in at:
+                cell = ws.cell(number, at[field_])
+                cell.fill = CORRECTED_FILL
+                cell.comment = Comment(note, "selfeval", width=320, height=120)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
 
 
 def export_xlsx(out_dir: Path, path: Path) -> Path:
     """Write the workbook of the tables under `out_dir` to `path` (aside, then swapped in)."""
-    import duckdb
 
     out_dir = Path(out_dir)
     missing = [n for n in TABLES if not table_path(out_dir, n).exists()]
@@ -232,13 +310,15 @@ def export_xlsx(out_dir: Path, path: Path) -> Path:
     workbook = Workbook()
     workbook.properties.creator = GENERATOR  # known as ours if it is ever found under IN
     workbook.remove(workbook.active)
-    con = duckdb.connect()
+    con = memory_connection(out_dir)
     try:
+        notes = correction_notes(con)
         for sheet in sheets(out_dir):
             cursor = con.execute(sheet.sql)
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-            _write_sheet(workbook.create_sheet(sheet.title), sheet.columns, rows)
+            marks = [_marks(sheet, row, notes) for row in rows]
+            _write_sheet(workbook.create_sheet(sheet.title), sheet.columns, rows, marks)
     finally:
         con.close()
     path = Path(path)

@@ -100,8 +100,10 @@ class Record:
     extracted_at: datetime
     pipeline_version: str
     # contract v3: an analyst's correction (`pipeline/corrections.py`) replaced what was read
-    corrected: bool = False  # value_text/value_num/unit/comparator, unit, project or year
-    correction_id: str | None = None  # the correction(s) applied, `;` between two or more
+    corrected: bool = False  # value_text, value_num, value_unit, comparator replaced
+    # every correction applied to the row (its value, or its unit, project or year read from
+    # the document), `;` between two or more
+    correction_id: str | None = None
 
 
 @dataclass(frozen=True)

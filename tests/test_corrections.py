@@ -266,8 +266,9 @@ def test_a_unit_correction_applies_to_every_row_of_the_file(tmp_path):
     )
     values = _table(out, "values")
     mine = values[values.source_path == TYPO]
-    assert set(mine.unit) == {"江城市交通运输局"} and mine.corrected.all()
-    assert not values[values.source_path == CLEAN].corrected.any()
+    assert set(mine.unit) == {"江城市交通运输局"} and mine.correction_id.notna().all()
+    assert not mine.corrected.any()  # the values are the file's: only the unit is corrected
+    assert values[values.source_path == CLEAN].correction_id.isna().all()
     [audit] = frame_rows(_table(out, "corrections"))
     read_unit = _built(TYPO)[0]["unit"]
     assert (audit["field"], audit["status"], audit["value_in_file"]) == (

@@ -189,7 +189,7 @@ def test_charts_carry_their_data(page, tables):
 
 def test_report_of_a_folder_without_tables_is_a_usage_error(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
-    assert "run ingest first" in capsys.readouterr().err
+    assert "请先运行 ingest" in capsys.readouterr().err  # the CLI speaks Chinese
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium-headless-shell is not installed")

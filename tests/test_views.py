@@ -112,10 +112,12 @@ def test_views_are_views_over_the_parquet_files(query):
             "documents",
             "findings",
             "rejects",
+            "corrections",
             "dept_summary",
             "project_summary",
             "indicators_wide",
             "findings_by_document",
+            "corrected_values",
         )
     }
 
@@ -143,7 +145,10 @@ def test_dept_summary_gives_the_values_tables_figures(query, values: pd.DataFram
         "findings",
         "errors",
         "document_findings",
+        "corrected_figures",  # contract v3: no corrections here, so none
+        "corrections",
     ]
+    assert view.corrected_figures.isna().all() and (view.corrections == 0).all()
     assert sorted(view.source_path) == ["cq-kexuecheng-2021-dept.pdf", "yueyang-2024.docx"]
     _assert_figures(view, values, {"dept_eval"})
     findings = pd.read_parquet(out / "findings.parquet")
@@ -277,7 +282,7 @@ def test_views_command_rewrites_the_file_after_out_moves(out: Path, tmp_path: Pa
 
 def test_views_command_on_a_folder_without_tables_is_a_usage_error(tmp_path: Path, capsys):
     assert main(["views", str(tmp_path)]) == 2
-    assert "run ingest first" in capsys.readouterr().err
+    assert "请先运行 ingest" in capsys.readouterr().err  # the CLI speaks Chinese
 
 
 def test_duckdb_is_a_declared_dependency():
