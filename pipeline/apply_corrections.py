@@ -35,6 +35,19 @@ SEPARATOR = ";"
 
 
 @dataclass(frozen=True)
+class KindsRead:
+    """The form-kind corrections a file was read with: asked of the reader, and applied."""
+
+    asked: frozenset[tuple[str, int, str]] = frozenset()
+    applied: frozenset[tuple[str, int, str]] = frozenset()
+
+    def same_reading(self, now: frozenset[tuple[str, int, str]]) -> bool:
+        """Would reading with `now` give what this reading gave? Yes when nothing is asked
+        that was not asked then, and nothing applied then is no longer asked."""
+        return now <= self.asked and self.applied <= now
+
+
+@dataclass(frozen=True)
 class Previous:
     """What the last run recorded of its corrections."""
 
@@ -44,6 +57,8 @@ class Previous:
     @classmethod
     def load(cls, out_dir: Path) -> Previous:
         rows = read_rows(out_dir, "corrections")
+        # two lines alike share an id: the one that was applied speaks for it
+        rows.sort(key=lambda r: r["status"] != "invalid")
         return cls(
             {r["correction_id"]: r for r in rows},
             table_metadata(out_dir, "corrections").get(FINGERPRINT_KEY),
@@ -55,6 +70,35 @@ class Previous:
         if row is None or row["status"] not in ("applied", "stale"):
             return False, None
         return True, row["value_in_file"]
+
+    def kind_requests(self) -> dict[str, KindsRead]:
+        """The form-kind corrections each file was last read with, and those it applied."""
+        asked: dict[str, set[tuple[str, int, str]]] = {}
+        applied: dict[str, set[tuple[str, int, str]]] = {}
+        for r in self.by_id.values():
+            if r["field"] == "form" and r["status"] != "invalid" and r["source_path"]:
+                request = (r["form"], r["form_seq"] or 0, r["value_text"])
+                asked.setdefault(r["source_path"], set()).add(request)
+                if r["status"] == "applied":
+                    applied.setdefault(r["source_path"], set()).add(request)
+        return {
+            rel: KindsRead(frozenset(requests), frozenset(applied.get(rel, ())))
+            for rel, requests in asked.items()
+        }
+
+    def kind_row(self, rel: str, request: tuple[str, int, str]) -> Row | None:
+        """The last run's outcome of a form-kind correction, by what it asked."""
+        return next(
+            (
+                r
+                for r in self.by_id.values()
+                if r["field"] == "form"
+                and r["status"] != "invalid"
+                and r["source_path"] == rel
+                and (r["form"], r["form_seq"] or 0, r["value_text"]) == request
+            ),
+            None,
+        )
 
     def files(self) -> set[str]:
         """The files the last run's corrections applied to (or went stale on)."""
@@ -80,9 +124,31 @@ class Applier:
         self.catalog = catalog
         self.record_files = record_files or {}  # record_id → source_path (last run's values)
         self.outcomes: dict[int, CorrectionRow] = {}
+        seen: dict[tuple, int] = {}
         for line in corrections.lines:
             if line.problem:
                 self.outcomes[line.line] = outcome(line, "invalid", line.problem)
+            elif line.field == "form":
+                key = (line.source_path, *line.kind_request[:2])
+                if key in seen:
+                    message = f"与第 {seen[key]} 行更正的是同一张表"
+                    self.outcomes[line.line] = outcome(line, "invalid", message)
+                seen.setdefault(key, line.line)
+        self.refused = frozenset(self.outcomes)  # invalid as written: applied to no file
+
+    def kind_requests(self) -> dict[str, frozenset[tuple[str, int, str]]]:
+        """The form-kind corrections each file is to be read with."""
+        out: dict[str, set[tuple[str, int, str]]] = {}
+        for line in self._kind_lines():
+            out.setdefault(line.source_path or "", set()).add(line.kind_request)
+        return {rel: frozenset(requests) for rel, requests in out.items()}
+
+    def _kind_lines(self) -> list[CorrectionLine]:
+        return [
+            line
+            for line in self.corrections.lines
+            if line.field == "form" and line.line not in self.outcomes
+        ]
 
     def files(self) -> set[str]:
         """The files whose kept rows a re-run must go through: those the lines name, and those
@@ -90,7 +156,7 @@ class Applier:
         named = {
             line.source_path or self.record_files.get(line.record_id or "")
             for line in self.corrections.lines
-            if not line.problem
+            if line.line not in self.refused
         }
         return ({n for n in named if n} | self.previous.files()) - {None}
 
@@ -102,25 +168,69 @@ class Applier:
         return [
             line
             for line in self.corrections.lines
-            if not line.problem
+            if line.line not in self.refused
             and (line.source_path == rel or (line.source_path is None and line.record_id in ids))
         ]
 
     def apply(
-        self, rel: str, rows: list[Row], findings: list[Row]
+        self,
+        rel: str,
+        rows: list[Row],
+        findings: list[Row],
+        relabelled: tuple[tuple[str, int, str, int], ...] | None = None,
     ) -> tuple[list[Row], list[FindingRow]]:
         """A file's values rows with this run's corrections, and its findings with the rules
-        run again on them (the findings of reading kept as they were)."""
+        run again on them (the findings of reading kept as they were). `relabelled` says which
+        form-kind corrections the reader applied (None: rows kept, read as the last run did)."""
         rows = [undo(r, self.previous.by_id) for r in rows]
         read = [dict(r) for r in rows]  # as the file says, for matching and staleness
         state = _FileState(rel, rows, read)
         lines = self._lines_for(rel, rows)
+        for line in sorted(lines, key=lambda ln: ln.line):
+            if line.field == "form":
+                self.outcomes[line.line] = self._apply_kind(line, state, relabelled)
         for line in sorted(lines, key=lambda ln: (ln.field == "value", ln.line)):
-            self.outcomes[line.line] = self._apply_line(line, state)
+            if line.field != "form":
+                self.outcomes[line.line] = self._apply_line(line, state)
         sure = {i for kind, *rest in state.taken for i in rest if kind == "value"}
         return rows, self._findings(rel, rows, findings, state.stale, sure)
 
     # ------------------------------------------------------------------ one line
+
+    def _apply_kind(
+        self,
+        line: CorrectionLine,
+        state: _FileState,
+        relabelled: tuple[tuple[str, int, str, int], ...] | None,
+    ) -> CorrectionRow:
+        """A form-kind line: the reader applied it (the file read now) or applied it last run
+        (the file kept, read with the same lines): its rows are marked."""
+        read_kind, read_seq, new = line.kind_request
+        where = {"source_path": state.rel, "value_in_file": read_kind, "value_text": new}
+        if relabelled is None:
+            last = self.previous.kind_row(state.rel, line.kind_request)
+            if last is None:
+                return outcome(line, "not_found", f"文件 {state.rel} 中没有这张表", **where)
+            return CorrectionRow(
+                **{
+                    **last,
+                    "line": line.line,
+                    "author": line.author,
+                    "reason": line.reason,
+                    "date": line.date,
+                }
+            )
+        done = {(k, s): (n, seq) for k, s, n, seq in relabelled}
+        if (read_kind, read_seq) not in done:
+            return self._unplaced(line, state, 0, **where)
+        new_form, new_seq = done[(read_kind, read_seq)]
+        changed = 0
+        for i, row in enumerate(state.rows):
+            if (row["form"], row["form_seq"]) == (new_form, new_seq):
+                row["correction_id"] = _joined(row["correction_id"], line.correction_id)
+                state.read[i]["correction_id"] = row["correction_id"]
+                changed += 1
+        return outcome(line, "applied", None, value_before=read_kind, rows=changed, **where)
 
     def _apply_line(self, line: CorrectionLine, state: _FileState) -> CorrectionRow:
         if line.field == "value":
@@ -231,8 +341,11 @@ class Applier:
             **where,
         )
 
-    def _unplaced(self, line: CorrectionLine, state: _FileState, found: int) -> CorrectionRow:
+    def _unplaced(
+        self, line: CorrectionLine, state: _FileState, found: int, **where: Any
+    ) -> CorrectionRow:
         what = "值" if line.field == "value" else "表"
+        where.setdefault("source_path", state.rel)
         if found > 1:
             return outcome(
                 line,
@@ -244,10 +357,9 @@ class Applier:
         if applied_before:
             message = f"文件已改动，其中已找不到这一行更正的{what}，更正未应用"
             state.stale.append((line, None, message))
-            return outcome(line, "stale", message, source_path=state.rel)
-        return outcome(
-            line, "not_found", f"文件 {state.rel} 中没有这一行所指的{what}", source_path=state.rel
-        )
+            return outcome(line, "stale", message, **where)
+        message = f"文件 {state.rel} 中没有这一行所指的{what}"
+        return outcome(line, "not_found", message, **where)
 
     def _stale(self, line: CorrectionLine, in_file: str | None) -> str | None:
         """Why the line no longer fits the file, or None."""
@@ -391,9 +503,13 @@ def undo(row: Row, previous: dict[str, Row]) -> Row:
     if not ids:
         return {**row, "corrected": False, "correction_id": None}
     row = dict(row)
+    kept = []  # a form's kind is corrected by the reader: the rows come that way
     for cid in ids.split(SEPARATOR):
         done = previous.get(cid)
         if done is None:
+            continue
+        if done["field"] == "form":
+            kept.append(cid)
             continue
         if done["field"] == "value":
             row.update(
@@ -406,7 +522,7 @@ def undo(row: Row, previous: dict[str, Row]) -> Row:
             row["fiscal_year"] = None if done["value_before"] is None else int(done["value_before"])
         else:
             row[done["field"]] = done["value_before"]
-    return {**row, "corrected": False, "correction_id": None}
+    return {**row, "corrected": False, "correction_id": SEPARATOR.join(kept) or None}
 
 
 def outcome(line: CorrectionLine, status: str, message: str | None, **found: Any) -> CorrectionRow:

@@ -34,7 +34,7 @@ def corrected(rel: str, result: FileResult, applier: Applier) -> FileResult:
     if not applier.touches(rel, rows):
         return result
     findings = [dict(f.__dict__) for f in result.findings]
-    rows, new_findings = applier.apply(rel, rows, findings)
+    rows, new_findings = applier.apply(rel, rows, findings, result.relabelled)
     return replace(result, values=tuple(Record(**r) for r in rows), findings=tuple(new_findings))
 
 

@@ -7,7 +7,8 @@ One line per correction, headers in Chinese as an analyst writes them:
 A line names its value by `record_id` (the values table's, as the template writes it) or by
 文件 + 表 + 项目行 + 指标 (with 表序号, 项目, 部分 where that is not enough). 指标 is a measure
 (its id or any header the vocabulary knows: 执行率, 得分 …), or a reading of the document:
-单位 (the whole file), 项目 or 年度 (a form's). 原值 is what the file says there (the template
+单位 (the whole file), 项目 or 年度 (a form's), 表类型 (the form 表 + 表序号 names, read as
+another kind: the file is read again with it). 原值 is what the file says there (the template
 fills it in); without it, what the file said when the line was first applied is remembered.
 A line with an empty 更正值 is not a correction (an unfilled template line) and is passed over.
 How the lines are applied is `pipeline/apply_corrections.py`.
@@ -47,8 +48,21 @@ REQUIRED_COLUMNS = ("value", "author", "reason")
 HEADER_WORDS = {"value": "更正值", "author": "更正人", "reason": "原因"}
 
 # 指标 words that correct a reading of the document rather than a value
-READING_FIELDS = {"单位": "unit", "项目": "project", "项目名称": "project", "年度": "fiscal_year"}
-FIELD_NAMES = {"value": "值", "unit": "单位", "project": "项目", "fiscal_year": "年度"}
+READING_FIELDS = {
+    "单位": "unit",
+    "项目": "project",
+    "项目名称": "project",
+    "年度": "fiscal_year",
+    "表类型": "form",
+    "表的类型": "form",
+}
+FIELD_NAMES = {
+    "value": "值",
+    "unit": "单位",
+    "project": "项目",
+    "fiscal_year": "年度",
+    "form": "表类型",
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,7 @@ class CorrectionLine:
     """One line of the corrections file, its names resolved to the pipeline's."""
 
     line: int
-    field: str  # "value" | "unit" | "project" | "fiscal_year"
+    field: str  # "value" | "unit" | "project" | "fiscal_year" | "form"
     value: str  # 更正值 as written
     record_id: str | None = None
     source_path: str | None = None
@@ -71,6 +85,12 @@ class CorrectionLine:
     reason: str | None = None
     date: str | None = None
     problem: str | None = None  # why it cannot be applied as written, in words
+    new_form: str | None = None  # a form's kind: the kind 更正值 names
+
+    @property
+    def kind_request(self) -> tuple[str, int, str]:
+        """A form-kind line as the reader takes it: (kind read, form_seq read, kind it is)."""
+        return (self.form or "", self.form_seq or 0, self.new_form or "")
 
     @property
     def correction_id(self) -> str:
@@ -224,6 +244,12 @@ def _line(raw: RawLine, cells: dict[str, str], names: Names) -> CorrectionLine:
         problems.append("没有写更正人")
     if not fields["reason"]:
         problems.append("没有写更正原因")
+    if field == "form":
+        fields["new_form"] = names.form(cells["value"])
+        if fields["new_form"] is None:
+            problems.append(
+                f"更正值“{cells['value']}”不是已知的表（如 {'、'.join(FORM_NAMES.values())}）"
+            )
     if not problems:
         problems += _target_problems(fields, field)
     return CorrectionLine(**fields, problem="；".join(problems) or None)
@@ -244,4 +270,6 @@ def _target_problems(fields: dict[str, object], field: str) -> list[str]:
         return []
     if not fields.get("source_path"):
         return [f"更正{FIELD_NAMES[field]}要写明文件"]
+    if field == "form" and not fields.get("form"):
+        return ["更正表类型要在“表”中写明这张表读成了哪一种表（表序号默认为 0）"]
     return []

@@ -10,7 +10,7 @@ import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,13 +30,13 @@ from extractors import (
 from extractors.own_output import is_own_output
 
 from . import __version__
-from .apply_corrections import FINGERPRINT_KEY, Applier, Previous
+from .apply_corrections import FINGERPRINT_KEY, Applier, KindsRead, Previous
 from .correction_run import applier_for, corrected, corrected_kept, withdrawn
 from .corrections import NO_CORRECTIONS, Corrections
 from .definitions import Catalog, load_catalog
 from .mapping import form_to_slots
 from .model import CorrectionRow, Finding, Record
-from .recognize import document_to_forms
+from .recognize import document_to_forms, relabel_forms
 from .records import SourceInfo, forms_to_records
 from .results import (
     FileResult,
@@ -130,9 +130,11 @@ def ingest_file(
     now: datetime,
     sha: str | None = None,
     pdf_reader: str = DEFAULT_PDF_READER,
+    form_kinds: tuple[tuple[str, int, str], ...] = (),
 ) -> FileResult:
     """Read one file into its documents row, values, rejects and findings. Never raises for
-    a file's content: what cannot be read becomes a `failed` row."""
+    a file's content: what cannot be read becomes a `failed` row. `form_kinds` are an
+    analyst's corrections of a form's kind (kind read, form_seq read, kind it is)."""
     fmt = format_of(path.name)
     try:
         sha = sha or file_sha256(path)
@@ -166,7 +168,7 @@ def ingest_file(
         )
     try:
         document = extract(path, pdf_reader)
-        forms = document_to_forms(document, catalog)
+        forms, relabelled = relabel_forms(document_to_forms(document, catalog), form_kinds)
         mapped = []
         findings: list[Finding] = []
         for form in forms:
@@ -211,6 +213,7 @@ def ingest_file(
         values=tuple(valid),
         rejects=tuple(rejects),
         findings=tuple(finding_row(f, rel, projects.get((f.form, f.form_seq))) for f in findings),
+        relabelled=relabelled,
     )
 
 
@@ -240,12 +243,21 @@ READ_AGAIN = frozenset({"node_lost"})
 
 
 def plan_run(
-    in_dir: Path, out_dir: Path, force: bool, prune: bool, not_a_submission: Path | None = None
+    in_dir: Path,
+    out_dir: Path,
+    force: bool,
+    prune: bool,
+    not_a_submission: Path | None = None,
+    kinds: dict[str, frozenset[tuple[str, int, str]]] | None = None,
+    last_kinds: dict[str, KindsRead] | None = None,
 ) -> Plan:
     """Compare IN with the last run's documents table: unchanged bytes (sha256, same pipeline
     version) are kept, changed and new files read (and those whose node was lost), files gone
     from IN kept unless pruning. `not_a_submission` (the corrections file, kept beside the
-    season or inside it) is never read as one."""
+    season or inside it) is never read as one. A file whose corrections of a form's kind
+    (`kinds`, by source_path) are not those it was last read with (`last_kinds`) is read
+    again with them: the kind decides how the form's table is read."""
+    kinds, last_kinds = kinds or {}, last_kinds or {}
     previous = read_documents(out_dir) if is_mergeable(out_dir) else {}
     read: dict[str, Source] = {}
     keep: list[str] = []
@@ -260,11 +272,14 @@ def plan_run(
             and old["source_sha256"] == source.sha
             and old["pipeline_version"] == __version__
             and old["error_code"] not in READ_AGAIN
+            and last_kinds.get(source.rel, KindsRead()).same_reading(
+                kinds.get(source.rel, frozenset())
+            )
         )
         if unchanged and not force:
             keep.append(source.rel)
         else:
-            read[source.rel] = source
+            read[source.rel] = replace(source, form_kinds=tuple(sorted(kinds.get(source.rel, ()))))
     gone = sorted(set(previous) - set(read) - set(keep))
     return Plan(read=read, keep=keep + ([] if prune else gone), dropped=gone if prune else [])
 
@@ -278,7 +293,9 @@ def read_source(
         code, message = source.problem
         return failed_file(source.rel, source.sha, fmt, now, code, message)
     if source.member is None:
-        return ingest_file(source.path, source.rel, catalog, now, source.sha, pdf_reader)
+        return ingest_file(
+            source.path, source.rel, catalog, now, source.sha, pdf_reader, source.form_kinds
+        )
     with tempfile.TemporaryDirectory(prefix="selfeval-member-") as tmp:
         try:
             path = materialize(source, Path(tmp))
@@ -286,7 +303,9 @@ def read_source(
             return failed_file(
                 source.rel, source.sha, fmt, now, "corrupt", f"cannot unpack {source.rel}: {exc}"
             )
-        return ingest_file(path, source.rel, catalog, now, source.sha, pdf_reader)
+        return ingest_file(
+            path, source.rel, catalog, now, source.sha, pdf_reader, source.form_kinds
+        )
 
 
 SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project")
@@ -332,15 +351,16 @@ def ingest(
     alone reads no submission."""
     finish_commits(out_dir)
     own = Path(corrections.path) if corrections.path else None
-    plan = plan_run(in_dir, out_dir, force, prune, own)
     previous = Previous.load(out_dir) if is_mergeable(out_dir) else Previous()
+    applier = applier_for(corrections, previous, out_dir)
+    kinds, last_kinds = applier.kind_requests(), previous.kind_requests()
+    plan = plan_run(in_dir, out_dir, force, prune, own, kinds, last_kinds)
     summary = RunSummary(kept=len(plan.keep), dropped=len(plan.dropped))
     summary.corrections_blank = corrections.blank
     if not plan.read and not plan.dropped and corrections.fingerprint == previous.fingerprint:
         summary.add_previous(out_dir)
         refresh_views(out_dir)  # a run killed after its commit, while writing the views
         return summary
-    applier = applier_for(corrections, previous, out_dir)
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")
     jobs = [plan.read[rel] for rel in plan.order if rel in plan.read]

@@ -33,6 +33,8 @@ class Source:
     sha: str | None = None  # sha256 of the document's bytes; None when they cannot be read
     problem: tuple[str, str] | None = None  # (error_code, message) when it cannot be read
     size: int = 0  # the document's bytes: how long it may take to read, for scheduling
+    # an analyst's corrections of a form's kind: (kind read, form_seq read, kind it is)
+    form_kinds: tuple[tuple[str, int, str], ...] = ()
 
 
 def file_sha256(path: Path) -> str:

@@ -31,6 +31,7 @@ HEADER = [
     "record_id",
     "文件",
     "表",
+    "表序号",
     "项目",
     "部分",
     "项目行",
@@ -445,3 +446,121 @@ def test_the_corrections_table_is_its_row_dataclass_and_schema_and_v3(tmp_path):
     # a v2 query means the same: the v2 columns are all there, in their order
     values = pq.read_schema(out / "values.parquet").names
     assert values[-2:] == ["corrected", "correction_id"]
+
+
+# ------------------------------------------------------------------ views, workbook, report
+
+
+def test_the_views_workbook_and_report_show_the_corrected_figure_with_who_and_why(tmp_path):
+    from lxml import html
+    from openpyxl import load_workbook
+
+    from pipeline.export import export_xlsx
+    from pipeline.report import write_report
+    from pipeline.views import memory_connection
+
+    folder, out = _season(tmp_path / "in"), tmp_path / "out"
+    ingest(
+        folder, out, workers=1, corrections=load_corrections(_csv(tmp_path / "c.csv", RATE_LINE))
+    )
+    con = memory_connection(out)
+    try:
+        rows = con.execute(
+            "SELECT source_path, execution_rate, corrected_figures FROM project_summary "
+            "ORDER BY source_path"
+        ).fetchall()
+        corrected = con.execute(
+            'SELECT value_raw, value_num, author FROM "corrected_values"'
+        ).fetchall()
+    finally:
+        con.close()
+    assert (TYPO, RIGHT_RATE, "execution_rate") in rows
+    assert all(r[2] is None for r in rows if r[0] != TYPO)
+    assert corrected == [(RATE["value_raw"], RIGHT_RATE, "张三")]
+
+    book = load_workbook(export_xlsx(out, tmp_path / "wb.xlsx"))
+    sheet = book["项目汇总"]
+    header = [c.value for c in sheet[1]]
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == TYPO)
+    rate = row[header.index("执行率")]
+    assert rate.value == pytest.approx(RIGHT_RATE / 100)
+    assert "张三" in rate.comment.text and RATE_LINE["原因"] in rate.comment.text
+    assert RATE["value_raw"] in rate.comment.text
+    assert rate.fill.fgColor.rgb.endswith("FCE4D6")
+    assert row[header.index("已更正")].value == "执行率"
+    others = [c for r in sheet.iter_rows(min_row=2) for c in r if c.comment and c is not rate]
+    assert others == []
+    log = book["更正记录"]
+    log_header = [c.value for c in log[1]]
+    [line] = [
+        dict(zip(log_header, r, strict=True)) for r in log.iter_rows(min_row=2, values_only=True)
+    ]
+    assert (line["行号"], line["状态"], line["更正人"], line["原因"]) == (
+        2,
+        "已应用",
+        "张三",
+        RATE_LINE["原因"],
+    )
+    assert (line["文件中的值"], line["更正后"]) == (RATE["value_raw"], "95.00%")
+
+    page = html.parse(str(write_report(out)))
+    [cell] = page.xpath('//table[@id="projects-table"]//td[@data-corrected]')
+    assert cell.get("data-corrected") == "execution_rate"
+    assert "张三" in cell.get("title") and RATE_LINE["原因"] in cell.get("title")
+    [logged] = page.xpath('//table[@id="corrections-table"]/tbody/tr')
+    assert logged.get("data-status") == "applied"
+    assert "张三" in logged.text_content()
+
+
+KIND_LINE = {
+    "文件": TYPO,
+    "表": "项目支出绩效自评表",
+    "指标": "表类型",
+    "更正值": "转移支付区域绩效目标自评表",
+    "更正人": "王五",
+    "原因": "这是转移支付资金的自评表",
+}
+
+
+def _forms(out: Path, source_path: str = TYPO) -> dict[tuple[str, int], int]:
+    values = _table(out, "values")
+    mine = values[values.source_path == source_path]
+    return {k: len(g) for k, g in mine.groupby(["form", "form_seq"])}
+
+
+def test_a_form_read_as_the_wrong_kind_is_read_again_as_the_kind_it_is(tmp_path):
+    folder, out = _season(tmp_path / "in"), tmp_path / "out"
+    ingest(folder, out, workers=1)
+    as_read = _forms(out)
+    assert ("project_eval", 0) in as_read and not any(k[0] == "transfer_eval" for k in as_read)
+    missing = {**KIND_LINE, "表序号": "3", "原因": "没有这张表"}
+    twice = {**KIND_LINE, "原因": "同一张表又写了一行"}
+    corrections = load_corrections(_csv(tmp_path / "c.csv", KIND_LINE, missing, twice))
+    read, on_file = _counting()
+    ingest(folder, out, workers=1, corrections=corrections, on_file=on_file)
+    assert read == [TYPO]  # the kind decides how the table is read: only that file again
+    forms = _forms(out)
+    assert ("transfer_eval", 0) in forms and ("project_eval", 0) not in forms
+    values = _table(out, "values")
+    transfer = values[(values.source_path == TYPO) & (values.form == "transfer_eval")]
+    assert transfer.correction_id.notna().all() and not transfer.corrected.any()
+    documents = _table(out, "documents").set_index("source_path")
+    assert (documents.loc[TYPO, "n_transfer_eval"], documents.loc[TYPO, "n_project_eval"]) == (1, 0)
+    assert _statuses(out) == [(2, "applied"), (3, "not_found"), (4, "invalid")]
+
+    # unchanged: nothing read; a value line on the relabelled form: applied without a read
+    read, on_file = _counting()
+    assert ingest(folder, out, workers=1, corrections=corrections, on_file=on_file).run_id is None
+    rate = {**RATE_LINE, "表": "转移支付区域绩效目标自评表", "原值": ""}
+    rate.pop("部分")
+    more = load_corrections(_csv(tmp_path / "more.csv", KIND_LINE, rate))
+    ingest(folder, out, workers=1, corrections=more, on_file=on_file)
+    assert read == []
+    assert _statuses(out) == [(2, "applied"), (3, "applied")]
+    values = _table(out, "values")
+    transfer = values[(values.source_path == TYPO) & (values.form == "transfer_eval")]
+    assert transfer.correction_id.notna().all() and transfer.corrected.sum() == 1
+
+    # the line taken out: the file is read again as it reads
+    ingest(folder, out, workers=1, on_file=on_file)
+    assert read == [TYPO] and _forms(out) == as_read
