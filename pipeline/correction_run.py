@@ -10,7 +10,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .apply_corrections import Applier, Previous
+from .apply_corrections import Applier
+from .correction_audit import Previous
 from .corrections import Corrections
 from .definitions import load_catalog
 from .model import Record
