@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 IN     ?= fixtures/season
 OUT    ?= data
+# an analyst's corrections file (.xlsx or .csv), applied on every run: make ingest CORRECTIONS=更正.xlsx
+CORRECTIONS ?=
 
 .PHONY: ingest report test lint format check-wheel fixtures bench ocr-accuracy clean
 
@@ -16,9 +18,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## ingest: read every submission under IN (default fixtures/season) into OUT (default data/), then write OUT/report.html
-## (the exit status stays ingest's: 1 when a file failed, after the report is written)
+## (the exit status stays ingest's: 1 when a file failed, after the report is written); CORRECTIONS=F applies a corrections file
 ingest: $(STAMP)
-	rc=0; $(PY) -m pipeline ingest $(IN) --out $(OUT) || rc=$$?; \
+	rc=0; $(PY) -m pipeline ingest $(IN) --out $(OUT) $(if $(CORRECTIONS),--corrections "$(CORRECTIONS)") || rc=$$?; \
 	if [ $$rc -le 1 ]; then $(PY) -m pipeline report $(OUT) --in $(IN) || exit $$?; fi; exit $$rc
 
 ## report: OUT/report.html, the season in one offline page (PDF findings drawn from the files under IN)
