@@ -218,14 +218,14 @@ class TestLocalRayInstance:
         folder = _season(tmp_path / "in", ["yueyang-2024.docx", "yueyang-2024.pdf"])
         code = main(["ingest", str(folder), "--out", str(tmp_path / "out"), "--executor", "ray"])
         assert code == EXIT_OK
-        assert "files: 2 (ok 2" in capsys.readouterr().out
+        assert "文件 2 个：读出表格 2" in capsys.readouterr().out  # the CLI speaks Chinese
 
 
 def test_a_ray_address_needs_the_ray_executor(tmp_path, capsys):
     folder = _season(tmp_path / "in", ["yueyang-2024.docx"])
     argv = ["ingest", str(folder), "--out", str(tmp_path / "out"), "--ray-address", "auto"]
     assert main(argv) == EXIT_USAGE
-    assert "--ray-address needs --executor ray" in capsys.readouterr().err
+    assert "--ray-address 需要与 --executor ray" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
 
 
