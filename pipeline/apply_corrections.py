@@ -295,11 +295,23 @@ class Applier:
         expected = line.original if line.original is not None else pinned
         if line.original is None and not applied_before:
             return None
-        if same_text(expected or "") == same_text(in_file or ""):
+        if self._same(expected, in_file):
             return None
         return (
             f"文件中的值已由“{expected or '（空）'}”变为“{in_file or '（空）'}”，"
             f"这一更正是针对原来的值写的，未应用，请核对后重写"
+        )
+
+    def _same(self, one: str | None, other: str | None) -> bool:
+        """Do two values say the same (`96.5%` and `96.50%`, `3,040` and `3040.00`)?"""
+        if same_text(one or "") == same_text(other or ""):
+            return True
+        parse = self.catalog.vocabulary.parser.parse
+        a, b = parse(one or "", None), parse(other or "", None)
+        return a.value_num is not None and (a.value_num, a.value_unit, a.comparator) == (
+            b.value_num,
+            b.value_unit,
+            b.comparator,
         )
 
     def _parsed(self, text: str, read: Row) -> tuple[dict[str, Any], str | None]:

@@ -53,10 +53,15 @@ def read_lines(path: Path) -> tuple[list[str], list[RawLine]]:
     return header, lines
 
 
-def cell_text(value: object) -> str:
-    """A cell as text: a whole number without `.0`, a date as YYYY-MM-DD."""
+def cell_text(value: object, number_format: str = "General") -> str:
+    """A cell as Excel shows it, as text: a whole number without `.0`, a date as YYYY-MM-DD,
+    a number under a percent format as the percentage (`95.00%` typed into Excel is stored as
+    0.95: read as 0.95 it would be a 0.95% rate)."""
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and "%" in number_format:
+        decimals = len(number_format.split(".", 1)[1].split("%")[0]) if "." in number_format else 0
+        return f"{value * 100:.{decimals}f}%"
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else str(value)
     if isinstance(value, date):
@@ -76,8 +81,8 @@ def _xlsx_rows(path: Path) -> list[tuple[int, list[str]]]:
         if sheet is None:
             raise CorrectionFileError(f"更正文件 {path.name} 没有可见的工作表")
         return [
-            (number, [cell_text(v) for v in row])
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            (number, [cell_text(c.value, getattr(c, "number_format", "General")) for c in row])
+            for number, row in enumerate(sheet.iter_rows(), start=1)
         ]
     finally:
         workbook.close()

@@ -570,3 +570,29 @@ def test_a_form_read_as_the_wrong_kind_is_read_again_as_the_kind_it_is(tmp_path)
     # the line taken out: the file is read again as it reads
     ingest(folder, out, workers=1, on_file=on_file)
     assert read == [TYPO] and _forms(out) == as_read
+
+
+def test_an_excel_percentage_is_read_as_excel_shows_it_and_a_rate_written_shorter_is_the_same(
+    tmp_path,
+):
+    from datetime import datetime
+
+    folder, out = _season(tmp_path / "in", [TYPO]), tmp_path / "out"
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    # Excel stores a typed 95.00% as 0.95 under a percent format, and a date as a date
+    line = {
+        **RATE_LINE,
+        "更正值": 0.95,
+        "原值": RATE["value_num"] / 100,
+        "日期": datetime(2026, 12, 7),
+    }
+    sheet.append([line.get(h, "") for h in HEADER])
+    sheet.cell(2, HEADER.index("更正值") + 1).number_format = "0.00%"
+    sheet.cell(2, HEADER.index("原值") + 1).number_format = "0.0%"  # 96.5%, the file's 96.50%
+    workbook.save(tmp_path / "更正.xlsx")
+    summary = ingest(folder, out, workers=1, corrections=load_corrections(tmp_path / "更正.xlsx"))
+    [row] = summary.corrections
+    assert (row.status, row.corrected_value, row.date) == ("applied", "95.00%", "2026-12-07")
+    assert _rate_row(out)["value_num"] == RIGHT_RATE
