@@ -139,14 +139,11 @@ class Applier:
             last = self.previous.kind_row(state.rel, line.kind_request)
             if last is None:
                 return outcome(line, "not_found", f"文件 {state.rel} 中没有这张表", **where)
-            return CorrectionRow(
-                **{
-                    **last,
-                    "line": line.line,
-                    "author": line.author,
-                    "reason": line.reason,
-                    "date": line.date,
-                }
+            if last["status"] == "stale":  # its finding is made again with the others
+                state.stale.append((line, None, last["message"]))
+            carried = ("value_before", "rows", "form", "form_seq", "value_expected")
+            return outcome(
+                line, last["status"], last["message"], **{k: last[k] for k in carried}, **where
             )
         done = {(k, s): (n, seq) for k, s, n, seq in relabelled}
         if (read_kind, read_seq) not in done:
@@ -174,7 +171,8 @@ class Applier:
         place = place_of(read)
         if (earlier := state.taken.get(("value", index))) is not None:
             return outcome(line, "invalid", f"与第 {earlier} 行更正的是同一个值", **place)
-        stale = self._stale(line, read["value_raw"])
+        stale, expected = self._stale(line, read["value_raw"])
+        place["value_expected"] = expected
         if stale:
             state.stale.append((line, read, stale))
             return outcome(line, "stale", stale, value_in_file=read["value_raw"], **place)
@@ -226,7 +224,8 @@ class Applier:
                 value_in_file=text_in_file,
                 **where,
             )
-        stale = self._stale(line, text_in_file)
+        stale, expected = self._stale(line, text_in_file)
+        where["value_expected"] = expected
         if stale:
             first = next(i for i, r in enumerate(state.read) if (r["form"], r["form_seq"]) in forms)
             state.stale.append(
@@ -289,18 +288,21 @@ class Applier:
         message = f"文件 {state.rel} 中没有这一行所指的{what}"
         return outcome(line, "not_found", message, **where)
 
-    def _stale(self, line: CorrectionLine, in_file: str | None) -> str | None:
-        """Why the line no longer fits the file, or None."""
+    def _stale(self, line: CorrectionLine, in_file: str | None) -> tuple[str | None, str | None]:
+        """Why the line no longer fits the file (None when it fits), and what it was written
+        against: its 原值, else what the file said when it was first applied (now, the first
+        time)."""
         applied_before, pinned = self.previous.pinned(line)
-        expected = line.original if line.original is not None else pinned
-        if line.original is None and not applied_before:
-            return None
+        if line.original is not None:
+            expected = line.original
+        else:
+            expected = pinned if applied_before else in_file
         if self._same(expected, in_file):
-            return None
+            return None, expected
         return (
             f"文件中的值已由“{expected or '（空）'}”变为“{in_file or '（空）'}”，"
             f"这一更正是针对原来的值写的，未应用，请核对后重写"
-        )
+        ), expected
 
     def _same(self, one: str | None, other: str | None) -> bool:
         """Do two values say the same (`96.5%` and `96.50%`, `3,040` and `3040.00`)?"""

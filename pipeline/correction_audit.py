@@ -54,7 +54,7 @@ class Previous:
         row = self.by_id.get(line.correction_id)
         if row is None or row["status"] not in ("applied", "stale"):
             return False, None
-        return True, row["value_in_file"]
+        return True, row["value_expected"]
 
     def kind_requests(self) -> dict[str, KindsRead]:
         """The form-kind corrections each file was last read with, and those it applied."""
@@ -139,6 +139,7 @@ def outcome(line: CorrectionLine, status: str, message: str | None, **found: Any
         "item": line.item,
         "measure": line.measure,
         "value_in_file": None,
+        "value_expected": None,
         "value_before": None,
         "value_num_before": None,
         "value_unit_before": None,

@@ -180,6 +180,7 @@ class CorrectionRow:
     item: str | None
     measure: str | None
     value_in_file: str | None  # what the file says there (value_raw; the unit … as read)
+    value_expected: str | None  # what the line was written against: 原值, else the first
     value_before: str | None  # value_text (or the unit, project, year) before the correction
     value_num_before: float | None
     value_unit_before: str | None

@@ -596,3 +596,25 @@ def test_an_excel_percentage_is_read_as_excel_shows_it_and_a_rate_written_shorte
     [row] = summary.corrections
     assert (row.status, row.corrected_value, row.date) == ("applied", "95.00%", "2026-12-07")
     assert _rate_row(out)["value_num"] == RIGHT_RATE
+
+
+def test_a_line_without_original_value_stays_stale_on_later_runs(tmp_path):
+    folder, out = _season(tmp_path / "in"), tmp_path / "out"
+    line = {**RATE_LINE, "原值": ""}
+    ingest(folder, out, workers=1, corrections=load_corrections(_csv(tmp_path / "c.csv", line)))
+    [audit] = frame_rows(_table(out, "corrections"))
+    assert (audit["status"], audit["value_expected"]) == ("applied", RATE["value_raw"])
+    shutil.copy(CONTRADICTIONS / CLEAN, folder / TYPO)  # the department's new file
+    ingest(folder, out, workers=1, corrections=load_corrections(_csv(tmp_path / "c.csv", line)))
+    new_rate = _built_value(CLEAN, "project_eval", "年度资金总额", "execution_rate")
+    # the reason reworded: a corrections-only change; the line is still against 96.50%
+    reworded = load_corrections(_csv(tmp_path / "c2.csv", {**line, "原因": "再核对"}))
+    for corrections in (reworded, reworded):
+        read, on_file = _counting()
+        ingest(folder, out, workers=1, corrections=corrections, on_file=on_file)
+        assert read == []
+        [audit] = frame_rows(_table(out, "corrections"))
+        assert (audit["status"], audit["value_expected"]) == ("stale", RATE["value_raw"])
+        assert audit["value_in_file"] == new_rate["value_raw"]
+        assert _rate_row(out)["value_num"] == new_rate["value_num"]
+        assert len(findings_of(out, "correction_stale")) == 1
