@@ -283,7 +283,10 @@ def _summary_text(summary: RunSummary, out: Path) -> str:
     else:
         kept = f"，{summary.kept} 个未改动的文件沿用上次的结果" if summary.kept else ""
         dropped = f"，删除 {summary.dropped} 个已不在 IN 中的文件的数据" if summary.dropped else ""
-        lines.append(f"本次读取 {read} 个文件{kept}{dropped}")
+        if read == 0 and not summary.dropped:  # the corrections changed, no submission
+            lines.append(f"没有新增或改动过的文件，未读取任何报送材料：只重新应用了更正{kept}")
+        else:
+            lines.append(f"本次读取 {read} 个文件{kept}{dropped}")
         lines.append(
             f"已写入 {out}/（values、documents、findings、rejects、corrections 五个 .parquet）"
         )

@@ -212,11 +212,13 @@ def test_an_unchanged_rerun_with_the_same_corrections_reads_and_writes_nothing(t
 
 def test_corrections_applied_to_kept_rows_equal_those_applied_on_a_first_read(tmp_path):
     folder = _season(tmp_path / "in")
-    corrections = load_corrections(_csv(tmp_path / "c.csv", RATE_LINE, UNIT_LINE))
+    lines = (RATE_LINE, UNIT_LINE, YEAR_LINE, PROJECT_LINE)
+    corrections = load_corrections(_csv(tmp_path / "c.csv", *lines))
     first, later = tmp_path / "first", tmp_path / "later"
     ingest(folder, first, workers=1, corrections=corrections)
     ingest(folder, later, workers=1)
     ingest(folder, later, workers=1, corrections=corrections)
+    assert [s for _, s in _statuses(later)] == ["applied"] * 4
     for name in ("values", "findings", "corrections"):
         a = _table(first, name).drop(columns=["extracted_at"], errors="ignore")
         b = _table(later, name).drop(columns=["extracted_at"], errors="ignore")
@@ -403,6 +405,11 @@ def test_lines_not_applied_say_why_with_their_line_number_and_the_rest_are_appli
             assert words in rows[number]["message"], number
             assert f"第 {number} 行" in printed
     assert "1 行未填更正值" in printed
+    # the same season again with other corrections: nothing read, said so
+    again = _csv(tmp_path / "again.csv", RATE_LINE)
+    assert main(["ingest", str(folder), "--out", str(out), "--corrections", str(again)]) == 0
+    printed = capsys.readouterr().out
+    assert "未读取任何报送材料：只重新应用了更正" in printed and "更正 1 行：已应用 1" in printed
     assert _rate_row(out)["value_num"] == RIGHT_RATE
 
 
