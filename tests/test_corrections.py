@@ -520,6 +520,8 @@ def test_the_views_workbook_and_report_show_the_corrected_figure_with_who_and_wh
     [cell] = page.xpath('//table[@id="projects-table"]//td[@data-corrected]')
     assert cell.get("data-corrected") == "execution_rate"
     assert "张三" in cell.get("title") and RATE_LINE["原因"] in cell.get("title")
+    [card] = page.xpath('//div[@data-corrections="applied"]')
+    assert card.text_content() == "1"
     [logged] = page.xpath('//table[@id="corrections-table"]/tbody/tr')
     assert logged.get("data-status") == "applied"
     assert "张三" in logged.text_content()
