@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from extractors.own_output import GENERATOR
 
+from .definitions import load_catalog
 from .names import FORM_NAMES, SECTION_NAMES, measure_names
 from .store import table_path
 
@@ -39,8 +40,19 @@ HEADER = (
     "应为",
 )
 TO_FILL = ("更正值", "更正人", "原因", "日期")
-# a finding about a form's head that a reading correction answers: its message → 指标
-READING_FINDINGS = {"报送单位名称为空": ("单位", "unit"), "表头未写年度": ("年度", "fiscal_year")}
+
+
+def reading_of(finding: dict[str, Any]) -> str | None:
+    """The 指标 of a reading correction that answers a finding about a form's head (a blank
+    unit, year or project name: `missing_required` on the header), or None."""
+    if finding["rule"] != "missing_required" or finding["section"] != "header":
+        return None
+    if finding["item"] is None:
+        return next((w for w in ("单位", "年度") if w in finding["message"]), None)
+    definition = load_catalog().forms.get(finding["form"])
+    carrier = definition.carries("project") if definition else None
+    return "项目" if carrier is not None and carrier.item == finding["item"] else None
+
 
 _SQL = """
 WITH f AS (
@@ -82,9 +94,9 @@ def template_lines(out_dir: Path) -> list[list[Any]]:
 
 
 def _line(row: dict[str, Any], measures: dict[str, str]) -> list[Any]:
-    reading = READING_FINDINGS.get(row["message"])
+    reading = reading_of(row)
     one_cell = row["matches"] == 1 and reading is None
-    measure = reading[0] if reading else measures.get(row["measure"], row["measure"])
+    measure = reading or measures.get(row["measure"], row["measure"])
     return [
         row["record_id"] if one_cell else None,
         row["source_path"],

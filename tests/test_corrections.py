@@ -627,3 +627,31 @@ def test_a_line_without_original_value_stays_stale_on_later_runs(tmp_path):
         assert audit["value_in_file"] == new_rate["value_raw"]
         assert _rate_row(out)["value_num"] == new_rate["value_num"]
         assert len(findings_of(out, "correction_stale")) == 1
+
+
+def test_a_blank_project_name_found_is_answered_by_a_template_line_for_the_project(tmp_path):
+    from openpyxl import load_workbook
+
+    from pipeline.correction_template import write_template
+
+    folder, out = _season(tmp_path / "in", ["missing-project-name.docx"]), tmp_path / "out"
+    ingest(folder, out, workers=1)
+    assert _rules(out, "missing-project-name.docx") == ["missing_required"]
+    template = write_template(out, tmp_path / "模板.xlsx")
+    workbook = load_workbook(template)
+    sheet = workbook.active
+    header = [c.value for c in sheet[1]]
+    [line] = list(sheet.iter_rows(min_row=2))
+    assert (
+        line[header.index("指标")].value == "项目" and line[header.index("record_id")].value is None
+    )
+    line[header.index("更正值")].value = "城市公交运营补贴"
+    line[header.index("更正人")].value = "赵六"
+    line[header.index("原因")].value = "项目名称漏填，按预算批复补上"
+    workbook.save(template)
+    ingest(folder, out, workers=1, corrections=load_corrections(template))
+    assert _statuses(out) == [(2, "applied")]
+    values = _table(out, "values")
+    project = values[values.form == "project_eval"]
+    assert set(project.project) == {"城市公交运营补贴"}
+    assert _rules(out, "missing-project-name.docx") == []  # the rule ran on the corrected form
