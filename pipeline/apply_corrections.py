@@ -88,6 +88,14 @@ class Applier:
         }
         return ({n for n in named if n} | self.previous.files()) - {None}
 
+    def may_touch(self, rel: str) -> bool:
+        """Could a line apply to a file just read? (Cheap: no row looked at.)"""
+        return any(
+            line.source_path in (rel, None)
+            for line in self.corrections.lines
+            if line.line not in self.refused
+        )
+
     def touches(self, rel: str, rows: list[Row]) -> bool:
         return bool(self._lines_for(rel, rows)) or any(r.get("correction_id") for r in rows)
 

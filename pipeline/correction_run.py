@@ -31,6 +31,8 @@ def applier_for(corrections: Corrections, previous: Previous, out_dir: Path) -> 
 
 def corrected(rel: str, result: FileResult, applier: Applier) -> FileResult:
     """A file just read, with the corrections that name it applied (the rules run again)."""
+    if not applier.may_touch(rel):  # the usual case: no line for it, its rows as read
+        return result
     rows = [dict(r.__dict__) for r in result.values]
     if not applier.touches(rel, rows):
         return result
