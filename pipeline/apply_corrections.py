@@ -11,28 +11,32 @@ its 原值, or what it said when the line was first applied), `not_found` or `in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from .correction_audit import (
-    SEPARATOR,
     VALUE_FIELDS,
     Previous,
     outcome,
     place_of,
     undo,
 )
+from .correction_state import (
+    STALE_RULE,
+    FileState,
+    form_place,
+    joined,
+    measure_word,
+    reading_value,
+    schema_problem,
+    stale_finding,
+)
 from .corrections import FIELD_NAMES, CorrectionLine, Corrections, same_text
 from .definitions import Catalog
-from .model import CorrectionRow, Finding, FindingRow
-from .normalize import label_key
+from .model import CorrectionRow, FindingRow
 from .results import finding_row
-from .rule_catalogue import severity_of
 from .rules import DOCUMENT_RULES, document_findings
-from .validate import is_valid, schema_errors, to_json
 
 Row = dict[str, Any]
-STALE_RULE = "correction_stale"
 # findings made from the values (rules) are made again on the corrected ones
 REMADE_RULES = frozenset({r.rule for r in DOCUMENT_RULES} | {STALE_RULE})
 
@@ -120,7 +124,7 @@ class Applier:
         form-kind corrections the reader applied (None: rows kept, read as the last run did)."""
         rows = [undo(r, self.previous.by_id) for r in rows]
         read = [dict(r) for r in rows]  # as the file says, for matching and staleness
-        state = _FileState(rel, rows, read)
+        state = FileState(rel, rows, read)
         lines = self._lines_for(rel, rows)
         for line in sorted(lines, key=lambda ln: ln.line):
             if line.field == "form":
@@ -136,7 +140,7 @@ class Applier:
     def _apply_kind(
         self,
         line: CorrectionLine,
-        state: _FileState,
+        state: FileState,
         relabelled: tuple[tuple[str, int, str, int], ...] | None,
     ) -> CorrectionRow:
         """A form-kind line: the reader applied it (the file read now) or applied it last run
@@ -160,17 +164,17 @@ class Applier:
         changed = 0
         for i, row in enumerate(state.rows):
             if (row["form"], row["form_seq"]) == (new_form, new_seq):
-                row["correction_id"] = _joined(row["correction_id"], line.correction_id)
+                row["correction_id"] = joined(row["correction_id"], line.correction_id)
                 state.read[i]["correction_id"] = row["correction_id"]
                 changed += 1
         return outcome(line, "applied", None, value_before=read_kind, rows=changed, **where)
 
-    def _apply_line(self, line: CorrectionLine, state: _FileState) -> CorrectionRow:
+    def _apply_line(self, line: CorrectionLine, state: FileState) -> CorrectionRow:
         if line.field == "value":
             return self._apply_value(line, state)
         return self._apply_reading(line, state)
 
-    def _apply_value(self, line: CorrectionLine, state: _FileState) -> CorrectionRow:
+    def _apply_value(self, line: CorrectionLine, state: FileState) -> CorrectionRow:
         matches = state.value_rows(line)
         if len(matches) != 1:
             return self._unplaced(line, state, len(matches))
@@ -187,8 +191,8 @@ class Applier:
         parsed, problem = self._parsed(line.value, read)
         if problem is None:
             candidate = {**row, **parsed, "corrected": True}
-            candidate["correction_id"] = _joined(row["correction_id"], line.correction_id)
-            problem = _schema_problem(candidate)
+            candidate["correction_id"] = joined(row["correction_id"], line.correction_id)
+            problem = schema_problem(candidate)
         if problem is not None:
             return outcome(line, "invalid", problem, value_in_file=read["value_raw"], **place)
         before = {
@@ -207,7 +211,7 @@ class Applier:
             **parsed,
         )
 
-    def _apply_reading(self, line: CorrectionLine, state: _FileState) -> CorrectionRow:
+    def _apply_reading(self, line: CorrectionLine, state: FileState) -> CorrectionRow:
         column = line.field
         forms = state.forms(line)
         if not forms:
@@ -222,7 +226,7 @@ class Applier:
             )
         in_file = next(iter(read_values))
         text_in_file = None if in_file is None else str(in_file)
-        where = _form_place(state, forms, column)
+        where = form_place(state, forms, column)
         key = (column, *sorted(forms)) if column != "unit" else (column,)
         if (earlier := state.taken.get(key)) is not None:
             return outcome(
@@ -250,7 +254,7 @@ class Applier:
                 )
             )
             return outcome(line, "stale", stale, value_in_file=text_in_file, **where)
-        new, problem = _reading_value(column, line.value)
+        new, problem = reading_value(column, line.value)
         if problem is not None:
             return outcome(line, "invalid", problem, value_in_file=text_in_file, **where)
         current = {state.rows[i][column] for i in state.rows_of(forms)}
@@ -260,7 +264,7 @@ class Applier:
             state.rows[i] = {  # `corrected` stays: it says the value was corrected
                 **row,
                 column: new,
-                "correction_id": _joined(row["correction_id"], line.correction_id),
+                "correction_id": joined(row["correction_id"], line.correction_id),
             }
             changed += 1
         state.taken[key] = line.line
@@ -277,7 +281,7 @@ class Applier:
         )
 
     def _unplaced(
-        self, line: CorrectionLine, state: _FileState, found: int, **where: Any
+        self, line: CorrectionLine, state: FileState, found: int, **where: Any
     ) -> CorrectionRow:
         what = "值" if line.field == "value" else "表"
         where.setdefault("source_path", state.rel)
@@ -341,7 +345,7 @@ class Applier:
                 strict=True,
             )
         )
-        name = _measure_word(read["measure"])
+        name = measure_word(read["measure"])
         if numeric and spec is not None and spec.unit and parsed.value_num is None:
             return values, f"更正值“{text}”不是数字，而{name}应填数字"
         if parsed.value_unit and read["value_unit"] and parsed.value_unit != read["value_unit"]:
@@ -370,7 +374,7 @@ class Applier:
         # a value the analyst wrote is sure: no low_confidence finding on it
         checked = [{**r, "confidence": 1.0} if i in sure else r for i, r in enumerate(rows)]
         remade = document_findings(rel, checked, self.catalog)
-        remade += [_stale_finding(line, row, message) for line, row, message in stale]
+        remade += [stale_finding(line, row, message) for line, row, message in stale]
         return kept + [finding_row(f, rel, projects.get((f.form, f.form_seq))) for f in remade]
 
     # ------------------------------------------------------------------ the table
@@ -391,118 +395,3 @@ class Applier:
                     found = outcome(line, "not_found", f"没有 record_id 为 {line.record_id} 的值")
             out.append(found)
         return out
-
-
-@dataclass
-class _FileState:
-    """One file's rows while its lines are applied."""
-
-    rel: str
-    rows: list[Row]
-    read: list[Row]
-    taken: dict[tuple, int] = field(default_factory=dict)  # what a line changed → its number
-    stale: list[tuple[CorrectionLine, Row | None, str]] = field(default_factory=list)
-
-    def value_rows(self, line: CorrectionLine) -> list[int]:
-        if line.record_id:
-            return [i for i, r in enumerate(self.read) if r["record_id"] == line.record_id]
-        item = label_key(line.item or "")
-        return [
-            i
-            for i, (r, now) in enumerate(zip(self.read, self.rows, strict=True))
-            if label_key(r["item"]) == item
-            and r["measure"] == line.measure
-            and (line.form is None or r["form"] == line.form)
-            and (line.form_seq is None or r["form_seq"] == line.form_seq)
-            and (line.section is None or r["section"] == line.section)
-            and (line.project is None or line.project in (r["project"], now["project"]))
-        ]
-
-    def forms(self, line: CorrectionLine) -> list[tuple[str, int]]:
-        """The form instances a reading correction applies to (every one for a unit)."""
-        found: dict[tuple[str, int], None] = {}
-        for r, now in zip(self.read, self.rows, strict=True):
-            if line.field != "unit" and not (
-                (line.form is None or r["form"] == line.form)
-                and (line.form_seq is None or r["form_seq"] == line.form_seq)
-                and (line.project is None or line.project in (r["project"], now["project"]))
-            ):
-                continue
-            if line.field == "project" and self._carrier(r["form"]) is None:
-                continue
-            found[(r["form"], r["form_seq"])] = None
-        return list(found)
-
-    def _carrier(self, form: str):
-        from .definitions import load_catalog
-
-        definition = load_catalog().forms.get(form)
-        return definition.carries("project") if definition else None
-
-    def form_read(self, form: tuple[str, int], column: str) -> Any:
-        return next(r[column] for r in self.read if (r["form"], r["form_seq"]) == form)
-
-    def rows_of(self, forms: list[tuple[str, int]]) -> list[int]:
-        wanted = set(forms)
-        return [i for i, r in enumerate(self.read) if (r["form"], r["form_seq"]) in wanted]
-
-
-def _form_place(state: _FileState, forms: list[tuple[str, int]], column: str) -> dict[str, Any]:
-    if column == "unit" or len(forms) != 1:
-        return {"source_path": state.rel}
-    form, seq = forms[0]
-    return {
-        "source_path": state.rel,
-        "form": form,
-        "form_seq": seq,
-        "project": state.form_read(forms[0], "project"),
-    }
-
-
-def _reading_value(column: str, text: str) -> tuple[Any, str | None]:
-    if column == "fiscal_year":
-        digits = text.strip().removesuffix("年度").removesuffix("年")
-        if digits.isdigit() and 1990 <= int(digits) <= 2100:
-            return int(digits), None
-        return None, f"年度“{text}”应是 2024 这样的四位年份"
-    return text.strip(), None
-
-
-def _joined(ids: str | None, new: str) -> str:
-    return new if not ids else f"{ids}{SEPARATOR}{new}"
-
-
-def _measure_word(measure: str) -> str:
-    from .names import measure_names
-
-    return f"“{measure_names().get(measure, measure)}”"
-
-
-def _schema_problem(row: Row) -> str | None:
-    if is_valid("values", to_json(row)):
-        return None
-    return f"更正后的值不符合 values 表的约定：{'；'.join(schema_errors('values', row))}"
-
-
-def _stale_finding(line: CorrectionLine, row: Row | None, message: str) -> Finding:
-    where = row or {
-        "form": line.form,
-        "form_seq": line.form_seq,
-        "project": line.project,
-        "section": line.section,
-        "item": line.item,
-        "measure": line.measure,
-        "page": None,
-    }
-    return Finding(
-        rule=STALE_RULE,
-        severity=severity_of(STALE_RULE),
-        message=f"更正第 {line.line} 行（{line.author or '未署名'}：{line.reason or ''}）：{message}",
-        form=where["form"],
-        form_seq=where["form_seq"],
-        project=where["project"],
-        section=where["section"],
-        item=where["item"],
-        measure=where["measure"],
-        page=where["page"],
-    )
