@@ -5,6 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 IN     ?= fixtures/demo
 OUT    ?= data
+# an analyst's corrections file (.xlsx or .csv), applied on every run: make ingest CORRECTIONS=更正.xlsx
+CORRECTIONS ?=
 
 .PHONY: ingest report test lint format check-wheel fixtures bench ocr-accuracy clean
 
@@ -16,10 +18,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 ## ingest: read every submission under IN (default fixtures/demo, a season of five departments) into OUT (default data/), then write OUT/report.html
-## (ROSTER=units.xlsx: the report lists the units on that roster that sent nothing)
+## (ROSTER=units.xlsx: the report lists the units on that roster that sent nothing; CORRECTIONS=F applies a corrections file)
 ## (the exit status stays ingest's: 1 when a file failed, after the report is written)
 ingest: $(STAMP)
-	rc=0; $(PY) -m pipeline ingest $(IN) --out $(OUT) || rc=$$?; \
+	rc=0; $(PY) -m pipeline ingest $(IN) --out $(OUT) $(if $(CORRECTIONS),--corrections "$(CORRECTIONS)") || rc=$$?; \
 	if [ $$rc -le 1 ]; then $(PY) -m pipeline report $(OUT) --in $(IN) $(if $(ROSTER),--roster $(ROSTER)) || exit $$?; fi; exit $$rc
 
 ## report: OUT/report.html, the season in one offline page (PDF findings drawn from the files under IN)

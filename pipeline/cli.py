@@ -13,6 +13,7 @@ from typing import NoReturn
 from extractors import DEFAULT_PDF_READER, PDF_READERS, READERS
 
 from . import __version__
+from .corrections import CorrectionFileError, load_corrections
 from .executor_ray import NodeVersionError
 from .ingest import EXECUTORS, FileResult, RunSummary, ingest
 from .sources import discover
@@ -143,6 +144,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="ADDR",
         help="Ray 集群地址（如 ray://head:10001 或 auto）；不给出时 --executor ray 在本机启动 Ray",
     )
+    run.add_argument(
+        "--corrections",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="分析人员的更正文件（.xlsx 或 .csv，每行一条更正：record_id 或 文件、表、项目行、指标，"
+        "以及 更正值、更正人、原因）：每次运行都应用，不改动报送文件；不给出时不应用任何更正",
+    )
     views = commands.add_parser(
         "views",
         help="重新写出 OUT/selfeval.duckdb（供 BI 使用的视图），例如移动 OUT 之后",
@@ -151,7 +160,15 @@ def _parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="把数据表导出为 Excel/WPS 工作簿")
     export.add_argument("out", type=Path, metavar="OUT", help="数据表所在的文件夹")
     export.add_argument(
-        "--xlsx", type=Path, required=True, metavar="FILE", help="要写出的工作簿（.xlsx）"
+        "--xlsx", type=Path, default=None, metavar="FILE", help="要写出的工作簿（.xlsx）"
+    )
+    export.add_argument(
+        "--corrections-template",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="写出更正文件模板（.xlsx）：每条问题一行，已填好文件、表、位置和现值，"
+        "只需填写更正值、更正人、原因，再用 ingest --corrections 传回",
     )
     export.add_argument("--roster", type=Path, default=None, metavar="FILE", help=ROSTER_HELP)
     report = commands.add_parser("report", help="写出 OUT/report.html：整季情况的一个网页")
@@ -203,10 +220,15 @@ def _roster(path: Path | None) -> tuple[str, ...] | None:
     return read_roster(path) if path is not None else None
 
 
-def _export(out: Path, xlsx: Path, roster_path: Path | None = None) -> int:
+def _export(
+    out: Path, xlsx: Path | None, template: Path | None, roster_path: Path | None = None
+) -> int:
+    from .correction_template import write_template
     from .export import export_xlsx
     from .roster import RosterError
 
+    if xlsx is None and template is None:
+        return _usage_error("export 需要 --xlsx FILE 或 --corrections-template FILE（或两者）")
     problem = _tables_missing(out)
     if problem:
         return _usage_error(problem)
@@ -214,18 +236,25 @@ def _export(out: Path, xlsx: Path, roster_path: Path | None = None) -> int:
         roster = _roster(roster_path)
     except RosterError as exc:
         return _usage_error(str(exc))
-    if xlsx.suffix.lower() != ".xlsx":
-        return _usage_error(f"--xlsx 应是以 .xlsx 结尾的工作簿文件名，而不是 {xlsx.name}")
-    if xlsx.is_dir():
-        return _usage_error(f"--xlsx {xlsx} 是一个文件夹：请给出工作簿的文件名")
+    for option, path in (("--xlsx", xlsx), ("--corrections-template", template)):
+        if path is None:
+            continue
+        if path.suffix.lower() != ".xlsx":
+            return _usage_error(f"{option} 应是以 .xlsx 结尾的工作簿文件名，而不是 {path.name}")
+        if path.is_dir():
+            return _usage_error(f"{option} {path} 是一个文件夹：请给出工作簿的文件名")
     try:
-        path = export_xlsx(out, xlsx, roster)
+        written = [
+            *([export_xlsx(out, xlsx, roster)] if xlsx is not None else []),
+            *([write_template(out, template)] if template is not None else []),
+        ]
     except FileNotFoundError as exc:
         return _usage_error(str(exc))
     except OutputError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_FAILED_FILES
-    print(f"已写出 {path}")
+    for path in written:
+        print(f"已写出 {path}")
     return EXIT_OK
 
 
@@ -272,15 +301,48 @@ def _summary_text(summary: RunSummary, out: Path) -> str:
         f"表格 {summary.forms} 张，数值 {summary.values} 个，拒收 {summary.rejects} 条，"
         f"问题 {summary.findings} 条",
     ]
-    if read == 0 and not summary.dropped:
-        lines.append(f"没有新增或改动过的文件：{out}/ 中的数据表未改动")
+    if summary.run_id is None:
+        lines.append(f"没有新增或改动过的文件，更正也没有变化：{out}/ 中的数据表未改动")
     else:
         kept = f"，{summary.kept} 个未改动的文件沿用上次的结果" if summary.kept else ""
         dropped = f"，删除 {summary.dropped} 个已不在 IN 中的文件的数据" if summary.dropped else ""
-        lines.append(f"本次读取 {read} 个文件{kept}{dropped}")
-        lines.append(f"已写入 {out}/（values、documents、findings、rejects 四个 .parquet）")
+        if read == 0 and not summary.dropped:  # the corrections changed, no submission
+            lines.append(f"没有新增或改动过的文件，未读取任何报送材料：只重新应用了更正{kept}")
+        else:
+            lines.append(f"本次读取 {read} 个文件{kept}{dropped}")
+        lines.append(
+            f"已写入 {out}/（values、documents、findings、rejects、corrections 五个 .parquet）"
+        )
+    lines += _corrections_text(summary)
     lines += [f"失败 {path}：{error}" for path, error in summary.failures]
     return "\n".join(lines)
+
+
+STATUS_WORDS = {"applied": "已应用", "stale": "已失效", "not_found": "未找到", "invalid": "无效"}
+
+
+def _corrections_text(summary: RunSummary) -> list[str]:
+    """The corrections' outcome: counts, and every line not applied with its number and why."""
+    lines = []
+    if summary.corrections:
+        counts = summary.correction_counts()
+        lines.append(
+            f"更正 {len(summary.corrections)} 行："
+            + "，".join(f"{STATUS_WORDS[s]} {n}" for s, n in counts.items())
+        )
+        lines += [
+            f"更正文件第 {row.line} 行{STATUS_WORDS[row.status]}：{row.message}"
+            for row in summary.corrections
+            if row.status != "applied"
+        ]
+    if summary.corrections_blank:
+        lines.append(f"更正文件中 {summary.corrections_blank} 行未填更正值，已跳过")
+    if summary.corrections_withdrawn:
+        lines.append(
+            f"上次应用的 {summary.corrections_withdrawn} 条更正不在本次的更正文件中，已撤销"
+            "（数值恢复为文件所写）"
+        )
+    return lines
 
 
 def _report(out: Path, source: Path | None, roster_path: Path | None = None) -> int:
@@ -346,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "views":
         return _views(args.out)
     if args.command == "export":
-        return _export(args.out, args.xlsx, args.roster)
+        return _export(args.out, args.xlsx, args.corrections_template, args.roster)
     if args.command == "report":
         return _report(args.out, args.input, args.roster)
     source: Path = args.input
@@ -357,6 +419,10 @@ def main(argv: list[str] | None = None) -> int:
         return _usage_error("--ray-address 需要与 --executor ray 一起使用")
     if args.executor == "ray" and not _has_ray():
         return _usage_error("--executor ray 需要安装 Ray：pip install 'selfeval[ray]'")
+    try:
+        corrections = load_corrections(args.corrections)
+    except CorrectionFileError as exc:
+        return _usage_error(str(exc))
     progress = Progress(enabled=not args.quiet)
     limits = Limits(timeout=args.file_timeout, max_rss_mib=args.max_memory)
     try:
@@ -371,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
             pdf_reader=args.pdf_reader,
             executor=args.executor,
             ray_address=args.ray_address,
+            corrections=corrections,
         )
     except NodeVersionError as exc:  # the cluster runs another version: nothing written
         progress.close()

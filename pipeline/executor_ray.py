@@ -106,7 +106,10 @@ def read_shipped(
     share_cores(1)  # a task holds one CPU of its node
     with tempfile.TemporaryDirectory(prefix="selfeval-task-") as tmp:
         path = shipped_to_file(shipped, Path(tmp))
-        return ingest_file(path, source.rel, load_catalog(), now, source.sha, pdf_reader)
+        catalog = load_catalog()
+        return ingest_file(
+            path, source.rel, catalog, now, source.sha, pdf_reader, source.form_kinds
+        )
 
 
 def _unshippable(source: Source, exc: Exception, now: datetime) -> FileResult:

@@ -1,6 +1,7 @@
 """`python -m pipeline export OUT --xlsx FILE`: the tables as one workbook for people who work in
 Excel or WPS: 部门整体汇总, 项目汇总 (one row per submission), 重复报送 (the copies left out),
-指标明细, 问题清单, 文件清单.
+指标明细, 问题清单, 文件清单, 更正记录. A figure an analyst's correction changed is filled orange
+with a comment saying what the file says, who corrected it, when and why.
 
 The sheets are read through the same SQL as the BI views of `OUT/selfeval.duckdb`
 (`pipeline/views.py`), run on an in-memory DuckDB over the Parquet files, so the workbook and the
@@ -26,17 +27,25 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
+from .names import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
 from .roster import check_roster
 from .rule_catalogue import RULES
 from .store import TABLES, OutputError, table_path, unwritable
-from .views import units_sent, view_sql
-from .words import SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES
+from .views import (
+    correction_notes,
+    figure_notes,
+    indicator_notes,
+    memory_connection,
+    units_sent,
+    view_sql,
+)
 
 AMOUNT = "#,##0.00"
 SCORE = "0.00"
@@ -44,18 +53,7 @@ PERCENT = "0.00%"
 INTEGER = "0"
 DATETIME = "yyyy-mm-dd hh:mm:ss"
 
-# a form by its definition's first title (项目支出绩效自评表)
-FORM_NAMES = {form.form: form.titles[0] for form in load_catalog().forms.values()}
 RULE_NAMES = {rule: spec.name for rule, spec in RULES.items()}
-
-
-def measure_names() -> dict[str, str]:
-    """A measure's canonical header (budget_full_year → 全年预算数), from the vocabulary."""
-    names = {"amount": "金额", "value": "值"}
-    for measure, spec in load_catalog().vocabulary.measures.items():
-        if spec.headers:
-            names[measure] = spec.headers[0]
-    return names
 
 
 @dataclass(frozen=True)
@@ -66,6 +64,7 @@ class Column:
     divisor: float = 1.0  # a percentage shown as one (91.02 → 0.9102 under 0.00%)
     names: dict[str, str] | None = None  # codes shown in words
     money: bool = False  # an amount in the row's amount_unit, shown in 万元
+    many: bool = False  # codes joined by `,` (corrected_figures), shown as 执行率、得分
 
 
 TO_WANYUAN = {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4}
@@ -76,6 +75,17 @@ class Sheet:
     title: str
     sql: str
     columns: tuple[Column, ...]
+    marks: str | None = None  # "figures" or "indicators": how its corrected cells are found
+
+
+CORRECTION_STATUS = {
+    "applied": "已应用",
+    "stale": "已失效",
+    "not_found": "未找到",
+    "invalid": "无效",
+}
+FIELD_NAMES = {"value": "值", "unit": "单位", "project": "项目", "fiscal_year": "年度"}
+CORRECTED_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
 FUNDS = (
@@ -111,7 +121,9 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("其中错误", "errors", INTEGER),
                 Column("全文件问题数", "document_findings", INTEGER),
                 Column("收到份数", "copies", INTEGER),
+                Column("已更正", "corrected_figures", names=FIGURE_WORDS, many=True),
             ),
+            marks="figures",
         ),
         Sheet(
             "项目汇总",
@@ -126,7 +138,9 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("问题数", "findings", INTEGER),
                 Column("其中错误", "errors", INTEGER),
                 Column("收到份数", "copies", INTEGER),
+                Column("已更正", "corrected_figures", names=FIGURE_WORDS, many=True),
             ),
+            marks="figures",
         ),
         Sheet(
             "重复报送",
@@ -156,7 +170,9 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("得分", "score", SCORE),
                 Column("偏差原因", "deviation_note"),
                 Column("页", "page", INTEGER),
+                Column("已更正", "corrected_measures", names=measure_names(), many=True),
             ),
+            marks="indicators",
         ),
         Sheet(
             "问题清单",
@@ -198,7 +214,45 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("SHA-256", "source_sha256"),
             ),
         ),
+        Sheet(
+            "更正记录",
+            cte("SELECT * FROM corrections ORDER BY line"),
+            (
+                Column("文件", "source_path"),
+                Column("行号", "line", INTEGER),
+                Column("状态", "status", names=CORRECTION_STATUS),
+                Column("未应用的原因", "message"),
+                Column("更正内容", "field", names=FIELD_NAMES),
+                Column("表", "form", names=FORM_NAMES),
+                Column("项目", "project"),
+                Column("部分", "section", names=SECTION_NAMES),
+                Column("项目行", "item"),
+                Column("指标", "measure", names=measure_names()),
+                Column("文件中的值", "value_in_file"),
+                Column("更正前", "value_before"),
+                Column("更正值", "corrected_value"),
+                Column("更正后", "value_text"),
+                Column("更正人", "author"),
+                Column("原因", "reason"),
+                Column("日期", "date"),
+                Column("改动的值数", "rows", INTEGER),
+                Column("记录编号", "record_id"),
+                Column("更正编号", "correction_id"),
+            ),
+        ),
     ]
+
+
+FIGURE_WORDS = {c.field: c.header for c in FUNDS}
+
+
+def _marks(sheet: Sheet, row: dict[str, Any], notes: dict[tuple, str]) -> dict[str, str]:
+    """The row's cells an analyst's correction changed: the column's field → the note."""
+    if sheet.marks == "figures":
+        return figure_notes(row, notes)
+    if sheet.marks == "indicators":
+        return indicator_notes(row, notes)
+    return {}
 
 
 def _cell_value(column: Column, value: Any, row: dict[str, Any]) -> Any:
@@ -206,6 +260,8 @@ def _cell_value(column: Column, value: Any, row: dict[str, Any]) -> Any:
         return None
     if column.money and isinstance(value, int | float):
         return value * TO_WANYUAN.get(row.get("amount_unit") or "万元", 1.0)
+    if column.names is not None and column.many:
+        return "、".join(column.names.get(code, code) for code in str(value).split(","))
     if column.names is not None:
         value = column.names.get(value, value)
     if isinstance(value, str):
@@ -261,7 +317,12 @@ MAX_WIDTH = 60
 WRAP = Alignment(wrap_text=True, vertical="top")
 
 
-def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> None:
+def _write_sheet(
+    ws: Any,
+    columns: Sequence[Column],
+    rows: Sequence[dict[str, Any]],
+    marks: Sequence[dict[str, str]] = (),
+) -> None:
     ws.append([c.header for c in columns])
     for cell in ws[1]:
         cell.font = HEADER_FONT
@@ -284,6 +345,13 @@ def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, An
                     cell.number_format = column.fmt
                 if wrap:
                     cell.alignment = WRAP
+    at = {column.field: i for i, column in enumerate(columns, start=1)}
+    for number, marked in enumerate(marks, start=2):
+        for field_, note in marked.items():
+            if field_ in at:
+                cell = ws.cell(number, at[field_])
+                cell.fill = CORRECTED_FILL
+                cell.comment = Comment(note, "selfeval", width=320, height=120)
     _fit_wrapped_rows(ws)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
@@ -292,9 +360,6 @@ def _write_sheet(ws: Any, columns: Sequence[Column], rows: Sequence[dict[str, An
 
 def _write_roster_sheets(workbook: Any, roster: tuple[str, ...], con: Any, out_dir: Path) -> None:
     """未报送单位 (on the roster, no form) and 名单外单位 (forms, not on the roster)."""
-    views = view_sql(out_dir)
-    for name, select in views.items():
-        con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {select}')
     check = check_roster(roster, units_sent(con))
     _write_sheet(
         workbook.create_sheet("未报送单位"),
@@ -346,8 +411,6 @@ def _print_setup(ws: Any) -> None:
 def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None) -> Path:
     """Write the workbook of the tables under `out_dir` to `path` (aside, then swapped in);
     with a `roster`, the sheets 未报送单位 and 名单外单位 too."""
-    import duckdb
-
     out_dir = Path(out_dir)
     missing = [n for n in TABLES if not table_path(out_dir, n).exists()]
     if missing:
@@ -357,13 +420,15 @@ def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None
     workbook = Workbook()
     workbook.properties.creator = GENERATOR  # known as ours if it is ever found under IN
     workbook.remove(workbook.active)
-    con = duckdb.connect()
+    con = memory_connection(out_dir)
     try:
+        notes = correction_notes(con)
         for sheet in sheets(out_dir):
             cursor = con.execute(sheet.sql)
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-            _write_sheet(workbook.create_sheet(sheet.title), sheet.columns, rows)
+            marks = [_marks(sheet, row, notes) for row in rows]
+            _write_sheet(workbook.create_sheet(sheet.title), sheet.columns, rows, marks)
         if roster is not None:
             _write_roster_sheets(workbook, roster, con, out_dir)
     finally:

@@ -24,11 +24,15 @@ from extractors import (
 from extractors.own_output import is_own_output
 
 from . import __version__
+from .correction_audit import Previous
+from .correction_run import applier_for
+from .corrections import NO_CORRECTIONS, Corrections
 from .debug_log import DEBUG_LOG, debug_log
 from .definitions import Catalog, load_catalog
 from .mapping import form_to_slots
 from .model import Finding
-from .recognize import document_to_forms
+from .plan import plan_run
+from .recognize import document_to_forms, relabel_forms
 from .records import SourceInfo, forms_to_records
 from .results import (
     FileResult,
@@ -40,11 +44,10 @@ from .results import (
 )
 from .rule_catalogue import severity_of
 from .rules import document_findings
-from .run_tables import Plan, RunSummary, views_or_say, write_run
+from .run_tables import RunSummary, views_or_say, write_run
 from .sources import (
     MEMBER_ERRORS,
     Source,
-    discover_sources,
     file_sha256,
     materialize,
     member_problem,
@@ -54,7 +57,6 @@ from .store import (
     finish_commits,
     is_mergeable,
     out_lock,
-    read_documents,
     write_failure,
 )
 from .validate import fast_validator, split_valid
@@ -71,9 +73,11 @@ def ingest_file(
     now: datetime,
     sha: str | None = None,
     pdf_reader: str = DEFAULT_PDF_READER,
+    form_kinds: tuple[tuple[str, int, str], ...] = (),
 ) -> FileResult:
     """Read one file into its documents row, values, rejects and findings. Never raises for
-    a file's content: what cannot be read becomes a `failed` row."""
+    a file's content: what cannot be read becomes a `failed` row. `form_kinds` are an
+    analyst's corrections of a form's kind (kind read, form_seq read, kind it is)."""
     fmt = format_of(path.name)
     try:
         sha = sha or file_sha256(path)
@@ -107,7 +111,7 @@ def ingest_file(
         )
     try:
         document = extract(path, pdf_reader)
-        forms = document_to_forms(document, catalog)
+        forms, relabelled = relabel_forms(document_to_forms(document, catalog), form_kinds)
         mapped = []
         findings: list[Finding] = []
         for form in forms:
@@ -154,6 +158,7 @@ def ingest_file(
         values=tuple(valid),
         rejects=tuple(rejects),
         findings=tuple(finding_row(f, rel, projects.get((f.form, f.form_seq))) for f in findings),
+        relabelled=relabelled,
     )
 
 
@@ -164,35 +169,6 @@ def _reader_note(rel: str, note: str | None) -> dict[str, str]:
     return {"error_code": "read_by_reference", "error": f"{rel}: {note}"}
 
 
-# codes that say nothing about the file (the cluster lost the node reading it): a re-run reads
-# such a file again even when its bytes are unchanged
-READ_AGAIN = frozenset({"node_lost"})
-
-
-def plan_run(in_dir: Path, out_dir: Path, force: bool, prune: bool) -> Plan:
-    """Compare IN with the last run's documents table: unchanged bytes (sha256, same pipeline
-    version) are kept, changed and new files read (and those whose node was lost), files gone
-    from IN kept unless pruning."""
-    previous = read_documents(out_dir) if is_mergeable(out_dir) else {}
-    read: dict[str, Source] = {}
-    keep: list[str] = []
-    for source in discover_sources(in_dir, out_dir):
-        old = previous.get(source.rel)
-        unchanged = (
-            old is not None
-            and source.sha is not None
-            and old["source_sha256"] == source.sha
-            and old["pipeline_version"] == __version__
-            and old["error_code"] not in READ_AGAIN
-        )
-        if unchanged and not force:
-            keep.append(source.rel)
-        else:
-            read[source.rel] = source
-    gone = sorted(set(previous) - set(read) - set(keep))
-    return Plan(read=read, keep=keep + ([] if prune else gone), dropped=gone if prune else [])
-
-
 def read_source(
     source: Source, catalog: Catalog, now: datetime, pdf_reader: str = DEFAULT_PDF_READER
 ) -> FileResult:
@@ -201,14 +177,18 @@ def read_source(
     if source.problem is not None:
         return unread_source(source, now)
     if source.member is None:
-        return ingest_file(source.path, source.rel, catalog, now, source.sha, pdf_reader)
+        return ingest_file(
+            source.path, source.rel, catalog, now, source.sha, pdf_reader, source.form_kinds
+        )
     with tempfile.TemporaryDirectory(prefix="selfeval-member-") as tmp:
         try:
             path = materialize(source, Path(tmp))
         except MEMBER_ERRORS as exc:
             code, message = member_problem(source.rel, exc)
             return failed_file(source.rel, source.sha, fmt, now, code, message)
-        return ingest_file(path, source.rel, catalog, now, source.sha, pdf_reader)
+        return ingest_file(
+            path, source.rel, catalog, now, source.sha, pdf_reader, source.form_kinds
+        )
 
 
 def ingest(
@@ -222,6 +202,7 @@ def ingest(
     pdf_reader: str = DEFAULT_PDF_READER,
     executor: str = "local",
     ray_address: str | None = None,
+    corrections: Corrections = NO_CORRECTIONS,
 ) -> RunSummary:
     """Ingest every file under `in_dir` into the four tables under `out_dir`.
 
@@ -231,6 +212,10 @@ def ingest(
     `ray_address` or a local Ray instance). Rows go to disk as files finish, in source_path
     order whatever the number of workers, into tables written aside and swapped in together
     at the end: the tables are the same whichever the executor.
+
+    `corrections` (the analyst's corrections file) are applied to the rows of the files they
+    name, read or kept, and the rules run again on those files: a change to the corrections
+    alone reads no submission.
 
     One run at a time per OUT: a second is refused (OutputError) while the first lives. An OUT
     that cannot be written, or a disk that fills, ends the run with an OutputError that says
@@ -247,6 +232,7 @@ def ingest(
             pdf_reader,
             executor,
             ray_address,
+            corrections,
         )
 
 
@@ -261,15 +247,21 @@ def _ingest_held(
     pdf_reader: str,
     executor: str,
     ray_address: str | None,
+    corrections: Corrections = NO_CORRECTIONS,
 ) -> RunSummary:
     """`ingest`, with OUT held by this run."""
     try:
         finish_commits(out_dir)
     except OSError as exc:
         raise OutputError(write_failure(out_dir, exc)) from exc
-    plan = plan_run(in_dir, out_dir, force, prune)
+    own = Path(corrections.path) if corrections.path else None
+    previous = Previous.load(out_dir) if is_mergeable(out_dir) else Previous()
+    applier = applier_for(corrections, previous, out_dir)
+    kinds, last_kinds = applier.kind_requests(), previous.kind_requests()
+    plan = plan_run(in_dir, out_dir, force, prune, own, kinds, last_kinds)
     summary = RunSummary(kept=len(plan.keep), dropped=len(plan.dropped))
-    if not plan.read and not plan.dropped:
+    summary.corrections_blank = corrections.blank
+    if not plan.read and not plan.dropped and corrections.fingerprint == previous.fingerprint:
         summary.add_previous(out_dir)
         views_or_say(refresh_views, out_dir)  # a run killed after its commit, in the views
         return summary
@@ -280,12 +272,14 @@ def _ingest_held(
     limits = limits or Limits()
     if executor == "local":
         results = _local_results(jobs, limits, workers, now, pdf_reader)
-        return write_run(plan, out_dir, results, now, summary, on_file, preload_scans=True)
+        return write_run(plan, out_dir, results, now, summary, on_file, applier, preload_scans=True)
     from .executor_ray import ray_session, run_ray_jobs
 
     with ray_session(ray_address, workers or default_workers()):
         results = run_ray_jobs(jobs, limits, now, pdf_reader, workers, cost=lambda s: s.size)
-        return write_run(plan, out_dir, results, now, summary, on_file, preload_scans=False)
+        return write_run(
+            plan, out_dir, results, now, summary, on_file, applier, preload_scans=False
+        )
 
 
 EXECUTORS = ("local", "ray")

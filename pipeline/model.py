@@ -3,7 +3,7 @@ records written from them, and findings about them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, make_dataclass
+from dataclasses import dataclass, field, make_dataclass
 from datetime import datetime
 
 from extractors import Cell, Grid, TextLine
@@ -101,13 +101,18 @@ class Record:
     confidence: float
     extracted_at: datetime
     pipeline_version: str
+    # contract v3: an analyst's correction (`pipeline/corrections.py`) replaced what was read
+    corrected: bool = False  # value_text, value_num, value_unit, comparator replaced
+    # every correction applied to the row (its value, or its unit, project or year read from
+    # the document), `;` between two or more
+    correction_id: str | None = None
 
 
 @dataclass(frozen=True)
 class RejectRow(Record):
     """One row of the `rejects` table: a record that failed values.schema.json, and why."""
 
-    error: str
+    error: str = field(kw_only=True)
 
 
 def _document_row_class() -> type:
@@ -156,3 +161,38 @@ class FindingRow:
     message: str
     expected: float | None
     actual: float | None
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    """One row of the `corrections` table (contract v3): a line of the analyst's corrections
+    file and what became of it."""
+
+    correction_id: str  # stable hash of the line's target, 原值 and 更正值
+    line: int  # its line number in the corrections file (the header is line 1)
+    status: str  # "applied" | "stale" | "not_found" | "invalid"
+    message: str | None  # why it is not applied, in words; null when applied
+    field: str  # what it corrects: "value", "unit", "project", "fiscal_year"
+    record_id: str | None  # the values row a value correction applies to
+    source_path: str | None
+    form: str | None
+    form_seq: int | None
+    project: str | None
+    section: str | None
+    item: str | None
+    measure: str | None
+    value_in_file: str | None  # what the file says there (value_raw; the unit … as read)
+    value_expected: str | None  # what the line was written against: 原值, else the first
+    value_before: str | None  # value_text (or the unit, project, year) before the correction
+    value_num_before: float | None
+    value_unit_before: str | None
+    comparator_before: str | None
+    corrected_value: str  # 更正值 as the analyst wrote it
+    value_text: str | None  # 更正值 normalized as a read value would be
+    value_num: float | None
+    value_unit: str | None
+    comparator: str | None
+    rows: int  # values rows it changed
+    author: str | None  # 更正人
+    reason: str | None  # 原因
+    date: str | None  # 日期, as written (2026-12-07 where it reads as a date)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractors import Document, Grid, TextLine, fill_covered_slots
 
@@ -311,3 +311,30 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             )
         )
     return instances
+
+
+def relabel_forms(
+    forms: list[FormInstance], kinds: tuple[tuple[str, int, str], ...]
+) -> tuple[list[FormInstance], tuple[tuple[str, int, str, int], ...]]:
+    """The forms with an analyst's corrections of their kind: (kind read, form_seq read, kind
+    it is) makes that form one of the other kind, numbered after the forms of that kind read
+    as such (their form_seq, and so their record_ids, do not move). Also returns what was
+    relabelled: (kind read, form_seq read, kind, new form_seq)."""
+    wanted = {(kind, seq): new for kind, seq, new in kinds}
+    if not wanted:
+        return forms, ()
+    counters: dict[str, int] = {}
+    for form in forms:
+        if (form.form, form.form_seq) not in wanted:
+            counters[form.form] = max(counters.get(form.form, 0), form.form_seq + 1)
+    out, done = [], []
+    for form in forms:
+        new = wanted.get((form.form, form.form_seq))
+        if new is None or new == form.form:
+            out.append(form)
+            continue
+        seq = counters.get(new, 0)
+        counters[new] = seq + 1
+        out.append(replace(form, form=new, form_seq=seq))
+        done.append((form.form, form.form_seq, new, seq))
+    return out, tuple(done)

@@ -35,14 +35,14 @@ from typing import Any
 from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
-from .export import FORM_NAMES, measure_names
+from .export import CORRECTION_STATUS, FIELD_NAMES
+from .names import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
 from .report_tables import PAGE_ROWS, dept_table, project_table, units_table
 from .report_units import units_overview, unread_files
 from .roster import check_roster
 from .rule_catalogue import RULES
 from .store import OutputError, unwritable
-from .views import memory_connection, units_sent
-from .words import SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES
+from .views import correction_notes, figure_notes, memory_connection, units_sent
 
 REPORT_NAME = "report.html"
 MAX_IMAGES = 150  # page regions drawn in one report; past this a finding shows its row
@@ -366,14 +366,44 @@ def vega_script() -> str:
 # ------------------------------------------------------------------ the report
 
 
+def _marked(rows: list[dict[str, Any]], notes: dict[tuple, str]) -> list[dict[str, Any]]:
+    """Summary rows with `marks`: each figure an analyst corrected → what the correction did."""
+    return [{**r, "marks": figure_notes(r, notes)} for r in rows]
+
+
+def _corrections(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The corrections table's lines in words, for 更正记录."""
+    measures = measure_names()
+    return [
+        {
+            **r,
+            "status_name": CORRECTION_STATUS.get(r["status"], r["status"]),
+            "field_name": FIELD_NAMES.get(r["field"], r["field"]),
+            "form_name": FORM_NAMES.get(r["form"], r["form"] or ""),
+            "place": " / ".join(
+                x
+                for x in (
+                    SECTION_NAMES.get(r["section"], r["section"]),
+                    r["item"],
+                    measures.get(r["measure"], r["measure"]),
+                )
+                if x
+            ),
+        }
+        for r in rows
+    ]
+
+
 def report_context(
     out_dir: Path, in_dir: Path | None = None, roster: tuple[str, ...] | None = None
 ) -> dict[str, Any]:
     con = memory_connection(out_dir)
     try:
         documents = _rows(con, "SELECT * FROM documents ORDER BY source_path")
-        dept = _rows(con, "SELECT * FROM dept_summary")
-        projects = _rows(con, "SELECT * FROM project_summary")
+        notes = correction_notes(con)
+        dept = _marked(_rows(con, "SELECT * FROM dept_summary"), notes)
+        projects = _marked(_rows(con, "SELECT * FROM project_summary"), notes)
+        corrections = _corrections(_rows(con, "SELECT * FROM corrections ORDER BY line"))
         findings = _rows(
             con,
             "SELECT * FROM findings ORDER BY source_path, form NULLS FIRST, "
@@ -465,6 +495,11 @@ def report_context(
         "form_names": FORM_NAMES,
         "charts": _charts(dept, projects, findings),
         "groups": groups,
+        "corrections": corrections,
+        "correction_counts": [
+            {"code": code, "name": name, "count": sum(c["status"] == code for c in corrections)}
+            for code, name in CORRECTION_STATUS.items()
+        ],
         "images_capped": images_capped,
         "max_images": MAX_IMAGES,
     }

@@ -20,7 +20,9 @@ PAGE_ROWS = 200
 class Cell:
     text: str
     sort: str | float | None = None  # what the column sorts by (the text when None)
-    cls: str = ""  # num (right-aligned), error, warning
+    cls: str = ""  # num (right-aligned), error, warning, corrected
+    title: str = ""  # a figure an analyst corrected: what the file says, who, when and why
+    corrected: str = ""  # that figure's field (budget_full_year …)
 
 
 @dataclass(frozen=True)
@@ -37,11 +39,17 @@ class DataTable:
     def json(self) -> str:
         """Every row, for the page's script: a cell is its text, or [text, sort, class] where
         it sorts by another key or has a class (the page's script reads both)."""
-        data = [
-            [c.text if c.sort is None and not c.cls else [c.text, c.sort, c.cls] for c in r]
-            for r in self.rows
-        ]
+        data = [[_cell_json(c) for c in r] for r in self.rows]
         return script_json(data)
+
+
+def _cell_json(cell: Cell) -> Any:
+    """A cell as its text alone, or [text, sort, class] and [… , title, corrected field]."""
+    if cell.title or cell.corrected:
+        return [cell.text, cell.sort, cell.cls, cell.title, cell.corrected]
+    if cell.sort is None and not cell.cls:
+        return cell.text
+    return [cell.text, cell.sort, cell.cls]
 
 
 def script_json(data: Any) -> str:
@@ -55,18 +63,27 @@ def _num_cell(value: Any, fmt: Callable[[Any], str]) -> Cell:
     return Cell(fmt(value), value if isinstance(value, int | float) else "", "num")
 
 
+def _figure(row: dict[str, Any], name: str, fmt: Callable[[Any], str]) -> Cell:
+    """A summary figure; one an analyst corrected is marked, its note as the cell's title."""
+    cell = _num_cell(row[name], fmt)
+    note = (row.get("marks") or {}).get(name)
+    if note is None:
+        return cell
+    return Cell(f"{cell.text} 更正", cell.sort, "num corrected", note, name)
+
+
 def dept_table(dept: list[dict[str, Any]], num: Callable, pct: Callable) -> DataTable:
     rows = [
         (
             Cell(r["unit"] or ""),
             Cell(str(r["fiscal_year"] or ""), r["fiscal_year"] or "", "num"),
-            _num_cell(r["budget_initial"], num),
-            _num_cell(r["budget_full_year"], num),
-            _num_cell(r["executed"], num),
-            _num_cell(r["execution_rate"], pct),
-            _num_cell(r["weight"], num),
-            _num_cell(r["score"], num),
-            _num_cell(r["total_score"], num),
+            _figure(r, "budget_initial", num),
+            _figure(r, "budget_full_year", num),
+            _figure(r, "executed", num),
+            _figure(r, "execution_rate", pct),
+            _figure(r, "weight", num),
+            _figure(r, "score", num),
+            _figure(r, "total_score", num),
             Cell(r["rating"] or ""),
             Cell(str(r["n_projects"]), r["n_projects"], "num"),
             Cell(str(r["findings"]), r["findings"], "num"),
@@ -89,13 +106,13 @@ def project_table(
             Cell(r["project"] or ""),
             Cell(form_names.get(r["form"], r["form"])),
             Cell(str(r["fiscal_year"] or ""), r["fiscal_year"] or "", "num"),
-            _num_cell(r["budget_initial"], num),
-            _num_cell(r["budget_full_year"], num),
-            _num_cell(r["executed"], num),
-            _num_cell(r["execution_rate"], pct),
-            _num_cell(r["weight"], num),
-            _num_cell(r["score"], num),
-            _num_cell(r["total_score"], num),
+            _figure(r, "budget_initial", num),
+            _figure(r, "budget_full_year", num),
+            _figure(r, "executed", num),
+            _figure(r, "execution_rate", pct),
+            _figure(r, "weight", num),
+            _figure(r, "score", num),
+            _figure(r, "total_score", num),
             Cell(str(r["findings"]), r["findings"], "num"),
             Cell(r["source_path"]),
         )

@@ -26,6 +26,8 @@ class FileResult:
     values: tuple[Record, ...] = ()
     rejects: tuple[RejectRow, ...] = ()
     findings: tuple[FindingRow, ...] = ()
+    # forms whose kind an analyst corrected: (kind read, form_seq read, kind, new form_seq)
+    relabelled: tuple[tuple[str, int, str, int], ...] = ()
 
     def rows(self, table: str) -> tuple[Any, ...]:
         """This file's rows of one output table."""

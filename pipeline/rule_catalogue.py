@@ -163,6 +163,14 @@ RULES: dict[str, RuleSpec] = {
         explains="网页声明的文字编码与实际不符，按声明读出来是乱码；已改按 GB18030 编码读取，"
         "请核对读出的文字。",
     ),
+    "correction_stale": RuleSpec(
+        "warning",
+        "an analyst's correction not applied: the file no longer says what it was written "
+        "against (the department sent a new file)",
+        name="更正已失效",
+        explains="分析人员的更正没有应用：文件中的这个值已不是更正时的原值（单位可能重新报送了文件）。"
+        "请核对新文件，需要时重新填写更正。",
+    ),
 }
 
 

@@ -20,18 +20,23 @@ import pyarrow.compute as pc
 
 from extractors import preload_ocr
 
+from .apply_corrections import Applier
+from .correction_audit import FINGERPRINT_KEY
+from .correction_run import corrected, corrected_kept, withdrawn
 from .definitions import load_catalog
-from .model import Record
+from .model import CorrectionRow, Record
+from .plan import Plan
 from .results import FileResult, document_from_dict, failed_result, finding_row
 from .rules import duplicate_submissions
 from .sources import Source
 from .store import (
-    TABLES,
+    FILE_TABLES,
     KeptRows,
     OutputError,
     TableSink,
     commit_tables,
     read_documents,
+    read_rows,
     table_path,
     table_rows,
     unwritable,
@@ -56,6 +61,9 @@ class RunSummary:
     kept: int = 0  # files whose rows were carried over unchanged from the last run
     dropped: int = 0  # files gone from IN whose rows --prune removed
     run_id: str | None = None
+    corrections: list[CorrectionRow] = field(default_factory=list)  # every line's outcome
+    corrections_blank: int = 0  # lines with no 更正值, passed over
+    corrections_withdrawn: int = 0  # the last run's applied corrections this run has not
 
     def add(self, result: FileResult) -> None:
         doc = result.document
@@ -84,19 +92,14 @@ class RunSummary:
         self.values = table_rows(out_dir, "values")
         self.rejects = table_rows(out_dir, "rejects")
         self.findings = table_rows(out_dir, "findings")
+        self.corrections = [CorrectionRow(**r) for r in read_rows(out_dir, "corrections")]
 
-
-@dataclass(frozen=True)
-class Plan:
-    """What a run does with each path: read it again, or keep the rows an earlier run wrote."""
-
-    read: dict[str, Source]  # source_path → what to read
-    keep: list[str]  # unchanged files, and files gone from IN when not pruning
-    dropped: list[str]  # files gone from IN whose rows --prune removes
-
-    @property
-    def order(self) -> list[str]:
-        return sorted([*self.read, *self.keep])
+    def correction_counts(self) -> dict[str, int]:
+        """How many lines of the corrections file ended in each status."""
+        counts = {"applied": 0, "stale": 0, "not_found": 0, "invalid": 0}
+        for row in self.corrections:
+            counts[row.status] += 1
+        return counts
 
 
 SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project", "source_format")
@@ -131,16 +134,20 @@ def write_run(
     now: datetime,
     summary: RunSummary,
     on_file: Callable[[FileResult, int, int], None] | None,
+    applier: Applier,
     preload_scans: bool,
 ) -> RunSummary:
     """The files' results, as they come, written in source_path order into new tables beside
-    the kept rows of unchanged files; the run-level findings after them; all committed."""
+    the kept rows of unchanged files, each file's corrections applied; the run-level findings
+    after them, and the corrections table; all committed."""
     run_id = uuid.uuid4().hex
     sinks: dict[str, TableSink] = {}
     try:
-        for name in TABLES:
+        for name in FILE_TABLES:
             sinks[name] = TableSink(name, out_dir, run_id)
-        _write_tables(plan, out_dir, results, now, summary, on_file, preload_scans, sinks)
+        fingerprint = {FINGERPRINT_KEY: applier.corrections.fingerprint}
+        sinks["corrections"] = TableSink("corrections", out_dir, run_id, metadata=fingerprint)
+        _write_tables(plan, out_dir, results, now, summary, on_file, applier, preload_scans, sinks)
         commit_tables(list(sinks.values()), out_dir, run_id)
     except OSError as exc:  # a read-only OUT, a full disk: the last run's tables stay whole
         for sink in sinks.values():
@@ -173,13 +180,16 @@ def _write_tables(
     now: datetime,
     summary: RunSummary,
     on_file: Callable[[FileResult, int, int], None] | None,
+    applier: Applier,
     preload_scans: bool,
     sinks: dict[str, TableSink],
 ) -> None:
-    """Every file's rows into the sinks in source_path order, the run-level findings last."""
+    """Every file's rows, corrected, into the sinks in source_path order; the run-level
+    findings and the corrections' outcome last."""
     order = plan.order
     waiting: dict[str, FileResult] = {}
-    kept = {name: KeptRows(table_path(out_dir, name)) for name in TABLES}
+    kept = {name: KeptRows(table_path(out_dir, name)) for name in FILE_TABLES}
+    touched = applier.files()
     submissions: list[tuple[str, list[dict[str, Any]]]] = []
     finished = 0
     for rel in order:
@@ -194,18 +204,20 @@ def _write_tables(
                 finished += 1
                 if on_file is not None:
                     on_file(outcome, finished, len(plan.read))
-            result = waiting.pop(rel)
-            for name in TABLES:
+            result = corrected(rel, waiting.pop(rel), applier)
+            for name in FILE_TABLES:
                 sinks[name].add_rows(result.rows(name))
             summary.add(result)
             submissions.append((rel, _submission_keys(_record_keys(result.values))))
         else:
-            carried = {name: kept[name].take(rel) for name in TABLES}
+            carried = {name: kept[name].take(rel) for name in FILE_TABLES}
             # run-level findings are made afresh below
             carried["findings"] = [
                 b.filter(pc.not_equal(b["rule"], "duplicate_submission"))
                 for b in carried["findings"]
             ]
+            if rel in touched:
+                carried = corrected_kept(rel, carried, applier)
             for name, batches in carried.items():
                 for batch in batches:
                     sinks[name].add_table(pa.Table.from_batches([batch]))
@@ -219,3 +231,6 @@ def _write_tables(
     duplicates = duplicate_submissions(submissions)
     sinks["findings"].add_rows([finding_row(f, f.source_path or "", f.project) for f in duplicates])
     summary.findings += len(duplicates)
+    summary.corrections = applier.rows()
+    sinks["corrections"].add_rows(summary.corrections)
+    summary.corrections_withdrawn = withdrawn(applier)

@@ -46,6 +46,8 @@ class Source:
     size: int = 0  # the document's bytes: how long it may take to read, for scheduling
     skipped: bool = False  # the problem is a reason not to read it (status skipped), not a failure
     member_index: int | None = None  # the member's place in the bundle's directory
+    # an analyst's corrections of a form's kind: (kind read, form_seq read, kind it is)
+    form_kinds: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .model import DocumentRow, FindingRow, Record, RejectRow
+from .model import CorrectionRow, DocumentRow, FindingRow, Record, RejectRow
 
 log = logging.getLogger(__name__)
 
-CONTRACT_VERSION = "2"
+CONTRACT_VERSION = "3"  # v3: corrections (table; corrected, correction_id in values)
 _TS = pa.timestamp("us", tz="UTC")
 
 # Arrow types of the fields that are not the default for their Python type (int → int32).
@@ -47,6 +47,7 @@ VALUES_SCHEMA = dataclass_schema(Record)
 REJECTS_SCHEMA = dataclass_schema(RejectRow)
 DOCUMENTS_SCHEMA = dataclass_schema(DocumentRow)
 FINDINGS_SCHEMA = dataclass_schema(FindingRow)
+CORRECTIONS_SCHEMA = dataclass_schema(CorrectionRow)
 
 
 TABLES = {
@@ -54,7 +55,11 @@ TABLES = {
     "documents": DOCUMENTS_SCHEMA,
     "findings": FINDINGS_SCHEMA,
     "rejects": REJECTS_SCHEMA,
+    "corrections": CORRECTIONS_SCHEMA,
 }
+# the tables with rows per input file, kept in source_path order and carried over by re-runs;
+# `corrections` has a row per line of the corrections file, in line order
+FILE_TABLES = ("values", "documents", "findings", "rejects")
 
 
 def rows_to_table(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
@@ -65,15 +70,21 @@ def rows_to_table(rows: Sequence[Any], schema: pa.Schema) -> pa.Table:
     )
 
 
-ORDER = "source_path"  # every table is written in source_path order, so runs can merge
+ORDER = "source_path"  # every file table is written in source_path order, so runs can merge
+LINE_ORDER = "line"  # the corrections table: in the corrections file's line order
 
 
-def _metadata(run_id: str) -> dict[str, str]:
-    return {"contract_version": CONTRACT_VERSION, "run_id": run_id, "order": ORDER}
+def order_of(name: str) -> str:
+    return ORDER if name in FILE_TABLES else LINE_ORDER
+
+
+def _metadata(run_id: str, name: str) -> dict[str, str]:
+    return {"contract_version": CONTRACT_VERSION, "run_id": run_id, "order": order_of(name)}
 
 
 def is_mergeable(out_dir: Path) -> bool:
-    """Were all four tables under `out_dir` written by a run that keeps source_path order?"""
+    """Were all the tables under `out_dir` written by a run of this contract version that keeps
+    source_path order?"""
     for name in TABLES:
         path = table_path(out_dir, name)
         try:
@@ -81,7 +92,7 @@ def is_mergeable(out_dir: Path) -> bool:
         except (OSError, pa.ArrowException):
             return False
         if (
-            metadata.get(b"order") != ORDER.encode()
+            metadata.get(b"order") != order_of(name).encode()
             or metadata.get(b"contract_version") != CONTRACT_VERSION.encode()
         ):
             return False
@@ -157,9 +168,16 @@ class TableSink:
     """One table's rows streamed to a file beside the target, in row groups as they come,
     so a run never holds a whole table in memory. `commit_tables` swaps it in."""
 
-    def __init__(self, name: str, out_dir: Path, run_id: str, group_rows: int = 10_000) -> None:
+    def __init__(
+        self,
+        name: str,
+        out_dir: Path,
+        run_id: str,
+        group_rows: int = 10_000,
+        metadata: dict[str, str] | None = None,
+    ) -> None:
         self.name = name
-        self.schema = TABLES[name].with_metadata(_metadata(run_id))
+        self.schema = TABLES[name].with_metadata({**_metadata(run_id, name), **(metadata or {})})
         out_dir.mkdir(parents=True, exist_ok=True)
         self.tmp = out_dir / f".{name}.parquet.{run_id or os.getpid()}.tmp"
         self.target = table_path(out_dir, name)
@@ -292,3 +310,23 @@ def read_documents(out_dir: Path) -> dict[str, dict[str, Any]]:
     except (OSError, pa.ArrowException):
         return {}
     return {row["source_path"]: row for row in rows}
+
+
+def table_metadata(out_dir: Path, name: str) -> dict[str, str]:
+    """A written table's key-value metadata (empty when there is no table)."""
+    try:
+        metadata = pq.read_schema(table_path(out_dir, name)).metadata or {}
+    except (OSError, pa.ArrowException):
+        return {}
+    return {k.decode(): v.decode() for k, v in metadata.items()}
+
+
+def read_rows(out_dir: Path, name: str, columns: list[str] | None = None) -> list[dict[str, Any]]:
+    """A small written table's rows (the corrections table; an index's few columns)."""
+    path = table_path(out_dir, name)
+    if not path.exists():
+        return []
+    try:
+        return pq.read_table(path, columns=columns).to_pylist()
+    except (OSError, pa.ArrowException):
+        return []

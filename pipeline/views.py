@@ -6,11 +6,13 @@ resolves a relative path in a view against the working directory of whoever open
 views name their Parquet files by absolute path, written afresh at the end of every ingest run.
 Moving OUT means running `python -m pipeline views OUT` again.
 
-Views: the tables themselves (`values`, `documents`, `findings`, `rejects`) and, over them,
-`dept_summary`, `project_summary` (one row per submission: a copy another file replaces is left
-out, so a plain SUM is right; `copies` says how many were received), `duplicate_copies` (the
-copies left out, each naming the one that counts), `indicators_wide` and
-`findings_by_document`.
+Views: the tables themselves (`values`, `documents`, `findings`, `rejects`, `corrections`) and,
+over them, `dept_summary`, `project_summary` (one row per submission: a copy another file
+replaces is left out, so a plain SUM is right; `copies` says how many were received),
+`duplicate_copies` (the copies left out, each naming the one that counts), `indicators_wide`,
+`findings_by_document` and `corrected_values` (each value an analyst's correction changed, with
+who, why and what the file says). A figure an analyst corrected is marked: `corrected_figures`
+in the summaries, `corrected_measures` in `indicators_wide`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
 from .definitions import Catalog, load_catalog
 from .rule_catalogue import RULES
@@ -70,6 +73,31 @@ def _slot(section: str, item: str, measure: str, column: str, text: bool = False
     )
 
 
+# each summary figure column and the slot it is read from (section, item, measure)
+FIGURE_SLOTS = {
+    **{column: ("funds", FUNDS_TOTAL, measure) for measure, column in FUNDS_COLUMNS},
+    "total_weight": ("total", TOTAL, "weight"),
+    "total_score": ("total", TOTAL, "score"),
+    "rating": ("total", TOTAL, "rating"),
+}
+
+
+def _where(section: str, item: str, measure: str) -> str:
+    return (
+        f"section = {_literal(section)} AND item = {_literal(item)}"
+        f" AND measure = {_literal(measure)} AND item_seq = 0"
+    )
+
+
+def _corrected_figures() -> str:
+    """The summary figures an analyst's correction changed, by column name, `,` between."""
+    flags = ", ".join(
+        f"CASE WHEN bool_or(corrected) FILTER (WHERE {_where(*slot)}) THEN {_literal(column)} END"
+        for column, slot in FIGURE_SLOTS.items()
+    )
+    return f"nullif(concat_ws(',', {flags}), '') AS corrected_figures"
+
+
 def _form_figures(forms: list[str]) -> str:
     """One row per form instance of `forms`: its labels and the funds and total figures."""
     slots = [_slot("funds", FUNDS_TOTAL, m, c) for m, c in FUNDS_COLUMNS]
@@ -82,6 +110,8 @@ def _form_figures(forms: list[str]) -> str:
         _slot("total", TOTAL, "weight", "total_weight"),
         _slot("total", TOTAL, "score", "total_score"),
         _slot("total", TOTAL, "rating", "rating", text=True),
+        _corrected_figures(),
+        "count(*) FILTER (WHERE corrected) AS corrections",
     ]
     names = ", ".join(map(_literal, forms))
     return (
@@ -108,6 +138,19 @@ def _counted(figures: str) -> str:
     )
 
 
+# every value a correction changed (its value, or its unit, project or year), once per
+# correction applied to it
+CORRECTED_VALUES = (
+    "SELECT v.source_path, v.form, v.form_seq, v.unit, v.project, v.fiscal_year, v.section, "
+    'v.level1, v.level2, v.item, v.item_seq, v.measure, v.page, v."row", v.col, v.value_raw, '
+    "v.value_text, v.value_num, v.value_unit, v.record_id, c.correction_id, c.line, c.field, "
+    "c.value_before, c.value_num_before, c.author, c.reason, c.date "
+    'FROM "values" v JOIN corrections c '
+    "ON list_contains(string_split(v.correction_id, ';'), c.correction_id) "
+    "ORDER BY v.source_path, v.form, v.form_seq, c.line"
+)
+
+
 _FORM_FINDINGS = (
     "SELECT source_path, form, form_seq, count(*) AS findings, "
     "count(*) FILTER (WHERE severity = 'error') AS errors FROM findings "
@@ -128,7 +171,7 @@ def view_sql(out_dir: Path, catalog: Catalog | None = None) -> dict[str, str]:
         f"{funds}, s.amount_unit, s.total_weight, s.total_score, s.rating, "
         f"CAST({n_projects} AS INTEGER) AS n_projects, "
         "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors, "
-        "coalesce(df.n, 0) AS document_findings, s.copies "
+        "coalesce(df.n, 0) AS document_findings, s.copies, s.corrected_figures, s.corrections "
         f"FROM ({_counted(_form_figures(['dept_eval']))}) s "
         "LEFT JOIN documents d ON d.source_path = s.source_path "
         f"LEFT JOIN ({_FORM_FINDINGS}) f ON f.source_path = s.source_path "
@@ -139,7 +182,8 @@ def view_sql(out_dir: Path, catalog: Catalog | None = None) -> dict[str, str]:
     sql["project_summary"] = (
         "SELECT s.source_path, s.form, s.form_seq, s.unit, s.project, s.fiscal_year, "
         f"{funds}, s.amount_unit, s.total_weight, s.total_score, s.rating, "
-        "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors, s.copies "
+        "coalesce(f.findings, 0) AS findings, coalesce(f.errors, 0) AS errors, s.copies, "
+        "s.corrected_figures, s.corrections "
         f"FROM ({_counted(_form_figures(projects))}) s "
         f"LEFT JOIN ({_FORM_FINDINGS}) f ON f.source_path = s.source_path "
         "AND f.form = s.form AND f.form_seq = s.form_seq "
@@ -163,6 +207,7 @@ def view_sql(out_dir: Path, catalog: Catalog | None = None) -> dict[str, str]:
         "GROUP BY d.source_path, d.source_format, d.status, d.error_code "
         "ORDER BY d.source_path"
     )
+    sql["corrected_values"] = CORRECTED_VALUES
     return sql
 
 
@@ -200,7 +245,9 @@ def _indicators_wide(catalog: Catalog) -> str:
     return (
         "SELECT source_path, form, form_seq, max(unit) AS unit, max(project) AS project, "
         "max(fiscal_year) AS fiscal_year, level1, level2, item, item_seq, min(page) AS page, "
-        f'min("row") AS "row", {pivots} FROM "values" WHERE section = \'indicators\' '
+        f'min("row") AS "row", {pivots}, '
+        "string_agg(measure, ',' ORDER BY measure) FILTER (WHERE corrected) AS corrected_measures "
+        "FROM \"values\" WHERE section = 'indicators' "
         "GROUP BY source_path, form, form_seq, level1, level2, item, item_seq "
         'ORDER BY source_path, form, form_seq, "row" NULLS LAST, level1, level2, item, item_seq'
     )
@@ -232,6 +279,7 @@ def write_views(out_dir: Path) -> Path:
             "duplicate_copies",
             "indicators_wide",
             "findings_by_document",
+            "corrected_values",
         ):
             con.execute(f'SELECT * FROM "{name}" LIMIT 0')  # binds: a mistake fails here, not in BI
         con.execute("CHECKPOINT")
@@ -285,3 +333,65 @@ def memory_connection(out_dir: Path):
     for name, select in view_sql(out_dir).items():
         con.execute(f'CREATE VIEW "{name}" AS {select}')
     return con
+
+
+def correction_notes(con: Any) -> dict[tuple, str]:
+    """What an analyst's correction did to each value it changed, in words, by the value's
+    place (source_path, form, form_seq, section, level1, level2, item, item_seq, measure): for
+    the workbook's cell comments and the report's marks."""
+    notes: dict[tuple, list[str]] = {}
+    cursor = con.execute('SELECT * FROM "corrected_values"')
+    names = [d[0] for d in cursor.description]
+    for row in cursor.fetchall():
+        r = dict(zip(names, row, strict=True))
+        if r["field"] != "value":  # a unit, project or year: said in 更正记录, not on each cell
+            continue
+        key = tuple(r[k] for k in NOTE_KEY)
+        notes.setdefault(key, []).append(correction_words(r))
+    return {key: "；".join(words) for key, words in notes.items()}
+
+
+NOTE_KEY = (
+    "source_path",
+    "form",
+    "form_seq",
+    "section",
+    "level1",
+    "level2",
+    "item",
+    "item_seq",
+    "measure",
+)
+FIELD_WORDS = {"value": "值", "unit": "单位", "project": "项目", "fiscal_year": "年度"}
+
+
+def correction_words(r: dict[str, Any]) -> str:
+    """`已更正（第 2 行，张三 2026-12-07：原因）：文件为 96.50%，现为 95.00%`."""
+    who = "，".join(x for x in (f"更正文件第 {r['line']} 行", r["author"], r["date"]) if x)
+    if r["field"] == "value":
+        what = f"文件为 {r['value_raw'] or '（空）'}，现为 {r['value_text'] or '（空）'}"
+    else:
+        now = r["fiscal_year"] if r["field"] == "fiscal_year" else r[r["field"]]
+        what = f"{FIELD_WORDS[r['field']]}原为 {r['value_before'] or '（空）'}，现为 {now}"
+    return f"已更正（{who}：{r['reason'] or ''}）：{what}"
+
+
+def figure_notes(row: dict[str, Any], notes: dict[tuple, str]) -> dict[str, str]:
+    """A dept_summary or project_summary row's figures an analyst corrected: column → note."""
+    key = (row["source_path"], row.get("form", "dept_eval"), row["form_seq"])
+    out = {}
+    for column in (row.get("corrected_figures") or "").split(","):
+        if column in FIGURE_SLOTS:
+            section, item, measure = FIGURE_SLOTS[column]
+            note = notes.get((*key, section, None, None, item, 0, measure))
+            if note:
+                out[column] = note
+    return out
+
+
+def indicator_notes(row: dict[str, Any], notes: dict[tuple, str]) -> dict[str, str]:
+    """An indicators_wide row's measures an analyst corrected: measure → note."""
+    key = (row["source_path"], row["form"], row["form_seq"], "indicators", row["level1"])
+    key += (row["level2"], row["item"], row["item_seq"])
+    measures = (row.get("corrected_measures") or "").split(",")
+    return {m: notes[(*key, m)] for m in measures if (*key, m) in notes}

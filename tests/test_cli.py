@@ -27,9 +27,9 @@ def test_ingest_writes_four_tables_with_the_contract_version(tmp_path, capsys):
     (folder / "readme.txt").write_text("not a form", encoding="utf-8")
     out = tmp_path / "out"
     assert main(["ingest", str(folder), "--out", str(out)]) == 0
-    for name in ("values", "documents", "findings", "rejects"):
+    for name in ("values", "documents", "findings", "rejects", "corrections"):
         metadata = pq.read_schema(out / f"{name}.parquet").metadata
-        assert metadata[b"contract_version"] == b"2"
+        assert metadata[b"contract_version"] == b"3"
     docs = pd.read_parquet(out / "documents.parquet").set_index("source_path")
     assert docs.loc["sub/jiangcheng-wenlv-2023.docx", "status"] == "ok"
     assert docs.loc["readme.txt", "status"] == "skipped"

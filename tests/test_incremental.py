@@ -147,7 +147,7 @@ def test_a_killed_run_leaves_every_table_whole(tmp_path):
         process.wait()
         for name in TABLES:
             table = pq.read_table(out / f"{name}.parquet")  # never half written
-            assert table.schema.metadata[b"contract_version"] == b"2"
+            assert table.schema.metadata[b"contract_version"] == b"3"
     ingest(folder, out, workers=2)
     clean = tmp_path / "clean"
     ingest(folder, clean, workers=2)

@@ -13,16 +13,17 @@ from conftest import ROOT, SEASON
 
 from pipeline.definitions import load_catalog
 from pipeline.ingest import ingest_file
-from pipeline.model import DocumentRow, FindingRow, Record, RejectRow
+from pipeline.model import CorrectionRow, DocumentRow, FindingRow, Record, RejectRow
 from pipeline.store import TABLES
 
 ROWS = {"values": Record, "documents": DocumentRow, "findings": FindingRow, "rejects": RejectRow}
+TABLE_ROWS = {**ROWS, "corrections": CorrectionRow}
 
 
 @pytest.mark.parametrize("table", TABLES)
 def test_each_tables_columns_are_its_row_dataclass_and_its_json_schema(table):
     schema = json.loads((ROOT / "schemas" / f"{table}.schema.json").read_text(encoding="utf-8"))
-    fields = [f.name for f in dataclasses.fields(ROWS[table])]
+    fields = [f.name for f in dataclasses.fields(TABLE_ROWS[table])]
     assert TABLES[table].names == fields == list(schema["properties"])
 
 

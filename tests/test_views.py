@@ -112,11 +112,13 @@ def test_views_are_views_over_the_parquet_files(query):
             "documents",
             "findings",
             "rejects",
+            "corrections",
             "dept_summary",
             "project_summary",
             "duplicate_copies",
             "indicators_wide",
             "findings_by_document",
+            "corrected_values",
         )
     }
 
@@ -146,7 +148,10 @@ def test_dept_summary_gives_the_values_tables_figures(query, values: pd.DataFram
         "errors",
         "document_findings",
         "copies",
+        "corrected_figures",  # contract v3: no corrections here, so none
+        "corrections",
     ]
+    assert view.corrected_figures.isna().all() and (view.corrections == 0).all()
     assert sorted(view.source_path) == ["cq-kexuecheng-2021-dept.pdf", "yueyang-2024.docx"]
     _assert_figures(view, values, {"dept_eval"})
     findings = pd.read_parquet(out / "findings.parquet")

@@ -20,8 +20,8 @@ from extractors import Cell, Grid, TextLine, fill_covered_slots
 
 from ..definitions import Catalog
 from ..model import Finding, FormInstance, Slot
+from ..names import section_name
 from ..normalize import label_key, label_notes, normalize_label, weight_of_note
-from ..words import section_name
 from .context import MapContext, declared_money_unit, distinct, key_of
 from .footer import lines_to_footer
 from .headers import (

@@ -11,8 +11,8 @@ from extractors import Cell
 
 from ..definitions import SectionDef
 from ..model import Slot
+from ..names import section_name
 from ..normalize import label_key, normalize_label, peel_notes
-from ..words import section_name
 from .context import MapContext, distinct
 from .headers import INDICATOR_ROLES, TARGET_PARTS, ColumnMap, best_column
 

@@ -1,8 +1,12 @@
-"""The words an analyst reads for the pipeline's codes: sections of a form, file statuses,
-severities. One place, for the findings' messages, the report and the workbook."""
+"""The Chinese words for the pipeline's codes: forms, sections, measures, statuses, severities
+(the workbook's cells, the corrections file's columns and the report say these)."""
 
 from __future__ import annotations
 
+from .definitions import load_catalog
+
+# a form by its definition's first title (项目支出绩效自评表)
+FORM_NAMES = {form.form: form.titles[0] for form in load_catalog().forms.values()}
 STATUS_NAMES = {
     "ok": "已读取",
     "no_forms": "无自评表",
@@ -31,3 +35,12 @@ SECTION_NAMES = {
 
 def section_name(section: str) -> str:
     return SECTION_NAMES.get(section, section)
+
+
+def measure_names() -> dict[str, str]:
+    """A measure's canonical header (budget_full_year → 全年预算数), from the vocabulary."""
+    names = {"amount": "金额", "value": "值"}
+    for measure, spec in load_catalog().vocabulary.measures.items():
+        if spec.headers:
+            names[measure] = spec.headers[0]
+    return names
