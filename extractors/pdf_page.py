@@ -132,8 +132,37 @@ def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
         join_y_tolerance=s.join_y_tolerance,
     )
     merged = filter_edges(merged, min_length=s.edge_min_length)
+    merged += open_ends_closed(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
     points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
     return [list(cells) for cells in cells_to_tables(intersections_to_cells(points))]
+
+
+def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) -> list[dict]:
+    """The ruling a page cut leaves out: where a browser or a spreadsheet breaks a table over
+    pages, the columns' rules stop at the foot of the page (and start again at the head of the
+    next) with no rule across them. Two or more vertical rules ending at one height that no
+    horizontal rule meets there are closed by one from the first to the last."""
+    vertical = [e for e in edges if e["orientation"] == "v"]
+    horizontal = [e for e in edges if e["orientation"] == "h"]
+
+    def met(x: float, y: float) -> bool:
+        return any(
+            abs(h["top"] - y) <= y_tol and h["x0"] - x_tol <= x <= h["x1"] + x_tol
+            for h in horizontal
+        )
+
+    closing = []
+    for end in ("top", "bottom"):
+        loose: dict[float, set[float]] = {}
+        for v in vertical:
+            if not met(v["x0"], v[end]):
+                loose.setdefault(round(v[end]), set()).add(v["x0"])
+        for y, xs in sorted(loose.items()):
+            ys = [v[end] for v in vertical if round(v[end]) == y]
+            at = min(ys) if end == "top" else max(ys)
+            if max(xs) - min(xs) > x_tol:  # two rules at least, not one drawn twice
+                closing.append(_edge("line", min(xs), at, max(xs), at, "h"))
+    return closing
 
 
 def cells_bbox(cells: list[Box]) -> Box:
