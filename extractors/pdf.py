@@ -24,6 +24,7 @@ from .model import BBox, Document, TextLine
 from .pdf_page import Char, PageContent, cells_bbox, edges_to_tables, pieces_to_edges
 from .scan import needs_ocr, scan_page
 from .tables import (
+    Box,
     TablePart,
     WrappedLine,
     is_latin_letter,
@@ -41,6 +42,7 @@ LINE_TOLERANCE = 3.0  # points: characters whose tops differ less are on one lin
 _QUOTES = set("“”‘’\"'")
 _NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUOTES
 _NO_LINE_END = set("（「『【〔《〈") | _QUOTES
+CUT_OVERLAP = 1.0  # points: a character this far over a table's foot stands across it
 CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
 
 Items = list[TablePart | TextLine]
@@ -214,11 +216,9 @@ def content_to_items(content: PageContent) -> Items:
     ]
     boxes = [p.bbox for p in parts]
 
-    def outside(ch: Char) -> bool:
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
-
-    lines = chars_to_lines([ch for ch in content.chars if outside(ch)], content)
+    lines = chars_to_lines(
+        [ch for ch in content.chars if not any(_in_table(ch, b) for b in boxes)], content
+    )
     keyed: list[tuple[float, TablePart | TextLine]] = [(p.bbox[1], p) for p in parts]
     keyed += [(line.bbox.top, line) for line in lines if line.bbox is not None]
     keyed.sort(key=lambda pair: pair[0])
@@ -288,9 +288,9 @@ def _table_to_part(content: PageContent, cells: list, number: int) -> TablePart:
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     x0, top, x1, bottom = cells_bbox(cells)
     for ch in content.chars:  # by centre: a crop would clip the characters overlapping the frame
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        if not (x0 <= cx <= x1 and top <= cy <= bottom):
+        if not _in_table(ch, (x0, top, x1, bottom)):
             continue
+        cx, cy = (ch.x0 + ch.x1) / 2, min((ch.top + ch.bottom) / 2, bottom - CUT_OVERLAP)
         r = bisect.bisect_right(ys, cy) - 1
         c = bisect.bisect_right(xs, cx) - 1
         owner = slot_owner.get((r, c))
@@ -301,6 +301,15 @@ def _table_to_part(content: PageContent, cells: list, number: int) -> TablePart:
         for chars, box in zip(chars_by_cell, boxes, strict=True)
     )
     return TablePart(page=number, boxes=boxes, texts=texts, bbox=(x0, top, x1, bottom))
+
+
+def _in_table(ch: Char, bbox: Box) -> bool:
+    """Is the character the table's: its centre inside, or it stands across the table's foot
+    (a browser cuts a row at the page's foot through its last line of text)."""
+    cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
+    if not bbox[0] <= cx <= bbox[2]:
+        return False
+    return bbox[1] <= cy <= bbox[3] or ch.top < bbox[3] - CUT_OVERLAP < ch.bottom
 
 
 def chars_to_text(chars: list[Char], box: tuple[float, float, float, float]) -> str:
