@@ -45,7 +45,10 @@ RULES: dict[str, RuleSpec] = {
     "duplicate_submission": RuleSpec(
         "warning", "two files with the same unit, year, form and project"
     ),
-    "low_confidence": RuleSpec("warning", "an OCR value read with confidence below 0.80"),
+    "low_confidence": RuleSpec(
+        "warning",
+        "an OCR value read with confidence below 0.80, or a PDF cell whose text ran over its edge",
+    ),
     "hidden_sheet": RuleSpec("warning", "a hidden sheet of a workbook, not read"),
     "hidden_cells": RuleSpec(
         "warning", "hidden rows or columns of a workbook sheet that held text, not read"

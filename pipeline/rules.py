@@ -218,14 +218,20 @@ def missing_deviation_note(doc: DocumentView, report: Report) -> Iterator[Findin
 
 @rule("low_confidence")
 def low_confidence(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """An OCR value read with a confidence below LOW_CONFIDENCE."""
+    """A value read with a confidence below LOW_CONFIDENCE: an OCR value, or a PDF cell whose
+    text may hold a neighbour's or miss some (a text printed over its cell's edge)."""
     for form in doc.forms:
         for row in form.rows:
             if row["confidence"] < LOW_CONFIDENCE:  # a number misread, or ink read as nothing
+                what = (
+                    "单元格文字越出边框，归属不确定"
+                    if row["source_format"] == "pdf"
+                    else "识别置信度"
+                )
                 yield report(
                     form,
                     row,
-                    f"识别置信度 {row['confidence']:.2f} 低于 {LOW_CONFIDENCE:.2f}：{row['value_text'] or '(未识别)'}",
+                    f"{what} {row['confidence']:.2f} 低于 {LOW_CONFIDENCE:.2f}：{row['value_text'] or '(未识别)'}",
                     LOW_CONFIDENCE,
                     row["confidence"],
                 )
