@@ -140,28 +140,29 @@ def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
 def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) -> list[dict]:
     """The ruling a page cut leaves out: where a browser or a spreadsheet breaks a table over
     pages, the columns' rules stop at the foot of the page (and start again at the head of the
-    next) with no rule across them. Two or more vertical rules ending at one height that no
-    horizontal rule meets there are closed by one from the first to the last."""
+    next) with no rule across them, or none across a merged cell the cut runs through. Between
+    two neighbouring vertical rules ending at one height, a stretch no horizontal rule covers
+    there is closed by one."""
     vertical = [e for e in edges if e["orientation"] == "v"]
     horizontal = [e for e in edges if e["orientation"] == "h"]
 
-    def met(x: float, y: float) -> bool:
+    def covered(xa: float, xb: float, y: float) -> bool:
         return any(
-            abs(h["top"] - y) <= y_tol and h["x0"] - x_tol <= x <= h["x1"] + x_tol
+            abs(h["top"] - y) <= y_tol and h["x0"] - x_tol <= xa and xb <= h["x1"] + x_tol
             for h in horizontal
         )
 
     closing = []
     for end in ("top", "bottom"):
-        loose: dict[float, set[float]] = {}
+        ends: dict[int, list[dict]] = {}
         for v in vertical:
-            if not met(v["x0"], v[end]):
-                loose.setdefault(round(v[end]), set()).add(v["x0"])
-        for y, xs in sorted(loose.items()):
-            ys = [v[end] for v in vertical if round(v[end]) == y]
-            at = min(ys) if end == "top" else max(ys)
-            if max(xs) - min(xs) > x_tol:  # two rules at least, not one drawn twice
-                closing.append(_edge("line", min(xs), at, max(xs), at, "h"))
+            ends.setdefault(round(v[end]), []).append(v)
+        for group in ends.values():
+            xs = sorted({v["x0"] for v in group})
+            at = min(v[end] for v in group) if end == "top" else max(v[end] for v in group)
+            for xa, xb in itertools.pairwise(xs):
+                if xb - xa > x_tol and not covered(xa, xb, at):
+                    closing.append(_edge("line", xa, at, xb, at, "h"))
     return closing
 
 
