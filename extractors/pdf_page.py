@@ -141,8 +141,8 @@ def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) ->
     """The ruling a page cut leaves out: where a browser or a spreadsheet breaks a table over
     pages, the columns' rules stop at the foot of the page (and start again at the head of the
     next) with no rule across them, or none across a merged cell the cut runs through. Between
-    two neighbouring vertical rules ending at one height, a stretch no horizontal rule covers
-    there is closed by one."""
+    two vertical rules ending at one height with no rule running on through it between them, a
+    stretch no horizontal rule covers there is closed by one."""
     vertical = [e for e in edges if e["orientation"] == "v"]
     horizontal = [e for e in edges if e["orientation"] == "h"]
 
@@ -150,6 +150,13 @@ def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) ->
         return any(
             abs(h["top"] - y) <= y_tol and h["x0"] - x_tol <= xa and xb <= h["x1"] + x_tol
             for h in horizontal
+        )
+
+    def crossed(xa: float, xb: float, y: float) -> bool:
+        """A rule between the two runs on through that height: the stretch is no cut."""
+        return any(
+            xa + x_tol < v["x0"] < xb - x_tol and v["top"] < y - y_tol and v["bottom"] > y + y_tol
+            for v in vertical
         )
 
     closing = []
@@ -161,7 +168,7 @@ def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) ->
             xs = sorted({v["x0"] for v in group})
             at = min(v[end] for v in group) if end == "top" else max(v[end] for v in group)
             for xa, xb in itertools.pairwise(xs):
-                if xb - xa > x_tol and not covered(xa, xb, at):
+                if xb - xa > x_tol and not covered(xa, xb, at) and not crossed(xa, xb, at):
                     closing.append(_edge("line", xa, at, xb, at, "h"))
     return closing
 
