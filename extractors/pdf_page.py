@@ -140,36 +140,62 @@ def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
 def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) -> list[dict]:
     """The ruling a page cut leaves out: where a browser or a spreadsheet breaks a table over
     pages, the columns' rules stop at the foot of the page (and start again at the head of the
-    next) with no rule across them, or none across a merged cell the cut runs through. Between
-    two vertical rules ending at one height with no rule running on through it between them, a
-    stretch no horizontal rule covers there is closed by one."""
+    next) with no rule across them, or none across a merged cell the cut runs through; a sheet
+    printed across pages leaves its rows' rules open at the page's right or left edge the same
+    way. Between two rules ending at one place with no rule running on through the place between
+    them, a stretch no rule across covers there is closed by one."""
     vertical = [e for e in edges if e["orientation"] == "v"]
     horizontal = [e for e in edges if e["orientation"] == "h"]
+    return _cuts_closed(vertical, horizontal, ("x0", "top", "bottom"), (x_tol, y_tol)) + (
+        _cuts_closed(horizontal, vertical, ("top", "x0", "x1"), (y_tol, x_tol), sideways=True)
+    )
 
-    def covered(xa: float, xb: float, y: float) -> bool:
+
+def _cuts_closed(
+    rules: list[dict],
+    across: list[dict],
+    keys: tuple[str, str, str],
+    tols: tuple[float, float],
+    sideways: bool = False,
+) -> list[dict]:
+    """The closing rules (across `rules`) of the stretches between rules ending at one place.
+    A side cut (`sideways`, rows' rules ending at a page's edge) closes only two rules a column
+    rule joins somewhere: two tables one above the other end at the same margins too."""
+    pos, start, stop = keys
+    tol, end_tol = tols
+    along = {"x0": ("x0", "x1"), "top": ("top", "bottom")}[pos]  # an across rule's extent
+    level = "h" if pos == "x0" else "v"
+
+    def covered(a: float, b: float, at: float) -> bool:
         return any(
-            abs(h["top"] - y) <= y_tol and h["x0"] - x_tol <= xa and xb <= h["x1"] + x_tol
-            for h in horizontal
+            abs(r[start] - at) <= end_tol and r[along[0]] - tol <= a and b <= r[along[1]] + tol
+            for r in across
         )
 
-    def crossed(xa: float, xb: float, y: float) -> bool:
-        """A rule between the two runs on through that height: the stretch is no cut."""
+    def linked(a: float, b: float) -> bool:
+        """A rule across joins the two somewhere: they bound one stretch of a table."""
+        return any(r[along[0]] - tol <= a and b <= r[along[1]] + tol for r in across)
+
+    def crossed(a: float, b: float, at: float) -> bool:
+        """A rule between the two runs on through that place: the stretch is no cut."""
         return any(
-            xa + x_tol < v["x0"] < xb - x_tol and v["top"] < y - y_tol and v["bottom"] > y + y_tol
-            for v in vertical
+            a + tol < r[pos] < b - tol and r[start] < at - end_tol and r[stop] > at + end_tol
+            for r in rules
         )
 
     closing = []
-    for end in ("top", "bottom"):
+    for end in (start, stop):
         ends: dict[int, list[dict]] = {}
-        for v in vertical:
-            ends.setdefault(round(v[end]), []).append(v)
+        for r in rules:
+            ends.setdefault(round(r[end]), []).append(r)
         for group in ends.values():
-            xs = sorted({v["x0"] for v in group})
-            at = min(v[end] for v in group) if end == "top" else max(v[end] for v in group)
-            for xa, xb in itertools.pairwise(xs):
-                if xb - xa > x_tol and not covered(xa, xb, at) and not crossed(xa, xb, at):
-                    closing.append(_edge("line", xa, at, xb, at, "h"))
+            places = sorted({r[pos] for r in group})
+            at = min(r[end] for r in group) if end == start else max(r[end] for r in group)
+            for a, b in itertools.pairwise(places):
+                cut = not covered(a, b, at) and not crossed(a, b, at)
+                if b - a > tol and cut and (not sideways or linked(a, b)):
+                    box = (a, at, b, at) if level == "h" else (at, a, at, b)
+                    closing.append(_edge("line", *box, level))
     return closing
 
 
