@@ -21,8 +21,10 @@ from pathlib import Path
 from .errors import ExtractionError
 from .model import BBox, Document, TextLine
 from .pdf_cells import WORD_GAP, in_table, table_to_part
-from .pdf_page import Char, PageContent, edges_to_tables, pieces_to_edges
+from .pdf_page import Char, PageContent, edges_to_ruling, pieces_to_edges
 from .scan import needs_ocr, scan_page
+from .table_cuts import margin_text_into_cells
+from .table_sides import stitch_side_pages
 from .tables import (
     TablePart,
     join_parts,
@@ -68,7 +70,7 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
 def _document(pages: list, n_pages: int, scanned: bool, note: str | None) -> Document:
     items = [item for read in pages for item in read or ()]
     return Document(
-        blocks=tuple(join_parts(items)),
+        blocks=tuple(join_parts(margin_text_into_cells(stitch_side_pages(items)))),
         source_format="pdf_scan" if scanned else "pdf",
         pages=n_pages,
         reader_note=note,
@@ -196,11 +198,8 @@ def page_needs_ocr(content: PageContent) -> bool:
 def content_to_items(content: PageContent) -> Items:
     """Tables and outside-table text lines of a page with a text layer, top to bottom."""
     content = replace(content, chars=inked(content.chars))
-    reads = [
-        table_to_part(content.chars, cells, content.number)
-        for cells in edges_to_tables(pieces_to_edges(content.pieces))
-        if cells
-    ]
+    tables, cuts = edges_to_ruling(pieces_to_edges(content.pieces))
+    reads = [table_to_part(content.chars, cells, content.number, cuts) for cells in tables if cells]
     parts = [read.part for read in reads]
     taken = frozenset().union(*(read.taken for read in reads))
     boxes = [p.bbox for p in parts]
@@ -244,6 +243,7 @@ def chars_to_lines(chars: list[Char], content: PageContent) -> list[TextLine]:
             text=line["text"],
             page=content.number,
             bbox=BBox(line["x0"], line["top"], line["x1"], line["bottom"]),
+            off_page=line["x0"] < 0 or line["x1"] > content.width,
         )
         for line in textmap.extract_text_lines(strip=True, return_chars=False)
         if line["text"].strip()

@@ -59,9 +59,12 @@ def in_table(ch: Char, bbox: Box) -> bool:
     return bbox[1] <= cy <= bbox[3] or ch.top < bbox[3] - CUT_OVERLAP < ch.bottom
 
 
-def table_to_part(chars: tuple[Char, ...], cells: list, number: int) -> TableRead:
+def table_to_part(
+    chars: tuple[Char, ...], cells: list, number: int, cuts: list[Box] = ()
+) -> TableRead:
     """Assign each character of the table's area to its cell: by its centre, or with the run
-    it belongs to when that run crosses a column rule."""
+    it belongs to when that run crosses a column rule. `cuts`: the upright rules a page's
+    side cut left out (a cell whose side is one was cut there)."""
     boxes = tuple(tuple(map(float, c)) for c in cells)
     x_values = {b[0] for b in boxes} | {b[2] for b in boxes}
     y_values = {b[1] for b in boxes} | {b[3] for b in boxes}
@@ -113,8 +116,28 @@ def table_to_part(chars: tuple[Char, ...], cells: list, number: int) -> TableRea
     confidences = (
         tuple(UNCERTAIN if i in uncertain else 1.0 for i in range(len(boxes))) if uncertain else ()
     )
-    part = TablePart(page=number, boxes=boxes, texts=texts, bbox=bbox, confidences=confidences)
+    part = TablePart(
+        page=number,
+        boxes=boxes,
+        texts=texts,
+        bbox=bbox,
+        confidences=confidences,
+        cut_left=_cut_sides(boxes, cuts, 0),
+        cut_right=_cut_sides(boxes, cuts, 2),
+    )
     return TableRead(part=part, taken=frozenset(owners))
+
+
+def _cut_sides(boxes: tuple[Box, ...], cuts: list[Box], side: int) -> frozenset[int]:
+    """The cells whose left (`side` 0) or right (2) side lies on a rule a side cut left out."""
+    return frozenset(
+        i
+        for i, box in enumerate(boxes)
+        for cut in cuts
+        if abs(box[side] - cut[0]) <= RULE_TOLERANCE * 2
+        and cut[1] - RULE_TOLERANCE * 2 <= box[1]
+        and box[3] <= cut[3] + RULE_TOLERANCE * 2
+    )
 
 
 def _runs(chars: tuple[Char, ...], indexes: list[int], xs: list[float]):

@@ -112,6 +112,12 @@ def _curve_edges(points: tuple[Point, ...]) -> list[dict]:
 def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
     """The ruled tables among the edges, each as its cells' boxes, top to bottom, as
     pdfplumber's `page.find_tables()` finds them with its default settings."""
+    return edges_to_ruling(edges)[0]
+
+
+def edges_to_ruling(edges: list[dict[str, Any]]) -> tuple[list[list[Box]], list[Box]]:
+    """The ruled tables among the edges (as `edges_to_tables`), and the upright rules a side
+    cut left out and `open_ends_closed` put in, as boxes (a cell ending at one was cut)."""
     from pdfplumber.table import (
         TableSettings,
         cells_to_tables,
@@ -132,9 +138,12 @@ def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
         join_y_tolerance=s.join_y_tolerance,
     )
     merged = filter_edges(merged, min_length=s.edge_min_length)
-    merged += open_ends_closed(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
+    closing = open_ends_closed(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
+    merged += closing
     points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
-    return [list(cells) for cells in cells_to_tables(intersections_to_cells(points))]
+    tables = [list(cells) for cells in cells_to_tables(intersections_to_cells(points))]
+    cuts = [(e["x0"], e["top"], e["x1"], e["bottom"]) for e in closing if e["orientation"] == "v"]
+    return tables, cuts
 
 
 def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) -> list[dict]:

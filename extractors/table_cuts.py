@@ -1,0 +1,86 @@
+"""Text a page break leaves outside a table: a merged cell's text drawn past the cut.
+
+A spreadsheet prints a merged cell that a page break runs through on both pages, its text
+where the whole cell would put it: often in the margin under the table's last row (its middle
+falls past the foot of the page) or over the next page's first row, clipped away on paper but
+kept in the file. Such lines stand between a table and its continuation and would end it. A
+line in the margin under a part, within a cell that reaches the part's foot (or over the next
+part, within a cell that starts at its head), where the next part continues the table, is that
+cell's text: it goes into the cell (if the cell shows it already, it is not read twice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .model import TextLine
+from .tables import EDGE_TOLERANCE, TablePart, continues
+
+Item = TablePart | TextLine
+MARGIN = 72.0  # points: a line this near a part's foot or head may be a cut cell's text
+
+
+def margin_text_into_cells(items: list[Item]) -> list[Item]:
+    """The items with the cut cells' lines between two parts of one table put into the cells."""
+    out = list(items)
+    i = 0
+    while i < len(out):
+        part = out[i]
+        j = i + 1
+        while j < len(out) and isinstance(out[j], TextLine):
+            j += 1
+        if isinstance(part, TablePart) and j < len(out) and j > i + 1:
+            nxt = out[j]
+            assert isinstance(nxt, TablePart)
+            lines = [line for line in out[i + 1 : j] if isinstance(line, TextLine)]
+            placed = _place(part, nxt, lines) if continues(part, nxt) else None
+            if placed is not None:
+                out[i : j + 1] = placed
+                continue
+        i += 1
+    return out
+
+
+def _place(part: TablePart, nxt: TablePart, lines: list[TextLine]) -> list[Item] | None:
+    """The two parts with every line put into its cell, or None if any line is no cut cell's
+    (a footer, a title: the parts are then two tables)."""
+    texts_a, texts_b = list(part.texts), list(nxt.texts)
+    for line in lines:
+        cell = _cell_under(part, line) if line.page == part.page else _cell_over(nxt, line)
+        if cell is None:
+            return None
+        texts = texts_a if line.page == part.page else texts_b
+        texts[cell] = _with_line(texts[cell], line.text)
+    return [replace(part, texts=tuple(texts_a)), replace(nxt, texts=tuple(texts_b))]
+
+
+def _within(box, line: TextLine) -> bool:
+    assert line.bbox is not None
+    return box[0] - EDGE_TOLERANCE <= line.bbox.x0 and line.bbox.x1 <= box[2] + EDGE_TOLERANCE
+
+
+def _cell_under(part: TablePart, line: TextLine) -> int | None:
+    """The cell reaching the part's foot that the line, in the margin under it, lies within."""
+    if line.bbox is None or not 0 <= line.bbox.top - part.bbox[3] <= MARGIN:
+        return None
+    for i, box in enumerate(part.boxes):
+        if abs(box[3] - part.bbox[3]) <= EDGE_TOLERANCE and _within(box, line):
+            return i
+    return None
+
+
+def _cell_over(part: TablePart, line: TextLine) -> int | None:
+    """The cell starting at the part's head that the line, in the margin over it, lies within."""
+    if line.bbox is None or not 0 <= part.bbox[1] - line.bbox.bottom <= MARGIN:
+        return None
+    for i, box in enumerate(part.boxes):
+        if abs(box[1] - part.bbox[1]) <= EDGE_TOLERANCE and _within(box, line):
+            return i
+    return None
+
+
+def _with_line(text: str, line: str) -> str:
+    """The cell's text with a line of it found outside: already shown, or added as its end."""
+    if "".join(line.split()) in "".join(text.split()):
+        return text
+    return f"{text}\n{line}" if text else line

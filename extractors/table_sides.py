@@ -1,0 +1,210 @@
+"""A sheet printed across pages, its halves joined back side by side.
+
+A spreadsheet prints a sheet wider than the paper in strips: the left-hand columns on one page,
+the right-hand columns on a later one (after the left strip's next pages where the sheet is
+also taller than the page: down, then over), the same rows at the same heights, no title, and
+text that runs over the cut drawn on both pages, beyond the paper's edge on one of them. A part
+on a later page is a side of an earlier one when its rows are the earlier part's rows: the
+same row lines within ROW_TOLERANCE, top and bottom, and nothing visible above it on its page
+(a page of its own starts with a title). Its cells are put to the right of the earlier part's,
+each keeping its own page and box; a cell cut by the page's edge, its text on both pages, is
+one cell again. Text drawn past the cut (in the earlier page's margin, or off the later page's
+edge) repeats the other page's cells and is not read twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .model import TextLine
+from .tables import EDGE_TOLERANCE, Box, TablePart, merge_edges
+
+ROW_TOLERANCE = 0.75  # points: row lines this close are one line on both pages
+MIN_ROW_LINES = 3  # a side shares at least this many row lines with its host
+UNSURE = 0.5  # the confidence of a cut cell whose two halves' texts disagree
+
+Item = TablePart | TextLine
+
+
+def stitch_side_pages(items: list[Item]) -> list[Item]:
+    """The items with each side part joined to the part it continues."""
+    pages: dict[int, list[Item]] = {}
+    for item in items:
+        pages.setdefault(_page(item), []).append(item)
+    hosts: list[tuple[int, int]] = []  # (page, index in its list) of parts still open to a side
+    for page in sorted(pages):
+        listing = pages[page]
+        for index, item in enumerate(listing):
+            if not isinstance(item, TablePart):
+                continue
+            host = _host_of(item, listing, hosts, pages)
+            if host is None:
+                hosts.append((page, index))
+                continue
+            host_page, host_index = host
+            joined = pages[host_page][host_index]
+            assert isinstance(joined, TablePart)
+            pages[host_page][host_index] = side_by_side(joined, item)
+            _drop_repeated_text(pages, host_page, joined, page)
+            listing[index] = None  # type: ignore[call-overload]
+    out: list[Item] = []
+    for page in sorted(pages):
+        kept = [item for item in pages[page] if item is not None]
+        kept.sort(key=lambda item: _top(item))
+        out.extend(kept)
+    return out
+
+
+def _page(item: Item) -> int:
+    return item.page or 0
+
+
+def _top(item: Item) -> float:
+    if isinstance(item, TablePart):
+        return item.bbox[1]
+    return item.bbox.top if item.bbox is not None else 0.0
+
+
+def row_lines(part: TablePart) -> list[float]:
+    return merge_edges(sorted({b[1] for b in part.boxes} | {b[3] for b in part.boxes}))
+
+
+def _host_of(
+    part: TablePart,
+    listing: list[Item],
+    hosts: list[tuple[int, int]],
+    pages: dict[int, list[Item]],
+) -> tuple[int, int] | None:
+    """The earlier part whose rows this part's rows are, if this part is a side of it: nothing
+    visible above it on its page but what the host's page shows at the same place (a merged
+    title drawn on both pages)."""
+    mine = row_lines(part)
+    if len(mine) < MIN_ROW_LINES:
+        return None
+    above = [
+        item
+        for item in listing
+        if isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.bbox.bottom <= part.bbox[1]
+        and not item.off_page
+    ]
+    for host in reversed(hosts):
+        other = pages[host[0]][host[1]]
+        if host[0] >= part.page or not isinstance(other, TablePart):
+            continue
+        if _same_rows(mine, row_lines(other)) and all(
+            _shown_on(line, pages[host[0]]) for line in above
+        ):
+            return host
+    return None
+
+
+def _shown_on(line: TextLine, listing: list[Item]) -> bool:
+    """Does the page show this line's text at the same height?"""
+    assert line.bbox is not None
+    return any(
+        isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.text == line.text
+        and abs(item.bbox.top - line.bbox.top) <= ROW_TOLERANCE
+        for item in listing
+    )
+
+
+def _same_rows(mine: list[float], theirs: list[float]) -> bool:
+    if abs(mine[0] - theirs[0]) > ROW_TOLERANCE or abs(mine[-1] - theirs[-1]) > ROW_TOLERANCE:
+        return False
+    return all(any(abs(y - t) <= ROW_TOLERANCE for t in theirs) for y in mine)
+
+
+def side_by_side(host: TablePart, side: TablePart) -> TablePart:
+    """The side's cells to the right of the host's (shifted to start where the host ends), each
+    keeping its page and box; a cell the cut divided (no rule drawn at the cut on either page)
+    made one again: its text as both pages show it, the longer where one page lost some past
+    its edge, and uncertain where the two differ otherwise."""
+    shift = host.bbox[2] - side.bbox[0]
+    boxes = list(host.boxes)
+    texts = list(host.texts)
+    sources = list(host.sources or tuple((host.page, box) for box in host.boxes))
+    confidences = list(host.confidences or (1.0,) * len(host.boxes))
+    side_conf = side.confidences or (1.0,) * len(side.boxes)
+    cut_right: set[int] = set()
+    for index, (box, text) in enumerate(zip(side.boxes, side.texts, strict=True)):
+        moved = (box[0] + shift, box[1], box[2] + shift, box[3])
+        other = _cut_partner(host, moved) if index in side.cut_left else None
+        if other is not None:
+            old = boxes[other]
+            boxes[other] = (old[0], old[1], moved[2], old[3])
+            texts[other], sure = _cut_text(texts[other], text)
+            confidences[other] = min(confidences[other], side_conf[index], 1.0 if sure else UNSURE)
+            if index in side.cut_right:
+                cut_right.add(other)
+            continue
+        if index in side.cut_right:
+            cut_right.add(len(boxes))
+        boxes.append(moved)
+        texts.append(text)
+        sources.append((side.page, box))
+        confidences.append(side_conf[index])
+    return replace(
+        host,
+        boxes=tuple(boxes),
+        texts=tuple(texts),
+        bbox=(host.bbox[0], host.bbox[1], side.bbox[2] + shift, host.bbox[3]),
+        confidences=tuple(confidences) if any(c < 1.0 for c in confidences) else (),
+        sources=tuple(sources),
+        cut_right=frozenset(cut_right),
+    )
+
+
+def _cut_partner(host: TablePart, moved: Box) -> int | None:
+    """The host's cell cut at its right in the same rows as the side's cell cut at its left."""
+    for i in host.cut_right:
+        box = host.boxes[i]
+        if abs(box[1] - moved[1]) <= ROW_TOLERANCE and abs(box[3] - moved[3]) <= ROW_TOLERANCE:
+            return i
+    return None
+
+
+def _cut_text(left: str, right: str) -> tuple[str, bool]:
+    """One cell's text from its two halves' (each page draws the whole text, clipped): the
+    same, or one empty, or one holding the other's characters in order (a page lost what
+    fell past its edge)."""
+    if left == right or not right:
+        return left, True
+    if not left:
+        return right, True
+    if _within(right, left):
+        return left, True
+    if _within(left, right):
+        return right, True
+    return left + right, False
+
+
+def _within(part: str, whole: str) -> bool:
+    """Are `part`'s characters `whole`'s, in order (the pieces of its lines one page kept)?"""
+    rest = iter("".join(whole.split()))
+    return all(char in rest for char in "".join(part.split()))
+
+
+def _drop_repeated_text(
+    pages: dict[int, list[Item]],
+    host_page: int,
+    host: TablePart,
+    page: int,
+) -> None:
+    """Text drawn past the cut: on the host's page right of the host (the side's cells, in the
+    margin), on the side's page off the paper's edge (the host's cells and title), or there
+    again as the host's page shows it."""
+    top, bottom = host.bbox[1], host.bbox[3]
+    listing = pages[host_page]
+    for i, item in enumerate(listing):
+        if isinstance(item, TextLine) and item.bbox is not None:
+            beside = item.bbox.x0 >= host.bbox[2] - EDGE_TOLERANCE
+            if beside and top <= item.bbox.top and item.bbox.bottom <= bottom:
+                listing[i] = None  # type: ignore[call-overload]
+    listing = pages[page]
+    for i, item in enumerate(listing):
+        if isinstance(item, TextLine) and (item.off_page or _shown_on(item, pages[host_page])):
+            listing[i] = None  # type: ignore[call-overload]
