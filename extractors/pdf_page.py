@@ -168,8 +168,10 @@ def _cuts_closed(
     sideways: bool = False,
 ) -> list[dict]:
     """The closing rules (across `rules`) of the stretches between rules ending at one place.
-    A side cut (`sideways`, rows' rules ending at a page's edge) closes only two rules a column
-    rule joins somewhere: two tables one above the other end at the same margins too."""
+    A side cut (`sideways`, rows' rules ending at a page's edge) is closed only where a column
+    rule joins two of the rules ending there somewhere (rows of one table cut; a row merged
+    over the whole strip is then closed too): two tables one above the other end at the same
+    margins."""
     pos, start, stop = keys
     tol, end_tol = tols
     along = {"x0": ("x0", "x1"), "top": ("top", "bottom")}[pos]  # an across rule's extent
@@ -200,11 +202,16 @@ def _cuts_closed(
         for group in ends.values():
             places = sorted({r[pos] for r in group})
             at = min(r[end] for r in group) if end == start else max(r[end] for r in group)
-            for a, b in itertools.pairwise(places):
-                cut = not covered(a, b, at) and not crossed(a, b, at)
-                if b - a > tol and cut and (not sideways or linked(a, b)):
-                    box = (a, at, b, at) if level == "h" else (at, a, at, b)
-                    closing.append(_edge("line", *box, level))
+            stretches = [
+                (a, b)
+                for a, b in itertools.pairwise(places)
+                if b - a > tol and not covered(a, b, at) and not crossed(a, b, at)
+            ]
+            if sideways and not any(linked(a, b) for a, b in stretches):
+                continue  # no row of a table cut there: tables one above another
+            for a, b in stretches:
+                box = (a, at, b, at) if level == "h" else (at, a, at, b)
+                closing.append(_edge("line", *box, level))
     return closing
 
 

@@ -34,10 +34,12 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
     hosts: list[tuple[int, int]] = []  # (page, index in its list) of parts still open to a side
     for page in sorted(pages):
         listing = pages[page]
+        side_foot = None  # the foot of this page's last side: a part under it goes on with it
         for index, item in enumerate(listing):
             if not isinstance(item, TablePart):
                 continue
-            host = _host_of(item, listing, hosts, pages)
+            under = side_foot is not None and abs(item.bbox[1] - side_foot) <= ROW_TOLERANCE
+            host = _host_of(item, listing, hosts, pages, under)
             if host is None:
                 hosts.append((page, index))
                 continue
@@ -45,7 +47,8 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
             joined = pages[host_page][host_index]
             assert isinstance(joined, TablePart)
             pages[host_page][host_index] = side_by_side(joined, item)
-            _drop_repeated_text(pages, host_page, joined, page)
+            side_foot = item.bbox[3]
+            _drop_repeated_text(pages, host_page, joined, page, item)
             listing[index] = None  # type: ignore[call-overload]
     out: list[Item] = []
     for page in sorted(pages):
@@ -74,10 +77,12 @@ def _host_of(
     listing: list[Item],
     hosts: list[tuple[int, int]],
     pages: dict[int, list[Item]],
+    under_side: bool = False,
 ) -> tuple[int, int] | None:
     """The earlier part whose rows this part's rows are, if this part is a side of it: nothing
     visible above it on its page but what the host's page shows at the same place (a merged
-    title drawn on both pages)."""
+    title drawn on both pages). Under a side on its page (a row with no column rule in the
+    strip parts them), its rows need only be among the host's."""
     mine = row_lines(part)
     if len(mine) < MIN_ROW_LINES:
         return None
@@ -89,33 +94,53 @@ def _host_of(
         and item.bbox.bottom <= part.bbox[1]
         and not item.off_page
     ]
+    best, best_shared = None, 0
     for host in reversed(hosts):
         other = pages[host[0]][host[1]]
         if host[0] >= part.page or not isinstance(other, TablePart):
             continue
-        if _same_rows(mine, row_lines(other)) and all(
-            _shown_on(line, pages[host[0]]) for line in above
+        theirs = row_lines(other)
+        if _same_rows(mine, theirs, under_side) and all(
+            _shown_on(line, pages[host[0]], past_edge=True) for line in above
         ):
-            return host
-    return None
+            common = _shared(mine, theirs)
+            if common > best_shared:  # the host sharing the most row lines, the latest on a tie
+                best, best_shared = host, common
+    return best
 
 
-def _shown_on(line: TextLine, listing: list[Item]) -> bool:
-    """Does the page show this line's text at the same height?"""
+def _shared(mine: list[float], theirs: list[float]) -> int:
+    return sum(1 for y in mine if any(abs(y - t) <= ROW_TOLERANCE for t in theirs))
+
+
+def _shown_on(line: TextLine, listing: list[Item], past_edge: bool = False) -> bool:
+    """Does the page show this line's text at the same height (`past_edge`: running past the
+    paper's edge, as a title merged over the sheet's width is, never a page's own title)?"""
     assert line.bbox is not None
     return any(
         isinstance(item, TextLine)
         and item.bbox is not None
         and item.text == line.text
         and abs(item.bbox.top - line.bbox.top) <= ROW_TOLERANCE
+        and (item.off_page or not past_edge)
         for item in listing
     )
 
 
-def _same_rows(mine: list[float], theirs: list[float]) -> bool:
-    if abs(mine[0] - theirs[0]) > ROW_TOLERANCE or abs(mine[-1] - theirs[-1]) > ROW_TOLERANCE:
+def _same_rows(mine: list[float], theirs: list[float], anywhere: bool = False) -> bool:
+    """The side's rows are the host's: from the same top line (from any of its lines,
+    `anywhere`), within its foot, and at least half their lines shared (a merged cell hides a
+    row line in one strip that another shows)."""
+
+    def shared(y: float) -> bool:
+        return any(abs(y - t) <= ROW_TOLERANCE for t in theirs)
+
+    if not shared(mine[0]) or (not anywhere and abs(mine[0] - theirs[0]) > ROW_TOLERANCE):
         return False
-    return all(any(abs(y - t) <= ROW_TOLERANCE for t in theirs) for y in mine)
+    if mine[-1] > theirs[-1] + ROW_TOLERANCE:
+        return False
+    common = _shared(mine, theirs)
+    return common >= MIN_ROW_LINES and 2 * common >= min(len(mine), len(theirs))
 
 
 def side_by_side(host: TablePart, side: TablePart) -> TablePart:
@@ -193,10 +218,11 @@ def _drop_repeated_text(
     host_page: int,
     host: TablePart,
     page: int,
+    side: TablePart,
 ) -> None:
     """Text drawn past the cut: on the host's page right of the host (the side's cells, in the
-    margin), on the side's page off the paper's edge (the host's cells and title), or there
-    again as the host's page shows it."""
+    margin), on the side's page off the paper's edge (the host's cells and title), right of
+    the side (the next strip's cells), or there again as the host's page shows it."""
     top, bottom = host.bbox[1], host.bbox[3]
     listing = pages[host_page]
     for i, item in enumerate(listing):
@@ -206,5 +232,9 @@ def _drop_repeated_text(
                 listing[i] = None  # type: ignore[call-overload]
     listing = pages[page]
     for i, item in enumerate(listing):
-        if isinstance(item, TextLine) and (item.off_page or _shown_on(item, pages[host_page])):
+        if not isinstance(item, TextLine) or item.bbox is None:
+            continue
+        beside = item.bbox.x0 >= side.bbox[2] - EDGE_TOLERANCE
+        beside = beside and side.bbox[1] <= item.bbox.top and item.bbox.bottom <= side.bbox[3]
+        if beside or item.off_page or _shown_on(item, pages[host_page]):
             listing[i] = None  # type: ignore[call-overload]
