@@ -138,12 +138,59 @@ def edges_to_ruling(edges: list[dict[str, Any]]) -> tuple[list[list[Box]], list[
         join_y_tolerance=s.join_y_tolerance,
     )
     merged = filter_edges(merged, min_length=s.edge_min_length)
+    merged += frame_closed(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
     closing = open_ends_closed(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
     merged += closing
     points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
     tables = [list(cells) for cells in cells_to_tables(intersections_to_cells(points))]
     cuts = [(e["x0"], e["top"], e["x1"], e["bottom"]) for e in closing if e["orientation"] == "v"]
     return tables, cuts
+
+
+def frame_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) -> list[dict]:
+    """The frame a form drawn without one leaves out (a report engine rules only between
+    cells): when the rules' ends stand free on all four sides (two or more on each, none
+    meeting a rule across there), the four sides of the rules' box are drawn in."""
+    vertical = [e for e in edges if e["orientation"] == "v"]
+    horizontal = [e for e in edges if e["orientation"] == "h"]
+    if len(vertical) < 2 or len(horizontal) < 2:
+        return []
+    x0 = min(h["x0"] for h in horizontal)
+    x1 = max(h["x1"] for h in horizontal)
+    top = min(v["top"] for v in vertical)
+    bottom = max(v["bottom"] for v in vertical)
+
+    def free(rules: list[dict], end: str, at: float, across: list[dict], pos: str, span) -> int:
+        """How many rules end at `at` with no rule across meeting them there."""
+        return sum(
+            1
+            for r in rules
+            if abs(r[end] - at) <= (x_tol if end in ("x0", "x1") else y_tol)
+            and not any(
+                abs(a[pos] - at) <= x_tol + y_tol
+                and a[span[0]] - y_tol <= r[pos_of(end)]
+                and r[pos_of(end)] <= a[span[1]] + y_tol
+                for a in across
+            )
+        )
+
+    def pos_of(end: str) -> str:
+        return "top" if end in ("x0", "x1") else "x0"
+
+    sides = (
+        free(horizontal, "x0", x0, vertical, "x0", ("top", "bottom")),
+        free(horizontal, "x1", x1, vertical, "x0", ("top", "bottom")),
+        free(vertical, "top", top, horizontal, "top", ("x0", "x1")),
+        free(vertical, "bottom", bottom, horizontal, "top", ("x0", "x1")),
+    )
+    if min(sides) < 1:
+        return []
+    return [
+        _edge("line", x0, top, x0, bottom, "v"),
+        _edge("line", x1, top, x1, bottom, "v"),
+        _edge("line", x0, top, x1, top, "h"),
+        _edge("line", x0, bottom, x1, bottom, "h"),
+    ]
 
 
 def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) -> list[dict]:

@@ -100,13 +100,33 @@ def _host_of(
         if host[0] >= part.page or not isinstance(other, TablePart):
             continue
         theirs = row_lines(other)
-        if _same_rows(mine, theirs, under_side) and all(
-            _shown_on(line, pages[host[0]], past_edge=True) for line in above
+        if (
+            _same_rows(mine, theirs, under_side)
+            and all(_shown_on(line, pages[host[0]], past_edge=True) for line in above)
+            and (under_side or _cut_shown(other, pages[host[0]], part, listing))
         ):
             common = _shared(mine, theirs)
             if common > best_shared:  # the host sharing the most row lines, the latest on a tie
                 best, best_shared = host, common
     return best
+
+
+def _cut_shown(host: TablePart, host_items: list[Item], side: TablePart, items: list[Item]) -> bool:
+    """Does either page show the cut: a cell of the host open at its right or of the side at
+    its left (no rule drawn there), text in the host page's margin beside its rows, or text on
+    the side's page running past the paper's edge? (A table merely going on at the head of the
+    next page shows none.)"""
+    if host.cut_right or side.cut_left:
+        return True
+    if any(isinstance(item, TextLine) and item.off_page for item in items):
+        return True
+    return any(
+        isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.bbox.x0 >= host.bbox[2]
+        and host.bbox[1] <= item.bbox.top <= host.bbox[3]
+        for item in host_items
+    )
 
 
 def _shared(mine: list[float], theirs: list[float]) -> int:
