@@ -243,7 +243,10 @@ def chars_to_lines(chars: list[Char], content: PageContent) -> list[TextLine]:
             text=line["text"],
             page=content.number,
             bbox=BBox(line["x0"], line["top"], line["x1"], line["bottom"]),
-            off_page=line["x0"] < 0 or line["x1"] > content.width,
+            off_page=line["x0"] < 0
+            or line["x1"] > content.width
+            or line["top"] < 0
+            or line["bottom"] > content.height,
         )
         for line in textmap.extract_text_lines(strip=True, return_chars=False)
         if line["text"].strip()

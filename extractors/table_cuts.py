@@ -6,7 +6,8 @@ falls past the foot of the page) or over the next page's first row, clipped away
 kept in the file. Such lines stand between a table and its continuation and would end it. A
 line in the margin under a part, within a cell that reaches the part's foot (or over the next
 part, within a cell that starts at its head), where the next part continues the table, is that
-cell's text: it goes into the cell (if the cell shows it already, it is not read twice).
+cell's text: it goes into the cell (if the cell shows it already, it is not read twice). A
+line wholly past the paper's edge there repeats what the other page shows, and is passed over.
 """
 
 from __future__ import annotations
@@ -44,13 +45,19 @@ def margin_text_into_cells(items: list[Item]) -> list[Item]:
 def _place(part: TablePart, nxt: TablePart, lines: list[TextLine]) -> list[Item] | None:
     """The two parts with every line put into its cell, or None if any line is no cut cell's
     (a footer, a title: the parts are then two tables)."""
-    texts_a, texts_b = list(part.texts), list(nxt.texts)
+    found: dict[tuple[bool, int], list[str]] = {}
     for line in lines:
-        cell = _cell_under(part, line) if line.page == part.page else _cell_over(nxt, line)
+        under = line.page == part.page
+        cell = _cell_under(part, line) if under else _cell_over(nxt, line)
+        if cell is None and line.off_page:
+            continue  # past the paper's edge: the other page shows that cell's text
         if cell is None:
             return None
-        texts = texts_a if line.page == part.page else texts_b
-        texts[cell] = _with_line(texts[cell], line.text)
+        found.setdefault((under, cell), []).append(line.text)
+    texts_a, texts_b = list(part.texts), list(nxt.texts)
+    for (under, cell), found_lines in found.items():
+        texts = texts_a if under else texts_b
+        texts[cell] = _with_lines(texts[cell], found_lines, after=under)
     return [replace(part, texts=tuple(texts_a)), replace(nxt, texts=tuple(texts_b))]
 
 
@@ -79,8 +86,12 @@ def _cell_over(part: TablePart, line: TextLine) -> int | None:
     return None
 
 
-def _with_line(text: str, line: str) -> str:
-    """The cell's text with a line of it found outside: already shown, or added as its end."""
-    if "".join(line.split()) in "".join(text.split()):
+def _with_lines(text: str, lines: list[str], after: bool) -> str:
+    """The cell's text with its lines found outside: already shown, or added at its end (lines
+    under the part) or its start (over it)."""
+    block = "\n".join(lines)
+    if "".join(block.split()) in "".join(text.split()):
         return text
-    return f"{text}\n{line}" if text else line
+    if not text:
+        return block
+    return f"{text}\n{block}" if after else f"{block}\n{text}"

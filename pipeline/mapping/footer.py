@@ -13,6 +13,7 @@ from ..model import Slot
 from ..normalize import label_key, strip_text, to_simplified
 
 MAX_WRAPPED_REMAINDER = 20  # characters: more than this under a footer line is a paragraph
+_ATTACHMENT = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]+\s*[:：]?$")  # the next form's
 _UNIT_LINE = re.compile(
     r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})"
 )
@@ -79,4 +80,6 @@ def _wraps_on(previous: TextLine | None, line: TextLine, right_margin: float | N
     gap = line.bbox.top - previous.bbox.bottom
     reached_margin = previous.bbox.x1 >= right_margin - 2 * height
     short = len("".join(line.text.split())) <= MAX_WRAPPED_REMAINDER
+    if _ATTACHMENT.match(line.text.strip()):
+        return False  # `附件3` right under the footer (a spreadsheet's next row) opens a form
     return line.page == previous.page and -1 <= gap < 0.8 * height and reached_margin and short
