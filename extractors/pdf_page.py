@@ -243,10 +243,13 @@ def _cuts_closed(
 
     closing = []
     for end in (start, stop):
-        ends: dict[int, list[dict]] = {}
-        for r in rules:
-            ends.setdefault(round(r[end]), []).append(r)
-        for group in ends.values():
+        groups: list[list[dict]] = []  # rules ending within end_tol of the group's first
+        for r in sorted(rules, key=lambda r: r[end]):
+            if groups and r[end] - groups[-1][0][end] <= end_tol:
+                groups[-1].append(r)
+            else:
+                groups.append([r])
+        for group in groups:
             places = sorted({r[pos] for r in group})
             at = min(r[end] for r in group) if end == start else max(r[end] for r in group)
             stretches = [
