@@ -49,8 +49,8 @@ def _place(part: TablePart, nxt: TablePart, lines: list[TextLine]) -> list[Item]
     for line in lines:
         under = line.page == part.page
         cell = _cell_under(part, line) if under else _cell_over(nxt, line)
-        if cell is None and line.off_page:
-            continue  # past the paper's edge: the other page shows that cell's text
+        if cell is None and (line.off_page or _repeated(line, nxt if under else part, under)):
+            continue  # past the paper's edge, or the other page's cells show it
         if cell is None:
             return None
         found.setdefault((under, cell), []).append(line.text)
@@ -59,6 +59,22 @@ def _place(part: TablePart, nxt: TablePart, lines: list[TextLine]) -> list[Item]
         texts = texts_a if under else texts_b
         texts[cell] = _with_lines(texts[cell], found_lines, after=under)
     return [replace(part, texts=tuple(texts_a)), replace(nxt, texts=tuple(texts_b))]
+
+
+def _repeated(line: TextLine, other: TablePart, at_head: bool) -> bool:
+    """Is every piece of the line (the texts of cut cells side by side, run into one line) the
+    text of a cell at the other part's head (`at_head`) or foot, within that cell's columns?"""
+    assert line.bbox is not None
+    edge = other.bbox[1] if at_head else other.bbox[3]
+    cells = [
+        "".join(text.split())
+        for box, text in zip(other.boxes, other.texts, strict=True)
+        if abs((box[1] if at_head else box[3]) - edge) <= EDGE_TOLERANCE
+        and box[0] - EDGE_TOLERANCE <= line.bbox.x1
+        and line.bbox.x0 <= box[2] + EDGE_TOLERANCE
+    ]
+    pieces = line.text.split()
+    return bool(pieces) and all(any(piece in text for text in cells) for piece in pieces)
 
 
 def _within(box, line: TextLine) -> bool:

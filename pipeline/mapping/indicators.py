@@ -131,7 +131,8 @@ def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -
         return state.level1
     if which == "level1" and text and text == state.level1 and id(cell) != state.level1_cell:
         state.level1_cell = id(cell)  # the open group's label written again (a row each, or
-        return state.level1  # repeated after a page break): the same group, one weight row
+        _weight_cut_off(ctx, cell, label.weight_raw)  # repeated after a page break, its weight
+        return state.level1  # there only): the same group, one weight row
     if which == "level1" and id(cell) != state.level1_cell:
         state.level1_cell = id(cell)
         state.level2 = None
