@@ -55,7 +55,17 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
         kept = [item for item in pages[page] if item is not None]
         kept.sort(key=lambda item: _top(item))
         out.extend(kept)
+    if any(isinstance(item, TablePart) and (item.cut_left or item.cut_right) for item in out):
+        # a cut left unjoined: the sheet's strips were not all put back together, so no cell
+        # of it is placed with certainty (a strip may have joined the wrong rows, or none)
+        out = [_unsure(item) for item in out]
     return out
+
+
+def _unsure(item: Item) -> Item:
+    if isinstance(item, TextLine):
+        return replace(item, confidence=min(item.confidence, UNSURE))
+    return replace(item, confidences=(UNSURE,) * len(item.boxes))
 
 
 def _page(item: Item) -> int:
@@ -135,14 +145,15 @@ def _shared(mine: list[float], theirs: list[float]) -> int:
 
 def _shown_on(line: TextLine, listing: list[Item], past_edge: bool = False) -> bool:
     """Does the page show this line's text at the same height (`past_edge`: running past the
-    paper's edge, as a title merged over the sheet's width is, never a page's own title)?"""
+    paper's edge, as a title merged over the sheet's width is, or at the very same place, as a
+    sheet's title columns print it on every page; never a page's own title elsewhere)?"""
     assert line.bbox is not None
     return any(
         isinstance(item, TextLine)
         and item.bbox is not None
         and item.text == line.text
         and abs(item.bbox.top - line.bbox.top) <= ROW_TOLERANCE
-        and (item.off_page or not past_edge)
+        and (item.off_page or not past_edge or abs(item.bbox.x0 - line.bbox.x0) <= ROW_TOLERANCE)
         for item in listing
     )
 
@@ -168,7 +179,8 @@ def side_by_side(host: TablePart, side: TablePart) -> TablePart:
     keeping its page and box; a cell the cut divided (no rule drawn at the cut on either page)
     made one again: its text as both pages show it, the longer where one page lost some past
     its edge, and uncertain where the two differ otherwise."""
-    shift = host.bbox[2] - side.bbox[0]
+    start = _repeated_columns_end(host, side)
+    shift = host.bbox[2] - start
     boxes = list(host.boxes)
     texts = list(host.texts)
     sources = list(host.sources or tuple((host.page, box) for box in host.boxes))
@@ -176,6 +188,8 @@ def side_by_side(host: TablePart, side: TablePart) -> TablePart:
     side_conf = side.confidences or (1.0,) * len(side.boxes)
     cut_right: set[int] = set()
     for index, (box, text) in enumerate(zip(side.boxes, side.texts, strict=True)):
+        if box[2] <= start + ROW_TOLERANCE:
+            continue  # a title column printed again on every page
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
         other = _cut_partner(host, moved) if index in side.cut_left else None
         if other is not None:
@@ -201,6 +215,41 @@ def side_by_side(host: TablePart, side: TablePart) -> TablePart:
         sources=tuple(sources),
         cut_right=frozenset(cut_right),
     )
+
+
+def _repeated_columns_end(host: TablePart, side: TablePart) -> float:
+    """Where the side's own columns start: after its first column when that column is the
+    host's first column again (a sheet's title columns printed on every page: the same width,
+    the host's texts row by row, two at least), else at its left edge."""
+    first = _first_column(side)
+    if first is None:
+        return side.bbox[0]
+    width, cells = first
+    theirs = _first_column(host)
+    if theirs is None or abs(theirs[0] - width) > ROW_TOLERANCE:
+        return side.bbox[0]
+    by_rows = {(round(top), round(bottom)): text for top, bottom, text in theirs[1]}
+    shown = [t for _, _, t in cells if t.strip()]
+    same = all(
+        _within(by_rows.get((round(top), round(bottom)), "\0"), text) for top, bottom, text in cells
+    )  # the host's text, among other cells' text clipped away behind the repeat
+    return side.bbox[0] + width if same and len(shown) >= 2 else side.bbox[0]
+
+
+def _first_column(part: TablePart) -> tuple[float, list[tuple[float, float, str]]] | None:
+    """The width of the part's first column and its cells (top, bottom, text), if every cell
+    at the left edge has that one width."""
+    left = [
+        (box, text)
+        for box, text in zip(part.boxes, part.texts, strict=True)
+        if abs(box[0] - part.bbox[0]) <= ROW_TOLERANCE
+    ]
+    if not left:
+        return None
+    widths = {round(box[2] - box[0], 1) for box, _ in left}
+    if len(widths) != 1:
+        return None
+    return left[0][0][2] - left[0][0][0], [(box[1], box[3], text) for box, text in left]
 
 
 def _cut_partner(host: TablePart, moved: Box) -> int | None:

@@ -47,7 +47,7 @@ RULES: dict[str, RuleSpec] = {
     ),
     "low_confidence": RuleSpec(
         "warning",
-        "an OCR value read with confidence below 0.80, or a PDF cell whose text ran over its edge",
+        "an OCR value read with confidence below 0.80, or a PDF cell not placed for certain",
     ),
     "hidden_sheet": RuleSpec("warning", "a hidden sheet of a workbook, not read"),
     "hidden_cells": RuleSpec(

@@ -42,8 +42,17 @@ EXACT = {
     "jiangcheng-wenlv-2023.drawn.pdf",
 }
 # the share of values read right, by how the file was made
-TARGET = {"chromium": 0.97, "calc-fit": 0.97, "drawn": 0.97, "calc-pages": 0.95, "calc-wide": 0.95}
+TARGET = {
+    "chromium": 0.97,
+    "calc-fit": 0.97,
+    "drawn": 0.97,
+    "calc-pages": 0.95,
+    "calc-wide": 0.95,
+    "calc-titlecols": 0.95,
+}
 SHORT = {  # below the target still (see fixtures/README.md, Printed)
+    "jiangcheng-jiaotong-2023.calc-titlecols.pdf",
+    "jiangcheng-wenlv-2023.calc-titlecols.pdf",
     "jiangcheng-jiaotong-2023.calc-wide.pdf",
     "jiangcheng-wenlv-2023.calc-wide.pdf",
 }
