@@ -219,12 +219,13 @@ def missing_deviation_note(doc: DocumentView, report: Report) -> Iterator[Findin
 @rule("low_confidence")
 def low_confidence(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """A value read with a confidence below LOW_CONFIDENCE: an OCR value, or a PDF cell whose
-    text may hold a neighbour's or miss some (a text printed over its cell's edge)."""
+    text may hold a neighbour's or miss some (a text printed over its edge, a sheet's strips
+    printed on several pages not all joined back)."""
     for form in doc.forms:
         for row in form.rows:
             if row["confidence"] < LOW_CONFIDENCE:  # a number misread, or ink read as nothing
                 what = (
-                    "单元格文字越出边框，归属不确定"
+                    "单元格归属不确定（文字越出边框，或跨页表格未能拼合）"
                     if row["source_format"] == "pdf"
                     else "识别置信度"
                 )
