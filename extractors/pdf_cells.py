@@ -124,19 +124,37 @@ def table_to_part(
         confidences=confidences,
         cut_left=_cut_sides(boxes, cuts, 0),
         cut_right=_cut_sides(boxes, cuts, 2),
+        cut_top=_cut_ends(boxes, cuts, 1),
+        cut_bottom=_cut_ends(boxes, cuts, 3),
     )
     return TableRead(part=part, taken=frozenset(owners))
 
 
 def _cut_sides(boxes: tuple[Box, ...], cuts: list[Box], side: int) -> frozenset[int]:
     """The cells whose left (`side` 0) or right (2) side lies on a rule a side cut left out."""
+    tol = RULE_TOLERANCE * 2
     return frozenset(
         i
         for i, box in enumerate(boxes)
         for cut in cuts
-        if abs(box[side] - cut[0]) <= RULE_TOLERANCE * 2
-        and cut[1] - RULE_TOLERANCE * 2 <= box[1]
-        and box[3] <= cut[3] + RULE_TOLERANCE * 2
+        if cut[0] == cut[2]
+        and abs(box[side] - cut[0]) <= tol
+        and cut[1] - tol <= box[1]
+        and box[3] <= cut[3] + tol
+    )
+
+
+def _cut_ends(boxes: tuple[Box, ...], cuts: list[Box], end: int) -> frozenset[int]:
+    """The cells whose top (`end` 1) or bottom (3) lies on a rule a page break left out."""
+    tol = RULE_TOLERANCE * 2
+    return frozenset(
+        i
+        for i, box in enumerate(boxes)
+        for cut in cuts
+        if cut[1] == cut[3]
+        and abs(box[end] - cut[1]) <= tol
+        and cut[0] - tol <= box[0]
+        and box[2] <= cut[2] + tol
     )
 
 

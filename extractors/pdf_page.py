@@ -116,8 +116,8 @@ def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
 
 
 def edges_to_ruling(edges: list[dict[str, Any]]) -> tuple[list[list[Box]], list[Box]]:
-    """The ruled tables among the edges (as `edges_to_tables`), and the upright rules a side
-    cut left out and `open_ends_closed` put in, as boxes (a cell ending at one was cut)."""
+    """The ruled tables among the edges (as `edges_to_tables`), and the rules a page cut left
+    out and `open_ends_closed` put in, as boxes (a cell ending at one was cut there)."""
     from pdfplumber.table import (
         TableSettings,
         cells_to_tables,
@@ -143,7 +143,7 @@ def edges_to_ruling(edges: list[dict[str, Any]]) -> tuple[list[list[Box]], list[
     merged += closing
     points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
     tables = [list(cells) for cells in cells_to_tables(intersections_to_cells(points))]
-    cuts = [(e["x0"], e["top"], e["x1"], e["bottom"]) for e in closing if e["orientation"] == "v"]
+    cuts = [(e["x0"], e["top"], e["x1"], e["bottom"]) for e in closing]
     return tables, cuts
 
 

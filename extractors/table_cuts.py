@@ -49,7 +49,12 @@ def _place(part: TablePart, nxt: TablePart, lines: list[TextLine]) -> list[Item]
     for line in lines:
         under = line.page == part.page
         cell = _cell_under(part, line) if under else _cell_over(nxt, line)
-        if cell is None and (line.off_page or _repeated(line, nxt if under else part, under)):
+        cut = bool(part.cut_bottom or nxt.cut_top)  # no rule drawn at the break: a cut table
+        if (
+            cell is None
+            and cut
+            and (line.off_page or _repeated(line, nxt if under else part, under))
+        ):
             continue  # past the paper's edge, or the other page's cells show it
         if cell is None:
             return None
@@ -83,21 +88,23 @@ def _within(box, line: TextLine) -> bool:
 
 
 def _cell_under(part: TablePart, line: TextLine) -> int | None:
-    """The cell reaching the part's foot that the line, in the margin under it, lies within."""
+    """The cell cut at the part's foot (no rule drawn there) that the line, in the margin
+    under it, lies within."""
     if line.bbox is None or not 0 <= line.bbox.top - part.bbox[3] <= MARGIN:
         return None
-    for i, box in enumerate(part.boxes):
-        if abs(box[3] - part.bbox[3]) <= EDGE_TOLERANCE and _within(box, line):
+    for i in part.cut_bottom:
+        if _within(part.boxes[i], line):
             return i
     return None
 
 
 def _cell_over(part: TablePart, line: TextLine) -> int | None:
-    """The cell starting at the part's head that the line, in the margin over it, lies within."""
+    """The cell cut at the part's head (no rule drawn there) that the line, in the margin over
+    it, lies within."""
     if line.bbox is None or not 0 <= part.bbox[1] - line.bbox.bottom <= MARGIN:
         return None
-    for i, box in enumerate(part.boxes):
-        if abs(box[1] - part.bbox[1]) <= EDGE_TOLERANCE and _within(box, line):
+    for i in part.cut_top:
+        if _within(part.boxes[i], line):
             return i
     return None
 

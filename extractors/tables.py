@@ -40,6 +40,8 @@ class TablePart:
     # the cells a side cut of the page divided, at their left and right (no rule was drawn)
     cut_left: frozenset[int] = frozenset()
     cut_right: frozenset[int] = frozenset()
+    cut_top: frozenset[int] = frozenset()  # and at their top and foot (a page break)
+    cut_bottom: frozenset[int] = frozenset()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ EXACT = {
     "jiangcheng-wenlv-2023.calc-fit.pdf",
     "jiangcheng-wenlv-2023.calc-pages.pdf",
     "jiangcheng-wenlv-2023.drawn.pdf",
+    "yueyang-2024.calc-fit.pdf",
 }
 # the share of values read right, by how the file was made
 TARGET = {
