@@ -15,6 +15,7 @@ pipeline reports as a finding.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 
@@ -94,10 +95,12 @@ def table_to_part(
     held_by = Counter(owners.values())  # each cell's characters by centre, before the runs
     uncertain: set[int] = set()
     row_band = [i for i, ch in enumerate(chars) if top <= (ch.top + ch.bottom) / 2 <= bottom]
+    spilled = False  # a text of the table ran over a column rule
     for run, overlapped in _runs(chars, row_band, xs):
         held = Counter(owners.get(i) for i in run)
         if len(held) < 2 or set(held) == {None}:
             continue  # inside one cell, or wholly outside the table
+        spilled = True
         owner, sure = _run_owner(chars, run, owners, boxes)
         covered = any(
             held_by[cell] > count for cell, count in held.items() if cell not in (owner, None)
@@ -106,6 +109,8 @@ def table_to_part(
             owners[i] = owner
         if not sure or overlapped or covered:
             uncertain.add(owner)
+    if spilled:  # and two texts printed one over the other (one clipped under the other)
+        uncertain |= {owners[i] for i in _overlapping(chars, row_band) if i in owners}
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     for index, owner in sorted(owners.items()):
         chars_by_cell[owner].append(chars[index])
@@ -183,6 +188,20 @@ def _runs(chars: tuple[Char, ...], indexes: list[int], xs: list[float]):
         run.append(i)
     if len(run) > 1:
         yield run, overlapped
+
+
+def _overlapping(chars: tuple[Char, ...], indexes: list[int]) -> set[int]:
+    """The characters lying over another on their line by more than half their width."""
+    by_line = sorted(
+        indexes, key=lambda i: (round(chars[i].bottom / BASELINE_TOLERANCE), chars[i].x0)
+    )
+    found: set[int] = set()
+    for a, b in itertools.pairwise(by_line):
+        first, second = chars[a], chars[b]
+        same_line = abs(first.bottom - second.bottom) <= BASELINE_TOLERANCE
+        if same_line and second.x0 - first.x1 < -0.5 * (first.x1 - first.x0):
+            found.update((a, b))
+    return found
 
 
 def _run_owner(
