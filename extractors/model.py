@@ -65,6 +65,7 @@ class TextLine:
     page: int | None = None
     bbox: BBox | None = None
     confidence: float = 1.0
+    off_page: bool = False  # drawn partly past the paper's edge: a page's cut through it
 
 
 Block = TextLine | Grid

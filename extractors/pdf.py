@@ -14,34 +14,25 @@ The Document says so (`reader_note`), and the documents row carries it.
 
 from __future__ import annotations
 
-import bisect
 import logging
 from dataclasses import replace
 from pathlib import Path
 
 from .errors import ExtractionError
 from .model import BBox, Document, ReadNote, TextLine
-from .pdf_page import Char, PageContent, cells_bbox, edges_to_tables, pieces_to_edges
+from .pdf_cells import WORD_GAP, in_table, table_to_part
+from .pdf_page import Char, PageContent, edges_to_ruling, pieces_to_edges
 from .scan import needs_ocr, scan_page
+from .table_cuts import margin_text_into_cells
+from .table_sides import stitch_side_pages
 from .tables import (
     TablePart,
-    WrappedLine,
-    is_latin_letter,
     join_parts,
-    join_wrapped_lines,
-    merge_edges,
-    nearest_edge,
 )
 
 # pdfminer logs every oddity of a damaged file; what matters reaches the documents table.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
-WORD_GAP = 0.25  # of the font size: a wider gap between two characters is a space
-LINE_TOLERANCE = 3.0  # points: characters whose tops differ less are on one line
-_QUOTES = set("“”‘’\"'")
-_NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUOTES
-_NO_LINE_END = set("（「『【〔《〈") | _QUOTES
-CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
 
 Items = list[TablePart | TextLine]
 
@@ -138,7 +129,7 @@ def _document(
 ) -> Document:
     items = [item for read in pages for item in read or ()]
     return Document(
-        blocks=tuple(join_parts(items)),
+        blocks=tuple(join_parts(margin_text_into_cells(stitch_side_pages(items)))),
         source_format="pdf_scan" if scanned else "pdf",
         pages=n_pages,
         notes=tuple(notes),
@@ -286,18 +277,19 @@ def page_needs_ocr(content: PageContent) -> bool:
 def content_to_items(content: PageContent) -> Items:
     """Tables and outside-table text lines of a page with a text layer, top to bottom."""
     content = replace(content, chars=inked(content.chars))
-    parts = [
-        _table_to_part(content, cells, content.number)
-        for cells in edges_to_tables(pieces_to_edges(content.pieces))
-        if cells
-    ]
+    tables, cuts = edges_to_ruling(pieces_to_edges(content.pieces))
+    reads = [table_to_part(content.chars, cells, content.number, cuts) for cells in tables if cells]
+    parts = [read.part for read in reads]
+    taken = frozenset().union(*(read.taken for read in reads))
     boxes = [p.bbox for p in parts]
-
-    def outside(ch: Char) -> bool:
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        return not any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
-
-    lines = chars_to_lines([ch for ch in content.chars if outside(ch)], content)
+    lines = chars_to_lines(
+        [
+            ch
+            for i, ch in enumerate(content.chars)
+            if i not in taken and not any(in_table(ch, b) for b in boxes)
+        ],
+        content,
+    )
     keyed: list[tuple[float, TablePart | TextLine]] = [(p.bbox[1], p) for p in parts]
     keyed += [(line.bbox.top, line) for line in lines if line.bbox is not None]
     keyed.sort(key=lambda pair: pair[0])
@@ -330,6 +322,10 @@ def chars_to_lines(chars: list[Char], content: PageContent) -> list[TextLine]:
             text=line["text"],
             page=content.number,
             bbox=BBox(line["x0"], line["top"], line["x1"], line["bottom"]),
+            off_page=line["x0"] < 0
+            or line["x1"] > content.width
+            or line["top"] < 0
+            or line["bottom"] > content.height,
         )
         for line in textmap.extract_text_lines(strip=True, return_chars=False)
         if line["text"].strip()
@@ -349,94 +345,3 @@ def _char_dict(ch: Char) -> dict:
         "size": ch.size,
         "upright": ch.upright,
     }
-
-
-def _table_to_part(content: PageContent, cells: list, number: int) -> TablePart:
-    """Assign each character of the table's area to the cell whose box holds its centre."""
-    boxes = tuple(tuple(map(float, c)) for c in cells)
-    x_values = {b[0] for b in boxes} | {b[2] for b in boxes}
-    y_values = {b[1] for b in boxes} | {b[3] for b in boxes}
-    xs, ys = merge_edges(sorted(x_values)), merge_edges(sorted(y_values))
-    col_of = {v: nearest_edge(xs, v) for v in x_values}  # each coordinate's ruling line, once
-    row_of = {v: nearest_edge(ys, v) for v in y_values}
-    slot_owner: dict[tuple[int, int], int] = {}
-    for i, b in enumerate(boxes):
-        for r in range(row_of[b[1]], row_of[b[3]]):
-            for c in range(col_of[b[0]], col_of[b[2]]):
-                slot_owner[(r, c)] = i
-    chars_by_cell: list[list[Char]] = [[] for _ in boxes]
-    x0, top, x1, bottom = cells_bbox(cells)
-    for ch in content.chars:  # by centre: a crop would clip the characters overlapping the frame
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.top + ch.bottom) / 2
-        if not (x0 <= cx <= x1 and top <= cy <= bottom):
-            continue
-        r = bisect.bisect_right(ys, cy) - 1
-        c = bisect.bisect_right(xs, cx) - 1
-        owner = slot_owner.get((r, c))
-        if owner is not None:
-            chars_by_cell[owner].append(ch)
-    texts = tuple(
-        chars_to_text(chars, box) if chars else ""
-        for chars, box in zip(chars_by_cell, boxes, strict=True)
-    )
-    return TablePart(page=number, boxes=boxes, texts=texts, bbox=(x0, top, x1, bottom))
-
-
-def chars_to_text(chars: list[Char], box: tuple[float, float, float, float]) -> str:
-    """A cell's characters as text: lines the writer broke by hand keep their line break, lines
-    the layout wrapped because the next word did not fit are joined back (a space only between
-    Latin words)."""
-    lines: list[list[Char]] = []
-    for ch in sorted(chars, key=lambda c: (round(c.top), c.x0)):
-        if lines and abs(ch.top - lines[-1][0].top) <= LINE_TOLERANCE:
-            lines[-1].append(ch)
-        else:
-            lines.append([ch])
-    for line in lines:
-        line.sort(key=lambda c: c.x0)
-    room = box[2] - box[0] - 2 * CELL_PADDING
-    return join_wrapped_lines([_wrapped_line(line, room) for line in lines], is_latin_letter)
-
-
-def _wrapped_line(line: list[Char], room: float) -> WrappedLine:
-    """One line of characters measured: the room a line starting at the cell's padding leaves
-    after it, its widest character, its first unbreakable run."""
-    return WrappedLine(
-        text=_line_text(line),
-        room_left=room - (line[-1].x1 - line[0].x0),
-        char_width=max(c.x1 - c.x0 for c in line),
-        first_unit=_first_unit_width(line),
-    )
-
-
-def _line_text(line: list[Char]) -> str:
-    """The characters of one line, left to right, a space where the gap is a word space."""
-    parts: list[str] = []
-    previous = None
-    for ch in line:
-        if previous is not None and ch.x0 - previous.x1 > WORD_GAP * ch.size:
-            parts.append(" ")
-        parts.append(ch.text)
-        previous = ch
-    return "".join(parts)
-
-
-def _first_unit_width(line: list[Char]) -> float:
-    """Width of the line's first unbreakable run: a Latin word or number, or a character held
-    to its neighbours by line-breaking rules (no 、。”% at a line's start, no “（ at its end)."""
-    end = 0
-    while end + 1 < len(line):
-        here, after = line[end].text, line[end + 1].text
-        glued = (
-            after in _NO_LINE_START
-            or here in _NO_LINE_END
-            or (_is_word_char(here) and _is_word_char(after))
-        )
-        if not glued:
-            break
-        end += 1
-    return line[end].x1 - line[0].x0
-
-
-def _is_word_char(char: str) -> bool:
-    return char.isascii() and (char.isalnum() or char in ".,-+/")

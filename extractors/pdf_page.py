@@ -112,6 +112,12 @@ def _curve_edges(points: tuple[Point, ...]) -> list[dict]:
 def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
     """The ruled tables among the edges, each as its cells' boxes, top to bottom, as
     pdfplumber's `page.find_tables()` finds them with its default settings."""
+    return edges_to_ruling(edges)[0]
+
+
+def edges_to_ruling(edges: list[dict[str, Any]]) -> tuple[list[list[Box]], list[Box]]:
+    """The ruled tables among the edges (as `edges_to_tables`), and the rules a page cut left
+    out and `open_ends_closed` put in, as boxes (a cell ending at one was cut there)."""
     from pdfplumber.table import (
         TableSettings,
         cells_to_tables,
@@ -132,8 +138,131 @@ def edges_to_tables(edges: list[dict[str, Any]]) -> list[list[Box]]:
         join_y_tolerance=s.join_y_tolerance,
     )
     merged = filter_edges(merged, min_length=s.edge_min_length)
+    merged += frame_closed(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
+    closing = open_ends_closed(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
+    merged += closing
     points = edges_to_intersections(merged, s.intersection_x_tolerance, s.intersection_y_tolerance)
-    return [list(cells) for cells in cells_to_tables(intersections_to_cells(points))]
+    tables = [list(cells) for cells in cells_to_tables(intersections_to_cells(points))]
+    cuts = [(e["x0"], e["top"], e["x1"], e["bottom"]) for e in closing]
+    return tables, cuts
+
+
+def frame_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) -> list[dict]:
+    """The frame a form drawn without one leaves out (a report engine rules only between
+    cells): when the rules' ends stand free on all four sides (two or more on each, none
+    meeting a rule across there), the four sides of the rules' box are drawn in."""
+    vertical = [e for e in edges if e["orientation"] == "v"]
+    horizontal = [e for e in edges if e["orientation"] == "h"]
+    if len(vertical) < 2 or len(horizontal) < 2:
+        return []
+    x0 = min(h["x0"] for h in horizontal)
+    x1 = max(h["x1"] for h in horizontal)
+    top = min(v["top"] for v in vertical)
+    bottom = max(v["bottom"] for v in vertical)
+
+    def free(rules: list[dict], end: str, at: float, across: list[dict], pos: str, span) -> int:
+        """How many rules end at `at` with no rule across meeting them there."""
+        return sum(
+            1
+            for r in rules
+            if abs(r[end] - at) <= (x_tol if end in ("x0", "x1") else y_tol)
+            and not any(
+                abs(a[pos] - at) <= x_tol + y_tol
+                and a[span[0]] - y_tol <= r[pos_of(end)]
+                and r[pos_of(end)] <= a[span[1]] + y_tol
+                for a in across
+            )
+        )
+
+    def pos_of(end: str) -> str:
+        return "top" if end in ("x0", "x1") else "x0"
+
+    sides = (
+        free(horizontal, "x0", x0, vertical, "x0", ("top", "bottom")),
+        free(horizontal, "x1", x1, vertical, "x0", ("top", "bottom")),
+        free(vertical, "top", top, horizontal, "top", ("x0", "x1")),
+        free(vertical, "bottom", bottom, horizontal, "top", ("x0", "x1")),
+    )
+    if min(sides) < 1:
+        return []
+    return [
+        _edge("line", x0, top, x0, bottom, "v"),
+        _edge("line", x1, top, x1, bottom, "v"),
+        _edge("line", x0, top, x1, top, "h"),
+        _edge("line", x0, bottom, x1, bottom, "h"),
+    ]
+
+
+def open_ends_closed(edges: list[dict[str, Any]], x_tol: float, y_tol: float) -> list[dict]:
+    """The ruling a page cut leaves out: where a browser or a spreadsheet breaks a table over
+    pages, the columns' rules stop at the foot of the page (and start again at the head of the
+    next) with no rule across them, or none across a merged cell the cut runs through; a sheet
+    printed across pages leaves its rows' rules open at the page's right or left edge the same
+    way. Between two rules ending at one place with no rule running on through the place between
+    them, a stretch no rule across covers there is closed by one."""
+    vertical = [e for e in edges if e["orientation"] == "v"]
+    horizontal = [e for e in edges if e["orientation"] == "h"]
+    return _cuts_closed(vertical, horizontal, ("x0", "top", "bottom"), (x_tol, y_tol)) + (
+        _cuts_closed(horizontal, vertical, ("top", "x0", "x1"), (y_tol, x_tol), sideways=True)
+    )
+
+
+def _cuts_closed(
+    rules: list[dict],
+    across: list[dict],
+    keys: tuple[str, str, str],
+    tols: tuple[float, float],
+    sideways: bool = False,
+) -> list[dict]:
+    """The closing rules (across `rules`) of the stretches between rules ending at one place.
+    A side cut (`sideways`, rows' rules ending at a page's edge) is closed only where a column
+    rule joins two of the rules ending there somewhere (rows of one table cut; a row merged
+    over the whole strip is then closed too): two tables one above the other end at the same
+    margins."""
+    pos, start, stop = keys
+    tol, end_tol = tols
+    along = {"x0": ("x0", "x1"), "top": ("top", "bottom")}[pos]  # an across rule's extent
+    level = "h" if pos == "x0" else "v"
+
+    def covered(a: float, b: float, at: float) -> bool:
+        return any(
+            abs(r[start] - at) <= end_tol and r[along[0]] - tol <= a and b <= r[along[1]] + tol
+            for r in across
+        )
+
+    def linked(a: float, b: float) -> bool:
+        """A rule across joins the two somewhere: they bound one stretch of a table."""
+        return any(r[along[0]] - tol <= a and b <= r[along[1]] + tol for r in across)
+
+    def crossed(a: float, b: float, at: float) -> bool:
+        """A rule between the two runs on through that place: the stretch is no cut."""
+        return any(
+            a + tol < r[pos] < b - tol and r[start] < at - end_tol and r[stop] > at + end_tol
+            for r in rules
+        )
+
+    closing = []
+    for end in (start, stop):
+        groups: list[list[dict]] = []  # rules ending within end_tol of the group's first
+        for r in sorted(rules, key=lambda r: r[end]):
+            if groups and r[end] - groups[-1][0][end] <= end_tol:
+                groups[-1].append(r)
+            else:
+                groups.append([r])
+        for group in groups:
+            places = sorted({r[pos] for r in group})
+            at = min(r[end] for r in group) if end == start else max(r[end] for r in group)
+            stretches = [
+                (a, b)
+                for a, b in itertools.pairwise(places)
+                if b - a > tol and not covered(a, b, at) and not crossed(a, b, at)
+            ]
+            if sideways and not any(linked(a, b) for a, b in stretches):
+                continue  # no row of a table cut there: tables one above another
+            for a, b in stretches:
+                box = (a, at, b, at) if level == "h" else (at, a, at, b)
+                closing.append(_edge("line", *box, level))
+    return closing
 
 
 def cells_bbox(cells: list[Box]) -> Box:

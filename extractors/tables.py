@@ -34,6 +34,14 @@ class TablePart:
     texts: tuple[str, ...]
     bbox: Box
     confidences: tuple[float, ...] = ()  # per cell, the OCR score; empty: a text layer (1.0)
+    # per cell, its page and box where they are not the part's own (a side from a later page
+    # joined on, its boxes shifted to continue the columns); empty: the part's page, `boxes`
+    sources: tuple[tuple[int, Box], ...] = ()
+    # the cells a side cut of the page divided, at their left and right (no rule was drawn)
+    cut_left: frozenset[int] = frozenset()
+    cut_right: frozenset[int] = frozenset()
+    cut_top: frozenset[int] = frozenset()  # and at their top and foot (a page break)
+    cut_bottom: frozenset[int] = frozenset()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -110,7 +118,7 @@ def join_parts(items: list[TablePart | TextLine]) -> list[Block]:
             pending_furniture = []
             blocks.append(item)
             continue
-        if run and _continues(run[-1], item):
+        if run and continues(run[-1], item):
             run.append(item)
             continue
         if run:
@@ -124,7 +132,7 @@ def join_parts(items: list[TablePart | TextLine]) -> list[Block]:
     return blocks
 
 
-def _continues(previous: TablePart, part: TablePart) -> bool:
+def continues(previous: TablePart, part: TablePart) -> bool:
     """A part on the next page with the same outer width continues the previous table."""
     same_width = (
         abs(previous.bbox[0] - part.bbox[0]) < 3 * EDGE_TOLERANCE
@@ -143,7 +151,10 @@ def parts_to_grid(parts: list[TablePart]) -> Grid:
     for part in parts:
         ys = merge_edges(sorted({b[1] for b in part.boxes} | {b[3] for b in part.boxes}))
         confidences = part.confidences or (1.0,) * len(part.boxes)
-        for box, text, confidence in zip(part.boxes, part.texts, confidences, strict=True):
+        sources = part.sources or tuple((part.page, box) for box in part.boxes)
+        for box, text, confidence, (page, shown) in zip(
+            part.boxes, part.texts, confidences, sources, strict=True
+        ):
             r0, r1 = nearest_edge(ys, box[1]), nearest_edge(ys, box[3])
             c0, c1 = nearest_edge(xs, box[0]), nearest_edge(xs, box[2])
             if r1 <= r0 or c1 <= c0:
@@ -155,8 +166,8 @@ def parts_to_grid(parts: list[TablePart]) -> Grid:
                     text=text,
                     rowspan=r1 - r0,
                     colspan=c1 - c0,
-                    page=part.page,
-                    bbox=BBox(*box),
+                    page=page,
+                    bbox=BBox(*shown),
                     confidence=confidence,
                 )
             )

@@ -126,9 +126,10 @@ RULES: dict[str, RuleSpec] = {
     ),
     "low_confidence": RuleSpec(
         "warning",
-        "an OCR value read with confidence below 0.80",
+        "an OCR value read with confidence below 0.80, or a PDF cell not placed for certain",
         name="识别把握不大",
-        explains="扫描件中这个值的文字识别把握不大（或它所在的单元格、栏目名、行名识别得不可靠），请对照原件核对。",
+        explains="这个值读得没有把握：扫描件中文字识别不可靠（或它所在的单元格、栏目名、行名识别不可靠），"
+        "或 PDF 中的文字超出了单元格、无法确定属于哪一格。请对照原件核对。",
     ),
     "hidden_sheet": RuleSpec(
         "warning",

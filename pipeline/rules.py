@@ -226,14 +226,21 @@ def missing_deviation_note(doc: DocumentView, report: Report) -> Iterator[Findin
 
 @rule("low_confidence")
 def low_confidence(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """An OCR value read with a confidence below LOW_CONFIDENCE."""
+    """A value read with a confidence below LOW_CONFIDENCE: an OCR value, or a PDF cell whose
+    text may hold a neighbour's or miss some (a text printed over its edge, a sheet's strips
+    printed on several pages not all joined back)."""
     for form in doc.forms:
         for row in form.rows:
             if row["confidence"] < LOW_CONFIDENCE:  # a number misread, or ink read as nothing
+                what = (
+                    "单元格归属不确定（文字越出边框，或跨页表格未能拼合）"
+                    if row["source_format"] == "pdf"
+                    else "识别置信度"
+                )
                 yield report(
                     form,
                     row,
-                    f"识别置信度 {row['confidence']:.2f} 低于 {LOW_CONFIDENCE:.2f}：{row['value_text'] or '(未识别)'}",
+                    f"{what} {row['confidence']:.2f} 低于 {LOW_CONFIDENCE:.2f}：{row['value_text'] or '(未识别)'}",
                     LOW_CONFIDENCE,
                     row["confidence"],
                 )

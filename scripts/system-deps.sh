@@ -3,7 +3,8 @@
 # Calc .xls and .et; builds the fixture PDFs) and CJK fonts (so LibreOffice lays Chinese text out as Word does).
 # Installs them with apt-get when they are missing and this runs as root; otherwise says how.
 set -euo pipefail
-# chromium-headless-shell: tests/test_report.py opens OUT/report.html in it, offline.
+# chromium-headless-shell: tests/test_report.py opens OUT/report.html in it, offline, and
+# fixtures/build_printed.py prints the season's web pages to PDF with it.
 packages=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk chromium-headless-shell)
 missing=()
 command -v soffice >/dev/null 2>&1 || missing+=(libreoffice-writer-nogui)

@@ -28,7 +28,7 @@ BBOX = ["bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom"]
 RUN_COLUMNS = {"extracted_at", "pipeline_version", "run_id"}
 # the born-digital fixture PDFs, and one scan with a garbage text layer (a scanned page is
 # rendered by PDFium for OCR whichever reader found it; what may differ is the finding)
-PDF_FOLDERS = ["season", "families", "contradictions", "hostile"]
+PDF_FOLDERS = ["season", "families", "contradictions", "hostile", "printed"]
 SCANS = FIXTURES / "scans"
 
 
@@ -62,6 +62,7 @@ def test_the_fixture_pdfs_are_many_and_read():
     pdfs = _fixture_pdfs()
     assert len(pdfs) >= 60
     assert any(p.parent.name == "hostile" for p in pdfs)
+    assert sum(p.parent.name == "printed" for p in pdfs) >= 9  # Chromium, Calc, reportlab
 
 
 @pytest.mark.parametrize("table", ["values", "findings", "rejects"])

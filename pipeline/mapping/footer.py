@@ -15,6 +15,7 @@ from ..normalize import label_key, strip_pinyin, strip_text, to_simplified
 MAX_WRAPPED_REMAINDER = 20  # characters: more than this under a footer line is a paragraph
 # another `label：` after white space ends a footer value (`蒋丽    审核人：王建军`)
 _NEXT_LABEL = re.compile(r"\s+(?P<label>[^\s:：\d]{1,8})[:：]")
+_ATTACHMENT = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]+\s*[:：]?$")  # the next form's
 _UNIT_LINE = re.compile(
     r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})"
 )
@@ -91,4 +92,6 @@ def _wraps_on(previous: TextLine | None, line: TextLine, right_margin: float | N
     gap = line.bbox.top - previous.bbox.bottom
     reached_margin = previous.bbox.x1 >= right_margin - 2 * height
     short = len("".join(line.text.split())) <= MAX_WRAPPED_REMAINDER
+    if _ATTACHMENT.match(line.text.strip()):
+        return False  # `附件3` right under the footer (a spreadsheet's next row) opens a form
     return line.page == previous.page and -1 <= gap < 0.8 * height and reached_margin and short

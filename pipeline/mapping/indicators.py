@@ -127,9 +127,12 @@ def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -
         return getattr(state, which)
     if which == "level1" and weight_only and _weight_cut_off(ctx, cell, label.weight_raw):
         return state.level1
+    if which == "level1" and _level1_tail(ctx, cell, text):
+        return state.level1
     if which == "level1" and text and text == state.level1 and id(cell) != state.level1_cell:
         state.level1_cell = id(cell)  # the open group's label written again (a row each, or
-        return state.level1  # repeated after a page break): the same group, one weight row
+        _weight_cut_off(ctx, cell, label.weight_raw)  # repeated after a page break, its weight
+        return state.level1  # there only): the same group, one weight row
     if which == "level1" and id(cell) != state.level1_cell:
         state.level1_cell = id(cell)
         state.level2 = None
@@ -183,6 +186,40 @@ def _level2_cut_off(ctx: MapContext, cm: ColumnMap, cell: Cell, text: str) -> bo
             ctx.slots[i] = replace(slot, level2=joined)
     state.level2, state.level2_page = joined, cell.page
     return True
+
+
+def _level1_tail(ctx: MapContext, cell: Cell, text: str) -> bool:
+    """`效益指标（30` at the foot of a page and `分）` at the head of the next: a 一级 label a
+    page break cut inside its bracket is joined back, its weight with it, on the rows read
+    already too."""
+    state = ctx.state
+    open_label, index = state.level1, state.level1_group
+    if not open_label or not text or index is None or cell.page is None:
+        return False
+    if id(cell) == state.level1_cell and _unclosed(text) < 0:
+        return True  # the tail's cell again, on the rows it spans
+    if _unclosed(open_label) <= 0 or _unclosed(text) >= 0:
+        return False
+    group = ctx.slots[index]
+    if group.cell is None or group.cell.page is None or cell.page <= group.cell.page:
+        return False
+    joined = normalize_label(open_label + text)
+    if _unclosed(joined.text) != 0:
+        return False
+    for i, slot in enumerate(ctx.slots):
+        if slot.level1 == open_label:
+            ctx.slots[i] = replace(slot, level1=joined.text)
+    weight = joined.weight_raw or ""
+    ctx.slots[index] = replace(
+        group, item=joined.text, value_raw=weight, parse_text=weight.strip("()（）")
+    )
+    state.level1, state.level1_cell = joined.text, id(cell)
+    return True
+
+
+def _unclosed(text: str) -> int:
+    """Brackets opened and not closed (negative: closed and not opened)."""
+    return sum(text.count(c) for c in "(（") - sum(text.count(c) for c in ")）")
 
 
 def _weight_cut_off(ctx: MapContext, cell: Cell, weight_raw: str | None) -> bool:

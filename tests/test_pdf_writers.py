@@ -1,0 +1,116 @@
+"""The pieces that read PDFs other programs write, each on a small made-up page: a cut or a
+missing frame closed, a text over its cell's edge given to its cell, a sheet's strips joined
+side by side, a merged cell's text past a page break put back (end to end: test_printed.py)."""
+
+from __future__ import annotations
+
+from extractors.model import BBox, TextLine
+from extractors.pdf_cells import UNCERTAIN, table_to_part
+from extractors.pdf_page import Char, edges_to_ruling, edges_to_tables, frame_closed
+from extractors.table_cuts import margin_text_into_cells
+from extractors.table_sides import side_by_side, stitch_side_pages
+from extractors.tables import TablePart
+
+
+def _h(x0: float, x1: float, y: float) -> dict:
+    return {"x0": x0, "x1": x1, "top": y, "bottom": y, "orientation": "h", "width": x1 - x0,
+            "height": 0.0, "doctop": y, "object_type": "line"}  # fmt: skip
+
+
+def _v(x: float, top: float, bottom: float) -> dict:
+    return {"x0": x, "x1": x, "top": top, "bottom": bottom, "orientation": "v", "width": 0.0,
+            "height": bottom - top, "doctop": top, "object_type": "line"}  # fmt: skip
+
+
+def _chars(text: str, x: float, baseline: float, size: float = 10.0) -> list[Char]:
+    return [
+        Char(c, x + i * size, x + (i + 1) * size, baseline - size, baseline, size)
+        for i, c in enumerate(text)
+    ]
+
+
+def test_a_table_cut_at_the_foot_of_a_page_keeps_its_last_row():
+    # a browser's page break: the column rules run on to the cut, no rule across them there
+    edges = [_h(0, 300, 0), _h(0, 300, 20), *(_v(x, 0, 50) for x in (0, 100, 200, 300))]
+    cells, cuts = edges_to_ruling(edges)
+    rows = sorted({box[1] for box in cells[0]})
+    assert rows == [0, 20] and any(cut[1] == cut[3] == 50 for cut in cuts)
+
+
+def test_two_tables_one_above_the_other_are_not_joined_at_their_sides():
+    first = [_h(0, 300, 0), _h(0, 300, 20), *(_v(x, 0, 20) for x in (0, 150, 300))]
+    second = [_h(0, 300, 200), _h(0, 300, 220), *(_v(x, 200, 220) for x in (0, 150, 300))]
+    assert len(edges_to_tables(first + second)) == 2
+
+
+def test_a_form_with_no_outer_frame_gets_one():
+    inner = [_h(0, 300, 20), _h(0, 300, 40), _v(100, 0, 60), _v(200, 0, 60)]
+    assert len(frame_closed(inner, 3, 3)) == 4
+    assert len(edges_to_tables(inner)[0]) == 9
+    framed = [*inner, _h(0, 300, 0), _h(0, 300, 60), _v(0, 0, 60), _v(300, 0, 60)]
+    assert frame_closed(framed, 3, 3) == []
+
+
+def test_a_long_text_over_empty_neighbours_is_its_own_cells_whole():
+    boxes = [(0, 0, 100, 20), (100, 0, 200, 20), (200, 0, 300, 20)]
+    chars = tuple(_chars("未能开展下一步加强宣传培训", 4, 15))  # from the first cell, 130 pt
+    part = table_to_part(chars, boxes, 1).part
+    assert part.texts == ("未能开展下一步加强宣传培训", "", "") and part.confidences == ()
+
+
+def test_a_text_clipped_under_its_neighbours_own_is_whole_but_uncertain():
+    boxes = [(0, 0, 100, 20), (100, 0, 200, 20)]
+    chars = (*_chars("未能开展下一步加强宣传培", 4, 15), *_chars("得分", 150, 15))
+    part = table_to_part(chars, boxes, 1).part
+    assert part.texts == ("未能开展下一步加强宣传培", "得分")
+    assert part.confidences == (UNCERTAIN, 1.0)
+    # printed right over the neighbour's: which glyph is whose cannot be told, both are unsure
+    chars = (*_chars("未能开展下一步加强宣传培", 4, 15), *_chars("得分", 104, 15))
+    assert table_to_part(chars, boxes, 1).part.confidences == (UNCERTAIN, UNCERTAIN)
+
+
+def _part(page, boxes, texts, **cuts) -> TablePart:
+    bbox = (min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes))  # fmt: skip
+    return TablePart(page=page, boxes=tuple(boxes), texts=tuple(texts), bbox=bbox, **cuts)
+
+
+def test_a_sheets_right_hand_columns_join_its_rows_and_a_cut_cell_is_one_again():
+    rows = [(100, 120), (120, 140), (140, 160)]
+    host = _part(
+        1,
+        [(50, t, 150, b) for t, b in rows] + [(150, t, 250, b) for t, b in rows],
+        ["名称", "年度资金总额", "当年财政拨款", "江城市文化旅游广电局", "100", "80"],
+        cut_right=frozenset({3}),
+    )
+    side = _part(
+        3,
+        [(50, t, 150, b) for t, b in rows],
+        ["城市文化旅游广电局", "100%", "80%"],
+        cut_left=frozenset({0}),
+    )
+    joined = side_by_side(host, side)
+    assert joined.texts[3] == "江城市文化旅游广电局" and len(joined.boxes) == 8
+    assert joined.sources[-1] == (3, (50, 140, 150, 160))  # its own page and box
+    items = [host, TextLine("149", 1, BBox(300, 100, 320, 120)), side]
+    stitched = stitch_side_pages(items)
+    assert [type(i).__name__ for i in stitched] == ["TablePart"]  # the margin copy goes too
+
+
+def test_a_later_page_of_its_own_is_no_side():
+    rows = [(100, 120), (120, 140), (140, 160)]
+    first = _part(1, [(50, t, 250, b) for t, b in rows], ["a", "b", "c"])
+    title = TextLine("2023年度项目支出绩效自评表", 2, BBox(100, 60, 300, 75))
+    second = _part(2, [(50, t, 250, b) for t, b in rows], ["d", "e", "f"])
+    assert stitch_side_pages([first, title, second]) == [first, title, second]
+
+
+def test_a_merged_cells_text_past_a_page_break_goes_back_into_it():
+    top = _part(1, [(50, 700, 100, 760), (100, 700, 300, 760)], ["", "8"],
+                cut_bottom=frozenset({0}))  # fmt: skip
+    bottom = _part(2, [(50, 72, 100, 120), (100, 72, 300, 120)], ["(50分)", "7"],
+                   cut_top=frozenset({0}))  # fmt: skip
+    label = TextLine("产出指标", 2, BBox(52, 40, 98, 52))
+    footer = TextLine("填表人：周敏", 1, BBox(52, 770, 160, 782))
+    assert margin_text_into_cells([top, label, bottom])[1].texts[0] == "产出指标\n(50分)"
+    assert len(margin_text_into_cells([top, footer, bottom])) == 3  # a footer is no cell's
