@@ -25,9 +25,14 @@ DOC = ROOT / "docs" / "contract.md"
 # This checkout's schemas and definitions (an editable install of another checkout would find
 # its own through importlib.resources).
 SCHEMAS = ROOT / "schemas"
-SCHEMA_TABLES = ("values", "documents", "findings", "rejects")
+SCHEMA_TABLES = ("values", "documents", "findings", "rejects", "corrections")
 # The Arrow types written, as the doc's type column names them.
-ARROW_WORDS = {pa.string(): "string", pa.int32(): "int32", pa.float64(): "float64"}
+ARROW_WORDS = {
+    pa.string(): "string",
+    pa.int32(): "int32",
+    pa.float64(): "float64",
+    pa.bool_(): "bool",
+}
 
 
 def _catalog():
@@ -104,7 +109,7 @@ def _nullable(prop: dict) -> bool:
 # ------------------------------------------------------------------------------- the tables
 
 
-@pytest.mark.parametrize("table", ["values", "documents", "findings"])
+@pytest.mark.parametrize("table", ["values", "documents", "findings", "corrections"])
 def test_the_doc_lists_exactly_the_schemas_columns_in_order(table):
     listed = [name for name, _, _ in _columns(table)]
     assert listed == list(_schema(table)["properties"])
@@ -138,6 +143,20 @@ def test_the_schemas_descriptions_are_the_docs_words(table):
         meanings = {**{n: m for n, _, m in _columns("values")}, **meanings}
     described = {name: prop.get("description") for name, prop in schema["properties"].items()}
     assert described == meanings
+
+
+def test_every_table_written_has_its_schema_and_its_section():
+    assert set(SCHEMA_TABLES) == set(TABLES)
+    for table in TABLES:
+        assert (SCHEMAS / f"{table}.schema.json").is_file(), table
+        assert _columns(table), table
+
+
+@pytest.mark.parametrize("column", ["status", "field"])
+def test_a_corrections_status_and_field_are_the_schemas_enum_in_order(column):
+    meaning = next(m for name, _, m in _columns("corrections") if name == column)
+    enum = _schema("corrections")["properties"][column]["enum"]
+    assert [n for n in _names(meaning) if n in enum] == enum
 
 
 def test_a_findings_form_is_any_form_of_the_definitions():
