@@ -4,7 +4,7 @@ Each page is first made neutral (pdf_page.PageContent: characters, path pieces, 
 of two readers: PDFium (pdfium_access.py, the default, fast) or pdfplumber (pdfplumber_access.py,
 the reference). Everything below that is one code path, so both give the same Document. A page
 with a text layer is read from its characters here; a scanned page (or one whose text layer is
-garbage) goes to scan.py's OCR, rendered by PDFium. Both give table parts (tables.py), and each
+garbage) goes to the scan package's OCR, rendered by PDFium. Both give table parts (tables.py), and each
 cell keeps its page and bbox; tables.py joins a table that runs over a page break into one Grid.
 
 PDFium hands a file or page to pdfplumber where it cannot read it the same way: a file it can

@@ -135,8 +135,8 @@ def per_page_reads() -> tuple[list[float], list[float], list[float]]:
 
     from extractors.pdf import content_to_items
     from extractors.pdfium_access import PdfiumFile
-    from extractors.scan import scan_page, warm_up
-    from extractors.scan_ruling import render
+    from extractors.scan.page import scan_page, warm_up
+    from extractors.scan.ruling import render
 
     warm_up()  # sessions made once per process, as in a worker; not part of a page's time
     bare_engine = RapidOCR(params={"Global.log_level": "critical"})

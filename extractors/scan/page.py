@@ -1,8 +1,8 @@
 """OCR of scanned PDF pages into the same table parts and text lines as a born-digital page.
 
-A page is rendered, made grey and deskewed and its ruled tables found (scan_ruling.py); the
+A page is rendered, made grey and deskewed and its ruled tables found (ruling.py); the
 text lines on it are found from its ink (by the detector on a page without a grid) and cut into
-crops (scan_crops.py) that the recogniser reads (scan_recognise.py). Here each text box goes to the cell holding its centre; a
+crops (crops.py) that the recogniser reads (recognise.py). Here each text box goes to the cell holding its centre; a
 cell's boxes are joined in reading order. Boxes outside every table become text lines (titles,
 附件N, the 填表人 line).
 
@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .model import BBox, TextLine
-from .scan_crops import (
+from ..model import BBox, TextLine
+from ..tables import TablePart, WrappedLine, join_wrapped_lines
+from .crops import (
     ink_glyph,
     ink_lines,
     is_dash,
@@ -33,10 +34,9 @@ from .scan_crops import (
     unread_ink,
     widen,
 )
-from .scan_recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
-from .scan_recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
-from .scan_ruling import DPI, Rect, Table, cell_of, deskew, find_tables, ink_mask, render, union
-from .tables import TablePart, WrappedLine, join_wrapped_lines
+from .recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
+from .recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
+from .ruling import DPI, Rect, Table, cell_of, deskew, find_tables, ink_mask, render, union
 
 CELL_PADDING_PX = 11  # the inner margin of a Word cell at DPI (5.4 pt)
 DASH, DASH_SCORE = "——", 0.95  # a flat bar alone: the placeholder, by its shape
