@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import ExtractionError
-from .model import BBox, Document, TextLine
+from .model import BBox, Document, ReadNote, TextLine
 from .pdf_page import Char, PageContent, cells_bbox, edges_to_tables, pieces_to_edges
 from .scan import needs_ocr, scan_page
 from .tables import (
@@ -70,20 +70,43 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
                 note = f"read by pdfplumber: PDFium could not open the file ({exc.message})"
     pages, n_pages = _read_pdfplumber(path)
     scanned = [number for number, read in enumerate(pages, start=1) if read is None]
+    faults: list[ReadNote] = []
     if scanned:
-        for number, read in zip(scanned, scan_pages(path, scanned), strict=True):
+        for number, read in zip(scanned, scan_pages(path, scanned, faults), strict=True):
             pages[number - 1] = read
-    return _document(pages, n_pages, bool(scanned), note)
+    return _document(pages, n_pages, bool(scanned), note, faults)
 
 
-def _document(pages: list, n_pages: int, scanned: bool, note: str | None) -> Document:
+def _document(
+    pages: list, n_pages: int, scanned: bool, note: str | None, faults: list[ReadNote]
+) -> Document:
     items = [item for read in pages for item in read or ()]
     return Document(
         blocks=tuple(join_parts(items)),
         source_format="pdf_scan" if scanned else "pdf",
         pages=n_pages,
+        notes=tuple(sorted(faults, key=lambda n: n.page or 0)),
         reader_note=note,
     )
+
+
+def scan_contained(page: object, number: int, faults: list[ReadNote]) -> Items:
+    """One page read by OCR; a fault of the OCR on it is contained to the page: said in words
+    (an `unread_page` note) and the page given as empty, so the file's other pages are read."""
+    try:
+        return scan_page(page, number)
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a fault of the scan path on this page only
+        faults.append(
+            ReadNote(
+                rule="unread_page",
+                message=f"第 {number} 页扫描件未能识别（{type(exc).__name__}: {exc}），"
+                "该页的数值未读取；文件其余各页照常读取",
+                page=number,
+            )
+        )
+        return []
 
 
 def _read_pdfium(path: Path) -> Document:
@@ -96,6 +119,7 @@ def _read_pdfium(path: Path) -> Document:
 
     pages: list[Items | None] = []
     handed: dict[int, str] = {}
+    faults: list[ReadNote] = []
     scanned = False
     with PdfiumFile(path) as pdf:
         for number in range(1, len(pdf) + 1):
@@ -107,7 +131,7 @@ def _read_pdfium(path: Path) -> Document:
                 continue
             if page_needs_ocr(content):
                 # rendered turned as it is shown, the same for either reader
-                pages[-1] = scan_page(pdf.pdfium_page(number), number)
+                pages[-1] = scan_contained(pdf.pdfium_page(number), number, faults)
                 scanned = True
             elif pdf.rotation(number):
                 handed[number] = "PDFium's reader does not turn pages (/Rotate)"
@@ -115,16 +139,16 @@ def _read_pdfium(path: Path) -> Document:
                 pages[-1] = content_to_items(content)
         n_pages = len(pdf)
     if not handed:
-        return _document(pages, n_pages, scanned, None)
+        return _document(pages, n_pages, scanned, None, faults)
     reference, _ = _read_pdfplumber(path, set(handed))
     to_scan = [number for number in handed if reference[number - 1] is None]
     for number in handed:
         pages[number - 1] = reference[number - 1]
-    for number, read in zip(to_scan, scan_pages(path, to_scan), strict=True):
+    for number, read in zip(to_scan, scan_pages(path, to_scan, faults), strict=True):
         pages[number - 1] = read
     why = "; ".join(f"page {number}: {reason}" for number, reason in handed.items())
     note = f"read by pdfplumber, {why}"
-    return _document(pages, n_pages, scanned or bool(to_scan), note)
+    return _document(pages, n_pages, scanned or bool(to_scan), note, faults)
 
 
 def _read_pdfplumber(path: Path, only: set[int] | None = None) -> tuple[list[Items | None], int]:
@@ -166,12 +190,13 @@ def _read_pdfplumber(path: Path, only: set[int] | None = None) -> tuple[list[Ite
         raise damaged_pdf_error(path, cause) from exc
 
 
-def scan_pages(path: Path, numbers: list[int]) -> list[Items]:
-    """The pages of `numbers` read by OCR, rendered by PDFium (as pdfplumber renders them)."""
+def scan_pages(path: Path, numbers: list[int], faults: list[ReadNote]) -> list[Items]:
+    """The pages of `numbers` read by OCR, rendered by PDFium (as pdfplumber renders them);
+    a page the OCR fails on is empty, its fault added to `faults`."""
     from .pdfium_access import PdfiumFile
 
     with PdfiumFile(path) as pdf:
-        return [scan_page(pdf.pdfium_page(number), number) for number in numbers]
+        return [scan_contained(pdf.pdfium_page(number), number, faults) for number in numbers]
 
 
 def check_pdf_header(path: Path) -> None:

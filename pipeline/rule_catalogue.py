@@ -53,6 +53,9 @@ RULES: dict[str, RuleSpec] = {
     "uncached_formula": RuleSpec(
         "warning", "a workbook formula with no cached value (read as blank, never as 0)"
     ),
+    "unread_page": RuleSpec(
+        "warning", "a scanned page the OCR failed on: the fault said, the file's other pages read"
+    ),
 }
 
 

@@ -34,9 +34,21 @@ from .crops import (
     unread_ink,
     widen,
 )
+from .geometry import frame_quad, square_frame, upright
 from .recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from .recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
-from .ruling import DPI, Rect, Table, cell_of, deskew, find_tables, ink_mask, render, union
+from .ruling import (
+    DPI,
+    Rect,
+    Table,
+    cell_of,
+    deskew,
+    find_tables,
+    ink_mask,
+    line_masks,
+    render,
+    union,
+)
 
 CELL_PADDING_PX = 11  # the inner margin of a Word cell at DPI (5.4 pt)
 DASH, DASH_SCORE = "——", 0.95  # a flat bar alone: the placeholder, by its shape
@@ -102,8 +114,14 @@ def scan_page(page: Any, number: int) -> list[TablePart | TextLine]:
 def scan_image(
     image: np.ndarray, number: int, size: tuple[float, float]
 ) -> list[TablePart | TextLine]:
-    """OCR a page rendered at DPI (greyscale) whose size is `size` points."""
-    grey = deskew(image)
+    """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
+    first (geometry.py), then levelled by its ruling lines."""
+    grey = deskew(upright(image, recognise))
+    corners = frame_quad(line_masks(ink_mask(grey))[2])
+    if corners is not None:  # a photo's perspective the page's edges did not show
+        grey = deskew(square_frame(grey, corners))
+    if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
+        size = (size[1], size[0])
     tables, ruling = find_tables(grey)
     clean = np.where(ruling > 0, np.uint8(255), grey)  # the ruling lines out of the OCR's way
     boxes = read_text(clean, tables)
@@ -300,7 +318,7 @@ def _group_lines(boxes: list[TextBox]) -> list[list[TextBox]]:
 def _join_line(line: list[TextBox]) -> str:
     text = ""
     for box in line:
-        if text and _is_latin(text[-1]) and _is_latin(box.text[0]):
+        if text and _is_latin(text[-1]) and _is_latin(box.text[:1]):
             text += " "
         text += box.text
     return text

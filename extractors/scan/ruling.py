@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from .colour import without_colour
+
 DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
 MIN_ANGLE = 0.05  # degrees: a page tilted less is read as it is
 MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
@@ -97,12 +99,15 @@ def _distance(rect: Rect, x: float, y: float) -> float:
 
 def render(page: Any) -> np.ndarray:
     """A pypdfium2 page as a greyscale image at DPI, embedded scan included (without
-    anti-aliasing, as pdfplumber's `to_image` renders it)."""
+    anti-aliasing, as pdfplumber's `to_image` renders it), its coloured ink (seals, pen)
+    taken out (colour.py; a grey page comes out as it is)."""
     bitmap = page.render(
         scale=DPI / 72, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True
     )
-    image = bitmap.to_pil().convert("L")
-    return np.asarray(image, dtype=np.uint8)
+    image = bitmap.to_pil()
+    if image.mode == "L":
+        return np.asarray(image, dtype=np.uint8)
+    return without_colour(np.asarray(image.convert("RGB"), dtype=np.uint8))
 
 
 def ink_mask(grey: np.ndarray) -> np.ndarray:
@@ -180,12 +185,11 @@ def deskew(grey: np.ndarray) -> np.ndarray:
 # The ruled grid
 
 
-def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
-    """The ruled tables on a deskewed page, each with its cells' boxes snapped to the ruling
-    lines so that neighbouring cells share their edges, and the mask of the ruling lines."""
+def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The horizontal and vertical ruling-line masks of an ink mask, and both joined (thickened
+    a little, so lines that nearly meet do)."""
     import cv2
 
-    ink = ink_mask(grey)
     horizontal = cv2.morphologyEx(
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (MIN_LINE_PX, 1))
     )
@@ -193,7 +197,16 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
         ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, MIN_VLINE_PX))
     )
     close = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
-    lines = cv2.dilate(horizontal | vertical, close)
+    return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
+
+
+def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
+    """The ruled tables on a deskewed page, each with its cells' boxes snapped to the ruling
+    lines so that neighbouring cells share their edges, and the mask of the ruling lines."""
+    import cv2
+
+    ink = ink_mask(grey)
+    horizontal, vertical, lines = line_masks(ink)
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     tables: list[Table] = []
     for label in range(1, count):
