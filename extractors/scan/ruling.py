@@ -22,6 +22,8 @@ MIN_ANGLE = 0.05  # degrees: a page tilted less is read as it is
 MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
 MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
 MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
+LINE_INK_C = 10  # a ruling line's pixel is this much darker than its neighbourhood's mean
+LINE_GAP_PX = 15  # a gap in a ruling line this long or shorter is closed
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
 
 
@@ -185,18 +187,34 @@ def deskew(grey: np.ndarray) -> np.ndarray:
 # The ruled grid
 
 
-def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The horizontal and vertical ruling-line masks of an ink mask, and both joined (thickened
-    a little, so lines that nearly meet do)."""
+def line_ink(grey: np.ndarray) -> np.ndarray:
+    """The ink a ruling line may be made of: fainter than print (a thin line blurred and
+    compressed is a light grey), and thickened by a pixel across so that a line stepping by a
+    pixel along a tilt stays one run."""
     import cv2
 
+    faint = cv2.adaptiveThreshold(
+        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, LINE_INK_C
+    )
+    return faint
+
+
+def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The horizontal and vertical ruling-line masks of an ink mask (line_ink), each line
+    broken by blur, JPEG, a seal taken out or a fold rejoined across a gap of up to
+    LINE_GAP_PX, and both joined (thickened a little, so lines that nearly meet do)."""
+    import cv2
+
+    rect = cv2.getStructuringElement
+    thick_h = cv2.dilate(ink, rect(cv2.MORPH_RECT, (1, 3)))
+    thick_v = cv2.dilate(ink, rect(cv2.MORPH_RECT, (3, 1)))
+    horizontal = cv2.morphologyEx(thick_h, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1)))
+    vertical = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX)))
     horizontal = cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (MIN_LINE_PX, 1))
+        horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (LINE_GAP_PX, 1))
     )
-    vertical = cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, MIN_VLINE_PX))
-    )
-    close = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, LINE_GAP_PX)))
+    close = rect(cv2.MORPH_RECT, (5, 5))
     return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
 
 
@@ -206,7 +224,7 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
     import cv2
 
     ink = ink_mask(grey)
-    horizontal, vertical, lines = line_masks(ink)
+    horizontal, vertical, lines = line_masks(line_ink(grey))
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     tables: list[Table] = []
     for label in range(1, count):
