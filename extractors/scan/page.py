@@ -64,6 +64,8 @@ _STRAY_POINT = re.compile(
     r"(?P<number>[≥≤<>=]?\d[\d,，]*(?:[.．]\d+)?[%％]?)[.．](?P<unit>[\u4e00-\u9fff]{0,3})"
 )
 _DECIMAL = re.compile(r"[.．]\d")
+# words then a bare number closing the cell, on its line or the next: a label and its value
+_RUN_TOGETHER = re.compile(r"[\u4e00-\u9fff)）]\n?[-+]?\d[\d,]*(?:\.\d+)?%?$|[\u4e00-\u9fff]\n[-+]?\d")
 _YEAR_POINT = re.compile(r"(?<![\d.．])(\d{4})[.．](?=年)")  # 2023.年决算数: a speck after a year
 
 Points = tuple[float, float, float, float]
@@ -264,8 +266,11 @@ def _text_line(line: list[TextBox], number: int, pts: Callable[[Rect], Points]) 
 def cell_score(text: str, boxes: list[TextBox]) -> float:
     """A cell's confidence: its least sure line's, and low when a bracket opens and never
     closes (`效益指标(30` is a cell whose last line was lost; a closing one alone is fine, as
-    in the enumeration `1）… 2）…`)."""
+    in the enumeration `1）… 2）…`), or when a label's words run straight into a number
+    (`2022年决算数\n36.07`, `公务接待7.76`: two cells a lost ruling line made one)."""
     score = min((b.score for b in boxes), default=MAX_SCORE)
+    if _RUN_TOGETHER.search(text):
+        return min(score, SUSPECT_SCORE)
     depth = 0
     for char in text:
         if char in "(（[［【":
