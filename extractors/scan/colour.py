@@ -15,7 +15,8 @@ import numpy as np
 COLOUR_SPREAD = 30  # channel spread (0-255) above which a pixel is coloured ink
 MIN_COLOURED_SHARE = 0.001  # of a page's pixels: fewer coloured ones and it is read as grey
 PAPER_PERCENTILE = 90  # the paper's brightness: most of a form's page is paper
-LIGHT_SHARE = 0.6  # of the paper's brightness: a coloured pixel darker than this is print
+FULL_INK_PERCENTILE = 10  # of a seal's pixels' brightness: where its ink is pressed fullest
+UNDER_SHARE = 0.88  # of that: a coloured pixel darker than this is print under the seal
 
 
 def coloured(rgb: np.ndarray) -> np.ndarray:
@@ -33,19 +34,26 @@ def is_colour(rgb: np.ndarray) -> bool:
 
 def without_colour(rgb: np.ndarray) -> np.ndarray:
     """The page as grey with coloured ink taken out: each pixel its brightest channel, so black
-    print is as dark as it was, and a coloured pixel bright in that channel (a red seal's ink,
-    a blue signature's) made the paper's own brightness (no ring left for a threshold to see).
-    """
+    print is as dark as it was; under coloured ink that channel is divided by what the ink
+    itself takes from it (as a filter's colour is divided out), so a seal's ring, star and
+    characters come out as light as the paper and a ruling line or text under them as dark as
+    beside them."""
     if rgb.ndim == 2:
         return rgb
     grey = rgb.max(axis=2)
     if not is_colour(rgb):
         return np.ascontiguousarray(grey)
-    paper = np.uint8(np.percentile(grey[:: max(1, grey.shape[0] // 200)], PAPER_PERCENTILE))
-    ink_through = grey < np.uint8(LIGHT_SHARE * paper)  # print under the seal stays
     import cv2
 
+    inked = coloured(rgb)
+    paper = float(np.percentile(grey[:: max(1, grey.shape[0] // 200)], PAPER_PERCENTILE))
+    # the ink's own brightest channel where it is pressed fullest: anything the seal lies over
+    # is darker than that, the seal's own worn and light parts are lighter
+    seal = float(np.percentile(grey[inked], FULL_INK_PERCENTILE))
     # JPEG keeps colour at half resolution: a seal's edge pixels are greyer than its ink
-    seal = cv2.dilate(coloured(rgb).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    grey[seal & ~ink_through] = paper
+    under = cv2.dilate(inked.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    print_under = under & (grey < np.uint8(min(UNDER_SHARE * seal, 255)))
+    lifted = np.minimum(grey[print_under].astype(np.float32) * paper / max(seal, 1.0), 255.0)
+    grey[under] = np.uint8(paper)
+    grey[print_under] = lifted.astype(np.uint8)
     return np.ascontiguousarray(grey)
