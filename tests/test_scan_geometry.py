@@ -3,6 +3,8 @@ truth is known by construction (colour.py, geometry.py, ruling.py)."""
 
 from __future__ import annotations
 
+import itertools
+
 import cv2
 import numpy as np
 import pytest
@@ -29,8 +31,8 @@ def _form(width: int = 900, height: int = 700) -> np.ndarray:
         cv2.line(page, (x, ys[0]), (x, ys[-1]), 30, 2)
     for y in ys:
         cv2.line(page, (xs[0], y), (xs[-1], y), 30, 2)
-    for y0, y1 in zip(ys, ys[1:], strict=False):
-        for x0, x1 in zip(xs, xs[1:], strict=False):
+    for y0, y1 in itertools.pairwise(ys):
+        for x0, x1 in itertools.pairwise(xs):
             for k in range(x0 + 15, x1 - 30, 22):  # characters: blocks 16 px wide, 18 high
                 cv2.rectangle(page, (k, (y0 + y1) // 2 - 9), (k + 15, (y0 + y1) // 2 + 9), 20, 2)
                 cv2.line(page, (k + 3, (y0 + y1) // 2), (k + 12, (y0 + y1) // 2), 20, 2)
