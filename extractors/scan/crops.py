@@ -72,8 +72,12 @@ def ink_lines(ink: np.ndarray, raw: np.ndarray, tables: list[Table], glyph: floa
     marks next to its strokes (、 , . are too small to be strokes)."""
     lines: list[Rect] = []
     for table in tables:
-        for cell in table.cells:
-            lines += _lines_in(ink, raw, _inner(cell), cell, glyph)
+        for c, cell in enumerate(table.cells):
+            if c in table.guessed:  # its own ink only: the cells inside it read their own
+                own, own_raw = _without(ink, table.inside(c)), _without(raw, table.inside(c))
+                lines += _lines_in(own, own_raw, _inner(cell), cell, glyph)
+            else:
+                lines += _lines_in(ink, raw, _inner(cell), cell, glyph)
     outside, raw_outside = ink.copy(), raw.copy()
     for table in tables:
         r = table.rect
@@ -83,6 +87,16 @@ def ink_lines(ink: np.ndarray, raw: np.ndarray, tables: list[Table], glyph: floa
         raw_outside[rows, cols] = 0
     page = Rect(0, 0, ink.shape[1], ink.shape[0])
     return lines + _lines_in(outside, raw_outside, page, page, glyph)
+
+
+def _without(ink: np.ndarray, cells: list[Rect]) -> np.ndarray:
+    """The ink with the boxes of `cells` blanked."""
+    out = ink.copy()
+    for cell in cells:
+        out[
+            max(int(cell.y0), 0) : math.ceil(cell.y1), max(int(cell.x0), 0) : math.ceil(cell.x1)
+        ] = 0
+    return out
 
 
 def _patch(ink: np.ndarray, box: Rect) -> np.ndarray:

@@ -27,6 +27,16 @@ READS_UPRIGHT = 0.85  # their mean score: upright text reads at least this well
 # The page in the image: a desk around it, its perspective
 
 
+def cut_from_desk(image: np.ndarray) -> np.ndarray:
+    """The page of a grey or colour image cut from what lies around it and flattened to a
+    rectangle (as it is where the page fills the image square on)."""
+    import cv2
+
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    corners = page_quad(grey)
+    return image if corners is None else flatten(image, corners)
+
+
 def page_quad(grey: np.ndarray) -> np.ndarray | None:
     """The page's four corners (top-left, top-right, bottom-right, bottom-left; float32, px)
     where the image shows it on something darker (a desk) or in perspective; None where the
@@ -88,7 +98,8 @@ def is_keystoned(corners: np.ndarray) -> bool:
 
 
 def flatten(grey: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """The quad warped to an upright rectangle as long as its longer opposite sides."""
+    """The quad of a grey or colour image warped to an upright rectangle as long as its longer
+    opposite sides, white where the quad reached past the image."""
     import cv2
 
     tl, tr, br, bl = corners
@@ -102,7 +113,7 @@ def flatten(grey: np.ndarray, corners: np.ndarray) -> np.ndarray:
         (width, height),
         flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_CONSTANT,
-        borderValue=255,
+        borderValue=(255, 255, 255),
     )
 
 
@@ -241,13 +252,10 @@ def row_profile_tilt(grey: np.ndarray) -> float:
 def upright(
     grey: np.ndarray, read: Callable[[list[np.ndarray]], list[tuple[str, float, list[float]]]]
 ) -> np.ndarray:
-    """The page cut from its desk and flattened, turned by quarter turns to read the right way
-    up, and turned level by its row profile where it is tilted more than a little."""
+    """The page (cut from its desk already: cut_from_desk) turned by quarter turns to read the
+    right way up, and turned level by its row profile where it is tilted more than a little."""
     from .ruling import rotate
 
-    corners = page_quad(grey)
-    if corners is not None:
-        grey = flatten(grey, corners)
     if runs_sideways(grey):
         grey = np.ascontiguousarray(np.rot90(grey, 1))
     if is_upside_down(grey, read):

@@ -249,7 +249,10 @@ def _table_part(
         boxes=tuple(pts(cell) for cell in table.cells),
         texts=tuple(texts),
         bbox=pts(table.rect),
-        confidences=tuple(cell_score(t, b) for t, b in zip(texts, found, strict=True)),
+        confidences=tuple(
+            min(cell_score(t, b), SUSPECT_SCORE) if c in table.guessed else cell_score(t, b)
+            for c, (t, b) in enumerate(zip(texts, found, strict=True))
+        ),
     )
 
 

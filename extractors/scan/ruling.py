@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .colour import without_colour
+from .geometry import cut_from_desk
 
 DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
 MIN_ANGLE = 0.05  # degrees: a page tilted less is read as it is
@@ -23,7 +24,8 @@ MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
 MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
 MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
 LINE_INK_C = 10  # a ruling line's pixel is this much darker than its neighbourhood's mean
-LINE_GAP_PX = 15  # a gap in a ruling line this long or shorter is closed
+LINE_GAP_PX = 40  # a gap in a horizontal ruling line this long or shorter is closed
+VLINE_GAP_PX = 15  # and in a vertical one
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
 
 
@@ -58,6 +60,15 @@ class Table:
 
     rect: Rect
     cells: tuple[Rect, ...]
+    # cells the grid only guessed: a region holding other cells, where a ruling line was lost
+    guessed: frozenset[int] = frozenset()
+
+    def inside(self, c: int) -> list[Rect]:
+        """The other cells whose centre cell `c` holds (none but for a guessed region)."""
+        outer = self.cells[c]
+        return [
+            cell for k, cell in enumerate(self.cells) if k != c and outer.holds(cell.cx, cell.cy)
+        ]
 
 
 def union(rects: list[Rect]) -> Rect:
@@ -71,14 +82,15 @@ def union(rects: list[Rect]) -> Rect:
 
 
 def cell_of(tables: list[Table], x: float, y: float) -> tuple[int, int] | None:
-    """(table, cell) indices of the cell holding a point: on a ruling line, the nearest cell
-    of the table holding it; None outside every table."""
+    """(table, cell) indices of the cell holding a point (the smallest, where a region the grid
+    only guessed holds others); on a ruling line, the nearest cell of the table holding it;
+    None outside every table."""
     for t, table in enumerate(tables):
         if not table.rect.holds(x, y):
             continue
-        for c, cell in enumerate(table.cells):
-            if cell.holds(x, y):
-                return t, c
+        holding = [c for c, cell in enumerate(table.cells) if cell.holds(x, y)]
+        if holding:
+            return t, min(holding, key=lambda c: _area(table.cells[c]))
         # on a ruling line: the cell whose box is nearest
         nearest = min(
             range(len(table.cells)),
@@ -87,6 +99,10 @@ def cell_of(tables: list[Table], x: float, y: float) -> tuple[int, int] | None:
         )
         return None if nearest is None else (t, nearest)
     return None
+
+
+def _area(rect: Rect) -> float:
+    return (rect.x1 - rect.x0) * (rect.y1 - rect.y0)
 
 
 def _distance(rect: Rect, x: float, y: float) -> float:
@@ -101,15 +117,16 @@ def _distance(rect: Rect, x: float, y: float) -> float:
 
 def render(page: Any) -> np.ndarray:
     """A pypdfium2 page as a greyscale image at DPI, embedded scan included (without
-    anti-aliasing, as pdfplumber's `to_image` renders it), its coloured ink (seals, pen)
-    taken out (colour.py; a grey page comes out as it is)."""
+    anti-aliasing, as pdfplumber's `to_image` renders it): the page cut from a desk around it
+    and flattened (judged by brightness, in colour: a brown desk is no seal), then its coloured
+    ink (seals, pen) taken out (colour.py; a grey page comes out as it is)."""
     bitmap = page.render(
         scale=DPI / 72, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True
     )
     image = bitmap.to_pil()
     if image.mode == "L":
-        return np.asarray(image, dtype=np.uint8)
-    return without_colour(np.asarray(image.convert("RGB"), dtype=np.uint8))
+        return cut_from_desk(np.asarray(image, dtype=np.uint8))
+    return without_colour(cut_from_desk(np.asarray(image.convert("RGB"), dtype=np.uint8)))
 
 
 def ink_mask(grey: np.ndarray) -> np.ndarray:
@@ -202,7 +219,7 @@ def line_ink(grey: np.ndarray) -> np.ndarray:
 def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The horizontal and vertical ruling-line masks of an ink mask (line_ink), each line
     broken by blur, JPEG, a seal taken out or a fold rejoined across a gap of up to
-    LINE_GAP_PX, and both joined (thickened a little, so lines that nearly meet do)."""
+    LINE_GAP_PX (VLINE_GAP_PX down a column), and both joined (thickened a little, so lines that nearly meet do)."""
     import cv2
 
     rect = cv2.getStructuringElement
@@ -210,10 +227,12 @@ def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     thick_v = cv2.dilate(ink, rect(cv2.MORPH_RECT, (3, 1)))
     horizontal = cv2.morphologyEx(thick_h, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1)))
     vertical = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX)))
+    # a gap closed along the line: wider across a row (a column is wider than the gap) than
+    # down a column (the strokes of a label written one character a line must not join)
     horizontal = cv2.morphologyEx(
         horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (LINE_GAP_PX, 1))
     )
-    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, LINE_GAP_PX)))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, VLINE_GAP_PX)))
     close = rect(cv2.MORPH_RECT, (5, 5))
     return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
 
@@ -280,7 +299,12 @@ def _table_cells(
         max(c.y1 for c in cells),
     )
     cells.sort(key=lambda c: (c.y0, c.x0))
-    return Table(rect=outer, cells=tuple(cells))
+    guessed = frozenset(
+        k
+        for k, cell in enumerate(cells)
+        if any(o is not cell and cell.holds(o.cx, o.cy) for o in cells)
+    )
+    return Table(rect=outer, cells=tuple(cells), guessed=guessed)
 
 
 def _line_centres(profile: np.ndarray, min_count: float) -> list[float]:
