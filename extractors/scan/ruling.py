@@ -24,7 +24,7 @@ MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
 MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
 MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
 LINE_INK_C = 10  # a ruling line's pixel is this much darker than its neighbourhood's mean
-LINE_GAP_PX = 40  # a gap in a horizontal ruling line this long or shorter is closed
+LINE_GAP_PX = 30  # a gap in a horizontal ruling line this long or shorter is closed
 VLINE_GAP_PX = 15  # and in a vertical one
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
 
@@ -258,7 +258,7 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
     for table in tables:  # strokes of large type outside the tables are no ruling lines
         y0, y1 = max(int(table.rect.y0) - 3, 0), int(table.rect.y1) + 4
         x0, x1 = max(int(table.rect.x0) - 3, 0), int(table.rect.x1) + 4
-        ruling[y0:y1, x0:x1] = (horizontal | vertical)[y0:y1, x0:x1]
+        ruling[y0:y1, x0:x1] = ((horizontal | vertical) & ink)[y0:y1, x0:x1]  # the lines own ink
     ruling = cv2.dilate(ruling, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     return tables, ruling
 
