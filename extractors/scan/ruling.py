@@ -246,11 +246,13 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
     horizontal, vertical, lines = line_masks(line_ink(grey))
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     tables: list[Table] = []
-    for label in range(1, count):
-        x, y, w, h, _area = stats[label]
-        if w < grey.shape[1] / 4 or h < 20:
-            continue
-        table = _table_cells(lines, horizontal, vertical, Rect(x, y, x + w, y + h))
+    boxes = [
+        Rect(x, y, x + w, y + h)
+        for x, y, w, h, _area in stats[1:count]
+        if w >= grey.shape[1] / 4 and h >= 20
+    ]
+    for box in _merged(boxes):  # a table's lines a break cut in pieces: one table again
+        table = _table_cells(lines, horizontal, vertical, box)
         if table is not None:
             tables.append(table)
     tables.sort(key=lambda t: t.rect.y0)
@@ -261,6 +263,25 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
         ruling[y0:y1, x0:x1] = ((horizontal | vertical) & ink)[y0:y1, x0:x1]  # the lines own ink
     ruling = cv2.dilate(ruling, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     return tables, ruling
+
+
+def _merged(boxes: list[Rect]) -> list[Rect]:
+    """Boxes that overlap joined into the box round them, until none overlaps another."""
+    merged = list(boxes)
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(merged):
+            for j in range(i + 1, len(merged)):
+                b = merged[j]
+                if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1:
+                    merged[i] = union([a, b])
+                    del merged[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return merged
 
 
 def _table_cells(
