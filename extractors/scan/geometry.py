@@ -18,7 +18,9 @@ PROFILE_WIDTH = 600  # px: the small copy the tilt and the orientation are judge
 MIN_PAGE_SHARE = 0.35  # of the image: a smaller bright region is no page
 DESK_MARGIN = 0.01  # of the image's side: a page nearer every edge than this fills the image
 MIN_KEYSTONE = 0.004  # of a side: opposite sides differing less are parallel (no warp)
+MAX_KEYSTONE = 0.08  # of a side: a table frame's sides never differ more in a photo of a page
 UPSIDE_DOWN_MARGIN = 0.08  # mean score: how much better turned text must read to turn the page
+CORNER_TOLERANCES = (0.01, 0.02, 0.03, 0.05)  # of the perimeter: a side's raggedness let pass
 ORIENTATION_SAMPLES = 6  # text lines read to tell upside down from upright
 READS_UPRIGHT = 0.85  # their mean score: upright text reads at least this well
 
@@ -30,11 +32,22 @@ READS_UPRIGHT = 0.85  # their mean score: upright text reads at least this well
 def cut_from_desk(image: np.ndarray) -> np.ndarray:
     """The page of a grey or colour image cut from what lies around it and flattened to a
     rectangle (as it is where the page fills the image square on)."""
+
+    corners = page_quad(paper_likeness(image))
+    return image if corners is None else flatten(image, corners)
+
+
+def paper_likeness(image: np.ndarray) -> np.ndarray:
+    """How much each pixel looks like paper, as grey: its brightness, less its colour where
+    there is colour (paper in a shadow is still grey, a wooden desk is brown)."""
     import cv2
 
-    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    corners = page_quad(grey)
-    return image if corners is None else flatten(image, corners)
+    if image.ndim == 2:
+        return image
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.int16)
+    wide = image.astype(np.int16)
+    spread = wide.max(axis=2) - wide.min(axis=2)
+    return np.clip(grey - 2 * spread, 0, 255).astype(np.uint8)
 
 
 def page_quad(grey: np.ndarray) -> np.ndarray | None:
@@ -54,14 +67,30 @@ def page_quad(grey: np.ndarray) -> np.ndarray | None:
     largest = max(contours, key=cv2.contourArea)
     if cv2.contourArea(largest) < MIN_PAGE_SHARE * small.shape[0] * small.shape[1]:
         return None
-    hull = cv2.convexHull(largest)
-    quad = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True)
-    if len(quad) != 4:
+    quad = four_corners(largest)
+    if quad is None:
         return None
-    corners = order_corners(quad.reshape(4, 2).astype(np.float32) / scale)
+    corners = order_corners(quad / scale)
     if _fills_image(corners, grey.shape):
         return None
     return corners
+
+
+def four_corners(contour: np.ndarray) -> np.ndarray | None:
+    """The four corners of a contour that is a quadrilateral with ragged sides (a page's edge
+    under a shadow, a table frame with lines sticking out): its hull simplified more and more
+    until four points are left; None if it never is a quadrilateral."""
+    import cv2
+
+    hull = cv2.convexHull(contour)
+    length = cv2.arcLength(hull, True)
+    for share in CORNER_TOLERANCES:
+        quad = cv2.approxPolyDP(hull, share * length, True)
+        if len(quad) == 4:
+            return quad.reshape(4, 2).astype(np.float32)
+        if len(quad) < 4:
+            return None
+    return None
 
 
 def order_corners(points: np.ndarray) -> np.ndarray:
@@ -86,14 +115,14 @@ def _fills_image(corners: np.ndarray, shape: tuple[int, ...]) -> bool:
     return bool(np.abs(corners - frame).max() <= margin) and not is_keystoned(corners)
 
 
-def is_keystoned(corners: np.ndarray) -> bool:
-    """Do opposite sides of the quad differ in length (a photo taken at a slant)?"""
+def is_keystoned(corners: np.ndarray, share: float = MIN_KEYSTONE) -> bool:
+    """Do opposite sides of the quad differ in length by more than `share` (a photo taken at
+    a slant; more than MAX_KEYSTONE: no frame of one table, lines of something else in it)?"""
     tl, tr, br, bl = corners
     top, bottom = np.linalg.norm(tr - tl), np.linalg.norm(br - bl)
     left, right = np.linalg.norm(bl - tl), np.linalg.norm(br - tr)
     return bool(
-        abs(top - bottom) > MIN_KEYSTONE * max(top, bottom)
-        or abs(left - right) > MIN_KEYSTONE * max(left, right)
+        abs(top - bottom) > share * max(top, bottom) or abs(left - right) > share * max(left, right)
     )
 
 
@@ -128,12 +157,11 @@ def frame_quad(lines: np.ndarray) -> np.ndarray | None:
     largest = max(contours, key=cv2.contourArea)
     if cv2.contourArea(largest) < 0.1 * lines.shape[0] * lines.shape[1]:
         return None
-    hull = cv2.convexHull(largest)
-    quad = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True)
-    if len(quad) != 4:
+    quad = four_corners(largest)
+    if quad is None:
         return None
-    corners = order_corners(quad.reshape(4, 2).astype(np.float32))
-    return corners if is_keystoned(corners) else None
+    corners = order_corners(quad)
+    return corners if is_keystoned(corners) and not is_keystoned(corners, MAX_KEYSTONE) else None
 
 
 # ---------------------------------------------------------------------------------------------
