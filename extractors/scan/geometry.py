@@ -20,7 +20,7 @@ DESK_MARGIN = 0.01  # of the image's side: a page nearer every edge than this fi
 MIN_KEYSTONE = 0.004  # of a side: opposite sides differing less are parallel (no warp)
 MAX_KEYSTONE = 0.08  # of a side: a table frame's sides never differ more in a photo of a page
 UPSIDE_DOWN_MARGIN = 0.08  # mean score: how much better turned text must read to turn the page
-CORNER_TOLERANCES = (0.01, 0.02, 0.03, 0.05)  # of the perimeter: a side's raggedness let pass
+PAGE_TOLERANCE, FRAME_TOLERANCE = 0.02, 0.01  # of the perimeter: a side's raggedness let pass
 ORIENTATION_SAMPLES = 6  # text lines read to tell upside down from upright
 READS_UPRIGHT = 0.85  # their mean score: upright text reads at least this well
 
@@ -67,7 +67,7 @@ def page_quad(grey: np.ndarray) -> np.ndarray | None:
     largest = max(contours, key=cv2.contourArea)
     if cv2.contourArea(largest) < MIN_PAGE_SHARE * small.shape[0] * small.shape[1]:
         return None
-    quad = four_corners(largest)
+    quad = four_corners(largest, PAGE_TOLERANCE)
     if quad is None:
         return None
     corners = order_corners(quad / scale)
@@ -76,21 +76,15 @@ def page_quad(grey: np.ndarray) -> np.ndarray | None:
     return corners
 
 
-def four_corners(contour: np.ndarray) -> np.ndarray | None:
-    """The four corners of a contour that is a quadrilateral with ragged sides (a page's edge
-    under a shadow, a table frame with lines sticking out): its hull simplified more and more
-    until four points are left; None if it never is a quadrilateral."""
+def four_corners(contour: np.ndarray, tolerance: float) -> np.ndarray | None:
+    """The four corners of a contour that is a quadrilateral: its hull simplified by
+    `tolerance` of its perimeter; None unless that leaves four points (a looser tolerance
+    makes a quad of what is none, and a page warped to it is worse than one left as it is)."""
     import cv2
 
     hull = cv2.convexHull(contour)
-    length = cv2.arcLength(hull, True)
-    for share in CORNER_TOLERANCES:
-        quad = cv2.approxPolyDP(hull, share * length, True)
-        if len(quad) == 4:
-            return quad.reshape(4, 2).astype(np.float32)
-        if len(quad) < 4:
-            return None
-    return None
+    quad = cv2.approxPolyDP(hull, tolerance * cv2.arcLength(hull, True), True)
+    return quad.reshape(4, 2).astype(np.float32) if len(quad) == 4 else None
 
 
 def order_corners(points: np.ndarray) -> np.ndarray:
@@ -157,7 +151,7 @@ def frame_quad(lines: np.ndarray) -> np.ndarray | None:
     largest = max(contours, key=cv2.contourArea)
     if cv2.contourArea(largest) < 0.1 * lines.shape[0] * lines.shape[1]:
         return None
-    quad = four_corners(largest)
+    quad = four_corners(largest, FRAME_TOLERANCE)
     if quad is None:
         return None
     corners = order_corners(quad)

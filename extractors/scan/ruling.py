@@ -324,8 +324,23 @@ def _table_cells(
         k
         for k, cell in enumerate(cells)
         if any(o is not cell and cell.holds(o.cx, o.cy) for o in cells)
+        or _line_lost_across(cell, cells)
     )
     return Table(rect=outer, cells=tuple(cells), guessed=guessed)
+
+
+def _line_lost_across(cell: Rect, cells: list[Rect]) -> bool:
+    """Does a ruling line run through the cells on both sides of `cell` but not through it
+    (a row edge of its left and its right neighbours inside its height)? Then the line was
+    most likely lost in it (a shadow, a seal), and it is two cells read as one."""
+
+    def inner_edges(side: list[Rect]) -> list[float]:
+        return [y for c in side for y in (c.y0, c.y1) if cell.y0 + SNAP_PX < y < cell.y1 - SNAP_PX]
+
+    overlapping = [c for c in cells if c.y0 < cell.y1 and cell.y0 < c.y1]
+    left = inner_edges([c for c in overlapping if abs(c.x1 - cell.x0) <= SNAP_PX])
+    right = inner_edges([c for c in overlapping if abs(c.x0 - cell.x1) <= SNAP_PX])
+    return any(abs(a - b) <= SNAP_PX for a in left for b in right)
 
 
 def _line_centres(profile: np.ndarray, min_count: float) -> list[float]:
