@@ -32,9 +32,18 @@ READS_UPRIGHT = 0.85  # their mean score: upright text reads at least this well
 def cut_from_desk(image: np.ndarray) -> np.ndarray:
     """The page of a grey or colour image cut from what lies around it and flattened to a
     rectangle (as it is where the page fills the image square on)."""
+    import cv2
 
-    corners = page_quad(paper_likeness(image))
-    return image if corners is None else flatten(image, corners)
+    # the page told from the desk by brightness, and by brightness less colour: a shadow can
+    # make either cut into the page, so the larger quad is the page
+    candidates = [page_quad(image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY))]
+    if image.ndim == 3:
+        candidates.append(page_quad(paper_likeness(image)))
+    found = [c for c in candidates if c is not None]
+    corners = max(found, key=lambda c: cv2.contourArea(c), default=None)
+    if corners is None or _fills_image(corners, image.shape):
+        return image
+    return flatten(image, corners)
 
 
 def paper_likeness(image: np.ndarray) -> np.ndarray:
@@ -51,9 +60,9 @@ def paper_likeness(image: np.ndarray) -> np.ndarray:
 
 
 def page_quad(grey: np.ndarray) -> np.ndarray | None:
-    """The page's four corners (top-left, top-right, bottom-right, bottom-left; float32, px)
-    where the image shows it on something darker (a desk) or in perspective; None where the
-    page fills the image square on."""
+    """The page's four corners (top-left, top-right, bottom-right, bottom-left; float32, px):
+    the largest bright region's, where it is a quadrilateral (the image's own frame where the
+    page fills it); None where there is none."""
     import cv2
 
     scale = PROFILE_WIDTH / grey.shape[1]
@@ -70,10 +79,7 @@ def page_quad(grey: np.ndarray) -> np.ndarray | None:
     quad = four_corners(largest, PAGE_TOLERANCE)
     if quad is None:
         return None
-    corners = order_corners(quad / scale)
-    if _fills_image(corners, grey.shape):
-        return None
-    return corners
+    return order_corners(quad / scale)
 
 
 def four_corners(contour: np.ndarray, tolerance: float) -> np.ndarray | None:
