@@ -14,6 +14,7 @@ import numpy as np
 
 COLOUR_SPREAD = 30  # channel spread (0-255) above which a pixel is coloured ink
 MIN_COLOURED_SHARE = 0.001  # of a page's pixels: fewer coloured ones and it is read as grey
+PAPER_WINDOW = 9  # px of the quarter-size copy: wider than a stroke, narrower than a shadow
 PAPER_PERCENTILE = 90  # the paper's brightness: most of a form's page is paper
 FULL_INK_PERCENTILE = 10  # of a seal's pixels' brightness: where its ink is pressed fullest
 UNDER_SHARE = 0.88  # of that: a coloured pixel darker than this is print under the seal
@@ -30,6 +31,17 @@ def is_colour(rgb: np.ndarray) -> bool:
     """Does the page hold coloured ink (beyond JPEG's colour fringes)?"""
     step = max(1, rgb.shape[0] // 400)  # a sample of rows is enough to tell
     return bool(coloured(rgb[::step]).mean() >= MIN_COLOURED_SHARE)
+
+
+def local_paper(grey: np.ndarray) -> np.ndarray:
+    """The paper's brightness around each pixel (under a shadow, in a vignette): the brightest
+    of its neighbourhood, on a copy a quarter the size."""
+    import cv2
+
+    small = cv2.resize(grey, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    paper = cv2.dilate(small, np.ones((PAPER_WINDOW, PAPER_WINDOW), np.uint8))
+    paper = cv2.blur(paper, (PAPER_WINDOW, PAPER_WINDOW))
+    return cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
 
 
 def without_colour(rgb: np.ndarray) -> np.ndarray:
@@ -54,6 +66,6 @@ def without_colour(rgb: np.ndarray) -> np.ndarray:
     under = cv2.dilate(inked.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     print_under = under & (grey < np.uint8(min(UNDER_SHARE * seal, 255)))
     lifted = np.minimum(grey[print_under].astype(np.float32) * paper / max(seal, 1.0), 255.0)
-    grey[under] = np.uint8(paper)
+    grey[under] = local_paper(grey)[under]  # a shadow's paper is darker than the rest
     grey[print_under] = lifted.astype(np.uint8)
     return np.ascontiguousarray(grey)

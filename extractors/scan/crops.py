@@ -28,6 +28,7 @@ NARROW_CELL_GLYPHS = 8  # a cell narrower than this many characters holds fragme
 # that splits a line into two boxes (at 1 a label's ：leaves it for its value)
 BOX_MARGIN_X_PX, BOX_MARGIN_Y_PX = 6, 4
 LINE_GAP_GLYPHS = 2.0
+MAX_BLOB_GLYPHS = 4  # a blob of ink outside the tables taller than this many characters is no text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -86,7 +87,24 @@ def ink_lines(ink: np.ndarray, raw: np.ndarray, tables: list[Table], glyph: floa
         outside[rows, cols] = 0
         raw_outside[rows, cols] = 0
     page = Rect(0, 0, ink.shape[1], ink.shape[0])
+    outside, raw_outside = _without_blobs(outside, glyph), _without_blobs(raw_outside, glyph)
     return lines + _lines_in(outside, raw_outside, page, page, glyph)
+
+
+def _without_blobs(ink: np.ndarray, glyph: float) -> np.ndarray:
+    """The ink without blobs taller than MAX_BLOB_GLYPHS characters: no text line is (a
+    desk's edge or a shadow left beside the page, a photo), and one would make the text lines
+    beside it one band."""
+    import cv2
+
+    _n, labels, stats, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    tall = stats[:, cv2.CC_STAT_HEIGHT] > MAX_BLOB_GLYPHS * glyph
+    tall[0] = False
+    if not tall.any():
+        return ink
+    out = ink.copy()
+    out[tall[labels]] = 0
+    return out
 
 
 def _without(ink: np.ndarray, cells: list[Rect]) -> np.ndarray:
