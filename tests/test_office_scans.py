@@ -23,7 +23,8 @@ MIN_RIGHT = {
     "tilt-4deg": 0.55,
     "upside-down": 0.30,
     "sideways": 0.88,
-    "phone-photo": 0.15,  # a photo on a wooden desk with a vignette: the grid still breaks
+    "phone-photo": 0.25,  # a photo on a wooden desk with a vignette: the grid still breaks
+    "phone-photo-left": 0.60,
 }
 
 
