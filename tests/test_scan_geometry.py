@@ -130,3 +130,29 @@ def test_a_page_upside_down_is_told_by_how_its_lines_read():
     page = render(pypdfium2.PdfDocument(SEASON / "yueyang-2024.pdf")[2])
     assert not is_upside_down(page, recognise)
     assert is_upside_down(np.ascontiguousarray(np.rot90(page, 2)), recognise)
+
+
+def test_a_box_read_as_nothing_joins_its_line_without_a_fault():
+    from extractors.scan.page import TextBox, _join_line
+    from extractors.scan.ruling import Rect
+
+    line = [
+        TextBox(Rect(0, 0, 10, 10), "A1", 0.9),
+        TextBox(Rect(12, 0, 20, 10), "", 0.0),
+        TextBox(Rect(22, 0, 30, 10), "B", 0.9),
+    ]
+    assert _join_line(line) == "A1 B"  # a space between Latin words, as on any line
+
+
+def test_a_fault_of_the_ocr_on_a_page_is_said_and_kept_to_that_page(monkeypatch):
+    from extractors import pdf
+
+    def broken(page, number):
+        raise IndexError("string index out of range")
+
+    monkeypatch.setattr(pdf, "scan_page", broken)
+    faults = []
+    assert pdf.scan_contained(object(), 3, faults) == []
+    (note,) = faults
+    assert (note.rule, note.page) == ("unread_page", 3)
+    assert "第 3 页" in note.message and "string index out of range" in note.message
