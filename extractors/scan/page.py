@@ -45,7 +45,6 @@ from .ruling import (
     deskew,
     find_tables,
     ink_mask,
-    line_ink,
     line_masks,
     render,
     union,
@@ -123,7 +122,7 @@ def scan_image(
     """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
     first (geometry.py), then levelled by its ruling lines."""
     grey = deskew(upright(image, recognise))
-    corners = frame_quad(line_masks(line_ink(grey))[2])
+    corners = frame_quad(line_masks(grey)[2])
     if corners is not None:  # a photo's perspective the page's edges did not show
         grey = deskew(square_frame(grey, corners))
     if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter

@@ -25,7 +25,7 @@ MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer th
 MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
 LINE_INK_C = 10  # a ruling line's pixel is this much darker than its neighbourhood's mean
 LINE_GAP_PX = 30  # a gap in a horizontal ruling line this long or shorter is closed
-VLINE_GAP_PX = 15  # and in a vertical one
+MERGE_SHARE = 0.5  # of the smaller box: two line components overlapping more are one table
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
 
 
@@ -205,34 +205,33 @@ def deskew(grey: np.ndarray) -> np.ndarray:
 
 
 def line_ink(grey: np.ndarray) -> np.ndarray:
-    """The ink a ruling line may be made of: fainter than print (a thin line blurred and
-    compressed is a light grey), and thickened by a pixel across so that a line stepping by a
-    pixel along a tilt stays one run."""
+    """The ink a horizontal ruling line may be made of: fainter than print (a thin line
+    blurred and compressed is a light grey)."""
     import cv2
 
-    faint = cv2.adaptiveThreshold(
+    return cv2.adaptiveThreshold(
         grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, LINE_INK_C
     )
-    return faint
 
 
-def line_masks(ink: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The horizontal and vertical ruling-line masks of an ink mask (line_ink), each line
-    broken by blur, JPEG, a seal taken out or a fold rejoined across a gap of up to
-    LINE_GAP_PX (VLINE_GAP_PX down a column), and both joined (thickened a little, so lines that nearly meet do)."""
+def line_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The horizontal and vertical ruling-line masks of a page, and both joined (thickened a
+    little, so lines that nearly meet do). A horizontal line is looked for in fainter ink
+    (line_ink) and rejoined across a gap of up to
+    LINE_GAP_PX (a line broken by blur, JPEG, a seal taken out or a fold); a vertical one in
+    the print's ink as it is (a title's bold strokes are as tall as a short vertical line)."""
     import cv2
 
     rect = cv2.getStructuringElement
-    thick_h = cv2.dilate(ink, rect(cv2.MORPH_RECT, (1, 3)))
-    thick_v = cv2.dilate(ink, rect(cv2.MORPH_RECT, (3, 1)))
-    horizontal = cv2.morphologyEx(thick_h, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1)))
-    vertical = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX)))
-    # a gap closed along the line: wider across a row (a column is wider than the gap) than
-    # down a column (the strokes of a label written one character a line must not join)
+    horizontal = cv2.morphologyEx(
+        line_ink(grey), cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1))
+    )
     horizontal = cv2.morphologyEx(
         horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (LINE_GAP_PX, 1))
     )
-    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, VLINE_GAP_PX)))
+    vertical = cv2.morphologyEx(
+        ink_mask(grey), cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX))
+    )
     close = rect(cv2.MORPH_RECT, (5, 5))
     return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
 
@@ -243,7 +242,7 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
     import cv2
 
     ink = ink_mask(grey)
-    horizontal, vertical, lines = line_masks(line_ink(grey))
+    horizontal, vertical, lines = line_masks(grey)
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     tables: list[Table] = []
     boxes = [
@@ -265,8 +264,15 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
     return tables, ruling
 
 
+def _overlap(a: Rect, b: Rect) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0
+
+
 def _merged(boxes: list[Rect]) -> list[Rect]:
-    """Boxes that overlap joined into the box round them, until none overlaps another."""
+    """Boxes that overlap by most of the smaller one joined into the box round them, until
+    none does (a title's strokes touching a table's top line overlap it by a sliver only)."""
     merged = list(boxes)
     joined = True
     while joined:
@@ -274,7 +280,7 @@ def _merged(boxes: list[Rect]) -> list[Rect]:
         for i, a in enumerate(merged):
             for j in range(i + 1, len(merged)):
                 b = merged[j]
-                if a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1:
+                if _overlap(a, b) >= MERGE_SHARE * min(_area(a), _area(b)):
                     merged[i] = union([a, b])
                     del merged[j]
                     joined = True
