@@ -66,7 +66,7 @@ _DECIMAL = re.compile(r"[.．]\d")
 # words then a bare number closing the cell, on its line or the next: a label and its value
 _RUN_TOGETHER = re.compile(
     r"[\u4e00-\u9fff)）]\n?[-+]?\d[\d,]*(?:\.\d+)?%?$|[\u4e00-\u9fff]\n[-+]?\d"
-    r"|^\s*[-+]?[\d.,]+%?(?:\n[-+]?[\d.,]+%?)+\s*$"  # two bare numbers, one a line each
+    r"|^\s*[-+]?[\d.,]+%?(?:[\n ]+[-+]?[\d.,]+%?)+\s*$"  # two bare numbers in one cell
 )
 _YEAR_POINT = re.compile(r"(?<![\d.．])(\d{4})[.．](?=年)")  # 2023.年决算数: a speck after a year
 

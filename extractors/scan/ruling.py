@@ -25,6 +25,7 @@ MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer th
 MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
 LINE_INK_C = 10  # a ruling line's pixel is this much darker than its neighbourhood's mean
 LINE_GAP_PX = 30  # a gap in a horizontal ruling line this long or shorter is closed
+VLINE_GAP_PX = 15  # and in a vertical one
 MERGE_SHARE = 0.5  # of the smaller box: two line components overlapping more are one table
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
 
@@ -218,20 +219,20 @@ def line_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The horizontal and vertical ruling-line masks of a page, and both joined (thickened a
     little, so lines that nearly meet do). A horizontal line is looked for in fainter ink
     (line_ink) and rejoined across a gap of up to
-    LINE_GAP_PX (a line broken by blur, JPEG, a seal taken out or a fold); a vertical one in
-    the print's ink as it is (a title's bold strokes are as tall as a short vertical line)."""
+    LINE_GAP_PX (a line broken by blur, JPEG, a seal taken out or a fold); a vertical one the
+    same, a pixel's step along a tilt tolerated, across VLINE_GAP_PX (never thickened across:
+    the strokes of a bold title would make a line)."""
     import cv2
 
     rect = cv2.getStructuringElement
-    horizontal = cv2.morphologyEx(
-        line_ink(grey), cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1))
-    )
+    faint = line_ink(grey)
+    horizontal = cv2.morphologyEx(faint, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1)))
     horizontal = cv2.morphologyEx(
         horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (LINE_GAP_PX, 1))
     )
-    vertical = cv2.morphologyEx(
-        ink_mask(grey), cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX))
-    )
+    thick_v = cv2.dilate(faint, rect(cv2.MORPH_RECT, (3, 1)))  # a pixel's step along a tilt
+    vertical = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX)))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, VLINE_GAP_PX)))
     close = rect(cv2.MORPH_RECT, (5, 5))
     return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
 
