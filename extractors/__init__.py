@@ -76,7 +76,7 @@ def preload() -> None:
 def preload_ocr() -> None:
     """Import the OCR libraries now: worth it in the parent process once a run has met a
     scanned file, as every later scanned file's worker then starts with them."""
-    from . import scan_recognise
+    from .scan import recognise as scan_recognise
 
     scan_recognise.load_libraries()
 
@@ -91,7 +91,7 @@ def fit_memory(max_rss_mib: int) -> None:
 
 def share_cores(threads: int) -> None:
     """How many threads this process's OCR may use (its share of the machine's cores)."""
-    from . import scan_recognise
+    from .scan import recognise as scan_recognise
 
     scan_recognise.share_cores(threads)
 

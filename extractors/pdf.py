@@ -68,11 +68,12 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
                 note = "read by pdfplumber: PDFium could not open the file"
     pages, n_pages, failed = _read_pdfplumber(path)
     scanned = [number for number, read in enumerate(pages, start=1) if read is None]
+    faults: list[ReadNote] = []
     if scanned:
-        for number, read in zip(scanned, scan_pages(path, scanned), strict=True):
+        for number, read in zip(scanned, scan_pages(path, scanned, faults), strict=True):
             pages[number - 1] = read
     notes += tuple(_unread_page(path, number) for number in failed)
-    return _document(pages, n_pages, bool(scanned), note, notes)
+    return _document(pages, n_pages, bool(scanned), note, notes + tuple(faults))
 
 
 def _tree_problem(path: Path) -> tuple[str | None, list[int], list[int]]:
@@ -148,6 +149,7 @@ def _read_pdfium(path: Path, damaged: set[int] = frozenset()) -> Document:
 
     pages: list[Items | None] = []
     handed: dict[int, str] = {}
+    faults: list[ReadNote] = []
     scanned = False
     with PdfiumFile(path) as pdf:
         for number in range(1, len(pdf) + 1):
@@ -162,7 +164,7 @@ def _read_pdfium(path: Path, damaged: set[int] = frozenset()) -> Document:
                 continue
             if page_needs_ocr(content):
                 # rendered turned as it is shown, the same for either reader
-                pages[-1] = scan_page(pdf.pdfium_page(number), number)
+                pages[-1] = scan_contained(pdf.pdfium_page(number), number, faults)
                 scanned = True
             elif pdf.rotation(number):
                 handed[number] = "PDFium's reader does not turn pages (/Rotate)"
@@ -170,18 +172,18 @@ def _read_pdfium(path: Path, damaged: set[int] = frozenset()) -> Document:
                 pages[-1] = content_to_items(content)
         n_pages = len(pdf)
     if not handed:
-        return _document(pages, n_pages, scanned, None)
+        return _document(pages, n_pages, scanned, None, tuple(faults))
     reference, _, failed = _read_pdfplumber(path, set(handed))
     failed += [number for number in handed if number > len(reference)]
     to_scan = [n for n in handed if n not in failed and reference[n - 1] is None]
     for number in handed:
         pages[number - 1] = [] if number in failed else reference[number - 1]
-    for number, read in zip(to_scan, scan_pages(path, to_scan), strict=True):
+    for number, read in zip(to_scan, scan_pages(path, to_scan, faults), strict=True):
         pages[number - 1] = read
     why = "; ".join(f"page {number}: {reason}" for number, reason in handed.items())
     note = f"read by pdfplumber, {why}"
     notes = tuple(_unread_page(path, number) for number in sorted(set(failed)))
-    return _document(pages, n_pages, scanned or bool(to_scan), note, notes)
+    return _document(pages, n_pages, scanned or bool(to_scan), note, notes + tuple(faults))
 
 
 def _read_pdfplumber(
@@ -233,12 +235,31 @@ def _read_pdfplumber(
         raise damaged_pdf_error(path, cause) from exc
 
 
-def scan_pages(path: Path, numbers: list[int]) -> list[Items]:
+def scan_contained(page: object, number: int, faults: list[ReadNote]) -> Items:
+    """One page read by OCR; a fault of the OCR on it is contained to the page: said in words
+    (an `unread_page` note) and the page given as empty, so the file's other pages are read."""
+    try:
+        return scan_page(page, number)
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a fault of the scan path on this page only
+        faults.append(
+            ReadNote(
+                rule="unread_page",
+                message=f"第 {number} 页扫描件未能识别（{type(exc).__name__}: {exc}），"
+                "该页的数值未读取；文件其余各页照常读取",
+                page=number,
+            )
+        )
+        return []
+
+
+def scan_pages(path: Path, numbers: list[int], faults: list[ReadNote]) -> list[Items]:
     """The pages of `numbers` read by OCR, rendered by PDFium (as pdfplumber renders them)."""
     from .pdfium_access import PdfiumFile
 
     with PdfiumFile(path) as pdf:
-        return [scan_page(pdf.pdfium_page(number), number) for number in numbers]
+        return [scan_contained(pdf.pdfium_page(number), number, faults) for number in numbers]
 
 
 def check_pdf_header(path: Path) -> None:

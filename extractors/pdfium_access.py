@@ -86,7 +86,7 @@ class PdfiumFile:
         )
 
     def pdfium_page(self, number: int):
-        """The pypdfium2 page itself, for scan.py's rendering (the one place it goes); the
+        """The pypdfium2 page itself, for the scan package's rendering (the one place it goes); the
         last one asked for is kept, as a page is read, then perhaps rendered or turned."""
         if self._last is None or self._last[0] != number:
             if self._last is not None:

@@ -6,7 +6,7 @@ that runs over a page break (nothing but page furniture between its end on one p
 continuation at the top of the next, and the same outer width) is joined back into one Grid, its
 rows numbered on from the first part.
 
-pdf.py and scan.py both make parts and both join a cell's lines with `join_wrapped_lines`; each
+pdf.py and scan/page.py both make parts and both join a cell's lines with `join_wrapped_lines`; each
 measures its lines its own way (character boxes, OCR line boxes) and this module needs neither.
 """
 

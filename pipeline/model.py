@@ -45,6 +45,7 @@ class Slot:
     cell: Cell | None = None
     line: TextLine | None = None
     carries: str | None = None  # "unit", "project" or "unit_fallback"
+    rests_on: float = 1.0  # the least confidence of the labels and headers naming it
 
 
 @dataclass(frozen=True)

@@ -94,10 +94,11 @@ def forms_to_records(
             cell, line = slot.cell, slot.line
             bbox = cell.bbox if cell is not None else (line.bbox if line is not None else None)
             page = cell.page if cell is not None else (line.page if line is not None else None)
-            confidence = (
+            confidence = min(
                 cell.confidence
                 if cell is not None
-                else (line.confidence if line is not None else 1.0)
+                else (line.confidence if line is not None else 1.0),
+                slot.rests_on,
             )
             records.append(
                 Record(

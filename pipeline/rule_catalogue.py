@@ -172,6 +172,12 @@ RULES: dict[str, RuleSpec] = {
         explains="分析人员的更正没有应用：文件中的这个值已不是更正时的原值（单位可能重新报送了文件）。"
         "请核对新文件，需要时重新填写更正。",
     ),
+    "unread_page": RuleSpec(
+        "warning",
+        "a scanned page the OCR failed on: the fault said, the file's other pages read",
+        name="扫描页未能识别",
+        explains="扫描件的这一页文字识别失败，该页的数值没有读出；文件的其他页照常读取。请对照原件补录或请单位重新报送清晰的扫描件。",
+    ),
 }
 
 

@@ -13,7 +13,8 @@ under distinct names) at each size, then times, on the same files:
 and the peak resident memory of each ingest (the main process and its workers together,
 sampled every 20 ms). Not run by CI: `make bench`.
 
-Then the scans (fixtures/scans/, image-only PDFs read by OCR): seconds per page of the OCR path
+Then the scans (fixtures/scans/ and the 200-dpi colour office scans of fixtures/office_scans/,
+image-only PDFs read by OCR): seconds per page of the OCR path
 against, in the same process and run, a bare RapidOCR pass over the same page images (rendered
 at the same dpi; detect, classify and recognise with its defaults: the OCR baseline) and
 the text-layer read (PDFium) of the same pages of the born-digital twins; then a whole ingest
@@ -35,11 +36,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SEASON = ROOT / "fixtures" / "season"
 SCANS = ROOT / "fixtures" / "scans"
-# each scan fixture: the born-digital PDF it was made from and the pages it holds (None: all)
-SCAN_TWINS: dict[str, tuple[str, tuple[int, ...] | None]] = {
-    "jiangcheng-wenlv-2023-scan": ("jiangcheng-wenlv-2023", None),
-    "yueyang-2024-p1-4-scan": ("yueyang-2024", (1, 2, 3, 4)),
-    "garbage-text-layer": ("jiangcheng-wenlv-2023", (1,)),
+OFFICE = ROOT / "fixtures" / "office_scans"
+# each scan fixture: the born-digital PDF it was made from and the pages it holds (None: all);
+# the office scans are 200-dpi colour pages with seals, tilted, turned or photographed
+SCAN_TWINS: dict[Path, tuple[str, tuple[int, ...] | None]] = {
+    SCANS / "jiangcheng-wenlv-2023-scan.pdf": ("jiangcheng-wenlv-2023", None),
+    SCANS / "yueyang-2024-p1-4-scan.pdf": ("yueyang-2024", (1, 2, 3, 4)),
+    SCANS / "garbage-text-layer.pdf": ("jiangcheng-wenlv-2023", (1,)),
+    OFFICE / "office-seals-colour.pdf": ("jiangcheng-wenlv-2023", (1,)),
+    OFFICE / "office-tilt-4deg.pdf": ("jiangcheng-jiaoyu-2024", (4,)),
+    OFFICE / "office-sideways.pdf": ("jiangcheng-jiaoyu-2024", (5,)),
+    OFFICE / "office-phone-photo.pdf": ("yueyang-2024", (4,)),
 }
 
 
@@ -124,44 +131,58 @@ def timed_ingest(
     return elapsed, peak / 1024
 
 
-def per_page_reads() -> tuple[list[float], list[float], list[float]]:
+def page_image(page: object) -> object:
+    """A scanned page as the bare RapidOCR pass gets it: rendered at our dpi, in its colours
+    (BGR), as a user would hand the page image to RapidOCR."""
+    import cv2
+    import numpy as np
+
+    from extractors.scan.ruling import DPI
+
+    bitmap = page.render(  # type: ignore[attr-defined]
+        scale=DPI / 72, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True
+    )
+    return cv2.cvtColor(np.asarray(bitmap.to_pil().convert("RGB")), cv2.COLOR_RGB2BGR)
+
+
+def per_page_reads() -> tuple[list[float], list[float], list[float], list[bool]]:
     """Seconds of each scanned page read by our OCR path, of a bare RapidOCR pass over the same
     page image (rendered as our path renders it; its default settings) and of the same page of
     its born-digital twin read from the text layer, in this process (onnxruntime's default
     threads for both OCR reads)."""
-    import cv2
     import pypdfium2
     from rapidocr import RapidOCR
 
     from extractors.pdf import content_to_items
     from extractors.pdfium_access import PdfiumFile
-    from extractors.scan import scan_page, warm_up
-    from extractors.scan_ruling import render
+    from extractors.scan.page import scan_page, warm_up
 
     warm_up()  # sessions made once per process, as in a worker; not part of a page's time
     bare_engine = RapidOCR(params={"Global.log_level": "critical"})
-    first = pypdfium2.PdfDocument(SCANS / f"{next(iter(SCAN_TWINS))}.pdf")
+    first = pypdfium2.PdfDocument(next(iter(SCAN_TWINS)))
     # RapidOCR opens its sessions on its first call: made here, not in a page's time
-    bare_engine(cv2.cvtColor(render(first[0]), cv2.COLOR_GRAY2BGR))
+    bare_engine(page_image(first[0]))
     ocr: list[float] = []
     bare: list[float] = []
     text: list[float] = []
-    for name, (twin, pages) in SCAN_TWINS.items():
-        scan = pypdfium2.PdfDocument(SCANS / f"{name}.pdf")
+    office: list[bool] = []
+    for path, (twin, pages) in SCAN_TWINS.items():
+        scan = pypdfium2.PdfDocument(path)
         with PdfiumFile(SEASON / f"{twin}.pdf") as born:
             numbers = pages or tuple(range(1, len(born) + 1))
             for index, number in enumerate(numbers, start=1):
                 started = time.perf_counter()
                 scan_page(scan[index - 1], index)
                 ocr.append(time.perf_counter() - started)
-                image = cv2.cvtColor(render(scan[index - 1]), cv2.COLOR_GRAY2BGR)
+                image = page_image(scan[index - 1])
                 started = time.perf_counter()
                 bare_engine(image)
                 bare.append(time.perf_counter() - started)
                 started = time.perf_counter()
                 content_to_items(born.page(number))
                 text.append(time.perf_counter() - started)
-    return ocr, bare, text
+                office.append(path.parent == OFFICE)
+    return ocr, bare, text, office
 
 
 def ocr_bench(tmp: Path, copies: int) -> None:
@@ -169,12 +190,16 @@ def ocr_bench(tmp: Path, copies: int) -> None:
     pages, and through the whole ingest with 1 and 2 workers."""
     import pdfplumber
 
-    ocr, bare, text = per_page_reads()
+    ocr, bare, text, office = per_page_reads()
+    colour_ocr = sum(t for t, o in zip(ocr, office, strict=True) if o)
+    colour_bare = sum(t for t, o in zip(bare, office, strict=True) if o)
     print(f"\nscanned pages ({len(ocr)} pages, one process, onnxruntime default threads):")
     print(
         f"  OCR          {sum(ocr) / len(ocr):6.2f} s/page (slowest {max(ocr):.2f} s)\n"
         f"  bare RapidOCR{sum(bare) / len(bare):6.2f} s/page (the same page images, its defaults)\n"
         f"  OCR / bare   {sum(ocr) / max(sum(bare), 1e-9):6.2f}×\n"
+        f"  of which the {sum(office)} 200-dpi colour office pages: "
+        f"OCR / bare {colour_ocr / max(colour_bare, 1e-9):.2f}×\n"
         f"  text layer   {sum(text) / len(text):6.3f} s/page (the born-digital twins' pages)\n"
         f"  OCR / text   {sum(ocr) / max(sum(text), 1e-9):6.0f}×"
     )
@@ -182,16 +207,16 @@ def ocr_bench(tmp: Path, copies: int) -> None:
     folder.mkdir()
     pages = 0
     for copy in range(copies):
-        for name in SCAN_TWINS:
-            shutil.copy(SCANS / f"{name}.pdf", folder / f"{copy:02d}-{name}.pdf")
-            with pdfplumber.open(SCANS / f"{name}.pdf") as pdf:
+        for path in SCAN_TWINS:
+            shutil.copy(path, folder / f"{copy:02d}-{path.name}")
+            with pdfplumber.open(path) as pdf:
                 pages += len(pdf.pages)
     from pipeline.workers import default_workers
 
     cores = default_workers()
     one, rss_one = timed_ingest(folder, tmp / "scans-out1", 1)
     two, rss_two = timed_ingest(folder, tmp / "scans-out2", 2)
-    print(f"ingest of {pages} scanned pages ({copies} copies of fixtures/scans/, {cores} cores):")
+    print(f"ingest of {pages} scanned pages ({copies} copies of the scan fixtures, {cores} cores):")
     print(f"  ×1 worker    {one / pages:6.2f} s/page  ({one:.1f} s, {rss_one:.0f} MiB)")
     print(f"  ×2 workers   {two / pages:6.2f} s/page  ({two:.1f} s, {rss_two:.0f} MiB)")
 

@@ -19,11 +19,11 @@ import pypdfium2
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan import TextBox, cell_score, clean_text, needs_ocr
-from extractors.scan_crops import _text_rows, ink_lines
-from extractors.scan_crops import unread_ink as _unread_ink
-from extractors.scan_recognise import PACK_GAP, PACK_WIDTH, _ctc_decode, _pack, text_score
-from extractors.scan_ruling import Rect, Table
+from extractors.scan.crops import _text_rows, ink_lines
+from extractors.scan.crops import unread_ink as _unread_ink
+from extractors.scan.page import TextBox, cell_score, clean_text, needs_ocr
+from extractors.scan.recognise import PACK_GAP, PACK_WIDTH, _ctc_decode, _pack, text_score
+from extractors.scan.ruling import Rect, Table
 from pipeline.ingest import ingest
 
 SCANS = FIXTURES / "scans"
@@ -341,7 +341,7 @@ def test_scan_rows_have_page_bbox_and_ocr_confidence(scan_values, name):
 
 
 def test_each_worker_takes_its_share_of_the_cores(monkeypatch):
-    from extractors import scan_recognise as scan
+    from extractors.scan import recognise as scan
 
     monkeypatch.delenv(scan.THREADS_ENV, raising=False)
     monkeypatch.setattr(scan, "_threads_share", None)
@@ -353,8 +353,8 @@ def test_each_worker_takes_its_share_of_the_cores(monkeypatch):
 
 
 def test_canvases_read_in_one_batch_read_as_one_by_one(monkeypatch):
-    from extractors import scan_recognise
-    from extractors.scan_ruling import deskew, find_tables, render
+    from extractors.scan import recognise as scan_recognise
+    from extractors.scan.ruling import deskew, find_tables, render
 
     grey = deskew(render(pypdfium2.PdfDocument(SCANS / f"{SCAN_NAMES[0]}.pdf")[0]))
     tables, _ = find_tables(grey)
@@ -370,8 +370,8 @@ def test_canvases_read_in_one_batch_read_as_one_by_one(monkeypatch):
 
 
 def test_runs_side_by_side_read_as_one_after_another(monkeypatch):
-    from extractors import scan_recognise
-    from extractors.scan_ruling import deskew, find_tables, render
+    from extractors.scan import recognise as scan_recognise
+    from extractors.scan.ruling import deskew, find_tables, render
 
     grey = deskew(render(pypdfium2.PdfDocument(SCANS / f"{SCAN_NAMES[0]}.pdf")[0]))
     tables, _ = find_tables(grey)
@@ -389,8 +389,8 @@ def test_runs_side_by_side_read_as_one_after_another(monkeypatch):
 
 
 def test_a_page_without_a_grid_has_its_lines_found_by_the_detector():
-    from extractors.scan import read_text
-    from extractors.scan_ruling import deskew, find_tables, render
+    from extractors.scan.page import read_text
+    from extractors.scan.ruling import deskew, find_tables, render
 
     grey = deskew(render(pypdfium2.PdfDocument(SCANS / f"{SCAN_NAMES[0]}.pdf")[0]))
     tables, _ = find_tables(grey)

@@ -16,6 +16,8 @@ neighbouring measure).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from extractors import Cell, Grid, TextLine, fill_covered_slots
 
 from ..definitions import Catalog
@@ -69,37 +71,71 @@ def _footer_to_slots(ctx: MapContext, lines: tuple, catalog: Catalog) -> None:
 
 def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
     matrix = fill_covered_slots(grid)
+    header_cells: list[Cell] = []
     for r, row in enumerate(matrix):
         cells = distinct(row)
         own = [c for c in cells if c.row == r]
         if not own or title_or_unit_row(ctx, own):
             continue
-        if measure_pairs_to_slots(ctx, own) or measure_lines_to_slots(ctx, own):
+        first = len(ctx.slots)
+        under_headers = _row_to_slots(ctx, r, row, cells, own)
+        if under_headers is None:  # a header row: the cells the values below rest on
+            stacked = ctx.state.header_row == r - 1 and header_cells
+            header_cells = [*header_cells, *cells] if stacked else list(cells)
             continue
-        own = lines_cells_to_slots(ctx, own)
-        header = header_row_to_map(ctx, own, cells, r)
-        if header is not None:
-            if ctx.state.active is not None and ctx.state.active.section is not header.section:
-                ctx.state.passed.add(ctx.state.active.section.section)
-            ctx.state.active = header
-            ctx.state.header_row = r
-            ctx.state.open_parent = None
-            continue
-        if _group_heading_row(ctx, own):
-            continue
-        item_cell = indicator_item_cell(ctx, row)
-        pairs = item_cell is None or _first_cell_is_pair_label(ctx, own)
-        if pairs and label_value_row_to_slots(ctx, own):
-            continue
-        if _block_row(ctx, own):
-            continue
-        if item_cell is not None:
-            indicator_row_to_slots(ctx, r, row, own, item_cell)
-        elif ctx.state.active is not None:
-            data_row_to_slots(ctx, r, row, own)
-        elif not _is_heading(own):
-            for cell in own:
-                ctx.unknown(cell.text, cell, "栏目表头之前的一行")
+        for index in range(first, len(ctx.slots)):
+            ctx.slots[index] = resting_on(
+                ctx.slots[index], cells, header_cells if under_headers else []
+            )
+
+
+def _row_to_slots(
+    ctx: MapContext, r: int, row: list[Cell | None], cells: list[Cell], own: list[Cell]
+) -> bool | None:
+    """One row's slots: None for a header row (it names the columns below), else whether its
+    values stand under the active headers (a data or indicator row)."""
+    if measure_pairs_to_slots(ctx, own) or measure_lines_to_slots(ctx, own):
+        return False
+    own = lines_cells_to_slots(ctx, own)
+    header = header_row_to_map(ctx, own, cells, r)
+    if header is not None:
+        if ctx.state.active is not None and ctx.state.active.section is not header.section:
+            ctx.state.passed.add(ctx.state.active.section.section)
+        ctx.state.active = header
+        ctx.state.header_row = r
+        ctx.state.open_parent = None
+        return None
+    if _group_heading_row(ctx, own):
+        return False
+    item_cell = indicator_item_cell(ctx, row)
+    pairs = item_cell is None or _first_cell_is_pair_label(ctx, own)
+    if pairs and label_value_row_to_slots(ctx, own):
+        return False
+    if _block_row(ctx, own):
+        return False
+    if item_cell is not None:
+        indicator_row_to_slots(ctx, r, row, own, item_cell)
+        return True
+    if ctx.state.active is not None:
+        data_row_to_slots(ctx, r, row, own)
+        return True
+    if not _is_heading(own):
+        for cell in own:
+            ctx.unknown(cell.text, cell, "栏目表头之前的一行")
+    return False
+
+
+def resting_on(slot: Slot, row: list[Cell], headers: list[Cell]) -> Slot:
+    """A slot with the least confidence of what its value rests on: the labels left of its
+    cell in its row (its item, 二级, 一级) and the headers over its cell's columns. A label or
+    header read unsure (OCR) makes every value it names unsure; a text layer's are all 1.0."""
+    cell = slot.cell
+    if cell is None:
+        return slot
+    labels = [c for c in row if c.last_col < cell.col and c.text.strip()]
+    over = [h for h in headers if h.col <= cell.last_col and h.last_col >= cell.col]
+    least = min((c.confidence for c in (*labels, *over)), default=1.0)
+    return replace(slot, rests_on=least) if least < slot.rests_on else slot
 
 
 def _first_cell_is_pair_label(ctx: MapContext, own: list[Cell]) -> bool:

@@ -1,8 +1,8 @@
 """OCR of scanned PDF pages into the same table parts and text lines as a born-digital page.
 
-A page is rendered, made grey and deskewed and its ruled tables found (scan_ruling.py); the
+A page is rendered, made grey and deskewed and its ruled tables found (ruling.py); the
 text lines on it are found from its ink (by the detector on a page without a grid) and cut into
-crops (scan_crops.py) that the recogniser reads (scan_recognise.py). Here each text box goes to the cell holding its centre; a
+crops (crops.py) that the recogniser reads (recognise.py). Here each text box goes to the cell holding its centre; a
 cell's boxes are joined in reading order. Boxes outside every table become text lines (titles,
 附件N, the 填表人 line).
 
@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .model import BBox, TextLine
-from .scan_crops import (
+from ..model import BBox, TextLine
+from ..tables import TablePart, WrappedLine, join_wrapped_lines
+from .crops import (
     ink_glyph,
     ink_lines,
     is_dash,
@@ -33,10 +34,21 @@ from .scan_crops import (
     unread_ink,
     widen,
 )
-from .scan_recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
-from .scan_recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
-from .scan_ruling import DPI, Rect, Table, cell_of, deskew, find_tables, ink_mask, render, union
-from .tables import TablePart, WrappedLine, join_wrapped_lines
+from .geometry import frame_quad, square_frame, upright
+from .recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
+from .recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
+from .ruling import (
+    DPI,
+    Rect,
+    Table,
+    cell_of,
+    deskew,
+    find_tables,
+    ink_mask,
+    line_masks,
+    render,
+    union,
+)
 
 CELL_PADDING_PX = 11  # the inner margin of a Word cell at DPI (5.4 pt)
 DASH, DASH_SCORE = "——", 0.95  # a flat bar alone: the placeholder, by its shape
@@ -51,6 +63,11 @@ _STRAY_POINT = re.compile(
     r"(?P<number>[≥≤<>=]?\d[\d,，]*(?:[.．]\d+)?[%％]?)[.．](?P<unit>[\u4e00-\u9fff]{0,3})"
 )
 _DECIMAL = re.compile(r"[.．]\d")
+# words then a bare number closing the cell, on its line or the next: a label and its value
+_RUN_TOGETHER = re.compile(
+    r"[\u4e00-\u9fff)）]\n?[-+]?\d[\d,]*(?:\.\d+)?%?$|[\u4e00-\u9fff]\n[-+]?\d"
+    r"|^\s*[-+]?[\d.,]+%?(?:[\n ]+[-+]?[\d.,]+%?)+\s*$"  # two bare numbers in one cell
+)
 _YEAR_POINT = re.compile(r"(?<![\d.．])(\d{4})[.．](?=年)")  # 2023.年决算数: a speck after a year
 
 Points = tuple[float, float, float, float]
@@ -102,8 +119,14 @@ def scan_page(page: Any, number: int) -> list[TablePart | TextLine]:
 def scan_image(
     image: np.ndarray, number: int, size: tuple[float, float]
 ) -> list[TablePart | TextLine]:
-    """OCR a page rendered at DPI (greyscale) whose size is `size` points."""
-    grey = deskew(image)
+    """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
+    first (geometry.py), then levelled by its ruling lines."""
+    grey = deskew(upright(image, recognise))
+    corners = frame_quad(line_masks(grey)[2])
+    if corners is not None:  # a photo's perspective the page's edges did not show
+        grey = deskew(square_frame(grey, corners))
+    if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
+        size = (size[1], size[0])
     tables, ruling = find_tables(grey)
     clean = np.where(ruling > 0, np.uint8(255), grey)  # the ruling lines out of the OCR's way
     boxes = read_text(clean, tables)
@@ -225,7 +248,10 @@ def _table_part(
         boxes=tuple(pts(cell) for cell in table.cells),
         texts=tuple(texts),
         bbox=pts(table.rect),
-        confidences=tuple(cell_score(t, b) for t, b in zip(texts, found, strict=True)),
+        confidences=tuple(
+            min(cell_score(t, b), SUSPECT_SCORE) if c in table.guessed else cell_score(t, b)
+            for c, (t, b) in enumerate(zip(texts, found, strict=True))
+        ),
     )
 
 
@@ -245,8 +271,11 @@ def _text_line(line: list[TextBox], number: int, pts: Callable[[Rect], Points]) 
 def cell_score(text: str, boxes: list[TextBox]) -> float:
     """A cell's confidence: its least sure line's, and low when a bracket opens and never
     closes (`效益指标(30` is a cell whose last line was lost; a closing one alone is fine, as
-    in the enumeration `1）… 2）…`)."""
+    in the enumeration `1）… 2）…`), or when a label's words run straight into a number
+    (`2022年决算数\n36.07`, `公务接待7.76`: two cells a lost ruling line made one)."""
     score = min((b.score for b in boxes), default=MAX_SCORE)
+    if _RUN_TOGETHER.search(text):
+        return min(score, SUSPECT_SCORE)
     depth = 0
     for char in text:
         if char in "(（[［【":
@@ -300,7 +329,7 @@ def _group_lines(boxes: list[TextBox]) -> list[list[TextBox]]:
 def _join_line(line: list[TextBox]) -> str:
     text = ""
     for box in line:
-        if text and _is_latin(text[-1]) and _is_latin(box.text[0]):
+        if text and _is_latin(text[-1]) and _is_latin(box.text[:1]):
             text += " "
         text += box.text
     return text

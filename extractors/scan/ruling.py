@@ -15,11 +15,18 @@ from typing import Any
 
 import numpy as np
 
+from .colour import without_colour
+from .geometry import cut_from_desk
+
 DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
 MIN_ANGLE = 0.05  # degrees: a page tilted less is read as it is
 MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
 MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
 MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
+LINE_INK_C = 10  # a ruling line's pixel is this much darker than its neighbourhood's mean
+LINE_GAP_PX = 30  # a gap in a horizontal ruling line this long or shorter is closed
+VLINE_GAP_PX = 15  # and in a vertical one
+MERGE_SHARE = 0.5  # of the smaller box: two line components overlapping more are one table
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
 
 
@@ -54,6 +61,15 @@ class Table:
 
     rect: Rect
     cells: tuple[Rect, ...]
+    # cells the grid only guessed: a region holding other cells, where a ruling line was lost
+    guessed: frozenset[int] = frozenset()
+
+    def inside(self, c: int) -> list[Rect]:
+        """The other cells whose centre cell `c` holds (none but for a guessed region)."""
+        outer = self.cells[c]
+        return [
+            cell for k, cell in enumerate(self.cells) if k != c and outer.holds(cell.cx, cell.cy)
+        ]
 
 
 def union(rects: list[Rect]) -> Rect:
@@ -67,14 +83,15 @@ def union(rects: list[Rect]) -> Rect:
 
 
 def cell_of(tables: list[Table], x: float, y: float) -> tuple[int, int] | None:
-    """(table, cell) indices of the cell holding a point: on a ruling line, the nearest cell
-    of the table holding it; None outside every table."""
+    """(table, cell) indices of the cell holding a point (the smallest, where a region the grid
+    only guessed holds others); on a ruling line, the nearest cell of the table holding it;
+    None outside every table."""
     for t, table in enumerate(tables):
         if not table.rect.holds(x, y):
             continue
-        for c, cell in enumerate(table.cells):
-            if cell.holds(x, y):
-                return t, c
+        holding = [c for c, cell in enumerate(table.cells) if cell.holds(x, y)]
+        if holding:
+            return t, min(holding, key=lambda c: _area(table.cells[c]))
         # on a ruling line: the cell whose box is nearest
         nearest = min(
             range(len(table.cells)),
@@ -83,6 +100,10 @@ def cell_of(tables: list[Table], x: float, y: float) -> tuple[int, int] | None:
         )
         return None if nearest is None else (t, nearest)
     return None
+
+
+def _area(rect: Rect) -> float:
+    return (rect.x1 - rect.x0) * (rect.y1 - rect.y0)
 
 
 def _distance(rect: Rect, x: float, y: float) -> float:
@@ -97,12 +118,16 @@ def _distance(rect: Rect, x: float, y: float) -> float:
 
 def render(page: Any) -> np.ndarray:
     """A pypdfium2 page as a greyscale image at DPI, embedded scan included (without
-    anti-aliasing, as pdfplumber's `to_image` renders it)."""
+    anti-aliasing, as pdfplumber's `to_image` renders it): the page cut from a desk around it
+    and flattened (judged by brightness, in colour: a brown desk is no seal), then its coloured
+    ink (seals, pen) taken out (colour.py; a grey page comes out as it is)."""
     bitmap = page.render(
         scale=DPI / 72, no_smoothtext=True, no_smoothpath=True, no_smoothimage=True
     )
-    image = bitmap.to_pil().convert("L")
-    return np.asarray(image, dtype=np.uint8)
+    image = bitmap.to_pil()
+    if image.mode == "L":
+        return cut_from_desk(np.asarray(image, dtype=np.uint8))
+    return without_colour(cut_from_desk(np.asarray(image.convert("RGB"), dtype=np.uint8)))
 
 
 def ink_mask(grey: np.ndarray) -> np.ndarray:
@@ -180,27 +205,54 @@ def deskew(grey: np.ndarray) -> np.ndarray:
 # The ruled grid
 
 
+def line_ink(grey: np.ndarray) -> np.ndarray:
+    """The ink a horizontal ruling line may be made of: fainter than print (a thin line
+    blurred and compressed is a light grey)."""
+    import cv2
+
+    return cv2.adaptiveThreshold(
+        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, LINE_INK_C
+    )
+
+
+def line_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The horizontal and vertical ruling-line masks of a page, and both joined (thickened a
+    little, so lines that nearly meet do). A horizontal line is looked for in fainter ink
+    (line_ink) and rejoined across a gap of up to
+    LINE_GAP_PX (a line broken by blur, JPEG, a seal taken out or a fold); a vertical one the
+    same, a pixel's step along a tilt tolerated, across VLINE_GAP_PX (never thickened across:
+    the strokes of a bold title would make a line)."""
+    import cv2
+
+    rect = cv2.getStructuringElement
+    faint = line_ink(grey)
+    horizontal = cv2.morphologyEx(faint, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1)))
+    horizontal = cv2.morphologyEx(
+        horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (LINE_GAP_PX, 1))
+    )
+    thick_v = cv2.dilate(faint, rect(cv2.MORPH_RECT, (3, 1)))  # a pixel's step along a tilt
+    vertical = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX)))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, VLINE_GAP_PX)))
+    close = rect(cv2.MORPH_RECT, (5, 5))
+    return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
+
+
 def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
     """The ruled tables on a deskewed page, each with its cells' boxes snapped to the ruling
     lines so that neighbouring cells share their edges, and the mask of the ruling lines."""
     import cv2
 
     ink = ink_mask(grey)
-    horizontal = cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (MIN_LINE_PX, 1))
-    )
-    vertical = cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, MIN_VLINE_PX))
-    )
-    close = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
-    lines = cv2.dilate(horizontal | vertical, close)
+    horizontal, vertical, lines = line_masks(grey)
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     tables: list[Table] = []
-    for label in range(1, count):
-        x, y, w, h, _area = stats[label]
-        if w < grey.shape[1] / 4 or h < 20:
-            continue
-        table = _table_cells(lines, horizontal, vertical, Rect(x, y, x + w, y + h))
+    boxes = [
+        Rect(x, y, x + w, y + h)
+        for x, y, w, h, _area in stats[1:count]
+        if w >= grey.shape[1] / 4 and h >= 20
+    ]
+    for box in _merged(boxes):  # a table's lines a break cut in pieces: one table again
+        table = _table_cells(lines, horizontal, vertical, box)
         if table is not None:
             tables.append(table)
     tables.sort(key=lambda t: t.rect.y0)
@@ -208,9 +260,35 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
     for table in tables:  # strokes of large type outside the tables are no ruling lines
         y0, y1 = max(int(table.rect.y0) - 3, 0), int(table.rect.y1) + 4
         x0, x1 = max(int(table.rect.x0) - 3, 0), int(table.rect.x1) + 4
-        ruling[y0:y1, x0:x1] = (horizontal | vertical)[y0:y1, x0:x1]
+        ruling[y0:y1, x0:x1] = ((horizontal | vertical) & ink)[y0:y1, x0:x1]  # the lines own ink
     ruling = cv2.dilate(ruling, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
     return tables, ruling
+
+
+def _overlap(a: Rect, b: Rect) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def _merged(boxes: list[Rect]) -> list[Rect]:
+    """Boxes that overlap by most of the smaller one joined into the box round them, until
+    none does (a title's strokes touching a table's top line overlap it by a sliver only)."""
+    merged = list(boxes)
+    joined = True
+    while joined:
+        joined = False
+        for i, a in enumerate(merged):
+            for j in range(i + 1, len(merged)):
+                b = merged[j]
+                if _overlap(a, b) >= MERGE_SHARE * min(_area(a), _area(b)):
+                    merged[i] = union([a, b])
+                    del merged[j]
+                    joined = True
+                    break
+            if joined:
+                break
+    return merged
 
 
 def _table_cells(
@@ -249,7 +327,27 @@ def _table_cells(
         max(c.y1 for c in cells),
     )
     cells.sort(key=lambda c: (c.y0, c.x0))
-    return Table(rect=outer, cells=tuple(cells))
+    guessed = frozenset(
+        k
+        for k, cell in enumerate(cells)
+        if any(o is not cell and cell.holds(o.cx, o.cy) for o in cells)
+        or _line_lost_across(cell, cells)
+    )
+    return Table(rect=outer, cells=tuple(cells), guessed=guessed)
+
+
+def _line_lost_across(cell: Rect, cells: list[Rect]) -> bool:
+    """Does a ruling line run through the cells on both sides of `cell` but not through it
+    (a row edge of its left and its right neighbours inside its height)? Then the line was
+    most likely lost in it (a shadow, a seal), and it is two cells read as one."""
+
+    def inner_edges(side: list[Rect]) -> list[float]:
+        return [y for c in side for y in (c.y0, c.y1) if cell.y0 + SNAP_PX < y < cell.y1 - SNAP_PX]
+
+    overlapping = [c for c in cells if c.y0 < cell.y1 and cell.y0 < c.y1]
+    left = inner_edges([c for c in overlapping if abs(c.x1 - cell.x0) <= SNAP_PX])
+    right = inner_edges([c for c in overlapping if abs(c.x0 - cell.x1) <= SNAP_PX])
+    return any(abs(a - b) <= SNAP_PX for a in left for b in right)
 
 
 def _line_centres(profile: np.ndarray, min_count: float) -> list[float]:

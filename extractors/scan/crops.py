@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .scan_ruling import Rect, Table, cell_of, ink_mask
+from .ruling import Rect, Table, cell_of, ink_mask
 
 LINE_MARGIN_PX = 4  # a ruling line's half width and its blur
 WIDEN_LEFT, WIDEN_RIGHT = 0.3, 0.6  # of a line's height: room given to a detected line's crop
@@ -28,6 +28,7 @@ NARROW_CELL_GLYPHS = 8  # a cell narrower than this many characters holds fragme
 # that splits a line into two boxes (at 1 a label's ：leaves it for its value)
 BOX_MARGIN_X_PX, BOX_MARGIN_Y_PX = 6, 4
 LINE_GAP_GLYPHS = 2.0
+MAX_BLOB_GLYPHS = 4  # a blob of ink outside the tables taller than this many characters is no text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,8 +73,12 @@ def ink_lines(ink: np.ndarray, raw: np.ndarray, tables: list[Table], glyph: floa
     marks next to its strokes (、 , . are too small to be strokes)."""
     lines: list[Rect] = []
     for table in tables:
-        for cell in table.cells:
-            lines += _lines_in(ink, raw, _inner(cell), cell, glyph)
+        for c, cell in enumerate(table.cells):
+            if c in table.guessed:  # its own ink only: the cells inside it read their own
+                own, own_raw = _without(ink, table.inside(c)), _without(raw, table.inside(c))
+                lines += _lines_in(own, own_raw, _inner(cell), cell, glyph)
+            else:
+                lines += _lines_in(ink, raw, _inner(cell), cell, glyph)
     outside, raw_outside = ink.copy(), raw.copy()
     for table in tables:
         r = table.rect
@@ -82,7 +87,34 @@ def ink_lines(ink: np.ndarray, raw: np.ndarray, tables: list[Table], glyph: floa
         outside[rows, cols] = 0
         raw_outside[rows, cols] = 0
     page = Rect(0, 0, ink.shape[1], ink.shape[0])
+    outside, raw_outside = _without_blobs(outside, glyph), _without_blobs(raw_outside, glyph)
     return lines + _lines_in(outside, raw_outside, page, page, glyph)
+
+
+def _without_blobs(ink: np.ndarray, glyph: float) -> np.ndarray:
+    """The ink without blobs taller than MAX_BLOB_GLYPHS characters: no text line is (a
+    desk's edge or a shadow left beside the page, a photo), and one would make the text lines
+    beside it one band."""
+    import cv2
+
+    _n, labels, stats, _c = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    tall = stats[:, cv2.CC_STAT_HEIGHT] > MAX_BLOB_GLYPHS * glyph
+    tall[0] = False
+    if not tall.any():
+        return ink
+    out = ink.copy()
+    out[tall[labels]] = 0
+    return out
+
+
+def _without(ink: np.ndarray, cells: list[Rect]) -> np.ndarray:
+    """The ink with the boxes of `cells` blanked."""
+    out = ink.copy()
+    for cell in cells:
+        out[
+            max(int(cell.y0), 0) : math.ceil(cell.y1), max(int(cell.x0), 0) : math.ceil(cell.x1)
+        ] = 0
+    return out
 
 
 def _patch(ink: np.ndarray, box: Rect) -> np.ndarray:
