@@ -170,7 +170,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: in
             elif tag == "c":
                 cells += 1
                 if cells > max_cells:
-                    raise TooManyCells(f"more than {max_cells:,} cells")
+                    raise TooManyCells(f"超过 {max_cells:,} 个单元格")
                 formula = element.find(f"{{{_MAIN_NS}}}f")
                 value = element.find(f"{{{_MAIN_NS}}}v")
                 if formula is not None and (value is None or not (value.text or "").strip()):
@@ -178,7 +178,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: in
             elif tag == "row":
                 rows += 1
                 if rows > max_rows:
-                    raise ValueError(f"{rows:,} rows (more than {max_rows:,})")
+                    raise ValueError(f"{rows:,} 行（超过 {max_rows:,} 行）")
                 element.clear()
                 while element.getprevious() is not None:
                     del element.getparent()[0]
