@@ -85,7 +85,7 @@ def _open_body(path: Path):  # -> lxml element; never leaves this module
         ) from exc
     body = root.find(_w("body"))
     if body is None:
-        raise ExtractionError("corrupt", f"不是 Word 文档：{path.name} 没有正文（w:body）")
+        raise ExtractionError("corrupt", f"不是 Word 文档：{path.name} 没有正文")
     return body
 
 

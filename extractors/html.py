@@ -177,7 +177,7 @@ def _workbook_page(
         if text is None:
             raise ExtractionError(
                 "corrupt",
-                f"网页不完整：{file_name} 缺少工作表 {name}（{href} 没有一起保存）",
+                f"网页不完整：{file_name} 缺少工作表“{name}”（{href} 没有一起保存）",
             )
         items = page_items(text)
         blocks.extend(items_to_blocks(items))

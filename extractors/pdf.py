@@ -55,9 +55,9 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
     notes += tuple(_cut_page(path, number) for number in damaged)
     if reader == "pdfium":
         if not _has_eof(path):
-            note = "改用 pdfplumber 读取：文件末尾缺少结束标记 %%EOF（PDFium 会自行修补）"
+            note = "改用 pdfplumber 读取：文件末尾缺少结束标记（PDFium 会自行修补）"
         elif tree:
-            note = f"改用 pdfplumber 读取：{tree}（PDFium 会照页数记录读取）"
+            note = f"改用 pdfplumber 读取：{tree}（PDFium 会按错误的页数记录读取）"
         else:
             try:
                 document = _read_pdfium(path, set(damaged))
@@ -88,12 +88,12 @@ def _tree_problem(path: Path) -> tuple[str | None, list[int], list[int]]:
         return None, [], []
     if loop:
         return (
-            f"页面目录首尾循环（找到 {found} 页，页数记录 /Count 为 {declared}）",
+            f"页面目录首尾循环（找到 {found} 页，页数记录为 {declared} 页）",
             lost,
             damaged,
         )
     if declared is not None and declared != found:
-        return f"页数记录 /Count 为 {declared}，实际有 {found} 页", lost, damaged
+        return f"页数记录为 {declared} 页，实际有 {found} 页", lost, damaged
     return None, lost, damaged
 
 
@@ -163,7 +163,7 @@ def _read_pdfium(path: Path, damaged: set[int] = frozenset()) -> Document:
                 pages[-1] = scan_page(pdf.pdfium_page(number), number)
                 scanned = True
             elif pdf.rotation(number):
-                handed[number] = "页面设置了旋转（/Rotate），PDFium 不会转正"
+                handed[number] = "页面设置了旋转，PDFium 不会转正"
             else:
                 pages[-1] = content_to_items(content)
         n_pages = len(pdf)
@@ -243,7 +243,7 @@ def check_pdf_header(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(1024)
     if b"%PDF-" not in head:
-        raise ExtractionError("not_a_pdf", f"不是 PDF 文件：{path.name} 开头没有 %PDF- 标记")
+        raise ExtractionError("not_a_pdf", f"不是 PDF 文件：{path.name} 开头没有 PDF 文件标记")
 
 
 def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
@@ -251,7 +251,7 @@ def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
     if not _has_eof(path):
         size = path.stat().st_size
         return ExtractionError(
-            "truncated", f"PDF 文件已损坏：{path.name} 在第 {size:,} 字节处被截断（缺少 %%EOF）"
+            "truncated", f"PDF 文件已损坏：{path.name} 在第 {size:,} 字节处被截断（缺少结束标记）"
         )
     logging.getLogger(__name__).debug("PDF parser on %s: %r", path.name, cause)
     return ExtractionError("corrupt", f"PDF 文件已损坏：{path.name} 的结构无法识别")

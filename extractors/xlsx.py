@@ -117,12 +117,12 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
                     raise ExtractionError(
                         "too_large",
                         f"工作簿拒绝读取：{name} 的单元格超过 {MAX_SHEET_CELLS:,} 个"
-                        f"（数到工作表 {entry.name} 为止），未读取",
+                        f"（数到工作表“{entry.name}”为止），未读取",
                     ) from exc
                 except ValueError as exc:
                     raise ExtractionError(
                         "too_large",
-                        f"工作簿拒绝读取：{name} 的工作表 {entry.name} 有 {exc}，未读取",
+                        f"工作簿拒绝读取：{name} 的工作表“{entry.name}”有 {exc}，未读取",
                     ) from exc
                 cells += size.cells
                 notes.extend(_uncached_note(name, entry.name, number, r) for r in size.uncached)
