@@ -26,6 +26,7 @@ from .xlsx_access import (
     CFB_MAGIC,
     SheetData,
     TooManyCells,
+    TooManyRows,
     cfb_is_encrypted,
     column_letter,
     looks_like_html,
@@ -119,7 +120,7 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
                         f"工作簿拒绝读取：{name} 的单元格超过 {MAX_SHEET_CELLS:,} 个"
                         f"（数到工作表“{entry.name}”为止），未读取",
                     ) from exc
-                except ValueError as exc:
+                except TooManyRows as exc:
                     raise ExtractionError(
                         "too_large",
                         f"工作簿拒绝读取：{name} 的工作表“{entry.name}”有 {exc}，未读取",
