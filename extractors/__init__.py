@@ -101,11 +101,9 @@ def extract(path: Path, pdf_reader: str = DEFAULT_PDF_READER) -> Document:
     PDF_READERS); raise ExtractionError if it cannot be read."""
     kind = READERS.get(path.suffix.lower())
     if kind is None:
-        raise ExtractionError(
-            "unsupported_kind", f"not a kind of file the pipeline reads: {path.name}"
-        )
+        raise ExtractionError("unsupported_kind", f"不是本工具读取的文件类型：{path.name}")
     if path.stat().st_size == 0:
-        raise ExtractionError("empty", f"empty file: {path.name} has no content")
+        raise ExtractionError("empty", f"空文件：{path.name} 没有内容")
     read = _pdf_reader(pdf_reader) if kind == "pdf" else _reader(kind)
     return without_controls(read(path), path.name)
 

@@ -88,29 +88,29 @@ def check_office_zip(path: Path, what: str, max_bytes: int, max_ratio: float) ->
             if total > max_bytes:
                 raise ExtractionError(
                     "zip_bomb",
-                    f"{what} refused: {path.name} would unpack to {total / 2**20:,.0f} MiB "
-                    f"(more than {max_bytes / 2**20:,.0f} MiB)",
+                    f"{what}拒绝读取：{path.name} 解压后将有 {total / 2**20:,.0f} MiB"
+                    f"（超过允许的 {max_bytes / 2**20:,.0f} MiB）",
                 )
             bomb = inflating_member(members, max_ratio)
             if bomb is not None:
                 member, ratio = bomb
                 raise ExtractionError(
                     "zip_bomb",
-                    f"{what} refused: {path.name} member {member.filename} inflates "
-                    f"{ratio:,.0f} times (a decompression bomb)",
+                    f"{what}拒绝读取：{path.name} 中的 {member.filename} 解压后膨胀 "
+                    f"{ratio:,.0f} 倍（可能是恶意构造的“压缩炸弹”）",
                 )
             locked = unreadable_member(members)
             if locked is not None and locked[0] == "encrypted":
                 raise ExtractionError(
                     "encrypted",
-                    f"encrypted {what}: {path.name} needs a password to open "
-                    f"(its part {locked[1].filename} is encrypted)",
+                    f"{what}已加密：{path.name} 需要密码才能打开"
+                    f"（其中的 {locked[1].filename} 已加密）",
                 )
             if locked is not None:
                 raise ExtractionError(
                     "corrupt",
-                    f"{what} is damaged: {path.name} part {locked[1].filename} is compressed "
-                    "in a way Office never writes",
+                    f"{what}已损坏：{path.name} 中的 {locked[1].filename} "
+                    "使用了 Office 从不使用的压缩方式",
                 )
             declaring = [
                 m.filename
@@ -119,12 +119,10 @@ def check_office_zip(path: Path, what: str, max_bytes: int, max_ratio: float) ->
             ]
     except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
         log.debug("zip check of %s: %r", path.name, exc)
-        raise ExtractionError(
-            "corrupt", f"{what} is damaged: {path.name} (its zip data cannot be unpacked)"
-        ) from exc
+        raise ExtractionError("corrupt", f"{what}已损坏：{path.name} 的压缩数据无法解开") from exc
     if declaring:
         raise ExtractionError(
             "xml_entities",
-            f"{what} refused: {path.name} member {declaring[0]} declares XML entities "
-            "(Office never writes them; an entity-expansion attack)",
+            f"{what}拒绝读取：{path.name} 中的 {declaring[0]} 声明了 XML 实体"
+            "（Office 从不写入，可能是恶意构造的文件）",
         )

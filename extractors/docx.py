@@ -58,36 +58,34 @@ def _open_body(path: Path):  # -> lxml element; never leaves this module
     from lxml import etree
 
     if not zipfile.is_zipfile(path):
-        raise ExtractionError("not_a_zip", f"not a Word file: {path.name} is not a zip archive")
-    check_office_zip(path, "Word file", MAX_UNZIPPED_BYTES, MAX_COMPRESSION_RATIO)
+        raise ExtractionError("not_a_zip", f"不是 Word 文件：{path.name} 不是 zip 压缩包")
+    check_office_zip(path, "Word 文件", MAX_UNZIPPED_BYTES, MAX_COMPRESSION_RATIO)
     parser = etree.XMLParser(remove_blank_text=True, resolve_entities=False)
     try:
         with zipfile.ZipFile(path) as archive:
             part = _main_part(archive, parser)
             if part is None:
-                raise ExtractionError(
-                    "corrupt", f"not a Word document: {path.name} has no main document part"
-                )
+                raise ExtractionError("corrupt", f"不是 Word 文档：{path.name} 没有正文部分")
             root = etree.fromstring(archive.read(part), parser)
     except etree.XMLSyntaxError as exc:
         log.debug("XML of %s: %s", path.name, exc)
         raise ExtractionError(
             "corrupt",
-            f"Word file is damaged: {path.name}: its text (XML) is broken off or malformed",
+            f"Word 文件已损坏：{path.name} 的文字内容（XML）不完整或格式错误",
         ) from exc
     except KeyError as exc:
         log.debug("part of %s: %r", path.name, exc)
         raise ExtractionError(
-            "corrupt", f"Word file is damaged: {path.name} lacks a part every Word file has"
+            "corrupt", f"Word 文件已损坏：{path.name} 缺少每个 Word 文件都有的组成部分"
         ) from exc
     except (ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         log.debug("zip of %s: %r", path.name, exc)
         raise ExtractionError(
-            "corrupt", f"Word file is damaged: {path.name} (its zip data cannot be unpacked)"
+            "corrupt", f"Word 文件已损坏：{path.name} 的压缩数据无法解开"
         ) from exc
     body = root.find(_w("body"))
     if body is None:
-        raise ExtractionError("corrupt", f"not a Word document: {path.name} has no w:body")
+        raise ExtractionError("corrupt", f"不是 Word 文档：{path.name} 没有正文")
     return body
 
 

@@ -33,6 +33,37 @@ ERROR_CODES: dict[str, str] = {
     "pdfplumber, the reference reader, read it; `error` says which pages and why",
 }
 
+# each code's name in the words an analyst reads: the report's and the workbook's 错误类型
+ERROR_NAMES: dict[str, str] = {
+    "unsupported_kind": "不支持的文件类型",
+    "own_output": "本工具导出的文件",
+    "not_followed": "未跟随的链接或特殊文件",
+    "empty": "空文件",
+    "unreadable": "无法打开",
+    "not_a_zip": "不是 Office 文件",
+    "not_a_pdf": "不是 PDF 文件",
+    "corrupt": "文件损坏",
+    "truncated": "文件不完整",
+    "encrypted": "文件已加密",
+    "zip_bomb": "压缩后过大",
+    "xml_entities": "可疑的 XML 内容",
+    "too_large": "文件过大",
+    "converter_missing": "缺少 LibreOffice",
+    "timeout": "读取超时",
+    "memory": "内存不足",
+    "crashed": "读取程序崩溃",
+    "node_lost": "计算节点失联",
+    "internal_error": "本工具内部错误",
+    "read_by_reference": "改用备用方式读取",
+}
+
+
+def error_name(code: str | None) -> str | None:
+    """The Chinese name of an error code (the code itself if it is unknown), None for none."""
+    if code is None:
+        return None
+    return ERROR_NAMES.get(code, code)
+
 
 class ExtractionError(Exception):
     """A file could not be read. `code` is a slug of `ERROR_CODES`; the message is for a clerk."""

@@ -77,14 +77,14 @@ def _refused_when_too_deep(path: Path) -> Iterator[None]:
     except TooDeep as exc:
         raise ExtractionError(
             "too_large",
-            f"web page refused: {path.name} nests its elements {exc.depth:,} deep (more than "
-            f"{MAX_DEPTH}); no form is laid out that deep",
+            f"网页拒绝读取：{path.name} 的元素嵌套了 {exc.depth:,} 层（超过 {MAX_DEPTH} 层），"
+            "正常的表格不会嵌套这么深",
         ) from exc
 
 
 def _read_html(path: Path) -> Document:
     text, said = decode_page_said(_read_page(path))
-    notes = (ReadNote("charset_guessed", f"{path.name}: {said}"),) if said else ()
+    notes = (ReadNote("charset_guessed", f"{path.name}：{said}"),) if said else ()
     sheets = excel_sheets(text)
     if sheets:
         document = _workbook_page(sheets, lambda href: _sheet_file(path, href), path.name, "html")
@@ -100,7 +100,7 @@ def _read_mht(path: Path) -> Document:
     except (ValueError, LookupError, UnicodeError) as exc:
         logging.getLogger(__name__).debug("web archive %s: %r", path.name, exc)
         raise ExtractionError(
-            "corrupt", f"web archive is damaged: {path.name} (its parts cannot be made out)"
+            "corrupt", f"网页存档已损坏：{path.name} 的各组成部分无法识别"
         ) from exc
     if not parts:
         return Document(blocks=(), source_format="mht")
@@ -116,8 +116,8 @@ def _read_page(path: Path) -> bytes:
     if size > MAX_PAGE_BYTES:
         raise ExtractionError(
             "too_large",
-            f"web page refused: {path.name} is {size / 2**20:,.0f} MiB "
-            f"(more than {MAX_PAGE_BYTES / 2**20:,.0f} MiB), refused before it is parsed",
+            f"网页拒绝读取：{path.name} 有 {size / 2**20:,.0f} MiB"
+            f"（超过允许的 {MAX_PAGE_BYTES / 2**20:,.0f} MiB），未读取",
         )
     return path.read_bytes()
 
@@ -177,8 +177,7 @@ def _workbook_page(
         if text is None:
             raise ExtractionError(
                 "corrupt",
-                f"web page is incomplete: {file_name} sheet {name} is missing "
-                f"({href} was not saved with it)",
+                f"网页不完整：{file_name} 缺少工作表“{name}”（{href} 没有一起保存）",
             )
         items = page_items(text)
         blocks.extend(items_to_blocks(items))

@@ -117,8 +117,8 @@ def decode_page_said(data: bytes) -> tuple[str, str | None]:
     declared, better = common_hanzi(text), common_hanzi(guess)
     if better >= NONSENSE_MARGIN + declared and better >= COMMON_ENOUGH:
         return guess, (
-            f"the page declares the charset {charset}, which made nonsense of its text "
-            f"({declared:.0%} common Chinese characters); read as GB18030 ({better:.0%})"
+            f"网页声明的字符编码 {charset} 使文字成了乱码（常用汉字只占 {declared:.0%}），"
+            f"已改按 GB18030 读取（常用汉字占 {better:.0%}）"
         )
     return text, None
 

@@ -32,8 +32,8 @@ from .model import Document
 CONVERT_TIMEOUT = 120  # seconds for LibreOffice to convert one file
 # target extension → (LibreOffice export filter, what the file is, the package that opens it)
 TARGETS = {
-    "docx": ("docx:MS Word 2007 XML", "a Word document", "libreoffice-writer-nogui"),
-    "xlsx": ("xlsx:Calc MS Excel 2007 XML", "a workbook", "libreoffice-calc-nogui"),
+    "docx": ("docx:MS Word 2007 XML", "Word 文档", "libreoffice-writer-nogui"),
+    "xlsx": ("xlsx:Calc MS Excel 2007 XML", "工作簿", "libreoffice-calc-nogui"),
 }
 _CALC_LIBRARY = "libsclo.so"  # LibreOffice's spreadsheet module, absent without Calc
 log = logging.getLogger(__name__)
@@ -160,8 +160,8 @@ def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
     if command is None or (target == "xlsx" and not has_calc(command)):
         raise ExtractionError(
             "converter_missing",
-            f"cannot read {path.name}: reading {path.suffix} files needs LibreOffice "
-            f"(apt-get install {package}), which is not installed",
+            f"无法读取 {path.name}：读取 {path.suffix} 文件需要 LibreOffice"
+            f"（apt-get install {package}），本机未安装",
         )
     profile = offline_profile(workdir / "profile")
     source = workdir / f"input{path.suffix.lower()}"  # a plain name: LibreOffice and CJK paths
@@ -185,13 +185,13 @@ def convert_with_libreoffice(path: Path, workdir: Path, target: str) -> Path:
         )
     except subprocess.TimeoutExpired as exc:
         raise ExtractionError(
-            "timeout", f"LibreOffice took longer than {CONVERT_TIMEOUT} s to open {path.name}"
+            "timeout", f"LibreOffice 打开 {path.name} 超过了允许的 {CONVERT_TIMEOUT} 秒"
         ) from exc
     converted = outdir / f"input.{target}"
     if done.returncode != 0 or not converted.exists():
         said = (done.stderr or done.stdout).decode("utf-8", "replace").strip()
         log.debug("LibreOffice on %s (exit %s): %s", path.name, done.returncode, said)
-        raise ExtractionError("corrupt", f"LibreOffice could not open {path.name} as {what}")
+        raise ExtractionError("corrupt", f"LibreOffice 无法打开 {path.name}，未能转换成 {what}")
     return converted
 
 

@@ -145,9 +145,9 @@ def without_controls(document: Document, name: str) -> Document:
     notes = tuple(
         ReadNote(
             "damaged_part",
-            f"{name}: {count} piece(s) of text"
-            + (f" on page {page}" if page is not None else "")
-            + " held control characters no document shows (removed; the file may be damaged)",
+            f"{name}"
+            + (f" 第 {page} 页" if page is not None else "")
+            + f"：有 {count} 处文字含有文档中不会显示的控制字符（已删除；文件可能已损坏）",
             page=page,
         )
         for page, count in sorted(touched.items(), key=lambda item: item[0] or 0)

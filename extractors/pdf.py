@@ -50,14 +50,14 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
     check_pdf_header(path)
     note = None
     tree, lost, damaged = _tree_problem(path)
-    notes = (ReadNote("damaged_part", f"{path.name}: {tree}"),) if tree else ()
+    notes = (ReadNote("damaged_part", f"{path.name}：{tree}"),) if tree else ()
     notes += tuple(_lost_page(path, number) for number in lost)
     notes += tuple(_cut_page(path, number) for number in damaged)
     if reader == "pdfium":
         if not _has_eof(path):
-            note = "read by pdfplumber: the file has no %%EOF at its end (PDFium would repair it)"
+            note = "改用 pdfplumber 读取：文件末尾缺少结束标记（PDFium 会自行修补）"
         elif tree:
-            note = f"read by pdfplumber: {tree} (PDFium trusts the count)"
+            note = f"改用 pdfplumber 读取：{tree}（PDFium 会按错误的页数记录读取）"
         else:
             try:
                 document = _read_pdfium(path, set(damaged))
@@ -65,7 +65,7 @@ def extract_pdf(path: Path, reader: str = "pdfium") -> Document:
             except ExtractionError as exc:
                 if exc.code == "encrypted":
                     raise
-                note = "read by pdfplumber: PDFium could not open the file"
+                note = "改用 pdfplumber 读取：PDFium 无法打开此文件"
     pages, n_pages, failed = _read_pdfplumber(path)
     scanned = [number for number, read in enumerate(pages, start=1) if read is None]
     faults: list[ReadNote] = []
@@ -89,20 +89,19 @@ def _tree_problem(path: Path) -> tuple[str | None, list[int], list[int]]:
         return None, [], []
     if loop:
         return (
-            f"its page tree loops back on itself ({found} page(s) found, /Count says {declared})",
+            f"页面目录首尾循环（找到 {found} 页，页数记录为 {declared} 页）",
             lost,
             damaged,
         )
     if declared is not None and declared != found:
-        return f"its page tree's /Count says {declared} but it holds {found} page(s)", lost, damaged
+        return f"页数记录为 {declared} 页，实际有 {found} 页", lost, damaged
     return None, lost, damaged
 
 
 def _cut_page(path: Path, number: int) -> ReadNote:
     return ReadNote(
         "damaged_part",
-        f"{path.name} page {number}: its content is damaged and does not unpack whole: "
-        "what comes after the damage is not in the tables",
+        f"{path.name} 第 {number} 页：内容已损坏，无法完整解开，损坏处之后的内容未进入表格",
         page=number,
     )
 
@@ -110,8 +109,8 @@ def _cut_page(path: Path, number: int) -> ReadNote:
 def _lost_page(path: Path, number: int) -> ReadNote:
     return ReadNote(
         "damaged_part",
-        f"{path.name} page {number}: its content is not where the file's cross-reference "
-        "says (a damaged file): nothing of it is in the tables",
+        f"{path.name} 第 {number} 页：内容不在文件索引（交叉引用表）所指的位置"
+        "（文件已损坏），该页内容都未进入表格",
         page=number,
     )
 
@@ -119,8 +118,7 @@ def _lost_page(path: Path, number: int) -> ReadNote:
 def _unread_page(path: Path, number: int) -> ReadNote:
     return ReadNote(
         "damaged_part",
-        f"{path.name} page {number} could not be read (its content is damaged): "
-        "nothing of it is in the tables",
+        f"{path.name} 第 {number} 页无法读取（内容已损坏），该页内容都未进入表格",
         page=number,
     )
 
@@ -155,19 +153,19 @@ def _read_pdfium(path: Path, damaged: set[int] = frozenset()) -> Document:
         for number in range(1, len(pdf) + 1):
             pages.append([])
             if number in damaged:
-                handed[number] = "its content is damaged"
+                handed[number] = "内容已损坏"
                 continue
             try:
                 content = pdf.page(number)
             except pypdfium2.PdfiumError:
-                handed[number] = "PDFium failed on it"
+                handed[number] = "PDFium 读取失败"
                 continue
             if page_needs_ocr(content):
                 # rendered turned as it is shown, the same for either reader
                 pages[-1] = scan_contained(pdf.pdfium_page(number), number, faults)
                 scanned = True
             elif pdf.rotation(number):
-                handed[number] = "PDFium's reader does not turn pages (/Rotate)"
+                handed[number] = "页面设置了旋转，PDFium 不会转正"
             else:
                 pages[-1] = content_to_items(content)
         n_pages = len(pdf)
@@ -180,8 +178,8 @@ def _read_pdfium(path: Path, damaged: set[int] = frozenset()) -> Document:
         pages[number - 1] = [] if number in failed else reference[number - 1]
     for number, read in zip(to_scan, scan_pages(path, to_scan, faults), strict=True):
         pages[number - 1] = read
-    why = "; ".join(f"page {number}: {reason}" for number, reason in handed.items())
-    note = f"read by pdfplumber, {why}"
+    why = "；".join(f"第 {number} 页：{reason}" for number, reason in handed.items())
+    note = f"改用 pdfplumber 读取，{why}"
     notes = tuple(_unread_page(path, number) for number in sorted(set(failed)))
     return _document(pages, n_pages, scanned or bool(to_scan), note, notes + tuple(faults))
 
@@ -230,7 +228,7 @@ def _read_pdfplumber(
         cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
         if isinstance(cause, PDFPasswordIncorrect | PDFEncryptionError):
             raise ExtractionError(
-                "encrypted", f"encrypted PDF: {path.name} needs a password to open"
+                "encrypted", f"PDF 文件已加密：{path.name} 需要密码才能打开"
             ) from exc
         raise damaged_pdf_error(path, cause) from exc
 
@@ -266,7 +264,7 @@ def check_pdf_header(path: Path) -> None:
     with path.open("rb") as handle:
         head = handle.read(1024)
     if b"%PDF-" not in head:
-        raise ExtractionError("not_a_pdf", f"not a PDF: {path.name} does not start with %PDF-")
+        raise ExtractionError("not_a_pdf", f"不是 PDF 文件：{path.name} 开头没有 PDF 文件标记")
 
 
 def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
@@ -274,12 +272,10 @@ def damaged_pdf_error(path: Path, cause: object) -> ExtractionError:
     if not _has_eof(path):
         size = path.stat().st_size
         return ExtractionError(
-            "truncated", f"PDF is damaged: {path.name} is truncated at byte {size:,} (no %%EOF)"
+            "truncated", f"PDF 文件已损坏：{path.name} 在第 {size:,} 字节处被截断（缺少结束标记）"
         )
     logging.getLogger(__name__).debug("PDF parser on %s: %r", path.name, cause)
-    return ExtractionError(
-        "corrupt", f"PDF is damaged: {path.name} (its structure cannot be made out)"
-    )
+    return ExtractionError("corrupt", f"PDF 文件已损坏：{path.name} 的结构无法识别")
 
 
 def _has_eof(path: Path) -> bool:

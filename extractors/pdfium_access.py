@@ -99,11 +99,9 @@ def _open_error(path: Path, exc: Exception) -> ExtractionError:
     import pypdfium2.raw as raw
 
     if getattr(exc, "err_code", None) in (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY):
-        return ExtractionError("encrypted", f"encrypted PDF: {path.name} needs a password to open")
+        return ExtractionError("encrypted", f"PDF 文件已加密：{path.name} 需要密码才能打开")
     log.debug("PDFium on %s: %r", path.name, exc)
-    return ExtractionError(
-        "corrupt", f"PDF is damaged: {path.name} (PDFium cannot make out its structure)"
-    )
+    return ExtractionError("corrupt", f"PDF 文件已损坏：{path.name} 的结构无法识别")
 
 
 # ---------------------------------------------------------------------------------------------

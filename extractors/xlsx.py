@@ -26,6 +26,7 @@ from .xlsx_access import (
     CFB_MAGIC,
     SheetData,
     TooManyCells,
+    TooManyRows,
     cfb_is_encrypted,
     column_letter,
     looks_like_html,
@@ -47,22 +48,20 @@ def extract_xlsx(path: Path) -> Document:
     """Read an .xlsx into its sheets' blocks; raise ExtractionError if it cannot be read."""
     if starts_with(path, CFB_MAGIC):
         if cfb_is_encrypted(path):
-            raise ExtractionError(
-                "encrypted", f"encrypted workbook: {path.name} needs a password to open"
-            )
+            raise ExtractionError("encrypted", f"工作簿已加密：{path.name} 需要密码才能打开")
         return _converted(path, "xlsx")  # an old .xls saved under the new name
     if not starts_with(path, ZIP_MAGIC) and looks_like_html(path):
         return _as_html(path, "xlsx")
     if starts_with(path, ZIP_MAGIC) and not zipfile.is_zipfile(path):
         raise ExtractionError(
             "truncated",
-            f"workbook is damaged: {path.name} is cut short at byte {path.stat().st_size:,} "
-            "(its zip directory is missing)",
+            f"工作簿已损坏：{path.name} 在第 {path.stat().st_size:,} 字节处被截断"
+            "（缺少压缩包目录）",
         )
     if not zipfile.is_zipfile(path):
         raise ExtractionError(
             "not_a_zip",
-            f"not a workbook: {path.name} is neither a zip archive nor an OLE file",
+            f"不是工作簿：{path.name} 既不是 zip 压缩包也不是 OLE 文件",
         )
     return read_workbook(path, "xlsx")
 
@@ -76,9 +75,7 @@ def extract_old_workbook(path: Path) -> Document:
     if not starts_with(path, CFB_MAGIC) and looks_like_html(path):
         return _as_html(path, fmt)
     if starts_with(path, CFB_MAGIC) and cfb_is_encrypted(path):
-        raise ExtractionError(
-            "encrypted", f"encrypted workbook: {path.name} needs a password to open"
-        )
+        raise ExtractionError("encrypted", f"工作簿已加密：{path.name} 需要密码才能打开")
     return _converted(path, fmt)
 
 
@@ -102,7 +99,7 @@ def _as_html(path: Path, fmt: str) -> Document:
 def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Document:
     """The sheets of an .xlsx package, in order, each a page; hidden ones noted, not read."""
     name = shown_name or path.name
-    check_office_zip(path, "workbook", MAX_UNZIPPED_BYTES, MAX_COMPRESSION_RATIO)
+    check_office_zip(path, "工作簿", MAX_UNZIPPED_BYTES, MAX_COMPRESSION_RATIO)
     notes: list[ReadNote] = []
     visible: list[tuple[int, str]] = []
     cells = 0  # counted over every sheet read: openpyxl holds them all at once
@@ -120,14 +117,13 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
                 except TooManyCells as exc:
                     raise ExtractionError(
                         "too_large",
-                        f"workbook refused: {name} has more than {MAX_SHEET_CELLS:,} cells "
-                        f"(counted over its sheets up to {entry.name}), refused before it is loaded",
+                        f"工作簿拒绝读取：{name} 的单元格超过 {MAX_SHEET_CELLS:,} 个"
+                        f"（数到工作表“{entry.name}”为止），未读取",
                     ) from exc
-                except ValueError as exc:
+                except TooManyRows as exc:
                     raise ExtractionError(
                         "too_large",
-                        f"workbook refused: {name} sheet {entry.name} has {exc}, "
-                        "refused before it is loaded",
+                        f"工作簿拒绝读取：{name} 的工作表“{entry.name}”有 {exc}，未读取",
                     ) from exc
                 cells += size.cells
                 notes.extend(_uncached_note(name, entry.name, number, r) for r in size.uncached)
@@ -138,13 +134,13 @@ def read_workbook(path: Path, fmt: str, shown_name: str | None = None) -> Docume
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
         log.debug("workbook %s: %r", name, exc)
         raise ExtractionError(
-            "corrupt", f"workbook is damaged: {name} (a part of it cannot be unpacked or read)"
+            "corrupt", f"工作簿已损坏：{name} 的某个组成部分无法解开或读取"
         ) from exc
     except Exception as exc:
         if type(exc).__module__.startswith(("lxml", "xml", "openpyxl")):
             log.debug("workbook %s: %r", name, exc)
             raise ExtractionError(
-                "corrupt", f"workbook is damaged: {name}: its XML is broken off or malformed"
+                "corrupt", f"工作簿已损坏：{name} 的内容（XML）不完整或格式错误"
             ) from exc
         raise
     blocks: list[Block] = []

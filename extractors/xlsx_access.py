@@ -48,6 +48,10 @@ class TooManyCells(ValueError):
     """A sheet's cells passed the budget left for the workbook."""
 
 
+class TooManyRows(ValueError):
+    """A sheet's rows passed the limit; the message says how many, in the clerk's words."""
+
+
 @dataclass(frozen=True)
 class SheetCell:
     text: str
@@ -152,8 +156,8 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: in
     """Stream a sheet's XML once without keeping it: its rows and cells as counted (stopping
     as soon as one passes its limit) and the cells with a formula (`<f>`) but no cached value
     (`<v>`). The declared `<dimension>` is only reported: tools write it too large (a whole
-    column formatted), so only what the sheet holds is refused. Raises ValueError naming the
-    size when a limit is passed."""
+    column formatted), so only what the sheet holds is refused. Raises TooManyRows or TooManyCells
+    (naming the size in words) when a limit is passed."""
     from lxml import etree
 
     rows = cells = 0
@@ -170,7 +174,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: in
             elif tag == "c":
                 cells += 1
                 if cells > max_cells:
-                    raise TooManyCells(f"more than {max_cells:,} cells")
+                    raise TooManyCells(f"超过 {max_cells:,} 个单元格")
                 formula = element.find(f"{{{_MAIN_NS}}}f")
                 value = element.find(f"{{{_MAIN_NS}}}v")
                 if formula is not None and (value is None or not (value.text or "").strip()):
@@ -178,7 +182,7 @@ def scan_sheet(archive: zipfile.ZipFile, part: str, max_rows: int, max_cells: in
             elif tag == "row":
                 rows += 1
                 if rows > max_rows:
-                    raise ValueError(f"{rows:,} rows (more than {max_rows:,})")
+                    raise TooManyRows(f"{rows:,} 行（超过 {max_rows:,} 行）")
                 element.clear()
                 while element.getprevious() is not None:
                     del element.getparent()[0]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import logging
 import os
 import tempfile
 import time
@@ -38,7 +39,7 @@ from extractors import DEFAULT_PDF_READER
 
 from . import __version__
 from .results import FileResult, failed_file, format_of, unread_source
-from .sources import MEMBER_ERRORS, Source, member_info, member_problem
+from .sources import MEMBER_ERRORS, Source, member_info, member_problem, os_reason
 from .workers import Failure, Frontier, Limits
 
 POLL_SECONDS = 0.05
@@ -47,6 +48,7 @@ MAX_BATCH = 8  # files one task reads, at most: Ray's cost per task shared by up
 BATCH_BYTES = 16 * 2**20  # nor more bytes than this, unless a single file is larger
 SLOTS_SECONDS = 5.0  # how often the cluster's nodes are counted again
 _SAVED_PAGE_SUFFIXES = (".htm", ".html")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def _unshippable(source: Source, exc: Exception, now: datetime) -> FileResult:
     if source.problem is not None:  # a damaged bundle, a zip bomb: refused before any task
         return unread_source(source, now)
     if isinstance(exc, OSError) and source.member is None:
-        message = f"cannot read {source.rel}: {exc.strerror or exc}"
+        message = f"无法读取 {source.rel}：{os_reason(exc)}"
         return failed_file(source.rel, source.sha, fmt, now, "unreadable", message)
     code, message = member_problem(source.rel, exc)
     return failed_file(source.rel, source.sha, fmt, now, code, message)
@@ -148,17 +150,18 @@ def failure_of(exc: Exception) -> Failure:
     import ray.exceptions as rex
 
     if isinstance(exc, rex.OutOfMemoryError):
-        return Failure("memory", "Ray stopped the task: its node ran out of memory reading it")
+        return Failure("memory", "Ray 停止了读取：读取此文件的计算节点内存不足")
     if isinstance(exc, rex.NodeDiedError | rex.ObjectLostError):
-        return Failure("node_lost", "the cluster node reading this file was lost; read it again")
+        return Failure("node_lost", "读取此文件的计算节点失去联系，请重新读取")
     if isinstance(exc, rex.WorkerCrashedError | rex.LocalRayletDiedError):
-        return Failure("crashed", "the reader crashed on this file (its Ray worker died)")
+        return Failure("crashed", "读取程序在此文件上崩溃（Ray 工作进程终止）")
     if isinstance(exc, rex.TaskCancelledError):
-        return Failure("crashed", "the reader's Ray task was cancelled")
+        return Failure("crashed", "读取此文件的 Ray 任务被取消")
     cause = getattr(exc, "cause", None)
     if isinstance(exc, MemoryError) or isinstance(cause, MemoryError):
-        return Failure("memory", "ran out of memory while reading the file")
-    return Failure("crashed", f"the reader's Ray task failed ({type(exc).__name__})")
+        return Failure("memory", "读取此文件时内存不足")
+    log.debug("Ray task failed: %r", exc)
+    return Failure("crashed", "读取此文件的 Ray 任务出错")
 
 
 def task_slots(limits: Limits) -> int:
@@ -290,7 +293,7 @@ def run_ray_jobs(
             _put_back(pending, task.unread)
             index, source = task.current
             frontier.finish(index)
-            message = f"took longer than the {limits.timeout:g} s allowed per file"
+            message = f"读取超过了每个文件允许的 {limits.timeout:g} 秒"
             yield index, source, Failure("timeout", message)
 
 
@@ -317,7 +320,7 @@ def _next_result(task: _Batch) -> FileResult | Failure:
     try:
         ref = next(task.stream)
     except StopIteration:  # not met: read_batch yields once per file
-        return Failure("crashed", "the reader's Ray task ended before reading this file")
+        return Failure("crashed", "读取此文件的 Ray 任务在读取前就结束了")
     try:
         result = ray.get(ref)
     except Exception as exc:  # a Ray error: the file fails, not the run

@@ -31,6 +31,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from extractors.errors import ERROR_NAMES
 from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
@@ -202,7 +203,7 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("文件", "source_path"),
                 Column("格式", "source_format"),
                 Column("状态", "status", names=STATUS_NAMES),
-                Column("错误代码", "error_code"),
+                Column("错误类型", "error_code", names=ERROR_NAMES),
                 Column("错误说明", "error"),
                 *(
                     Column(f"{FORM_NAMES[form]}数", f"n_{form}", INTEGER)
@@ -415,7 +416,7 @@ def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None
     missing = [n for n in TABLES if not table_path(out_dir, n).exists()]
     if missing:
         raise FileNotFoundError(
-            f"{out_dir} holds no {', '.join(f'{n}.parquet' for n in missing)}: run ingest first"
+            f"{out_dir} 中没有 {'、'.join(f'{n}.parquet' for n in missing)}：请先运行 ingest"
         )
     workbook = Workbook()
     workbook.properties.creator = GENERATOR  # known as ours if it is ever found under IN
@@ -442,5 +443,5 @@ def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None
     except OSError as exc:  # a read-only folder, a full disk: said, nothing half written
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise OutputError(f"the workbook was not written: {unwritable(path.parent, exc)}") from exc
+        raise OutputError(f"工作簿没有写入：{unwritable(path.parent, exc)}") from exc
     return path

@@ -51,6 +51,7 @@ from .sources import (
     file_sha256,
     materialize,
     member_problem,
+    os_reason,
 )
 from .store import (
     OutputError,
@@ -82,9 +83,7 @@ def ingest_file(
     try:
         sha = sha or file_sha256(path)
     except OSError as exc:
-        return failed_file(
-            rel, None, fmt, now, "unreadable", f"cannot read {rel}: {exc.strerror or exc}"
-        )
+        return failed_file(rel, None, fmt, now, "unreadable", f"无法读取 {rel}：{os_reason(exc)}")
     if path.suffix.lower() not in READERS:
         return FileResult(
             document_row(
@@ -94,7 +93,7 @@ def ingest_file(
                 "skipped",
                 now,
                 error_code="unsupported_kind",
-                error=f"not a kind of file the pipeline reads ({path.suffix or 'no extension'})",
+                error=f"不是本工具读取的文件类型（{path.suffix or '没有扩展名'}）",
             )
         )
     if is_own_output(path):
@@ -137,8 +136,7 @@ def ingest_file(
             fmt,
             now,
             "internal_error",
-            f"could not process {rel}: a fault of the pipeline's own (please report it; "
-            f"the details are in {DEBUG_LOG})",
+            f"无法处理 {rel}：本工具自身出错（请报告此问题；详细信息在 {DEBUG_LOG} 中）",
         )
     counts = {f"n_{kind}": sum(1 for f in forms if f.form == kind) for kind in catalog.form_order}
     status = "ok" if forms else "no_forms"
@@ -166,7 +164,7 @@ def _reader_note(rel: str, note: str | None) -> dict[str, str]:
     """A file read, but not the usual way (a PDF pdfplumber read in PDFium's place)."""
     if note is None:
         return {}
-    return {"error_code": "read_by_reference", "error": f"{rel}: {note}"}
+    return {"error_code": "read_by_reference", "error": f"{rel}：{note}"}
 
 
 def read_source(

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from extractors.errors import error_name
 from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
@@ -469,7 +470,11 @@ def report_context(
             {"code": code, "name": name, "count": statuses.get(code, 0)}
             for code, name in STATUS_NAMES.items()
         ],
-        "failed": [d for d in documents if d["status"] == "failed"],
+        "failed": [
+            {**d, "error_name": error_name(d["error_code"])}
+            for d in documents
+            if d["status"] == "failed"
+        ],
         "forms": [
             {"name": FORM_NAMES[form], "count": submissions.get(form, 0)}
             for form in catalog.form_order
@@ -543,5 +548,5 @@ def write_report(
     except OSError as exc:  # a read-only OUT, a full disk: said, nothing half written
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise OutputError(f"the report was not written: {unwritable(out_dir, exc)}") from exc
+        raise OutputError(f"报告没有写入：{unwritable(out_dir, exc)}") from exc
     return target

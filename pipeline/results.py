@@ -93,7 +93,7 @@ def failed_result(source: Source, failure: Failure, now: datetime) -> FileResult
     """The documents row of a file whose worker (or Ray task) was stopped or died."""
     fmt = format_of(source.member or source.path.name)
     return failed_file(
-        source.rel, source.sha, fmt, now, failure.code, f"{source.rel}: {failure.message}"
+        source.rel, source.sha, fmt, now, failure.code, f"{source.rel}：{failure.message}"
     )
 
 

@@ -169,7 +169,7 @@ def views_or_say(write: Callable[[Path], Any], out_dir: Path) -> None:
         write(out_dir)
     except (OSError, duckdb.Error) as exc:
         raise OutputError(
-            f"the tables were written, but not selfeval.duckdb: {unwritable(out_dir, exc)}"
+            f"表格已写入，但 selfeval.duckdb 没有写入：{unwritable(out_dir, exc)}"
         ) from exc
 
 

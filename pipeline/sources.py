@@ -15,7 +15,9 @@ the file is read.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import os
 import shutil
 import zipfile
@@ -32,6 +34,16 @@ MAX_RATIO = 200
 _UTF8_FLAG = 0x800
 _ENCRYPTED_FLAG = 0x1
 _PAGE_SUFFIXES = (".htm", ".html", ".HTM", ".HTML")
+# what the system's refusal means for a clerk; its own (English) words go to the debug log
+_OS_REASONS = {
+    errno.EACCES: "没有读取权限",
+    errno.EPERM: "没有读取权限",
+    errno.ENOENT: "文件已不存在",
+    errno.EISDIR: "这是一个文件夹",
+    errno.ELOOP: "链接指向自身，形成循环",
+    errno.EIO: "磁盘读取出错",
+}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -96,7 +108,7 @@ def discover_found(in_dir: Path, out_dir: Path | None = None) -> list[Found]:
     def unlisted(exc: OSError) -> None:  # a folder that cannot be listed is said, not skipped
         path = Path(exc.filename or root)
         rel = escaped_name(path.relative_to(root).as_posix()) if path != root else "."
-        why = f"cannot list the folder {rel}: {exc.strerror or 'it cannot be opened'}"
+        why = f"无法列出文件夹 {rel} 中的文件：{os_reason(exc)}"
         found.append(Found(rel, path, unreadable=why))
 
     for folder, dirs, files in os.walk(root, onerror=unlisted):
@@ -113,18 +125,18 @@ def discover_found(in_dir: Path, out_dir: Path | None = None) -> list[Found]:
 
 def _not_a_file(path: Path) -> str | None:
     """Why a name under IN that is no link is not read: a pipe, a socket or a device."""
-    return None if path.is_file() else "not a file (a pipe, a socket or a device); not read"
+    return None if path.is_file() else "不是普通文件（是管道、套接字或设备），未读取"
 
 
 def _link_refused(link: Path, root: Path) -> str | None:
     """Why a symbolic link under IN is not followed, or None for a link to a file inside IN."""
     target = link.resolve()
     if not target.is_relative_to(root):
-        return "a link to a place outside the folder being read; not followed"
+        return "是指向所读文件夹以外位置的链接，未跟随读取"
     if target.is_dir():
-        return "a link to a folder; its files are read where they are"
+        return "是指向文件夹的链接，其中的文件已在原位置读取"
     if not target.exists():
-        return "a link to a file that does not exist"
+        return "是指向不存在文件的链接"
     return None
 
 
@@ -160,7 +172,7 @@ def discover_sources(in_dir: Path, out_dir: Path | None = None) -> list[Source]:
         rel, path = found.rel, found.path
         if found.refused is not None:
             sources.append(
-                Source(rel, path, problem=("not_followed", f"{rel}: {found.refused}"), skipped=True)
+                Source(rel, path, problem=("not_followed", f"{rel}：{found.refused}"), skipped=True)
             )
             continue
         if found.unreadable is not None:
@@ -173,7 +185,7 @@ def discover_sources(in_dir: Path, out_dir: Path | None = None) -> list[Source]:
             sources.append(Source(rel, path, sha=file_sha256(path), size=path.stat().st_size))
         except OSError as exc:
             sources.append(
-                Source(rel, path, problem=("unreadable", f"cannot read {rel}: {exc.strerror}"))
+                Source(rel, path, problem=("unreadable", f"无法读取 {rel}：{os_reason(exc)}"))
             )
     return sorted(sources, key=lambda s: s.rel)
 
@@ -194,7 +206,7 @@ def bundle_sources(path: Path, rel: str) -> Iterator[Source]:
     try:
         bundle = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        yield Source(rel, path, problem=("corrupt", f"bundle is damaged: {rel} ({_said(exc)})"))
+        yield Source(rel, path, problem=("corrupt", f"压缩包已损坏：{rel}（{_said(exc)}）"))
         return
     with bundle:
         members = [(i, m) for i, m in enumerate(bundle.infolist()) if not m.is_dir()]
@@ -236,7 +248,7 @@ def _member_source(
     """One member as a source: its bytes hashed, or the reason they cannot be read."""
     place = {"member": info.filename, "member_index": index, "size": info.file_size}
     if info.flag_bits & _ENCRYPTED_FLAG:
-        message = f"{rel} is encrypted inside its bundle: it needs a password to unpack"
+        message = f"{rel} 在压缩包中已加密：需要密码才能解压"
         return Source(rel, path, problem=("encrypted", message), **place)
     digest = hashlib.sha256()
     try:
@@ -251,29 +263,37 @@ def _member_source(
 def member_problem(rel: str, exc: BaseException) -> tuple[str, str]:
     """(error_code, message) of a member that cannot be unpacked, in the clerk's words."""
     if isinstance(exc, NotImplementedError):
-        return "corrupt", f"cannot unpack {rel}: it is compressed in a way zip readers do not know"
+        return "corrupt", f"无法解压 {rel}：它使用了一般解压程序不认识的压缩方式"
     if isinstance(exc, RuntimeError) and "encrypted" in str(exc):
-        return "encrypted", f"{rel} is encrypted inside its bundle: it needs a password to unpack"
-    return "corrupt", f"cannot unpack {rel}: its data in the bundle is damaged"
+        return "encrypted", f"{rel} 在压缩包中已加密：需要密码才能解压"
+    log.debug("member %s: %r", rel, exc)
+    return "corrupt", f"无法解压 {rel}：它在压缩包中的数据已损坏"
 
 
 def _said(exc: BaseException) -> str:
     """What went wrong, without the library's own words: the kind of damage."""
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    return "not a readable zip archive"
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return os_reason(exc)
+    log.debug("bundle: %r", exc)
+    return "不是可以读取的 zip 压缩包"
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system would not open a file, in a clerk's words (its own go to the debug log)."""
+    log.debug("%s: %r", exc.filename, exc)
+    return _OS_REASONS.get(exc.errno, "系统无法打开它")
 
 
 def _bundle_problem(members: list[zipfile.ZipInfo], rel: str) -> tuple[str, str] | None:
     total = unpacked_size(members)
     if total > MAX_BUNDLE_BYTES:
-        return "zip_bomb", f"bundle refused: {rel} would unpack to {total / 2**20:,.0f} MiB"
+        return "zip_bomb", f"压缩包拒绝读取：{rel} 解压后将有 {total / 2**20:,.0f} MiB"
     bomb = inflating_member(members, MAX_RATIO, MAX_MEMBER_BYTES)
     if bomb is not None:
         member, ratio = bomb
         return (
             "zip_bomb",
-            f"bundle refused: {rel} member {member.filename} inflates {ratio:,.0f} times",
+            f"压缩包拒绝读取：{rel} 中的 {member.filename} 解压后膨胀 {ratio:,.0f} 倍",
         )
     return None
 

@@ -128,9 +128,9 @@ def out_lock(out_dir: Path) -> Iterator[None]:
             handle.seek(0)
             holder = handle.read().strip()
             raise OutputError(
-                f"another run is writing to {out_dir}"
-                + (f" (process {holder})" if holder.isdigit() else "")
-                + ": wait for it to end, or write to another folder"
+                f"另一次运行正在写入 {out_dir}"
+                + (f"（进程号 {holder}）" if holder.isdigit() else "")
+                + "：请等它结束，或写入另一个文件夹"
             ) from exc
         handle.seek(0)
         handle.truncate()
@@ -147,7 +147,7 @@ def out_lock(out_dir: Path) -> Iterator[None]:
 def write_failure(out_dir: Path, exc: BaseException) -> str:
     """What went wrong writing the tables under OUT, in words, and that the last run's tables
     are whole."""
-    return f"{unwritable(out_dir, exc)}: the tables of the last run are kept as they were"
+    return f"{unwritable(out_dir, exc)}；上一次运行的表格保持原样"
 
 
 def unwritable(out_dir: Path, exc: BaseException) -> str:
@@ -158,10 +158,10 @@ def unwritable(out_dir: Path, exc: BaseException) -> str:
         said = re.search(r"errno (\d+)", str(exc), re.IGNORECASE)
         code = int(said.group(1)) if said else None
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return f"the disk holding {out_dir} is full (free some space and run again)"
+        return f"{out_dir} 所在的磁盘已满（请腾出空间后再运行）"
     if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"{out_dir} cannot be written to (read-only, or not yours to write)"
-    return f"{out_dir} could not be written to ({os.strerror(code) if code else 'a write failed'})"
+        return f"无法写入 {out_dir}（只读，或没有写入权限）"
+    return f"无法写入 {out_dir}（写入出错）"
 
 
 class TableSink:

@@ -262,7 +262,7 @@ def write_views(out_dir: Path) -> Path:
     missing = [n for n in TABLES if not table_path(out_dir, n).exists()]
     if missing:
         raise FileNotFoundError(
-            f"{out_dir} holds no {', '.join(f'{n}.parquet' for n in missing)}: run ingest first"
+            f"{out_dir} 中没有 {'、'.join(f'{n}.parquet' for n in missing)}：请先运行 ingest"
         )
     target = db_path(out_dir)
     for stale in out_dir.glob(f".{DB_NAME}.*.tmp*"):
@@ -327,7 +327,7 @@ def memory_connection(out_dir: Path):
     missing = [n for n in TABLES if not table_path(out_dir, n).exists()]
     if missing:
         raise FileNotFoundError(
-            f"{out_dir} holds no {', '.join(f'{n}.parquet' for n in missing)}: run ingest first"
+            f"{out_dir} 中没有 {'、'.join(f'{n}.parquet' for n in missing)}：请先运行 ingest"
         )
     con = duckdb.connect()
     for name, select in view_sql(out_dir).items():

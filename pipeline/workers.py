@@ -121,7 +121,7 @@ def _serve(
         try:
             result = work(jobs[index])
         except MemoryError:
-            result = Failure("memory", "ran out of memory while reading the file")
+            result = Failure("memory", "读取此文件时内存不足")
         conn.send(result)
 
 
@@ -216,15 +216,13 @@ def _outcome(worker: _Worker, readable: bool, limits: Limits) -> Any | None:
     elapsed = time.monotonic() - worker.started
     if elapsed > limits.timeout:
         _stop(worker, kill=True)
-        return Failure("timeout", f"took longer than the {limits.timeout:g} s allowed per file")
+        return Failure("timeout", f"读取超过了每个文件允许的 {limits.timeout:g} 秒")
     rss = rss_mib(worker.process.pid)
     # what the file costs: the worker's memory past what it was forked with, so that a file's
     # budget does not depend on what else the run holds (the OCR models loaded, say)
     if rss is not None and rss - worker.inherited > limits.max_rss_mib:
         _stop(worker, kill=True)
-        return Failure(
-            "memory", f"needed more than the {limits.max_rss_mib} MiB of memory allowed per file"
-        )
+        return Failure("memory", f"读取所需内存超过了每个文件允许的 {limits.max_rss_mib} MiB")
     if not worker.process.is_alive() and not worker.conn.poll():
         return _died(worker)
     return None
@@ -241,8 +239,8 @@ def _died(worker: _Worker) -> Failure:
     worker.process.join(timeout=1)
     code = worker.process.exitcode
     _stop(worker)
-    how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-    return Failure("crashed", f"the reader crashed on this file ({how})")
+    how = f"信号 {-code}" if code is not None and code < 0 else f"退出码 {code}"
+    return Failure("crashed", f"读取程序在此文件上崩溃（{how}）")
 
 
 def _stop(worker: _Worker, kill: bool = False) -> None:

@@ -38,4 +38,7 @@ def test_a_control_character_in_a_value_is_removed_and_said(tmp_path):
     assert all("\x7f" not in (v.value_raw or "") for v in result.values)
     assert {v.unit for v in result.values} == {unit}  # the value as it was meant
     (finding,) = [f for f in result.findings if f.rule == "damaged_part"]
-    assert "control characters" in finding.message and "damaged.docx" in finding.message
+    assert (
+        "有 1 处文字含有文档中不会显示的控制字符" in finding.message
+        and "damaged.docx" in finding.message
+    )

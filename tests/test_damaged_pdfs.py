@@ -17,10 +17,10 @@ WHOLE = len(expected_records("jiangcheng-wenlv-2023"))  # the PDF they were all 
 
 CASES = {
     # name: (values read: all, or fewer than all; the finding's page; words in it)
-    "count-off-by-one.pdf": ("all", None, "/Count says 3 but it holds 2 page"),
-    "page-tree-loop.pdf": ("fewer", None, "loops back on itself"),
-    "bad-xref-offset.pdf": ("fewer", 1, "page 1: its content is not where"),
-    "damaged-stream.pdf": ("fewer", 1, "page 1: its content is damaged and does not unpack whole"),
+    "count-off-by-one.pdf": ("all", None, "页数记录为 3 页，实际有 2 页"),
+    "page-tree-loop.pdf": ("fewer", None, "页面目录首尾循环"),
+    "bad-xref-offset.pdf": ("fewer", 1, "第 1 页：内容不在文件索引"),
+    "damaged-stream.pdf": ("fewer", 1, "第 1 页：内容已损坏，无法完整解开"),
 }
 
 

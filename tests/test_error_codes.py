@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 
 from extractors import ExtractionError
-from extractors.errors import ERROR_CODES
+from extractors.errors import ERROR_CODES, ERROR_NAMES, error_name
 
 
 def _readme_codes() -> list[str]:
@@ -33,6 +33,16 @@ def test_the_documents_schema_enum_is_the_catalogue():
     assert sorted(c for c in enum if c is not None) == sorted(ERROR_CODES)
 
 
+def test_every_code_has_a_chinese_name_of_its_own():
+    assert sorted(ERROR_NAMES) == sorted(ERROR_CODES)
+    names = list(ERROR_NAMES.values())
+    assert len(names) == len(set(names))  # two codes never read alike
+    for name in names:
+        assert re.search(r"[\u4e00-\u9fff]", name), name
+        assert not re.search(r"\b[a-z_]{3,}\b", name), name  # no slug left in it
+    assert error_name("encrypted") == "文件已加密" and error_name(None) is None
+
+
 def test_every_code_literal_in_the_code_is_catalogued():
     """Codes stand as the first argument of ExtractionError / Failure, in failed_file calls and
     as `error_code=` keywords; each must be a catalogue key."""
@@ -41,7 +51,7 @@ def test_every_code_literal_in_the_code_is_catalogued():
         r"Failure\(\s*\"([a-z_]+)\"",
         r"error_code=\"([a-z_]+)\"",
         r"problem=\(\s*\"([a-z_]+)\"",
-        r"return \"([a-z_]+)\", f\"bundle",
+        r"return \"([a-z_]+)\", f\"压缩包",
         r"now,\s*\"([a-z_]+)\",",
     ]
     found: dict[str, set[str]] = {}

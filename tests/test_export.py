@@ -13,6 +13,7 @@ import pytest
 from conftest import FIXTURES, SEASON, expected_records, frame_rows
 from openpyxl import load_workbook
 
+from extractors.errors import ERROR_NAMES
 from pipeline.cli import main
 from pipeline.export import FORM_NAMES, SEVERITY_NAMES, STATUS_NAMES
 from pipeline.ingest import ingest
@@ -296,13 +297,14 @@ def test_documents_sheet_lists_every_file(book, out):
     for row in rows:
         doc = by_path[row["文件"]]
         assert row["状态"] == STATUS_NAMES[doc["status"]]
-        assert row["错误代码"] == doc["error_code"] and row["错误说明"] == doc["error"]
+        assert row["错误类型"] == ERROR_NAMES.get(doc["error_code"])
+        assert row["错误说明"] == doc["error"]
         assert row["值数"] == doc["n_values"]
         assert row["SHA-256"] == doc["source_sha256"]
         read_at = doc["extracted_at"].replace(tzinfo=None)  # Excel keeps milliseconds
         assert abs((row["读取时间(UTC)"] - read_at).total_seconds()) < 0.01
     broken = next(r for r in rows if r["文件"] == "broken.docx")
-    assert broken["状态"] == "失败" and broken["错误代码"] == "not_a_zip"
+    assert broken["状态"] == "失败" and broken["错误类型"] == "不是 Office 文件"
 
 
 def test_export_from_a_folder_without_tables_is_a_usage_error(tmp_path: Path, capsys):

@@ -236,7 +236,7 @@ def test_a_sheet_past_the_row_limit_is_refused_before_it_is_loaded(tmp_path, mon
     with pytest.raises(ExtractionError) as raised:
         extract(path)
     assert raised.value.code == "too_large" and "Sheet" in raised.value.message
-    assert "31 rows" in raised.value.message and not loaded
+    assert "有 31 行（超过 30 行）" in raised.value.message and not loaded
 
 
 def test_an_xls_that_is_really_a_workbook_or_a_page_is_read_by_content(tmp_path):
@@ -448,5 +448,5 @@ def test_the_cell_limit_counts_the_whole_workbook(tmp_path, monkeypatch):
     monkeypatch.setattr(extractors.xlsx, "read_sheets", lambda *a: loaded.append(a) or [])
     with pytest.raises(ExtractionError) as raised:
         extract(path)
-    assert raised.value.code == "too_large" and "more than 120 cells" in raised.value.message
+    assert raised.value.code == "too_large" and "单元格超过 120 个" in raised.value.message
     assert "表2" in raised.value.message and not loaded

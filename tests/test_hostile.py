@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import time
@@ -86,6 +87,41 @@ def test_the_run_goes_on_and_exits_non_zero(hostile_run):
     assert (values.source_path == GOOD).sum() == good.n_values == expected_rows
 
 
+# words a clerk meets in Chinese text too: the products, formats and units the messages name
+KNOWN_WORDS = {
+    "word",
+    "pdf",
+    "excel",
+    "wps",
+    "xml",
+    "mib",
+    "libreoffice",
+    "ocr",
+    "office",
+    "pdfium",
+    "pdfplumber",
+    "zip",
+    "ole",
+    "ray",
+    "html",
+}
+FILE_NAME = re.compile(r"[\w./#-]*\.[A-Za-z0-9]{1,5}\b")  # a.docx, xl/worksheets/sheet1.xml
+QUOTED = re.compile(r"“[^”]*”")  # a name from inside the file: 工作表“Sheet1”
+
+
+def test_every_error_is_told_in_chinese(hostile_run):
+    """Past its file names, extensions and the products it names, no error has an English word:
+    the analyst reads each in a clerk's Chinese."""
+    _, documents, _ = hostile_run
+    errors = documents.error.dropna()
+    assert len(errors) >= len([e for e in EXPECTED.values() if e["status"] == "failed"])
+    for path, error in errors.items():
+        assert re.search(r"[\u4e00-\u9fff]{2}", error), (path, error)
+        text = FILE_NAME.sub(" ", QUOTED.sub(" ", error.replace(path, " ")))
+        english = {w for w in re.findall(r"[A-Za-z]{3,}", text) if w.lower() not in KNOWN_WORDS}
+        assert not english, (path, error)
+
+
 def test_owner_password_only_pdf_is_read(hostile_run):
     _, documents, values = hostile_run
     assert documents.loc["owner-password-only.pdf"].n_dept_eval == 1
@@ -110,9 +146,9 @@ def _crash(path):
 @pytest.mark.parametrize(
     ("reader", "limits", "code", "words"),
     [
-        (_slow, Limits(timeout=1.0), "timeout", "1 s"),
-        (_greedy, Limits(max_rss_mib=300), "memory", "300 MiB"),
-        (_crash, Limits(), "crashed", "signal"),
+        (_slow, Limits(timeout=1.0), "timeout", "读取超过了每个文件允许的 1 秒"),
+        (_greedy, Limits(max_rss_mib=300), "memory", "超过了每个文件允许的 300 MiB"),
+        (_crash, Limits(), "crashed", "读取程序在此文件上崩溃（信号 9）"),
     ],
     ids=["timeout", "memory", "crash"],
 )
@@ -143,12 +179,12 @@ def test_a_file_that_hangs_hoards_or_crashes_fails_alone(
 @pytest.mark.parametrize(
     ("name", "words"),
     [
-        ("encrypted.xlsx", "needs a password"),
-        ("zip-bomb.xlsx", "would unpack to"),
-        ("entity-expansion.xlsx", "declares XML entities"),
-        ("too-many-rows.xlsx", "rows (more than 100,000)"),
-        ("truncated.xlsx", "cut short"),
-        ("not-a-workbook.xlsx", "neither a zip archive nor an OLE file"),
+        ("encrypted.xlsx", "工作簿已加密：encrypted.xlsx 需要密码才能打开"),
+        ("zip-bomb.xlsx", "解压后将有 300 MiB（超过允许的 256 MiB）"),
+        ("entity-expansion.xlsx", "声明了 XML 实体"),
+        ("too-many-rows.xlsx", "的工作表“Sheet1”有 100,001 行（超过 100,000 行）"),
+        ("truncated.xlsx", "被截断"),
+        ("not-a-workbook.xlsx", "既不是 zip 压缩包也不是 OLE 文件"),
     ],
 )
 def test_a_hostile_workbook_is_told_in_words(hostile_run, name, words):
@@ -175,7 +211,7 @@ def test_the_web_page_limit_fits_the_memory_cap(tmp_path):
     documents = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_path")
     row = documents.loc["big.html"]
     assert (row.status, row.error_code) == ("failed", "too_large")
-    assert "(more than 8 MiB)" in row.error
+    assert "（超过允许的 8 MiB）" in row.error
 
 
 @pytest.mark.parametrize(("depth", "status"), [(50, "ok"), (300, "failed")], ids=["50", "300"])
@@ -197,4 +233,5 @@ def test_a_form_nested_deep_is_read_or_refused_never_lost(tmp_path, depth, statu
             "\n"
         )
     else:
-        assert row.error_code == "too_large" and "deep" in row.error and "nested.html" in row.error
+        assert row.error_code == "too_large" and "nested.html" in row.error
+        assert "嵌套了" in row.error and "（超过 255 层）" in row.error

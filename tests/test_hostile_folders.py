@@ -157,10 +157,10 @@ def test_links_never_lead_outside_in(tmp_path):
     }
     assert documents.loc["real.docx"].status == documents.loc["in-link.docx"].status == "ok"
     for name, words in (
-        ("out-link.docx", "outside the folder"),
-        ("folder-link", "outside the folder"),
-        ("gone.docx", "does not exist"),
-        ("pipe.docx", "not a file"),
+        ("out-link.docx", "是指向所读文件夹以外位置的链接，未跟随读取"),
+        ("folder-link", "是指向所读文件夹以外位置的链接，未跟随读取"),
+        ("gone.docx", "是指向不存在文件的链接"),
+        ("pipe.docx", "不是普通文件"),
     ):
         row = documents.loc[name]
         assert (row.status, row.error_code) == ("skipped", "not_followed"), name
@@ -187,4 +187,4 @@ def test_a_folder_that_cannot_be_listed_is_said(tmp_path, monkeypatch):
     assert documents.loc["b.docx"].status == "ok"
     row = documents.loc["locked"]
     assert (row.status, row.error_code) == ("failed", "unreadable")
-    assert "cannot list the folder locked" in row.error
+    assert row.error == "无法列出文件夹 locked 中的文件：没有读取权限"

@@ -146,7 +146,7 @@ def test_export_and_report_that_cannot_be_written_are_said(
     blocker = tmp_path / "a-file"
     blocker.write_text("x")
     assert main(["export", str(out), "--xlsx", str(blocker / "x.xlsx")]) == 1
-    assert "the workbook was not written" in capsys.readouterr().err
+    assert "工作簿没有写入：无法写入" in capsys.readouterr().err
 
     def full(self, *args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -154,5 +154,5 @@ def test_export_and_report_that_cannot_be_written_are_said(
     monkeypatch.setattr(Path, "write_text", full)
     assert main(["report", str(out)]) == 1
     err = capsys.readouterr().err
-    assert "the report was not written" in err and "is full" in err
+    assert "报告没有写入" in err and "所在的磁盘已满" in err
     assert not list(out.glob(".report.html.*.tmp"))

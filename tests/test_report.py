@@ -17,6 +17,7 @@ import pytest
 from conftest import FIXTURES, SEASON, frame_rows
 from lxml import html
 
+from extractors.errors import ERROR_NAMES
 from pipeline.cli import main
 from pipeline.ingest import ingest
 from pipeline.report import REPORT_NAME
@@ -91,9 +92,10 @@ def test_failed_files_are_listed_with_the_reason(page, tables):
     assert cells == [
         broken["source_path"],
         broken["source_format"],
-        broken["error_code"],
+        ERROR_NAMES[broken["error_code"]],
         broken["error"],
     ]
+    assert page.xpath('string(//table[@id="failed"]//th[3])') == "错误类型"
 
 
 def test_department_and_project_tables_give_the_views_figures(page, tables):

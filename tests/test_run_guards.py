@@ -102,7 +102,7 @@ def test_a_second_run_into_the_same_out_is_refused(slow_run, tmp_path, capsys):
     shutil.copy(GOOD, other / "c.docx")
     assert main(["ingest", str(other), "--out", str(out), "--quiet"]) == 1
     err = capsys.readouterr().err
-    assert "another run is writing to" in err and str(out) in err
+    assert "另一次运行正在写入" in err and str(out) in err
     assert not list(out.glob("*.parquet"))  # the second wrote nothing
     assert list(out.glob(".*.parquet.*.tmp"))  # and left the first's tables being written alone
 
@@ -121,7 +121,7 @@ def _digests(out: Path) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     ("code", "words"),
-    [(errno.ENOSPC, "is full"), (errno.EROFS, "cannot be written to")],
+    [(errno.ENOSPC, "所在的磁盘已满"), (errno.EROFS, "（只读，或没有写入权限）")],
     ids=["disk-full", "read-only"],
 )
 def test_an_out_that_cannot_be_written_is_said_in_words(tmp_path, monkeypatch, capsys, code, words):
@@ -138,7 +138,7 @@ def test_an_out_that_cannot_be_written_is_said_in_words(tmp_path, monkeypatch, c
     monkeypatch.setattr(pq.ParquetWriter, "write_table", refuse)
     assert main(["ingest", str(folder), "--out", str(out), "--quiet", "--force"]) == 1
     err = capsys.readouterr().err
-    assert words in err and "kept as they were" in err
+    assert words in err and "上一次运行的表格保持原样" in err
     assert "Traceback" not in err and "Errno" not in err
     assert _digests(out) == before  # the last run's tables whole
     assert not list(out.glob(".*.parquet.*.tmp"))  # nothing half written left behind
