@@ -36,6 +36,8 @@ logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 Items = list[TablePart | TextLine]
 
+log = logging.getLogger(__name__)
+
 
 def load_libraries() -> None:
     import pdfplumber
@@ -240,12 +242,12 @@ def scan_contained(page: object, number: int, faults: list[ReadNote]) -> Items:
         return scan_page(page, number)
     except (MemoryError, KeyboardInterrupt):
         raise
-    except Exception as exc:  # a fault of the scan path on this page only
+    except Exception:  # a fault of the scan path on this page only
+        log.warning("OCR failed on page %d", number, exc_info=True)  # the debug log's
         faults.append(
             ReadNote(
                 rule="unread_page",
-                message=f"第 {number} 页扫描件未能识别（{type(exc).__name__}: {exc}），"
-                "该页的数值未读取；文件其余各页照常读取",
+                message=f"第 {number} 页扫描件未能识别，该页的数值未读取；文件其余各页照常读取",
                 page=number,
             )
         )
