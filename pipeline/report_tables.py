@@ -8,10 +8,11 @@ filters (only one page of rows is ever in the DOM)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from .report_text import script_json
 
 PAGE_ROWS = 200
 
@@ -50,13 +51,6 @@ def _cell_json(cell: Cell) -> Any:
     if cell.sort is None and not cell.cls:
         return cell.text
     return [cell.text, cell.sort, cell.cls]
-
-
-def script_json(data: Any) -> str:
-    """JSON safe inside a <script> element: no `<`, `>` or `&` the HTML parser could take for
-    markup (a value holding `</script>` or `<!--` would end or swallow the block)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _num_cell(value: Any, fmt: Callable[[Any], str]) -> Cell:
