@@ -40,6 +40,7 @@ from .results import (
     failed_file,
     finding_row,
     format_of,
+    skipped_file,
     unread_source,
 )
 from .rule_catalogue import severity_of
@@ -85,29 +86,13 @@ def ingest_file(
     except OSError as exc:
         return failed_file(rel, None, fmt, now, "unreadable", f"无法读取 {rel}：{os_reason(exc)}")
     if path.suffix.lower() not in READERS:
-        return FileResult(
-            document_row(
-                rel,
-                sha,
-                fmt,
-                "skipped",
-                now,
-                error_code="unsupported_kind",
-                error=f"不是本工具读取的文件类型（{path.suffix or '没有扩展名'}）",
-            )
+        kind = path.suffix or "没有扩展名"
+        return skipped_file(
+            rel, sha, fmt, now, "unsupported_kind", f"不是本工具读取的文件类型（{kind}）"
         )
     if is_own_output(path):
-        return FileResult(
-            document_row(
-                rel,
-                sha,
-                fmt,
-                "skipped",
-                now,
-                error_code="own_output",
-                error=f"{rel} 是本工具导出的工作簿或报告，不是报送材料，未读取",
-            )
-        )
+        why = f"{rel} 是本工具导出的工作簿或报告，不是报送材料，未读取"
+        return skipped_file(rel, sha, fmt, now, "own_output", why)
     try:
         document = extract(path, pdf_reader)
         forms, relabelled = relabel_forms(document_to_forms(document, catalog), form_kinds)

@@ -77,6 +77,13 @@ def failed_file(
     return FileResult(document_row(rel, sha, fmt, "failed", now, error_code=code, error=error))
 
 
+def skipped_file(
+    rel: str, sha: str | None, fmt: str, now: datetime, code: str, error: str
+) -> FileResult:
+    """A file not read on purpose (not a kind the pipeline reads, its own output): listed."""
+    return FileResult(document_row(rel, sha, fmt, "skipped", now, error_code=code, error=error))
+
+
 def unread_source(source: Source, now: datetime) -> FileResult:
     """The documents row of a source discovery found it cannot or must not read (a damaged
     member, a link out of IN)."""
