@@ -66,18 +66,21 @@ def _figure(row: dict[str, Any], name: str, fmt: Callable[[Any], str]) -> Cell:
     return Cell(f"{cell.text} 更正", cell.sort, "num corrected", note, name)
 
 
+# the funds line's and the 总分 figures of a summary row, in the tables' column order
+FIGURES = ("budget_initial", "budget_full_year", "executed", "execution_rate", "weight", "score",
+           "total_score")  # fmt: skip
+
+
+def _figures(row: dict[str, Any], num: Callable, pct: Callable) -> tuple[Cell, ...]:
+    return tuple(_figure(row, n, pct if n == "execution_rate" else num) for n in FIGURES)
+
+
 def dept_table(dept: list[dict[str, Any]], num: Callable, pct: Callable) -> DataTable:
     rows = [
         (
             Cell(r["unit"] or ""),
             Cell(str(r["fiscal_year"] or ""), r["fiscal_year"] or "", "num"),
-            _figure(r, "budget_initial", num),
-            _figure(r, "budget_full_year", num),
-            _figure(r, "executed", num),
-            _figure(r, "execution_rate", pct),
-            _figure(r, "weight", num),
-            _figure(r, "score", num),
-            _figure(r, "total_score", num),
+            *_figures(r, num, pct),
             Cell(r["rating"] or ""),
             Cell(str(r["n_projects"]), r["n_projects"], "num"),
             Cell(str(r["findings"]), r["findings"], "num"),
@@ -100,13 +103,7 @@ def project_table(
             Cell(r["project"] or ""),
             Cell(form_names.get(r["form"], r["form"])),
             Cell(str(r["fiscal_year"] or ""), r["fiscal_year"] or "", "num"),
-            _figure(r, "budget_initial", num),
-            _figure(r, "budget_full_year", num),
-            _figure(r, "executed", num),
-            _figure(r, "execution_rate", pct),
-            _figure(r, "weight", num),
-            _figure(r, "score", num),
-            _figure(r, "total_score", num),
+            *_figures(r, num, pct),
             Cell(str(r["findings"]), r["findings"], "num"),
             Cell(r["source_path"]),
         )
