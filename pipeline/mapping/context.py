@@ -133,10 +133,7 @@ class MapContext:
         return bool(label) and any(p.match(label) for p in self.templates)
 
     def unit_word(self, note: str | None) -> str | None:
-        if not note:
-            return None
-        parsed = self.vocabulary.parser.parse(f"1{note}", None)
-        return parsed.value_unit if parsed.value_num == 1 else None
+        return self.vocabulary.parser.declared_unit(note) if note else None
 
     def unit_for(self, measure: str, cm: ColumnMap | None) -> str | None:
         """The unit a value of `measure` takes where its cell states none."""
