@@ -78,7 +78,8 @@ SCALED = [
     ("3千人", None, "3千人", 3000.0, "人", None),
     ("不少于1.5万户", None, "不少于1.5万户", 15000.0, "户", "≥"),
     ("＜0.5万吨", None, "＜0.5万吨", 5000.0, "吨", "<"),  # ＜ is kept in the text
-    ("3万人次/年", None, "3万人次/年", 30000.0, "人次/年", None),  # compound: the base, then as written
+    # a compound unit: the base unit, then the rest as written
+    ("3万人次/年", None, "3万人次/年", 30000.0, "人次/年", None),
     ("≥2万台（套）", None, "≥2万台（套）", 20000.0, "台(套)", "≥"),
     ("≥2.5万株", None, "≥2.5万株", 25000.0, "株", "≥"),
     # unknown measure words after a multiplier
