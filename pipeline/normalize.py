@@ -322,6 +322,15 @@ class ValueParser:
             return None
         return read.as_written()
 
+    def multiplier_of(self, raw: str) -> str | None:
+        """The multiplier a number is written with before a unit other than money (`≥18万人次`,
+        `≥ 18 万人次` → 万; `5.8万元`, `18人次` → None)."""
+        text = fold_value_width(strip_text(raw))
+        read = self._read(text, None) if text else None
+        if read is None:
+            return None
+        return read.multiplier or self._scales.split(read.unit)[1]
+
     def unit_of(self, word: str) -> str | None:
         """The canonical unit a unit word names (`百分比` → `%`, `万平方米` → `万㎡`), or None."""
         return self._unit_of.get(to_simplified(remove_whitespace(fold_value_width(word))))

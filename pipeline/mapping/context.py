@@ -138,10 +138,10 @@ class MapContext:
     def unit_for(self, measure: str, cm: ColumnMap | None) -> str | None:
         """The unit a value of `measure` takes where its cell states none."""
         spec = self.vocabulary.measures.get(measure)
+        if cm is not None and measure in cm.column_units:  # 实际完成值（万人次）
+            return cm.column_units[measure]
         if spec is None or spec.unit is None:
             return None
-        if cm is not None and measure in cm.column_units:
-            return cm.column_units[measure]
         if spec.unit != "@money":
             return spec.unit
         if cm is not None and cm.money_unit:
