@@ -74,11 +74,15 @@ class Scales:
         base = next(m for m in sorted(self.money, key=len) if unit.endswith(m))
         return prefix + base
 
+    def is_money(self, unit: str) -> bool:
+        """元, 万元, 亿元, and a compound of one (元/人, 万元/人)."""
+        return unit in self.money or any(unit.startswith(f"{m}/") for m in self.money)
+
     def split(self, unit: str | None) -> tuple[str | None, str | None]:
         """A unit as stated → (its base unit, the multiplier before it, or None):
         `万人次` → (`人次`, `万`), `万平方米` → (`㎡`, `万`), `万辆次` → (`辆次`, `万`), `万元` →
         (`万元`, None), `千瓦` → (`千瓦`, None)."""
-        if not unit or unit in self.money:
+        if not unit or self.is_money(unit):
             return unit, None
         if unit in self.canonical:
             return self.canonical[unit], None
@@ -89,7 +93,7 @@ class Scales:
             return None, prefix
         base = self.canonical.get(rest)
         if base is not None:
-            return (base, prefix) if base not in self.money else (unit, None)
+            return (unit, None) if self.is_money(base) else (base, prefix)
         if _cjk_word(rest) and len(rest) <= 2 and not self.not_measure & set(rest):
             return rest, prefix
         return unit, None

@@ -197,6 +197,26 @@ def test_a_header_note_with_a_multiplier_scales_the_column():
     assert (actual.value_num, actual.value_unit) == (192000.0, "人次")
 
 
+def test_a_header_note_that_is_no_unit_gives_no_unit():
+    """`实际完成值（定量）`: a word, not a unit the vocabulary knows; 19.2 keeps no unit."""
+    records, _ = _records(
+        _project(
+            [
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "年度指标值",
+                "实际完成值（定量）",
+                "分值",
+                "得分",
+            ],
+            ["产出指标", "数量指标", "公交日均客运量", "≥18", "19.2", "20", "20"],
+        )
+    )
+    actual = _one(records, section="indicators", item="公交日均客运量", measure="actual")
+    assert (actual.value_num, actual.value_unit) == (19.2, None)
+
+
 # --- weights written in block labels ----------------------------------------------------------
 
 

@@ -116,6 +116,7 @@ SCALED = [
     ("1.2", "万吨", "1.2", 12000.0, "吨", None),
     ("30", "万㎡", "30", 300000.0, "㎡", None),
     ("4", "万辆次", "4", 40000.0, "辆次", None),  # a unit column word no list holds
+    ("5", "万元/人", "5", 5.0, "万元/人", None),  # money per head: as the cell `5万元/人` is
     ("6", "万", "6", 60000.0, None, None),  # a unit column that says only 万
     ("5万人次", "万人次", "5万人次", 50000.0, "人次", None),  # the cell's own unit first
     ("1.2万", "万人次", "1.2万", None, None, None),  # 万 under 万人次: which is meant is unsure

@@ -138,10 +138,13 @@ class MapContext:
     def unit_for(self, measure: str, cm: ColumnMap | None) -> str | None:
         """The unit a value of `measure` takes where its cell states none."""
         spec = self.vocabulary.measures.get(measure)
-        if cm is not None and measure in cm.column_units:  # 实际完成值（万人次）
-            return cm.column_units[measure]
+        declared = cm.column_units.get(measure) if cm is not None else None
         if spec is None or spec.unit is None:
-            return None
+            # 实际完成值（万人次）: a unit the vocabulary knows, not any note (完成值（定量）)
+            known = declared is not None and self.vocabulary.parser.unit_of(declared)
+            return declared if known else None
+        if declared is not None:
+            return declared
         if spec.unit != "@money":
             return spec.unit
         if cm is not None and cm.money_unit:
