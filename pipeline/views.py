@@ -122,7 +122,7 @@ def _form_figures(forms: list[str]) -> str:
 
 
 # the form instances a later copy of the same submission replaces (pipeline/rules.py:
-# duplicate_submissions picks the copy that counts); the summaries leave them out
+# rules_duplicates.submissions picks the copy that counts); the summaries leave them out
 _NOT_COUNTED = (
     "SELECT DISTINCT source_path, form, form_seq FROM findings WHERE rule = 'duplicate_submission'"
 )
