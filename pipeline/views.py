@@ -330,6 +330,7 @@ def memory_connection(out_dir: Path):
             f"{out_dir} 中没有 {'、'.join(f'{n}.parquet' for n in missing)}：请先运行 ingest"
         )
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # no English progress bar on a clerk's screen
     for name, select in view_sql(out_dir).items():
         con.execute(f'CREATE VIEW "{name}" AS {select}')
     return con
