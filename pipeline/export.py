@@ -1,6 +1,7 @@
 """`python -m pipeline export OUT --xlsx FILE`: the tables as one workbook for people who work in
 Excel or WPS: 部门整体汇总, 项目汇总 (one row per submission), 重复报送 (the copies left out),
-指标明细, 问题清单, 文件清单, 更正记录. A figure an analyst's correction changed is filled orange
+指标明细, 问题清单, 各文件问题数 (each file's findings by rule, under the rules' Chinese names), 文件清单,
+更正记录. A figure an analyst's correction changed is filled orange
 with a comment saying what the file says, who corrected it, when and why.
 
 The sheets are read through the same SQL as the BI views of `OUT/selfeval.duckdb`
@@ -102,7 +103,9 @@ FUNDS = (
 )
 
 
-def sheets(out_dir: Path) -> list[Sheet]:
+def sheets(out_dir: Path, rules: Sequence[str] = ()) -> list[Sheet]:
+    """The workbook's sheets; `rules` are the rules with findings in the season (in the
+    catalogue's order), each a column of 各文件问题数 under its Chinese name."""
     views = view_sql(out_dir)
 
     def cte(sql: str) -> str:
@@ -194,6 +197,23 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 Column("说明", "message"),
                 Column("应为", "expected", SCORE),
                 Column("实为", "actual", SCORE),
+            ),
+        ),
+        Sheet(
+            "各文件问题数",
+            cte(
+                "SELECT d.*, u.unit FROM findings_by_document d LEFT JOIN (SELECT source_path, "
+                'min(unit) AS unit FROM "values" GROUP BY source_path) u '
+                "ON u.source_path = d.source_path WHERE d.findings > 0 "
+                "ORDER BY u.unit NULLS LAST, d.source_path"
+            ),
+            (
+                Column("单位", "unit"),
+                Column("文件", "source_path"),
+                Column("问题数", "findings", INTEGER),
+                Column("错误", "errors", INTEGER),
+                Column("提示", "warnings", INTEGER),
+                *(Column(RULE_NAMES[rule], rule, INTEGER) for rule in rules),
             ),
         ),
         Sheet(
@@ -342,7 +362,8 @@ def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None
     con = memory_connection(out_dir)
     try:
         notes = correction_notes(con)
-        for sheet in sheets(out_dir):
+        found = {rule for (rule,) in con.execute("SELECT DISTINCT rule FROM findings").fetchall()}
+        for sheet in sheets(out_dir, [rule for rule in RULES if rule in found]):
             cursor = con.execute(sheet.sql)
             names = [d[0] for d in cursor.description]
             rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]

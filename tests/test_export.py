@@ -28,7 +28,16 @@ DOCS = [
     FAMILIES / "cq-kexuecheng-2021-dept.pdf",
 ]
 MONEY = ("budget_initial", "budget_full_year", "executed")
-SHEETS = ["部门整体汇总", "项目汇总", "重复报送", "指标明细", "问题清单", "文件清单", "更正记录"]
+SHEETS = [
+    "部门整体汇总",
+    "项目汇总",
+    "重复报送",
+    "指标明细",
+    "问题清单",
+    "各文件问题数",
+    "文件清单",
+    "更正记录",
+]
 FUNDS_HEADERS = {
     "年初预算数(万元)": "budget_initial",
     "全年预算数(万元)": "budget_full_year",
@@ -290,6 +299,23 @@ def test_findings_sheet_lists_every_finding(book, out):
     total = next(r for r in rows if r["规则"] == "总分不符")
     assert total["部分"] == "总分" and total["栏"] == "得分"
     assert total["应为"] == 23.6 and total["实为"] == 97.6
+
+
+def test_findings_by_file_are_counted_under_the_rules_chinese_names(book, out):
+    findings = frame_rows(pd.read_parquet(out / "findings.parquet"))
+    ws = book["各文件问题数"]
+    headers = [c.value for c in ws[1]]
+    rules = sorted({f["rule"] for f in findings}, key=list(RULES).index)
+    assert headers == ["单位", "文件", "问题数", "错误", "提示", *(RULES[r].name for r in rules)]
+    assert not any(h.isascii() for h in headers)
+    rows = _rows(ws)
+    assert {r["文件"] for r in rows} == {f["source_path"] for f in findings}
+    for row in rows:
+        mine = [f for f in findings if f["source_path"] == row["文件"]]
+        assert row["问题数"] == len(mine)
+        assert row["错误"] == sum(f["severity"] == "error" for f in mine)
+        for rule in rules:
+            assert (row[RULES[rule].name] or 0) == sum(f["rule"] == rule for f in mine)
 
 
 def test_documents_sheet_lists_every_file(book, out):
