@@ -27,7 +27,7 @@ from pipeline.rules_duplicates import (
 )
 
 DUPLICATES = FIXTURES / "duplicates"
-EXPECTED = json.loads((DUPLICATES / "duplicates.expected.json").read_text(encoding="utf-8"))
+EXPECTED = json.loads((FIXTURES / "duplicates.expected.json").read_text(encoding="utf-8"))
 
 
 def _row(item: str, text: str | None, num: float | None = None, **over) -> dict:
