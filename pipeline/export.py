@@ -313,6 +313,26 @@ def _sheet_rows(sheet_columns: Sequence[Column], rows: Sequence[dict[str, Any]])
     return [[_cell_value(c, row.get(c.field), row) for c in sheet_columns] for row in rows]
 
 
+BATCH_ROWS = 10_000
+
+
+def _sheet_values(
+    sheet: Sheet, cursor: Any, notes: dict[tuple, str]
+) -> tuple[list[list[Any]], list[dict[str, str]]]:
+    """The sheet's cell values row by row, and each row's corrected cells (none when no
+    correction was applied), read from the query in batches: only the values are kept."""
+    names = [d[0] for d in cursor.description]
+    values, marks = [], []
+    marked = bool(sheet.marks and notes)
+    while batch := cursor.fetchmany(BATCH_ROWS):
+        for r in batch:
+            row = dict(zip(names, r, strict=True))
+            values.append([_cell_value(c, row.get(c.field), row) for c in sheet.columns])
+            if marked:
+                marks.append(_marks(sheet, row, notes))
+    return values, marks
+
+
 def _write(
     workbook: Book,
     title: str,
@@ -364,12 +384,14 @@ def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None
         notes = correction_notes(con)
         found = {rule for (rule,) in con.execute("SELECT DISTINCT rule FROM findings").fetchall()}
         for sheet in sheets(out_dir, [rule for rule in RULES if rule in found]):
-            cursor = con.execute(sheet.sql)
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-            marks = [_marks(sheet, row, notes) for row in rows] if sheet.marks else ()
-            _write(workbook, sheet.title, sheet.columns, rows, marks)
-            del rows
+            values, marks = _sheet_values(sheet, con.execute(sheet.sql), notes)
+            at = {column.field: i for i, column in enumerate(sheet.columns)}
+            workbook.write_sheet(
+                sheet.title,
+                [SheetColumn(c.header, c.fmt) for c in sheet.columns],
+                values,
+                [{at[f]: note for f, note in m.items() if f in at} for m in marks],
+            )
         if roster is not None:
             _write_roster_sheets(workbook, roster, con)
     finally:

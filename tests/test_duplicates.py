@@ -234,3 +234,21 @@ def test_the_views_count_the_submission_once_and_carry_the_difference(season):
         con.close()
     assert projects == [(EXPECTED["counted"], 3, 1)]
     assert by_document == (1,)
+
+
+def test_the_workbook_lists_the_difference_under_its_chinese_name(season, tmp_path):
+    from openpyxl import load_workbook
+
+    from pipeline.export import export_xlsx
+    from pipeline.rule_catalogue import RULES
+
+    book = load_workbook(export_xlsx(season, tmp_path / "汇总.xlsx"))
+    ws = book["问题清单"]
+    header = [c.value for c in ws[1]]
+    rows = [dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)]
+    (row,) = [r for r in rows if r["规则"] == RULES["duplicate_differs"].name]
+    assert row["文件"] == EXPECTED["counted"] and EXPECTED["differs"]["other"] in row["说明"]
+    left = [r for r in book["重复报送"].iter_rows(min_row=2, values_only=True)]
+    assert sorted({r[0] for r in left}) == sorted(EXPECTED["left_out"])
+    (counted,) = book["项目汇总"].iter_rows(min_row=2, values_only=True)
+    assert counted[0] == EXPECTED["counted"]  # the submission once, as its counted copy
