@@ -123,7 +123,7 @@ def duplicate_submissions(sent: list[Submission]) -> list[Finding]:
             rule="duplicate_submission",
             severity=severity_of("duplicate_submission"),
             message=f"{s.what} 重复报送：以 {s.counted.source_path} 为准"
-            f"（{_why_counted(s.counted, other)}），本文件不计入汇总",
+            f"（{_why_counted(s.counted, other)}），本文件不计入汇总；{_same_or_not(s.counted, other)}",
             form=other.key["form"],
             form_seq=other.key["form_seq"],
             project=other.key["project"],
@@ -212,6 +212,13 @@ def _copy_preference(copy: Copy) -> tuple:
     filed = copy.key.get("filed") or ""
     latest_first = [-ord(c) for c in filed]  # 填报日期 is written YYYY-MM-DD
     return (copy.key.get("source_format") == "pdf_scan", not filed, latest_first, copy.order)
+
+
+def _same_or_not(counted: Copy, other: Copy) -> str:
+    """Whether the copy left out says what the counted one says, in words."""
+    if other.key["digest"] == counted.key["digest"]:
+        return "两份内容一致"
+    return f"两份内容不一致，不一致之处见 {counted.source_path} 的“重复报送内容不一致”"
 
 
 def _why_counted(counted: Copy, other: Copy) -> str:

@@ -196,6 +196,11 @@ def test_the_copies_left_out_are_named_and_the_counted_copy_is_not(season):
         (path, form) for path in EXPECTED["left_out"] for form in EXPECTED["forms"]
     )
     assert all(f"以 {EXPECTED['counted']} 为准" in m for m in left.message)
+    differing = (left.source_path == EXPECTED["differs"]["other"]) & (
+        left.form == EXPECTED["differs"]["form"]
+    )
+    assert left[differing].message.str.contains("两份内容不一致").all() and differing.sum() == 1
+    assert left[~differing].message.str.endswith("两份内容一致").all()
 
 
 def test_the_revised_copy_is_a_finding_naming_its_differing_cells(season):
