@@ -172,6 +172,8 @@ def _differs_finding(s: Submission, other: Copy, changes: list[tuple]) -> Findin
         for cell, mine, theirs in changes[:SHOWN_CELLS]
     )
     more = f"；另有 {len(changes) - SHOWN_CELLS} 处不一致" if len(changes) > SHOWN_CELLS else ""
+    if other.key.get("source_format") == "pdf_scan":
+        more += "；另一份是扫描件，不一致之处也可能是文字识别的误差"
     one = changes[0][0] if len(changes) == 1 else None  # the finding points at a lone cell
     return Finding(
         rule="duplicate_differs",
@@ -192,7 +194,8 @@ def cell_words(cell: tuple, names: dict[str, str]) -> str:
     """A cell in the form's own words: 资金 年度资金总额 全年执行数, 绩效指标 产出指标 数量指标
     培训人次 实际完成值 (the row's second of its name said as 第2行)."""
     section, level1, level2, item, item_seq, measure = cell
-    words = [section_name(section), level1, level2, item]
+    words = [section_name(section), level1, level2]
+    words.append(item if item not in words else None)  # 总分's row in the 总分 section: once
     if item_seq:
         words.append(f"（第{item_seq + 1}行）")
     if measure not in ("value", None):

@@ -159,7 +159,22 @@ def test_a_differing_copy_is_named_on_the_copy_that_counts_with_its_cells():
     assert (found.form, found.form_seq) == ("dept_eval", 0)
     assert (found.section, found.item, found.measure) == ("funds", "年度资金总额", "executed")
     assert "资金 年度资金总额 全年执行数：本文件 3,200.00，修改稿.docx 3,100.00" in found.message
-    assert "有 1 处不一致" in found.message
+    assert "有 1 处不一致" in found.message and "扫描件" not in found.message
+
+
+def test_a_differing_scan_is_said_to_be_a_scan():
+    counted, other = _copy(0, "a.docx", "x"), _copy(1, "b.pdf", "y", source_format="pdf_scan")
+    cell = ("total", None, None, "总分", 0, "score")
+
+    def read(wanted):
+        return {
+            counted.place: {cell: ("98", ("n", 98.0))},
+            other.place: {cell: ("96", ("n", 96.0))},
+        }
+
+    (found,) = differing_copies([Submission("x", counted, (other,))], read)
+    assert "：总分 得分：本文件 98，b.pdf 96" in found.message  # the 总分 row said once
+    assert "另一份是扫描件" in found.message
 
 
 def test_a_message_names_the_first_cells_and_counts_the_rest():
