@@ -23,6 +23,7 @@ import numpy as np
 
 from ..model import BBox, TextLine
 from ..tables import TablePart, WrappedLine, join_wrapped_lines
+from .colour import local_paper
 from .crops import (
     ink_glyph,
     ink_lines,
@@ -122,13 +123,13 @@ def scan_image(
     """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
     first (geometry.py), then levelled by its ruling lines."""
     grey = deskew(upright(image, recognise))
-    corners = frame_quad(line_masks(grey)[2])
+    corners = frame_quad(*line_masks(grey))
     if corners is not None:  # a photo's perspective the page's edges did not show
         grey = deskew(square_frame(grey, corners))
     if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
         size = (size[1], size[0])
     tables, ruling = find_tables(grey)
-    clean = np.where(ruling > 0, np.uint8(255), grey)  # the ruling lines out of the OCR's way
+    clean = np.where(ruling > 0, local_paper(grey), grey)  # the ruling lines out of the OCR's way
     boxes = read_text(clean, tables)
     to_points = size[0] / grey.shape[1], size[1] / grey.shape[0]
     return page_items(tables, boxes, number, to_points, size)
