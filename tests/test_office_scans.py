@@ -21,9 +21,9 @@ MIN_RIGHT = {
     "seals-colour": 0.90,
     "seals-grey": 0.0,  # a seal's grey ring still hides the form's title: not read at all
     "tilt-4deg": 0.97,
-    "upside-down": 0.75,
+    "upside-down": 0.85,
     "sideways": 0.97,
-    "phone-photo": 0.65,
+    "phone-photo": 0.72,
     "phone-photo-left": 0.75,
     # as the departments' own scanners and phones make them (fixtures/build_scans.py: Damage)
     "grey-300dpi-tilt-4deg": 0.90,

@@ -232,3 +232,28 @@ def test_a_faint_line_with_text_along_it_still_parts_two_rows():
         cv2.rectangle(page, (k, 231), (k + 16, 249), 20, -1)
     dim = _shadowed(page, 0.75)
     assert _cells(dim) == 12
+
+
+def _middle_line(page: np.ndarray, piece: int, gap: int) -> np.ndarray:
+    """The page with the ruling line between its second and third rows, in the middle column
+    only, broken into pieces `piece` px long with gaps of `gap` (0: gone)."""
+    page = page.copy()
+    page[308:313, 352:598] = PAPER
+    for x in range(352, 598, piece + gap) if piece else ():
+        cv2.line(page, (x, 310), (min(x + piece, 597), 310), 30, 2)
+    return page
+
+
+def test_a_cell_is_parted_where_its_neighbours_row_edge_runs_along_a_broken_line():
+    broken = _middle_line(_form(), 40, 14)  # no piece as long as MIN_LINE_PX
+    assert _cells(broken) == 12
+
+
+def test_a_cell_spanning_two_rows_is_not_parted_by_its_own_text():
+    merged = _middle_line(_form(), 0, 0)
+    merged[231:389, 352:598] = PAPER  # one cell over two rows: its text in the middle
+    for k in range(370, 580, 22):  # characters of three strokes across, the middle one at 310
+        cv2.rectangle(merged, (k, 301), (k + 16, 319), 20, 2)
+        for y in (304, 310, 316):
+            cv2.line(merged, (k, y), (k + 16, y), 20, 1)
+    assert _cells(merged) == 11

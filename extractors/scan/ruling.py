@@ -9,6 +9,7 @@ pixels of the deskewed image, snapped to the ruling lines so neighbours share th
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,10 @@ LINE_GAP_PX = 30  # a gap in a horizontal ruling line this long or shorter is cl
 VLINE_GAP_PX = 15  # and in a vertical one
 MERGE_SHARE = 0.5  # of the smaller box: two line components overlapping more are one table
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
+FAINT_COVER, FAINT_NEAR = (
+    0.6,
+    0.2,
+)  # of a cell's width: a broken line's ink, and a text row's beside it
 
 
 @dataclass(frozen=True)
@@ -265,8 +270,9 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
         for x, y, w, h, _area in stats[1:count]
         if w >= grey.shape[1] / 4 and h >= 20
     ]
+    faint = line_ink(grey)
     for box in _merged(boxes):  # a table's lines a break cut in pieces: one table again
-        table = _table_cells(lines, horizontal, vertical, box)
+        table = _table_cells(lines, horizontal, vertical, box, faint)
         if table is not None:
             tables.append(table)
     tables.sort(key=lambda t: t.rect.y0)
@@ -306,9 +312,10 @@ def _merged(boxes: list[Rect]) -> list[Rect]:
 
 
 def _table_cells(
-    lines: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, rect: Rect
+    lines: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, rect: Rect, faint: np.ndarray
 ) -> Table | None:
-    """The cells of one table: the regions its ruling lines enclose."""
+    """The cells of one table: the regions its ruling lines enclose, each parted where a
+    neighbour's row edge crosses it along a line too broken to be found whole (_parted)."""
     import cv2
 
     x0, y0, x1, y1 = int(rect.x0), int(rect.y0), int(rect.x1), int(rect.y1)
@@ -334,6 +341,7 @@ def _table_cells(
         )
     if len(cells) < 2:
         return None
+    cells = _parted(cells, faint)
     outer = Rect(
         min(c.x0 for c in cells),
         min(c.y0 for c in cells),
@@ -348,6 +356,54 @@ def _table_cells(
         or _line_lost_across(cell, cells)
     )
     return Table(rect=outer, cells=tuple(cells), guessed=guessed)
+
+
+def _parted(cells: list[Rect], faint: np.ndarray) -> list[Rect]:
+    """The cells, each parted at the row edges of its left and right neighbours that cross it
+    where a faint line runs along most of its width (a thin line blurred and compressed into
+    pieces shorter than MIN_LINE_PX, so never found whole, with paper above and below it:
+    no row of text)."""
+    parted: list[Rect] = []
+    for cell in cells:
+        cuts = [y for y in _neighbour_edges(cell, cells) if _faint_line_at(faint, cell, y)]
+        bounds = [cell.y0, *cuts, cell.y1]
+        parted += [Rect(cell.x0, a, cell.x1, b) for a, b in itertools.pairwise(bounds)]
+    return parted
+
+
+def _neighbour_edges(cell: Rect, cells: list[Rect]) -> list[float]:
+    """The row edges of the cells beside `cell` that lie inside its height, top to bottom,
+    one of each few pixels."""
+    beside = [
+        c
+        for c in cells
+        if c.y0 < cell.y1
+        and cell.y0 < c.y1
+        and (abs(c.x1 - cell.x0) <= SNAP_PX or abs(c.x0 - cell.x1) <= SNAP_PX)
+    ]
+    inside = sorted(
+        y for c in beside for y in (c.y0, c.y1) if cell.y0 + 2 * SNAP_PX < y < cell.y1 - 2 * SNAP_PX
+    )
+    edges: list[float] = []
+    for y in inside:
+        if not edges or y - edges[-1] > 2 * SNAP_PX:
+            edges.append(y)
+    return edges
+
+
+def _faint_line_at(faint: np.ndarray, cell: Rect, y: float) -> bool:
+    """Does line ink run across most of the cell's width within two pixels of `y`, with much
+    less of it a few pixels above and below (a row of characters is ink there too)?"""
+    x0, x1, at = int(cell.x0) + SNAP_PX, int(cell.x1) - SNAP_PX, round(y)
+    if x1 - x0 < MIN_VLINE_PX:
+        return False
+
+    def cover(top: int, bottom: int) -> float:
+        return float(faint[max(top, 0) : bottom, x0:x1].any(axis=0).mean())
+
+    line = cover(at - 2, at + 3)
+    near = max(cover(at - 7, at - 4), cover(at + 5, at + 8))
+    return line >= FAINT_COVER and line - near >= FAINT_COVER - FAINT_NEAR
 
 
 def _line_lost_across(cell: Rect, cells: list[Rect]) -> bool:
