@@ -185,7 +185,7 @@ def _corner_lost(page: np.ndarray, x: int, y: int) -> np.ndarray:
 
 def test_a_keystoned_frame_is_found_from_its_sides_though_a_corner_is_lost():
     from extractors.scan.geometry import frame_quad
-    from extractors.scan.ruling import line_masks
+    from extractors.scan.lines import line_masks
 
     photo, corners = _keystoned(_form(), 18)
     found = frame_quad(*line_masks(_corner_lost(photo, 100, 470)))
@@ -195,7 +195,7 @@ def test_a_keystoned_frame_is_found_from_its_sides_though_a_corner_is_lost():
 
 def test_a_square_frame_with_a_corner_lost_is_not_taken_for_a_keystone():
     from extractors.scan.geometry import frame_quad
-    from extractors.scan.ruling import line_masks
+    from extractors.scan.lines import line_masks
 
     assert frame_quad(*line_masks(_corner_lost(_form(), 100, 470))) is None
     assert frame_quad(*line_masks(_form())) is None

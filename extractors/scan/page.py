@@ -36,6 +36,7 @@ from .crops import (
     widen,
 )
 from .geometry import frame_quad, square_frame, upright
+from .lines import line_masks
 from .recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from .recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
 from .ruling import (
@@ -46,7 +47,6 @@ from .ruling import (
     deskew,
     find_tables,
     ink_mask,
-    line_masks,
     render,
     union,
 )
