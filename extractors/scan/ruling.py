@@ -2,7 +2,7 @@
 
 A page is rendered grey at DPI and deskewed (the angle from the slope of the table's long
 horizontal ruling lines); its ruled grid is found with OpenCV morphology (horizontal and
-vertical line masks; the regions they enclose are the cells). Cells come back as `Rect`s in
+vertical line masks, lines.py; the regions they enclose are the cells). Cells come back as `Rect`s in
 pixels of the deskewed image, snapped to the ruling lines so neighbours share their edges.
 """
 
@@ -25,13 +25,10 @@ MIN_ANGLE = 0.05  # degrees: a page tilted less is read as it is
 MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
 MERGE_SHARE = 0.5  # of the smaller box: two line components overlapping more are one table
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
-FAINT_COVER, FAINT_NEAR = (
-    0.6,
-    0.2,
-)  # of a cell's width: a broken line's ink, and a text row's beside it
+FAINT_COVER = 0.6  # of a cell's width: the broken line's ink along it
+FAINT_NEAR = 0.2  # of that share: at most this much less a few pixels off (a text row)
 
 
-@dataclass(frozen=True)
 class Rect:
     """An axis-parallel rectangle in pixels of the deskewed page image."""
 
