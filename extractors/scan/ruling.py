@@ -26,7 +26,7 @@ MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
 MERGE_SHARE = 0.5  # of the smaller box: two line components overlapping more are one table
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
 FAINT_COVER = 0.6  # of a cell's width: the broken line's ink along it
-FAINT_NEAR = 0.2  # of that share: at most this much less a few pixels off (a text row)
+FAINT_MARGIN = 0.4  # and this much more than a few pixels off it (a row of text is ink there too)
 
 
 class Rect:
@@ -350,7 +350,7 @@ def _faint_line_at(faint: np.ndarray, cell: Rect, y: float) -> bool:
 
     line = cover(at - 2, at + 3)
     near = max(cover(at - 7, at - 4), cover(at + 5, at + 8))
-    return line >= FAINT_COVER and line - near >= FAINT_COVER - FAINT_NEAR
+    return line >= FAINT_COVER and line - near >= FAINT_MARGIN
 
 
 def _line_lost_across(cell: Rect, cells: list[Rect]) -> bool:
