@@ -2,8 +2,9 @@
 
 A page is rendered grey at DPI and deskewed (the angle from the slope of the table's long
 horizontal ruling lines); its ruled grid is found with OpenCV morphology (horizontal and
-vertical line masks, lines.py; the regions they enclose are the cells). Cells come back as `Rect`s in
-pixels of the deskewed image, snapped to the ruling lines so neighbours share their edges.
+vertical line masks, lines.py; the regions they enclose are the cells). Cells come back as
+`Rect`s in pixels of the deskewed image, snapped to the ruling lines so neighbours share their
+edges.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ FAINT_COVER = 0.6  # of a cell's width: the broken line's ink along it
 FAINT_MARGIN = 0.4  # and this much more than a few pixels off it (a row of text is ink there too)
 
 
+@dataclass(frozen=True)
 class Rect:
     """An axis-parallel rectangle in pixels of the deskewed page image."""
 
