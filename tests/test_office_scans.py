@@ -21,15 +21,15 @@ MIN_RIGHT = {
     "seals-colour": 0.90,
     "seals-grey": 0.0,  # a seal's grey ring still hides the form's title: not read at all
     "tilt-4deg": 0.97,
-    "upside-down": 0.85,
-    "sideways": 0.97,
-    "phone-photo": 0.72,
-    "phone-photo-left": 0.75,
+    "upside-down": 0.90,
+    "sideways": 0.98,
+    "phone-photo": 0.75,
+    "phone-photo-left": 0.90,
     # as the departments' own scanners and phones make them (fixtures/build_scans.py: Damage)
     "grey-300dpi-tilt-4deg": 0.90,
-    "phone-photo-desk": 0.75,
-    "phone-photo-desk-left": 0.88,
-    "phone-photo-dim": 0.80,
+    "phone-photo-desk": 0.83,
+    "phone-photo-desk-left": 0.90,
+    "phone-photo-dim": 0.78,
 }
 
 

@@ -257,3 +257,18 @@ def test_a_cell_spanning_two_rows_is_not_parted_by_its_own_text():
         for y in (304, 310, 316):
             cv2.line(merged, (k, y), (k + 16, y), 20, 1)
     assert _cells(merged) == 11
+
+
+def test_a_seal_on_yellow_paper_with_a_blue_signature_is_taken_out_and_the_print_kept():
+    grey = _form()
+    yellow = np.array([250, 236, 206], dtype=np.float32) / 255  # the whole sheet a colour
+    page = (_stamped(grey).astype(np.float32) * yellow).astype(np.uint8)
+    cv2.line(page, (560, 600), (760, 640), (30, 40, 110), 3)  # a signature in blue ink
+    clean = without_colour(page)
+    ring = np.zeros(grey.shape, dtype=np.uint8)
+    cv2.circle(ring, (220, 180), 110, 255, 3)
+    bare = (ring > 0) & (grey == PAPER)
+    paper = float(np.median(clean[grey == PAPER]))
+    assert clean[bare].min() >= paper - 15  # the seal's ring is paper again
+    assert clean[grey < 100].max() < 150  # the print under it and beside it stays dark
+    assert _cells(clean) == 12

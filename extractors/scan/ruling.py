@@ -308,10 +308,24 @@ def _table_cells(
 
 
 def _parted(cells: list[Rect], faint: np.ndarray) -> list[Rect]:
+    """The cells parted along lines too broken to be found whole (a thin line blurred and
+    compressed into pieces shorter than MIN_LINE_PX; a line under a seal taken out): at the
+    row edges of each cell's left and right neighbours, then at the column edges of those above
+    and below it, where a faint line runs along most of it with paper either side."""
+    rows = _parted_rows(cells, faint)
+    columns = _parted_rows([_transposed(c) for c in rows], faint.T)
+    return [_transposed(c) for c in columns]
+
+
+def _transposed(rect: Rect) -> Rect:
+    """The rect with x and y swapped (a column looked at as a row)."""
+    return Rect(rect.y0, rect.x0, rect.y1, rect.x1)
+
+
+def _parted_rows(cells: list[Rect], faint: np.ndarray) -> list[Rect]:
     """The cells, each parted at the row edges of its left and right neighbours that cross it
-    where a faint line runs along most of its width (a thin line blurred and compressed into
-    pieces shorter than MIN_LINE_PX, so never found whole, with paper above and below it:
-    no row of text)."""
+    where a faint line runs along most of its width with paper above and below it (no row of
+    text)."""
     parted: list[Rect] = []
     for cell in cells:
         cuts = [y for y in _neighbour_edges(cell, cells) if _faint_line_at(faint, cell, y)]
