@@ -158,3 +158,117 @@ def test_a_fault_of_the_ocr_on_a_page_is_said_and_kept_to_that_page(monkeypatch)
     assert (
         "第 3 页" in note.message and "string index" not in note.message
     )  # library text: the debug log
+
+
+def _keystoned(page: np.ndarray, inset: float) -> tuple[np.ndarray, np.ndarray]:
+    """The page photographed square on but with its top edge `inset` px shorter at each end
+    (filling the image: no desk to cut it from), and where the table's corners went."""
+    height, width = page.shape
+    src = np.float32([[0, 0], [width, 0], [width, height], [0, height]])
+    dst = np.float32([[inset, 0], [width - inset, 0], [width, height], [0, height]])
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    photo = cv2.warpPerspective(page, matrix, (width, height), borderValue=PAPER)
+    table = np.float32([[100, 150], [800, 150], [800, 470], [100, 470]])
+    corners = cv2.perspectiveTransform(table[None], matrix)[0]
+    return photo, corners
+
+
+def _corner_lost(page: np.ndarray, x: int, y: int) -> np.ndarray:
+    """The table's corner at (x, y) gone under a seal: the last 100 px of the side line and
+    the first 25 px of the bottom line made paper (a contour's hull then cuts the corner off
+    and looks keystoned)."""
+    lost = page.copy()
+    lost[y - 100 : y + 6, x - 6 : x + 6] = PAPER
+    lost[y - 6 : y + 6, x - 6 : x + 25] = PAPER
+    return lost
+
+
+def test_a_keystoned_frame_is_found_from_its_sides_though_a_corner_is_lost():
+    from extractors.scan.geometry import frame_quad
+    from extractors.scan.lines import line_masks
+
+    photo, corners = _keystoned(_form(), 18)
+    found = frame_quad(*line_masks(_corner_lost(photo, 100, 470)))
+    assert found is not None
+    assert np.abs(found - corners).max() < 4  # the lost corner too: where its sides meet
+
+
+def test_a_square_frame_with_a_corner_lost_is_not_taken_for_a_keystone():
+    from extractors.scan.geometry import frame_quad
+    from extractors.scan.lines import line_masks
+
+    assert frame_quad(*line_masks(_corner_lost(_form(), 100, 470))) is None
+    assert frame_quad(*line_masks(_form())) is None
+
+
+def _shadowed(page: np.ndarray, share: float) -> np.ndarray:
+    """The page under a shadow darkening its left side to `share` of its light, blurred as a
+    phone's lens blurs."""
+    ramp = np.linspace(share, 1.0, page.shape[1], dtype=np.float32)[None, :]
+    return cv2.GaussianBlur((page.astype(np.float32) * ramp).astype(np.uint8), (5, 5), 1.0)
+
+
+def test_ruling_taken_out_of_a_shadowed_page_leaves_no_ink_at_its_crossings():
+    from extractors.scan.crops import strokes
+    from extractors.scan.page import without_ruling
+
+    page = np.full((700, 900), PAPER, dtype=np.uint8)  # a ruled grid, no text
+    for x in (100, 350, 600, 800):
+        cv2.line(page, (x, 150), (x, 470), 30, 2)
+    for y in (150, 230, 310, 390, 470):
+        cv2.line(page, (100, y), (800, y), 30, 2)
+    dim = _shadowed(page, 0.65)
+    _tables, ruling = find_tables(dim)
+    assert _cells(dim) == 12
+    assert np.count_nonzero(strokes(without_ruling(dim, ruling))) == 0
+
+
+def test_a_faint_line_with_text_along_it_still_parts_two_rows():
+    page = _form()
+    # the line between the first two rows made faint, a row of characters touching it below
+    page[228:233, 101:800] = PAPER
+    cv2.line(page, (101, 230), (799, 230), 150, 1)
+    for k in range(110, 790, 19):
+        cv2.rectangle(page, (k, 231), (k + 16, 249), 20, -1)
+    dim = _shadowed(page, 0.75)
+    assert _cells(dim) == 12
+
+
+def _middle_line(page: np.ndarray, piece: int, gap: int) -> np.ndarray:
+    """The page with the ruling line between its second and third rows, in the middle column
+    only, broken into pieces `piece` px long with gaps of `gap` (0: gone)."""
+    page = page.copy()
+    page[308:313, 352:598] = PAPER
+    for x in range(352, 598, piece + gap) if piece else ():
+        cv2.line(page, (x, 310), (min(x + piece, 597), 310), 30, 2)
+    return page
+
+
+def test_a_cell_is_parted_where_its_neighbours_row_edge_runs_along_a_broken_line():
+    broken = _middle_line(_form(), 40, 14)  # no piece as long as MIN_LINE_PX
+    assert _cells(broken) == 12
+
+
+def test_a_cell_spanning_two_rows_is_not_parted_by_its_own_text():
+    merged = _middle_line(_form(), 0, 0)
+    merged[231:389, 352:598] = PAPER  # one cell over two rows: its text in the middle
+    for k in range(370, 580, 22):  # characters of three strokes across, the middle one at 310
+        cv2.rectangle(merged, (k, 301), (k + 16, 319), 20, 2)
+        for y in (304, 310, 316):
+            cv2.line(merged, (k, y), (k + 16, y), 20, 1)
+    assert _cells(merged) == 11
+
+
+def test_a_seal_on_yellow_paper_with_a_blue_signature_is_taken_out_and_the_print_kept():
+    grey = _form()
+    yellow = np.array([250, 236, 206], dtype=np.float32) / 255  # the whole sheet a colour
+    page = (_stamped(grey).astype(np.float32) * yellow).astype(np.uint8)
+    cv2.line(page, (560, 600), (760, 640), (30, 40, 110), 3)  # a signature in blue ink
+    clean = without_colour(page)
+    ring = np.zeros(grey.shape, dtype=np.uint8)
+    cv2.circle(ring, (220, 180), 110, 255, 3)
+    bare = (ring > 0) & (grey == PAPER)
+    paper = float(np.median(clean[grey == PAPER]))
+    assert clean[bare].min() >= paper - 15  # the seal's ring is paper again
+    assert clean[grey < 100].max() < 150  # the print under it and beside it stays dark
+    assert _cells(clean) == 12

@@ -5,7 +5,10 @@ in every channel.
 The grey value of a pixel is its brightest channel (HSV's V): black print stays black whatever
 lies over it, a red seal's ring, star and characters and a blue pen's signature become light
 paper, and a grey scan (three equal channels) is read exactly as it was. The channels' spread
-(HSV's S) tells a colour page from a grey one, and which pixels are the seal's.
+(HSV's S) tells a colour page from a grey one, and which pixels are the seal's: measured with
+the paper made white first (a yellow sheet or a lamp's warm cast is no ink), and against the
+paper around each pixel (a seal in a photo's shadow is as light a share of its paper as one in
+the light). A red seal and a blue pen are each measured by their own ink.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ import numpy as np
 COLOUR_SPREAD = 30  # channel spread (0-255) above which a pixel is coloured ink
 MIN_COLOURED_SHARE = 0.001  # of a page's pixels: fewer coloured ones and it is read as grey
 PAPER_WINDOW = 9  # px of the quarter-size copy: wider than a stroke, narrower than a shadow
-PAPER_PERCENTILE = 90  # the paper's brightness: most of a form's page is paper
-FULL_INK_PERCENTILE = 10  # of a seal's pixels' brightness: where its ink is pressed fullest
+FULL_INK_PERCENTILE = 10  # of a seal's pixels' share of the paper: where its ink is fullest
+MIN_INK_PX = 200  # fewer pixels of one colour: JPEG's fringes, no ink
 UNDER_SHARE = 0.88  # of that: a coloured pixel darker than this is print under the seal
 
 
@@ -25,6 +28,19 @@ def coloured(rgb: np.ndarray) -> np.ndarray:
     wide = rgb.astype(np.int16)
     spread = wide.max(axis=2) - wide.min(axis=2)
     return spread > COLOUR_SPREAD
+
+
+def balanced(rgb: np.ndarray) -> np.ndarray:
+    """The page with its paper made white channel by channel (each divided by its own paper
+    around it): a yellow paper or a lamp's warm cast is no colour, a seal's red still is."""
+    channels = [
+        np.minimum(
+            rgb[:, :, k].astype(np.float32) * 255 / np.maximum(local_paper(rgb[:, :, k]), 1),
+            255,
+        )
+        for k in range(3)
+    ]
+    return np.stack(channels, axis=2).astype(np.uint8)
 
 
 def is_colour(rgb: np.ndarray) -> bool:
@@ -55,17 +71,34 @@ def without_colour(rgb: np.ndarray) -> np.ndarray:
     grey = rgb.max(axis=2)
     if not is_colour(rgb):
         return np.ascontiguousarray(grey)
+
+    white = balanced(rgb)
+    inked = coloured(white)
+    paper = local_paper(grey)
+    # each pixel's brightness as a share of the paper around it: a seal's ink in a shadow is
+    # as light a share of its paper as in the light
+    share = grey.astype(np.float32) / np.maximum(paper, 1).astype(np.float32)
+    reddish = white[:, :, 0] >= white[:, :, 2]
+    out = grey.copy()
+    for ink in (inked & reddish, inked & ~reddish):  # a red seal, a blue pen: each its own
+        if np.count_nonzero(ink) >= MIN_INK_PX:
+            _lift_print_under(out, ink, share, paper)
+    return np.ascontiguousarray(out)
+
+
+def _lift_print_under(
+    grey: np.ndarray, ink: np.ndarray, share: np.ndarray, paper: np.ndarray
+) -> None:
+    """Coloured ink of one colour made paper in `grey`, and the print under it lifted to what
+    it is beside it: the ink's own share of the paper where it is pressed fullest is what it
+    takes from anything under it (anything darker is print under it, the ink's own worn and
+    light parts are lighter)."""
     import cv2
 
-    inked = coloured(rgb)
-    paper = float(np.percentile(grey[:: max(1, grey.shape[0] // 200)], PAPER_PERCENTILE))
-    # the ink's own brightest channel where it is pressed fullest: anything the seal lies over
-    # is darker than that, the seal's own worn and light parts are lighter
-    seal = float(np.percentile(grey[inked], FULL_INK_PERCENTILE))
+    seal = float(np.percentile(share[ink], FULL_INK_PERCENTILE))
     # JPEG keeps colour at half resolution: a seal's edge pixels are greyer than its ink
-    under = cv2.dilate(inked.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    print_under = under & (grey < np.uint8(min(UNDER_SHARE * seal, 255)))
-    lifted = np.minimum(grey[print_under].astype(np.float32) * paper / max(seal, 1.0), 255.0)
-    grey[under] = local_paper(grey)[under]  # a shadow's paper is darker than the rest
+    under = cv2.dilate(ink.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    print_under = under & (share < UNDER_SHARE * seal)
+    lifted = np.minimum(grey[print_under].astype(np.float32) / max(seal, 0.01), 255.0)
+    grey[under] = paper[under]  # a shadow's paper is darker than the rest
     grey[print_under] = lifted.astype(np.uint8)
-    return np.ascontiguousarray(grey)

@@ -20,7 +20,9 @@ DESK_MARGIN = 0.01  # of the image's side: a page nearer every edge than this fi
 MIN_KEYSTONE = 0.004  # of a side: opposite sides differing less are parallel (no warp)
 MAX_KEYSTONE = 0.08  # of a side: a table frame's sides never differ more in a photo of a page
 UPSIDE_DOWN_MARGIN = 0.08  # mean score: how much better turned text must read to turn the page
-PAGE_TOLERANCE, FRAME_TOLERANCE = 0.02, 0.01  # of the perimeter: a side's raggedness let pass
+PAGE_TOLERANCE = 0.02  # of the perimeter: a page side's raggedness let pass
+MIN_FRAME_SHARE = 0.1  # of the image: a smaller ruled frame is no table's
+FRAME_SIDE_SHARE = 0.5  # of the frame's width (height): a shorter line is no side of it
 ORIENTATION_SAMPLES = 6  # text lines read to tell upside down from upright
 READS_UPRIGHT = 0.85  # their mean score: upright text reads at least this well
 
@@ -146,22 +148,73 @@ def flatten(grey: np.ndarray, corners: np.ndarray) -> np.ndarray:
     )
 
 
-def frame_quad(lines: np.ndarray) -> np.ndarray | None:
-    """The four corners of the largest ruled frame (a table's outer lines) in a mask of ruling
-    lines, where it is keystoned; None if there is none or it is square."""
+def frame_quad(
+    horizontal: np.ndarray, vertical: np.ndarray, lines: np.ndarray
+) -> np.ndarray | None:
+    """The four corners of the largest ruled frame (a table's outer lines) where it is
+    keystoned; None if there is none or it is square. Each side is a straight line fitted to the
+    ruling pixels of the frame's outermost long line that way (horizontal and vertical line
+    masks, and both joined), and the corners are where the sides meet: a corner lost under a
+    seal or a signature, or a line that a blur broke, moves no side."""
     import cv2
 
-    contours, _h = cv2.findContours(lines, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    if not contours:
+    count, labels, stats, _c = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    if count < 2:
         return None
-    largest = max(contours, key=cv2.contourArea)
-    if cv2.contourArea(largest) < 0.1 * lines.shape[0] * lines.shape[1]:
+    frame = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    x, y, w, h = (int(v) for v in stats[frame, :4])
+    if w * h < MIN_FRAME_SHARE * lines.shape[0] * lines.shape[1]:
         return None
-    quad = four_corners(largest, FRAME_TOLERANCE)
-    if quad is None:
+    own = labels[y : y + h, x : x + w] == frame
+    rows = _outer_lines(horizontal[y : y + h, x : x + w] & own, along=1, reach=w)
+    columns = _outer_lines(vertical[y : y + h, x : x + w] & own, along=0, reach=h)
+    if rows is None or columns is None:
         return None
-    corners = order_corners(quad)
+    (top, bottom), (left, right) = rows, columns
+    corners = np.float32(
+        [
+            _crossing(top, left),
+            _crossing(top, right),
+            _crossing(bottom, right),
+            _crossing(bottom, left),
+        ]
+    ) + np.float32([x, y])
     return corners if is_keystoned(corners) and not is_keystoned(corners, MAX_KEYSTONE) else None
+
+
+Line = tuple[
+    float, float
+]  # across = slope * along + offset (y of x for a row, x of y for a column)
+
+
+def _outer_lines(mask: np.ndarray, along: int, reach: int) -> tuple[Line, Line] | None:
+    """The first and the last ruling line of a mask that way (along=1: rows, their y as a line
+    of x; along=0: columns, x of y) of those running at least FRAME_SIDE_SHARE of `reach`, each
+    fitted to its own pixels; None unless there are two."""
+    import cv2
+
+    _count, labels, stats, _c = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    length = stats[1:, cv2.CC_STAT_WIDTH if along == 1 else cv2.CC_STAT_HEIGHT]
+    long = [1 + k for k in np.flatnonzero(length >= FRAME_SIDE_SHARE * reach)]
+    if len(long) < 2:
+        return None
+    fitted = []
+    for label in long:
+        ys, xs = np.nonzero(labels == label)
+        run, across = (xs, ys) if along == 1 else (ys, xs)
+        slope, offset = np.polyfit(run.astype(np.float64), across.astype(np.float64), 1)
+        fitted.append((float(slope), float(offset)))
+    middle = reach / 2
+    fitted.sort(key=lambda line: line[0] * middle + line[1])
+    return fitted[0], fitted[-1]
+
+
+def _crossing(row: Line, column: Line) -> tuple[float, float]:
+    """Where a row line (y = a x + b) meets a column line (x = c y + d)."""
+    a, b = row
+    c, d = column
+    y = (a * d + b) / (1 - a * c)
+    return c * y + d, y
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..model import BBox, TextLine
 from ..tables import TablePart, WrappedLine, join_wrapped_lines
+from .colour import local_paper
 from .crops import (
     ink_glyph,
     ink_lines,
@@ -35,6 +36,7 @@ from .crops import (
     widen,
 )
 from .geometry import frame_quad, square_frame, upright
+from .lines import line_masks
 from .recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from .recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
 from .ruling import (
@@ -45,7 +47,6 @@ from .ruling import (
     deskew,
     find_tables,
     ink_mask,
-    line_masks,
     render,
     union,
 )
@@ -122,16 +123,23 @@ def scan_image(
     """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
     first (geometry.py), then levelled by its ruling lines."""
     grey = deskew(upright(image, recognise))
-    corners = frame_quad(line_masks(grey)[2])
+    corners = frame_quad(*line_masks(grey))
     if corners is not None:  # a photo's perspective the page's edges did not show
         grey = deskew(square_frame(grey, corners))
     if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
         size = (size[1], size[0])
     tables, ruling = find_tables(grey)
-    clean = np.where(ruling > 0, np.uint8(255), grey)  # the ruling lines out of the OCR's way
+    clean = without_ruling(grey, ruling)
     boxes = read_text(clean, tables)
     to_points = size[0] / grey.shape[1], size[1] / grey.shape[0]
     return page_items(tables, boxes, number, to_points, size)
+
+
+def without_ruling(grey: np.ndarray, ruling: np.ndarray) -> np.ndarray:
+    """The page with its ruling lines (a mask) out of the OCR's way: made the paper around
+    them, not white (on a shadowed photo a white stripe makes the paper beside it darker
+    than its neighbourhood, and that reads as ink: an `L` at a corner of every cell)."""
+    return np.where(ruling > 0, local_paper(grey), grey)
 
 
 def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:

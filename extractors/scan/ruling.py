@@ -2,13 +2,15 @@
 
 A page is rendered grey at DPI and deskewed (the angle from the slope of the table's long
 horizontal ruling lines); its ruled grid is found with OpenCV morphology (horizontal and
-vertical line masks; the regions they enclose are the cells). Cells come back as `Rect`s in
-pixels of the deskewed image, snapped to the ruling lines so neighbours share their edges.
+vertical line masks, lines.py; the regions they enclose are the cells). Cells come back as
+`Rect`s in pixels of the deskewed image, snapped to the ruling lines so neighbours share their
+edges.
 """
 
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -17,17 +19,15 @@ import numpy as np
 
 from .colour import without_colour
 from .geometry import cut_from_desk
+from .lines import MIN_LINE_PX, MIN_VLINE_PX, line_ink, line_masks
 
 DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
 MIN_ANGLE = 0.05  # degrees: a page tilted less is read as it is
 MAX_SKEW = 3.0  # degrees: a steeper "line" is not a ruling line
-MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
-MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
-LINE_INK_C = 10  # a ruling line's pixel is this much darker than its neighbourhood's mean
-LINE_GAP_PX = 30  # a gap in a horizontal ruling line this long or shorter is closed
-VLINE_GAP_PX = 15  # and in a vertical one
 MERGE_SHARE = 0.5  # of the smaller box: two line components overlapping more are one table
 SNAP_PX = 6  # a cell edge this close to a ruling line's centre lies on it
+FAINT_COVER = 0.6  # of a cell's width: the broken line's ink along it
+FAINT_MARGIN = 0.4  # and this much more than a few pixels off it (a row of text is ink there too)
 
 
 @dataclass(frozen=True)
@@ -205,38 +205,6 @@ def deskew(grey: np.ndarray) -> np.ndarray:
 # The ruled grid
 
 
-def line_ink(grey: np.ndarray) -> np.ndarray:
-    """The ink a horizontal ruling line may be made of: fainter than print (a thin line
-    blurred and compressed is a light grey)."""
-    import cv2
-
-    return cv2.adaptiveThreshold(
-        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, LINE_INK_C
-    )
-
-
-def line_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The horizontal and vertical ruling-line masks of a page, and both joined (thickened a
-    little, so lines that nearly meet do). A horizontal line is looked for in fainter ink
-    (line_ink) and rejoined across a gap of up to
-    LINE_GAP_PX (a line broken by blur, JPEG, a seal taken out or a fold); a vertical one the
-    same, a pixel's step along a tilt tolerated, across VLINE_GAP_PX (never thickened across:
-    the strokes of a bold title would make a line)."""
-    import cv2
-
-    rect = cv2.getStructuringElement
-    faint = line_ink(grey)
-    horizontal = cv2.morphologyEx(faint, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1)))
-    horizontal = cv2.morphologyEx(
-        horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (LINE_GAP_PX, 1))
-    )
-    thick_v = cv2.dilate(faint, rect(cv2.MORPH_RECT, (3, 1)))  # a pixel's step along a tilt
-    vertical = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX)))
-    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, VLINE_GAP_PX)))
-    close = rect(cv2.MORPH_RECT, (5, 5))
-    return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
-
-
 def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
     """The ruled tables on a deskewed page, each with its cells' boxes snapped to the ruling
     lines so that neighbouring cells share their edges, and the mask of the ruling lines."""
@@ -251,8 +219,9 @@ def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
         for x, y, w, h, _area in stats[1:count]
         if w >= grey.shape[1] / 4 and h >= 20
     ]
+    faint = line_ink(grey)
     for box in _merged(boxes):  # a table's lines a break cut in pieces: one table again
-        table = _table_cells(lines, horizontal, vertical, box)
+        table = _table_cells(lines, horizontal, vertical, box, faint)
         if table is not None:
             tables.append(table)
     tables.sort(key=lambda t: t.rect.y0)
@@ -292,9 +261,10 @@ def _merged(boxes: list[Rect]) -> list[Rect]:
 
 
 def _table_cells(
-    lines: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, rect: Rect
+    lines: np.ndarray, horizontal: np.ndarray, vertical: np.ndarray, rect: Rect, faint: np.ndarray
 ) -> Table | None:
-    """The cells of one table: the regions its ruling lines enclose."""
+    """The cells of one table: the regions its ruling lines enclose, each parted where a
+    neighbour's row edge crosses it along a line too broken to be found whole (_parted)."""
     import cv2
 
     x0, y0, x1, y1 = int(rect.x0), int(rect.y0), int(rect.x1), int(rect.y1)
@@ -320,6 +290,7 @@ def _table_cells(
         )
     if len(cells) < 2:
         return None
+    cells = _parted(cells, faint)
     outer = Rect(
         min(c.x0 for c in cells),
         min(c.y0 for c in cells),
@@ -334,6 +305,68 @@ def _table_cells(
         or _line_lost_across(cell, cells)
     )
     return Table(rect=outer, cells=tuple(cells), guessed=guessed)
+
+
+def _parted(cells: list[Rect], faint: np.ndarray) -> list[Rect]:
+    """The cells parted along lines too broken to be found whole (a thin line blurred and
+    compressed into pieces shorter than MIN_LINE_PX; a line under a seal taken out): at the
+    row edges of each cell's left and right neighbours, then at the column edges of those above
+    and below it, where a faint line runs along most of it with paper either side."""
+    rows = _parted_rows(cells, faint)
+    columns = _parted_rows([_transposed(c) for c in rows], faint.T)
+    return [_transposed(c) for c in columns]
+
+
+def _transposed(rect: Rect) -> Rect:
+    """The rect with x and y swapped (a column looked at as a row)."""
+    return Rect(rect.y0, rect.x0, rect.y1, rect.x1)
+
+
+def _parted_rows(cells: list[Rect], faint: np.ndarray) -> list[Rect]:
+    """The cells, each parted at the row edges of its left and right neighbours that cross it
+    where a faint line runs along most of its width with paper above and below it (no row of
+    text)."""
+    parted: list[Rect] = []
+    for cell in cells:
+        cuts = [y for y in _neighbour_edges(cell, cells) if _faint_line_at(faint, cell, y)]
+        bounds = [cell.y0, *cuts, cell.y1]
+        parted += [Rect(cell.x0, a, cell.x1, b) for a, b in itertools.pairwise(bounds)]
+    return parted
+
+
+def _neighbour_edges(cell: Rect, cells: list[Rect]) -> list[float]:
+    """The row edges of the cells beside `cell` that lie inside its height, top to bottom,
+    one of each few pixels."""
+    beside = [
+        c
+        for c in cells
+        if c.y0 < cell.y1
+        and cell.y0 < c.y1
+        and (abs(c.x1 - cell.x0) <= SNAP_PX or abs(c.x0 - cell.x1) <= SNAP_PX)
+    ]
+    inside = sorted(
+        y for c in beside for y in (c.y0, c.y1) if cell.y0 + 2 * SNAP_PX < y < cell.y1 - 2 * SNAP_PX
+    )
+    edges: list[float] = []
+    for y in inside:
+        if not edges or y - edges[-1] > 2 * SNAP_PX:
+            edges.append(y)
+    return edges
+
+
+def _faint_line_at(faint: np.ndarray, cell: Rect, y: float) -> bool:
+    """Does line ink run across most of the cell's width within two pixels of `y`, with much
+    less of it a few pixels above and below (a row of characters is ink there too)?"""
+    x0, x1, at = int(cell.x0) + SNAP_PX, int(cell.x1) - SNAP_PX, round(y)
+    if x1 - x0 < MIN_VLINE_PX:
+        return False
+
+    def cover(top: int, bottom: int) -> float:
+        return float(faint[max(top, 0) : bottom, x0:x1].any(axis=0).mean())
+
+    line = cover(at - 2, at + 3)
+    near = max(cover(at - 7, at - 4), cover(at + 5, at + 8))
+    return line >= FAINT_COVER and line - near >= FAINT_MARGIN
 
 
 def _line_lost_across(cell: Rect, cells: list[Rect]) -> bool:

@@ -1,0 +1,62 @@
+"""The ruling lines of a page image as masks: horizontal and vertical lines found with OpenCV
+morphology in the ink a line may be made of (fainter than print), rejoined across the gaps that
+blur, JPEG, a seal taken out or a fold leave in them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .colour import local_paper
+
+MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
+MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high
+LINE_INK_C = 10  # a ruling line's pixel is this much darker than its neighbourhood's mean
+LINE_PAPER_SHARE = 0.85  # or darker than this share of the paper around it (text beside it)
+PAPER_LINE_PX = 100  # a line found so runs this long: text's strokes blur into shorter runs
+LINE_GAP_PX = 30  # a gap in a horizontal ruling line this long or shorter is closed
+VLINE_GAP_PX = 15  # and in a vertical one
+
+
+def line_ink(grey: np.ndarray) -> np.ndarray:
+    """The ink a ruling line may be made of: fainter than print (a thin line blurred and
+    compressed is a light grey), darker than its neighbourhood's mean."""
+    import cv2
+
+    return cv2.adaptiveThreshold(
+        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, LINE_INK_C
+    )
+
+
+def below_paper(grey: np.ndarray) -> np.ndarray:
+    """What is darker than LINE_PAPER_SHARE of the paper around it (255 on 0): a faint line
+    that text runs along, whose neighbourhood's mean the text darkens (a photo's blurred
+    line under a row of characters), in a shadow as in the light."""
+    dark = grey.astype(np.float32) < LINE_PAPER_SHARE * local_paper(grey)
+    return dark.astype(np.uint8) * 255
+
+
+def line_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The horizontal and vertical ruling-line masks of a page, and both joined (thickened a
+    little, so lines that nearly meet do). A horizontal line is looked for in fainter ink
+    (line_ink), or where it runs long, in ink darker than the paper around it (below_paper),
+    and rejoined across a gap of up to
+    LINE_GAP_PX (a line broken by blur, JPEG, a seal taken out or a fold); a vertical one the
+    same, a pixel's step along a tilt tolerated, across VLINE_GAP_PX (never thickened across:
+    the strokes of a bold title would make a line)."""
+    import cv2
+
+    rect = cv2.getStructuringElement
+    faint = line_ink(grey)
+    horizontal = cv2.morphologyEx(faint, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (MIN_LINE_PX, 1)))
+    horizontal |= cv2.morphologyEx(
+        below_paper(grey), cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (PAPER_LINE_PX, 1))
+    )
+    horizontal = cv2.morphologyEx(
+        horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (LINE_GAP_PX, 1))
+    )
+    thick_v = cv2.dilate(faint, rect(cv2.MORPH_RECT, (3, 1)))  # a pixel's step along a tilt
+    vertical = cv2.morphologyEx(thick_v, cv2.MORPH_OPEN, rect(cv2.MORPH_RECT, (1, MIN_VLINE_PX)))
+    vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, VLINE_GAP_PX)))
+    close = rect(cv2.MORPH_RECT, (5, 5))
+    return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
