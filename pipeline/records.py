@@ -46,6 +46,24 @@ def _carried(slots: list[Slot], carries: str) -> str | None:
     return next((v for s in slots if s.carries == carries and (v := name_of(s.value_raw))), None)
 
 
+def read_confidence(slot: Slot) -> float:
+    """How sure a slot's value is: the least of its cell's (or line's) reading and of the
+    labels and headers it rests on."""
+    if slot.cell is not None:
+        own = slot.cell.confidence
+    else:
+        own = slot.line.confidence if slot.line is not None else 1.0
+    return min(own, slot.rests_on)
+
+
+def _key_confidence(slots: list[Slot]) -> float:
+    """How sure the project name that keys every value of a form is: a project misread (a
+    seal's character run into it, a letter for a stroke) puts each value under another key,
+    so every value rests on it as on its own label."""
+    carrier = next((s for s in slots if s.carries == "project" and name_of(s.value_raw)), None)
+    return read_confidence(carrier) if carrier is not None else 1.0
+
+
 def document_unit(forms: list[tuple[FormInstance, list[Slot]]]) -> str | None:
     """市级预算部门名称 of the dept form, else the first project or transfer form's 实施单位,
     else a 单位名称: line above a form."""
@@ -83,6 +101,7 @@ def forms_to_records(
     records: list[Record] = []
     for form, slots in forms:
         project = _carried(slots, "project")
+        keyed_on = _key_confidence(slots)
         seen: Counter[tuple] = Counter()
         for slot in slots:
             parsed = slot_to_value(slot, vocabulary)
@@ -94,12 +113,7 @@ def forms_to_records(
             cell, line = slot.cell, slot.line
             bbox = cell.bbox if cell is not None else (line.bbox if line is not None else None)
             page = cell.page if cell is not None else (line.page if line is not None else None)
-            confidence = min(
-                cell.confidence
-                if cell is not None
-                else (line.confidence if line is not None else 1.0),
-                slot.rests_on,
-            )
+            confidence = min(read_confidence(slot), keyed_on)
             records.append(
                 Record(
                     record_id=rid,

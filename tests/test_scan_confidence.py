@@ -1,0 +1,33 @@
+"""A value's confidence is the least of what it rests on (issue 20): beyond its own cell, its
+label and its headers, the project name that keys every value of its form. Forms written out
+row by row as a scan would read them, the confidence of a cell set by its text."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from conftest import rows_to_grid
+from test_mapping import PROJECT, _records
+
+from extractors import Grid
+
+SURE = 0.97  # a clear cell as the OCR reads it
+
+
+def _scanned(grid: Grid, unsure: dict[str, float]) -> Grid:
+    """The grid as a scan reads it: every cell SURE, those named in `unsure` less so."""
+    cells = tuple(replace(c, confidence=unsure.get(c.text, SURE)) for c in grid.cells)
+    return replace(grid, cells=cells)
+
+
+def test_a_project_name_read_unsure_makes_every_value_of_its_form_unsure():
+    records, _ = _records(_scanned(rows_to_grid(PROJECT), {"智慧交通二期": 0.31}))
+    assert records and all(r.confidence <= 0.31 for r in records)
+
+
+def test_a_project_name_read_sure_leaves_each_value_its_own_confidence():
+    records, _ = _records(_scanned(rows_to_grid(PROJECT), {"28": 0.55}))
+    score = [r for r in records if r.item == "改造路口" and r.measure == "score"]
+    assert [r.confidence for r in score] == [0.55]
+    others = [r for r in records if r not in score and r.item != "改造路口"]
+    assert others and all(r.confidence == SURE for r in others)
