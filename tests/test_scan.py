@@ -195,6 +195,15 @@ def test_misshapen_numbers_score_low():
     assert text_score("91.02%", 0.99, [0.99, 0.99, 0.5, 0.99, 0.99, 0.99]) == 0.5
 
 
+def test_a_letter_read_unsure_makes_its_line_unsure():
+    # 卫 read as U, 适 as 造: one doubtful letter in a long label barely moves the mean
+    assert text_score("公共U生服务", 0.95, [1.0, 1.0, 0.68, 1.0, 1.0, 1.0]) == 0.68
+    assert text_score("不造用群众", 0.9, [1.0, 0.47, 1.0, 1.0, 1.0]) == 0.47
+    # a sure reading, and an unsure mark that is no letter (、), keep the mean
+    assert text_score("群众满意度", 0.99, [1.0, 0.98, 0.99, 1.0, 0.98]) == 0.99
+    assert text_score("培训、宣传", 0.9, [1.0, 1.0, 0.49, 1.0, 1.0]) == 0.9
+
+
 # ------------------------------------------------------------------------------------------
 # Crops: no line of a cell lost, no neighbour's line read into a crop
 
