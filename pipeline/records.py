@@ -56,12 +56,20 @@ def read_confidence(slot: Slot) -> float:
     return min(own, slot.rests_on)
 
 
+UNKEYED = 0.5  # the confidence of a scanned form's values when its project name read blank
+
+
 def _key_confidence(slots: list[Slot]) -> float:
     """How sure the project name that keys every value of a form is: a project misread (a
     seal's character run into it, a letter for a stroke) puts each value under another key,
-    so every value rests on it as on its own label."""
-    carrier = next((s for s in slots if s.carries == "project" and name_of(s.value_raw)), None)
-    return read_confidence(carrier) if carrier is not None else 1.0
+    so every value rests on it as on its own label. A scan's project cell read blank (its
+    text lost under a seal or to a broken grid) leaves every value without its key."""
+    carriers = [s for s in slots if s.carries == "project"]
+    named = next((s for s in carriers if name_of(s.value_raw)), None)
+    if named is not None:
+        return read_confidence(named)
+    scanned = any(s.cell is not None and s.cell.confidence < 1.0 for s in carriers)
+    return UNKEYED if scanned else 1.0
 
 
 def document_unit(forms: list[tuple[FormInstance, list[Slot]]]) -> str | None:

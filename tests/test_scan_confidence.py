@@ -31,3 +31,18 @@ def test_a_project_name_read_sure_leaves_each_value_its_own_confidence():
     assert [r.confidence for r in score] == [0.55]
     others = [r for r in records if r not in score and r.item != "改造路口"]
     assert others and all(r.confidence == SURE for r in others)
+
+
+def test_a_scanned_project_cell_read_blank_leaves_every_value_unsure():
+    rows = [list(r) for r in PROJECT]
+    rows[1] = [("项目名称", 2), ("", 6)]
+    records, _ = _records(_scanned(rows_to_grid(rows), {}))
+    assert records and all(r.project is None for r in records)
+    assert all(r.confidence < 0.8 for r in records)
+
+
+def test_a_blank_project_cell_of_a_text_layer_is_blank_for_certain():
+    rows = [list(r) for r in PROJECT]
+    rows[1] = [("项目名称", 2), ("", 6)]
+    records, _ = _records(rows_to_grid(rows))
+    assert records and all(r.confidence == 1.0 for r in records)
