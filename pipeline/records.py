@@ -56,7 +56,10 @@ def read_confidence(slot: Slot) -> float:
     return min(own, slot.rests_on)
 
 
-UNKEYED = 0.5  # the confidence of a scanned form's values when its project name read blank
+UNSURE = 0.5  # a scanned value whose key or number is in doubt (its project cell read blank)
+# a number with Latin letters after it that no unit of the vocabulary is (`≥12000m`: the ² of
+# m² lost, `13560rn`): on a scan a mark the OCR lost or added, not the form's own word
+_NUMBER_AND_LETTERS = re.compile(r"\s*[≥≤<>=＞＜]?\s*\d[\d.,]*\s*[A-Za-z]{1,3}\s*")
 
 
 def _key_confidence(slots: list[Slot]) -> float:
@@ -69,7 +72,13 @@ def _key_confidence(slots: list[Slot]) -> float:
     if named is not None:
         return read_confidence(named)
     scanned = any(s.cell is not None and s.cell.confidence < 1.0 for s in carriers)
-    return UNKEYED if scanned else 1.0
+    return UNSURE if scanned else 1.0
+
+
+def _number_lost_unit(raw: str, parsed: ParsedValue) -> bool:
+    """A number written with a Latin unit the parser does not know (m for m², a letter for a
+    stroke): no number was read from it, though it is plainly one."""
+    return parsed.value_num is None and bool(_NUMBER_AND_LETTERS.fullmatch(raw))
 
 
 def document_unit(forms: list[tuple[FormInstance, list[Slot]]]) -> str | None:
@@ -122,6 +131,8 @@ def forms_to_records(
             bbox = cell.bbox if cell is not None else (line.bbox if line is not None else None)
             page = cell.page if cell is not None else (line.page if line is not None else None)
             confidence = min(read_confidence(slot), keyed_on)
+            if confidence < 1.0 and slot.numeric and _number_lost_unit(slot.value_raw, parsed):
+                confidence = min(confidence, UNSURE)
             records.append(
                 Record(
                     record_id=rid,

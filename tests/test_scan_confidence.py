@@ -46,3 +46,13 @@ def test_a_blank_project_cell_of_a_text_layer_is_blank_for_certain():
     rows[1] = [("项目名称", 2), ("", 6)]
     records, _ = _records(rows_to_grid(rows))
     assert records and all(r.confidence == 1.0 for r in records)
+
+
+def test_a_scanned_number_with_a_unit_lost_is_unsure():
+    rows = [list(r) for r in PROJECT]
+    rows[10] = ["^", "^", "^", "拆除面积", "30", "28", "≥12000m", "13560m²"]  # the ² of m² lost
+    records, _ = _records(_scanned(rows_to_grid(rows), {}))
+    target = [r for r in records if r.item == "拆除面积" and r.measure == "target"]
+    actual = [r for r in records if r.item == "拆除面积" and r.measure == "actual"]
+    assert [(r.value_num, r.confidence < 0.8) for r in target] == [(None, True)]
+    assert [(r.value_num, r.confidence) for r in actual] == [(13560.0, SURE)]
