@@ -19,7 +19,7 @@ import pypdfium2
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan.crops import _text_rows, ink_lines
+from extractors.scan.crops import _text_rows, ink_lines, is_slash
 from extractors.scan.crops import unread_ink as _unread_ink
 from extractors.scan.page import TextBox, cell_score, clean_text, needs_ocr
 from extractors.scan.recognise import PACK_GAP, PACK_WIDTH, _ctc_decode, _pack, text_score
@@ -193,6 +193,16 @@ def test_misshapen_numbers_score_low():
     assert text_score("2025.6.25", 0.98, []) == 0.98
     assert text_score("", 0.98, []) == 0.0
     assert text_score("91.02%", 0.99, [0.99, 0.99, 0.5, 0.99, 0.99, 0.99]) == 0.5
+
+
+@pytest.mark.parametrize("font", [0, 2, 3], ids=["simplex", "duplex", "complex"])
+@pytest.mark.parametrize(("char", "slash"), [("/", True), ("1", False), ("l", False), ("7", False)])
+def test_a_leaning_stroke_is_a_slash_and_an_upright_one_not(font, char, slash):
+    import cv2
+
+    ink = np.zeros((40, 40), np.uint8)
+    cv2.putText(ink, char, (10, 32), font, 1.0, 255, 2)  # a character 22-24 px high
+    assert is_slash(ink, glyph=24.0) is slash
 
 
 def test_a_letter_read_unsure_makes_its_line_unsure():
