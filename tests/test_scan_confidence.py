@@ -56,3 +56,22 @@ def test_a_scanned_number_with_a_unit_lost_is_unsure():
     actual = [r for r in records if r.item == "拆除面积" and r.measure == "actual"]
     assert [(r.value_num, r.confidence < 0.8) for r in target] == [(None, True)]
     assert [(r.value_num, r.confidence) for r in actual] == [(13560.0, SURE)]
+
+
+def _with_header(old: str, new: str) -> list:
+    return [[new if cell == old else cell for cell in row] for row in PROJECT]
+
+
+def test_a_scanned_header_named_only_as_a_cut_word_makes_its_values_unsure():
+    rows = _with_header("全年实际值", "全年实际完成")  # named as 全年实际完成值 with its 值 lost
+    records, _ = _records(_scanned(rows_to_grid(rows), {}))
+    actual = [r for r in records if r.measure == "actual" and r.section == "indicators"]
+    assert len(actual) == 3 and all(r.confidence < 0.8 for r in actual)
+    targets = [r for r in records if r.measure == "target" and r.section == "indicators"]
+    assert targets and all(r.confidence == SURE for r in targets)
+
+
+def test_a_text_layer_header_cut_at_a_page_break_stays_sure():
+    records, _ = _records(rows_to_grid(_with_header("全年实际值", "全年实际完成")))
+    actual = [r for r in records if r.measure == "actual" and r.section == "indicators"]
+    assert len(actual) == 3 and all(r.confidence == 1.0 for r in actual)

@@ -12,7 +12,7 @@ from ..definitions import FormDef, ItemDef, SectionDef, Vocabulary
 from ..model import Finding, FormInstance, Slot
 from ..normalize import label_key, normalize_label, peel_notes, strip_text
 from ..rule_catalogue import severity_of
-from .headers import ColumnMap, HeaderIndex
+from .headers import ColumnMap, HeaderIndex, resolve_header
 
 MIN_LOST_FIRST = 5  # characters a label must keep to be completed at its start
 
@@ -101,6 +101,17 @@ class MapContext:
 
         ranked = sorted(candidates, key=rank)  # 合计 after the indicators totals the scores
         return ranked[0] if ranked else None
+
+    def guessed(self, text: str) -> bool:
+        """Was a label or header named only by a guess: as the header its last characters were
+        cut from, or as the label its first character was lost from? Not what it says."""
+        key = key_of(text)
+        if key in self.labels:
+            return False
+        meaning = resolve_header(text, self.index)
+        if meaning.name is not None:
+            return meaning.guessed
+        return bool(self._first_lost(key))
 
     def _first_lost(self, key: str) -> list[Resolved]:
         """A label whose first character a page lost (`级预算单位名称` of 区级预算单位名称): the
