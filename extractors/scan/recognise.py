@@ -41,8 +41,11 @@ _LETTER = re.compile(r"[\u4e00-\u9fffA-Za-z]")
 # a gap between two wide characters (CJK, full-width marks) wider than this many times the
 # line's usual pitch, with ink in it, held a character the recogniser passed over; the pitch
 # is the median of at least MIN_PITCHES such gaps
-SKIP_GAP, MIN_PITCHES = 1.6, 3
+SKIP_GAP, MIN_PITCHES = 1.7, 3
 INK_LEVEL = -0.5  # darker than this on the recogniser's input (-1 black, 1 white) is ink
+# the middle of such a gap, this share of the pitch either side of its centre, holds a
+# skipped character's strokes when more than SKIP_INK of it is ink (a space, none)
+SKIP_MIDDLE, SKIP_INK = 0.2, 0.05
 SKIPPED_SCORE = 0.5
 _NUMBER_CHARS = frozenset("0123456789.,:;%％．，·•∙")
 # a digit then : or ; then a digit, a number or percentage ending in a point, a comma not
@@ -305,10 +308,10 @@ def _kept_columns(preds: np.ndarray) -> np.ndarray:
 
 def doubt_skips(text: str, confs: list[float], at: np.ndarray, image: np.ndarray) -> list[float]:
     """Each character's probability, but SKIPPED_SCORE for the two wide characters either side
-    of a gap wider than SKIP_GAP of its line's usual pitch with ink in it: the recogniser passed
-    over a character there (`挤占挪用` read `挤挪用`), so the line lacks one. `at` is where each
-    character was read (x on `image`, the recogniser's input: ink dark, near -1); a gap of
-    blank paper or of the grey between packed crops is a space, no character."""
+    of a gap wider than SKIP_GAP of its line's usual pitch with ink in its middle: the
+    recogniser passed over a character there (`挤占挪用` read `挤挪用`), so the line lacks one.
+    `at` is where each character was read (x on `image`, the recogniser's input: ink dark,
+    near -1); a gap of blank paper or of the grey between packed crops is a space."""
     if len(at) != len(text) or len(confs) != len(text):
         return confs
     wide = [i for i in range(len(text) - 1) if not text[i].isascii() and not text[i + 1].isascii()]
@@ -320,9 +323,11 @@ def doubt_skips(text: str, confs: list[float], at: np.ndarray, image: np.ndarray
     for i, gap in gaps.items():
         if gap <= SKIP_GAP * pitch:
             continue
-        left, right = int(at[i] + pitch / 2), int(at[i + 1] - pitch / 2)
+        centre = (at[i] + at[i + 1]) / 2
+        left, right = int(centre - SKIP_MIDDLE * pitch), int(centre + SKIP_MIDDLE * pitch) + 1
         middle = image[REC_HEIGHT // 4 : 3 * REC_HEIGHT // 4, max(left, 0) : max(right, 0)]
-        if middle.size and float(middle.min()) < INK_LEVEL:  # both its neighbours doubtful
+        if middle.size and float((middle < INK_LEVEL).mean()) > SKIP_INK:
+            # both its neighbours doubtful (the one after may be a mark, no letter)
             out[i], out[i + 1] = min(out[i], SKIPPED_SCORE), min(out[i + 1], SKIPPED_SCORE)
     return out
 
