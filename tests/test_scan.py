@@ -243,6 +243,8 @@ def test_a_letter_read_unsure_makes_its_line_unsure():
     # a sure reading, and an unsure mark that is no letter (、), keep the mean
     assert text_score("群众满意度", 0.99, [1.0, 0.98, 0.99, 1.0, 0.98]) == 0.99
     assert text_score("培训、宣传", 0.9, [1.0, 1.0, 0.49, 1.0, 1.0]) == 0.9
+    # the letters of a note are no word's: 执行率(B/A) read with a doubtful B is still 执行率
+    assert text_score("执行率(B/A)", 0.91, [1, 1, 1, 1, 0.57, 1, 0.69, 1]) == 0.91
 
 
 # ------------------------------------------------------------------------------------------

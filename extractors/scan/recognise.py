@@ -33,11 +33,12 @@ THREADS_ENV = "SELFEVAL_OCR_THREADS"
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 SUSPECT_SCORE = 0.5
-# a letter (a CJK character or a Latin one) read less sure than this is most likely another
-# character: the least sure letter of a right reading in the fixture scans is 0.74, the misread
-# ones (人 as 入, 适 as 造, 卫 as U) lie below it
+# a CJK character read less sure than this is most likely another: the misread ones of the
+# fixture scans (人 as 入, 适 as 造) lie below it, most right ones far above (a few near 0.6);
+# so is a Latin letter amid CJK characters (卫 read as U), not one of a note such as (B/A)
 LETTER_FLOOR = 0.73
-_LETTER = re.compile(r"[\u4e00-\u9fffA-Za-z]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
 # a gap between two wide characters (CJK, full-width marks) wider than this many times the
 # line's usual pitch, with ink in it, held a character the recogniser passed over; the pitch
 # is the median of at least MIN_PITCHES such gaps
@@ -358,7 +359,19 @@ def text_score(text: str, mean: float, confs: list[float]) -> float:
     cap = SUSPECT_SCORE if _NUMBER_LIKE.fullmatch(text) and _SUSPECT_NUMBER.search(text) else 1.0
     if len(confs) != len(text):
         return min(float(mean), cap)
-    read = list(zip(text, confs, strict=True))
-    numeric = [c for ch, c in read if ch in _NUMBER_CHARS]
-    doubtful = [c for ch, c in read if c < LETTER_FLOOR and _LETTER.match(ch)]
+    numeric = [c for ch, c in zip(text, confs, strict=True) if ch in _NUMBER_CHARS]
+    doubtful = [c for i, c in enumerate(confs) if c < LETTER_FLOOR and _doubtful_letter(text, i)]
     return float(min([mean, cap, *numeric, *doubtful]))
+
+
+def _doubtful_letter(text: str, i: int) -> bool:
+    """Is text[i] a letter whose misreading changes a word: a CJK character, or a Latin letter
+    between two (a CJK character's strokes read as a letter)?"""
+    if _CJK.match(text[i]):
+        return True
+    return bool(
+        _LATIN.match(text[i])
+        and 0 < i < len(text) - 1
+        and _CJK.match(text[i - 1])
+        and _CJK.match(text[i + 1])
+    )
