@@ -56,7 +56,7 @@ def read_confidence(slot: Slot) -> float:
     return min(own, slot.rests_on)
 
 
-UNSURE = 0.5  # a scanned value whose key or number is in doubt (its project cell read blank)
+UNSURE = 0.5  # a scanned value whose key, name or number is in doubt
 # a number with Latin letters after it that no unit of the vocabulary is (`≥12000m`: the ² of
 # m² lost, `13560rn`): on a scan a mark the OCR lost or added, not the form's own word
 _NUMBER_AND_LETTERS = re.compile(r"\s*[≥≤<>=＞＜]?\s*\d[\d.,]*\s*[A-Za-z]{1,3}\s*")
@@ -73,6 +73,15 @@ def _key_confidence(slots: list[Slot]) -> float:
         return read_confidence(named)
     scanned = any(s.cell is not None and s.cell.confidence < 1.0 for s in carriers)
     return UNSURE if scanned else 1.0
+
+
+def _in_doubt(slot: Slot, parsed: ParsedValue) -> bool:
+    """Is a scanned value in doubt whatever its characters' scores: a unit's or project's
+    name read blank (no form leaves it so: its text lost under a seal or to a broken grid), or
+    a number with a unit lost?"""
+    if slot.carries is not None and not name_of(slot.value_raw):
+        return True
+    return slot.numeric and _number_lost_unit(slot.value_raw, parsed)
 
 
 def _number_lost_unit(raw: str, parsed: ParsedValue) -> bool:
@@ -131,7 +140,7 @@ def forms_to_records(
             bbox = cell.bbox if cell is not None else (line.bbox if line is not None else None)
             page = cell.page if cell is not None else (line.page if line is not None else None)
             confidence = min(read_confidence(slot), keyed_on)
-            if confidence < 1.0 and slot.numeric and _number_lost_unit(slot.value_raw, parsed):
+            if confidence < 1.0 and _in_doubt(slot, parsed):
                 confidence = min(confidence, UNSURE)
             records.append(
                 Record(

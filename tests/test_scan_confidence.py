@@ -75,3 +75,12 @@ def test_a_text_layer_header_cut_at_a_page_break_stays_sure():
     records, _ = _records(rows_to_grid(_with_header("全年实际值", "全年实际完成")))
     actual = [r for r in records if r.measure == "actual" and r.section == "indicators"]
     assert len(actual) == 3 and all(r.confidence == 1.0 for r in actual)
+
+
+def test_a_scanned_unit_name_read_blank_is_unsure_and_the_other_values_are_not():
+    rows = [list(r) for r in PROJECT]
+    rows[2] = [("主管部门", 2), ("市交通运输局", 2), ("实施单位", 2), ("", 2)]  # under a seal
+    records, _ = _records(_scanned(rows_to_grid(rows), {}))
+    blank = [r for r in records if r.item == "实施单位"]
+    assert [(r.value_raw, r.confidence < 0.8) for r in blank] == [("", True)]
+    assert all(r.confidence == SURE for r in records if r.item != "实施单位")
