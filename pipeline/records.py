@@ -75,11 +75,14 @@ def _key_confidence(slots: list[Slot]) -> float:
     return UNSURE if scanned else 1.0
 
 
+SHORTEST_NAME = 3  # characters: no unit or project is named by fewer (财政局)
+
+
 def _in_doubt(slot: Slot, parsed: ParsedValue) -> bool:
     """Is a scanned value in doubt whatever its characters' scores: a unit's or project's
-    name read blank (no form leaves it so: its text lost under a seal or to a broken grid), or
-    a number with a unit lost?"""
-    if slot.carries is not None and not name_of(slot.value_raw):
+    name read blank or a piece of one (no form leaves it so: its text lost under a seal, or
+    cut off by a seal's ring read as a ruling line), or a number with a unit lost?"""
+    if slot.carries is not None and len(name_of(slot.value_raw) or "") < SHORTEST_NAME:
         return True
     return slot.numeric and _number_lost_unit(slot.value_raw, parsed)
 

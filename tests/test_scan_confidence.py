@@ -84,3 +84,27 @@ def test_a_scanned_unit_name_read_blank_is_unsure_and_the_other_values_are_not()
     blank = [r for r in records if r.item == "实施单位"]
     assert [(r.value_raw, r.confidence < 0.8) for r in blank] == [("", True)]
     assert all(r.confidence == SURE for r in records if r.item != "实施单位")
+
+
+def test_a_scanned_piece_of_a_unit_name_is_unsure():
+    rows = [list(r) for r in PROJECT]
+    rows[2] = [("主管部门", 2), ("市交通运输局", 2), ("实施单位", 2), ("市", 2)]
+    records, _ = _records(_scanned(rows_to_grid(rows), {}))
+    assert [r.confidence < 0.8 for r in records if r.item == "实施单位"] == [True]
+
+
+def _with_head_row(label: str, value: str) -> list:
+    rows = [list(r) for r in PROJECT]
+    return [*rows[:3], [(label, 2), (value, 6)], *rows[3:]]
+
+
+def test_a_scanned_head_row_no_definition_names_is_unsure():
+    # a seal's ring read as a ruling line cuts a name in two: 交通运输 | 事务中心
+    records, _ = _records(_scanned(rows_to_grid(_with_head_row("交通运输", "事务中心")), {}))
+    inferred = [r for r in records if r.item == "交通运输"]
+    assert [(r.value_raw, r.confidence < 0.8) for r in inferred] == [("事务中心", True)]
+
+
+def test_a_text_layer_head_row_no_definition_names_is_the_forms_own():
+    records, _ = _records(rows_to_grid(_with_head_row("联系人", "王芳")))
+    assert [(r.value_raw, r.confidence) for r in records if r.item == "联系人"] == [("王芳", 1.0)]
