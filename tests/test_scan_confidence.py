@@ -108,3 +108,24 @@ def test_a_scanned_head_row_no_definition_names_is_unsure():
 def test_a_text_layer_head_row_no_definition_names_is_the_forms_own():
     records, _ = _records(rows_to_grid(_with_head_row("联系人", "王芳")))
     assert [(r.value_raw, r.confidence) for r in records if r.item == "联系人"] == [("王芳", 1.0)]
+
+
+def test_a_scanned_row_with_a_value_under_no_column_is_unsure_throughout():
+    # a seal's ring read as a ruling line split 7860.00 into 78 | 60.00: a piece under no column
+    rows = [list(r) for r in PROJECT]
+    rows[3][-1] = ""  # no header over the last column
+    rows[4] = ["^", "年度资金总额", "10", "1,000", "95", "95.00%", "9.5", "0"]
+    rows[5] = ["^", "其中：本年财政拨款", "", "1,000", "950", "", "", ""]
+    records, findings = _records(_scanned(rows_to_grid(rows), {}))
+    assert any("不在任何栏目下" in f.message for f in findings)
+    row = [r for r in records if r.item == "年度资金总额" and r.section == "funds"]
+    assert len(row) == 5 and all(r.confidence < 0.8 for r in row)
+    assert all(r.confidence == SURE for r in records if r.item == "当年财政拨款")
+
+
+def test_a_text_layer_row_with_a_value_under_no_column_keeps_its_values_sure():
+    rows = [list(r) for r in PROJECT]
+    rows[3][-1] = ""
+    records, _ = _records(rows_to_grid(rows))
+    row = [r for r in records if r.item == "年度资金总额" and r.section == "funds"]
+    assert row and all(r.confidence == 1.0 for r in row)
