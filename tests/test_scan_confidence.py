@@ -129,3 +129,16 @@ def test_a_text_layer_row_with_a_value_under_no_column_keeps_its_values_sure():
     records, _ = _records(rows_to_grid(rows))
     row = [r for r in records if r.item == "年度资金总额" and r.section == "funds"]
     assert row and all(r.confidence == 1.0 for r in row)
+
+
+def test_a_label_the_definitions_spell_exactly_names_its_values_surely():
+    # 主管部门 read with its 部 at 0.59: the words confirm the reading, the value keeps its own
+    records, _ = _records(_scanned(rows_to_grid(PROJECT), {"主管部门": 0.59}))
+    named = [r for r in records if r.item == "主管部门"]
+    assert [r.confidence for r in named] == [SURE]
+
+
+def test_a_label_the_definitions_do_not_spell_makes_its_values_unsure():
+    records, _ = _records(_scanned(rows_to_grid(PROJECT), {"改造路口": 0.59}))
+    named = [r for r in records if r.item == "改造路口"]
+    assert named and all(r.confidence == 0.59 for r in named)

@@ -86,7 +86,10 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
             continue
         for index in range(first, len(ctx.slots)):
             ctx.slots[index] = resting_on(
-                ctx.slots[index], cells, header_cells if under_headers else [], ctx.guessed
+                ctx.slots[index],
+                cells,
+                header_cells if under_headers else [],
+                ctx.naming_confidence,
             )
 
 
@@ -126,31 +129,20 @@ def _row_to_slots(
     return False
 
 
-GUESSED = 0.5  # the confidence of a scanned label or header named only by a guess
-
-
 def resting_on(
-    slot: Slot, row: list[Cell], headers: list[Cell], guessed: Callable[[str], bool]
+    slot: Slot, row: list[Cell], headers: list[Cell], naming: Callable[[Cell], float]
 ) -> Slot:
     """A slot with the least confidence of what its value rests on: the labels left of its
-    cell in its row (its item, 二级, 一级) and the headers over its cell's columns. A label or
-    header read unsure (OCR) makes every value it names unsure; a text layer's are all 1.0. A
-    scanned one `guessed` (named as the word it would be with characters lost: a misreading as
-    likely) is unsure too."""
+    cell in its row (its item, 二级, 一级) and the headers over its cell's columns, each as sure
+    as `naming` says it names what it does. A label or header read unsure (OCR) makes every
+    value it names unsure; a text layer's are all 1.0."""
     cell = slot.cell
     if cell is None:
         return slot
     labels = [c for c in row if c.last_col < cell.col and c.text.strip()]
     over = [h for h in headers if h.col <= cell.last_col and h.last_col >= cell.col]
-    least = min((_named_by(c, guessed) for c in (*labels, *over)), default=1.0)
+    least = min((naming(c) for c in (*labels, *over)), default=1.0)
     return replace(slot, rests_on=least) if least < slot.rests_on else slot
-
-
-def _named_by(cell: Cell, guessed: Callable[[str], bool]) -> float:
-    """How sure a label or header cell is as what it names."""
-    if cell.confidence < 1.0 and guessed(cell.text):
-        return min(cell.confidence, GUESSED)
-    return cell.confidence
 
 
 def _first_cell_is_pair_label(ctx: MapContext, own: list[Cell]) -> bool:
