@@ -142,3 +142,11 @@ def test_a_label_the_definitions_do_not_spell_makes_its_values_unsure():
     records, _ = _records(_scanned(rows_to_grid(PROJECT), {"改造路口": 0.59}))
     named = [r for r in records if r.item == "改造路口"]
     assert named and all(r.confidence == 0.59 for r in named)
+
+
+def test_a_scanned_project_form_whose_project_label_was_misread_is_unsure():
+    rows = [list(r) for r in PROJECT]
+    rows[1] = [("项目专出名称", 2), ("智慧交通二期", 6)]  # 支 read as 专: no project is named
+    records, _ = _records(_scanned(rows_to_grid(rows), {}))
+    assert records and all(r.project is None for r in records)
+    assert all(r.confidence < 0.8 for r in records)

@@ -59,7 +59,24 @@ def form_to_slots(form: FormInstance, catalog: Catalog) -> tuple[list[Slot], lis
     for grid in form.grids:
         grid_to_slots(ctx, grid)
     _footer_to_slots(ctx, form.lines_after, catalog)
-    return ctx.slots, ctx.findings
+    return unkeyed(ctx), ctx.findings
+
+
+UNKEYED = 0.5  # the confidence of a scanned form's values when no project name was read
+
+
+def unkeyed(ctx: MapContext) -> list[Slot]:
+    """The form's slots, unsure when it is scanned, its definition keys its values by a project
+    name and none was read (its label misread, `项目专出名称`, or its cell lost): every value
+    then stands under no project, its key incomplete."""
+    definition = ctx.definition
+    if not definition.checks.get("require_project") or definition.carries("project") is None:
+        return ctx.slots
+    if any(s.carries == "project" and s.value_raw.strip() for s in ctx.slots):
+        return ctx.slots
+    if not any(s.cell is not None and s.cell.confidence < 1.0 for s in ctx.slots):
+        return ctx.slots  # a text layer's blank is the form's own
+    return [replace(s, rests_on=min(s.rests_on, UNKEYED)) for s in ctx.slots]
 
 
 def _footer_to_slots(ctx: MapContext, lines: tuple, catalog: Catalog) -> None:
