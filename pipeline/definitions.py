@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -149,6 +150,7 @@ class Vocabulary:
     title_tails: tuple[str, ...] = ()  # what may follow a title that lost its 表 (情况公示)
     page_marks: tuple[re.Pattern, ...] = ()  # `第 2 页 共 3 页`: a page's number, no text of a form
     kind_margin: float = 3.0  # two forms' evidence closer than this is a close call
+    confusables: tuple[str, ...] = ()  # groups of characters the recogniser takes for each other
 
     def is_page_mark(self, text: str) -> bool:
         """`第 2 页 共 3 页`, `- 2 -`: a page number printed between a form's tables."""
@@ -166,6 +168,8 @@ class Catalog:
 
     vocabulary: Vocabulary
     forms: dict[str, FormDef]  # in catalogue order: the order of the documents table's n_* columns
+    # every two neighbouring CJK characters the definitions and vocabulary write (项目, 自评)
+    word_pairs: frozenset[str] = frozenset()
 
     @property
     def form_order(self) -> tuple[str, ...]:
@@ -231,6 +235,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             title_tails=tuple(raw.get("title_tails", ())),
             page_marks=tuple(re.compile(p) for p in raw.get("page_marks", ())),
             kind_margin=float(raw.get("kind_margin", 3.0)),
+            confusables=tuple(raw.get("ocr_confusables", ())),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc
@@ -379,8 +384,10 @@ def load_catalog(schemas_dir: Path = SCHEMAS_DIR) -> Catalog:
     vocabulary = _load_vocabulary(schemas_dir / "vocabulary.json")
     meta_schema = _read_json(schemas_dir / "form-definition.schema.json")
     forms: dict[str, FormDef] = {}
+    words = list(_words(_read_json(schemas_dir / "vocabulary.json")))
     for path in sorted((schemas_dir / "forms").glob("*.json")):
         raw = _read_json(path)
+        words += _words(raw)
         errors = sorted(jsonschema.Draft202012Validator(meta_schema).iter_errors(raw), key=str)
         if errors:
             where = "/".join(map(str, errors[0].absolute_path)) or "top level"
@@ -399,7 +406,33 @@ def load_catalog(schemas_dir: Path = SCHEMAS_DIR) -> Catalog:
         forms[form.form] = form
     if not forms:
         raise DefinitionError(f"{schemas_dir / 'forms'}: no form definitions")
-    return Catalog(vocabulary=vocabulary, forms=forms)
+    return Catalog(vocabulary=vocabulary, forms=forms, word_pairs=cjk_pairs(words))
+
+
+def _words(raw: object) -> Iterator[str]:
+    """Every string a definition file holds, its comments aside."""
+    if isinstance(raw, str):
+        yield raw
+    elif isinstance(raw, dict):
+        for key, value in raw.items():
+            if not key.startswith("$"):
+                yield from _words(value)
+    elif isinstance(raw, list):
+        for value in raw:
+            yield from _words(value)
+
+
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def cjk_pairs(words: list[str]) -> frozenset[str]:
+    """Every two neighbouring CJK characters of the words."""
+    return frozenset(
+        run[i : i + 2]
+        for word in words
+        for run in _CJK_RUN.findall(word)
+        for i in range(len(run) - 1)
+    )
 
 
 def slot_enums(catalog: Catalog) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from .corrections import NO_CORRECTIONS, Corrections
 from .debug_log import DEBUG_LOG, debug_log
 from .definitions import Catalog, load_catalog
 from .mapping import form_to_slots
+from .misreads import doubt_misreads
 from .model import Finding
 from .plan import plan_run
 from .recognize import document_to_forms, relabel_forms
@@ -94,7 +95,7 @@ def ingest_file(
         why = f"{rel} 是本工具导出的工作簿或报告，不是报送材料，未读取"
         return skipped_file(rel, sha, fmt, now, "own_output", why)
     try:
-        document = extract(path, pdf_reader)
+        document = doubt_misreads(extract(path, pdf_reader), catalog)
         forms, relabelled = relabel_forms(document_to_forms(document, catalog), form_kinds)
         mapped = []
         findings: list[Finding] = []

@@ -46,6 +46,53 @@ def _carried(slots: list[Slot], carries: str) -> str | None:
     return next((v for s in slots if s.carries == carries and (v := name_of(s.value_raw))), None)
 
 
+def read_confidence(slot: Slot) -> float:
+    """How sure a slot's value is: the least of its cell's (or line's) reading and of the
+    labels and headers it rests on."""
+    if slot.cell is not None:
+        own = slot.cell.confidence
+    else:
+        own = slot.line.confidence if slot.line is not None else 1.0
+    return min(own, slot.rests_on)
+
+
+UNSURE = 0.5  # a scanned value whose key, name or number is in doubt
+# a number with Latin letters after it that no unit of the vocabulary is (`≥12000m`: the ² of
+# m² lost, `13560rn`): on a scan a mark the OCR lost or added, not the form's own word
+_NUMBER_AND_LETTERS = re.compile(r"\s*[≥≤<>=＞＜]?\s*\d[\d.,]*\s*[A-Za-z]{1,3}\s*")
+
+
+def _key_confidence(slots: list[Slot]) -> float:
+    """How sure the project name that keys every value of a form is: a project misread (a
+    seal's character run into it, a letter for a stroke) puts each value under another key,
+    so every value rests on it as on its own label. A scan's project cell read blank (its
+    text lost under a seal or to a broken grid) leaves every value without its key."""
+    carriers = [s for s in slots if s.carries == "project"]
+    named = next((s for s in carriers if name_of(s.value_raw)), None)
+    if named is not None:
+        return read_confidence(named)
+    scanned = any(s.cell is not None and s.cell.confidence < 1.0 for s in carriers)
+    return UNSURE if scanned else 1.0
+
+
+SHORTEST_NAME = 3  # characters: no unit or project is named by fewer (财政局)
+
+
+def _in_doubt(slot: Slot, parsed: ParsedValue) -> bool:
+    """Is a scanned value in doubt whatever its characters' scores: a unit's or project's
+    name read blank or a piece of one (no form leaves it so: its text lost under a seal, or
+    cut off by a seal's ring read as a ruling line), or a number with a unit lost?"""
+    if slot.carries is not None and len(name_of(slot.value_raw) or "") < SHORTEST_NAME:
+        return True
+    return slot.numeric and _number_lost_unit(slot.value_raw, parsed)
+
+
+def _number_lost_unit(raw: str, parsed: ParsedValue) -> bool:
+    """A number written with a Latin unit the parser does not know (m for m², a letter for a
+    stroke): no number was read from it, though it is plainly one."""
+    return parsed.value_num is None and bool(_NUMBER_AND_LETTERS.fullmatch(raw))
+
+
 def document_unit(forms: list[tuple[FormInstance, list[Slot]]]) -> str | None:
     """市级预算部门名称 of the dept form, else the first project or transfer form's 实施单位,
     else a 单位名称: line above a form."""
@@ -83,6 +130,7 @@ def forms_to_records(
     records: list[Record] = []
     for form, slots in forms:
         project = _carried(slots, "project")
+        keyed_on = _key_confidence(slots)
         seen: Counter[tuple] = Counter()
         for slot in slots:
             parsed = slot_to_value(slot, vocabulary)
@@ -94,12 +142,9 @@ def forms_to_records(
             cell, line = slot.cell, slot.line
             bbox = cell.bbox if cell is not None else (line.bbox if line is not None else None)
             page = cell.page if cell is not None else (line.page if line is not None else None)
-            confidence = min(
-                cell.confidence
-                if cell is not None
-                else (line.confidence if line is not None else 1.0),
-                slot.rests_on,
-            )
+            confidence = min(read_confidence(slot), keyed_on)
+            if confidence < 1.0 and _in_doubt(slot, parsed):
+                confidence = min(confidence, UNSURE)
             records.append(
                 Record(
                     record_id=rid,

@@ -14,6 +14,15 @@ from .model import Finding
 Row = dict[str, Any]
 FormKey = tuple[str, int]  # (form, form_seq)
 
+LOW_CONFIDENCE = 0.80  # an OCR value read with less confidence than this gets a finding
+
+
+def unsure(*rows: Row | None) -> bool:
+    """Does any of the rows hold a value read unsure (below LOW_CONFIDENCE)? A contradiction
+    worked out from such a value is not the form's but the reading's: the value's own
+    low_confidence finding says so, and no rule asserts a mismatch on it."""
+    return any(r is not None and r.get("confidence", 1.0) < LOW_CONFIDENCE for r in rows)
+
 
 @dataclass
 class FormView:

@@ -17,6 +17,7 @@ from .definitions import Catalog, load_catalog
 from .model import Finding
 from .rule_registry import DOCUMENT_RULES, Report, catalogue_order, checks_of, rule
 from .rule_views import (
+    LOW_CONFIDENCE,
     DocumentView,
     FormView,
     Row,
@@ -24,13 +25,12 @@ from .rule_views import (
     computed_rate,
     denominator_row,
     tolerance,
+    unsure,
     wanyuan,
 )
 from .rules_scoring import indicator_rows, scored_forms  # (importing it registers its rules)
 
-__all__ = ["DOCUMENT_RULES", "document_findings"]
-
-LOW_CONFIDENCE = 0.80  # an OCR value read with less confidence than this gets a finding
+__all__ = ["DOCUMENT_RULES", "LOW_CONFIDENCE", "document_findings"]
 
 
 def _measure_word(doc: DocumentView, measure: str) -> str:
@@ -55,15 +55,18 @@ def _rate_findings(doc: DocumentView, report: Report, rule_id: str) -> Iterator[
                 expected = computed_rate(form, rate, row["item"])
                 if expected is None or abs(expected - row["value_num"]) <= tolerance(row):
                     continue
-                numerator = form.num(rate["section"], row["item"], rate["numerator"])
+                numerator = form.get(rate["section"], row["item"], rate["numerator"])
                 denominator = denominator_row(
                     form, rate["section"], row["item"], rate["denominator"]
                 )
+                if unsure(row, numerator, denominator):
+                    continue
+                assert numerator is not None and denominator is not None  # the rate was computed
                 yield report(
                     form,
                     row,
                     f"{row['item']}{_measure_word(doc, row['measure'])} {row['value_text']} ≠ "
-                    f"{as_shown(numerator)} ÷ {as_shown(denominator['value_num'])} = {expected:.2f}%",
+                    f"{as_shown(numerator['value_num'])} ÷ {as_shown(denominator['value_num'])} = {expected:.2f}%",
                     expected,
                     row["value_num"],
                 )
@@ -81,7 +84,7 @@ def execution_rate(doc: DocumentView, report: Report) -> Iterator[Finding]:
 def _sum_check(
     report: Report, form: FormView, parent: Row | None, children: list[Row], what: str
 ) -> Finding | None:
-    if parent is None or parent["value_num"] is None:
+    if parent is None or parent["value_num"] is None or unsure(parent, *children):
         return None
     numbers = [c["value_num"] for c in children if c["value_num"] is not None]
     if not numbers:
@@ -142,17 +145,23 @@ def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
     项目支出 = Σ project_eval `executed`) is the same on each, in 万元."""
     figures: dict[str, list[tuple[int, str, FormView | None, Row | None, float | None]]] = {}
     sums: dict[tuple[str, int, str], list[float | None]] = defaultdict(list)
+    unsure_sums: set[tuple[str, int, str]] = set()
     for form in doc.forms:
         for fig in checks_of(form).get("figures", ()):
             slot = fig["slot"]
             row = form.get(slot["section"], slot["item"], slot["measure"])
             if fig.get("sum"):
-                sums[(fig["figure"], fig["rank"], fig["label"])].append(wanyuan(row))
+                key = (fig["figure"], fig["rank"], fig["label"])
+                sums[key].append(wanyuan(row))
+                if unsure(row):  # a sum with a part read unsure is no figure to compare
+                    unsure_sums.add(key)
+            elif unsure(row):  # a figure read unsure is compared with nothing
+                continue
             elif not any(f[1] == fig["label"] for f in figures.get(fig["figure"], [])):
                 entry = (fig["rank"], fig["label"], form, row, wanyuan(row))
                 figures.setdefault(fig["figure"], []).append(entry)
     for (figure, rank, label), numbers in sums.items():
-        if any(n is not None for n in numbers):
+        if (figure, rank, label) not in unsure_sums and any(n is not None for n in numbers):
             total = sum(n or 0.0 for n in numbers)
             figures.setdefault(figure, []).append((rank, label, None, None, total))
     for entries in figures.values():
@@ -210,6 +219,8 @@ def missing_deviation_note(doc: DocumentView, report: Report) -> Iterator[Findin
             score, weight = measures.get("score"), measures.get("weight")
             note = measures.get("deviation_note")
             if not score or not weight or score["value_num"] is None or weight["value_num"] is None:
+                continue
+            if unsure(score, weight):
                 continue
             if score["value_num"] < weight["value_num"] - 1e-9 and not (
                 note and note["value_text"]

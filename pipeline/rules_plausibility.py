@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from .model import Finding
 from .normalize import ValueParser
 from .rule_registry import Report, rule
-from .rule_views import DocumentView, Row, tolerance
+from .rule_views import DocumentView, Row, tolerance, unsure
 from .rules_scoring import indicator_rows, scored_forms
 
 _EPS = 1e-9
@@ -78,7 +78,7 @@ def _scored_indicators(doc: DocumentView) -> Iterator[tuple]:
             target = _target(measures)
             parser = doc.vocabulary.parser if doc.vocabulary else None
             numbers = _numbers(target, measures.get("actual"), parser)
-            if numbers is None:
+            if numbers is None or unsure(score, weight, target, measures.get("actual")):
                 continue
             reached = attainment(*numbers)
             if reached is None:
@@ -152,6 +152,8 @@ def rating_mismatch(doc: DocumentView, report: Report) -> Iterator[Finding]:
         section, item = scoring["total"]["section"], scoring["total"]["item"]
         rating, total = form.get(section, item, "rating"), form.get(section, item, "score")
         if rating is None or total is None or total["value_num"] is None:
+            continue
+        if unsure(rating, total):
             continue
         word = (rating["value_text"] or "").strip()
         band = next((b for b in bands if word in b.ratings), None)

@@ -9,7 +9,16 @@ from typing import Any
 
 from .model import Finding
 from .rule_registry import Report, checks_of, rule
-from .rule_views import DocumentView, FormView, Row, as_shown, computed_rate, tolerance
+from .rule_views import (
+    DocumentView,
+    FormView,
+    Row,
+    as_shown,
+    computed_rate,
+    denominator_row,
+    tolerance,
+    unsure,
+)
 
 SCORE_PRECISION = 0.005  # scores are worked out to two decimals
 
@@ -43,13 +52,18 @@ def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
     for form, scoring in scored_forms(doc):
         section, item = scoring["budget"]["section"], scoring["budget"]["item"]
         score = form.get(section, item, "score")
-        weight = form.num(section, item, "weight")
+        weight_row = form.get(section, item, "weight")
+        weight = weight_row["value_num"] if weight_row is not None else None
         rate_row = form.get(section, item, "execution_rate")
         rate = rate_row["value_num"] if rate_row is not None else None
+        inputs = [score, weight_row, rate_row]
         if rate is None:
             rates = [r for r in checks_of(form).get("rates", ()) if r["section"] == section]
             rate = computed_rate(form, rates[0], item) if rates else None
+            inputs += _rate_inputs(form, rates[0], item) if rates else []
         if score is None or score["value_num"] is None or weight is None or rate is None:
+            continue
+        if unsure(*inputs):
             continue
         expected = weight * min(rate, 100.0) / 100
         # A score is worked out to two decimals from the rate as shown, which was itself
@@ -66,6 +80,14 @@ def budget_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
             )
 
 
+def _rate_inputs(form: FormView, rate: dict[str, Any], item: str) -> list[Row | None]:
+    """The rows a computed rate is worked out from: its numerator and denominator."""
+    return [
+        form.get(rate["section"], item, rate["numerator"]),
+        denominator_row(form, rate["section"], item, rate["denominator"]),
+    ]
+
+
 @rule("total_score_mismatch")
 def total_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
     """总分 得分 = budget 得分 + Σ indicator 得分."""
@@ -75,7 +97,7 @@ def total_score(doc: DocumentView, report: Report) -> Iterator[Finding]:
             continue
         pairs = list(score_pairs(form, scoring))
         parts = [s["value_num"] for _, s, _ in pairs if s["value_num"] is not None]
-        if not parts:
+        if not parts or unsure(total, *(s for _, s, _ in pairs)):
             continue
         expected = sum(parts)
         precision = max([tolerance(total), *(tolerance(s) for _, s, _ in pairs)])
@@ -95,10 +117,13 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
     budget 分值 + Σ indicator 分值 = 总分 分值."""
     for form, scoring in scored_forms(doc):
         by_group: dict[str, float] = defaultdict(float)
+        doubtful: set[str] = set()  # the groups holding a weight read unsure
         all_weights = 0.0
         counted = 0
         for (level1, level2, _, _), measures in indicator_rows(form, scoring).items():
             weight = measures.get("weight")
+            if unsure(weight):
+                doubtful |= {level1, level2}
             if weight is not None and weight["value_num"] is not None:
                 by_group[level1] += weight["value_num"]
                 by_group[level2] += weight["value_num"]
@@ -109,8 +134,10 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
         levels = {k for k, _, _, _ in indicator_rows(form, scoring)}
         every_weighted = counted == len(indicator_rows(form, scoring))
         for group in form.section(scoring["groups"]):
-            if group["value_num"] is None:
+            if group["value_num"] is None or unsure(group):
                 continue
+            if group["item"] in doubtful or (group["item"] not in by_group and doubtful):
+                continue  # a sum with a weight read unsure (a block's: all of them)
             if group["item"] in by_group:
                 got = by_group[group["item"]]
             elif group["item"] in levels:
@@ -129,7 +156,10 @@ def weights(doc: DocumentView, report: Report) -> Iterator[Finding]:
                 )
         budget_slot = scoring["budget"]
         total = form.get(scoring["total"]["section"], scoring["total"]["item"], "weight")
-        budget = form.num(budget_slot["section"], budget_slot["item"], "weight") or 0.0
+        budget_row = form.get(budget_slot["section"], budget_slot["item"], "weight")
+        budget = (budget_row["value_num"] if budget_row is not None else None) or 0.0
+        if unsure(total, budget_row) or doubtful:
+            continue
         if total is not None and total["value_num"] is not None:
             expected = budget + all_weights
             if abs(expected - total["value_num"]) > 1e-6:
@@ -154,6 +184,8 @@ def score_over_weight(doc: DocumentView, report: Report) -> Iterator[Finding]:
             pairs.append((item, total, form.get(section, item, "weight")))
         for label, score, weight in pairs:
             if score["value_num"] is None or weight is None or weight["value_num"] is None:
+                continue
+            if unsure(score, weight):
                 continue
             if score["value_num"] > weight["value_num"] + 1e-9:
                 yield report(

@@ -19,10 +19,17 @@ import pypdfium2
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan.crops import _text_rows, ink_lines
+from extractors.scan.crops import _text_rows, ink_lines, is_slash
 from extractors.scan.crops import unread_ink as _unread_ink
 from extractors.scan.page import TextBox, cell_score, clean_text, needs_ocr
-from extractors.scan.recognise import PACK_GAP, PACK_WIDTH, _ctc_decode, _pack, text_score
+from extractors.scan.recognise import (
+    PACK_GAP,
+    PACK_WIDTH,
+    _ctc_decode,
+    _pack,
+    doubt_skips,
+    text_score,
+)
 from extractors.scan.ruling import Rect, Table
 from pipeline.ingest import ingest
 
@@ -193,6 +200,51 @@ def test_misshapen_numbers_score_low():
     assert text_score("2025.6.25", 0.98, []) == 0.98
     assert text_score("", 0.98, []) == 0.0
     assert text_score("91.02%", 0.99, [0.99, 0.99, 0.5, 0.99, 0.99, 0.99]) == 0.5
+
+
+@pytest.mark.parametrize("font", [0, 2, 3], ids=["simplex", "duplex", "complex"])
+@pytest.mark.parametrize(("char", "slash"), [("/", True), ("1", False), ("l", False), ("7", False)])
+def test_a_leaning_stroke_is_a_slash_and_an_upright_one_not(font, char, slash):
+    import cv2
+
+    ink = np.zeros((40, 40), np.uint8)
+    cv2.putText(ink, char, (10, 32), font, 1.0, 255, 2)  # a character 22-24 px high
+    assert is_slash(ink, glyph=24.0) is slash
+
+
+def _line(ink_at: tuple[int, int] | None) -> np.ndarray:
+    """A recogniser input 48 px high, white, with a dark blot over the columns `ink_at`."""
+    image = np.ones((48, 200), np.float32)
+    if ink_at is not None:
+        image[14:34, ink_at[0] : ink_at[1]] = -1.0
+    return image
+
+
+def test_a_character_passed_over_makes_its_neighbours_doubtful():
+    # 挤占挪用款项 read 挤挪用款项: characters every 24 px, none read where 占 stands (24-48)
+    text, confs, at = "挤挪用款项", [0.99] * 5, np.array([12.0, 60.0, 84.0, 108.0, 132.0])
+    doubted = doubt_skips(text, confs, at, _line((30, 42)))
+    assert doubted[:2] == [0.5, 0.5] and doubted[2:] == [0.99] * 3
+    assert text_score(text, 0.99, doubted) == 0.5
+
+
+def test_a_space_or_the_grey_between_crops_is_no_character_passed_over():
+    text, confs, at = "填表人王芳", [0.99] * 5, np.array([12.0, 36.0, 60.0, 108.0, 132.0])
+    assert doubt_skips(text, confs, at, _line(None)) == confs  # a blank gap: a space
+    grey = _line(None)
+    grey[:, 72:96] = 0.0  # the grey a crop is packed beside
+    assert doubt_skips(text, confs, at, grey) == confs
+
+
+def test_a_letter_read_unsure_makes_its_line_unsure():
+    # 卫 read as U, 适 as 造: one doubtful letter in a long label barely moves the mean
+    assert text_score("公共U生服务", 0.95, [1.0, 1.0, 0.68, 1.0, 1.0, 1.0]) == 0.68
+    assert text_score("不造用群众", 0.9, [1.0, 0.47, 1.0, 1.0, 1.0]) == 0.47
+    # a sure reading, and an unsure mark that is no letter (、), keep the mean
+    assert text_score("群众满意度", 0.99, [1.0, 0.98, 0.99, 1.0, 0.98]) == 0.99
+    assert text_score("培训、宣传", 0.9, [1.0, 1.0, 0.49, 1.0, 1.0]) == 0.9
+    # the letters of a note are no word's: 执行率(B/A) read with a doubtful B is still 执行率
+    assert text_score("执行率(B/A)", 0.91, [1, 1, 1, 1, 0.57, 1, 0.69, 1]) == 0.91
 
 
 # ------------------------------------------------------------------------------------------

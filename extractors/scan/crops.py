@@ -306,6 +306,25 @@ def is_dash(ink: np.ndarray, glyph: float) -> bool:
     return height <= max(3.0, 0.3 * glyph) and width >= 1.5 * glyph
 
 
+SLASH_LEAN = 0.25  # sideways per step down (a slash's /, bottom-left to top-right); a 1 stands
+
+
+def is_slash(ink: np.ndarray, glyph: float) -> bool:
+    """A crop whose only ink is one stroke about a character high leaning like the
+    placeholder / (the recogniser reads it as 1 as often as not): its ink's columns move left
+    as its rows go down. A 1 stands upright, its flag at the top leaning the other way."""
+    if ink.size == 0:
+        return False
+    ys, xs = np.nonzero(ink)
+    if len(ys) < MIN_INK_PX:
+        return False
+    height = int(ys.max() - ys.min()) + 1
+    if height < glyph / 2 or height > 2 * glyph or xs.max() - xs.min() + 1 > height:
+        return False
+    slope = float(np.polyfit(ys.astype(np.float64), xs.astype(np.float64), 1)[0])
+    return slope < -SLASH_LEAN
+
+
 def line_image(grey: np.ndarray, ink: np.ndarray, rect: Rect, glyph: float) -> np.ndarray:
     """The crop the recogniser reads: a text line without what it holds of the lines above and
     below it; a box of several lines (a column of characters written top to bottom in a narrow

@@ -28,6 +28,7 @@ from .crops import (
     ink_glyph,
     ink_lines,
     is_dash,
+    is_slash,
     joined_image,
     line_image,
     reading_units,
@@ -161,12 +162,24 @@ def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
         return []
     dashes: list[TextBox] = []
     jobs: list[tuple[Rect, np.ndarray]] = []
+    slashes: list[bool] = []  # the job's ink is one leaning stroke: a / whatever is read
     for unit in reading_units(crops, tables, glyph):
         if len(unit) == 1 and is_dash(_ink_under(ink, unit[0]), glyph):
             dashes.append(TextBox(rect=unit[0], text=DASH, score=DASH_SCORE))
         else:
             jobs.append(_unit_image(grey, ink, unit, glyph))
-    return dashes + _recognised(jobs)
+            slashes.append(len(unit) == 1 and is_slash(_ink_under(ink, unit[0]), glyph))
+    read = _recognised(jobs)
+    return dashes + [
+        _slash_doubted(box) if s else box for box, s in zip(read, slashes, strict=True)
+    ]
+
+
+def _slash_doubted(box: TextBox) -> TextBox:
+    """A placeholder / read as something else (most often 1): unsure, never a number."""
+    if box.text == "/":
+        return box
+    return TextBox(rect=box.rect, text=box.text, score=min(box.score, SUSPECT_SCORE))
 
 
 def _ink_under(ink: np.ndarray, rect: Rect) -> np.ndarray:

@@ -33,6 +33,21 @@ THREADS_ENV = "SELFEVAL_OCR_THREADS"
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 SUSPECT_SCORE = 0.5
+# a CJK character read less sure than this is most likely another: the misread ones of the
+# fixture scans (人 as 入, 适 as 造) lie below it, most right ones far above (a few near 0.6);
+# so is a Latin letter amid CJK characters (卫 read as U), not one of a note such as (B/A)
+LETTER_FLOOR = 0.73
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+# a gap between two wide characters (CJK, full-width marks) wider than this many times the
+# line's usual pitch, with ink in it, held a character the recogniser passed over; the pitch
+# is the median of at least MIN_PITCHES such gaps
+SKIP_GAP, MIN_PITCHES = 1.7, 3
+INK_LEVEL = -0.5  # darker than this on the recogniser's input (-1 black, 1 white) is ink
+# the middle of such a gap, this share of the pitch either side of its centre, holds a
+# skipped character's strokes when more than SKIP_INK of it is ink (a space, none)
+SKIP_MIDDLE, SKIP_INK = 0.2, 0.05
+SKIPPED_SCORE = 0.5
 _NUMBER_CHARS = frozenset("0123456789.,:;%％．，·•∙")
 # a digit then : or ; then a digit, a number or percentage ending in a point, a comma not
 # before three digits
@@ -233,11 +248,13 @@ def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
         preds = session.run(None, {feed: np.stack([canvas for _, canvas, _ in batch])})[0]
         step = width / preds.shape[1]
         centres = (np.arange(preds.shape[1]) + 0.5) * step
-        for (group, _, spans), columns in zip(batch, preds, strict=True):
+        for (group, canvas, spans), columns in zip(batch, preds, strict=True):
             for i, (x0, x1) in zip(group, spans, strict=True):
                 # the columns centred in [x0 - PACK_GAP / 2, x1 + PACK_GAP / 2)
                 first, past = np.searchsorted(centres, (x0 - PACK_GAP / 2, x1 + PACK_GAP / 2))
-                results[i] = _ctc_decode(columns[first:past], classes)
+                text, mean, confs = _ctc_decode(columns[first:past], classes)
+                at = centres[first:past][_kept_columns(columns[first:past])]
+                results[i] = (text, mean, doubt_skips(text, confs, at, canvas[0]))
 
     streams = rec_streams()
     if streams > 1 and len(batches) > 1:
@@ -280,14 +297,48 @@ def _pack(widths: list[int]) -> list[list[int]]:
     return groups
 
 
+def _kept_columns(preds: np.ndarray) -> np.ndarray:
+    """The columns a CTC reading emits a character at: the best class, not blank (class 0),
+    not the column before's repeated."""
+    best = preds.argmax(axis=1)
+    keep = np.ones(len(best), dtype=bool)
+    keep[1:] = best[1:] != best[:-1]
+    keep &= best != 0
+    return keep
+
+
+def doubt_skips(text: str, confs: list[float], at: np.ndarray, image: np.ndarray) -> list[float]:
+    """Each character's probability, but SKIPPED_SCORE for the two wide characters either side
+    of a gap wider than SKIP_GAP of its line's usual pitch with ink in its middle: the
+    recogniser passed over a character there (`挤占挪用` read `挤挪用`), so the line lacks one.
+    `at` is where each character was read (x on `image`, the recogniser's input: ink dark,
+    near -1); a gap of blank paper or of the grey between packed crops is a space."""
+    if len(at) != len(text) or len(confs) != len(text):
+        return confs
+    wide = [i for i in range(len(text) - 1) if not text[i].isascii() and not text[i + 1].isascii()]
+    gaps = {i: float(at[i + 1] - at[i]) for i in wide}
+    if len(gaps) < MIN_PITCHES:
+        return confs
+    pitch = float(np.median(list(gaps.values())))
+    out = list(confs)
+    for i, gap in gaps.items():
+        if gap <= SKIP_GAP * pitch:
+            continue
+        centre = (at[i] + at[i + 1]) / 2
+        left, right = int(centre - SKIP_MIDDLE * pitch), int(centre + SKIP_MIDDLE * pitch) + 1
+        middle = image[REC_HEIGHT // 4 : 3 * REC_HEIGHT // 4, max(left, 0) : max(right, 0)]
+        if middle.size and float((middle < INK_LEVEL).mean()) > SKIP_INK:
+            # both its neighbours doubtful (the one after may be a mark, no letter)
+            out[i], out[i + 1] = min(out[i], SKIPPED_SCORE), min(out[i + 1], SKIPPED_SCORE)
+    return out
+
+
 def _ctc_decode(preds: np.ndarray, charset: list[str]) -> tuple[str, float, list[float]]:
     """CTC columns to text: the best class per column, repeats merged, blanks (class 0)
     dropped; with the mean and each character's probability."""
     best = preds.argmax(axis=1)
     probs = preds[np.arange(len(best)), best]
-    keep = np.ones(len(best), dtype=bool)
-    keep[1:] = best[1:] != best[:-1]
-    keep &= best != 0
+    keep = _kept_columns(preds)
     text = "".join(charset[k] for k in best[keep])
     confs = [float(p) for p in probs[keep]]
     return text, float(np.mean(confs)) if confs else 0.0, confs
@@ -299,13 +350,28 @@ def _ctc_decode(preds: np.ndarray, charset: list[str]) -> tuple[str, float, list
 
 def text_score(text: str, mean: float, confs: list[float]) -> float:
     """How sure the recogniser is of a line: its mean character probability, but no more than
-    its least sure digit or number sign (one misread digit is what must not pass unflagged),
-    and low for a number of a shape no form writes (`1352:66`, `0.` , `12,34`). Nothing read at
-    all scores 0."""
+    its least sure digit or number sign (one misread digit is what must not pass unflagged) or
+    than a letter read below LETTER_FLOOR (a misread character in a name or a label puts a
+    value under another key), and low for a number of a shape no form writes (`1352:66`, `0.`,
+    `12,34`). Nothing read at all scores 0."""
     if not text.strip():
         return 0.0
     cap = SUSPECT_SCORE if _NUMBER_LIKE.fullmatch(text) and _SUSPECT_NUMBER.search(text) else 1.0
     if len(confs) != len(text):
         return min(float(mean), cap)
     numeric = [c for ch, c in zip(text, confs, strict=True) if ch in _NUMBER_CHARS]
-    return float(min([mean, cap, *numeric]))
+    doubtful = [c for i, c in enumerate(confs) if c < LETTER_FLOOR and _doubtful_letter(text, i)]
+    return float(min([mean, cap, *numeric, *doubtful]))
+
+
+def _doubtful_letter(text: str, i: int) -> bool:
+    """Is text[i] a letter whose misreading changes a word: a CJK character, or a Latin letter
+    between two (a CJK character's strokes read as a letter)?"""
+    if _CJK.match(text[i]):
+        return True
+    return bool(
+        _LATIN.match(text[i])
+        and 0 < i < len(text) - 1
+        and _CJK.match(text[i - 1])
+        and _CJK.match(text[i + 1])
+    )

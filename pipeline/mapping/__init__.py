@@ -16,6 +16,7 @@ neighbouring measure).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from extractors import Cell, Grid, TextLine, fill_covered_slots
@@ -58,7 +59,24 @@ def form_to_slots(form: FormInstance, catalog: Catalog) -> tuple[list[Slot], lis
     for grid in form.grids:
         grid_to_slots(ctx, grid)
     _footer_to_slots(ctx, form.lines_after, catalog)
-    return ctx.slots, ctx.findings
+    return unkeyed(ctx), ctx.findings
+
+
+UNKEYED = 0.5  # the confidence of a scanned form's values when no project name was read
+
+
+def unkeyed(ctx: MapContext) -> list[Slot]:
+    """The form's slots, unsure when it is scanned, its definition keys its values by a project
+    name and none was read (its label misread, `项目专出名称`, or its cell lost): every value
+    then stands under no project, its key incomplete."""
+    definition = ctx.definition
+    if not definition.checks.get("require_project") or definition.carries("project") is None:
+        return ctx.slots
+    if any(s.carries == "project" and s.value_raw.strip() for s in ctx.slots):
+        return ctx.slots
+    if not any(s.cell is not None and s.cell.confidence < 1.0 for s in ctx.slots):
+        return ctx.slots  # a text layer's blank is the form's own
+    return [replace(s, rests_on=min(s.rests_on, UNKEYED)) for s in ctx.slots]
 
 
 def _footer_to_slots(ctx: MapContext, lines: tuple, catalog: Catalog) -> None:
@@ -85,7 +103,10 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
             continue
         for index in range(first, len(ctx.slots)):
             ctx.slots[index] = resting_on(
-                ctx.slots[index], cells, header_cells if under_headers else []
+                ctx.slots[index],
+                cells,
+                header_cells if under_headers else [],
+                ctx.naming_confidence,
             )
 
 
@@ -125,16 +146,19 @@ def _row_to_slots(
     return False
 
 
-def resting_on(slot: Slot, row: list[Cell], headers: list[Cell]) -> Slot:
+def resting_on(
+    slot: Slot, row: list[Cell], headers: list[Cell], naming: Callable[[Cell], float]
+) -> Slot:
     """A slot with the least confidence of what its value rests on: the labels left of its
-    cell in its row (its item, 二级, 一级) and the headers over its cell's columns. A label or
-    header read unsure (OCR) makes every value it names unsure; a text layer's are all 1.0."""
+    cell in its row (its item, 二级, 一级) and the headers over its cell's columns, each as sure
+    as `naming` says it names what it does. A label or header read unsure (OCR) makes every
+    value it names unsure; a text layer's are all 1.0."""
     cell = slot.cell
     if cell is None:
         return slot
     labels = [c for c in row if c.last_col < cell.col and c.text.strip()]
     over = [h for h in headers if h.col <= cell.last_col and h.last_col >= cell.col]
-    least = min((c.confidence for c in (*labels, *over)), default=1.0)
+    least = min((naming(c) for c in (*labels, *over)), default=1.0)
     return replace(slot, rests_on=least) if least < slot.rests_on else slot
 
 

@@ -100,6 +100,7 @@ class Meaning:
     name: str | None
     year: int | None
     notes: tuple[str, ...]
+    guessed: bool = False  # named only as the header its last characters were cut from
 
 
 _ALTERNATIVES = re.compile(r"[/／、]")
@@ -137,7 +138,7 @@ def _resolve(text: str, index: HeaderIndex) -> Meaning:
     for candidate in candidates:
         name = index.cut_meaning(candidate)
         if name is not None:
-            return Meaning(name, year, notes)
+            return Meaning(name, year, notes, guessed=True)
     return Meaning(_alternatives_meaning(candidates[-1], index), year, notes)
 
 

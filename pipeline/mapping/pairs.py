@@ -30,6 +30,7 @@ class _Hit:
     inline: str | None  # the value written after the label's colon, if any
     carries: str | None = None
     numeric: bool = True
+    label: Cell | None = None  # a head label no definition names: the item is its own words
 
 
 def split_inline(text: str) -> tuple[str, str | None]:
@@ -89,7 +90,8 @@ def _head_hit(ctx: MapContext, cell: Cell, at: int, has_next: bool) -> _Hit | No
         return None
     if not text or ctx.is_block(text) or ctx.is_template(text):
         return None
-    return _Hit(at, header.section, text, None, header.measure or "value", value, numeric=False)
+    measure = header.measure or "value"
+    return _Hit(at, header.section, text, None, measure, value, numeric=False, label=cell)
 
 
 def label_value_row_to_slots(ctx: MapContext, own: list[Cell]) -> bool:
@@ -147,8 +149,21 @@ def _emit(ctx: MapContext, hit: _Hit, value: str, cell: Cell) -> None:
             numeric=hit.numeric,
             cell=cell,
             carries=hit.carries,
+            rests_on=_inferred_item(hit.label),
         )
     )
+
+
+INFERRED = 0.5  # the confidence of a scanned value whose item no definition names
+
+
+def _inferred_item(label: Cell | None) -> float:
+    """How sure a head value is of its item: a scanned label no definition names may as well
+    be a piece of a name a broken grid cut off (a seal's ring read as a ruling line split
+    `江城市 | 文化旅游广电局`), so its value is unsure; a text layer's is the form's own."""
+    if label is not None and label.confidence < 1.0:
+        return min(label.confidence, INFERRED)
+    return 1.0
 
 
 def measure_pairs_to_slots(ctx: MapContext, own: list[Cell]) -> bool:

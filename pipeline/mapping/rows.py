@@ -128,6 +128,7 @@ def values_to_slots(
     taken: set[str] = set()
     leftover: list[Cell] = []
     foreign = section is not cm.section
+    first, unknown_before = len(ctx.slots), len(ctx.findings)
     paired: list[tuple[Cell, str]] = []
     if foreign:  # `总分 | 95.40 | 自评等级 | 优`: a label inside the row names the value after it
         paired, values = _pairs_in_row(ctx, values, section)
@@ -195,6 +196,20 @@ def values_to_slots(
                 cell=cell,
             )
         state.last_row[measure] = ctx.emit(slot)
+    if len(ctx.findings) > unknown_before and any(c.confidence < 1.0 for c in values):
+        split_row(ctx, first)
+
+
+SPLIT_ROW = 0.5  # the confidence of a scanned row's values when one of them stands under no column
+
+
+def split_row(ctx: MapContext, first: int) -> None:
+    """A scanned row holding a value no column names: a line the grid found where there is
+    none (a seal's ring) split a cell, and `7860.00` was read as `78` in its column and `60.00`
+    beside it, so no value of the row is sure of its column or its characters."""
+    for index in range(first, len(ctx.slots)):
+        slot = ctx.slots[index]
+        ctx.slots[index] = replace(slot, rests_on=min(slot.rests_on, SPLIT_ROW))
 
 
 _LABELLED_VALUE = re.compile(r"^\s*(?P<label>[^\d\s:：]{2,8})[\s:：]+(?P<value>[-+]?[\d.,]+%?)\s*$")
