@@ -170,10 +170,15 @@ class Catalog:
     def form_order(self) -> tuple[str, ...]:
         return tuple(self.forms)
 
+    def titles_in(self, text: str) -> dict[str, int]:
+        """Each form whose title occurs in `text`, with the length of its longest title there."""
+        form_titles = ((f.form, f.titles) for f in self.forms.values())
+        return title_matches(form_titles, self.vocabulary.title_tails, text)
+
     def form_for_title(self, text: str) -> str | None:
         """The form whose title words occur in `text`, if any (longest title wins)."""
         best: tuple[int, str] | None = None
-        for form, length in title_matches(self, text).items():
+        for form, length in self.titles_in(text).items():
             if best is None or length > best[0]:
                 best = (length, form)
         return best[1] if best else None

@@ -219,7 +219,7 @@ def test_a_form_nested_deep_is_read_or_refused_never_lost(tmp_path, depth, statu
     from datetime import UTC, datetime
 
     from pipeline.definitions import load_catalog
-    from pipeline.ingest import ingest_file
+    from pipeline.read import ingest_file
 
     page = (SEASON / "yueyang-2024.html").read_text(encoding="utf-8")
     start, end = page.index("<body>") + len("<body>"), page.index("</body>")
