@@ -175,10 +175,15 @@ class Catalog:
     def form_order(self) -> tuple[str, ...]:
         return tuple(self.forms)
 
+    def titles_in(self, text: str) -> dict[str, int]:
+        """Each form whose title occurs in `text`, with the length of its longest title there."""
+        form_titles = ((f.form, f.titles) for f in self.forms.values())
+        return title_matches(form_titles, self.vocabulary.title_tails, text)
+
     def form_for_title(self, text: str) -> str | None:
         """The form whose title words occur in `text`, if any (longest title wins)."""
         best: tuple[int, str] | None = None
-        for form, length in title_matches(self, text).items():
+        for form, length in self.titles_in(text).items():
             if best is None or length > best[0]:
                 best = (length, form)
         return best[1] if best else None
@@ -433,36 +438,3 @@ def cjk_pairs(words: list[str]) -> frozenset[str]:
         for run in _CJK_RUN.findall(word)
         for i in range(len(run) - 1)
     )
-
-
-def slot_enums(catalog: Catalog) -> dict[str, Any]:
-    """What the values schema's enums must say, derived from the definitions: the forms, each
-    form's sections, each section's measures (footer, indicator groups included)."""
-    footer = catalog.vocabulary.footer_items and "footer"
-    by_form: dict[str, list[str]] = {}
-    by_section: dict[str, list[str]] = {}
-
-    def add(section: str, measures: list[str]) -> None:
-        known = by_section.setdefault(section, [])
-        known.extend(m for m in measures if m not in known)
-
-    for form in catalog.forms.values():
-        names: list[str] = []
-        for section in form.sections:
-            names.append(section.section)
-            measures = [*section.measures, section.measure, section.pair_measure]
-            add(section.section, [m for m in measures if m])
-            if section.group_section:
-                names.append(section.group_section)
-                add(section.group_section, ["weight"])
-        if footer:
-            names.append(footer)
-            add(footer, ["value"])
-        by_form[form.form] = list(dict.fromkeys(names))
-    return {
-        "form": list(catalog.forms),
-        "section": list(dict.fromkeys(s for names in by_form.values() for s in names)),
-        "measure": sorted({m for ms in by_section.values() for m in ms}),
-        "sections_by_form": by_form,
-        "measures_by_section": by_section,
-    }

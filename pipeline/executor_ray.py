@@ -35,9 +35,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from extractors import DEFAULT_PDF_READER
+from extractors import DEFAULT_PDF_READER, share_cores
 
 from . import __version__
+from .definitions import load_catalog
+from .read import ingest_file
 from .results import FileResult, failed_file, format_of, unread_source
 from .sources import MEMBER_ERRORS, Source, member_info, member_problem, os_reason
 from .workers import Failure, Frontier, Limits
@@ -100,11 +102,6 @@ def read_shipped(
     source: Source, shipped: Shipped, now: datetime, pdf_reader: str = DEFAULT_PDF_READER
 ) -> FileResult:
     """In the task: one document's bytes read into its rows, as a local worker reads it."""
-    from extractors import share_cores
-
-    from .definitions import load_catalog
-    from .ingest import ingest_file
-
     share_cores(1)  # a task holds one CPU of its node
     with tempfile.TemporaryDirectory(prefix="selfeval-task-") as tmp:
         path = shipped_to_file(shipped, Path(tmp))

@@ -16,7 +16,6 @@ from extractors import Grid, fill_covered_slots
 
 from .definitions import Catalog
 from .normalize import label_key, normalize_label, peel_notes
-from .titles import title_matches
 
 _HEAD_ROWS = 6  # rows of a table whose label cells may name the form's head
 _HEADER_ROWS = 16  # rows looked through for column headers and block labels
@@ -58,7 +57,7 @@ def form_scores(evidence: Evidence, catalog: Catalog) -> dict[str, float]:
     """Each form's evidence score: its title's length, plus the weight of each clue found."""
     scores: dict[str, float] = dict.fromkeys(catalog.forms, 0.0)
     if evidence.title:
-        for form, length in title_matches(catalog, evidence.title).items():
+        for form, length in catalog.titles_in(evidence.title).items():
             scores[form] += length
     where_found = {"head": evidence.head, "headers": evidence.labels, "blocks": evidence.labels}
     for form in catalog.forms.values():

@@ -12,7 +12,7 @@ from .kind import Kind, evidence_to_kind, gather_evidence
 from .model import FormInstance
 from .normalize import label_key, normalize_label, strip_pinyin, to_simplified
 from .pieces import body_labels, naming_labels, opens_with_head, rows_of, split_at_heads
-from .titles import tailless_match, title_tails
+from .titles import tail_keys, tailless_match
 
 _YEAR = re.compile(r"(\d{4})\s*年")
 # A title line is short: the title words plus a year, 附件N and the like. A sentence in a report
@@ -57,7 +57,7 @@ def title_to_form(text: str, catalog: Catalog) -> str | None:
     longest = max(len(label_key(t)) for t in catalog.forms[form].titles)
     if len(key) <= longest + _TITLE_SLACK:
         return form
-    tails = title_tails(catalog)
+    tails = tail_keys(catalog.vocabulary.title_tails)
     ends_with_title = any(
         _TITLE_TAIL.sub("", key).endswith(label_key(t)) or tailless_match(key, label_key(t), tails)
         for t in catalog.forms[form].titles

@@ -3,36 +3,35 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
 
 from .normalize import label_key
-
-if TYPE_CHECKING:
-    from .definitions import Catalog
 
 _TAIL_NOISE = re.compile(r"[\s（）()\d年度]*$")
 _SHORTEST_STEM = 6  # characters: a title shorter than this never loses its 表 (自评表)
 
 
-def title_matches(catalog: Catalog, text: str) -> dict[str, int]:
-    """Each form whose title occurs in `text`, with the length of its longest title found
-    there. A title may have lost its last 表 where nothing but a year, brackets or one of
+def title_matches(
+    form_titles: Iterable[tuple[str, Sequence[str]]], title_tails: Sequence[str], text: str
+) -> dict[str, int]:
+    """Each form (of `form_titles`, its name and titles) whose title occurs in `text`, with
+    the length of its longest title found there. A title may have lost its last 表 where nothing but a year, brackets or one of
     the vocabulary's title tails follows (`…绩效目标自评` over `(2024年度)`, `…自评情况公示`)."""
     key = label_key(text)
-    tails = title_tails(catalog)
+    tails = tail_keys(title_tails)
     found: dict[str, int] = {}
-    for form in catalog.forms.values():
-        for title in form.titles:
+    for form, titles in form_titles:
+        for title in titles:
             t = label_key(title)
             length = len(t) if t in key else tailless_match(key, t, tails)
-            if length and length > found.get(form.form, 0):
-                found[form.form] = length
+            if length and length > found.get(form, 0):
+                found[form] = length
     return found
 
 
-def title_tails(catalog: Catalog) -> tuple[str, ...]:
+def tail_keys(title_tails: Sequence[str]) -> tuple[str, ...]:
     """The keys of what may follow a title that lost its 表 (情况公示)."""
-    return tuple(label_key(t) for t in catalog.vocabulary.title_tails)
+    return tuple(label_key(t) for t in title_tails)
 
 
 def tailless_match(key: str, title: str, tails: tuple[str, ...]) -> int:

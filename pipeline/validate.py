@@ -21,7 +21,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
-from .definitions import SCHEMAS_DIR
+from .definitions import SCHEMAS_DIR, Catalog
 from .model import Record, RejectRow
 
 
@@ -216,3 +216,36 @@ def split_valid(records: list[Record]) -> tuple[list[Record], list[RejectRow]]:
         errors = schema_errors("values", row) or ["refused by the compiled values schema"]
         rejects.append(RejectRow(**row, error="; ".join(errors)))
     return valid, rejects
+
+
+def slot_enums(catalog: Catalog) -> dict[str, Any]:
+    """What the values schema's enums must say, derived from the definitions: the forms, each
+    form's sections, each section's measures (footer, indicator groups included)."""
+    footer = catalog.vocabulary.footer_items and "footer"
+    by_form: dict[str, list[str]] = {}
+    by_section: dict[str, list[str]] = {}
+
+    def add(section: str, measures: list[str]) -> None:
+        known = by_section.setdefault(section, [])
+        known.extend(m for m in measures if m not in known)
+
+    for form in catalog.forms.values():
+        names: list[str] = []
+        for section in form.sections:
+            names.append(section.section)
+            measures = [*section.measures, section.measure, section.pair_measure]
+            add(section.section, [m for m in measures if m])
+            if section.group_section:
+                names.append(section.group_section)
+                add(section.group_section, ["weight"])
+        if footer:
+            names.append(footer)
+            add(footer, ["value"])
+        by_form[form.form] = list(dict.fromkeys(names))
+    return {
+        "form": list(catalog.forms),
+        "section": list(dict.fromkeys(s for names in by_form.values() for s in names)),
+        "measure": sorted({m for ms in by_section.values() for m in ms}),
+        "sections_by_form": by_form,
+        "measures_by_section": by_section,
+    }

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.definitions import SCHEMAS_DIR, load_catalog, slot_enums
+from pipeline.definitions import SCHEMAS_DIR, load_catalog
 from pipeline.rule_catalogue import RULES
 from pipeline.rules import DOCUMENT_RULES
+from pipeline.validate import slot_enums
 
 ROOT = Path(__file__).resolve().parent.parent
 _RULE_ROW = re.compile(r"^\| `([a-z_]+)` \| (error|warning) \|", re.MULTILINE)

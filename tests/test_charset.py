@@ -11,7 +11,7 @@ from conftest import FIXTURES, SEASON, expected_records
 
 from extractors.html_access import common_hanzi, decode_page_said
 from pipeline.definitions import load_catalog
-from pipeline.ingest import ingest_file
+from pipeline.read import ingest_file
 
 
 def test_a_page_declared_big5_in_gb18030_is_read_and_said():

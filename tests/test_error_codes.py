@@ -55,7 +55,7 @@ def test_every_code_literal_in_the_code_is_catalogued():
         r"now,\s*\"([a-z_]+)\",",
     ]
     found: dict[str, set[str]] = {}
-    for path in [*(ROOT / "extractors").glob("*.py"), *(ROOT / "pipeline").glob("*.py")]:
+    for path in [*(ROOT / "extractors").rglob("*.py"), *(ROOT / "pipeline").rglob("*.py")]:
         text = path.read_text(encoding="utf-8")
         for pattern in patterns:
             for code in re.findall(pattern, text):

@@ -11,7 +11,7 @@ from conftest import SEASON
 import extractors.legacy
 from extractors import ExtractionError, extract
 from pipeline.definitions import load_catalog
-from pipeline.ingest import ingest_file
+from pipeline.read import ingest_file
 
 
 def test_without_libreoffice_a_doc_fails_clearly(tmp_path, monkeypatch):

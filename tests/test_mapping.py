@@ -167,7 +167,7 @@ def test_rows_under_another_sections_block_label_are_findings_not_open_items(tmp
     import docx
     from conftest import FIXTURES
 
-    from pipeline.ingest import ingest_file
+    from pipeline.read import ingest_file
 
     document = docx.Document(str(FIXTURES / "families" / "synthetic-f06-wufeng.docx"))
     header = next(

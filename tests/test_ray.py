@@ -48,9 +48,9 @@ def _faults() -> None:
         import signal
         import time
 
-        import pipeline.ingest
+        import pipeline.read
 
-        real = pipeline.ingest.extract
+        real = pipeline.read.extract
 
         def extract(path, *args, **kwargs):
             if path.name.endswith("-killed.docx"):
@@ -61,7 +61,7 @@ def _faults() -> None:
                 time.sleep(60)
             return real(path, *args, **kwargs)
 
-        pipeline.ingest.extract = extract
+        pipeline.read.extract = extract
 
     return hook
 

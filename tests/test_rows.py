@@ -12,8 +12,8 @@ import pytest
 from conftest import ROOT, SEASON
 
 from pipeline.definitions import load_catalog
-from pipeline.ingest import ingest_file
 from pipeline.model import CorrectionRow, DocumentRow, FindingRow, Record, RejectRow
+from pipeline.read import ingest_file
 from pipeline.store import TABLES
 
 ROWS = {"values": Record, "documents": DocumentRow, "findings": FindingRow, "rejects": RejectRow}

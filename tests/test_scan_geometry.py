@@ -14,10 +14,11 @@ from extractors.scan.geometry import (
     flatten,
     is_keystoned,
     page_quad,
+    rotate,
     row_profile_tilt,
     runs_sideways,
 )
-from extractors.scan.ruling import find_tables, rotate
+from extractors.scan.ruling import find_tables
 
 PAPER = 245
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.definitions import load_catalog
-from pipeline.ingest import ingest_file
+from pipeline.read import ingest_file
 from pipeline.validate import _plan, is_valid, schema_errors, split_valid, to_json
 
 

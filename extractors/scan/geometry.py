@@ -330,13 +330,27 @@ def row_profile_tilt(grey: np.ndarray) -> float:
     return float(max(fine, key=sharpness))
 
 
+def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
+    """The image turned by `angle` degrees about its centre, the corners filled white."""
+    import cv2
+
+    h, w = grey.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(
+        grey,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=255,
+    )
+
+
 def upright(
     grey: np.ndarray, read: Callable[[list[np.ndarray]], list[tuple[str, float, list[float]]]]
 ) -> np.ndarray:
     """The page (cut from its desk already: cut_from_desk) turned by quarter turns to read the
     right way up, and turned level by its row profile where it is tilted more than a little."""
-    from .ruling import rotate
-
     if runs_sideways(grey):
         grey = np.ascontiguousarray(np.rot90(grey, 1))
     if is_upside_down(grey, read):

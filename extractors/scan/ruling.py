@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .colour import without_colour
-from .geometry import cut_from_desk
+from .geometry import cut_from_desk, rotate
 from .lines import MIN_LINE_PX, MIN_VLINE_PX, line_ink, line_masks
 
 DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
@@ -176,22 +176,6 @@ def _weighted_median(pairs: list[tuple[float, float]]) -> float:
         if total >= half:
             return value
     return pairs[-1][0]
-
-
-def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
-    """The image turned by `angle` degrees about its centre, the corners filled white."""
-    import cv2
-
-    h, w = grey.shape
-    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
-    return cv2.warpAffine(
-        grey,
-        matrix,
-        (w, h),
-        flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=255,
-    )
 
 
 def deskew(grey: np.ndarray) -> np.ndarray:
