@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .model import TextLine
+from .side_splits import split_at_tables
 from .tables import EDGE_TOLERANCE, Box, TablePart, merge_edges
 
 ROW_TOLERANCE = 0.75  # points: row lines this close are one line on both pages
@@ -32,16 +33,25 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
     for item in items:
         pages.setdefault(_page(item), []).append(item)
     hosts: list[tuple[int, int]] = []  # (page, index in its list) of parts still open to a side
+    keys: dict[int, float] = {}  # where a line moved to its host's page stands there (by id)
     for page in sorted(pages):
         listing = pages[page]
         side_foot = None  # the foot of this page's last side: a part under it goes on with it
-        for index, item in enumerate(listing):
+        index = 0
+        while index < len(listing):
+            item = listing[index]
             if not isinstance(item, TablePart):
+                index += 1
                 continue
             under = side_foot is not None and abs(item.bbox[1] - side_foot) <= ROW_TOLERANCE
             host = _host_of(item, listing, hosts, pages, under)
             if host is None:
+                pieces = _pieces(item, listing, index, hosts, pages, under)
+                if pieces is not None:
+                    listing[index : index + 1] = pieces
+                    continue
                 hosts.append((page, index))
+                index += 1
                 continue
             host_page, host_index = host
             joined = pages[host_page][host_index]
@@ -50,16 +60,64 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
             side_foot = item.bbox[3]
             _drop_repeated_text(pages, host_page, joined, page, item)
             listing[index] = None  # type: ignore[call-overload]
+            for i, line in _lines_above(listing, item):
+                pages[host_page].append(line)  # shown on this strip only: the host's title
+                keys[id(line)] = joined.bbox[1] - ROW_TOLERANCE / 2
+                listing[i] = None  # type: ignore[call-overload]
+            index += 1
     out: list[Item] = []
     for page in sorted(pages):
         kept = [item for item in pages[page] if item is not None]
-        kept.sort(key=lambda item: _top(item))
+        kept.sort(key=lambda item: keys.get(id(item), _top(item)))
         out.extend(kept)
     if any(isinstance(item, TablePart) and (item.cut_left or item.cut_right) for item in out):
         # a cut left unjoined: the sheet's strips were not all put back together, so no cell
         # of it is placed with certainty (a strip may have joined the wrong rows, or none)
         out = [_unsure(item) for item in out]
     return out
+
+
+def _pieces(
+    part: TablePart,
+    listing: list[Item],
+    index: int,
+    hosts: list[tuple[int, int]],
+    pages: dict[int, list[Item]],
+    under_side: bool,
+) -> list[Item] | None:
+    """The part cut into the strips of an earlier page's tables (side_splits), if every
+    piece is then a side of one of them; else None."""
+    for page in sorted((p for p in pages if p < part.page), reverse=True):
+        tables = sorted(
+            (item for item in pages[page] if isinstance(item, TablePart)),
+            key=lambda item: item.bbox[1],
+        )
+        if len(tables) < 2:
+            continue
+        pieces = split_at_tables(part, tables)
+        if len(pieces) < 2:
+            continue
+        trial = listing[:index] + pieces + listing[index + 1 :]
+        if all(
+            _host_of(piece, trial, hosts, pages, under_side) is not None
+            for piece in pieces
+            if isinstance(piece, TablePart)
+        ):
+            return pieces
+    return None
+
+
+def _lines_above(listing: list[Item], part: TablePart) -> list[tuple[int, TextLine]]:
+    """The lines still on the page over a side just joined (not past the paper's edge, not
+    shown on the host's page): what this strip alone shows of the sheet over those rows."""
+    return [
+        (i, item)
+        for i, item in enumerate(listing)
+        if isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.bbox.bottom <= part.bbox[1] + ROW_TOLERANCE
+        and not item.off_page
+    ]
 
 
 def _unsure(item: Item) -> Item:
@@ -112,7 +170,11 @@ def _host_of(
         theirs = row_lines(other)
         if (
             _same_rows(mine, theirs, under_side)
-            and all(_shown_on(line, pages[host[0]], past_edge=True) for line in above)
+            and (
+                other.cut_right
+                or part.cut_left
+                or all(_shown_on(line, pages[host[0]], past_edge=True) for line in above)
+            )
             and (under_side or _cut_shown(other, pages[host[0]], part, listing))
         ):
             common = _shared(mine, theirs)
