@@ -70,9 +70,7 @@ def _among(y: float, lines: list[float]) -> bool:
     return any(_near(y, line) for line in lines)
 
 
-def _bands(
-    top: float, bottom: float, gaps: list[tuple[float, float]]
-) -> list[tuple[float, float]]:
+def _bands(top: float, bottom: float, gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """The spans of rows between the gaps."""
     edges = [top, *(y for gap in gaps for y in gap), bottom]
     return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]

@@ -18,7 +18,7 @@ from dataclasses import replace
 
 from .model import TextLine
 from .side_splits import split_at_tables
-from .tables import EDGE_TOLERANCE, Box, TablePart, merge_edges
+from .tables import EDGE_TOLERANCE, Box, TablePart, continues, merge_edges
 
 ROW_TOLERANCE = 0.75  # points: row lines this close are one line on both pages
 MIN_ROW_LINES = 3  # a side shares at least this many row lines with its host
@@ -34,6 +34,8 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
         pages.setdefault(_page(item), []).append(item)
     hosts: list[tuple[int, int]] = []  # (page, index in its list) of parts still open to a side
     keys: dict[int, float] = {}  # where a line moved to its host's page stands there (by id)
+    lasts = {page: _last_part(listing) for page, listing in pages.items()}
+    strips: dict[int, int] = {}  # a page holding a side: the page of its host
     for page in sorted(pages):
         listing = pages[page]
         side_foot = None  # the foot of this page's last side: a part under it goes on with it
@@ -44,9 +46,15 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
                 index += 1
                 continue
             under = side_foot is not None and abs(item.bbox[1] - side_foot) <= ROW_TOLERANCE
-            host = _host_of(item, listing, hosts, pages, under)
+            above = lasts.get(page - 1)
+            going_on = index == _first_part(listing) and _goes_on_down(above, item)
+            if going_on and page - 1 not in strips:  # (a strip's page goes on as its host's)
+                hosts.append((page, index))
+                index += 1
+                continue
+            host = _host_of(item, listing, hosts, pages, under, strips)
             if host is None:
-                pieces = _pieces(item, listing, index, hosts, pages, under)
+                pieces = _pieces(item, listing, index, hosts, pages, under, strips)
                 if pieces is not None:
                     listing[index : index + 1] = pieces
                     continue
@@ -54,6 +62,7 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
                 index += 1
                 continue
             host_page, host_index = host
+            strips[page] = host_page
             joined = pages[host_page][host_index]
             assert isinstance(joined, TablePart)
             pages[host_page][host_index] = side_by_side(joined, item)
@@ -77,6 +86,20 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
     return out
 
 
+def _last_part(listing: list[Item]) -> TablePart | None:
+    return next((item for item in reversed(listing) if isinstance(item, TablePart)), None)
+
+
+def _first_part(listing: list[Item]) -> int | None:
+    return next((i for i, item in enumerate(listing) if isinstance(item, TablePart)), None)
+
+
+def _goes_on_down(previous: TablePart | None, part: TablePart) -> bool:
+    """Is the part at the head of its page the previous page's last table going on down the
+    same strip (the same outer edges, no cell open at its left), not a strip of its rows?"""
+    return previous is not None and not part.cut_left and continues(previous, part)
+
+
 def _pieces(
     part: TablePart,
     listing: list[Item],
@@ -84,6 +107,7 @@ def _pieces(
     hosts: list[tuple[int, int]],
     pages: dict[int, list[Item]],
     under_side: bool,
+    strips: dict[int, int],
 ) -> list[Item] | None:
     """The part cut into the strips of an earlier page's tables (side_splits), if every
     piece is then a side of one of them; else None."""
@@ -99,7 +123,7 @@ def _pieces(
             continue
         trial = listing[:index] + pieces + listing[index + 1 :]
         if all(
-            _host_of(piece, trial, hosts, pages, under_side) is not None
+            _host_of(piece, trial, hosts, pages, under_side, strips) is not None
             for piece in pieces
             if isinstance(piece, TablePart)
         ):
@@ -146,6 +170,7 @@ def _host_of(
     hosts: list[tuple[int, int]],
     pages: dict[int, list[Item]],
     under_side: bool = False,
+    strips: dict[int, int] | None = None,
 ) -> tuple[int, int] | None:
     """The earlier part whose rows this part's rows are, if this part is a side of it: nothing
     visible above it on its page but what the host's page shows at the same place (a merged
@@ -175,12 +200,22 @@ def _host_of(
                 or part.cut_left
                 or all(_shown_on(line, pages[host[0]], past_edge=True) for line in above)
             )
-            and (under_side or _cut_shown(other, pages[host[0]], part, listing))
+            and (
+                under_side
+                or _in_page_order(part.page, host[0], strips or {})
+                or _cut_shown(other, pages[host[0]], part, listing)
+            )
         ):
             common = _shared(mine, theirs)
             if common > best_shared:  # the host sharing the most row lines, the latest on a tie
                 best, best_shared = host, common
     return best
+
+
+def _in_page_order(page: int, host_page: int, strips: dict[int, int]) -> bool:
+    """Does the page before this one hold a side of the page before the host's (the strip
+    going on down as its host's strip did: a cut at a column's rule shows nothing)?"""
+    return strips.get(page - 1) == host_page - 1
 
 
 def _cut_shown(host: TablePart, host_items: list[Item], side: TablePart, items: list[Item]) -> bool:
@@ -252,6 +287,10 @@ def side_by_side(host: TablePart, side: TablePart) -> TablePart:
     for index, (box, text) in enumerate(zip(side.boxes, side.texts, strict=True)):
         if box[2] <= start + ROW_TOLERANCE:
             continue  # a title column printed again on every page
+        if box[0] < start - ROW_TOLERANCE:  # a cell over the title column and on: its own part
+            if _within(text, _host_text_at(host, box[1], box[3])):
+                text = ""  # the title column's text, the cell's own clipped away behind it
+            box = (start, box[1], box[2], box[3])
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
         other = _cut_partner(host, moved) if index in side.cut_left else None
         if other is not None:
@@ -281,26 +320,40 @@ def side_by_side(host: TablePart, side: TablePart) -> TablePart:
 
 def _repeated_columns_end(host: TablePart, side: TablePart) -> float:
     """Where the side's own columns start: after its first column when that column is the
-    host's first column again (a sheet's title columns printed on every page: the same width,
-    the host's texts row by row, two at least), else at its left edge."""
+    host's first column again (a sheet's title columns printed on every page: a column line of
+    the host at the same width, each cell's text the host's there, two at least), else at its
+    left edge."""
     first = _first_column(side)
     if first is None:
         return side.bbox[0]
     width, cells = first
-    theirs = _first_column(host)
-    if theirs is None or abs(theirs[0] - width) > ROW_TOLERANCE:
+    line = host.bbox[0] + width
+    if not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
         return side.bbox[0]
-    by_rows = {(round(top), round(bottom)): text for top, bottom, text in theirs[1]}
     shown = [t for _, _, t in cells if t.strip()]
     same = all(
-        _within(by_rows.get((round(top), round(bottom)), "\0"), text) for top, bottom, text in cells
-    )  # the host's text, among other cells' text clipped away behind the repeat
+        not text.strip() or _within(_host_text_at(host, top, bottom), text)
+        for top, bottom, text in cells
+    )  # the host's text, among other cells' text clipped away behind the repeat (or none:
+    # the host's text stands beyond the column, in a cell merged on over the next ones)
     return side.bbox[0] + width if same and len(shown) >= 2 else side.bbox[0]
 
 
+def _host_text_at(host: TablePart, top: float, bottom: float) -> str:
+    """The text of the host's cell at its left edge over these rows ("\0" if none)."""
+    for box, text in zip(host.boxes, host.texts, strict=True):
+        if (
+            abs(box[0] - host.bbox[0]) <= ROW_TOLERANCE
+            and abs(box[1] - top) <= ROW_TOLERANCE
+            and abs(box[3] - bottom) <= ROW_TOLERANCE
+        ):
+            return text
+    return "\0"
+
+
 def _first_column(part: TablePart) -> tuple[float, list[tuple[float, float, str]]] | None:
-    """The width of the part's first column and its cells (top, bottom, text), if every cell
-    at the left edge has that one width."""
+    """The width of the part's first column (its narrowest cell at the left edge) and the cells
+    (top, bottom, text) of that width there (a wider one runs on into the next columns)."""
     left = [
         (box, text)
         for box, text in zip(part.boxes, part.texts, strict=True)
@@ -308,10 +361,10 @@ def _first_column(part: TablePart) -> tuple[float, list[tuple[float, float, str]
     ]
     if not left:
         return None
-    widths = {round(box[2] - box[0], 1) for box, _ in left}
-    if len(widths) != 1:
-        return None
-    return left[0][0][2] - left[0][0][0], [(box[1], box[3], text) for box, text in left]
+    width = min(box[2] - box[0] for box, _ in left)
+    return width, [
+        (box[1], box[3], text) for box, text in left if box[2] - box[0] <= width + ROW_TOLERANCE
+    ]
 
 
 def _cut_partner(host: TablePart, moved: Box) -> int | None:
