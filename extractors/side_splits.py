@@ -12,7 +12,6 @@ cell wholly in a gap between them is the text it shows there, a line outside any
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import pairwise
 
 from .model import BBox, TextLine
 from .tables import Box, TablePart, merge_edges
@@ -22,26 +21,27 @@ TOLERANCE = 0.75  # points: row lines this close are one line on both pages
 
 def split_at_tables(part: TablePart, tables: list[TablePart]) -> list[TablePart | TextLine]:
     """The part cut where `tables` (an earlier page's, top to bottom) end and start again, if
-    its rows run on from the top of one of them past its foot to the next ones' heads, every
-    cell lying in one table's rows or in a gap between them; else the part as it is."""
+    its rows run from one of them (or a gap beside it) over a gap, each table's foot and head
+    within it a row line of the part, and every cell lies in one table's rows or in a gap;
+    else the part as it is."""
     lines = merge_edges(sorted({b[1] for b in part.boxes} | {b[3] for b in part.boxes}))
-    first = next((i for i, t in enumerate(tables) if _near(t.bbox[1], part.bbox[1])), None)
-    if first is None:
+    top, bottom = part.bbox[1], part.bbox[3]
+    spans = [
+        (max(t.bbox[1], top), min(t.bbox[3], bottom))
+        for t in tables
+        if t.bbox[3] > top + TOLERANCE and t.bbox[1] < bottom - TOLERANCE
+    ]
+    edges = [y for span in spans for y in span]
+    if not spans or not all(_among(y, lines) for y in edges):
         return [part]
-    gaps: list[tuple[float, float]] = []
-    for above, below in pairwise(tables[first:]):
-        if below.bbox[1] > part.bbox[3] + TOLERANCE:
-            break
-        if not (_among(above.bbox[3], lines) and _among(below.bbox[1], lines)):
-            return [part]
-        gaps.append((above.bbox[3], below.bbox[1]))
+    gaps = [(a, b) for a, b in zip([top, *edges[1::2]], [*edges[::2], bottom], strict=True)]
+    gaps = [(a, b) for a, b in gaps if b - a > TOLERANCE]
     if not gaps:
         return [part]
-    bands = _bands(part.bbox[1], part.bbox[3], gaps)
-    pieces: list[list[int]] = [[] for _ in bands]
+    pieces: list[list[int]] = [[] for _ in spans]
     shown: list[TextLine] = []
     for index, box in enumerate(part.boxes):
-        band = next((i for i, band in enumerate(bands) if _inside(box, band)), None)
+        band = next((i for i, span in enumerate(spans) if _inside(box, span)), None)
         if band is not None:
             pieces[band].append(index)
         elif any(_inside(box, gap) for gap in gaps):
@@ -68,12 +68,6 @@ def _near(a: float, b: float) -> bool:
 
 def _among(y: float, lines: list[float]) -> bool:
     return any(_near(y, line) for line in lines)
-
-
-def _bands(top: float, bottom: float, gaps: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """The spans of rows between the gaps."""
-    edges = [top, *(y for gap in gaps for y in gap), bottom]
-    return [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
 
 
 def _inside(box: Box, span: tuple[float, float]) -> bool:

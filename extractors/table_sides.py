@@ -14,7 +14,7 @@ edge) repeats the other page's cells and is not read twice.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from .model import TextLine
 from .side_splits import split_at_tables
@@ -32,58 +32,111 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
     pages: dict[int, list[Item]] = {}
     for item in items:
         pages.setdefault(_page(item), []).append(item)
-    hosts: list[tuple[int, int]] = []  # (page, index in its list) of parts still open to a side
-    keys: dict[int, float] = {}  # where a line moved to its host's page stands there (by id)
-    lasts = {page: _last_part(listing) for page, listing in pages.items()}
-    strips: dict[int, int] = {}  # a page holding a side: the page of its host
+    state = _Stitching(pages, {page: _last_part(listing) for page, listing in pages.items()})
     for page in sorted(pages):
-        listing = pages[page]
-        side_foot = None  # the foot of this page's last side: a part under it goes on with it
-        index = 0
-        while index < len(listing):
-            item = listing[index]
-            if not isinstance(item, TablePart):
-                index += 1
-                continue
-            under = side_foot is not None and abs(item.bbox[1] - side_foot) <= ROW_TOLERANCE
-            above = lasts.get(page - 1)
-            going_on = index == _first_part(listing) and _goes_on_down(above, item)
-            if going_on and page - 1 not in strips:  # (a strip's page goes on as its host's)
-                hosts.append((page, index))
-                index += 1
-                continue
-            host = _host_of(item, listing, hosts, pages, under, strips)
-            if host is None:
-                pieces = _pieces(item, listing, index, hosts, pages, under, strips)
-                if pieces is not None:
-                    listing[index : index + 1] = pieces
-                    continue
-                hosts.append((page, index))
-                index += 1
-                continue
-            host_page, host_index = host
-            strips[page] = host_page
-            joined = pages[host_page][host_index]
-            assert isinstance(joined, TablePart)
-            pages[host_page][host_index] = side_by_side(joined, item)
-            side_foot = item.bbox[3]
-            _drop_repeated_text(pages, host_page, joined, page, item)
-            listing[index] = None  # type: ignore[call-overload]
-            for i, line in _lines_above(listing, item):
-                pages[host_page].append(line)  # shown on this strip only: the host's title
-                keys[id(line)] = joined.bbox[1] - ROW_TOLERANCE / 2
-                listing[i] = None  # type: ignore[call-overload]
-            index += 1
+        _stitch_page(state, page)
     out: list[Item] = []
     for page in sorted(pages):
         kept = [item for item in pages[page] if item is not None]
-        kept.sort(key=lambda item: keys.get(id(item), _top(item)))
+        kept.sort(key=lambda item: state.keys.get(id(item), _top(item)))
         out.extend(kept)
     if any(isinstance(item, TablePart) and (item.cut_left or item.cut_right) for item in out):
         # a cut left unjoined: the sheet's strips were not all put back together, so no cell
         # of it is placed with certainty (a strip may have joined the wrong rows, or none)
         out = [_unsure(item) for item in out]
     return out
+
+
+Host = tuple[int, int]  # (page, index in its list) of a part open to sides
+
+
+@dataclass
+class _Stitching:
+    """What joining the pages' sides has found so far."""
+
+    pages: dict[int, list[Item]]
+    lasts: dict[int, TablePart | None]  # each page's last part as read
+    hosts: list[Host] = field(default_factory=list)
+    keys: dict[int, float] = field(default_factory=dict)  # a moved line's place (by id)
+    strips: dict[int, int] = field(default_factory=dict)  # a side's page: its host's page
+    placed: dict[tuple[int, Host], Strip] = field(default_factory=dict)  # (page, host)
+
+
+def _stitch_page(state: _Stitching, page: int) -> None:
+    """Join the page's sides to their hosts (cutting a part holding several tables' strips
+    apart first); the page's other parts are open to later sides."""
+    listing = state.pages[page]
+    side_foot, side_host = None, None  # this page's last side: a part under it goes on with it
+    opened: list[int] = []
+    first = _first_part(listing)  # as read: the part at the page's head
+    index = 0
+    while index < len(listing):
+        item = listing[index]
+        if not isinstance(item, TablePart):
+            index += 1
+            continue
+        under = side_foot is not None and abs(item.bbox[1] - side_foot) <= ROW_TOLERANCE
+        under_host = side_host if under else None
+        going_on = index == first and _goes_on_down(state.lasts.get(page - 1), item)
+        if going_on and page - 1 not in state.strips:  # (a strip's page goes on as its host's)
+            state.hosts.append((page, index))
+            index += 1
+            continue
+        host = _host_of(item, listing, state.hosts, state.pages, under_host, state.strips)
+        if host is None:
+            pieces = _pieces(item, listing, index, state, under_host)
+            if pieces is not None:
+                listing[index : index + 1] = pieces
+                first = first if first != index else -1
+                continue
+            state.hosts.append((page, index))
+            opened.append(index)
+            index += 1
+            continue
+        _join(state, page, index, host)
+        side_foot, side_host = item.bbox[3], host
+        index += 1
+    _join_strays(state, page, opened)
+
+
+def _join(state: _Stitching, page: int, index: int, host: Host) -> None:
+    """The side at `index` of the page put beside its host, the text it repeats dropped and
+    what only its strip shows over it moved over the host."""
+    listing = state.pages[page]
+    side = listing[index]
+    assert isinstance(side, TablePart)
+    host_page, host_index = host
+    joined = state.pages[host_page][host_index]
+    assert isinstance(joined, TablePart)
+    strip = state.placed.get((page, host)) or place_strip(joined, side)
+    state.pages[host_page][host_index] = now = side_by_side(joined, side, strip)
+    state.placed[(page, host)] = replace(strip, cut_right=now.cut_right)
+    state.strips[page] = host_page
+    _drop_repeated_text(state.pages, host_page, joined, page, side)
+    listing[index] = None  # type: ignore[call-overload]
+    for i, line in _lines_above(listing, side):
+        state.pages[host_page].append(line)  # shown on this strip only: the host's title
+        state.keys[id(line)] = joined.bbox[1] - ROW_TOLERANCE / 2
+        listing[i] = None  # type: ignore[call-overload]
+
+
+def _join_strays(state: _Stitching, page: int, opened: list[int]) -> None:
+    """A part left on a page whose sides all joined one host, every row line of it one of the
+    host's (a stretch of the strip the strip's ruling set apart, with no cut cell to show),
+    joins that host too."""
+    hosts = {host for (on, host) in state.placed if on == page}
+    if len(hosts) != 1 or not opened:
+        return
+    (host,) = hosts
+    listing = state.pages[page]
+    for index in opened:
+        part, other = listing[index], state.pages[host[0]][host[1]]
+        if not isinstance(part, TablePart) or not isinstance(other, TablePart):
+            continue
+        mine, theirs = row_lines(part), row_lines(other)
+        if len(mine) >= 2 and _shared(mine, theirs) == len(mine) and mine[-1] <= theirs[-1]:
+            state.hosts.remove((page, index))
+            _join(state, page, index, host)
 
 
 def _last_part(listing: list[Item]) -> TablePart | None:
@@ -101,16 +154,11 @@ def _goes_on_down(previous: TablePart | None, part: TablePart) -> bool:
 
 
 def _pieces(
-    part: TablePart,
-    listing: list[Item],
-    index: int,
-    hosts: list[tuple[int, int]],
-    pages: dict[int, list[Item]],
-    under_side: bool,
-    strips: dict[int, int],
+    part: TablePart, listing: list[Item], index: int, state: _Stitching, under: Host | None
 ) -> list[Item] | None:
     """The part cut into the strips of an earlier page's tables (side_splits), if every
     piece is then a side of one of them; else None."""
+    pages = state.pages
     for page in sorted((p for p in pages if p < part.page), reverse=True):
         tables = sorted(
             (item for item in pages[page] if isinstance(item, TablePart)),
@@ -119,11 +167,22 @@ def _pieces(
         if len(tables) < 2:
             continue
         pieces = split_at_tables(part, tables)
-        if len(pieces) < 2:
+        if pieces == [part]:
             continue
         trial = listing[:index] + pieces + listing[index + 1 :]
+        head = next(piece for piece in pieces if isinstance(piece, TablePart))
+        if head.bbox[1] > part.bbox[1] + ROW_TOLERANCE:
+            head = None  # the part starts in a gap: no piece goes on under a side
         if all(
-            _host_of(piece, trial, hosts, pages, under_side, strips) is not None
+            _host_of(
+                piece,
+                trial,
+                state.hosts,
+                pages,
+                under if piece is head else None,
+                state.strips,
+            )
+            is not None
             for piece in pieces
             if isinstance(piece, TablePart)
         ):
@@ -169,15 +228,17 @@ def _host_of(
     listing: list[Item],
     hosts: list[tuple[int, int]],
     pages: dict[int, list[Item]],
-    under_side: bool = False,
+    under: Host | None = None,
     strips: dict[int, int] | None = None,
-) -> tuple[int, int] | None:
+) -> Host | None:
     """The earlier part whose rows this part's rows are, if this part is a side of it: nothing
     visible above it on its page but what the host's page shows at the same place (a merged
     title drawn on both pages). Under a side on its page (a row with no column rule in the
-    strip parts them), its rows need only be among the host's."""
+    strip parts them), its rows need only be among the host's (`under`, the side's host)."""
+    under_side = under is not None
     mine = row_lines(part)
-    if len(mine) < MIN_ROW_LINES:
+    least = 2 if under is not None else MIN_ROW_LINES  # under a side: one row will do
+    if len(mine) < least:
         return None
     above = [
         item
@@ -187,28 +248,28 @@ def _host_of(
         and item.bbox.bottom <= part.bbox[1]
         and not item.off_page
     ]
-    best, best_shared = None, 0
+    best, best_rank = None, (False, 0)
     for host in reversed(hosts):
         other = pages[host[0]][host[1]]
         if host[0] >= part.page or not isinstance(other, TablePart):
             continue
+        if under_side and host != under:
+            continue
         theirs = row_lines(other)
+        in_order = _in_page_order(part.page, host[0], strips or {})
+        shows_cut = bool(other.cut_right or part.cut_left)
+        sure = shows_cut or in_order or under_side  # a merged row or a blank one may hide
+        # the host's head
         if (
-            _same_rows(mine, theirs, under_side)
+            _same_rows(mine, theirs, under_side or sure, strict=not sure, least=least)
             and (
-                other.cut_right
-                or part.cut_left
-                or all(_shown_on(line, pages[host[0]], past_edge=True) for line in above)
+                shows_cut or all(_shown_on(line, pages[host[0]], past_edge=True) for line in above)
             )
-            and (
-                under_side
-                or _in_page_order(part.page, host[0], strips or {})
-                or _cut_shown(other, pages[host[0]], part, listing)
-            )
+            and (under_side or in_order or _cut_shown(other, pages[host[0]], part, listing))
         ):
-            common = _shared(mine, theirs)
-            if common > best_shared:  # the host sharing the most row lines, the latest on a tie
-                best, best_shared = host, common
+            rank = (in_order, _shared(mine, theirs))
+            if rank > best_rank:  # the host in page order, else sharing the most row lines,
+                best, best_rank = host, rank  # the latest on a tie
     return best
 
 
@@ -255,10 +316,17 @@ def _shown_on(line: TextLine, listing: list[Item], past_edge: bool = False) -> b
     )
 
 
-def _same_rows(mine: list[float], theirs: list[float], anywhere: bool = False) -> bool:
+def _same_rows(
+    mine: list[float],
+    theirs: list[float],
+    anywhere: bool = False,
+    strict: bool = True,
+    least: int = MIN_ROW_LINES,
+) -> bool:
     """The side's rows are the host's: from the same top line (from any of its lines,
-    `anywhere`), within its foot, and at least half their lines shared (a merged cell hides a
-    row line in one strip that another shows)."""
+    `anywhere`), within its foot, and (`strict`) at least half their lines shared (a merged
+    cell hides a row line in one strip that another shows; where the cut is shown, the strips
+    may merge different rows, and only MIN_ROW_LINES are asked for)."""
 
     def shared(y: float) -> bool:
         return any(abs(y - t) <= ROW_TOLERANCE for t in theirs)
@@ -268,16 +336,18 @@ def _same_rows(mine: list[float], theirs: list[float], anywhere: bool = False) -
     if mine[-1] > theirs[-1] + ROW_TOLERANCE:
         return False
     common = _shared(mine, theirs)
-    return common >= MIN_ROW_LINES and 2 * common >= min(len(mine), len(theirs))
+    return common >= least and (not strict or 2 * common >= min(len(mine), len(theirs)))
 
 
-def side_by_side(host: TablePart, side: TablePart) -> TablePart:
-    """The side's cells to the right of the host's (shifted to start where the host ends), each
+def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -> TablePart:
+    """The side's cells to the right of the host's (shifted to start where the host ends, or
+    where `strip`, this page's strip of the host joined already, put its columns), each
     keeping its page and box; a cell the cut divided (no rule drawn at the cut on either page)
     made one again: its text as both pages show it, the longer where one page lost some past
     its edge, and uncertain where the two differ otherwise."""
-    start = _repeated_columns_end(host, side)
-    shift = host.bbox[2] - start
+    strip = strip or place_strip(host, side)
+    start, shift = strip.start, strip.shift
+    partners = replace(host, cut_right=strip.open_right)
     boxes = list(host.boxes)
     texts = list(host.texts)
     sources = list(host.sources or tuple((host.page, box) for box in host.boxes))
@@ -292,7 +362,7 @@ def side_by_side(host: TablePart, side: TablePart) -> TablePart:
                 text = ""  # the title column's text, the cell's own clipped away behind it
             box = (start, box[1], box[2], box[3])
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
-        other = _cut_partner(host, moved) if index in side.cut_left else None
+        other = _cut_partner(partners, moved) if index in side.cut_left else None
         if other is not None:
             old = boxes[other]
             boxes[other] = (old[0], old[1], moved[2], old[3])
@@ -311,11 +381,29 @@ def side_by_side(host: TablePart, side: TablePart) -> TablePart:
         host,
         boxes=tuple(boxes),
         texts=tuple(texts),
-        bbox=(host.bbox[0], host.bbox[1], side.bbox[2] + shift, host.bbox[3]),
+        bbox=(host.bbox[0], host.bbox[1], max(host.bbox[2], side.bbox[2] + shift), host.bbox[3]),
         confidences=tuple(confidences) if any(c < 1.0 for c in confidences) else (),
         sources=tuple(sources),
-        cut_right=frozenset(cut_right),
+        cut_right=frozenset(cut_right) | strip.cut_right,
     )
+
+
+@dataclass(frozen=True)
+class Strip:
+    """Where a page's strip of a host's columns goes: its own columns from `start` on the
+    page, moved by `shift`; the host's cells open at its right before the strip (partners of
+    the strip's cells open at their left) and the strip's parts' cells open at their right."""
+
+    start: float
+    shift: float
+    open_right: frozenset[int]
+    cut_right: frozenset[int] = frozenset()
+
+
+def place_strip(host: TablePart, side: TablePart) -> Strip:
+    """The strip of the host's columns the side is the first part of."""
+    start = _repeated_columns_end(host, side)
+    return Strip(start, host.bbox[2] - start, host.cut_right)
 
 
 def _repeated_columns_end(host: TablePart, side: TablePart) -> float:
