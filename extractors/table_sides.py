@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 
 from .model import TextLine
 from .side_splits import split_at_tables
+from .table_cuts import MARGIN
 from .tables import EDGE_TOLERANCE, Box, TablePart, continues, merge_edges
 
 ROW_TOLERANCE = 0.75  # points: row lines this close are one line on both pages
@@ -140,15 +141,38 @@ def _join_strays(state: _Stitching, page: int, opened: list[int]) -> None:
 
 
 def _last_part(listing: list[Item]) -> TablePart | None:
-    return next((item for item in reversed(listing) if isinstance(item, TablePart)), None)
+    """The part that ends the page, if any: no line under it but past the paper's edge or
+    within MARGIN of its foot (a merged cell's text drawn past the page break)."""
+    parts = [item for item in listing if isinstance(item, TablePart)]
+    if not parts:
+        return None
+    last = parts[-1]
+    below = listing[listing.index(last) + 1 :]
+    return last if all(_near_cut(line, last, under=True) for line in below) else None
 
 
 def _first_part(listing: list[Item]) -> int | None:
-    return next((i for i, item in enumerate(listing) if isinstance(item, TablePart)), None)
+    """The index of the part that opens the page, if any: no line over it but past the edge
+    or within MARGIN of its head."""
+    first = next((i for i, item in enumerate(listing) if isinstance(item, TablePart)), None)
+    if first is None:
+        return None
+    part = listing[first]
+    assert isinstance(part, TablePart)
+    return first if all(_near_cut(line, part, under=False) for line in listing[:first]) else None
+
+
+def _near_cut(item: Item, part: TablePart, under: bool) -> bool:
+    if not isinstance(item, TextLine) or item.bbox is None:
+        return False
+    if item.off_page:
+        return True
+    gap = item.bbox.top - part.bbox[3] if under else part.bbox[1] - item.bbox.bottom
+    return gap <= MARGIN
 
 
 def _goes_on_down(previous: TablePart | None, part: TablePart) -> bool:
-    """Is the part at the head of its page the previous page's last table going on down the
+    """Is the part opening its page the table ending the previous page going on down the
     same strip (the same outer edges, no cell open at its left), not a strip of its rows?"""
     return previous is not None and not part.cut_left and continues(previous, part)
 
