@@ -61,6 +61,7 @@ class _Stitching:
     keys: dict[int, float] = field(default_factory=dict)  # a moved line's place (by id)
     strips: dict[int, int] = field(default_factory=dict)  # a side's page: its host's page
     placed: dict[tuple[int, Host], Strip] = field(default_factory=dict)  # (page, host)
+    title_width: float | None = None  # the sheet's title columns, once a strip showed them
 
 
 def _stitch_page(state: _Stitching, page: int) -> None:
@@ -109,7 +110,9 @@ def _join(state: _Stitching, page: int, index: int, host: Host) -> None:
     host_page, host_index = host
     joined = state.pages[host_page][host_index]
     assert isinstance(joined, TablePart)
-    strip = state.placed.get((page, host)) or place_strip(joined, side)
+    strip = state.placed.get((page, host)) or place_strip(joined, side, state.title_width)
+    if strip.start > side.bbox[0] + ROW_TOLERANCE:
+        state.title_width = strip.start - side.bbox[0]
     state.pages[host_page][host_index] = now = side_by_side(joined, side, strip)
     state.placed[(page, host)] = replace(strip, cut_right=now.cut_right)
     state.strips[page] = host_page
@@ -424,17 +427,19 @@ class Strip:
     cut_right: frozenset[int] = frozenset()
 
 
-def place_strip(host: TablePart, side: TablePart) -> Strip:
+def place_strip(host: TablePart, side: TablePart, title_width: float | None = None) -> Strip:
     """The strip of the host's columns the side is the first part of."""
-    start = _repeated_columns_end(host, side)
+    start = _repeated_columns_end(host, side, title_width)
     return Strip(start, host.bbox[2] - start, host.cut_right)
 
 
-def _repeated_columns_end(host: TablePart, side: TablePart) -> float:
+def _repeated_columns_end(
+    host: TablePart, side: TablePart, title_width: float | None = None
+) -> float:
     """Where the side's own columns start: after its first column when that column is the
     host's first column again (a sheet's title columns printed on every page: a column line of
-    the host at the same width, each cell's text the host's there, two at least), else at its
-    left edge."""
+    the host at the same width, each cell's text the host's there, two at least, or none where
+    another strip of the sheet showed title columns of that width), else at its left edge."""
     first = _first_column(side)
     if first is None:
         return side.bbox[0]
@@ -448,7 +453,8 @@ def _repeated_columns_end(host: TablePart, side: TablePart) -> float:
         for top, bottom, text in cells
     )  # the host's text, among other cells' text clipped away behind the repeat (or none:
     # the host's text stands beyond the column, in a cell merged on over the next ones)
-    return side.bbox[0] + width if same and len(shown) >= 2 else side.bbox[0]
+    known = title_width is not None and abs(title_width - width) <= ROW_TOLERANCE
+    return side.bbox[0] + width if same and (len(shown) >= 2 or known) else side.bbox[0]
 
 
 def _host_text_at(host: TablePart, top: float, bottom: float) -> str:
