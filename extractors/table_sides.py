@@ -14,6 +14,7 @@ edge) repeats the other page's cells and is not read twice.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .model import TextLine
@@ -63,6 +64,10 @@ class _Stitching:
     placed: dict[tuple[int, Host], Strip] = field(default_factory=dict)  # (page, host)
     title_width: float | None = None  # the sheet's title columns, once a strip showed them
 
+    def sides(self) -> dict[Host, int]:
+        """How many pages' strips each host has joined."""
+        return Counter(host for _, host in self.placed)
+
 
 def _stitch_page(state: _Stitching, page: int) -> None:
     """Join the page's sides to their hosts (cutting a part holding several tables' strips
@@ -84,7 +89,9 @@ def _stitch_page(state: _Stitching, page: int) -> None:
             state.hosts.append((page, index))
             index += 1
             continue
-        host = _host_of(item, listing, state.hosts, state.pages, under_host, state.strips)
+        host = _host_of(
+            item, listing, state.hosts, state.pages, under_host, state.strips, state.sides()
+        )
         if host is None:
             pieces = _pieces(item, listing, index, state, under_host)
             if pieces is not None:
@@ -208,6 +215,7 @@ def _pieces(
                 pages,
                 under if piece is head else None,
                 state.strips,
+                state.sides(),
             )
             is not None
             for piece in pieces
@@ -257,6 +265,7 @@ def _host_of(
     pages: dict[int, list[Item]],
     under: Host | None = None,
     strips: dict[int, int] | None = None,
+    sides: dict[Host, int] | None = None,
 ) -> Host | None:
     """The earlier part whose rows this part's rows are, if this part is a side of it: nothing
     visible above it on its page but what the host's page shows at the same place (a merged
@@ -275,8 +284,8 @@ def _host_of(
         and item.bbox.bottom <= part.bbox[1]
         and not item.off_page
     ]
-    best, best_rank = None, (False, 0)
-    for host in reversed(hosts):
+    best, best_rank = None, (False, 0, 0)
+    for host in hosts:
         other = pages[host[0]][host[1]]
         if host[0] >= part.page or not isinstance(other, TablePart):
             continue
@@ -294,9 +303,9 @@ def _host_of(
             )
             and (under_side or in_order or _cut_shown(other, pages[host[0]], part, listing))
         ):
-            rank = (in_order, _shared(mine, theirs))
+            rank = (in_order, _shared(mine, theirs), -(sides or {}).get(host, 0))
             if rank > best_rank:  # the host in page order, else sharing the most row lines,
-                best, best_rank = host, rank  # the latest on a tie
+                best, best_rank = host, rank  # else with the fewest strips, the first on a tie
     return best
 
 

@@ -114,3 +114,55 @@ def test_a_merged_cells_text_past_a_page_break_goes_back_into_it():
     footer = TextLine("填表人：周敏", 1, BBox(52, 770, 160, 782))
     assert margin_text_into_cells([top, label, bottom])[1].texts[0] == "产出指标\n(50分)"
     assert len(margin_text_into_cells([top, footer, bottom])) == 3  # a footer is no cell's
+
+
+def _rows_part(page, x0, x1, rows, texts, **cuts) -> TablePart:
+    """A part of one column from x0 to x1, a cell each row (top, bottom)."""
+    return _part(page, [(x0, t, x1, b) for t, b in rows], texts, **cuts)
+
+
+ROWS = [(100, 120), (120, 140), (140, 160)]
+
+
+def test_a_title_only_the_later_strip_shows_goes_over_the_joined_table():
+    host = _rows_part(1, 50, 300, ROWS, ["项目名称", "年度资金总额", "总分"],
+                      cut_right=frozenset({0}))  # fmt: skip
+    title = TextLine("2024年度项目支出绩效自评表", 2, BBox(70, 80, 260, 94))
+    side = _rows_part(2, 50, 200, ROWS, ["图书馆", "140", "95"], cut_left=frozenset({0}))
+    stitched = stitch_side_pages([host, title, side])
+    assert stitched[0] == title  # before the table it heads, on the first page's turn
+    assert len(stitched) == 2 and len(stitched[1].boxes) == 5
+
+
+def test_a_strip_holding_two_forms_columns_is_cut_back_at_the_first_strips_tables():
+    first = _rows_part(1, 50, 300, ROWS, ["项目名称", "年度资金总额", "总分"],
+                       cut_right=frozenset({0}))  # fmt: skip
+    footer = TextLine("填表人：罗文静", 1, BBox(52, 165, 200, 175))
+    rows2 = [(200, 220), (220, 240), (240, 260)]
+    second = _rows_part(1, 50, 300, rows2, ["项目名称", "主管部门", "实施单位"],
+                        cut_right=frozenset({0}))  # fmt: skip
+    # the later strip: one ruled part from the first form's head to the second's foot, the
+    # second form's title a cell of it in the gap
+    side = _rows_part(2, 50, 200, [*ROWS, (160, 200), *rows2],
+                      ["甲", "140", "95", "2024年度项目支出绩效自评表", "乙", "水利局", "中心"],
+                      cut_left=frozenset({0, 4}))  # fmt: skip
+    stitched = stitch_side_pages([first, footer, second, side])
+    kinds = [type(item).__name__ for item in stitched]
+    assert kinds == ["TablePart", "TextLine", "TextLine", "TablePart"]
+    assert stitched[1] == footer and stitched[2].text == "2024年度项目支出绩效自评表"
+    assert "140" in stitched[0].texts and "水利局" in stitched[3].texts
+
+
+def test_a_page_going_on_down_its_strip_is_no_side_however_its_rows_fall():
+    # down, then over: pages 1-2 the left strip (rows at the same heights on both), 3-4 the
+    # right one; the name cell merged over the cut shows on both strips
+    cut_r, cut_l = frozenset({0}), frozenset({0})
+    upper = _rows_part(1, 50, 300, ROWS, ["名称", "b", "c"], cut_right=cut_r)
+    lower = _rows_part(2, 50, 300, ROWS, ["名称", "e", "f"], cut_right=cut_r)
+    side_upper = _rows_part(3, 50, 200, ROWS, ["名称", "b2", "c2"], cut_left=cut_l)
+    side_lower = _rows_part(4, 50, 200, ROWS, ["名称", "e2", "f2"], cut_left=cut_l)
+    stitched = stitch_side_pages([upper, lower, side_upper, side_lower])
+    assert [part.texts for part in stitched] == [
+        ("名称", "b", "c", "b2", "c2"),
+        ("名称", "e", "f", "e2", "f2"),
+    ]
