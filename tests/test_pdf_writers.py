@@ -4,6 +4,7 @@ side by side, a merged cell's text past a page break put back (end to end: test_
 
 from __future__ import annotations
 
+from extractors.cell_rows import cells_cut_at_rows
 from extractors.model import BBox, TextLine
 from extractors.pdf_cells import UNCERTAIN, table_to_part
 from extractors.pdf_page import Char, edges_to_ruling, edges_to_tables, frame_closed
@@ -166,3 +167,16 @@ def test_a_page_going_on_down_its_strip_is_no_side_however_its_rows_fall():
         ("名称", "b", "c", "b2", "c2"),
         ("名称", "e", "f", "e2", "f2"),
     ]
+
+
+def test_amounts_in_one_tall_box_for_want_of_a_rule_are_cut_back_into_their_rows():
+    rows = [0.0, 20.0, 40.0, 60.0]  # the rules the label column draws
+    chars = [*_chars("320", 110, 15), *_chars("320", 110, 35)]
+    pieces = cells_cut_at_rows((100, 0, 200, 60), chars, rows)
+    assert [box for box, _ in pieces] == [(100, 0, 200, 20), (100, 20, 200, 40), (100, 40, 200, 60)]
+    assert ["".join(c.text for c in piece) for _, piece in pieces] == ["320", "320", ""]
+    # words, or two lines in one row (a wrap), are one cell's text
+    words = [*_chars("产出", 110, 15), *_chars("指标", 110, 35)]
+    assert len(cells_cut_at_rows((100, 0, 200, 60), words, rows)) == 1
+    wrapped = [*_chars("92.7", 110, 12), *_chars("9%", 110, 19)]
+    assert len(cells_cut_at_rows((100, 0, 200, 60), wrapped, rows)) == 1

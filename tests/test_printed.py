@@ -45,10 +45,12 @@ EXACT = {
     "jiangcheng-jiaotong-2023.calc-wide.pdf",
     "jiangcheng-wenlv-2023.calc-wide.pdf",
     "jiangcheng-wenlv-2023.calc-midtitle.pdf",
+    "jiangcheng-jiaotong-2023.chromium-rules.pdf",
 }
 # the share of values read right, by how the file was made
 TARGET = {
     "chromium": 0.97,
+    "chromium-rules": 0.97,
     "calc-fit": 0.97,
     "drawn": 0.97,
     "calc-pages": 0.95,
