@@ -17,6 +17,7 @@ from typing import Any
 import jsonschema
 
 from .normalize import ValueParser, label_key, normalize_label
+from .scales import Scales
 from .titles import title_matches
 
 
@@ -203,13 +204,13 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             FooterItem(i["item"], tuple(i.get("synonyms", ())), i.get("date", False))
             for i in raw["footer"]["items"]
         )
-        parser = ValueParser(
+        scales = Scales.of_vocabulary(
+            raw.get("unit_prefixes", {}),
+            raw["money_units"],
             raw["units"],
-            raw["comparators"],
-            raw["placeholders"],
-            raw.get("unit_prefixes", []),
             raw.get("not_measure_characters", ""),
         )
+        parser = ValueParser(raw["units"], raw["comparators"], raw["placeholders"], scales)
         vocabulary = Vocabulary(
             measures=measures,
             roles={k: tuple(v) for k, v in raw["roles"].items()},
@@ -233,6 +234,8 @@ def _load_vocabulary(path: Path) -> Vocabulary:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc
+    except ValueError as exc:
+        raise DefinitionError(f"{path}: {exc}") from exc
     for m in measures.values():
         if m.prior_year and m.prior_year not in measures:
             raise DefinitionError(f"{path}: measure {m.measure} names unknown {m.prior_year}")

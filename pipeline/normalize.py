@@ -12,6 +12,8 @@ from functools import lru_cache
 
 import opencc
 
+from .scales import Scales
+
 # Full-width digits and letters, ％ ． ＋ －, made half-width in value_text (other CJK punctuation
 # is kept there).
 _VALUE_FOLD = {
@@ -172,13 +174,35 @@ class ParsedValue:
 BLANK = ParsedValue(None, None, None, None)
 # The rest of a compound unit after a known one: 元/人*月, 元/人、天, 元/户·年
 _PER = r"/[\u4e00-\u9fffA-Za-z]+(?:[*·、×/][\u4e00-\u9fffA-Za-z]+)*"
-MONEY_UNITS = ("万元", "元")
 _ALT_UNIT = r"[(（][\u4e00-\u9fff]{1,2}[)）]"  # 台（套）: another measure word for the same count
-SCALES = {"万": 1e4, "亿": 1e8}
+_NUM = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
 
 
 def _is_cjk_word(text: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _alternation(words: object) -> str:
+    return "|".join(sorted(map(re.escape, words), key=len, reverse=True)) or "(?!)"
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A value as written: the number's text (commas removed), its unit as stated or the
+    default (`万人次`, `台`), what follows the unit (`/人*月`, `(套)`), the comparator, and a
+    multiplier written with no unit after it (`1.2万`)."""
+
+    number: str
+    unit: str | None
+    comparator: str | None
+    tail: str = ""
+    multiplier: str | None = None
+
+    def as_written(self) -> str | None:
+        """The unit with its multiplier: `万人次`, `万㎡`, `元/人*月`."""
+        if self.unit is None:
+            return None
+        return f"{self.multiplier or ''}{self.unit}{self.tail}"
 
 
 class ValueParser:
@@ -189,14 +213,14 @@ class ValueParser:
         units: dict[str, list[str]],
         comparators: dict[str, list[str]],
         placeholders: list[str],
-        prefixes: list[str] = (),
-        not_measure_characters: str = "",
+        scales: Scales,
     ) -> None:
+        self._scales = scales
         self._unit_of = {alias: unit for unit, aliases in units.items() for alias in aliases}
-        for unit, aliases in units.items():  # 万页, 亿元, 千册: a counting unit with a multiplier
-            if not _is_cjk_word(unit) or unit[0] in prefixes:
-                continue
-            for prefix in prefixes:
+        for unit, aliases in units.items():  # 万页, 亿元, 万千瓦: a unit with a multiplier
+            if unit in scales.money and unit[:1] in scales.factors:
+                continue  # 万元 is a money unit already: no 万万元
+            for prefix in scales.factors:
                 for alias in aliases:
                     if _is_cjk_word(alias):
                         self._unit_of.setdefault(prefix + alias, prefix + unit)
@@ -206,72 +230,109 @@ class ValueParser:
             for word in words
         }
         self._placeholders = {fold_value_width(p) for p in placeholders}
-        unit_alt = "|".join(sorted(map(re.escape, self._unit_of), key=len, reverse=True))
-        cmp_alt = "|".join(sorted(map(re.escape, self._comparator_of), key=len, reverse=True))
+        unit_alt = _alternation(self._unit_of)
+        cmp_alt = _alternation(self._comparator_of)
+        prefix_alt = _alternation(scales.factors)
         self._number = re.compile(
             rf"^(?P<cmp>{cmp_alt})?\s*[¥￥]?"  # a currency sign before an amount says nothing more
             r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[+-]?\.\d+)\s*"
             rf"(?:(?P<unit>{unit_alt})(?P<per>{_PER})?(?P<alt>{_ALT_UNIT})?|(?<=\d)\.)?$"
         )
-        num = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
-        self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<scale>万|亿)$")
+        self._scaled = re.compile(rf"^(?P<cmp>{cmp_alt})?\s*{_NUM}\s*(?P<scale>{prefix_alt})$")
         # a number and a measure word no list holds (8例, ≥50厘米, 0起, 55万辆次): one or two
         # characters after a multiplier, none of them a word that makes the text more than a
         # count (以上, 左右, 月底, 不间断)
-        prefix_alt = "|".join(map(re.escape, prefixes)) or "(?!)"
         self._worded = re.compile(
-            rf"^(?P<cmp>{cmp_alt})?\s*{num}\s*(?P<prefix>{prefix_alt})?"
+            rf"^(?P<cmp>{cmp_alt})?\s*{_NUM}\s*(?P<prefix>{prefix_alt})?"
             r"(?P<word>[\u4e00-\u9fff]{1,2})$"
         )
-        self._not_measure = set(not_measure_characters)
 
     def parse(self, raw: str, default_unit: str | None, numeric: bool = True) -> ParsedValue:
-        """Normalize one value. `default_unit` applies where the cell states none."""
+        """Normalize one value. `default_unit` applies where the cell states none. A multiplier
+        before a unit other than money gives the number in the base unit (`≥68万亩` → 680000,
+        `亩`; `5` under a declared `万人次` → 50000, `人次`)."""
         text = fold_value_width(strip_text(raw))
         if not text or text in self._placeholders:
             return BLANK
         if not numeric:
             return ParsedValue(text, None, None, None)
+        read = self._read(text, default_unit)
+        if read is None:
+            return ParsedValue(text, None, None, None)
+        return self._in_base_unit(text, read)
+
+    def _in_base_unit(self, text: str, read: _Read) -> ParsedValue:
+        """The number times the multiplier of its unit, in the unit without it."""
+        base, prefix = read.unit, read.multiplier
+        if prefix is None:
+            base, prefix = self._scales.split(read.unit)
+        number = self._scales.times(read.number, prefix)
+        unit = f"{base}{read.tail}" if base is not None else None
+        return ParsedValue(text, number, unit, read.comparator)
+
+    def _read(self, text: str, default_unit: str | None) -> _Read | None:
+        """The number, unit and comparator as written, or None for text that is no number."""
         key = to_simplified(remove_whitespace(text))
         match = self._number.match(key)
         if not match:
-            return self._parse_scaled(text, key, default_unit)
-        number = float(match.group("num").replace(",", ""))
-        comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
+            return self._read_scaled(key, default_unit) or self._read_worded(key)
         unit = self._unit_of[match.group("unit")] if match.group("unit") else default_unit
-        if match.group("per"):  # a compound unit, 583元/人*月: the known unit, then as written
-            unit = f"{unit}{match.group('per')}"
+        # a compound unit, 583元/人*月: the known unit, then as written
+        tail = match.group("per") or ""
         if match.group("alt"):  # 536台（套）: the unit and the other it may be counted in
             alt = match.group("alt").strip("()（）")
-            if not _is_cjk_word(match.group("unit")) or self._not_measure & set(alt):
-                return ParsedValue(text, None, None, None)  # 90%（含）: a note, not a unit
-            unit = f"{unit}({alt})"
-        return ParsedValue(text, number, unit, comparator)
+            if not _is_cjk_word(match.group("unit")) or self._scales.not_measure & set(alt):
+                return None  # 90%（含）: a note, not a unit
+            tail += f"({alt})"
+        return _Read(match.group("num").replace(",", ""), unit, self._comparator(match), tail)
 
-    def _parse_scaled(self, text: str, key: str, default_unit: str | None) -> ParsedValue:
-        """`5.8万` (or `10萬`): 5.8 万元 where the measure is money, else 58000 with no unit."""
+    def _read_scaled(self, key: str, default_unit: str | None) -> _Read | None:
+        """`5.8万` (or `10萬`): 5.8 万元 where the measure is money, else the number times
+        10,000 in the measure's unit; None under a unit that has a multiplier of its own."""
         match = self._scaled.match(key)
         if not match:
-            return self._parse_worded(text, key)
-        number = float(match.group("num").replace(",", ""))
-        comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
-        scale = match.group("scale")
-        if default_unit in MONEY_UNITS:
-            return ParsedValue(text, number, scale + "元", comparator)
-        return ParsedValue(text, number * SCALES[scale], None, comparator)
+            return None
+        number, comparator = match.group("num").replace(",", ""), self._comparator(match)
+        prefix = match.group("scale")
+        money = self._scales.money_with(prefix, default_unit)
+        if money is not None:
+            return _Read(number, money, comparator)
+        unit, own = self._scales.split(default_unit)
+        if own is not None:
+            return None  # `1.2万` under a declared `万人次`: which it is cannot be told
+        return _Read(number, unit, comparator, multiplier=prefix)
 
-    def _parse_worded(self, text: str, key: str) -> ParsedValue:
+    def _read_worded(self, key: str) -> _Read | None:
         """`8例` → 8 例: a number with a measure word of its own keeps both."""
         match = self._worded.match(key)
-        if not match or self._not_measure & set(match.group("word")):
-            return ParsedValue(text, None, None, None)
-        number = float(match.group("num").replace(",", ""))
-        comparator = self._comparator_of[match.group("cmp")] if match.group("cmp") else None
-        unit = (match.group("prefix") or "") + match.group("word")
-        return ParsedValue(text, number, unit, comparator)
+        if not match or self._scales.not_measure & set(match.group("word")):
+            return None
+        number, comparator = match.group("num").replace(",", ""), self._comparator(match)
+        return _Read(number, match.group("word"), comparator, multiplier=match.group("prefix"))
+
+    def _comparator(self, match: re.Match) -> str | None:
+        return self._comparator_of[match.group("cmp")] if match.group("cmp") else None
+
+    def declared_unit(self, word: str) -> str | None:
+        """The unit a header note or a unit column declares, its multiplier kept for the values
+        under it: `万元` → `万元`, `万人次` → `万人次`, `平方米` → `㎡`; None for other words."""
+        text = fold_value_width(strip_text(word))
+        read = self._read(f"1{text}", None) if text else None
+        if read is None or read.number != "1" or read.comparator is not None:
+            return None
+        return read.as_written()
+
+    def multiplier_of(self, raw: str) -> str | None:
+        """The multiplier a number is written with before a unit other than money (`≥18万人次`,
+        `≥ 18 万人次` → 万; `5.8万元`, `18人次` → None)."""
+        text = fold_value_width(strip_text(raw))
+        read = self._read(text, None) if text else None
+        if read is None:
+            return None
+        return read.multiplier or self._scales.split(read.unit)[1]
 
     def unit_of(self, word: str) -> str | None:
-        """The canonical unit a unit word names (`百分比` → `%`), or None."""
+        """The canonical unit a unit word names (`百分比` → `%`, `万平方米` → `万㎡`), or None."""
         return self._unit_of.get(to_simplified(remove_whitespace(fold_value_width(word))))
 
     def comparator_of(self, word: str) -> str | None:

@@ -2,14 +2,15 @@
 scored as if met, a deduction where the target was met, a 自评等级 the 总分 does not bear out.
 
 The target is the 调整指标值 where one is stated. It counts only where it states a number and a comparator (`≥95%`, `≤5天`, `=1`, or a
-bare number the actual equals); a text target, a text actual or two different units are never
-judged. Warnings: the form may score by a method of its own, and the analyst decides."""
+bare number the actual equals); a text target, a text actual, two different units, or a number
+with no unit beside one written with a multiplier (`19.2` beside `≥18万人次`) are never judged. Warnings: the form may score by a method of its own, and the analyst decides."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from .model import Finding
+from .normalize import ValueParser
 from .rule_registry import Report, rule
 from .rule_views import DocumentView, Row, tolerance
 from .rules_scoring import indicator_rows, scored_forms
@@ -17,8 +18,12 @@ from .rules_scoring import indicator_rows, scored_forms
 _EPS = 1e-9
 
 
-def _numbers(target: Row | None, actual: Row | None) -> tuple[float, str | None, float] | None:
-    """(target, comparator, actual) where both state numbers in the same unit."""
+def _numbers(
+    target: Row | None, actual: Row | None, parser: ValueParser | None
+) -> tuple[float, str | None, float] | None:
+    """(target, comparator, actual) where both state numbers in the same unit. A number with no
+    unit beside one written with a multiplier (`19.2` beside `≥18万人次`, given as 180000 人次)
+    is in a scale that cannot be told: not judged."""
     if target is None or actual is None:
         return None
     t, a = target["value_num"], actual["value_num"]
@@ -27,7 +32,16 @@ def _numbers(target: Row | None, actual: Row | None) -> tuple[float, str | None,
     units = {target["value_unit"], actual["value_unit"]} - {None}
     if len(units) > 1:
         return None
+    if units and _scale_untold(target, actual, parser):
+        return None
     return t, target["comparator"], a
+
+
+def _scale_untold(target: Row, actual: Row, parser: ValueParser | None) -> bool:
+    """One of the two states no unit and the other was written with a multiplier."""
+    if parser is None or None not in (target["value_unit"], actual["value_unit"]):
+        return False
+    return any(parser.multiplier_of(row["value_text"] or "") for row in (target, actual))
 
 
 def attainment(target: float, comparator: str | None, actual: float) -> float | None:
@@ -62,7 +76,8 @@ def _scored_indicators(doc: DocumentView) -> Iterator[tuple]:
             if not score or not weight or score["value_num"] is None or not weight["value_num"]:
                 continue
             target = _target(measures)
-            numbers = _numbers(target, measures.get("actual"))
+            parser = doc.vocabulary.parser if doc.vocabulary else None
+            numbers = _numbers(target, measures.get("actual"), parser)
             if numbers is None:
                 continue
             reached = attainment(*numbers)

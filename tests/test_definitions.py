@@ -71,3 +71,40 @@ def test_a_new_synonym_is_a_data_change(tmp_path):
         lambda d: d["measures"]["executed"]["headers"].append("实际支出数"),
     )
     assert load_catalog(schemas).vocabulary.header_index()["实际支出数"] == "executed"
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (lambda d: d["unit_prefixes"].update({"万": 12000}), "power of ten"),
+        (lambda d: d["unit_prefixes"].update({"百": 1}), "power of ten"),
+        (lambda d: d["unit_prefixes"].update({"万": "10000"}), "power of ten"),
+        (lambda d: d["unit_prefixes"].update({"万元": 10000}), "power of ten"),
+        (lambda d: d["unit_prefixes"].update({"米": 10}), "are units"),
+        (lambda d: d["units"].update({"万人次": ["万人次"]}), "万 × 人次"),
+        (lambda d: d.update(money_units=["圆"]), "money_units"),
+    ],
+    ids=[
+        "factor-not-a-power-of-ten",
+        "factor-one",
+        "factor-a-string",
+        "prefix-two-characters",
+        "prefix-a-unit",
+        "unit-listed-with-a-multiplier",
+        "money-unit-not-listed",
+    ],
+)
+def test_a_broken_multiplier_is_refused_when_loaded(tmp_path, change, says):
+    schemas = _copy(tmp_path)
+    _edit(schemas / "vocabulary.json", change)
+    with pytest.raises(DefinitionError) as raised:
+        load_catalog(schemas)
+    assert "vocabulary.json" in str(raised.value)
+    assert says in str(raised.value)
+
+
+def test_a_new_multiplier_is_a_data_change(tmp_path):
+    schemas = _copy(tmp_path)
+    _edit(schemas / "vocabulary.json", lambda d: d["unit_prefixes"].update({"百": 100}))
+    parsed = load_catalog(schemas).vocabulary.parser.parse("≥3百户", None)
+    assert (parsed.value_num, parsed.value_unit, parsed.comparator) == (300.0, "户", "≥")

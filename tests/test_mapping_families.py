@@ -133,6 +133,90 @@ def test_a_split_target_under_a_two_row_header_is_one_target():
     assert (weight.value_num, weight.value_unit) == (20.0, "分")
 
 
+def test_a_unit_column_with_a_multiplier_gives_the_target_in_the_base_unit():
+    """度量单位 `万人次` and 指标值 `18`: 180000 人次, as `≥18万人次` in one cell would be; the
+    actual beside it states its own unit (`19.2万人次`: 192000 人次)."""
+    grid = rows_to_grid(
+        [
+            [("2023年度项目支出绩效自评表", 10)],
+            [("项目名称", 2), ("城市公交运营补贴", 8)],
+            [("主管部门", 2), ("市交通运输局", 3), ("实施单位", 2), ("市公交集团", 3)],
+            [
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                ("年度指标值", 3),
+                "实际完成值",
+                "分值",
+                "得分",
+                "偏差原因分析及改进措施",
+            ],
+            ["^", "^", "^", "指标性质", "指标值", "度量单位", "^", "^", "^", "^"],
+            [
+                "产出指标",
+                "数量指标",
+                "公交日均客运量",
+                "≥",
+                "18",
+                "万人次",
+                "19.2万人次",
+                "20",
+                "20",
+                "",
+            ],
+            ["产出指标", "数量指标", "新增公交线路", "≥", "1.5", "万米", "16000米", "10", "10", ""],
+        ]
+    )
+    records, _ = _records(grid)
+    target = _one(records, section="indicators", item="公交日均客运量", measure="target")
+    assert target.value_raw == "≥ 18 万人次"
+    assert (target.value_num, target.value_unit, target.comparator) == (180000.0, "人次", "≥")
+    actual = _one(records, section="indicators", item="公交日均客运量", measure="actual")
+    assert (actual.value_num, actual.value_unit) == (192000.0, "人次")
+    line = _one(records, section="indicators", item="新增公交线路", measure="target")
+    assert (line.value_num, line.value_unit, line.comparator) == (15000.0, "米", "≥")
+
+
+def test_a_header_note_with_a_multiplier_scales_the_column():
+    """`实际完成值（万人次）` over a bare `19.2`: 192000 人次."""
+    records, _ = _records(
+        _project(
+            [
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "年度指标值",
+                "实际完成值（万人次）",
+                "分值",
+                "得分",
+            ],
+            ["产出指标", "数量指标", "公交日均客运量", "≥18万人次", "19.2", "20", "20"],
+        )
+    )
+    actual = _one(records, section="indicators", item="公交日均客运量", measure="actual")
+    assert (actual.value_num, actual.value_unit) == (192000.0, "人次")
+
+
+def test_a_header_note_that_is_no_unit_gives_no_unit():
+    """`实际完成值（定量）`: a word, not a unit the vocabulary knows; 19.2 keeps no unit."""
+    records, _ = _records(
+        _project(
+            [
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "年度指标值",
+                "实际完成值（定量）",
+                "分值",
+                "得分",
+            ],
+            ["产出指标", "数量指标", "公交日均客运量", "≥18", "19.2", "20", "20"],
+        )
+    )
+    actual = _one(records, section="indicators", item="公交日均客运量", measure="actual")
+    assert (actual.value_num, actual.value_unit) == (19.2, None)
+
+
 # --- weights written in block labels ----------------------------------------------------------
 
 

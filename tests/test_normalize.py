@@ -40,7 +40,7 @@ VALUES = [
     ("10月底", None, "10月底", None, None, None),
     ("200余人", None, "200余人", None, None, None),
     ("90分以上", None, "90分以上", None, None, None),
-    ("≥36万辆次", None, "≥36万辆次", 36.0, "万辆次", "≥"),
+    ("≥36万辆次", None, "≥36万辆次", 360000.0, "辆次", "≥"),  # 万 × a word no list holds
     ("≥120台（套）", None, "≥120台（套）", 120.0, "台(套)", "≥"),
     ("95%（含）", "%", "95%（含）", None, None, None),
     ("无", None, "无", None, None, None),
@@ -66,6 +66,63 @@ VALUES = [
     ("￥1,234.50", "万元", "￥1,234.50", 1234.5, "万元", None),
 ]
 
+# A multiplier (万, 亿, 千: the vocabulary's unit_prefixes) before a unit other than money gives
+# the number in the base unit, so a sum by unit is right; money keeps it in the unit (万元).
+SCALED = [
+    ("≥68万亩", None, "≥68万亩", 680000.0, "亩", "≥"),
+    ("5万人次", None, "5万人次", 50000.0, "人次", None),
+    ("12万页", None, "12万页", 120000.0, "页", None),
+    ("≥3万平方米", None, "≥3万平方米", 30000.0, "㎡", "≥"),  # an alias: the canonical unit
+    ("10萬人次", None, "10萬人次", 100000.0, "人次", None),
+    ("2亿人次", None, "2亿人次", 200000000.0, "人次", None),
+    ("3千人", None, "3千人", 3000.0, "人", None),
+    ("不少于1.5万户", None, "不少于1.5万户", 15000.0, "户", "≥"),
+    ("＜0.5万吨", None, "＜0.5万吨", 5000.0, "吨", "<"),  # ＜ is kept in the text
+    # a compound unit: the base unit, then the rest as written
+    ("3万人次/年", None, "3万人次/年", 30000.0, "人次/年", None),
+    ("≥2万台（套）", None, "≥2万台（套）", 20000.0, "台(套)", "≥"),
+    ("≥2.5万株", None, "≥2.5万株", 25000.0, "株", "≥"),
+    # unknown measure words after a multiplier
+    ("55万辆次", None, "55万辆次", 550000.0, "辆次", None),
+    ("≥1.2万羽", None, "≥1.2万羽", 12000.0, "羽", "≥"),
+    # exactly the decimals written, never 11000.000000000002
+    ("1.1万人", None, "1.1万人", 11000.0, "人", None),
+    ("0.07万人次", None, "0.07万人次", 700.0, "人次", None),
+    ("1.2万", None, "1.2万", 12000.0, None, None),
+    ("3.3万吨", None, "3.3万吨", 33000.0, "吨", None),
+    ("1.23456亿人次", None, "1.23456亿人次", 123456000.0, "人次", None),
+    # units of their own that begin with 千 are not 千 × something
+    ("5千瓦", None, "5千瓦", 5.0, "千瓦", None),
+    ("2万千瓦", None, "2万千瓦", 20000.0, "千瓦", None),
+    ("12千米", None, "12千米", 12.0, "公里", None),
+    ("8千克", None, "8千克", 8.0, "千克", None),
+    # money keeps its multiplier in the unit, whatever the measure
+    ("≤500万元", None, "≤500万元", 500.0, "万元", "≤"),
+    ("2亿元", None, "2亿元", 2.0, "亿元", None),
+    ("3千元", None, "3千元", 3.0, "千元", None),
+    ("5.8亿", "万元", "5.8亿", 5.8, "亿元", None),
+    ("1.2万", "元", "1.2万", 1.2, "万元", None),
+    ("5万元/人", None, "5万元/人", 5.0, "万元/人", None),
+    # a bare multiplier: the number times it, in the measure's unit
+    ("≥1.2万", "人", "≥1.2万", 12000.0, "人", "≥"),
+    # words after the unit make it text, as before
+    ("500万元以上", None, "500万元以上", None, None, None),
+    ("1万人次以上", None, "1万人次以上", None, None, None),
+    ("约5万亩", None, "约5万亩", None, None, None),
+    ("10万左右", None, "10万左右", None, None, None),
+    # a unit declared in a column of its own (度量单位 万人次) or a header note: the same rule
+    ("5", "万人次", "5", 50000.0, "人次", None),
+    ("≥18", "万人次", "≥18", 180000.0, "人次", "≥"),
+    ("1.2", "万吨", "1.2", 12000.0, "吨", None),
+    ("30", "万㎡", "30", 300000.0, "㎡", None),
+    ("4", "万辆次", "4", 40000.0, "辆次", None),  # a unit column word no list holds
+    ("5", "万元/人", "5", 5.0, "万元/人", None),  # money per head: as the cell `5万元/人` is
+    ("6", "万", "6", 60000.0, None, None),  # a unit column that says only 万
+    ("5万人次", "万人次", "5万人次", 50000.0, "人次", None),  # the cell's own unit first
+    ("1.2万", "万人次", "1.2万", None, None, None),  # 万 under 万人次: which is meant is unsure
+    ("96", "%", "96", 96.0, "%", None),
+]
+
 
 @pytest.mark.parametrize(("raw", "default", "text", "num", "unit", "cmp"), VALUES, ids=repr)
 def test_value(raw, default, text, num, unit, cmp):
@@ -76,6 +133,42 @@ def test_value(raw, default, text, num, unit, cmp):
         unit,
         cmp,
     )
+
+
+@pytest.mark.parametrize(("raw", "default", "text", "num", "unit", "cmp"), SCALED, ids=repr)
+def test_a_multiplier_gives_the_base_unit(raw, default, text, num, unit, cmp):
+    parsed = PARSER.parse(raw, default)
+    assert (parsed.value_text, parsed.value_num, parsed.value_unit, parsed.comparator) == (
+        text,
+        num,
+        unit,
+        cmp,
+    )
+
+
+@pytest.mark.parametrize(
+    ("word", "unit"),
+    [
+        ("万元", "万元"),
+        ("元", "元"),
+        ("万人次", "万人次"),  # the multiplier kept: the values under it are scaled
+        ("万平方米", "万㎡"),
+        ("平方米", "㎡"),
+        ("人次", "人次"),
+        ("50分", None),
+        ("万", None),
+        ("2024年完工项目", None),
+        ("一个专项一行", None),
+    ],
+    ids=repr,
+)
+def test_declared_unit(word, unit):
+    assert PARSER.declared_unit(word) == unit
+
+
+def test_a_unit_column_word_keeps_its_multiplier_for_the_values():
+    assert PARSER.unit_of("万人次") == "万人次"
+    assert PARSER.unit_of("人次") == "人次"
 
 
 def test_text_measure_is_never_a_number():

@@ -97,6 +97,28 @@ def test_an_adjusted_target_met_is_what_counts():
     assert _rules(rows, *PLAUSIBILITY)[0][0] == "score_above_attainment"
 
 
+def test_targets_written_with_a_multiplier_are_judged_in_the_base_unit():
+    """`≥18万人次` and `19.2万人次` are 180000 and 192000 人次: met; `16万人次` is missed."""
+    met = _indicator(
+        "日均客运量",
+        ("≥18万人次", 180000, "人次", "≥"),
+        ("19.2万人次", 192000, "人次", None),
+        10,
+        10,
+    )
+    assert _rules(met, *PLAUSIBILITY) == []
+    missed = _indicator(
+        "日均客运量", ("≥18万人次", 180000, "人次", "≥"), ("16万人次", 160000, "人次", None), 10, 10
+    )
+    assert _rules(missed, *PLAUSIBILITY) == [
+        ("score_above_attainment", "日均客运量", "score", 8.89, 10.0)
+    ]
+    plain = _indicator(
+        "日均客运量", ("≥180000人次", 180000, "人次", "≥"), ("192000", 192000, None, None), 10, 8
+    )
+    assert _rules(plain, *PLAUSIBILITY)[0][0] == "deduction_with_target_met"  # no 万: judged
+
+
 def test_a_rate_scored_by_its_share_is_no_deduction_without_reason():
     rows = _indicator("预算执行率", ("≥90%", 90, "%", "≥"), ("94.00%", 94, "%", None), 10, 9.4)
     assert _rules(rows, *PLAUSIBILITY) == []
@@ -109,8 +131,18 @@ def test_a_rate_scored_by_its_share_is_no_deduction_without_reason():
         (("按期完成", None, None, None), ("完成", None, None, None)),  # a text target
         (("≥100万元", 100, "万元", "≥"), ("80个", 80, "个", None)),  # two units
         (("100%", 100, "%", None), ("96%", 96, "%", None)),  # no comparator, not met: untold
+        # a bare actual beside a target written with 万: its scale cannot be told
+        (("≥18万人次", 180000, "人次", "≥"), ("19.2", 19.2, None, None)),
+        (("≥ 18 万人次", 180000, "人次", "≥"), ("19.2", 19.2, None, None)),  # 度量单位 column
     ],
-    ids=["text-actual", "text-target", "two-units", "bare-target-missed"],
+    ids=[
+        "text-actual",
+        "text-target",
+        "two-units",
+        "bare-target-missed",
+        "bare-actual-beside-wan",
+        "bare-actual-beside-a-wan-unit-column",
+    ],
 )
 def test_what_cannot_be_judged_is_not(target, actual):
     assert _rules(_indicator("指标", target, actual, 10, 10), *PLAUSIBILITY) == []

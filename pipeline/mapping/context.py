@@ -133,18 +133,18 @@ class MapContext:
         return bool(label) and any(p.match(label) for p in self.templates)
 
     def unit_word(self, note: str | None) -> str | None:
-        if not note:
-            return None
-        parsed = self.vocabulary.parser.parse(f"1{note}", None)
-        return parsed.value_unit if parsed.value_num == 1 else None
+        return self.vocabulary.parser.declared_unit(note) if note else None
 
     def unit_for(self, measure: str, cm: ColumnMap | None) -> str | None:
         """The unit a value of `measure` takes where its cell states none."""
         spec = self.vocabulary.measures.get(measure)
+        declared = cm.column_units.get(measure) if cm is not None else None
         if spec is None or spec.unit is None:
-            return None
-        if cm is not None and measure in cm.column_units:
-            return cm.column_units[measure]
+            # 实际完成值（万人次）: a unit the vocabulary knows, not any note (完成值（定量）)
+            known = declared is not None and self.vocabulary.parser.unit_of(declared)
+            return declared if known else None
+        if declared is not None:
+            return declared
         if spec.unit != "@money":
             return spec.unit
         if cm is not None and cm.money_unit:
