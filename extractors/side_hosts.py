@@ -10,6 +10,8 @@ show, unless cells show the cut (the sheet's title printed on a later strip only
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from .model import TextLine
 from .tables import TablePart, merge_edges
 
@@ -19,6 +21,16 @@ MIN_ROW_LINES = 3  # a side shares at least this many row lines with its host
 
 Item = TablePart | TextLine
 Host = tuple[int, int]  # (page, index in its list) of a part open to sides
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the strips joined so far tell: each side's page and its host's page, how many
+    pages' strips each host has, the width of the sheet's title columns once one showed them."""
+
+    strips: dict[int, int] = field(default_factory=dict)
+    sides: dict[Host, int] = field(default_factory=dict)
+    title_width: float | None = None
 
 
 def row_lines(part: TablePart) -> list[float]:
@@ -31,13 +43,13 @@ def host_of(
     hosts: list[tuple[int, int]],
     pages: dict[int, list[Item]],
     under: Host | None = None,
-    strips: dict[int, int] | None = None,
-    sides: dict[Host, int] | None = None,
+    known: Known = Known(),
 ) -> Host | None:
     """The earlier part whose rows this part's rows are, if this part is a side of it: nothing
     visible above it on its page but what the host's page shows at the same place (a merged
-    title drawn on both pages). Under a side on its page (a row with no column rule in the
-    strip parts them), its rows need only be among the host's (`under`, the side's host)."""
+    title drawn on both pages), unless the side itself shows the cut (cells open at its left,
+    or the host's title columns again). Under a side on its page (a row with no column rule in
+    the strip parts them), its rows need only be among the host's (`under`, the side's host)."""
     under_side = under is not None
     mine = row_lines(part)
     least = 2 if under is not None else MIN_ROW_LINES  # under a side: one row will do
@@ -59,16 +71,21 @@ def host_of(
         if under_side and host != under:
             continue
         theirs = row_lines(other)
-        in_order = _in_page_order(part.page, host[0], strips or {})
-        shows_cut = bool(other.cut_right or part.cut_left)
-        sure = shows_cut or in_order or under_side  # a merged row or a blank one may hide
+        in_order = _in_page_order(part.page, host[0], known.strips)
+        own_cut = (
+            bool(part.cut_left)
+            or repeated_columns_end(other, part, known.title_width) > part.bbox[0]
+            or (bool(other.cut_right) and known.sides.get(host, 0) > 0)
+        )  # the side shows the cut itself (a new table on a new page never does), or the host,
+        # a sheet whose strips have begun to join, is open at its right
+        sure = own_cut or in_order or under_side  # a merged row or a blank one may hide
         # the host's head
         if (
             _same_rows(mine, theirs, under_side or sure, strict=not sure, least=least)
-            and (shows_cut or all(shown_on(line, pages[host[0]], past_edge=True) for line in above))
+            and (own_cut or all(shown_on(line, pages[host[0]], past_edge=True) for line in above))
             and (under_side or in_order or _cut_shown(other, pages[host[0]], part, listing))
         ):
-            rank = (in_order, shared(mine, theirs), -(sides or {}).get(host, 0))
+            rank = (in_order, shared(mine, theirs), -known.sides.get(host, 0))
             if rank > best_rank:  # the host in page order, else sharing the most row lines,
                 best, best_rank = host, rank  # else with the fewest strips, the first on a tie
     return best
@@ -138,3 +155,61 @@ def _same_rows(
         return False
     common = shared(mine, theirs)
     return common >= least and (not strict or 2 * common >= min(len(mine), len(theirs)))
+
+
+def repeated_columns_end(
+    host: TablePart, side: TablePart, title_width: float | None = None
+) -> float:
+    """Where the side's own columns start: after its first column when that column is the
+    host's first column again (a sheet's title columns printed on every page: a column line of
+    the host at the same width, each cell's text the host's there, two at least, or none where
+    another strip of the sheet showed title columns of that width), else at its left edge."""
+    first = _first_column(side)
+    if first is None:
+        return side.bbox[0]
+    width, cells = first
+    line = host.bbox[0] + width
+    if not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
+        return side.bbox[0]
+    shown = [t for _, _, t in cells if t.strip()]
+    same = all(
+        not text.strip() or within(host_text_at(host, top, bottom), text)
+        for top, bottom, text in cells
+    )  # the host's text, among other cells' text clipped away behind the repeat (or none:
+    # the host's text stands beyond the column, in a cell merged on over the next ones)
+    known = title_width is not None and abs(title_width - width) <= ROW_TOLERANCE
+    return side.bbox[0] + width if same and (len(shown) >= 2 or known) else side.bbox[0]
+
+
+def host_text_at(host: TablePart, top: float, bottom: float) -> str:
+    """The text of the host's cell at its left edge over these rows ("\0" if none)."""
+    for box, text in zip(host.boxes, host.texts, strict=True):
+        if (
+            abs(box[0] - host.bbox[0]) <= ROW_TOLERANCE
+            and abs(box[1] - top) <= ROW_TOLERANCE
+            and abs(box[3] - bottom) <= ROW_TOLERANCE
+        ):
+            return text
+    return "\0"
+
+
+def _first_column(part: TablePart) -> tuple[float, list[tuple[float, float, str]]] | None:
+    """The width of the part's first column (its narrowest cell at the left edge) and the cells
+    (top, bottom, text) of that width there (a wider one runs on into the next columns)."""
+    left = [
+        (box, text)
+        for box, text in zip(part.boxes, part.texts, strict=True)
+        if abs(box[0] - part.bbox[0]) <= ROW_TOLERANCE
+    ]
+    if not left:
+        return None
+    width = min(box[2] - box[0] for box, _ in left)
+    return width, [
+        (box[1], box[3], text) for box, text in left if box[2] - box[0] <= width + ROW_TOLERANCE
+    ]
+
+
+def within(part: str, whole: str) -> bool:
+    """Are `part`'s characters `whole`'s, in order (the pieces of its lines one page kept)?"""
+    rest = iter("".join(whole.split()))
+    return all(char in rest for char in "".join(part.split()))

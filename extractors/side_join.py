@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .side_hosts import ROW_TOLERANCE
+from .side_hosts import ROW_TOLERANCE, host_text_at, repeated_columns_end, within
 from .tables import Box, TablePart
 
 UNSURE = 0.5  # the confidence of a cut cell whose two halves' texts disagree
@@ -35,7 +35,7 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
         if box[2] <= start + ROW_TOLERANCE:
             continue  # a title column printed again on every page
         if box[0] < start - ROW_TOLERANCE:  # a cell over the title column and on: its own part
-            if within(text, _host_text_at(host, box[1], box[3])):
+            if within(text, host_text_at(host, box[1], box[3])):
                 text = ""  # the title column's text, the cell's own clipped away behind it
             box = (start, box[1], box[2], box[3])
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
@@ -79,60 +79,8 @@ class Strip:
 
 def place_strip(host: TablePart, side: TablePart, title_width: float | None = None) -> Strip:
     """The strip of the host's columns the side is the first part of."""
-    start = _repeated_columns_end(host, side, title_width)
+    start = repeated_columns_end(host, side, title_width)
     return Strip(start, host.bbox[2] - start, host.cut_right)
-
-
-def _repeated_columns_end(
-    host: TablePart, side: TablePart, title_width: float | None = None
-) -> float:
-    """Where the side's own columns start: after its first column when that column is the
-    host's first column again (a sheet's title columns printed on every page: a column line of
-    the host at the same width, each cell's text the host's there, two at least, or none where
-    another strip of the sheet showed title columns of that width), else at its left edge."""
-    first = _first_column(side)
-    if first is None:
-        return side.bbox[0]
-    width, cells = first
-    line = host.bbox[0] + width
-    if not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
-        return side.bbox[0]
-    shown = [t for _, _, t in cells if t.strip()]
-    same = all(
-        not text.strip() or within(_host_text_at(host, top, bottom), text)
-        for top, bottom, text in cells
-    )  # the host's text, among other cells' text clipped away behind the repeat (or none:
-    # the host's text stands beyond the column, in a cell merged on over the next ones)
-    known = title_width is not None and abs(title_width - width) <= ROW_TOLERANCE
-    return side.bbox[0] + width if same and (len(shown) >= 2 or known) else side.bbox[0]
-
-
-def _host_text_at(host: TablePart, top: float, bottom: float) -> str:
-    """The text of the host's cell at its left edge over these rows ("\0" if none)."""
-    for box, text in zip(host.boxes, host.texts, strict=True):
-        if (
-            abs(box[0] - host.bbox[0]) <= ROW_TOLERANCE
-            and abs(box[1] - top) <= ROW_TOLERANCE
-            and abs(box[3] - bottom) <= ROW_TOLERANCE
-        ):
-            return text
-    return "\0"
-
-
-def _first_column(part: TablePart) -> tuple[float, list[tuple[float, float, str]]] | None:
-    """The width of the part's first column (its narrowest cell at the left edge) and the cells
-    (top, bottom, text) of that width there (a wider one runs on into the next columns)."""
-    left = [
-        (box, text)
-        for box, text in zip(part.boxes, part.texts, strict=True)
-        if abs(box[0] - part.bbox[0]) <= ROW_TOLERANCE
-    ]
-    if not left:
-        return None
-    width = min(box[2] - box[0] for box, _ in left)
-    return width, [
-        (box[1], box[3], text) for box, text in left if box[2] - box[0] <= width + ROW_TOLERANCE
-    ]
 
 
 def _cut_partner(host: TablePart, moved: Box) -> int | None:
@@ -157,9 +105,3 @@ def _cut_text(left: str, right: str) -> tuple[str, bool]:
     if within(left, right):
         return right, True
     return left + right, False
-
-
-def within(part: str, whole: str) -> bool:
-    """Are `part`'s characters `whole`'s, in order (the pieces of its lines one page kept)?"""
-    rest = iter("".join(whole.split()))
-    return all(char in rest for char in "".join(part.split()))

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from .model import TextLine
-from .side_hosts import ROW_TOLERANCE, Host, host_of, row_lines, shared, shown_on
+from .side_hosts import ROW_TOLERANCE, Host, Known, host_of, row_lines, shared, shown_on
 from .side_join import UNSURE, Strip, place_strip, side_by_side
 from .side_splits import split_at_tables
 from .table_cuts import MARGIN
@@ -60,9 +60,10 @@ class _Stitching:
     placed: dict[tuple[int, Host], Strip] = field(default_factory=dict)  # (page, host)
     title_width: float | None = None  # the sheet's title columns, once a strip showed them
 
-    def sides(self) -> dict[Host, int]:
-        """How many pages' strips each host has joined."""
-        return Counter(host for _, host in self.placed)
+    def known(self) -> Known:
+        """What the strips joined so far tell the next side's search."""
+        sides = Counter(host for _, host in self.placed)
+        return Known(self.strips, dict(sides), self.title_width)
 
 
 def _stitch_page(state: _Stitching, page: int) -> None:
@@ -85,9 +86,7 @@ def _stitch_page(state: _Stitching, page: int) -> None:
             state.hosts.append((page, index))
             index += 1
             continue
-        host = host_of(
-            item, listing, state.hosts, state.pages, under_host, state.strips, state.sides()
-        )
+        host = host_of(item, listing, state.hosts, state.pages, under_host, state.known())
         if host is None:
             pieces = _pieces(item, listing, index, state, under_host)
             if pieces is not None:
@@ -210,8 +209,7 @@ def _pieces(
                 state.hosts,
                 pages,
                 under if piece is head else None,
-                state.strips,
-                state.sides(),
+                state.known(),
             )
             is not None
             for piece in pieces

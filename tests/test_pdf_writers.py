@@ -181,3 +181,18 @@ def test_amounts_in_one_tall_box_for_want_of_a_rule_are_cut_back_into_their_rows
     assert len(cells_cut_at_rows((100, 0, 200, 60), words, rows)) == 1
     wrapped = [*_chars("92.7", 110, 12), *_chars("9%", 110, 19)]
     assert len(cells_cut_at_rows((100, 0, 200, 60), wrapped, rows)) == 1
+
+
+def test_a_new_form_on_a_later_page_is_no_side_of_a_table_open_at_its_right():
+    # a table whose right rule is left out (cells open there), and on the next page, under its
+    # own title, another form whose rows happen to fall on the same lines: no cut of its own
+    rows = [(100, 120), (120, 140), (140, 160), (160, 180)]
+    first = _rows_part(1, 50, 300, rows, ["a", "b", "c", "d"], cut_right=frozenset({0, 1}))
+    title = TextLine("2023年度项目支出绩效自评表", 2, BBox(100, 60, 300, 75))
+    second = _rows_part(2, 50, 280, rows[1:], ["e", "f", "g"])
+    stitched = stitch_side_pages([first, title, second])
+    assert [item.texts if isinstance(item, TablePart) else item.text for item in stitched] == [
+        ("a", "b", "c", "d"),
+        title.text,
+        ("e", "f", "g"),
+    ]  # (flagged all the same: a cell open at a page's side that no strip joined)
