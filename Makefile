@@ -45,10 +45,11 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-## bench: time ingest against a bare table read of the same files (not run by CI)
+## bench: time ingest against a bare table read of the same files, the report and workbook at 200 and 5,000 files (not run by CI)
 bench: $(STAMP)
 	$(PY) scripts/bench.py --sizes 50 200
 	$(PY) scripts/bench_outputs.py --sizes 200
+	$(PY) scripts/bench_report_scale.py --sizes 5000
 	$(PY) scripts/bench_ray.py --sizes 200 1000
 
 ## ocr-accuracy: values of fixture and unseen scans exactly right, and wrong ones flagged (not run by CI)

@@ -1,6 +1,7 @@
 """`python -m pipeline export OUT --xlsx FILE`: the tables as one workbook for people who work in
 Excel or WPS: 部门整体汇总, 项目汇总 (one row per submission), 重复报送 (the copies left out),
-指标明细, 问题清单, 文件清单, 更正记录. A figure an analyst's correction changed is filled orange
+指标明细, 问题清单, 各文件问题数 (each file's findings by rule, under the rules' Chinese names), 文件清单,
+更正记录. A figure an analyst's correction changed is filled orange
 with a comment saying what the file says, who corrected it, when and why.
 
 The sheets are read through the same SQL as the BI views of `OUT/selfeval.duckdb`
@@ -19,23 +20,28 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from xlsxwriter.exceptions import FileCreateError
 
 from extractors.errors import ERROR_NAMES
 from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
-from .names import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
+from .names import (
+    BEIJING,
+    FORM_NAMES,
+    SECTION_NAMES,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    format_name,
+    measure_names,
+)
 from .roster import check_roster
 from .rule_catalogue import RULES
 from .store import TABLES, OutputError, table_path, unwritable
@@ -47,12 +53,7 @@ from .views import (
     units_sent,
     view_sql,
 )
-
-AMOUNT = "#,##0.00"
-SCORE = "0.00"
-PERCENT = "0.00%"
-INTEGER = "0"
-DATETIME = "yyyy-mm-dd hh:mm:ss"
+from .workbook_sheet import AMOUNT, DATETIME, INTEGER, PERCENT, SCORE, Book, SheetColumn
 
 RULE_NAMES = {rule: spec.name for rule, spec in RULES.items()}
 
@@ -66,6 +67,7 @@ class Column:
     names: dict[str, str] | None = None  # codes shown in words
     money: bool = False  # an amount in the row's amount_unit, shown in 万元
     many: bool = False  # codes joined by `,` (corrected_figures), shown as 执行率、得分
+    words: Callable[[Any], str] | None = None  # a code said in words by a function
 
 
 TO_WANYUAN = {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4}
@@ -86,7 +88,6 @@ CORRECTION_STATUS = {
     "invalid": "无效",
 }
 FIELD_NAMES = {"value": "值", "unit": "单位", "project": "项目", "fiscal_year": "年度"}
-CORRECTED_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
 FUNDS = (
@@ -102,7 +103,9 @@ FUNDS = (
 )
 
 
-def sheets(out_dir: Path) -> list[Sheet]:
+def sheets(out_dir: Path, rules: Sequence[str] = ()) -> list[Sheet]:
+    """The workbook's sheets; `rules` are the rules with findings in the season (in the
+    catalogue's order), each a column of 各文件问题数 under its Chinese name."""
     views = view_sql(out_dir)
 
     def cte(sql: str) -> str:
@@ -148,7 +151,7 @@ def sheets(out_dir: Path) -> list[Sheet]:
             cte("SELECT * FROM duplicate_copies"),
             (
                 Column("文件", "source_path"),
-                Column("格式", "source_format"),
+                Column("格式", "source_format", words=format_name),
                 Column("表", "form", names=FORM_NAMES),
                 Column("项目", "project"),
                 Column("说明", "message"),
@@ -197,11 +200,28 @@ def sheets(out_dir: Path) -> list[Sheet]:
             ),
         ),
         Sheet(
+            "各文件问题数",
+            cte(
+                "SELECT d.*, u.unit FROM findings_by_document d LEFT JOIN (SELECT source_path, "
+                'min(unit) AS unit FROM "values" GROUP BY source_path) u '
+                "ON u.source_path = d.source_path WHERE d.findings > 0 "
+                "ORDER BY u.unit NULLS LAST, d.source_path"
+            ),
+            (
+                Column("单位", "unit"),
+                Column("文件", "source_path"),
+                Column("问题数", "findings", INTEGER),
+                Column("错误", "errors", INTEGER),
+                Column("提示", "warnings", INTEGER),
+                *(Column(RULE_NAMES[rule], rule, INTEGER) for rule in rules),
+            ),
+        ),
+        Sheet(
             "文件清单",
             cte("SELECT * FROM documents ORDER BY source_path"),
             (
                 Column("文件", "source_path"),
-                Column("格式", "source_format"),
+                Column("格式", "source_format", words=format_name),
                 Column("状态", "status", names=STATUS_NAMES),
                 Column("错误类型", "error_code", names=ERROR_NAMES),
                 Column("错误说明", "error"),
@@ -211,7 +231,7 @@ def sheets(out_dir: Path) -> list[Sheet]:
                 ),
                 Column("值数", "n_values", INTEGER),
                 Column("页数", "pages", INTEGER),
-                Column("读取时间(UTC)", "extracted_at", DATETIME),
+                Column("读取时间(北京时间)", "extracted_at", DATETIME),
                 Column("SHA-256", "source_sha256"),
             ),
         ),
@@ -265,10 +285,12 @@ def _cell_value(column: Column, value: Any, row: dict[str, Any]) -> Any:
         return "、".join(column.names.get(code, code) for code in str(value).split(","))
     if column.names is not None:
         value = column.names.get(value, value)
+    if column.words is not None:
+        value = column.words(value)
     if isinstance(value, str):
         return plain_text(value)
     if isinstance(value, datetime):
-        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+        return value.astimezone(BEIJING).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)  # a workbook holds no NaN or infinity: said as text
     if column.divisor != 1.0 and isinstance(value, int | float):
@@ -286,127 +308,63 @@ def plain_text(text: str) -> str:
     return text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…"
 
 
-def _as_text(row: Sequence[Any]) -> None:
-    """Every text cell of a written row typed as text: openpyxl would make a formula of one
-    beginning with `=`, which Excel then runs."""
-    for cell in row:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
+def _sheet_rows(sheet_columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """Each row's cell values, as the sheet shows them, in its columns' order."""
+    return [[_cell_value(c, row.get(c.field), row) for c in sheet_columns] for row in rows]
 
 
-def _width(value: Any, column: Column) -> float:
-    """Display width: a CJK character counts two."""
-    if value is None:
-        return 0
-    if isinstance(value, float) and column.fmt in (AMOUNT, SCORE, PERCENT):
-        text = f"{value:,.2f}" if column.fmt == AMOUNT else f"{value:.2f}%"
-    elif isinstance(value, datetime):
-        text = "2026-01-01 00:00:00"
-    else:
-        text = str(value)
-    return max((_text_width(line) for line in text.splitlines()), default=0)
+BATCH_ROWS = 10_000
 
 
-def _text_width(line: str) -> int:
-    """Display width of one line: a CJK character counts two."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in line)
+def _sheet_values(
+    sheet: Sheet, cursor: Any, notes: dict[tuple, str]
+) -> tuple[list[list[Any]], list[dict[str, str]]]:
+    """The sheet's cell values row by row, and each row's corrected cells (none when no
+    correction was applied), read from the query in batches: only the values are kept."""
+    names = [d[0] for d in cursor.description]
+    values, marks = [], []
+    marked = bool(sheet.marks and notes)
+    while batch := cursor.fetchmany(BATCH_ROWS):
+        for r in batch:
+            row = dict(zip(names, r, strict=True))
+            values.append([_cell_value(c, row.get(c.field), row) for c in sheet.columns])
+            if marked:
+                marks.append(_marks(sheet, row, notes))
+    return values, marks
 
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-MAX_WIDTH = 60
-WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def _write_sheet(
-    ws: Any,
+def _write(
+    workbook: Book,
+    title: str,
     columns: Sequence[Column],
     rows: Sequence[dict[str, Any]],
     marks: Sequence[dict[str, str]] = (),
 ) -> None:
-    ws.append([c.header for c in columns])
-    for cell in ws[1]:
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center", wrap_text=False)
-    widths = [_width(c.header, c) + 2 for c in columns]
-    for row in rows:
-        values = [_cell_value(c, row.get(c.field), row) for c in columns]
-        ws.append(values)
-        _as_text(ws[ws.max_row])
-        for i, (column, value) in enumerate(zip(columns, values, strict=True)):
-            widths[i] = max(widths[i], _width(value, column) + 2)
-    for i, column in enumerate(columns, start=1):
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = min(MAX_WIDTH, max(8, widths[i - 1]))
-        wrap = widths[i - 1] > MAX_WIDTH  # a long text (偏差原因, 说明) wraps in its column
-        if column.fmt or wrap:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-                if column.fmt:
-                    cell.number_format = column.fmt
-                if wrap:
-                    cell.alignment = WRAP
-    at = {column.field: i for i, column in enumerate(columns, start=1)}
-    for number, marked in enumerate(marks, start=2):
-        for field_, note in marked.items():
-            if field_ in at:
-                cell = ws.cell(number, at[field_])
-                cell.fill = CORRECTED_FILL
-                cell.comment = Comment(note, "selfeval", width=320, height=120)
-    _fit_wrapped_rows(ws)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
-    _print_setup(ws)
+    """A sheet of `rows` under `columns`; `marks` names each row's corrected cells by field."""
+    at = {column.field: i for i, column in enumerate(columns)}
+    workbook.write_sheet(
+        title,
+        [SheetColumn(c.header, c.fmt) for c in columns],
+        _sheet_rows(columns, rows),
+        [{at[f]: note for f, note in m.items() if f in at} for m in marks],
+    )
 
 
-def _write_roster_sheets(workbook: Any, roster: tuple[str, ...], con: Any, out_dir: Path) -> None:
+def _write_roster_sheets(workbook: Book, roster: tuple[str, ...], con: Any) -> None:
     """未报送单位 (on the roster, no form) and 名单外单位 (forms, not on the roster)."""
     check = check_roster(roster, units_sent(con))
-    _write_sheet(
-        workbook.create_sheet("未报送单位"),
+    _write(
+        workbook,
+        "未报送单位",
         (Column("单位名称", "unit"),),
         [{"unit": name} for name in check.missing],
     )
-    _write_sheet(
-        workbook.create_sheet("名单外单位"),
+    _write(
+        workbook,
+        "名单外单位",
         (Column("单位名称", "unit"), Column("文件", "files")),
         [{"unit": unit, "files": "、".join(files)} for unit, files in check.outside],
     )
-
-
-LINE_HEIGHT = 15.0  # points: one line of 11-point text
-
-
-def _fit_wrapped_rows(ws: Any) -> None:
-    """Rows tall enough for the text that wraps in them (Excel does not fit a written row)."""
-    for cells in ws.iter_rows(min_row=2):
-        lines = max(
-            (
-                _wrapped_lines(str(c.value), ws.column_dimensions[c.column_letter].width)
-                for c in cells
-                if c.value is not None and c.alignment.wrap_text
-            ),
-            default=1,
-        )
-        if lines > 1:
-            ws.row_dimensions[cells[0].row].height = LINE_HEIGHT * lines
-
-
-def _wrapped_lines(text: str, width: float) -> int:
-    """How many lines `text` takes in a column `width` characters wide."""
-    room = max(1, int(width) - 1)
-    return sum(max(1, -(-_text_width(line) // room)) for line in text.splitlines() or [""])
-
-
-def _print_setup(ws: Any) -> None:
-    """A4 landscape, one page wide, the header row on every page."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = "1:1"
-    ws.print_options.gridLines = True
 
 
 def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None) -> Path:
@@ -418,30 +376,33 @@ def export_xlsx(out_dir: Path, path: Path, roster: tuple[str, ...] | None = None
         raise FileNotFoundError(
             f"{out_dir} 中没有 {'、'.join(f'{n}.parquet' for n in missing)}：请先运行 ingest"
         )
-    workbook = Workbook()
-    workbook.properties.creator = GENERATOR  # known as ours if it is ever found under IN
-    workbook.remove(workbook.active)
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    workbook = Book(tmp, GENERATOR)  # rows stream to the file (a province's season)
     con = memory_connection(out_dir)
     try:
         notes = correction_notes(con)
-        for sheet in sheets(out_dir):
-            cursor = con.execute(sheet.sql)
-            names = [d[0] for d in cursor.description]
-            rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-            marks = [_marks(sheet, row, notes) for row in rows]
-            _write_sheet(workbook.create_sheet(sheet.title), sheet.columns, rows, marks)
+        found = {rule for (rule,) in con.execute("SELECT DISTINCT rule FROM findings").fetchall()}
+        for sheet in sheets(out_dir, [rule for rule in RULES if rule in found]):
+            values, marks = _sheet_values(sheet, con.execute(sheet.sql), notes)
+            at = {column.field: i for i, column in enumerate(sheet.columns)}
+            workbook.write_sheet(
+                sheet.title,
+                [SheetColumn(c.header, c.fmt) for c in sheet.columns],
+                values,
+                [{at[f]: note for f, note in m.items() if f in at} for m in marks],
+            )
         if roster is not None:
-            _write_roster_sheets(workbook, roster, con, out_dir)
+            _write_roster_sheets(workbook, roster, con)
     finally:
         con.close()
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        workbook.save(tmp)
+        workbook.close()
         os.replace(tmp, path)
-    except OSError as exc:  # a read-only folder, a full disk: said, nothing half written
+    except (OSError, FileCreateError) as exc:  # a read-only folder, a full disk: said
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise OutputError(f"工作簿没有写入：{unwritable(path.parent, exc)}") from exc
+        cause = exc.args[0] if isinstance(exc, FileCreateError) and exc.args else exc
+        raise OutputError(f"工作簿没有写入：{unwritable(path.parent, cause)}") from exc
     return path

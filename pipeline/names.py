@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta, timezone
+
 from .definitions import load_catalog
 
 # a form by its definition's first title (项目支出绩效自评表)
@@ -13,6 +15,8 @@ STATUS_NAMES = {
     "skipped": "未读取(文件类型)",
     "failed": "失败",
 }
+# the times a clerk reads (a file read, a report made) are Beijing time
+BEIJING = timezone(timedelta(hours=8), "北京时间")
 SEVERITY_NAMES = {"error": "错误", "warning": "提示"}
 SECTION_NAMES = {
     "header": "表头",
@@ -44,3 +48,27 @@ def measure_names() -> dict[str, str]:
         if spec.headers:
             names[measure] = spec.headers[0]
     return names
+
+
+# a file's format as a clerk names it (source_format); an unread file's is its extension
+FORMAT_NAMES = {
+    "docx": "Word 文档",
+    "doc": "Word 97-2003 文档",
+    "wps": "WPS 文字文档",
+    "pdf": "PDF 文件",
+    "pdf_scan": "PDF 扫描件",
+    "xlsx": "Excel 工作簿",
+    "xls": "Excel 97-2003 工作簿",
+    "et": "WPS 表格",
+    "html": "网页",
+    "mht": "网页存档",
+    "zip": "压缩包",
+    "unknown": "无扩展名的文件",
+}
+
+
+def format_name(code: str | None) -> str:
+    """A source_format in words: 网页, PDF 扫描件; another extension as `.txt 文件`."""
+    if not code:
+        return ""
+    return FORMAT_NAMES.get(code, f".{code} 文件")

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,15 @@ from extractors.own_output import GENERATOR
 
 from .definitions import load_catalog
 from .export import CORRECTION_STATUS, FIELD_NAMES
-from .names import FORM_NAMES, SECTION_NAMES, SEVERITY_NAMES, STATUS_NAMES, measure_names
+from .names import (
+    BEIJING,
+    FORM_NAMES,
+    SECTION_NAMES,
+    SEVERITY_NAMES,
+    STATUS_NAMES,
+    format_name,
+    measure_names,
+)
 from .report_cells import MAX_IMAGES, CellFinder, PageImages, query_rows
 from .report_charts import charts, vega_script
 from .report_tables import PAGE_ROWS, dept_table, project_table, units_table
@@ -146,7 +154,7 @@ def report_context(
     return {
         "out_dir": str(Path(out_dir).resolve()),
         "in_dir": str(in_dir.resolve()) if in_dir else None,
-        "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "generated": datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M（北京时间）"),
         "n_files": len(documents),
         "statuses": [
             {"code": code, "name": name, "count": statuses.get(code, 0)}
@@ -207,6 +215,7 @@ def render_report(context: dict[str, Any], script: str | None = None) -> str:
     env.filters["num"] = figure_text
     env.filters["pct"] = lambda v: figure_text(v, "pct")
     env.filters["int"] = lambda v: figure_text(v, "int")
+    env.filters["format_name"] = format_name
     env.filters["sortkey"] = lambda v: "" if clean_number(v) is None else clean_number(v)
     template = env.get_template("report.html.j2")
     charts = [{**c, "json": script_json(c["spec"])} for c in context["charts"]]

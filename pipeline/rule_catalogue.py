@@ -124,6 +124,14 @@ RULES: dict[str, RuleSpec] = {
         name="重复报送",
         explains="同一单位、同一年度的同一张表（同一项目）出现在多个文件中。",
     ),
+    "duplicate_differs": RuleSpec(
+        "warning",
+        "copies of one submission whose values differ: on the copy that counts, naming each "
+        "differing cell with both values and the other file",
+        name="重复报送内容不一致",
+        explains="同一张表报送了多份，另一份中有数值与计入汇总的这一份不同。说明中逐项列出不一致的"
+        "单元格、两份各自的值和另一份的文件名。汇总按这一份计，请向单位确认哪一份是正确的。",
+    ),
     "low_confidence": RuleSpec(
         "warning",
         "an OCR value read with confidence below 0.80, or a PDF cell not placed for certain",

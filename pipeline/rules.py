@@ -1,9 +1,9 @@
 """Consistency rules: where a form contradicts itself or its sibling forms.
 
 Each rule is a small named function registered with its stable id and severity
-(`rule_registry.py`); the scoring rules are in `rules_scoring.py`. A rule reads the
-valid records of one document (or, for run-level rules, of the whole run) and yields Findings
-pointing at the cell concerned. Numbers are compared at the precision the form shows: a rate
+(`rule_registry.py`); the scoring rules are in `rules_scoring.py`, the run-level ones (a
+submission sent in several files) in `rules_duplicates.py`. A rule reads the valid records of
+one document and yields Findings pointing at the cell concerned. Numbers are compared at the precision the form shows: a rate
 shown with two decimals matches to ±0.005 points.
 """
 
@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from . import rules_plausibility  # noqa: F401  (importing it registers its rules)
 from .definitions import Catalog, load_catalog
 from .model import Finding
-from .rule_catalogue import severity_of
 from .rule_registry import DOCUMENT_RULES, Report, catalogue_order, checks_of, rule
 from .rule_views import (
     DocumentView,
@@ -29,7 +28,7 @@ from .rule_views import (
 )
 from .rules_scoring import indicator_rows, scored_forms  # (importing it registers its rules)
 
-__all__ = ["DOCUMENT_RULES", "document_findings", "duplicate_submissions"]
+__all__ = ["DOCUMENT_RULES", "document_findings"]
 
 LOW_CONFIDENCE = 0.80  # an OCR value read with less confidence than this gets a finding
 
@@ -252,62 +251,3 @@ def document_findings(
     """Every document rule over the valid records of one file."""
     view = DocumentView.from_rows(source_path, rows, catalog or load_catalog())
     return [f for r in catalogue_order() for f in r.run(view)]
-
-
-def duplicate_submissions(documents: list[tuple[str, list[Row]]]) -> list[Finding]:
-    """Run-level rule: a unit's form for a year (and project) in more than one file is one
-    submission. The copy that counts is the one read from a born-digital file before a scan,
-    then the one with the latest 填报日期, then the first in source_path order; every other
-    copy gets the finding, naming the copy that counts (the views leave it out)."""
-    catalog = load_catalog()
-    groups: dict[tuple, list[tuple[int, str, Row]]] = defaultdict(list)
-    for order, (source_path, rows) in enumerate(documents):
-        for row in rows:
-            if row["unit"]:
-                key = (row["unit"], row["fiscal_year"], row["form"], row["project"])
-                groups[key].append((order, source_path, row))
-    found: list[Finding] = []
-    for (unit, year, form, project), copies in groups.items():
-        if len({path for _, path, _ in copies}) < 2:
-            continue
-        counted = min(copies, key=_copy_preference)
-        title = catalog.forms[form].titles[0] if form in catalog.forms else form
-        what = " ".join(
-            str(w) for w in (unit, f"{year}年度" if year else None, title, project) if w
-        )
-        for copy in copies:
-            _, source_path, row = copy
-            if copy is counted or source_path == counted[1]:
-                continue
-            found.append(
-                Finding(
-                    rule="duplicate_submission",
-                    severity=severity_of("duplicate_submission"),
-                    message=f"{what} 重复报送：以 {counted[1]} 为准（{_why_counted(counted, copy)}），"
-                    "本文件不计入汇总",
-                    form=form,
-                    form_seq=row["form_seq"],
-                    project=project,
-                    source_path=source_path,
-                )
-            )
-    return found
-
-
-def _copy_preference(copy: tuple[int, str, Row]) -> tuple:
-    """Sorts the copy that counts first: born digital, then the latest 填报日期, then the first
-    in source_path order."""
-    order, _, row = copy
-    filed = row.get("filed") or ""
-    latest_first = [-ord(c) for c in filed]  # 填报日期 is written YYYY-MM-DD
-    return (row.get("source_format") == "pdf_scan", not filed, latest_first, order)
-
-
-def _why_counted(counted: tuple[int, str, Row], other: tuple[int, str, Row]) -> str:
-    """Why the copy that counts was preferred to `other`, in words."""
-    a, b = counted[2], other[2]
-    if (a.get("source_format") == "pdf_scan") != (b.get("source_format") == "pdf_scan"):
-        return "电子文件优先于扫描件"
-    if (a.get("filed") or "") != (b.get("filed") or ""):
-        return f"填报日期 {a['filed']} 较晚"
-    return "按文件名顺序取在前者"

@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from extractors import preload_ocr
 
@@ -27,7 +28,16 @@ from .definitions import load_catalog
 from .model import CorrectionRow, Record
 from .plan import Plan
 from .results import FileResult, document_from_dict, failed_result, finding_row
-from .rules import duplicate_submissions
+from .rules_duplicates import (
+    CELL_FIELDS,
+    SUBMISSION_KEY_FIELDS,
+    VALUE_FIELDS,
+    cells_by_copy,
+    differing_copies,
+    duplicate_submissions,
+    submission_keys,
+    submissions,
+)
 from .sources import Source
 from .store import (
     FILE_TABLES,
@@ -102,29 +112,30 @@ class RunSummary:
         return counts
 
 
-SUBMISSION_KEY_FIELDS = ("unit", "fiscal_year", "form", "form_seq", "project", "source_format")
-# what else the duplicate rule reads of a file's records: the 填报日期 each form states
-_FILED_FIELDS = ("section", "item", "value_text")
-FILED_ITEM = "填报日期"
+# what the run-level rules read of a file's records (rules_duplicates.submission_keys)
+KEY_FIELDS = tuple(dict.fromkeys((*SUBMISSION_KEY_FIELDS, *CELL_FIELDS, *VALUE_FIELDS)))
+# the rules run over the whole run: their findings are made afresh by every run
+RUN_RULES = ("duplicate_submission", "duplicate_differs")
 
 
 def _record_keys(records: Sequence[Record]) -> list[dict[str, Any]]:
-    """What the duplicate rule needs of a file's records."""
-    return [{k: getattr(r, k) for k in (*SUBMISSION_KEY_FIELDS, *_FILED_FIELDS)} for r in records]
+    """What the run-level rules need of a file's records."""
+    return [{k: getattr(r, k) for k in KEY_FIELDS} for r in records]
 
 
-def _submission_keys(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What the duplicate rule needs of a file: one row per form it holds, with the date the
-    form was filed (its 填报日期) and whether it was read from a scan."""
-    keys: dict[tuple, dict[str, Any]] = {}
-    for row in rows:
-        key = keys.setdefault(
-            (row["form"], row["form_seq"]),
-            {**{k: row[k] for k in SUBMISSION_KEY_FIELDS}, "filed": None},
+def _read_cells(values: Path) -> Callable[[set[tuple[str, str, int]]], dict]:
+    """Reads the cells of a few copies back from the values table this run has written."""
+
+    def read(wanted: set[tuple[str, str, int]]) -> dict:
+        paths = sorted({path for path, _, _ in wanted})
+        table = pq.read_table(
+            values,
+            columns=["source_path", "form", "form_seq", *CELL_FIELDS, *VALUE_FIELDS],
+            filters=[("source_path", "in", paths)],
         )
-        if row["section"] == "footer" and row["item"] == FILED_ITEM and row["value_text"]:
-            key["filed"] = max(key["filed"] or "", row["value_text"])
-    return list(keys.values())
+        return cells_by_copy(table.to_pylist(), wanted)
+
+    return read
 
 
 def write_run(
@@ -190,7 +201,7 @@ def _write_tables(
     waiting: dict[str, FileResult] = {}
     kept = {name: KeptRows(table_path(out_dir, name)) for name in FILE_TABLES}
     touched = applier.files()
-    submissions: list[tuple[str, list[dict[str, Any]]]] = []
+    sent: list[tuple[str, list[dict[str, Any]]]] = []
     finished = 0
     for rel in order:
         if rel in plan.read:
@@ -208,12 +219,12 @@ def _write_tables(
             for name in FILE_TABLES:
                 sinks[name].add_rows(result.rows(name))
             summary.add(result)
-            submissions.append((rel, _submission_keys(_record_keys(result.values))))
+            sent.append((rel, submission_keys(_record_keys(result.values))))
         else:
             carried = {name: kept[name].take(rel) for name in FILE_TABLES}
             # run-level findings are made afresh below
             carried["findings"] = [
-                b.filter(pc.not_equal(b["rule"], "duplicate_submission"))
+                b.filter(pc.invert(pc.is_in(b["rule"], pa.array(RUN_RULES))))
                 for b in carried["findings"]
             ]
             if rel in touched:
@@ -221,16 +232,17 @@ def _write_tables(
             for name, batches in carried.items():
                 for batch in batches:
                     sinks[name].add_table(pa.Table.from_batches([batch]))
-            keys = [
-                r
-                for b in carried["values"]
-                for r in b.select([*SUBMISSION_KEY_FIELDS, *_FILED_FIELDS]).to_pylist()
-            ]
-            submissions.append((rel, _submission_keys(keys)))
+            keys = [r for b in carried["values"] for r in b.select(KEY_FIELDS).to_pylist()]
+            sent.append((rel, submission_keys(keys)))
             summary.add_kept(carried)
-    duplicates = duplicate_submissions(submissions)
-    sinks["findings"].add_rows([finding_row(f, f.source_path or "", f.project) for f in duplicates])
-    summary.findings += len(duplicates)
+    sinks["values"].close()  # complete, so the cells of copies that differ can be read back
+    copies = submissions(sent)
+    run_findings = duplicate_submissions(copies)
+    run_findings += differing_copies(copies, _read_cells(sinks["values"].tmp))
+    sinks["findings"].add_rows(
+        [finding_row(f, f.source_path or "", f.project) for f in run_findings]
+    )
+    summary.findings += len(run_findings)
     summary.corrections = applier.rows()
     sinks["corrections"].add_rows(summary.corrections)
     summary.corrections_withdrawn = withdrawn(applier)

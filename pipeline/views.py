@@ -122,7 +122,7 @@ def _form_figures(forms: list[str]) -> str:
 
 
 # the form instances a later copy of the same submission replaces (pipeline/rules.py:
-# duplicate_submissions picks the copy that counts); the summaries leave them out
+# rules_duplicates.submissions picks the copy that counts); the summaries leave them out
 _NOT_COUNTED = (
     "SELECT DISTINCT source_path, form, form_seq FROM findings WHERE rule = 'duplicate_submission'"
 )
@@ -330,6 +330,7 @@ def memory_connection(out_dir: Path):
             f"{out_dir} 中没有 {'、'.join(f'{n}.parquet' for n in missing)}：请先运行 ingest"
         )
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")  # no English progress bar on a clerk's screen
     for name, select in view_sql(out_dir).items():
         con.execute(f'CREATE VIEW "{name}" AS {select}')
     return con

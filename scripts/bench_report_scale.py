@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parent.parent
-TABLES = ("values", "documents", "findings", "rejects")
+TABLES = ("values", "documents", "findings", "rejects", "corrections")
 PROBE = (
     "<script>window.addEventListener('load', function () { setTimeout(function () {"
     " document.title = 'LOADED ' + (Date.now() - performance.timing.navigationStart);"

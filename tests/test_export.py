@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import shutil
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,7 @@ from extractors.errors import ERROR_NAMES
 from pipeline.cli import main
 from pipeline.export import FORM_NAMES, SEVERITY_NAMES, STATUS_NAMES
 from pipeline.ingest import ingest
+from pipeline.names import format_name
 from pipeline.rule_catalogue import RULES
 
 FAMILIES = FIXTURES / "families"
@@ -26,7 +28,16 @@ DOCS = [
     FAMILIES / "cq-kexuecheng-2021-dept.pdf",
 ]
 MONEY = ("budget_initial", "budget_full_year", "executed")
-SHEETS = ["部门整体汇总", "项目汇总", "重复报送", "指标明细", "问题清单", "文件清单", "更正记录"]
+SHEETS = [
+    "部门整体汇总",
+    "项目汇总",
+    "重复报送",
+    "指标明细",
+    "问题清单",
+    "各文件问题数",
+    "文件清单",
+    "更正记录",
+]
 FUNDS_HEADERS = {
     "年初预算数(万元)": "budget_initial",
     "全年预算数(万元)": "budget_full_year",
@@ -128,7 +139,8 @@ def test_every_sheet_has_a_frozen_filtered_header_and_fitted_widths(book, title)
     assert all(isinstance(c.value, str) and c.font.bold for c in ws[1])
     assert not any(c.value.isascii() for c in ws[1] if c.value not in ("SHA-256",))
     widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
-    assert all(8 <= w <= 60 for w in widths)
+    # a width is recorded as Excel shows it, with the cell's padding (5 px: 0.71 of a character)
+    assert all(8 <= w <= 60.72 for w in widths)
     assert widths[0] > 20 or ws.max_row == 1  # 文件: as wide as the longest path, if any
 
 
@@ -289,6 +301,23 @@ def test_findings_sheet_lists_every_finding(book, out):
     assert total["应为"] == 23.6 and total["实为"] == 97.6
 
 
+def test_findings_by_file_are_counted_under_the_rules_chinese_names(book, out):
+    findings = frame_rows(pd.read_parquet(out / "findings.parquet"))
+    ws = book["各文件问题数"]
+    headers = [c.value for c in ws[1]]
+    rules = sorted({f["rule"] for f in findings}, key=list(RULES).index)
+    assert headers == ["单位", "文件", "问题数", "错误", "提示", *(RULES[r].name for r in rules)]
+    assert not any(h.isascii() for h in headers)
+    rows = _rows(ws)
+    assert {r["文件"] for r in rows} == {f["source_path"] for f in findings}
+    for row in rows:
+        mine = [f for f in findings if f["source_path"] == row["文件"]]
+        assert row["问题数"] == len(mine)
+        assert row["错误"] == sum(f["severity"] == "error" for f in mine)
+        for rule in rules:
+            assert (row[RULES[rule].name] or 0) == sum(f["rule"] == rule for f in mine)
+
+
 def test_documents_sheet_lists_every_file(book, out):
     documents = frame_rows(pd.read_parquet(out / "documents.parquet"))
     rows = _rows(book["文件清单"])
@@ -301,8 +330,10 @@ def test_documents_sheet_lists_every_file(book, out):
         assert row["错误说明"] == doc["error"]
         assert row["值数"] == doc["n_values"]
         assert row["SHA-256"] == doc["source_sha256"]
-        read_at = doc["extracted_at"].replace(tzinfo=None)  # Excel keeps milliseconds
-        assert abs((row["读取时间(UTC)"] - read_at).total_seconds()) < 0.01
+        assert row["格式"] == format_name(doc["source_format"]) and not row["格式"].isascii()
+        # the time a clerk reads is Beijing time (UTC+8); Excel keeps milliseconds
+        read_at = (doc["extracted_at"] + timedelta(hours=8)).replace(tzinfo=None)
+        assert abs((row["读取时间(北京时间)"] - read_at).total_seconds()) < 0.01
     broken = next(r for r in rows if r["文件"] == "broken.docx")
     assert broken["状态"] == "失败" and broken["错误类型"] == "不是 Office 文件"
 
@@ -324,7 +355,8 @@ def test_every_sheet_prints_a4_landscape_one_page_wide_with_its_header(book, tit
     assert ws.page_setup.orientation == "landscape"
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4
     assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    # one page wide (fitToWidth 1 is the file format's default, so it may be left unwritten)
+    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)
     assert ws.print_title_rows.replace("$", "") == "1:1"
 
 

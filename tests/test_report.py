@@ -20,6 +20,7 @@ from lxml import html
 from extractors.errors import ERROR_NAMES
 from pipeline.cli import main
 from pipeline.ingest import ingest
+from pipeline.names import format_name
 from pipeline.report import REPORT_NAME
 from pipeline.rule_catalogue import RULES
 
@@ -91,7 +92,7 @@ def test_failed_files_are_listed_with_the_reason(page, tables):
     cells = [td.text_content() for td in row.xpath("td")]
     assert cells == [
         broken["source_path"],
-        broken["source_format"],
+        format_name(broken["source_format"]),  # the format in words (PDF 文件)
         ERROR_NAMES[broken["error_code"]],
         broken["error"],
     ]
