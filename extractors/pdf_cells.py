@@ -19,6 +19,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 
+from .cell_rows import cells_cut_at_rows
 from .pdf_page import Char, cells_bbox
 from .tables import (
     Box,
@@ -114,6 +115,7 @@ def table_to_part(
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     for index, owner in sorted(owners.items()):
         chars_by_cell[owner].append(chars[index])
+    boxes, chars_by_cell, uncertain = _cut_at_rows(boxes, chars_by_cell, ys, uncertain)
     texts = tuple(
         chars_to_text(cell_chars, box) if cell_chars else ""
         for cell_chars, box in zip(chars_by_cell, boxes, strict=True)
@@ -133,6 +135,22 @@ def table_to_part(
         cut_bottom=_cut_ends(boxes, cuts, 3),
     )
     return TableRead(part=part, taken=frozenset(owners))
+
+
+def _cut_at_rows(
+    boxes: tuple[Box, ...], chars_by_cell: list[list[Char]], rows: list[float], uncertain: set[int]
+) -> tuple[tuple[Box, ...], list[list[Char]], set[int]]:
+    """The cells with each one spanning rows whose rule was left out cut back (cell_rows)."""
+    new_boxes: list[Box] = []
+    new_chars: list[list[Char]] = []
+    new_uncertain: set[int] = set()
+    for index, (box, cell_chars) in enumerate(zip(boxes, chars_by_cell, strict=True)):
+        for piece_box, piece_chars in cells_cut_at_rows(box, cell_chars, rows):
+            if index in uncertain:
+                new_uncertain.add(len(new_boxes))
+            new_boxes.append(piece_box)
+            new_chars.append(piece_chars)
+    return tuple(new_boxes), new_chars, new_uncertain
 
 
 def _cut_sides(boxes: tuple[Box, ...], cuts: list[Box], side: int) -> frozenset[int]:

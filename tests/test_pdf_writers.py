@@ -4,11 +4,13 @@ side by side, a merged cell's text past a page break put back (end to end: test_
 
 from __future__ import annotations
 
+from extractors.cell_rows import cells_cut_at_rows
 from extractors.model import BBox, TextLine
 from extractors.pdf_cells import UNCERTAIN, table_to_part
 from extractors.pdf_page import Char, edges_to_ruling, edges_to_tables, frame_closed
+from extractors.side_join import side_by_side
 from extractors.table_cuts import margin_text_into_cells
-from extractors.table_sides import side_by_side, stitch_side_pages
+from extractors.table_sides import stitch_side_pages
 from extractors.tables import TablePart
 
 
@@ -114,3 +116,83 @@ def test_a_merged_cells_text_past_a_page_break_goes_back_into_it():
     footer = TextLine("填表人：周敏", 1, BBox(52, 770, 160, 782))
     assert margin_text_into_cells([top, label, bottom])[1].texts[0] == "产出指标\n(50分)"
     assert len(margin_text_into_cells([top, footer, bottom])) == 3  # a footer is no cell's
+
+
+def _rows_part(page, x0, x1, rows, texts, **cuts) -> TablePart:
+    """A part of one column from x0 to x1, a cell each row (top, bottom)."""
+    return _part(page, [(x0, t, x1, b) for t, b in rows], texts, **cuts)
+
+
+ROWS = [(100, 120), (120, 140), (140, 160)]
+
+
+def test_a_title_only_the_later_strip_shows_goes_over_the_joined_table():
+    host = _rows_part(1, 50, 300, ROWS, ["项目名称", "年度资金总额", "总分"],
+                      cut_right=frozenset({0}))  # fmt: skip
+    title = TextLine("2024年度项目支出绩效自评表", 2, BBox(70, 80, 260, 94))
+    side = _rows_part(2, 50, 200, ROWS, ["图书馆", "140", "95"], cut_left=frozenset({0}))
+    stitched = stitch_side_pages([host, title, side])
+    assert stitched[0] == title  # before the table it heads, on the first page's turn
+    assert len(stitched) == 2 and len(stitched[1].boxes) == 5
+
+
+def test_a_strip_holding_two_forms_columns_is_cut_back_at_the_first_strips_tables():
+    first = _rows_part(1, 50, 300, ROWS, ["项目名称", "年度资金总额", "总分"],
+                       cut_right=frozenset({0}))  # fmt: skip
+    footer = TextLine("填表人：罗文静", 1, BBox(52, 165, 200, 175))
+    rows2 = [(200, 220), (220, 240), (240, 260)]
+    second = _rows_part(1, 50, 300, rows2, ["项目名称", "主管部门", "实施单位"],
+                        cut_right=frozenset({0}))  # fmt: skip
+    # the later strip: one ruled part from the first form's head to the second's foot, the
+    # second form's title a cell of it in the gap
+    side = _rows_part(2, 50, 200, [*ROWS, (160, 200), *rows2],
+                      ["甲", "140", "95", "2024年度项目支出绩效自评表", "乙", "水利局", "中心"],
+                      cut_left=frozenset({0, 4}))  # fmt: skip
+    stitched = stitch_side_pages([first, footer, second, side])
+    kinds = [type(item).__name__ for item in stitched]
+    assert kinds == ["TablePart", "TextLine", "TextLine", "TablePart"]
+    assert stitched[1] == footer and stitched[2].text == "2024年度项目支出绩效自评表"
+    assert "140" in stitched[0].texts and "水利局" in stitched[3].texts
+
+
+def test_a_page_going_on_down_its_strip_is_no_side_however_its_rows_fall():
+    # down, then over: pages 1-2 the left strip (rows at the same heights on both), 3-4 the
+    # right one; the name cell merged over the cut shows on both strips
+    cut_r, cut_l = frozenset({0}), frozenset({0})
+    upper = _rows_part(1, 50, 300, ROWS, ["名称", "b", "c"], cut_right=cut_r)
+    lower = _rows_part(2, 50, 300, ROWS, ["名称", "e", "f"], cut_right=cut_r)
+    side_upper = _rows_part(3, 50, 200, ROWS, ["名称", "b2", "c2"], cut_left=cut_l)
+    side_lower = _rows_part(4, 50, 200, ROWS, ["名称", "e2", "f2"], cut_left=cut_l)
+    stitched = stitch_side_pages([upper, lower, side_upper, side_lower])
+    assert [part.texts for part in stitched] == [
+        ("名称", "b", "c", "b2", "c2"),
+        ("名称", "e", "f", "e2", "f2"),
+    ]
+
+
+def test_amounts_in_one_tall_box_for_want_of_a_rule_are_cut_back_into_their_rows():
+    rows = [0.0, 20.0, 40.0, 60.0]  # the rules the label column draws
+    chars = [*_chars("320", 110, 15), *_chars("320", 110, 35)]
+    pieces = cells_cut_at_rows((100, 0, 200, 60), chars, rows)
+    assert [box for box, _ in pieces] == [(100, 0, 200, 20), (100, 20, 200, 40), (100, 40, 200, 60)]
+    assert ["".join(c.text for c in piece) for _, piece in pieces] == ["320", "320", ""]
+    # words, or two lines in one row (a wrap), are one cell's text
+    words = [*_chars("产出", 110, 15), *_chars("指标", 110, 35)]
+    assert len(cells_cut_at_rows((100, 0, 200, 60), words, rows)) == 1
+    wrapped = [*_chars("92.7", 110, 12), *_chars("9%", 110, 19)]
+    assert len(cells_cut_at_rows((100, 0, 200, 60), wrapped, rows)) == 1
+
+
+def test_a_new_form_on_a_later_page_is_no_side_of_a_table_open_at_its_right():
+    # a table whose right rule is left out (cells open there), and on the next page, under its
+    # own title, another form whose rows happen to fall on the same lines: no cut of its own
+    rows = [(100, 120), (120, 140), (140, 160), (160, 180)]
+    first = _rows_part(1, 50, 300, rows, ["a", "b", "c", "d"], cut_right=frozenset({0, 1}))
+    title = TextLine("2023年度项目支出绩效自评表", 2, BBox(100, 60, 300, 75))
+    second = _rows_part(2, 50, 280, rows[1:], ["e", "f", "g"])
+    stitched = stitch_side_pages([first, title, second])
+    assert [item.texts if isinstance(item, TablePart) else item.text for item in stitched] == [
+        ("a", "b", "c", "d"),
+        title.text,
+        ("e", "f", "g"),
+    ]  # (flagged all the same: a cell open at a page's side that no strip joined)
