@@ -13,6 +13,11 @@ under distinct names) at each size, then times, on the same files:
 and the peak resident memory of each ingest (the main process and its workers together,
 sampled every 20 ms). Not run by CI: `make bench`.
 
+Then the PDF readers alone, by the program that wrote the PDF (LibreOffice Writer: the season;
+Calc, Chromium and hand-drawn: fixtures/printed/): our reader (`extract_pdf`, PDFium) against a
+bare pdfplumber `extract_tables()` of the same files, rounds alternating in one process, so the
+work that other writers' tables cost (overflowing text, cut tables, sheets across pages) shows.
+
 Then the scans (fixtures/scans/ and the 200-dpi colour office scans of fixtures/office_scans/,
 image-only PDFs read by OCR): seconds per page of the OCR path
 against, in the same process and run, a bare RapidOCR pass over the same page images (rendered
@@ -77,6 +82,54 @@ def baseline(folder: Path) -> float:
                     for cell in row.cells:
                         _ = cell.text
     return time.perf_counter() - started
+
+
+PRINTED = ROOT / "fixtures" / "printed"
+
+
+def pdf_writers() -> dict[str, list[Path]]:
+    """The fixture PDFs by the program that wrote them (the name says it: `.calc-wide.pdf`)."""
+    writers: dict[str, list[Path]] = {"writer": sorted(SEASON.glob("*.pdf"))}
+    for path in sorted(PRINTED.glob("*.pdf")):
+        kind = path.name.split(".")[-2].split("-")[0]  # calc, chromium, drawn
+        writers.setdefault(kind, []).append(path)
+    return writers
+
+
+def pdf_reader_bench(rounds: int = 3) -> None:
+    """Our PDF reader against a bare pdfplumber table read, writer by writer, in one process."""
+    import pdfplumber
+
+    from extractors.pdf import extract_pdf, load_libraries
+
+    load_libraries()
+
+    def bare(paths: list[Path]) -> None:
+        for path in paths:
+            with pdfplumber.open(path) as pdf:
+                for page in pdf.pages:
+                    page.extract_tables()
+
+    def ours(paths: list[Path]) -> None:
+        for path in paths:
+            extract_pdf(path)
+
+    print("\nPDF readers alone (our extract_pdf / bare pdfplumber extract_tables, same files):")
+    totals = [0.0, 0.0]
+    for writer, paths in pdf_writers().items():
+        ours(paths)  # warm: fonts, libraries
+        spent = [0.0, 0.0]
+        for _ in range(rounds):
+            for i, read in enumerate((bare, ours)):
+                started = time.perf_counter()
+                read(paths)
+                spent[i] += time.perf_counter() - started
+        totals = [totals[0] + spent[0], totals[1] + spent[1]]
+        print(
+            f"  {writer:<9} {len(paths):>3} PDFs: bare {spent[0] / rounds:6.2f} s, "
+            f"ours {spent[1] / rounds:6.2f} s, {spent[1] / spent[0]:.2f}×"
+        )
+    print(f"  all writers: {totals[1] / totals[0]:.2f}× a bare pdfplumber table read")
 
 
 def _tree_rss_kib(root: int) -> int:
@@ -288,6 +341,8 @@ def main() -> None:
         "(×1/base, plumber/base and re-run/×2 leave the start-up aside: each run's own kind; "
         "plumber: --pdf-reader pdfplumber)"
     )
+    if not args.no_season:
+        pdf_reader_bench()
     if not args.no_ocr:
         with tempfile.TemporaryDirectory(prefix="selfeval-bench-ocr-") as tmp:
             ocr_bench(Path(tmp), args.ocr_copies)
