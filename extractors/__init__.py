@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import ExtractionError
-from .model import (
+from extractors.errors import ExtractionError
+from extractors.model import (
     BBox,
     Block,
     Cell,
@@ -65,7 +65,9 @@ __all__ = [
 def preload() -> None:
     """Import every reader's libraries now, so worker processes forked later start with them
     instead of importing them again for each file."""
-    from . import docx, html_access, pdf, xlsx_access
+    from extractors.office import docx, xlsx_access
+    from extractors.pdf import read as pdf
+    from extractors.web import html_access
 
     docx.load_libraries()
     pdf.load_libraries()
@@ -76,7 +78,7 @@ def preload() -> None:
 def preload_ocr() -> None:
     """Import the OCR libraries now: worth it in the parent process once a run has met a
     scanned file, as every later scanned file's worker then starts with them."""
-    from .scan import recognise as scan_recognise
+    from extractors.scan import recognise as scan_recognise
 
     scan_recognise.load_libraries()
 
@@ -84,14 +86,14 @@ def preload_ocr() -> None:
 def fit_memory(max_rss_mib: int) -> None:
     """Size limits of this process's readers matched to the memory it may use (a web page's
     bytes; a workbook's cells are counted against a fixed limit that fits the default)."""
-    from .html import fit_page_limit
+    from extractors.web.html import fit_page_limit
 
     fit_page_limit(max_rss_mib)
 
 
 def share_cores(threads: int) -> None:
     """How many threads this process's OCR may use (its share of the machine's cores)."""
-    from .scan import recognise as scan_recognise
+    from extractors.scan import recognise as scan_recognise
 
     scan_recognise.share_cores(threads)
 
@@ -111,7 +113,7 @@ def extract(path: Path, pdf_reader: str = DEFAULT_PDF_READER) -> Document:
 def _pdf_reader(name: str):
     if name not in PDF_READERS:
         raise ValueError(f"unknown PDF reader {name!r}: one of {', '.join(PDF_READERS)}")
-    from .pdf import extract_pdf
+    from extractors.pdf.read import extract_pdf
 
     return lambda path: extract_pdf(path, name)
 
@@ -119,29 +121,29 @@ def _pdf_reader(name: str):
 def _reader(kind: str):
     """The extract function of a kind, imported on first use."""
     if kind == "docx":
-        from .docx import extract_docx
+        from extractors.office.docx import extract_docx
 
         return extract_docx
     if kind == "legacy":
-        from .legacy import extract_legacy
+        from extractors.office.legacy import extract_legacy
 
         return extract_legacy
     if kind == "xlsx":
-        from .xlsx import extract_xlsx
+        from extractors.office.xlsx import extract_xlsx
 
         return extract_xlsx
     if kind == "old_workbook":
-        from .xlsx import extract_old_workbook
+        from extractors.office.xlsx import extract_old_workbook
 
         return extract_old_workbook
     if kind == "html":
-        from .html import extract_html
+        from extractors.web.html import extract_html
 
         return extract_html
     if kind == "mht":
-        from .html import extract_mht
+        from extractors.web.html import extract_mht
 
         return extract_mht
-    from .pdf import extract_pdf
+    from extractors.pdf.read import extract_pdf
 
     return extract_pdf

@@ -79,7 +79,7 @@ def check_office_zip(path: Path, what: str, max_bytes: int, max_ratio: float) ->
     """Refuse an Office zip (a workbook; `what` names it for the clerk) that would inflate past
     the limits, before anything is inflated, and XML in it that declares entities: the guards a
     .docx has. Raises ExtractionError (`zip_bomb`, `xml_entities`, `corrupt`)."""
-    from .errors import ExtractionError
+    from extractors.errors import ExtractionError
 
     try:
         with zipfile.ZipFile(path) as archive:

@@ -75,7 +75,7 @@ Block = TextLine | Grid
 class ReadNote:
     """Something an extractor passed over or could not read in a file it otherwise read (a
     hidden sheet, a formula with no cached value): it becomes a warning finding, never silence.
-    `rule` is an id of the rule catalogue (`pipeline/rules.py`)."""
+    `rule` is an id of the rule catalogue (`pipeline/checks/rules.py`)."""
 
     rule: str
     message: str

@@ -1,6 +1,6 @@
 """What the pipeline writes, known again wherever it is found: its workbook and its report.
 
-OUT inside IN is left out of the walk (pipeline/sources.py); these marks catch the files that
+OUT inside IN is left out of the walk (pipeline/run/sources.py); these marks catch the files that
 were copied elsewhere under IN (a report mailed back, a workbook saved in a department's
 folder), so a run never reads its own output as a submission.
 """

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Block, Cell, Grid, TextLine, cells_to_grid
+from extractors.model import Block, Cell, Grid, TextLine, cells_to_grid
 
 
 @dataclass(frozen=True)

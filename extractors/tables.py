@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .model import BBox, Block, Cell, Grid, TextLine, cells_to_grid
+from extractors.model import BBox, Block, Cell, Grid, TextLine, cells_to_grid
 
 EDGE_TOLERANCE = 2.0  # points: cell edges closer than this are the same ruling line
 _PAGE_FURNITURE = re.compile(r"^\s*(第?\s*\d+\s*页|-\s*\d+\s*-|\d+\s*/\s*\d+|\d+)\s*$")

@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import NoReturn
 
 from extractors import DEFAULT_PDF_READER, PDF_READERS
-
-from . import __version__
-from .ingest import EXECUTORS
-from .workers import Limits
+from pipeline import __version__
+from pipeline.run.ingest import EXECUTORS
+from pipeline.run.workers import Limits
 
 EXIT_OK = 0
 EXIT_FAILED_FILES = 1

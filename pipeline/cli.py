@@ -6,15 +6,14 @@ import sys
 from pathlib import Path
 
 from extractors import READERS
-
-from .arguments import EXIT_FAILED_FILES, EXIT_OK, EXIT_USAGE, build_parser
-from .console import Progress, summary_text
-from .corrections import CorrectionFileError, load_corrections
-from .executor_ray import NodeVersionError
-from .ingest import ingest
-from .sources import discover
-from .store import OutputError
-from .workers import Limits
+from pipeline.arguments import EXIT_FAILED_FILES, EXIT_OK, EXIT_USAGE, build_parser
+from pipeline.console import Progress, summary_text
+from pipeline.corrections.lines import CorrectionFileError, load_corrections
+from pipeline.publish.store import OutputError
+from pipeline.run.executor_ray import NodeVersionError
+from pipeline.run.ingest import ingest
+from pipeline.run.sources import discover
+from pipeline.run.workers import Limits
 
 
 def _usage_error(message: str) -> int:
@@ -32,7 +31,7 @@ def _tables_missing(out: Path) -> str | None:
 
 
 def _views(out: Path) -> int:
-    from .views import write_views
+    from pipeline.publish.views import write_views
 
     problem = _tables_missing(out)
     if problem:
@@ -47,7 +46,7 @@ def _views(out: Path) -> int:
 
 def _roster(path: Path | None) -> tuple[str, ...] | None:
     """The roster's unit names; a RosterError says in words what is wrong with the file."""
-    from .roster import read_roster
+    from pipeline.publish.roster import read_roster
 
     return read_roster(path) if path is not None else None
 
@@ -55,9 +54,9 @@ def _roster(path: Path | None) -> tuple[str, ...] | None:
 def _export(
     out: Path, xlsx: Path | None, template: Path | None, roster_path: Path | None = None
 ) -> int:
-    from .correction_template import write_template
-    from .export import export_xlsx
-    from .roster import RosterError
+    from pipeline.corrections.template import write_template
+    from pipeline.publish.export import export_xlsx
+    from pipeline.publish.roster import RosterError
 
     if xlsx is None and template is None:
         return _usage_error("export 需要 --xlsx FILE 或 --corrections-template FILE（或两者）")
@@ -91,8 +90,8 @@ def _export(
 
 
 def _report(out: Path, source: Path | None, roster_path: Path | None = None) -> int:
-    from .report import write_report
-    from .roster import RosterError
+    from pipeline.publish.report.page import write_report
+    from pipeline.publish.roster import RosterError
 
     if source is not None and not source.is_dir():
         return _usage_error(f"--in {source} 不是一个文件夹")

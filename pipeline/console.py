@@ -6,9 +6,9 @@ import sys
 import time
 from pathlib import Path
 
-from .names import STATUS_NAMES
-from .results import FileResult
-from .run_tables import RunSummary
+from pipeline.names import STATUS_NAMES
+from pipeline.run.results import FileResult
+from pipeline.run.tables import RunSummary
 
 
 class Progress:

@@ -17,9 +17,9 @@ from typing import Any
 
 import jsonschema
 
-from .normalize import ValueParser, label_key, normalize_label
-from .scales import Scales
-from .titles import title_matches
+from pipeline.forms.normalize import ValueParser, label_key, normalize_label
+from pipeline.forms.scales import Scales
+from pipeline.forms.titles import title_matches
 
 
 def _schemas_dir() -> Path:

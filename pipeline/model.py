@@ -7,8 +7,7 @@ from dataclasses import dataclass, field, make_dataclass
 from datetime import datetime
 
 from extractors import Cell, Grid, TextLine
-
-from .definitions import load_catalog
+from pipeline.definitions import load_catalog
 
 
 @dataclass(frozen=True)
@@ -102,7 +101,7 @@ class Record:
     confidence: float
     extracted_at: datetime
     pipeline_version: str
-    # contract v3: an analyst's correction (`pipeline/corrections.py`) replaced what was read
+    # contract v3: an analyst's correction (`pipeline/corrections/lines.py`) replaced what was read
     corrected: bool = False  # value_text, value_num, value_unit, comparator replaced
     # every correction applied to the row (its value, or its unit, project or year read from
     # the document), `;` between two or more

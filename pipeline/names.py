@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta, timezone
 
-from .definitions import load_catalog
+from pipeline.definitions import load_catalog
 
 # a form by its definition's first title (项目支出绩效自评表)
 FORM_NAMES = {form.form: form.titles[0] for form in load_catalog().forms.values()}

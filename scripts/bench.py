@@ -100,7 +100,7 @@ def pdf_reader_bench(rounds: int = 3) -> None:
     """Our PDF reader against a bare pdfplumber table read, writer by writer, in one process."""
     import pdfplumber
 
-    from extractors.pdf import extract_pdf, load_libraries
+    from extractors.pdf.read import extract_pdf, load_libraries
 
     load_libraries()
 
@@ -207,8 +207,8 @@ def per_page_reads() -> tuple[list[float], list[float], list[float], list[bool]]
     import pypdfium2
     from rapidocr import RapidOCR
 
-    from extractors.pdf import content_to_items
-    from extractors.pdfium_access import PdfiumFile
+    from extractors.pdf.pdfium_access import PdfiumFile
+    from extractors.pdf.read import content_to_items
     from extractors.scan.page import scan_page, warm_up
 
     warm_up()  # sessions made once per process, as in a worker; not part of a page's time
@@ -265,7 +265,7 @@ def ocr_bench(tmp: Path, copies: int) -> None:
             shutil.copy(path, folder / f"{copy:02d}-{path.name}")
             with pdfplumber.open(path) as pdf:
                 pages += len(pdf.pages)
-    from pipeline.workers import default_workers
+    from pipeline.run.workers import default_workers
 
     cores = default_workers()
     one, rss_one = timed_ingest(folder, tmp / "scans-out1", 1)

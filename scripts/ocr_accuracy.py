@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT / "fixtures"), str(ROOT / "tests")]
 import build_scans  # noqa: E402
 from test_scan import KEY, _flagged, _right, rows_by_key  # noqa: E402
 
-from pipeline.ingest import ingest  # noqa: E402
+from pipeline.run.ingest import ingest  # noqa: E402
 
 # the season documents without a fixture scan: (name, tilts in degrees, noise seed)
 UNSEEN = (

@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from pipeline.checks.validate import slot_enums
 from pipeline.definitions import load_catalog
-from pipeline.validate import slot_enums
 
 # This checkout's schemas/, read and written by path: pipeline.schemas is found through the
 # installed package, which may be another checkout's (an editable install shared by worktrees).

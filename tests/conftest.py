@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from extractors import Cell, Grid, cells_to_grid
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

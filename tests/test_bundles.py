@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 from conftest import SEASON
 
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 
 class _GbkName(zipfile.ZipInfo):

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.checks.catalogue import RULES
+from pipeline.checks.rules import DOCUMENT_RULES
+from pipeline.checks.validate import slot_enums
 from pipeline.definitions import SCHEMAS_DIR, load_catalog
-from pipeline.rule_catalogue import RULES
-from pipeline.rules import DOCUMENT_RULES
-from pipeline.validate import slot_enums
 
 ROOT = Path(__file__).resolve().parent.parent
 _RULE_ROW = re.compile(r"^\| `([a-z_]+)` \| (error|warning) \|", re.MULTILINE)

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from conftest import FIXTURES, SEASON, expected_records
 
-from extractors.html_access import common_hanzi, decode_page_said
+from extractors.web.html_access import common_hanzi, decode_page_said
 from pipeline.definitions import load_catalog
-from pipeline.read import ingest_file
+from pipeline.run.read import ingest_file
 
 
 def test_a_page_declared_big5_in_gb18030_is_read_and_said():

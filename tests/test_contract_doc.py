@@ -17,9 +17,9 @@ import pytest
 from conftest import ROOT
 
 from extractors.errors import ERROR_CODES
+from pipeline.checks.catalogue import RULES
 from pipeline.definitions import load_catalog as _load_catalog
-from pipeline.rule_catalogue import RULES
-from pipeline.store import CONTRACT_VERSION, TABLES
+from pipeline.publish.store import CONTRACT_VERSION, TABLES
 
 DOC = ROOT / "docs" / "contract.md"
 # This checkout's schemas and definitions (an editable install of another checkout would find
@@ -265,7 +265,7 @@ def test_the_rule_table_is_the_catalogue_with_its_severities():
 
 
 def _view_columns(out: Path) -> dict[str, list[str]]:
-    from pipeline.views import memory_connection
+    from pipeline.publish.views import memory_connection
 
     for name, schema in TABLES.items():
         pq.write_table(schema.empty_table(), out / f"{name}.parquet")

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from conftest import SEASON, expected_records
 
 from pipeline.definitions import load_catalog
-from pipeline.read import ingest_file
+from pipeline.run.read import ingest_file
 
 GOOD = SEASON / "jiangcheng-wenlv-2023.docx"
 

@@ -20,9 +20,9 @@ from conftest import FIXTURES, ROOT, frame_rows
 from openpyxl import Workbook
 
 from pipeline.cli import main
-from pipeline.corrections import CorrectionFileError, load_corrections
-from pipeline.ingest import ingest
+from pipeline.corrections.lines import CorrectionFileError, load_corrections
 from pipeline.model import CorrectionRow
+from pipeline.run.ingest import ingest
 
 CONTRADICTIONS = FIXTURES / "contradictions"
 TYPO = "execution-rate.docx"
@@ -120,7 +120,7 @@ def _rules(out: Path, source_path: str = TYPO) -> list[str]:
 
 def _statuses(out: Path) -> list[tuple[int, str]]:
     """Each line's status; every row of the table passes its JSON Schema."""
-    from pipeline.validate import validator
+    from pipeline.checks.validate import validator
 
     rows = pq.read_table(out / "corrections.parquet").to_pylist()
     for row in rows:
@@ -451,7 +451,7 @@ def test_the_corrections_table_is_its_row_dataclass_and_schema_and_v3(tmp_path):
     assert table.schema.names == [f.name for f in dataclasses.fields(CorrectionRow)]
     assert table.schema.names == list(schema["properties"]) == schema["required"]
     assert table.schema.metadata[b"contract_version"] == b"3"
-    from pipeline.validate import validator
+    from pipeline.checks.validate import validator
 
     corrections_validator = validator("corrections")
     for row in table.to_pylist():
@@ -468,9 +468,9 @@ def test_the_views_workbook_and_report_show_the_corrected_figure_with_who_and_wh
     from lxml import html
     from openpyxl import load_workbook
 
-    from pipeline.export import export_xlsx
-    from pipeline.report import write_report
-    from pipeline.views import memory_connection
+    from pipeline.publish.export import export_xlsx
+    from pipeline.publish.report.page import write_report
+    from pipeline.publish.views import memory_connection
 
     folder, out = _season(tmp_path / "in"), tmp_path / "out"
     ingest(
@@ -632,7 +632,7 @@ def test_a_line_without_original_value_stays_stale_on_later_runs(tmp_path):
 def test_a_blank_project_name_found_is_answered_by_a_template_line_for_the_project(tmp_path):
     from openpyxl import load_workbook
 
-    from pipeline.correction_template import write_template
+    from pipeline.corrections.template import write_template
 
     folder, out = _season(tmp_path / "in", ["missing-project-name.docx"]), tmp_path / "out"
     ingest(folder, out, workers=1)

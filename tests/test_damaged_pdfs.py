@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES, expected_records
 
 from pipeline.definitions import load_catalog
-from pipeline.read import ingest_file
+from pipeline.run.read import ingest_file
 
 HOSTILE = FIXTURES / "hostile"
 WHOLE = len(expected_records("jiangcheng-wenlv-2023"))  # the PDF they were all made from

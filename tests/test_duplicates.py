@@ -12,9 +12,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES
 
-from pipeline.ingest import ingest
-from pipeline.names import measure_names
-from pipeline.rules_duplicates import (
+from pipeline.checks.duplicates import (
     SHOWN_CELLS,
     Copy,
     Submission,
@@ -25,6 +23,8 @@ from pipeline.rules_duplicates import (
     submission_keys,
     submissions,
 )
+from pipeline.names import measure_names
+from pipeline.run.ingest import ingest
 
 DUPLICATES = FIXTURES / "duplicates"
 EXPECTED = json.loads((FIXTURES / "duplicates.expected.json").read_text(encoding="utf-8"))
@@ -259,8 +259,8 @@ def test_the_views_count_the_submission_once_and_carry_the_difference(season):
 def test_the_workbook_lists_the_difference_under_its_chinese_name(season, tmp_path):
     from openpyxl import load_workbook
 
-    from pipeline.export import export_xlsx
-    from pipeline.rule_catalogue import RULES
+    from pipeline.checks.catalogue import RULES
+    from pipeline.publish.export import export_xlsx
 
     book = load_workbook(export_xlsx(season, tmp_path / "汇总.xlsx"))
     ws = book["问题清单"]

@@ -15,11 +15,11 @@ from conftest import FIXTURES, SEASON, expected_records, frame_rows
 from openpyxl import load_workbook
 
 from extractors.errors import ERROR_NAMES
+from pipeline.checks.catalogue import RULES
 from pipeline.cli import main
-from pipeline.export import FORM_NAMES, SEVERITY_NAMES, STATUS_NAMES
-from pipeline.ingest import ingest
 from pipeline.names import format_name
-from pipeline.rule_catalogue import RULES
+from pipeline.publish.export import FORM_NAMES, SEVERITY_NAMES, STATUS_NAMES
+from pipeline.run.ingest import ingest
 
 FAMILIES = FIXTURES / "families"
 DOCS = [

@@ -34,7 +34,7 @@ def _page(tmp_path: Path, body: str, charset: str = "utf-8", name: str = "p.html
 @pytest.fixture(scope="module")
 def web_run(tmp_path_factory):
     """fixtures/web/ ingested as a folder, as an analyst's season would hold it."""
-    from pipeline.ingest import ingest
+    from pipeline.run.ingest import ingest
 
     folder = tmp_path_factory.mktemp("web-in")
     for path in WEB.iterdir():
@@ -175,7 +175,7 @@ def test_the_government_page_is_gbk_with_its_prose_as_lines():
 def test_a_truncated_page_gives_what_it_holds(tmp_path):
     """fixtures/hostile/truncated.html is yueyang-2024.html cut in a table of its third form:
     the forms before the cut come out whole."""
-    from pipeline.ingest import ingest
+    from pipeline.run.ingest import ingest
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -252,7 +252,7 @@ def _rendered_run(specs: Path, fmt: str, tmp_path_factory) -> tuple[pd.DataFrame
     import importlib.util
     import sys
 
-    from pipeline.ingest import ingest
+    from pipeline.run.ingest import ingest
 
     sys.path.insert(0, str(FIXTURES))
     spec = importlib.util.spec_from_file_location("build_web", FIXTURES / "build_web.py")

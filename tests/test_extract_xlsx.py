@@ -15,8 +15,8 @@ from conftest import EXPECTED, FIXTURES, SEASON, expected_records, frame_rows, r
 from openpyxl import Workbook
 from openpyxl.styles import Border, Side
 
-import extractors.legacy
-import extractors.xlsx
+import extractors.office.legacy
+import extractors.office.xlsx
 from extractors import ExtractionError, Grid, TextLine, extract, fill_covered_slots
 
 NAMES = sorted(p.stem for p in EXPECTED.glob("*.jsonl") if (SEASON / f"{p.stem}.xlsx").exists())
@@ -24,8 +24,8 @@ ONE_FORM_A_SHEET = {"yueyang-2024", "jiangcheng-jiaoyu-2024"}  # as fixtures/bui
 THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 needs_calc = pytest.mark.skipif(
-    extractors.legacy.soffice() is None
-    or not extractors.legacy.has_calc(extractors.legacy.soffice()),
+    extractors.office.legacy.soffice() is None
+    or not extractors.office.legacy.has_calc(extractors.office.legacy.soffice()),
     reason="LibreOffice Calc is not installed",
 )
 
@@ -230,9 +230,9 @@ def test_a_sheet_past_the_row_limit_is_refused_before_it_is_loaded(tmp_path, mon
     with zipfile.ZipFile(path, "w") as dst:
         for name, data in members.items():
             dst.writestr(name, data)
-    monkeypatch.setattr(extractors.xlsx, "MAX_SHEET_ROWS", 30)
+    monkeypatch.setattr(extractors.office.xlsx, "MAX_SHEET_ROWS", 30)
     loaded = []
-    monkeypatch.setattr(extractors.xlsx, "read_sheets", lambda *a: loaded.append(a) or [])
+    monkeypatch.setattr(extractors.office.xlsx, "read_sheets", lambda *a: loaded.append(a) or [])
     with pytest.raises(ExtractionError) as raised:
         extract(path)
     assert raised.value.code == "too_large" and "Sheet" in raised.value.message
@@ -255,7 +255,7 @@ def test_an_xls_that_is_really_a_workbook_or_a_page_is_read_by_content(tmp_path)
 def test_xls_and_et_through_libreoffice_give_the_rows_of_the_xlsx(tmp_path):
     """fixtures/web/jiangcheng-wenlv-2023.xls is the season .xlsx saved by LibreOffice Calc as
     Excel 97-2003; a WPS .et is the same kind of OLE file."""
-    from pipeline.ingest import ingest
+    from pipeline.run.ingest import ingest
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -276,7 +276,7 @@ def test_xls_and_et_through_libreoffice_give_the_rows_of_the_xlsx(tmp_path):
 
 
 def test_without_calc_an_xls_fails_with_converter_missing(tmp_path, monkeypatch):
-    monkeypatch.setattr(extractors.legacy, "has_calc", lambda command: False)
+    monkeypatch.setattr(extractors.office.legacy, "has_calc", lambda command: False)
     shutil.copy(FIXTURES / "web" / "jiangcheng-wenlv-2023.xls", tmp_path / "a.xls")
     with pytest.raises(ExtractionError) as raised:
         extract(tmp_path / "a.xls")
@@ -305,7 +305,7 @@ def families_run(tmp_path_factory):
     import importlib.util
     import sys
 
-    from pipeline.ingest import ingest
+    from pipeline.run.ingest import ingest
 
     sys.path.insert(0, str(FIXTURES))
     loaded = {}
@@ -413,7 +413,7 @@ def test_hidden_rows_and_columns_are_not_read_and_said(tmp_path):
 
 
 def test_a_hidden_line_renumbers_the_lines_after_it():
-    from extractors.xlsx import _shown_lines
+    from extractors.office.xlsx import _shown_lines
 
     hidden = (3, 4, 8)
     assert _shown_lines(1, 2, hidden) == (1, 2)
@@ -424,8 +424,8 @@ def test_a_hidden_line_renumbers_the_lines_after_it():
 
 
 def test_runs_of_hidden_lines_are_written_as_ranges():
-    from extractors.xlsx import _spans
-    from extractors.xlsx_access import column_letter
+    from extractors.office.xlsx import _spans
+    from extractors.office.xlsx_access import column_letter
 
     assert _spans([1, 2, 3, 7, 9, 10]) == "1-3, 7, 9-10"
     assert _spans([5, 6, 28], column_letter) == "E-F, AB"
@@ -443,9 +443,9 @@ def test_the_cell_limit_counts_the_whole_workbook(tmp_path, monkeypatch):
                 sheet.cell(row, col, row * col)
     path = tmp_path / "three.xlsx"
     book.save(path)
-    monkeypatch.setattr(extractors.xlsx, "MAX_SHEET_CELLS", 120)
+    monkeypatch.setattr(extractors.office.xlsx, "MAX_SHEET_CELLS", 120)
     loaded = []
-    monkeypatch.setattr(extractors.xlsx, "read_sheets", lambda *a: loaded.append(a) or [])
+    monkeypatch.setattr(extractors.office.xlsx, "read_sheets", lambda *a: loaded.append(a) or [])
     with pytest.raises(ExtractionError) as raised:
         extract(path)
     assert raised.value.code == "too_large" and "单元格超过 120 个" in raised.value.message

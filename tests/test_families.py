@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, assert_same_records, frame_rows
 
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 FAMILIES = FIXTURES / "families"
 SPECS = FAMILIES / "specs"

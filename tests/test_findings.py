@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES
 
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 CONTRADICTIONS = FIXTURES / "contradictions"
 FIELDS = ("rule", "severity", "form", "form_seq", "section", "item", "measure")

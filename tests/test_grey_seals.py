@@ -15,7 +15,7 @@ import pytest
 from conftest import FIXTURES
 from test_scan import KEY, _right, rows_by_key
 
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 
 def _grey_seals():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.definitions import load_catalog
-from pipeline.mapping.headers import HeaderIndex, resolve_header
+from pipeline.forms.mapping.headers import HeaderIndex, resolve_header
 
 INDEX = HeaderIndex.of(load_catalog().vocabulary)
 

@@ -15,10 +15,10 @@ import pytest
 from conftest import FIXTURES, SEASON
 from test_hostile_folders import hostile_bundle
 
-import pipeline.read
+import pipeline.run.read
 from pipeline.cli import main
-from pipeline.ingest import ingest
-from pipeline.workers import Limits
+from pipeline.run.ingest import ingest
+from pipeline.run.workers import Limits
 
 HOSTILE = FIXTURES / "hostile"
 EXPECTED = json.loads((FIXTURES / "hostile.expected.json").read_text(encoding="utf-8"))
@@ -159,12 +159,12 @@ def test_a_file_that_hangs_hoards_or_crashes_fails_alone(
     folder.mkdir()
     shutil.copy(SEASON / GOOD, folder / "a-good.docx")
     shutil.copy(SEASON / GOOD, folder / "b-bad.docx")
-    real = pipeline.read.extract
+    real = pipeline.run.read.extract
 
     def extract(path, *options):
         return reader(path) if path.name == "b-bad.docx" else real(path, *options)
 
-    monkeypatch.setattr(pipeline.read, "extract", extract)  # the forked workers inherit it
+    monkeypatch.setattr(pipeline.run.read, "extract", extract)  # the forked workers inherit it
     started = time.monotonic()
     summary = ingest(folder, tmp_path / "out", limits=limits, workers=2)
     assert time.monotonic() - started < 20
@@ -219,7 +219,7 @@ def test_a_form_nested_deep_is_read_or_refused_never_lost(tmp_path, depth, statu
     from datetime import UTC, datetime
 
     from pipeline.definitions import load_catalog
-    from pipeline.read import ingest_file
+    from pipeline.run.read import ingest_file
 
     page = (SEASON / "yueyang-2024.html").read_text(encoding="utf-8")
     start, end = page.index("<body>") + len("<body>"), page.index("</body>")

@@ -15,7 +15,7 @@ import pytest
 from conftest import SEASON
 
 from pipeline.cli import main
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 GOOD = SEASON / "jiangcheng-wenlv-2023.docx"
 GOOD_ROWS = (SEASON.parent / "expected" / "jiangcheng-wenlv-2023.jsonl").read_text().count("\n")

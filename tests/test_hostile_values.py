@@ -20,8 +20,8 @@ from lxml import html
 from openpyxl import load_workbook
 
 from pipeline.cli import main
-from pipeline.ingest import ingest
-from pipeline.report import REPORT_NAME
+from pipeline.publish.report.page import REPORT_NAME
+from pipeline.run.ingest import ingest
 
 PDF = FIXTURES / "families" / "cq-kexuecheng-2021-dept.pdf"  # has a total_score_mismatch
 PROJECT = "维稳<!--<script>调研经费"
@@ -128,7 +128,7 @@ def test_report_keeps_every_part_whatever_the_names(hostile_out):
 
 
 def test_chart_data_in_a_script_round_trips():
-    from pipeline.report import script_json
+    from pipeline.publish.report.page import script_json
 
     data = {"名称": PROJECT + "</script><script>alert(1)</script>&\u2028", "x": float("nan")}
     text = script_json(data)

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from conftest import ROOT, SEASON
 
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 TABLES = ("values", "documents", "findings", "rejects")
 FILES = ["jiangcheng-wenlv-2023.docx", "jiangcheng-jiaotong-2023.docx", "yueyang-2024.docx"]

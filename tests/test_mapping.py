@@ -7,9 +7,9 @@ from conftest import rows_to_grid
 
 from extractors import Document, TextLine
 from pipeline.definitions import load_catalog
-from pipeline.mapping import form_to_slots
-from pipeline.recognize import document_to_forms
-from pipeline.records import SourceInfo, forms_to_records
+from pipeline.forms.mapping import form_to_slots
+from pipeline.forms.recognize import document_to_forms
+from pipeline.forms.records import SourceInfo, forms_to_records
 
 CATALOG = load_catalog()
 
@@ -167,7 +167,7 @@ def test_rows_under_another_sections_block_label_are_findings_not_open_items(tmp
     import docx
     from conftest import FIXTURES
 
-    from pipeline.read import ingest_file
+    from pipeline.run.read import ingest_file
 
     document = docx.Document(str(FIXTURES / "families" / "synthetic-f06-wufeng.docx"))
     header = next(

@@ -13,9 +13,9 @@ from conftest import rows_to_grid
 
 from extractors import Document, TextLine
 from pipeline.definitions import load_catalog
-from pipeline.mapping import form_to_slots
-from pipeline.recognize import document_to_forms
-from pipeline.records import SourceInfo, forms_to_records
+from pipeline.forms.mapping import form_to_slots
+from pipeline.forms.recognize import document_to_forms
+from pipeline.forms.records import SourceInfo, forms_to_records
 
 CATALOG = load_catalog()
 KNOWN_MEASURES = set(CATALOG.vocabulary.measures)

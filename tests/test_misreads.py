@@ -10,7 +10,7 @@ from conftest import rows_to_grid
 
 from extractors import Document, TextLine
 from pipeline.definitions import load_catalog
-from pipeline.misreads import MISREAD, _twins, doubt_misreads, misread
+from pipeline.forms.misreads import MISREAD, _twins, doubt_misreads, misread
 
 CATALOG = load_catalog()
 TWINS = _twins(CATALOG.vocabulary.confusables)

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES
 
-import extractors.legacy
-from extractors.legacy import extract_legacy, network_sandbox, offline_settings
+import extractors.office.legacy
+from extractors.office.legacy import extract_legacy, network_sandbox, offline_settings
 
 LINKED = FIXTURES / "hostile" / "linked-image.doc"
 BUILT_PORT = b"18926"  # the port fixtures/build_hostile.py wrote into the link
 
 pytestmark = pytest.mark.skipif(
-    extractors.legacy.soffice() is None, reason="LibreOffice is not installed"
+    extractors.office.legacy.soffice() is None, reason="LibreOffice is not installed"
 )
 
 
@@ -82,7 +82,7 @@ def test_a_linked_image_is_not_fetched(linked_doc):
 
 def test_without_a_network_namespace_the_profile_alone_fetches_nothing(linked_doc, monkeypatch):
     doc, listener = linked_doc
-    monkeypatch.setattr(extractors.legacy, "network_sandbox", lambda: ())
+    monkeypatch.setattr(extractors.office.legacy, "network_sandbox", lambda: ())
     extract_legacy(doc)
     assert listener.requests == []
 
@@ -118,9 +118,9 @@ def test_a_conversion_past_its_time_leaves_no_process_behind(tmp_path, monkeypat
     fake = tmp_path / "soffice"
     fake.write_text(f"#!/bin/sh\nsleep 300 &\necho $! > {pidfile}\nsleep 300\n", encoding="ascii")
     fake.chmod(0o755)
-    monkeypatch.setattr(extractors.legacy, "soffice", lambda: str(fake))
-    monkeypatch.setattr(extractors.legacy, "network_sandbox", lambda: ())
-    monkeypatch.setattr(extractors.legacy, "CONVERT_TIMEOUT", 1)
+    monkeypatch.setattr(extractors.office.legacy, "soffice", lambda: str(fake))
+    monkeypatch.setattr(extractors.office.legacy, "network_sandbox", lambda: ())
+    monkeypatch.setattr(extractors.office.legacy, "CONVERT_TIMEOUT", 1)
     doc = tmp_path / "slow.doc"
     doc.write_bytes(LINKED.read_bytes())
     started = time.monotonic()

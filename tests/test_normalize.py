@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.definitions import load_catalog
-from pipeline.normalize import normalize_date, normalize_label
+from pipeline.forms.normalize import normalize_date, normalize_label
 
 PARSER = load_catalog().vocabulary.parser
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import FIXTURES
 from test_scan import KEY, _flagged, _right, rows_by_key
 
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 OFFICE = FIXTURES / "office_scans"
 MIN_RIGHT = {

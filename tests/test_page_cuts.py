@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from extractors import Cell, Document, TextLine, cells_to_grid
 from pipeline.definitions import load_catalog
-from pipeline.mapping import form_to_slots
-from pipeline.recognize import document_to_forms
-from pipeline.records import SourceInfo, forms_to_records
+from pipeline.forms.mapping import form_to_slots
+from pipeline.forms.recognize import document_to_forms
+from pipeline.forms.records import SourceInfo, forms_to_records
 
 CATALOG = load_catalog()
 HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]

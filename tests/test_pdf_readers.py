@@ -17,12 +17,12 @@ import pytest
 from conftest import FIXTURES, SEASON
 
 from extractors.model import TextLine
-from extractors.pdf import extract_pdf
-from extractors.pdf_page import pieces_to_edges
-from extractors.pdfium_access import PdfiumFile, subpath_to_pieces
-from extractors.pdfplumber_access import page_content
+from extractors.pdf.page import pieces_to_edges
+from extractors.pdf.pdfium_access import PdfiumFile, subpath_to_pieces
+from extractors.pdf.pdfplumber_access import page_content
+from extractors.pdf.read import extract_pdf
 from extractors.scan import needs_ocr
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 BBOX = ["bbox_x0", "bbox_top", "bbox_x1", "bbox_bottom"]
 RUN_COLUMNS = {"extracted_at", "pipeline_version", "run_id"}

@@ -4,13 +4,13 @@ side by side, a merged cell's text past a page break put back (end to end: test_
 
 from __future__ import annotations
 
-from extractors.cell_rows import cells_cut_at_rows
 from extractors.model import BBox, TextLine
-from extractors.pdf_cells import UNCERTAIN, table_to_part
-from extractors.pdf_page import Char, edges_to_ruling, edges_to_tables, frame_closed
-from extractors.side_join import side_by_side
-from extractors.table_cuts import margin_text_into_cells
-from extractors.table_sides import stitch_side_pages
+from extractors.pdf.cell_rows import cells_cut_at_rows
+from extractors.pdf.cells import UNCERTAIN, table_to_part
+from extractors.pdf.cuts import margin_text_into_cells
+from extractors.pdf.page import Char, edges_to_ruling, edges_to_tables, frame_closed
+from extractors.pdf.side_join import side_by_side
+from extractors.pdf.sides import stitch_side_pages
 from extractors.tables import TablePart
 
 

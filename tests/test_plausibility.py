@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.checks.plausibility import attainment
+from pipeline.checks.rules import document_findings
 from pipeline.definitions import load_catalog
-from pipeline.rules import document_findings
-from pipeline.rules_plausibility import attainment
 
 
 def _row(section, item, measure, text, num=None, unit=None, cmp=None, level1=None, level2=None):

@@ -27,7 +27,7 @@ from conftest import (
     record_key,
 )
 
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 PRINTED = FIXTURES / "printed"
 LISTING: dict[str, str] = json.loads((PRINTED / "expected.json").read_text(encoding="utf-8"))

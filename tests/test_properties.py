@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.definitions import load_catalog
-from pipeline.ingest import ingest
-from pipeline.normalize import normalize_label
+from pipeline.forms.normalize import normalize_label
+from pipeline.run.ingest import ingest
 
 VOCABULARY = load_catalog().vocabulary
 PARSER = VOCABULARY.parser

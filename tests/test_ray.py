@@ -13,8 +13,8 @@ import pytest
 from conftest import FIXTURES, SEASON
 
 from pipeline.cli import EXIT_OK, EXIT_USAGE, main
-from pipeline.ingest import ingest
-from pipeline.workers import Failure, Limits
+from pipeline.run.ingest import ingest
+from pipeline.run.workers import Failure, Limits
 
 ray = pytest.importorskip("ray")
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -48,9 +48,9 @@ def _faults() -> None:
         import signal
         import time
 
-        import pipeline.read
+        import pipeline.run.read
 
-        real = pipeline.read.extract
+        real = pipeline.run.read.extract
 
         def extract(path, *args, **kwargs):
             if path.name.endswith("-killed.docx"):
@@ -61,7 +61,7 @@ def _faults() -> None:
                 time.sleep(60)
             return real(path, *args, **kwargs)
 
-        pipeline.read.extract = extract
+        pipeline.run.read.extract = extract
 
     return hook
 
@@ -89,8 +89,8 @@ def _batch_run(tmp_path, names, limits) -> dict:
     batch of one task, as (name → FileResult or Failure); every file comes back once."""
     from datetime import UTC, datetime
 
-    from pipeline.executor_ray import run_ray_jobs
-    from pipeline.sources import discover_sources
+    from pipeline.run.executor_ray import run_ray_jobs
+    from pipeline.run.sources import discover_sources
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -231,8 +231,8 @@ def test_a_node_of_another_version_stops_the_run():
     import dataclasses
     from datetime import UTC, datetime
 
-    from pipeline.executor_ray import NodeVersionError, checked_version
-    from pipeline.results import FileResult, document_row
+    from pipeline.run.executor_ray import NodeVersionError, checked_version
+    from pipeline.run.results import FileResult, document_row
 
     ours = FileResult(document_row("a.docx", "0" * 64, "docx", "ok", datetime.now(UTC)))
     assert checked_version(ours) is ours
@@ -242,7 +242,7 @@ def test_a_node_of_another_version_stops_the_run():
 
 
 def test_ray_errors_name_what_became_of_the_file():
-    from pipeline.executor_ray import failure_of
+    from pipeline.run.executor_ray import failure_of
 
     assert failure_of(ray.exceptions.OutOfMemoryError("node full")).code == "memory"
     assert failure_of(ray.exceptions.NodeDiedError("node 1 died")).code == "node_lost"
@@ -324,7 +324,7 @@ def test_a_task_whose_node_is_lost_fails_that_file_alone(tmp_path):
 
 
 def test_a_batch_shrinks_as_the_run_nears_its_end():
-    from pipeline.executor_ray import MAX_BATCH, batch_size
+    from pipeline.run.executor_ray import MAX_BATCH, batch_size
 
     assert batch_size(10_000, 16) == MAX_BATCH
     assert batch_size(200, 2) == MAX_BATCH
@@ -335,8 +335,8 @@ def test_a_batch_shrinks_as_the_run_nears_its_end():
 def test_a_batch_takes_the_costliest_files_inside_the_window_and_no_more_bytes():
     from pathlib import Path
 
-    from pipeline.executor_ray import BATCH_BYTES, _pick_batch
-    from pipeline.sources import Source
+    from pipeline.run.executor_ray import BATCH_BYTES, _pick_batch
+    from pipeline.run.sources import Source
 
     sizes = [10, 50, 30, 900, 40, 70]
     pending = [(i, Source(f"{i}.docx", Path(f"{i}.docx"), size=n)) for i, n in enumerate(sizes)]

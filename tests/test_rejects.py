@@ -6,8 +6,8 @@ import docx
 import pandas as pd
 import pyarrow.parquet as pq
 
-from pipeline.ingest import ingest
-from pipeline.store import VALUES_SCHEMA
+from pipeline.publish.store import VALUES_SCHEMA
+from pipeline.run.ingest import ingest
 
 ROWS = [
     ["项目支出名称", "污水管网改造", "", ""],

@@ -18,11 +18,11 @@ from conftest import FIXTURES, SEASON, frame_rows
 from lxml import html
 
 from extractors.errors import ERROR_NAMES
+from pipeline.checks.catalogue import RULES
 from pipeline.cli import main
-from pipeline.ingest import ingest
 from pipeline.names import format_name
-from pipeline.report import REPORT_NAME
-from pipeline.rule_catalogue import RULES
+from pipeline.publish.report.page import REPORT_NAME
+from pipeline.run.ingest import ingest
 
 FAMILIES = FIXTURES / "families"
 DOCS = [
@@ -290,14 +290,16 @@ def test_long_tables_carry_every_row_for_the_page_to_show(page, tables):
 def test_a_rule_with_many_findings_lists_the_first_and_says_where_the_rest_are(
     season, tmp_path, monkeypatch
 ):
-    import pipeline.report
+    import pipeline.publish.report.page
 
     _, out = season
     findings = pd.read_parquet(out / "findings.parquet")
     rule, total = findings.rule.value_counts().index[0], int(findings.rule.value_counts().iloc[0])
     assert total >= 2
-    monkeypatch.setattr(pipeline.report, "FINDINGS_SHOWN", 1)
-    page = html.fromstring(pipeline.report.render_report(pipeline.report.report_context(out)))
+    monkeypatch.setattr(pipeline.publish.report.page, "FINDINGS_SHOWN", 1)
+    page = html.fromstring(
+        pipeline.publish.report.page.render_report(pipeline.publish.report.page.report_context(out))
+    )
     (group,) = page.xpath(f'//section[@data-rule="{rule}"]')
     assert len(group.xpath('.//tr[@class="finding"]')) == 1
     assert group.xpath(f'string(.//*[@data-rule-count="{rule}"])') == str(total)

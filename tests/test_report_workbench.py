@@ -16,10 +16,10 @@ import pytest
 from conftest import FIXTURES
 from lxml import html
 
+from pipeline.checks.catalogue import RULES
 from pipeline.cli import main
-from pipeline.ingest import ingest
-from pipeline.report import REPORT_NAME
-from pipeline.rule_catalogue import RULES
+from pipeline.publish.report.page import REPORT_NAME
+from pipeline.run.ingest import ingest
 
 CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium")
 EXPECTED = json.loads((FIXTURES / "duplicates.expected.json").read_text(encoding="utf-8"))

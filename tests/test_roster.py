@@ -12,8 +12,8 @@ from lxml import html
 from openpyxl import Workbook, load_workbook
 
 from pipeline.cli import main
-from pipeline.ingest import ingest
-from pipeline.roster import RosterError, check_roster, read_roster
+from pipeline.publish.roster import RosterError, check_roster, read_roster
+from pipeline.run.ingest import ingest
 
 # the demo season's five units (fixtures/demo: one department each)
 DEMO_UNITS = (

@@ -13,8 +13,8 @@ from conftest import ROOT, SEASON
 
 from pipeline.definitions import load_catalog
 from pipeline.model import CorrectionRow, DocumentRow, FindingRow, Record, RejectRow
-from pipeline.read import ingest_file
-from pipeline.store import TABLES
+from pipeline.publish.store import TABLES
+from pipeline.run.read import ingest_file
 
 ROWS = {"values": Record, "documents": DocumentRow, "findings": FindingRow, "rejects": RejectRow}
 TABLE_ROWS = {**ROWS, "corrections": CorrectionRow}

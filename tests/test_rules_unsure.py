@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.checks.rules import LOW_CONFIDENCE, document_findings
 from pipeline.definitions import load_catalog
-from pipeline.rules import LOW_CONFIDENCE, document_findings
 
 UNSURE = 0.42
 

@@ -20,7 +20,7 @@ import pytest
 from conftest import ROOT, SEASON
 
 from pipeline.cli import main
-from pipeline.store import LOCK_NAME, TABLES
+from pipeline.publish.store import LOCK_NAME, TABLES
 
 GOOD = SEASON / "jiangcheng-wenlv-2023.docx"
 
@@ -29,14 +29,14 @@ SLOW_INGEST = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    import pipeline.ingest
-    import pipeline.read
+    import pipeline.run.ingest
+    import pipeline.run.read
 
     def slow(path, *options):
         time.sleep(60)
 
-    pipeline.read.extract = slow
-    pipeline.ingest.ingest(Path(sys.argv[1]), Path(sys.argv[2]), workers=2)
+    pipeline.run.read.extract = slow
+    pipeline.run.ingest.ingest(Path(sys.argv[1]), Path(sys.argv[2]), workers=2)
     """
 )
 
@@ -161,7 +161,7 @@ def test_a_read_only_out_is_said_in_words(tmp_path, capsys):
 
 
 def test_a_fault_of_the_pipeline_is_told_in_words_and_logged(tmp_path, monkeypatch):
-    import pipeline.read
+    import pipeline.run.read
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -170,7 +170,7 @@ def test_a_fault_of_the_pipeline_is_told_in_words_and_logged(tmp_path, monkeypat
     def broken(path, *options):
         raise IndexError("list index out of range")
 
-    monkeypatch.setattr(pipeline.read, "extract", broken)
+    monkeypatch.setattr(pipeline.run.read, "extract", broken)
     out = tmp_path / "out"
     assert main(["ingest", str(folder), "--out", str(out), "--quiet"]) == 1
     row = pq.read_table(out / "documents.parquet").to_pylist()[0]

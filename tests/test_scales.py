@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.scales import Scales
+from pipeline.forms.scales import Scales
 
 UNITS = {
     "元": ["元"],

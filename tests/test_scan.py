@@ -31,7 +31,7 @@ from extractors.scan.recognise import (
     text_score,
 )
 from extractors.scan.ruling import Rect, Table
-from pipeline.ingest import ingest
+from pipeline.run.ingest import ingest
 
 SCANS = FIXTURES / "scans"
 SCAN_NAMES = sorted(p.stem for p in SCANS.glob("*.pdf"))

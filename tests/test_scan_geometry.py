@@ -146,7 +146,7 @@ def test_a_box_read_as_nothing_joins_its_line_without_a_fault():
 
 
 def test_a_fault_of_the_ocr_on_a_page_is_said_and_kept_to_that_page(monkeypatch):
-    from extractors import pdf
+    from extractors.pdf import read as pdf
 
     def broken(page, number):
         raise IndexError("string index out of range")

@@ -10,9 +10,9 @@ from conftest import SEASON
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pipeline.checks.validate import _plan, is_valid, schema_errors, split_valid, to_json
 from pipeline.definitions import load_catalog
-from pipeline.read import ingest_file
-from pipeline.validate import _plan, is_valid, schema_errors, split_valid, to_json
+from pipeline.run.read import ingest_file
 
 
 def _records() -> list[dict]:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, assert_same_records, frame_rows
 
-import extractors.legacy
+import extractors.office.legacy
 
 VARIANTS = FIXTURES / "variants"
 LEGACY = (".doc", ".wps")
@@ -30,7 +30,7 @@ def _expected(jsonl) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def variants_out(tmp_path_factory):
-    from pipeline.ingest import ingest
+    from pipeline.run.ingest import ingest
 
     out = tmp_path_factory.mktemp("variants-out")
     folder = tmp_path_factory.mktemp("variants-in")
@@ -47,7 +47,7 @@ def variants_values(variants_out) -> pd.DataFrame:
 
 
 def _needs_libreoffice(path) -> None:
-    if path.suffix in LEGACY and extractors.legacy.soffice() is None:
+    if path.suffix in LEGACY and extractors.office.legacy.soffice() is None:
         pytest.skip("LibreOffice is not installed")
 
 
@@ -80,7 +80,7 @@ def test_no_false_findings(variants_out):
 
 
 def test_legacy_formats_equal_their_docx(variants_values):
-    if extractors.legacy.soffice() is None:
+    if extractors.office.legacy.soffice() is None:
         pytest.skip("LibreOffice is not installed")
     columns = ["form", "form_seq", "section", "level1", "level2", "item", "measure", "value_text"]
     frames = [

@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 from conftest import FIXTURES, ROOT, SEASON, expected_records, frame_rows
 
+from pipeline.checks.catalogue import RULES
 from pipeline.cli import main
-from pipeline.ingest import ingest
-from pipeline.rule_catalogue import RULES
-from pipeline.views import DB_NAME
+from pipeline.publish.views import DB_NAME
+from pipeline.run.ingest import ingest
 
 FAMILIES = FIXTURES / "families"
 DOCS = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 
-from pipeline.workers import Failure, Limits, rss_mib, run_jobs
+from pipeline.run.workers import Failure, Limits, rss_mib, run_jobs
 
 
 def _started_at(job: tuple[str, float]) -> tuple[str, float, int]:
@@ -84,7 +84,7 @@ def test_a_worker_grown_past_half_the_cap_is_replaced():
 
 
 def test_the_frontier_is_the_first_unfinished_job():
-    from pipeline.workers import Frontier
+    from pipeline.run.workers import Frontier
 
     frontier = Frontier()
     for index, first in [(1, 0), (2, 0), (0, 3), (5, 3), (3, 4), (4, 6)]:

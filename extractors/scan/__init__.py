@@ -1,6 +1,6 @@
 """OCR of scanned pages: `page` (a page into table parts and text lines), `ruling` (render,
 deskew, ruled grid), `crops` (text rows and crops), `recognise` (the recogniser)."""
 
-from .page import needs_ocr, scan_page
+from extractors.scan.page import needs_ocr, scan_page
 
 __all__ = ["needs_ocr", "scan_page"]

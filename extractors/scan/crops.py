@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .ruling import Rect, Table, cell_of, ink_mask
+from extractors.scan.ruling import Rect, Table, cell_of, ink_mask
 
 LINE_MARGIN_PX = 4  # a ruling line's half width and its blur
 WIDEN_LEFT, WIDEN_RIGHT = 0.3, 0.6  # of a line's height: room given to a detected line's crop

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .colour import local_paper
+from extractors.scan.colour import local_paper
 
 MIN_LINE_PX = 50  # a horizontal ruling segment is at least this long (longer than any stroke)
 MIN_VLINE_PX = 25  # a vertical ruling segment: longer than a character is high

@@ -21,10 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from ..model import BBox, TextLine
-from ..tables import TablePart, WrappedLine, join_wrapped_lines
-from .colour import local_paper
-from .crops import (
+from extractors.model import BBox, TextLine
+from extractors.scan.colour import local_paper
+from extractors.scan.crops import (
     ink_glyph,
     ink_lines,
     is_dash,
@@ -36,11 +35,11 @@ from .crops import (
     unread_ink,
     widen,
 )
-from .geometry import frame_quad, square_frame, upright
-from .lines import line_masks
-from .recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
-from .recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
-from .ruling import (
+from extractors.scan.geometry import frame_quad, square_frame, upright
+from extractors.scan.lines import line_masks
+from extractors.scan.recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
+from extractors.scan.recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
+from extractors.scan.ruling import (
     DPI,
     Rect,
     Table,
@@ -51,6 +50,7 @@ from .ruling import (
     render,
     union,
 )
+from extractors.tables import TablePart, WrappedLine, join_wrapped_lines
 
 CELL_PADDING_PX = 11  # the inner margin of a Word cell at DPI (5.4 pt)
 DASH, DASH_SCORE = "——", 0.95  # a flat bar alone: the placeholder, by its shape

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .ruling import Rect
+from extractors.scan.ruling import Rect
 
 REC_HEIGHT = 48  # the recogniser's input height (PP-OCR rec_img_shape)
 PACK_WIDTH = 320  # and its least width: a shorter line is padded to it with grey

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from .colour import without_colour
-from .geometry import cut_from_desk, rotate
-from .lines import MIN_LINE_PX, MIN_VLINE_PX, line_ink, line_masks
+from extractors.scan.colour import without_colour
+from extractors.scan.geometry import cut_from_desk, rotate
+from extractors.scan.lines import MIN_LINE_PX, MIN_VLINE_PX, line_ink, line_masks
 
 DPI = 150  # render resolution: 9 pt text is ~19 px high, which PP-OCR reads well
 MIN_ANGLE = 0.05  # degrees: a page tilted less is read as it is

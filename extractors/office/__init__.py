@@ -1,0 +1,1 @@
+"""Word and Excel files (and .doc/.wps/.xls/.et through LibreOffice)."""

@@ -1,0 +1,1 @@
+"""PDFs with a text layer, read by PDFium or pdfplumber (the reference)."""

@@ -1,0 +1,215 @@
+"""Which earlier table part a part on a later page is a side of (a sheet printed across pages).
+
+A part on a later page is a side of an earlier one when its rows are the earlier part's rows:
+the same row lines within ROW_TOLERANCE, from the same top (or any of its lines where cells show
+the cut or the page order does), within its foot, and the cut shown: a cell open at the cut,
+text past the paper's edge or in the host page's margin, or the page order (the strip going on
+down as its host's did). Nothing may stand over it on its page that the host's page does not
+show, unless cells show the cut (the sheet's title printed on a later strip only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from extractors.model import TextLine
+from extractors.tables import TablePart, merge_edges
+
+ROW_TOLERANCE = 0.75  # points: row lines this close are one line on both pages
+
+MIN_ROW_LINES = 3  # a side shares at least this many row lines with its host
+
+Item = TablePart | TextLine
+Host = tuple[int, int]  # (page, index in its list) of a part open to sides
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the strips joined so far tell: each side's page and its host's page, how many
+    pages' strips each host has, the width of the sheet's title columns once one showed them."""
+
+    strips: dict[int, int] = field(default_factory=dict)
+    sides: dict[Host, int] = field(default_factory=dict)
+    title_width: float | None = None
+
+
+def row_lines(part: TablePart) -> list[float]:
+    return merge_edges(sorted({b[1] for b in part.boxes} | {b[3] for b in part.boxes}))
+
+
+def host_of(
+    part: TablePart,
+    listing: list[Item],
+    hosts: list[tuple[int, int]],
+    pages: dict[int, list[Item]],
+    under: Host | None = None,
+    known: Known = Known(),
+) -> Host | None:
+    """The earlier part whose rows this part's rows are, if this part is a side of it: nothing
+    visible above it on its page but what the host's page shows at the same place (a merged
+    title drawn on both pages), unless the side itself shows the cut (cells open at its left,
+    or the host's title columns again). Under a side on its page (a row with no column rule in
+    the strip parts them), its rows need only be among the host's (`under`, the side's host)."""
+    under_side = under is not None
+    mine = row_lines(part)
+    least = 2 if under is not None else MIN_ROW_LINES  # under a side: one row will do
+    if len(mine) < least:
+        return None
+    above = [
+        item
+        for item in listing
+        if isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.bbox.bottom <= part.bbox[1]
+        and not item.off_page
+    ]
+    best, best_rank = None, (False, 0, 0)
+    for host in hosts:
+        other = pages[host[0]][host[1]]
+        if host[0] >= part.page or not isinstance(other, TablePart):
+            continue
+        if under_side and host != under:
+            continue
+        theirs = row_lines(other)
+        in_order = _in_page_order(part.page, host[0], known.strips)
+        own_cut = (
+            bool(part.cut_left)
+            or repeated_columns_end(other, part, known.title_width) > part.bbox[0]
+            or (bool(other.cut_right) and known.sides.get(host, 0) > 0)
+        )  # the side shows the cut itself (a new table on a new page never does), or the host,
+        # a sheet whose strips have begun to join, is open at its right
+        sure = own_cut or in_order or under_side  # a merged row or a blank one may hide
+        # the host's head
+        if (
+            _same_rows(mine, theirs, under_side or sure, strict=not sure, least=least)
+            and (own_cut or all(shown_on(line, pages[host[0]], past_edge=True) for line in above))
+            and (under_side or in_order or _cut_shown(other, pages[host[0]], part, listing))
+        ):
+            rank = (in_order, shared(mine, theirs), -known.sides.get(host, 0))
+            if rank > best_rank:  # the host in page order, else sharing the most row lines,
+                best, best_rank = host, rank  # else with the fewest strips, the first on a tie
+    return best
+
+
+def _in_page_order(page: int, host_page: int, strips: dict[int, int]) -> bool:
+    """Does the page before this one hold a side of the page before the host's (the strip
+    going on down as its host's strip did: a cut at a column's rule shows nothing)?"""
+    return strips.get(page - 1) == host_page - 1
+
+
+def _cut_shown(host: TablePart, host_items: list[Item], side: TablePart, items: list[Item]) -> bool:
+    """Does either page show the cut: a cell of the host open at its right or of the side at
+    its left (no rule drawn there), text in the host page's margin beside its rows, or text on
+    the side's page running past the paper's edge? (A table merely going on at the head of the
+    next page shows none.)"""
+    if host.cut_right or side.cut_left:
+        return True
+    if any(isinstance(item, TextLine) and item.off_page for item in items):
+        return True
+    return any(
+        isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.bbox.x0 >= host.bbox[2]
+        and host.bbox[1] <= item.bbox.top <= host.bbox[3]
+        for item in host_items
+    )
+
+
+def shared(mine: list[float], theirs: list[float]) -> int:
+    return sum(1 for y in mine if any(abs(y - t) <= ROW_TOLERANCE for t in theirs))
+
+
+def shown_on(line: TextLine, listing: list[Item], past_edge: bool = False) -> bool:
+    """Does the page show this line's text at the same height (`past_edge`: running past the
+    paper's edge, as a title merged over the sheet's width is, or at the very same place, as a
+    sheet's title columns print it on every page; never a page's own title elsewhere)?"""
+    assert line.bbox is not None
+    return any(
+        isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.text == line.text
+        and abs(item.bbox.top - line.bbox.top) <= ROW_TOLERANCE
+        and (item.off_page or not past_edge or abs(item.bbox.x0 - line.bbox.x0) <= ROW_TOLERANCE)
+        for item in listing
+    )
+
+
+def _same_rows(
+    mine: list[float],
+    theirs: list[float],
+    anywhere: bool = False,
+    strict: bool = True,
+    least: int = MIN_ROW_LINES,
+) -> bool:
+    """The side's rows are the host's: from the same top line (from any of its lines,
+    `anywhere`), within its foot, and (`strict`) at least half their lines shared (a merged
+    cell hides a row line in one strip that another shows; where the cut is shown, the strips
+    may merge different rows, and only MIN_ROW_LINES are asked for)."""
+
+    def on_theirs(y: float) -> bool:
+        return any(abs(y - t) <= ROW_TOLERANCE for t in theirs)
+
+    if not on_theirs(mine[0]) or (not anywhere and abs(mine[0] - theirs[0]) > ROW_TOLERANCE):
+        return False
+    if mine[-1] > theirs[-1] + ROW_TOLERANCE:
+        return False
+    common = shared(mine, theirs)
+    return common >= least and (not strict or 2 * common >= min(len(mine), len(theirs)))
+
+
+def repeated_columns_end(
+    host: TablePart, side: TablePart, title_width: float | None = None
+) -> float:
+    """Where the side's own columns start: after its first column when that column is the
+    host's first column again (a sheet's title columns printed on every page: a column line of
+    the host at the same width, each cell's text the host's there, two at least, or none where
+    another strip of the sheet showed title columns of that width), else at its left edge."""
+    first = _first_column(side)
+    if first is None:
+        return side.bbox[0]
+    width, cells = first
+    line = host.bbox[0] + width
+    if not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
+        return side.bbox[0]
+    shown = [t for _, _, t in cells if t.strip()]
+    same = all(
+        not text.strip() or within(host_text_at(host, top, bottom), text)
+        for top, bottom, text in cells
+    )  # the host's text, among other cells' text clipped away behind the repeat (or none:
+    # the host's text stands beyond the column, in a cell merged on over the next ones)
+    known = title_width is not None and abs(title_width - width) <= ROW_TOLERANCE
+    return side.bbox[0] + width if same and (len(shown) >= 2 or known) else side.bbox[0]
+
+
+def host_text_at(host: TablePart, top: float, bottom: float) -> str:
+    """The text of the host's cell at its left edge over these rows ("\0" if none)."""
+    for box, text in zip(host.boxes, host.texts, strict=True):
+        if (
+            abs(box[0] - host.bbox[0]) <= ROW_TOLERANCE
+            and abs(box[1] - top) <= ROW_TOLERANCE
+            and abs(box[3] - bottom) <= ROW_TOLERANCE
+        ):
+            return text
+    return "\0"
+
+
+def _first_column(part: TablePart) -> tuple[float, list[tuple[float, float, str]]] | None:
+    """The width of the part's first column (its narrowest cell at the left edge) and the cells
+    (top, bottom, text) of that width there (a wider one runs on into the next columns)."""
+    left = [
+        (box, text)
+        for box, text in zip(part.boxes, part.texts, strict=True)
+        if abs(box[0] - part.bbox[0]) <= ROW_TOLERANCE
+    ]
+    if not left:
+        return None
+    width = min(box[2] - box[0] for box, _ in left)
+    return width, [
+        (box[1], box[3], text) for box, text in left if box[2] - box[0] <= width + ROW_TOLERANCE
+    ]
+
+
+def within(part: str, whole: str) -> bool:
+    """Are `part`'s characters `whole`'s, in order (the pieces of its lines one page kept)?"""
+    rest = iter("".join(whole.split()))
+    return all(char in rest for char in "".join(part.split()))

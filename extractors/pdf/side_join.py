@@ -1,0 +1,107 @@
+"""A side's cells put beside its host's: the strip of columns a later page holds.
+
+The side's cells go to the right of the host's (shifted to start where the host ends, or where
+this page's strip of the host already put its columns), each keeping its own page and box; a
+cell cut by the page's edge, its text on both pages, is one cell again; a sheet's title columns
+printed again on the side are read once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from extractors.pdf.side_hosts import ROW_TOLERANCE, host_text_at, repeated_columns_end, within
+from extractors.tables import Box, TablePart
+
+UNSURE = 0.5  # the confidence of a cut cell whose two halves' texts disagree
+
+
+def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -> TablePart:
+    """The side's cells to the right of the host's (shifted to start where the host ends, or
+    where `strip`, this page's strip of the host joined already, put its columns), each
+    keeping its page and box; a cell the cut divided (no rule drawn at the cut on either page)
+    made one again: its text as both pages show it, the longer where one page lost some past
+    its edge, and uncertain where the two differ otherwise."""
+    strip = strip or place_strip(host, side)
+    start, shift = strip.start, strip.shift
+    partners = replace(host, cut_right=strip.open_right)
+    boxes = list(host.boxes)
+    texts = list(host.texts)
+    sources = list(host.sources or tuple((host.page, box) for box in host.boxes))
+    confidences = list(host.confidences or (1.0,) * len(host.boxes))
+    side_conf = side.confidences or (1.0,) * len(side.boxes)
+    cut_right: set[int] = set()
+    for index, (box, text) in enumerate(zip(side.boxes, side.texts, strict=True)):
+        if box[2] <= start + ROW_TOLERANCE:
+            continue  # a title column printed again on every page
+        if box[0] < start - ROW_TOLERANCE:  # a cell over the title column and on: its own part
+            if within(text, host_text_at(host, box[1], box[3])):
+                text = ""  # the title column's text, the cell's own clipped away behind it
+            box = (start, box[1], box[2], box[3])
+        moved = (box[0] + shift, box[1], box[2] + shift, box[3])
+        other = _cut_partner(partners, moved) if index in side.cut_left else None
+        if other is not None:
+            old = boxes[other]
+            boxes[other] = (old[0], old[1], moved[2], old[3])
+            texts[other], sure = _cut_text(texts[other], text)
+            confidences[other] = min(confidences[other], side_conf[index], 1.0 if sure else UNSURE)
+            if index in side.cut_right:
+                cut_right.add(other)
+            continue
+        if index in side.cut_right:
+            cut_right.add(len(boxes))
+        boxes.append(moved)
+        texts.append(text)
+        sources.append((side.page, box))
+        confidences.append(side_conf[index])
+    return replace(
+        host,
+        boxes=tuple(boxes),
+        texts=tuple(texts),
+        bbox=(host.bbox[0], host.bbox[1], max(host.bbox[2], side.bbox[2] + shift), host.bbox[3]),
+        confidences=tuple(confidences) if any(c < 1.0 for c in confidences) else (),
+        sources=tuple(sources),
+        cut_right=frozenset(cut_right) | strip.cut_right,
+    )
+
+
+@dataclass(frozen=True)
+class Strip:
+    """Where a page's strip of a host's columns goes: its own columns from `start` on the
+    page, moved by `shift`; the host's cells open at its right before the strip (partners of
+    the strip's cells open at their left) and the strip's parts' cells open at their right."""
+
+    start: float
+    shift: float
+    open_right: frozenset[int]
+    cut_right: frozenset[int] = frozenset()
+
+
+def place_strip(host: TablePart, side: TablePart, title_width: float | None = None) -> Strip:
+    """The strip of the host's columns the side is the first part of."""
+    start = repeated_columns_end(host, side, title_width)
+    return Strip(start, host.bbox[2] - start, host.cut_right)
+
+
+def _cut_partner(host: TablePart, moved: Box) -> int | None:
+    """The host's cell cut at its right in the same rows as the side's cell cut at its left."""
+    for i in host.cut_right:
+        box = host.boxes[i]
+        if abs(box[1] - moved[1]) <= ROW_TOLERANCE and abs(box[3] - moved[3]) <= ROW_TOLERANCE:
+            return i
+    return None
+
+
+def _cut_text(left: str, right: str) -> tuple[str, bool]:
+    """One cell's text from its two halves' (each page draws the whole text, clipped): the
+    same, or one empty, or one holding the other's characters in order (a page lost what
+    fell past its edge)."""
+    if left == right or not right:
+        return left, True
+    if not left:
+        return right, True
+    if within(right, left):
+        return left, True
+    if within(left, right):
+        return right, True
+    return left + right, False

@@ -1,0 +1,1 @@
+"""Web pages saved from a site or by Excel (.html, .htm, .mht)."""

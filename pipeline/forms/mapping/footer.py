@@ -1,0 +1,96 @@
+"""The lines around a form's table: the 填表人 footer under it, and the 单位名称 / 填报日期
+lines some provinces write above it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from extractors import TextLine
+from pipeline.definitions import FooterItem, Vocabulary
+from pipeline.forms.normalize import label_key, strip_pinyin, strip_text, to_simplified
+from pipeline.model import Slot
+
+MAX_WRAPPED_REMAINDER = 20  # characters: more than this under a footer line is a paragraph
+# another `label：` after white space ends a footer value (`蒋丽    审核人：王建军`)
+_NEXT_LABEL = re.compile(r"\s+(?P<label>[^\s:：\d]{1,8})[:：]")
+_ATTACHMENT = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]+\s*[:：]?$")  # the next form's
+_UNIT_LINE = re.compile(
+    r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})"
+)
+
+
+def _footer_pattern(vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, FooterItem]]:
+    words = {w: item for item in vocabulary.footer_items for w in (item.item, *item.synonyms)}
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(f"({alternatives})" + r"\s*[:：]"), words
+
+
+def lines_to_footer(
+    lines: tuple[TextLine, ...], vocabulary: Vocabulary
+) -> tuple[list[Slot], list[str]]:
+    """`填表人：何琼    填报日期：2025.6.25 …` under a form: one slot per footer item, in order,
+    and the labels no footer item names that ended a value (`审核人：…`). A footer line the PDF
+    layout wrapped goes on in the short line right under it; a pinyin reading after each
+    character of a label (`填(tián)表(biǎo)人(rén)`) is no part of it."""
+    pattern, words = _footer_pattern(vocabulary)
+    slots: list[Slot] = []
+    unknown: list[str] = []
+    seen: set[str] = set()
+    previous: TextLine | None = None
+    margin = max((ln.bbox.x1 for ln in lines if ln.bbox is not None), default=None)
+    for line in lines:
+        plain = strip_pinyin(line.text)
+        folded = to_simplified(plain)  # 填報日期 is 填报日期; values are cut from the original
+        text = folded if len(folded) == len(plain) else plain
+        matches = list(pattern.finditer(text))
+        if not matches and _wraps_on(previous, line, margin) and slots:
+            slots[-1] = replace(slots[-1], value_raw=slots[-1].value_raw + line.text.strip())
+            previous = None
+            continue
+        previous = line if matches else None
+        for i, match in enumerate(matches):
+            item = words[match.group(1)]
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(plain)
+            other = _NEXT_LABEL.search(plain, match.end(), end)
+            if other is not None:
+                unknown.append(strip_text(plain[other.start() : end]))
+                end = other.start()
+            if item.item in seen:
+                continue
+            seen.add(item.item)
+            slots.append(
+                Slot(
+                    section="footer",
+                    item=item.item,
+                    measure="value",
+                    value_raw=strip_text(plain[match.end() : end]),
+                    numeric=False,
+                    is_date=item.date,
+                    line=line,
+                )
+            )
+    return slots, unknown
+
+
+def lines_to_unit(lines: tuple[TextLine, ...]) -> str | None:
+    """`单位名称:隆阳区土壤肥料工作站` on a line above the table: the reporting unit."""
+    for line in lines:
+        match = _UNIT_LINE.match(strip_text(line.text))
+        if match and label_key(match.group("unit")) not in ("万元", "元"):
+            return match.group("unit")
+    return None
+
+
+def _wraps_on(previous: TextLine | None, line: TextLine, right_margin: float | None) -> bool:
+    """Does `line` continue `previous` right under it on the same page: a short remainder of a
+    line that ran into the right margin (not the next paragraph)?"""
+    if previous is None or previous.bbox is None or line.bbox is None or right_margin is None:
+        return False
+    height = previous.bbox.bottom - previous.bbox.top
+    gap = line.bbox.top - previous.bbox.bottom
+    reached_margin = previous.bbox.x1 >= right_margin - 2 * height
+    short = len("".join(line.text.split())) <= MAX_WRAPPED_REMAINDER
+    if _ATTACHMENT.match(line.text.strip()):
+        return False  # `附件3` right under the footer (a spreadsheet's next row) opens a form
+    return line.page == previous.page and -1 <= gap < 0.8 * height and reached_margin and short

@@ -1,0 +1,1 @@
+"""Publishing a season: the Parquet store, the DuckDB views, the workbook and the report."""
