@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,6 +19,7 @@ import jsonschema
 from pipeline.forms.normalize import ValueParser, label_key, normalize_label
 from pipeline.forms.scales import Scales
 from pipeline.forms.titles import title_matches
+from pipeline.forms.words import cjk_pairs, definition_words
 
 
 def _schemas_dir() -> Path:
@@ -389,10 +389,10 @@ def load_catalog(schemas_dir: Path = SCHEMAS_DIR) -> Catalog:
     vocabulary = _load_vocabulary(schemas_dir / "vocabulary.json")
     meta_schema = _read_json(schemas_dir / "form-definition.schema.json")
     forms: dict[str, FormDef] = {}
-    words = list(_words(_read_json(schemas_dir / "vocabulary.json")))
+    words = list(definition_words(_read_json(schemas_dir / "vocabulary.json")))
     for path in sorted((schemas_dir / "forms").glob("*.json")):
         raw = _read_json(path)
-        words += _words(raw)
+        words += definition_words(raw)
         errors = sorted(jsonschema.Draft202012Validator(meta_schema).iter_errors(raw), key=str)
         if errors:
             where = "/".join(map(str, errors[0].absolute_path)) or "top level"
@@ -412,29 +412,3 @@ def load_catalog(schemas_dir: Path = SCHEMAS_DIR) -> Catalog:
     if not forms:
         raise DefinitionError(f"{schemas_dir / 'forms'}: no form definitions")
     return Catalog(vocabulary=vocabulary, forms=forms, word_pairs=cjk_pairs(words))
-
-
-def _words(raw: object) -> Iterator[str]:
-    """Every string a definition file holds, its comments aside."""
-    if isinstance(raw, str):
-        yield raw
-    elif isinstance(raw, dict):
-        for key, value in raw.items():
-            if not key.startswith("$"):
-                yield from _words(value)
-    elif isinstance(raw, list):
-        for value in raw:
-            yield from _words(value)
-
-
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
-
-
-def cjk_pairs(words: list[str]) -> frozenset[str]:
-    """Every two neighbouring CJK characters of the words."""
-    return frozenset(
-        run[i : i + 2]
-        for word in words
-        for run in _CJK_RUN.findall(word)
-        for i in range(len(run) - 1)
-    )
