@@ -165,9 +165,9 @@ def test_a_file_that_hangs_hoards_or_crashes_fails_alone(
         return reader(path) if path.name == "b-bad.docx" else real(path, *options)
 
     monkeypatch.setattr(pipeline.run.read, "extract", extract)  # the forked workers inherit it
-    started = time.monotonic()
+    # the bad file's code says the watcher stopped it: left alone, its reader would return
+    # nothing after 30 s and fail some other way (no wall-clock bound: the machine may be busy)
     summary = ingest(folder, tmp_path / "out", limits=limits, workers=2)
-    assert time.monotonic() - started < 20
     documents = pd.read_parquet(tmp_path / "out" / "documents.parquet").set_index("source_path")
     assert documents.loc["a-good.docx"].status == "ok"
     bad = documents.loc["b-bad.docx"]

@@ -127,7 +127,8 @@ def test_a_conversion_past_its_time_leaves_no_process_behind(tmp_path, monkeypat
     with pytest.raises(ExtractionError) as raised:
         extract_legacy(doc)
     assert raised.value.code == "timeout"
-    assert time.monotonic() - started < 20
+    # not held by the grandchild's 300 s (a bound far from it: the machine may be busy)
+    assert time.monotonic() - started < 120
     grandchild = int(pidfile.read_text())
     time.sleep(0.5)
     try:
