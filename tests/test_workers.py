@@ -108,3 +108,24 @@ def test_a_files_memory_is_counted_past_what_its_worker_was_forked_with():
     finally:
         _ballast = b""
     assert result == 100 * 2**20  # 100 MiB of its own: within 300, whatever the parent held
+
+
+def _take_400_mib(_job: object) -> int:
+    taken = b"\x03" * (400 * 2**20)  # written, so resident
+    return len(taken)
+
+
+def test_a_file_past_its_cap_is_stopped_whatever_files_the_parent_has_read_in(tmp_path):
+    """A parent holding file-backed pages (a memory-mapped Parquet file, say) forks workers that
+    do not count them until touched: measured against the parent's whole resident size, a
+    file could take that much more than its cap unseen."""
+    import mmap
+
+    big = tmp_path / "mapped.bin"
+    with open(big, "wb") as out:
+        out.truncate(400 * 2**20)
+    with open(big, "r+b") as raw, mmap.mmap(raw.fileno(), 0) as mapped:
+        for offset in range(0, len(mapped), 4096):
+            mapped[offset] = 1  # every page resident in the parent
+        [(_, _, result)] = list(run_jobs([None], _take_400_mib, Limits(max_rss_mib=300)))
+    assert isinstance(result, Failure) and result.code == "memory"

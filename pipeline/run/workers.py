@@ -3,9 +3,12 @@ cap or crashes its worker ends as a `failed` result, its worker is replaced, and
 
 Workers are forked, so they start with everything the parent imported; each reads one file
 after another until it is stopped, dies, has grown past half the memory cap or has read
-MAX_JOBS_PER_WORKER files. The parent polls each worker's resident memory
-(`/proc/<pid>/status`) past what it was forked with (the parent's resident memory then), and
-the time its file has taken.
+MAX_JOBS_PER_WORKER files. The parent polls each worker's anonymous resident memory
+(`RssAnon` in `/proc/<pid>/status`: what reading a file allocates) past what it was forked with
+(the parent's then: a fork shares those pages and counts them in both), and the time its file
+has taken. Not the whole resident size: a forked worker does not count the file-backed pages
+its parent has read in (memory-mapped Parquet, models, libraries) until it touches them, so
+measured against the parent's whole size a file could take that much more than its cap.
 
 A worker does not outlive its parent: it asks the kernel for SIGKILL when the parent dies
 (PR_SET_PDEATHSIG), or, where that is not to be had, a thread of its own watches the parent and
@@ -63,19 +66,30 @@ class _Worker:
     index: int | None = None
     job: Any = None
     started: float = 0.0
-    inherited: float = 0.0  # MiB the worker was forked with (the parent's resident memory)
+    inherited: float = 0.0  # MiB of anonymous memory the worker was forked with (its parent's)
 
 
-def rss_mib(pid: int) -> float | None:
-    """Resident memory of a process in MiB, or None when it is gone."""
+def _status_mib(pid: int, field: str) -> float | None:
+    """One `kB` field of a process's /proc status in MiB, or None when it is gone."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmRSS:"):
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
     except (OSError, ValueError):
         return None
     return None
+
+
+def rss_mib(pid: int) -> float | None:
+    """Resident memory of a process in MiB, or None when it is gone."""
+    return _status_mib(pid, "VmRSS:")
+
+
+def anon_mib(pid: int) -> float | None:
+    """Anonymous resident memory of a process in MiB (what it allocated, not the files it
+    mapped), or None when it is gone."""
+    return _status_mib(pid, "RssAnon:")
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -199,7 +213,7 @@ def _idle(pool, context, work, jobs, size: int, wanted: bool) -> list[_Worker]:
     while wanted and len(pool) < size:
         parent, child = context.Pipe(duplex=True)
         process = context.Process(target=_serve, args=(work, jobs, child, os.getpid()), daemon=True)
-        inherited = rss_mib(os.getpid()) or 0.0
+        inherited = anon_mib(os.getpid()) or 0.0
         process.start()
         child.close()
         pool.append(_Worker(process, parent, inherited=inherited))
@@ -217,10 +231,10 @@ def _outcome(worker: _Worker, readable: bool, limits: Limits) -> Any | None:
     if elapsed > limits.timeout:
         _stop(worker, kill=True)
         return Failure("timeout", f"读取超过了每个文件允许的 {limits.timeout:g} 秒")
-    rss = rss_mib(worker.process.pid)
+    taken = anon_mib(worker.process.pid)
     # what the file costs: the worker's memory past what it was forked with, so that a file's
     # budget does not depend on what else the run holds (the OCR models loaded, say)
-    if rss is not None and rss - worker.inherited > limits.max_rss_mib:
+    if taken is not None and taken - worker.inherited > limits.max_rss_mib:
         _stop(worker, kill=True)
         return Failure("memory", f"读取所需内存超过了每个文件允许的 {limits.max_rss_mib} MiB")
     if not worker.process.is_alive() and not worker.conn.poll():
