@@ -32,6 +32,7 @@ from xlsxwriter.exceptions import FileCreateError
 from extractors.errors import ERROR_NAMES
 from extractors.own_output import GENERATOR
 from pipeline.checks.catalogue import RULES
+from pipeline.checks.form_views import TO_WANYUAN
 from pipeline.definitions import load_catalog
 from pipeline.names import (
     BEIJING,
@@ -75,9 +76,6 @@ class Column:
     money: bool = False  # an amount in the row's amount_unit, shown in 万元
     many: bool = False  # codes joined by `,` (corrected_figures), shown as 执行率、得分
     words: Callable[[Any], str] | None = None  # a code said in words by a function
-
-
-TO_WANYUAN = {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4}
 
 
 @dataclass(frozen=True)
