@@ -26,7 +26,7 @@ def cells_cut_at_rows(
     """The cell as the boxes of the rows its number lines stand in (each with its line's
     characters; a row with none an empty cell), or the cell whole."""
     inner = [y for y in rows if box[1] + EDGE < y < box[3] - EDGE]
-    lines = _lines(chars)
+    lines = chars_to_lines(chars)
     if not inner or len(lines) < 2 or not all(_is_number(line) for line in lines):
         return [(box, chars)]
     edges = [box[1], *inner, box[3]]
@@ -49,7 +49,9 @@ def cells_cut_at_rows(
     ]
 
 
-def _lines(chars: list[Char]) -> list[list[Char]]:
+def chars_to_lines(chars: list[Char]) -> list[list[Char]]:
+    """A cell's characters in lines, top to bottom: characters whose tops are within
+    LINE_TOLERANCE of a line's first are on it."""
     lines: list[list[Char]] = []
     for ch in sorted(chars, key=lambda c: (round(c.top), c.x0)):
         if lines and abs(ch.top - lines[-1][0].top) <= LINE_TOLERANCE:

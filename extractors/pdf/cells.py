@@ -19,7 +19,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 
-from extractors.pdf.cell_rows import cells_cut_at_rows
+from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
 from extractors.pdf.page import Char, cells_bbox
 from extractors.tables import (
     Box,
@@ -33,7 +33,6 @@ from extractors.tables import (
 
 WORD_GAP = 0.25  # of the font size: a wider gap between two characters is a space
 RUN_GAP = 1.0  # of the font size: a wider gap ends a run (a cell's text is never this loose)
-LINE_TOLERANCE = 3.0  # points: characters whose tops differ less are on one line
 BASELINE_TOLERANCE = 0.5  # points: characters whose baselines differ less are on one line
 RULE_TOLERANCE = 0.5  # points: a gap holds a ruling line this near its ends
 CUT_OVERLAP = 1.0  # points: a character this far over a table's foot stands across it
@@ -247,12 +246,7 @@ def chars_to_text(chars: list[Char], box: tuple[float, float, float, float]) -> 
     """A cell's characters as text: lines the writer broke by hand keep their line break, lines
     the layout wrapped because the next word did not fit are joined back (a space only between
     Latin words)."""
-    lines: list[list[Char]] = []
-    for ch in sorted(chars, key=lambda c: (round(c.top), c.x0)):
-        if lines and abs(ch.top - lines[-1][0].top) <= LINE_TOLERANCE:
-            lines[-1].append(ch)
-        else:
-            lines.append([ch])
+    lines = chars_to_lines(chars)
     for line in lines:
         line.sort(key=lambda c: c.x0)
     room = box[2] - box[0] - 2 * CELL_PADDING
