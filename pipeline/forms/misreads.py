@@ -10,15 +10,14 @@ the file's own.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from functools import cache
 
 from extractors import Cell, Document, Grid, TextLine
 from pipeline.definitions import Catalog
+from pipeline.forms.words import pairs_in
 
 MISREAD = 0.5  # the confidence of a cell or line holding a likely misreading
-_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
 def doubt_misreads(document: Document, catalog: Catalog) -> Document:
@@ -55,16 +54,14 @@ def _doubt_grid(grid: Grid, doubtful) -> Grid:
 def misread(text: str, twins: dict[str, str], pairs: frozenset[str]) -> bool:
     """Does `text` pair a look-alike character with a neighbour as the forms never do, where
     they write its twin beside that neighbour?"""
-    for run in _CJK_RUN.findall(text):
-        for i in range(len(run) - 1):
-            pair = run[i : i + 2]
-            if pair in pairs:
-                continue
-            for k, char in enumerate(pair):
-                for twin in twins.get(char, ""):
-                    other = pair[:k] + twin + pair[k + 1 :]
-                    if other in pairs:
-                        return True
+    for pair in pairs_in(text):
+        if pair in pairs:
+            continue
+        for k, char in enumerate(pair):
+            for twin in twins.get(char, ""):
+                other = pair[:k] + twin + pair[k + 1 :]
+                if other in pairs:
+                    return True
     return False
 
 

@@ -24,11 +24,13 @@ def definition_words(raw: object) -> Iterator[str]:
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
+def pairs_in(text: str) -> Iterator[str]:
+    """Every two neighbouring CJK characters of `text`, in order."""
+    for run in _CJK_RUN.findall(text):
+        for i in range(len(run) - 1):
+            yield run[i : i + 2]
+
+
 def cjk_pairs(words: list[str]) -> frozenset[str]:
     """Every two neighbouring CJK characters of the words."""
-    return frozenset(
-        run[i : i + 2]
-        for word in words
-        for run in _CJK_RUN.findall(word)
-        for i in range(len(run) - 1)
-    )
+    return frozenset(pair for word in words for pair in pairs_in(word))
