@@ -347,3 +347,30 @@ def test_a_batch_takes_the_costliest_files_inside_the_window_and_no_more_bytes()
     assert [i for i, _ in picked] == [0, 3, 4, 5] and pending == []
     big = [(i, Source(f"{i}.pdf", Path(f"{i}.pdf"), size=BATCH_BYTES // 2)) for i in range(5)]
     assert [i for i, _ in _pick_batch(big, 0, 10, 8, None)] == [0, 1]  # the bytes' cap
+
+
+def test_a_file_a_batch_crashed_on_is_read_again_in_a_task_of_its_own():
+    from pathlib import Path
+
+    from pipeline.run.executor_ray import _pick_batch
+    from pipeline.run.sources import Source
+
+    pending = [(i, Source(f"{i}.docx", Path(f"{i}.docx"), size=10)) for i in range(5)]
+    assert [i for i, _ in _pick_batch(pending, 0, 10, 8, None, alone={2})] == [0, 1, 3, 4]
+    assert [i for i, _ in _pick_batch(pending, 0, 10, 8, None, alone={2})] == [2]  # alone
+    pending = [(i, Source(f"{i}.docx", Path(f"{i}.docx"), size=10 * i)) for i in range(3)]
+    costliest_first = _pick_batch(pending, 0, 10, 8, lambda s: s.size, alone={2})
+    assert [i for i, _ in costliest_first] == [2]  # taken first, so taken by itself
+
+
+def test_only_a_task_reading_one_file_surely_crashed_on_it():
+    from pipeline.run.executor_ray import _Batch, _blamed
+    from pipeline.run.results import FileResult
+
+    one, two = _Batch([(0, None)], stream=None), _Batch([(0, None), (1, None)], stream=None)
+    crashed, lost = Failure("crashed", "崩溃"), Failure("node_lost", "失去联系")
+    assert _blamed(crashed, one) and _blamed(lost, one)
+    assert not _blamed(crashed, two) and not _blamed(lost, two)
+    assert not _blamed(Failure("memory", "内存不足"), two)
+    assert _blamed(Failure("timeout", "超时"), two)
+    assert _blamed(FileResult.__new__(FileResult), two)

@@ -17,7 +17,9 @@ reading has taken longer than the per-file time; memory is Ray's: each task rese
 `max_rss_mib` of its node's memory for scheduling, and Ray's memory monitor kills a task when
 its node runs out. A task that is killed, crashes or loses its node is retried never: the file
 it was reading ends `failed` with a code saying which, the files after it in its batch are read
-by another task, and the run goes on.
+by another task, and the run goes on. A worker that dies can take with it the rows of the file
+it had just finished (their report to the driver still in flight), so a crash is not blamed on a
+file read in a batch until that file, read again in a task of its own, crashes too.
 """
 
 from __future__ import annotations
@@ -204,19 +206,32 @@ def _pick_batch(
     window: int,
     size: int,
     cost: Callable[[Source], float] | None,
+    alone: frozenset[int] | set[int] = frozenset(),
 ) -> list[tuple[int, Source]]:
     """Up to `size` files (and BATCH_BYTES) taken out of `pending` (kept in index order) for
-    one task: inside the window, the costliest first."""
+    one task: inside the window, the costliest first; a file of `alone` only as a task's one."""
     picked: list[tuple[int, Source]] = []
     weight = 0
     while pending and len(picked) < size and (not picked or weight < BATCH_BYTES):
         inside = bisect.bisect_left(pending, first_unfinished + window, key=lambda p: p[0])
-        if inside == 0:
+        choices = [i for i in range(inside) if not picked or pending[i][0] not in alone]
+        if not choices:
             break
-        pick = max(range(inside), key=lambda i: (cost(pending[i][1]) if cost else 0.0, -i))
+        pick = max(choices, key=lambda i: (cost(pending[i][1]) if cost else 0.0, -i))
         picked.append(pending.pop(pick))
         weight += picked[-1][1].size
+        if picked[-1][0] in alone:
+            break
     return picked
+
+
+def _blamed(outcome: FileResult | Failure, task: _Batch) -> bool:
+    """Whether a task's failure is surely its current file's: a timeout is; a worker's death
+    (a crash, memory, a lost node) only in a task reading that file alone (in a batch, the
+    worker may have died on the next file before the rows of this one reached the driver)."""
+    if not isinstance(outcome, Failure) or outcome.code not in ("crashed", "memory", "node_lost"):
+        return True
+    return len(task.files) == 1
 
 
 def run_ray_jobs(
@@ -243,6 +258,7 @@ def run_ray_jobs(
 
     remote = _remote_read(limits)
     pending = list(enumerate(jobs))
+    alone: set[int] = set()  # files a task crashed on in a batch: read again by themselves
     running: list[_Batch] = []
     frontier = Frontier()
     slots, counted = task_slots(limits), time.monotonic()
@@ -253,7 +269,7 @@ def run_ray_jobs(
         while pending and len(running) < QUEUED * at_once:
             size = batch or batch_size(len(pending), at_once)
             window_size = window or QUEUED * at_once * size * 2
-            picked = _pick_batch(pending, frontier.first, window_size, size, cost)
+            picked = _pick_batch(pending, frontier.first, window_size, size, cost, alone)
             if not picked:
                 break
             files, shipped = [], []
@@ -276,13 +292,15 @@ def run_ray_jobs(
             task = next(b for b in running if b.stream is stream)
             index, source = task.current  # a running task has a file still to come back
             outcome = _next_result(task)
-            frontier.finish(index)
-            yield index, source, outcome
-            if isinstance(outcome, Failure):
+            if isinstance(outcome, Failure) or task.done == len(task.files):
                 running.remove(task)
                 _put_back(pending, task.unread)
-            elif task.done == len(task.files):
-                running.remove(task)
+            if not _blamed(outcome, task):
+                alone.add(index)
+                _put_back(pending, [(index, source)])
+                continue
+            frontier.finish(index)
+            yield index, source, outcome
         for task in _overdue(running, limits):
             ray.cancel(task.stream, force=True)
             running.remove(task)
