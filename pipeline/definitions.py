@@ -151,6 +151,7 @@ class Vocabulary:
     page_marks: tuple[re.Pattern, ...] = ()  # `第 2 页 共 3 页`: a page's number, no text of a form
     kind_margin: float = 3.0  # two forms' evidence closer than this is a close call
     confusables: tuple[str, ...] = ()  # groups of characters the recogniser takes for each other
+    scales: Scales | None = None  # the multipliers (万, 亿) and the money units
 
     def is_page_mark(self, text: str) -> bool:
         """`第 2 页 共 3 页`, `- 2 -`: a page number printed between a form's tables."""
@@ -241,6 +242,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             page_marks=tuple(re.compile(p) for p in raw.get("page_marks", ())),
             kind_margin=float(raw.get("kind_margin", 3.0)),
             confusables=tuple(raw.get("ocr_confusables", ())),
+            scales=scales,
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc

@@ -74,6 +74,14 @@ def test_a_bare_multiplier_in_a_money_column_joins_its_unit():
 
 
 @pytest.mark.parametrize(
+    ("unit", "wanyuan"),
+    [("万元", 1.0), ("元", 0.0001), ("千元", 0.1), ("亿元", 10000.0), ("人次", None), (None, None)],
+)
+def test_an_amount_in_wanyuan_from_the_multipliers(unit, wanyuan):
+    assert SCALES.in_wanyuan(unit) == wanyuan
+
+
+@pytest.mark.parametrize(
     ("factors", "money", "units", "says"),
     [
         ({"万": 12000}, ["元"], UNITS, "power of ten"),
@@ -82,8 +90,17 @@ def test_a_bare_multiplier_in_a_money_column_joins_its_unit():
         ({"米": 10}, ["元"], UNITS, "are units"),
         ({"万": 10000}, ["圆"], UNITS, "money_units"),
         ({"万": 10000}, ["元"], {**UNITS, "万人次": ["万人次"]}, "万 × 人次"),
+        ({"亿": 100000000}, ["元"], UNITS, "万 is needed"),
     ],
-    ids=["not-ten-to-a-power", "a-bool", "a-float", "a-unit", "money-unknown", "unit-with-万"],
+    ids=[
+        "not-ten-to-a-power",
+        "a-bool",
+        "a-float",
+        "a-unit",
+        "money-unknown",
+        "unit-with-万",
+        "no-万-for-amounts",
+    ],
 )
 def test_a_broken_vocabulary_is_refused(factors, money, units, says):
     with pytest.raises(ValueError, match=says):

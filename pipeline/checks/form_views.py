@@ -1,6 +1,6 @@
 """What the consistency rules read: the valid records of one document, by form instance and
 by name, and how a finding points at a record's cell. Numbers are compared at the precision
-the form shows them with (`tolerance`), money in 万元 whatever a table declared (`wanyuan`)."""
+the form shows them with (`tolerance`), money in 万元 whatever a table declared (`DocumentView.wanyuan`)."""
 
 from __future__ import annotations
 
@@ -81,15 +81,13 @@ class DocumentView:
     def of(self, form: str) -> list[FormView]:
         return [f for f in self.forms if f.form == form]
 
-
-TO_WANYUAN = {"万元": 1.0, "元": 1e-4, "千元": 0.1, "亿元": 1e4}
-
-
-def wanyuan(row: Row | None) -> float | None:
-    """A money value in 万元, whatever unit its table declared (元, 万元 …)."""
-    if row is None or row["value_num"] is None:
-        return None
-    return row["value_num"] * TO_WANYUAN.get(row["value_unit"], 1.0)
+    def wanyuan(self, row: Row | None) -> float | None:
+        """A money value in 万元, whatever unit its table declared (元, 万元 …)."""
+        if row is None or row["value_num"] is None:
+            return None
+        scales = self.vocabulary.scales if self.vocabulary else None
+        factor = scales.in_wanyuan(row["value_unit"]) if scales else None
+        return row["value_num"] * (factor if factor is not None else 1.0)
 
 
 def decimals(row: Row | None) -> int:

@@ -23,7 +23,6 @@ from pipeline.checks.form_views import (
     denominator_row,
     tolerance,
     unsure,
-    wanyuan,
 )
 from pipeline.checks.registry import DOCUMENT_RULES, Report, catalogue_order, checks_of, rule
 from pipeline.checks.scoring import (  # (importing it registers its rules)
@@ -155,13 +154,13 @@ def cross_form(doc: DocumentView, report: Report) -> Iterator[Finding]:
             row = form.get(slot["section"], slot["item"], slot["measure"])
             if fig.get("sum"):
                 key = (fig["figure"], fig["rank"], fig["label"])
-                sums[key].append(wanyuan(row))
+                sums[key].append(doc.wanyuan(row))
                 if unsure(row):  # a sum with a part read unsure is no figure to compare
                     unsure_sums.add(key)
             elif unsure(row):  # a figure read unsure is compared with nothing
                 continue
             elif not any(f[1] == fig["label"] for f in figures.get(fig["figure"], [])):
-                entry = (fig["rank"], fig["label"], form, row, wanyuan(row))
+                entry = (fig["rank"], fig["label"], form, row, doc.wanyuan(row))
                 figures.setdefault(fig["figure"], []).append(entry)
     for (figure, rank, label), numbers in sums.items():
         if (figure, rank, label) not in unsure_sums and any(n is not None for n in numbers):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+WAN = "万"  # amounts are compared and shown in 万元, the unit the forms state them in
+
 
 def _cjk_word(text: str) -> bool:
     return bool(text) and all("\u4e00" <= ch <= "\u9fff" for ch in text)
@@ -57,6 +59,8 @@ class Scales:
             raise ValueError(f"unit_prefixes: {stated} are units, not multipliers")
         if missing := sorted(set(money_bases) - set(units)):
             raise ValueError(f"money_units: {missing} are not listed in units")
+        if money_bases and WAN not in factors:
+            raise ValueError(f"unit_prefixes: {WAN} is needed, amounts are compared in {WAN}元")
         money = frozenset(money_bases) | {p + m for p in factors for m in money_bases}
         for unit in units:
             if unit[:1] in factors and unit[1:] in aliases and unit not in money:
@@ -73,6 +77,16 @@ class Scales:
             return None
         base = next(m for m in sorted(self.money, key=len) if unit.endswith(m))
         return prefix + base
+
+    def in_wanyuan(self, unit: str | None) -> float | None:
+        """How many 万元 one of a money `unit` is (元 → 0.0001, 亿元 → 10000, 万元 → 1), from the
+        multipliers' factors; None for a unit that is no money. The rules and the workbook
+        compare and show amounts in 万元, as the forms state them."""
+        if not unit or unit not in self.money:
+            return None
+        base = next(m for m in sorted(self.money, key=len) if unit.endswith(m))
+        prefix = unit[: -len(base)]
+        return self.factors.get(prefix, 1) / self.factors[WAN]
 
     def is_money(self, unit: str) -> bool:
         """元, 万元, 亿元, and a compound of one (元/人, 万元/人)."""

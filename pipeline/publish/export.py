@@ -32,7 +32,6 @@ from xlsxwriter.exceptions import FileCreateError
 from extractors.errors import ERROR_NAMES
 from extractors.own_output import GENERATOR
 from pipeline.checks.catalogue import RULES
-from pipeline.checks.form_views import TO_WANYUAN
 from pipeline.definitions import load_catalog
 from pipeline.names import (
     BEIJING,
@@ -285,7 +284,8 @@ def _cell_value(column: Column, value: Any, row: dict[str, Any]) -> Any:
     if value is None:
         return None
     if column.money and isinstance(value, int | float):
-        return value * TO_WANYUAN.get(row.get("amount_unit") or "万元", 1.0)
+        factor = load_catalog().vocabulary.scales.in_wanyuan(row.get("amount_unit") or "万元")
+        return value * (factor if factor is not None else 1.0)
     if column.names is not None and column.many:
         return "、".join(column.names.get(code, code) for code in str(value).split(","))
     if column.names is not None:
