@@ -137,7 +137,7 @@ def test_every_sheet_has_a_frozen_filtered_header_and_fitted_widths(book, title)
     assert ws.freeze_panes == "A2"
     assert ws.auto_filter.ref == ws.dimensions
     assert all(isinstance(c.value, str) and c.font.bold for c in ws[1])
-    assert not any(c.value.isascii() for c in ws[1] if c.value not in ("SHA-256",))
+    assert not any(c.value.isascii() for c in ws[1])
     widths = [ws.column_dimensions[c.column_letter].width for c in ws[1]]
     # a width is recorded as Excel shows it, with the cell's padding (5 px: 0.71 of a character)
     assert all(8 <= w <= 60.72 for w in widths)
@@ -329,7 +329,7 @@ def test_documents_sheet_lists_every_file(book, out):
         assert row["错误类型"] == ERROR_NAMES.get(doc["error_code"])
         assert row["错误说明"] == doc["error"]
         assert row["值数"] == doc["n_values"]
-        assert row["SHA-256"] == doc["source_sha256"]
+        assert row["文件校验码"] == doc["source_sha256"]
         assert row["格式"] == format_name(doc["source_format"]) and not row["格式"].isascii()
         # the time a clerk reads is Beijing time (UTC+8); Excel keeps milliseconds
         read_at = (doc["extracted_at"] + timedelta(hours=8)).replace(tzinfo=None)

@@ -236,7 +236,7 @@ def sheets(out_dir: Path, rules: Sequence[str] = ()) -> list[Sheet]:
                 Column("值数", "n_values", INTEGER),
                 Column("页数", "pages", INTEGER),
                 Column("读取时间(北京时间)", "extracted_at", DATETIME),
-                Column("SHA-256", "source_sha256"),
+                Column("文件校验码", "source_sha256"),
             ),
         ),
         Sheet(
