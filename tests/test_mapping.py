@@ -186,3 +186,13 @@ def test_rows_under_another_sections_block_label_are_findings_not_open_items(tmp
     goal = "落实就业创业扶持政策，城镇新增就业1500人以上，开展职业技能培训800人次以上。"
     assert not [v for v in result.values if goal in (v.item, v.value_raw)]
     assert any(goal in f.message for f in result.findings)
+
+
+def test_a_narrower_table_under_the_headers_of_a_wider_one_has_no_cell_past_its_edge():
+    from pipeline.forms.mapping.headers import Column, ColumnMap
+
+    cm = ColumnMap(None, [Column(4, 5, "item"), Column(0, 1, "level1")], boundary=2)
+    row = sorted(rows_to_grid([["产出指标", "数量指标"]]).cells, key=lambda c: c.col)
+    assert cm.cell(row, "level1") is row[0]
+    assert cm.cell(row, "item") is None  # the row stops short of the 三级指标 column
+    assert cm.cell(row, "weight") is None

@@ -178,3 +178,32 @@ def test_a_fault_of_the_pipeline_is_told_in_words_and_logged(tmp_path, monkeypat
     assert "a.docx" in row["error"] and "IndexError" not in row["error"]
     log = (out / "debug.log").read_text(encoding="utf-8")
     assert "IndexError: list index out of range" in log and "a.docx" in log
+
+
+def test_a_fault_of_the_mapping_on_one_form_leaves_the_others_read(tmp_path, monkeypatch):
+    import pipeline.run.read
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(GOOD, folder / "a.docx")
+    real = pipeline.run.read.form_to_slots
+
+    def broken_on_dept(form, catalog):
+        if form.form == "dept_eval":
+            raise IndexError("list index out of range")
+        return real(form, catalog)
+
+    monkeypatch.setattr(pipeline.run.read, "form_to_slots", broken_on_dept)
+    out = tmp_path / "out"
+    main(["ingest", str(folder), "--out", str(out), "--quiet"])
+    document = pq.read_table(out / "documents.parquet").to_pylist()[0]
+    assert document["status"] == "ok" and document["error_code"] is None
+    values = pq.read_table(out / "values.parquet").to_pandas()
+    assert "dept_eval" not in set(values.form)
+    assert set(values.form) == {"base_data"}  # the file's other form, read
+    findings = pq.read_table(out / "findings.parquet").to_pandas()
+    (unread,) = findings[findings.rule == "unread_form"].itertuples()
+    assert unread.form == "dept_eval" and unread.page is not None
+    assert "部门整体支出绩效自评表" in unread.message and "未能读出" in unread.message
+    assert "IndexError" not in unread.message
+    assert "IndexError: list index out of range" in (out / "debug.log").read_text("utf-8")

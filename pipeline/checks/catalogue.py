@@ -186,6 +186,14 @@ RULES: dict[str, RuleSpec] = {
         name="扫描页未能识别",
         explains="扫描件的这一页文字识别失败，该页的数值没有读出；文件的其他页照常读取。请对照原件补录或请单位重新报送清晰的扫描件。",
     ),
+    "unread_form": RuleSpec(
+        "warning",
+        "a form the mapping failed on (a fault of the pipeline): the fault said, the file's "
+        "other forms read",
+        name="表格未能读出",
+        explains="这张表的版式让本工具出错，表中的数值没有读出；文件中的其他表格照常读取。"
+        "请对照原件补录，并把文件报告给本工具的维护人员。",
+    ),
 }
 
 

@@ -22,7 +22,7 @@ from pipeline.forms.mapping import form_to_slots
 from pipeline.forms.misreads import doubt_misreads
 from pipeline.forms.recognize import document_to_forms, relabel_forms
 from pipeline.forms.records import SourceInfo, forms_to_records
-from pipeline.model import Finding
+from pipeline.model import Finding, FormInstance, Slot
 from pipeline.run.debug_log import DEBUG_LOG
 from pipeline.run.results import (
     FileResult,
@@ -76,7 +76,7 @@ def ingest_file(
         mapped = []
         findings: list[Finding] = []
         for form in forms:
-            slots, form_findings = form_to_slots(form, catalog)
+            slots, form_findings = contained_form_to_slots(form, catalog, rel)
             mapped.append((form, slots))
             findings.extend(form_findings)
         source = SourceInfo(rel, sha, document.source_format, now, __version__)
@@ -120,6 +120,36 @@ def ingest_file(
         findings=tuple(finding_row(f, rel, projects.get((f.form, f.form_seq))) for f in findings),
         relabelled=relabelled,
     )
+
+
+def contained_form_to_slots(
+    form: FormInstance, catalog: Catalog, rel: str
+) -> tuple[list[Slot], list[Finding]]:
+    """A form's slots; a fault of the mapping on it is contained to the form: said in words
+    (an `unread_form` finding naming the form and its first page) and the form given no
+    values, so the file's other forms are read."""
+    try:
+        return form_to_slots(form, catalog)
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception:  # a bug met on this form's layout only
+        log.debug("mapping failed on %s, form %s", rel, form.form, exc_info=True)
+        pages = sorted({page for grid in form.grids for page in grid.pages})
+        where = f"第 {pages[0]} 页起的" if pages else ""
+        title = catalog.forms[form.form].titles[0]
+        message = (
+            f"{where}《{title}》未能读出：本工具自身出错，这张表的数值没有读出；"
+            f"文件中的其他表格照常读取（请报告此问题；详细信息在 {DEBUG_LOG} 中）"
+        )
+        finding = Finding(
+            rule="unread_form",
+            severity=severity_of("unread_form"),
+            message=message,
+            form=form.form,
+            form_seq=form.form_seq,
+            page=pages[0] if pages else None,
+        )
+        return [], [finding]
 
 
 def _reader_note(rel: str, note: str | None) -> dict[str, str]:

@@ -48,6 +48,14 @@ class ColumnMap:
     def role(self, name: str) -> Column | None:
         return next((c for c in self.columns if c.name == name), None)
 
+    def cell(self, row: list[Cell | None], name: str) -> Cell | None:
+        """The row's cell in the column of role `name`; None where the map has no such column
+        or the row stops short of it (a narrower table continuing under these headers)."""
+        column = self.role(name)
+        if column is None or column.c0 >= len(row):
+            return None
+        return row[column.c0]
+
     def has(self, name: str) -> bool:
         return any(c.name == name for c in self.columns)
 

@@ -22,9 +22,9 @@ def indicator_item_cell(ctx: MapContext, row: list[Cell | None]) -> Cell | None:
     if cm is None or cm.section.kind != "indicators":
         return None
     item_col = cm.role("item")
-    if item_col is None or row[item_col.c0] is None:
+    item_cell = cm.cell(row, "item")
+    if item_col is None or item_cell is None:
         return None
-    item_cell = row[item_col.c0]
     first_label = min(
         (c.c0 for c in cm.columns if c.name in ("level1", "level2")), default=item_col.c0
     )
@@ -47,8 +47,7 @@ def _cut_label_continues(
     if item_cell.page <= state.last_row_page:
         return False
     for role in ("level1", "level2"):
-        column = cm.role(role)
-        cell = row[column.c0] if column is not None else None
+        cell = cm.cell(row, role)
         if cell is not None and (cell.text.strip() or cell.page != item_cell.page):
             return False  # a new group, or one merged down from the last page: a row of its own
     previous = [ctx.slots[i] for i in state.last_row.values()]
@@ -113,10 +112,9 @@ def _recover_level1(ctx: MapContext, level2: str | None) -> str | None:
 def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -> str | None:
     """The 一级/二级指标 covering this row; a blank one continues the last (page breaks)."""
     state = ctx.state
-    column = cm.role(which)
-    if column is None or row[column.c0] is None:
+    cell = cm.cell(row, which)
+    if cell is None:
         return getattr(state, which)
-    cell = row[column.c0]
     label = normalize_label(cell.text)
     text = label.text
     weight_only = text.startswith(("(", "（")) and weight_of_note(text.strip("()（）"))
@@ -238,8 +236,7 @@ def _weight_cut_off(ctx: MapContext, cell: Cell, weight_raw: str | None) -> bool
 
 
 def _peek_level2(row: list[Cell | None], cm: ColumnMap) -> str | None:
-    column = cm.role("level2")
-    cell = row[column.c0] if column is not None else None
+    cell = cm.cell(row, "level2")
     return normalize_label(cell.text).text or None if cell is not None else None
 
 
@@ -249,8 +246,7 @@ def _level_weights(
     """Hainan: a 分值 column after the 一级 and 二级 labels gives those groups' weights."""
     group = cm.section.group_section or "indicator_groups"
     for which, label in (("level1", level1), ("level2", level2)):
-        column = cm.role(f"{which}_weight")
-        cell = row[column.c0] if column is not None else None
+        cell = cm.cell(row, f"{which}_weight")
         if cell is None or label is None or id(cell) in ctx.state.seen_cells:
             continue
         ctx.state.seen_cells.add(id(cell))
