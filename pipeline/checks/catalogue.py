@@ -86,6 +86,13 @@ RULES: dict[str, RuleSpec] = {
         name="各表项目支出不一致",
         explains="同一文件中，部门整体自评表的项目支出、基础数据表的项目支出决算数和各项目自评表全年执行数之和应一致。",
     ),
+    "date_unreadable": RuleSpec(
+        "warning",
+        "a date item (填报日期) whose text is no date: kept as written, not taken for a date",
+        name="日期无法识别",
+        explains="填报日期等日期栏填写的内容不是可识别的日期（可能混入了下一栏的文字或缺了数字），"
+        "已按原文保留。请对照原件核对。",
+    ),
     "missing_required": RuleSpec(
         "warning",
         "blank unit, fiscal year, project name, 年度资金总额 全年预算数/全年执行数, 总分 分值/得分",

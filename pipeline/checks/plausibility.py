@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pipeline.checks.form_views import DocumentView, Row, tolerance, unsure
 from pipeline.checks.registry import Report, rule
 from pipeline.checks.scoring import indicator_rows, scored_forms
-from pipeline.forms.normalize import ValueParser
+from pipeline.forms.normalize import ValueParser, normalize_date
 from pipeline.model import Finding
 
 _EPS = 1e-9
@@ -168,3 +168,17 @@ def rating_mismatch(doc: DocumentView, report: Report) -> Iterator[Finding]:
             None,
             total["value_num"],
         )
+
+
+@rule("date_unreadable")
+def date_unreadable(doc: DocumentView, report: Report) -> Iterator[Finding]:
+    """A date item (填报日期) whose text is no date: a label of the next item run into it
+    (`2025.6.25联`), a digit lost; the text is kept as written and not taken for a date."""
+    items = doc.vocabulary.footer_items if doc.vocabulary else ()
+    dated = {i.item for i in items if i.date}
+    for form in doc.forms:
+        for row in form.rows:
+            text = (row["value_text"] or "").strip()
+            if row["item"] not in dated or not text or normalize_date(text):
+                continue
+            yield report(form, row, f"{row['item']}“{text}”不是日期，请核对", None, None)

@@ -20,9 +20,9 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from extractors import Cell, Grid, TextLine, fill_covered_slots
-from pipeline.definitions import Catalog
+from pipeline.definitions import Catalog, Vocabulary
 from pipeline.forms.mapping.context import MapContext, declared_money_unit, distinct, key_of
-from pipeline.forms.mapping.footer import lines_to_footer
+from pipeline.forms.mapping.footer import footer_row_to_lines, lines_to_footer
 from pipeline.forms.mapping.headers import (
     TARGET_PARTS,
     Column,
@@ -54,10 +54,10 @@ def form_to_slots(form: FormInstance, catalog: Catalog) -> tuple[list[Slot], lis
     ctx = MapContext(form, catalog.forms[form.form], catalog.vocabulary)
     if form.rival is not None:
         ctx.close_call(catalog.forms[form.rival].titles[0])
-    _footer_to_slots(ctx, form.lines_before, catalog)
+    _footer_to_slots(ctx, form.lines_before, catalog.vocabulary)
     for grid in form.grids:
         grid_to_slots(ctx, grid)
-    _footer_to_slots(ctx, form.lines_after, catalog)
+    _footer_to_slots(ctx, form.lines_after, catalog.vocabulary)
     return unkeyed(ctx), ctx.findings
 
 
@@ -78,9 +78,9 @@ def unkeyed(ctx: MapContext) -> list[Slot]:
     return [replace(s, rests_on=min(s.rests_on, UNKEYED)) for s in ctx.slots]
 
 
-def _footer_to_slots(ctx: MapContext, lines: tuple, catalog: Catalog) -> None:
+def _footer_to_slots(ctx: MapContext, lines: tuple, vocabulary: Vocabulary) -> None:
     """The footer lines' slots; a `label：value` among them no footer item names is a finding."""
-    slots, unknown = lines_to_footer(lines, catalog.vocabulary)
+    slots, unknown = lines_to_footer(lines, vocabulary)
     ctx.slots.extend(slots)
     for text in unknown:
         ctx.unknown(text, None, "表格上下的文字")
@@ -115,6 +115,9 @@ def _row_to_slots(
     """One row's slots: None for a header row (it names the columns below), else whether its
     values stand under the active headers (a data or indicator row)."""
     if measure_pairs_to_slots(ctx, own) or measure_lines_to_slots(ctx, own):
+        return False
+    if (footer := footer_row_to_lines(own, ctx.vocabulary)) is not None:
+        _footer_to_slots(ctx, footer, ctx.vocabulary)
         return False
     own = lines_cells_to_slots(ctx, own)
     header = header_row_to_map(ctx, own, cells, r)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from extractors import TextLine
+from extractors import BBox, Cell, TextLine
 from pipeline.definitions import FooterItem, Vocabulary
 from pipeline.forms.normalize import label_key, strip_pinyin, strip_text, to_simplified
 from pipeline.model import Slot
@@ -37,18 +37,11 @@ def lines_to_footer(
     slots: list[Slot] = []
     unknown: list[str] = []
     seen: set[str] = set()
-    previous: TextLine | None = None
-    margin = max((ln.bbox.x1 for ln in lines if ln.bbox is not None), default=None)
-    for line in lines:
+    for line in wrapped_to_paragraphs(lines, pattern):
         plain = strip_pinyin(line.text)
         folded = to_simplified(plain)  # 填報日期 is 填报日期; values are cut from the original
         text = folded if len(folded) == len(plain) else plain
         matches = list(pattern.finditer(text))
-        if not matches and _wraps_on(previous, line, margin) and slots:
-            slots[-1] = replace(slots[-1], value_raw=slots[-1].value_raw + line.text.strip())
-            previous = None
-            continue
-        previous = line if matches else None
         for i, match in enumerate(matches):
             item = words[match.group(1)]
             end = matches[i + 1].start() if i + 1 < len(matches) else len(plain)
@@ -73,6 +66,59 @@ def lines_to_footer(
     return slots, unknown
 
 
+def wrapped_to_paragraphs(lines: tuple[TextLine, ...], pattern: re.Pattern[str]) -> list[TextLine]:
+    """The lines with each line the layout wrapped joined to the short remainder right under
+    it (`填表人：马淑华 填报` / `日期：2025.6.25 联` / `系电话：0931-` in a narrow column): one
+    line again, so a label broken over the wrap is whole."""
+    margin = max((ln.bbox.x1 for ln in lines if ln.bbox is not None), default=None)
+    joined: list[TextLine] = []
+    last: TextLine | None = None  # the line the next may wrap on from
+    for line in lines:
+        if joined and _wraps_on(last, line, margin):
+            previous = joined[-1]
+            text = _join_wrapped(previous.text.rstrip(), line.text.strip(), pattern)
+            joined[-1] = replace(previous, text=text, bbox=_spanning(previous.bbox, line.bbox))
+        else:
+            joined.append(line)
+        last = line
+    return joined
+
+
+def _spanning(a: BBox | None, b: BBox | None) -> BBox | None:
+    if a is None or b is None:
+        return a or b
+    return BBox(min(a.x0, b.x0), min(a.top, b.top), max(a.x1, b.x1), max(a.bottom, b.bottom))
+
+
+def _join_wrapped(before: str, after: str, pattern: re.Pattern[str]) -> str:
+    """Two pieces of a wrapped line as one: run together where the wrap cut a word (CJK text
+    wraps anywhere), kept apart by a space where the remainder opens a label of its own that
+    no footer label runs across the wrap into (`…2025.6.25` / `审核人：王建军`)."""
+    together = before + after
+    if not _NEXT_LABEL.match(" " + after):
+        return together
+    cut = len(before)
+    if any(m.start() < cut < m.end() for m in pattern.finditer(together)):
+        return together  # `填报` / `日期：`: a label the wrap broke
+    return f"{before} {after}"
+
+
+def footer_row_to_lines(own: list[Cell], vocabulary: Vocabulary) -> tuple[TextLine, ...] | None:
+    """A table row that is the footer (`填表人：马淑华 填报日期：…` in the sheet's last row,
+    in one cell or one item to a cell): its cells as the footer's line, or None when the row
+    does not open with a footer label."""
+    cells = [c for c in own if c.text.strip()]
+    if not cells:
+        return None
+    pattern, _ = _footer_pattern(vocabulary)
+    first = to_simplified(strip_pinyin(" ".join(cells[0].text.split())))
+    if not pattern.match(first):
+        return None
+    text = "  ".join(" ".join(c.text.split()) for c in cells)
+    page = cells[0].page
+    return (TextLine(text, page, cells[0].bbox, min(c.confidence for c in cells)),)
+
+
 def lines_to_unit(lines: tuple[TextLine, ...]) -> str | None:
     """`单位名称:隆阳区土壤肥料工作站` on a line above the table: the reporting unit."""
     for line in lines:
@@ -90,7 +136,13 @@ def _wraps_on(previous: TextLine | None, line: TextLine, right_margin: float | N
     height = previous.bbox.bottom - previous.bbox.top
     gap = line.bbox.top - previous.bbox.bottom
     reached_margin = previous.bbox.x1 >= right_margin - 2 * height
+    broke_at_hyphen = previous.text.rstrip().endswith(("-", "－"))  # `0931-` / `8812345`
     short = len("".join(line.text.split())) <= MAX_WRAPPED_REMAINDER
     if _ATTACHMENT.match(line.text.strip()):
         return False  # `附件3` right under the footer (a spreadsheet's next row) opens a form
-    return line.page == previous.page and -1 <= gap < 0.8 * height and reached_margin and short
+    return (
+        line.page == previous.page
+        and -1 <= gap < 0.8 * height
+        and (reached_margin or broke_at_hyphen)
+        and short
+    )
