@@ -87,3 +87,21 @@ def test_a_date_that_is_no_date_is_said():
     findings = document_findings("x.docx", [dict(r.__dict__) for r in records], load_catalog())
     (said,) = [f for f in findings if f.rule == "date_unreadable"]
     assert said.item == "填报日期" and "2025.6.25联" in said.message
+
+
+def test_a_footer_wrapped_a_few_characters_to_a_line_is_read_whole():
+    lines = _stacked(
+        ("填表人：马淑", 45),
+        ("芬填报日期：", 46.7),
+        ("2025.6.25联", 42.5),
+        ("系电话：", 30),  # the number did not fit after its label: it goes under it
+        ("0938-6672219", 48.4),
+        ("单位负责人签", 45),
+        ("字：", 15),
+    )
+    assert _footer(lines) == {
+        "填表人": "马淑芬",
+        "填报日期": "2025.6.25",
+        "联系电话": "0938-6672219",
+        "单位负责人签字": "",
+    }

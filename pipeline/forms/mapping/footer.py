@@ -95,8 +95,9 @@ def _join_wrapped(before: str, after: str, pattern: re.Pattern[str]) -> str:
     wraps anywhere), kept apart by a space where the remainder opens a label of its own that
     no footer label runs across the wrap into (`…2025.6.25` / `审核人：王建军`)."""
     together = before + after
-    if not _NEXT_LABEL.match(" " + after):
-        return together
+    opens = _NEXT_LABEL.match(" " + after)
+    if opens is None or pattern.search(opens.group(0)):
+        return together  # no label, or one ending in a footer label (`芬填报日期：`)
     cut = len(before)
     if any(m.start() < cut < m.end() for m in pattern.finditer(together)):
         return together  # `填报` / `日期：`: a label the wrap broke
@@ -136,13 +137,15 @@ def _wraps_on(previous: TextLine | None, line: TextLine, right_margin: float | N
     height = previous.bbox.bottom - previous.bbox.top
     gap = line.bbox.top - previous.bbox.bottom
     reached_margin = previous.bbox.x1 >= right_margin - 2 * height
-    broke_at_hyphen = previous.text.rstrip().endswith(("-", "－"))  # `0931-` / `8812345`
+    # `0931-` / `8812345`: a browser breaks at a hyphen; `系电话：` / `0938-6672219`: a value
+    # too long for what the line had left goes under its label
+    broke_early = previous.text.rstrip().endswith(("-", "－", ":", "："))
     short = len("".join(line.text.split())) <= MAX_WRAPPED_REMAINDER
     if _ATTACHMENT.match(line.text.strip()):
         return False  # `附件3` right under the footer (a spreadsheet's next row) opens a form
     return (
         line.page == previous.page
         and -1 <= gap < 0.8 * height
-        and (reached_margin or broke_at_hyphen)
+        and (reached_margin or broke_early)
         and short
     )
