@@ -150,3 +150,34 @@ def test_a_scanned_project_form_whose_project_label_was_misread_is_unsure():
     records, _ = _records(_scanned(rows_to_grid(rows), {}))
     assert records and all(r.project is None for r in records)
     assert all(r.confidence < 0.8 for r in records)
+
+
+def test_a_scanned_page_whose_table_no_form_took_in_is_said():
+    from dataclasses import replace
+
+    from conftest import rows_to_grid
+
+    from extractors import Document, TextLine
+    from pipeline.definitions import load_catalog
+    from pipeline.forms.recognize import document_to_forms, scanned_pages_outside_forms
+
+    def scanned(grid, page):
+        cells = tuple(replace(c, page=page, confidence=0.9) for c in grid.cells)
+        return replace(grid, cells=cells)
+
+    lost_title = scanned(
+        rows_to_grid([["绣指", "一级m一标", "6"], ["生指化学", "满高服务", "L总分"]]), 1
+    )
+    form_page = scanned(
+        rows_to_grid([["项目名称", "耕地质量监测"], ["实施单位", "沾益区植保站"]]), 2
+    )
+    title = TextLine("2024年度项目支出绩效自评表", 2)
+    document = Document((lost_title, title, form_page), "pdf")
+    forms = document_to_forms(document, load_catalog())
+    assert [f.form for f in forms] == ["project_eval"]
+    assert scanned_pages_outside_forms(document, forms) == [1]
+    typed = replace(lost_title, cells=tuple(replace(c, confidence=1.0) for c in lost_title.cells))
+    assert (
+        scanned_pages_outside_forms(replace(document, blocks=(typed, title, form_page)), forms)
+        == []
+    )

@@ -343,3 +343,20 @@ def relabel_forms(
         out.append(replace(form, form=new, form_seq=seq))
         done.append((form.form, form.form_seq, new, seq))
     return out, tuple(done)
+
+
+MIN_TABLE_CELLS = 4  # cells with text: fewer is a seal's ring or a smudge read as a box
+
+
+def scanned_pages_outside_forms(document: Document, forms: list[FormInstance]) -> list[int]:
+    """The scanned pages with a table no form took in, and no form's table on them: a page
+    whose title was lost (a phone photo's warp, a fold) and whose values so went unread."""
+    in_forms = {page for form in forms for grid in form.grids for page in grid.pages}
+    pages = set()
+    for block in document.blocks:
+        if isinstance(block, TextLine):
+            continue
+        scanned = [c for c in block.cells if c.text.strip() and c.confidence < 1.0]
+        if len(scanned) >= MIN_TABLE_CELLS:
+            pages.update(c.page for c in scanned if c.page is not None)
+    return sorted(pages - in_forms)

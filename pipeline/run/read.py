@@ -20,7 +20,11 @@ from pipeline.checks.validate import split_valid
 from pipeline.definitions import Catalog
 from pipeline.forms.mapping import form_to_slots
 from pipeline.forms.misreads import doubt_misreads
-from pipeline.forms.recognize import document_to_forms, relabel_forms
+from pipeline.forms.recognize import (
+    document_to_forms,
+    relabel_forms,
+    scanned_pages_outside_forms,
+)
 from pipeline.forms.records import SourceInfo, forms_to_records
 from pipeline.model import Finding, FormInstance, Slot
 from pipeline.run.debug_log import DEBUG_LOG
@@ -85,6 +89,7 @@ def ingest_file(
             Finding(rule=n.rule, severity=severity_of(n.rule), message=n.message, page=n.page)
             for n in document.notes
         )
+        findings.extend(map(_unread_scanned_page, scanned_pages_outside_forms(document, forms)))
         # a fault in validation or in a rule is the pipeline's, not the file's: internal_error
         valid, rejects = split_valid(records)
         findings.extend(document_findings(rel, [dict(r.__dict__) for r in valid], catalog))
@@ -150,6 +155,16 @@ def contained_form_to_slots(
             page=pages[0] if pages else None,
         )
         return [], [finding]
+
+
+def _unread_scanned_page(page: int) -> Finding:
+    message = (
+        f"第 {page} 页扫描件上的表格未能认出是哪一种自评表（标题可能因拍摄角度、折痕或印章"
+        "未能识别），该页的数值未读取"
+    )
+    return Finding(
+        rule="unread_page", severity=severity_of("unread_page"), message=message, page=page
+    )
 
 
 def _reader_note(rel: str, note: str | None) -> dict[str, str]:
