@@ -17,8 +17,7 @@ from openpyxl import load_workbook
 from extractors.errors import ERROR_NAMES
 from pipeline.checks.catalogue import RULES
 from pipeline.cli import main
-from pipeline.names import format_name
-from pipeline.publish.export import FORM_NAMES, SEVERITY_NAMES, STATUS_NAMES
+from pipeline.names import FORM_NAMES, SEVERITY_NAMES, STATUS_NAMES, format_name
 from pipeline.run.ingest import ingest
 
 FAMILIES = FIXTURES / "families"

@@ -39,13 +39,13 @@ from pipeline.names import (
     format_name,
     measure_names,
 )
-from pipeline.publish.export import CORRECTION_STATUS, FIELD_NAMES
 from pipeline.publish.report.cells import MAX_IMAGES, CellFinder, PageImages, query_rows
 from pipeline.publish.report.charts import charts, vega_script
 from pipeline.publish.report.tables import PAGE_ROWS, dept_table, project_table, units_table
 from pipeline.publish.report.text import clean_number, figure_text, printable, script_json
 from pipeline.publish.report.units import units_overview, unread_files
 from pipeline.publish.roster import check_roster
+from pipeline.publish.sheets import CORRECTION_STATUS, FIELD_NAMES
 from pipeline.publish.store import OutputError, unwritable
 from pipeline.publish.views import correction_notes, figure_notes, memory_connection, units_sent
 
