@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from extractors.model import BBox, Grid, TextLine
+from extractors.pdf.cell_bands import boxes_cut_at_label_lines
 from extractors.pdf.cell_columns import boxes_cut_at_columns
 from extractors.pdf.cell_rows import cells_cut_at_rows
 from extractors.pdf.cells import UNCERTAIN, table_to_part
@@ -251,3 +252,42 @@ def test_a_hand_drawn_form_is_cut_where_its_values_stand_in_columns_only():
     assert rows[1] == ["新建连栋大棚面积", "15", "≥85亩", "82亩", "14.47"]
     assert rows[2] == ["困难群众基本生活", "10 有效保障 有效保障 10"]  # one string: one cell
     assert rows[3] == ["总分", "100"]
+
+
+def test_one_number_set_at_an_inner_columns_right_is_that_columns():
+    boxes = (*HEADER, (0, 20, 100, 40), (100, 20, 260, 40), (260, 20, 300, 40))
+    at_right = tuple(_chars("100", 120, 35, 6))  # right-aligned in 分值 (100-140), 2 pt inside
+    assert len(boxes_cut_at_columns(boxes, at_right)) == len(boxes) + 2
+    at_left = tuple(_chars("100", 102, 35, 6))  # at the box's left: a merged cell's text too
+    assert boxes_cut_at_columns(boxes, at_left) == boxes
+
+
+# a funds block whose child rows no column rules apart: one tall row, a line a row
+FUNDS = [(0, 0, 100, 60), (100, 0, 180, 60), (180, 0, 260, 60)]
+
+
+def test_rows_no_column_rules_apart_are_cut_between_their_labels_lines():
+    chars = (
+        *_chars("本年财政拨款", 4, 15), *_chars("上年结转", 4, 35), *_chars("其他资金", 4, 55),
+        *_chars("520.00", 110, 15), *_chars("50.00", 110, 55),  # 上年结转 blank
+        *_chars("489.00", 190, 15), *_chars("35.64", 190, 55),
+    )  # fmt: skip
+    part = table_to_part(chars, FUNDS, 1).part
+    assert part.texts == ("本年财政拨款", "上年结转", "其他资金", "520.00", "", "50.00", "489.00",
+                          "", "35.64")  # fmt: skip
+    assert part.confidences == ()
+
+
+def test_a_label_wrapped_over_lines_or_words_beside_it_keep_the_row_whole():
+    wrapped = (
+        *_chars("其中本年财政拨款资", 4, 15), *_chars("金", 4, 35),  # full line: a wrap
+        *_chars("520.00", 110, 15), *_chars("50.00", 110, 35),
+    )  # fmt: skip
+    assert boxes_cut_at_label_lines(tuple(FUNDS), wrapped) == tuple(FUNDS)
+    words = (
+        *_chars("本年", 4, 15), *_chars("上年", 4, 35),
+        *_chars("520.00", 110, 15), *_chars("见附表", 110, 35),
+    )  # fmt: skip
+    assert boxes_cut_at_label_lines(tuple(FUNDS), words) == tuple(FUNDS)
+    between = (*_chars("本年", 4, 15), *_chars("上年", 4, 35), *_chars("520.00", 110, 25))
+    assert boxes_cut_at_label_lines(tuple(FUNDS), between) == tuple(FUNDS)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Callable
 
 from extractors.pdf.cell_rows import chars_to_lines
 from extractors.pdf.page import Char
@@ -35,24 +36,32 @@ def boxes_cut_at_columns(boxes: tuple[Box, ...], chars: tuple[Char, ...]) -> tup
     wide = [b for b in boxes if any(b[0] + EDGE < x < b[2] - EDGE for x in xs)]
     if not wide:
         return boxes
-    placed = sorted(
-        ((ch.top + ch.bottom) / 2, (ch.x0 + ch.x1) / 2, ch) for ch in chars if ch.text.strip()
-    )
-    centres = [p[0] for p in placed]
+    chars_in = chars_by_centre(chars)
     cut: list[Box] = []
     for box in boxes:
-        if box not in wide:
-            cut.append(box)
-            continue
-        low, high = bisect.bisect_left(centres, box[1]), bisect.bisect_right(centres, box[3])
-        inside = [ch for _, cx, ch in placed[low:high] if box[0] <= cx <= box[2]]
-        cut.extend(box_cut_at_columns(box, inside, xs))
+        cut.extend(box_cut_at_columns(box, chars_in(box), xs) if box in wide else [box])
     return tuple(cut)
+
+
+def chars_by_centre(chars: tuple[Char, ...]) -> Callable[[Box], list[Char]]:
+    """A look-up of the printing characters whose centre lies in a box."""
+    placed = sorted(
+        (((ch.top + ch.bottom) / 2, (ch.x0 + ch.x1) / 2, ch) for ch in chars if ch.text.strip()),
+        key=lambda p: (p[0], p[1]),
+    )
+    centres = [p[0] for p in placed]
+
+    def chars_in(box: Box) -> list[Char]:
+        low, high = bisect.bisect_left(centres, box[1]), bisect.bisect_right(centres, box[3])
+        return [ch for _, cx, ch in placed[low:high] if box[0] <= cx <= box[2]]
+
+    return chars_in
 
 
 def box_cut_at_columns(box: Box, chars: list[Char], xs: list[float]) -> list[Box]:
     """The box as one box for each column it spans, when its characters' runs each stand set
-    in one column and in two columns or more; else the box whole."""
+    in one column, and in two columns or more or where the whole box would not set them (a
+    number at an inner column's right); else the box whole."""
     edges = [box[0], *(x for x in xs if box[0] + EDGE < x < box[2] - EDGE), box[2]]
     runs = chars_to_runs(chars, edges)
     if _one_centred_text(runs, box):
@@ -63,8 +72,8 @@ def box_cut_at_columns(box: Box, chars: list[Char], xs: list[float]) -> list[Box
         if column is None:
             return [box]  # across a rule, or set as no cell's text is: one cell's text
         columns.add(column)
-    if len(columns) < 2:
-        return [box]
+    if not columns or (len(columns) < 2 and any(_set_in_box(run, box) for run in runs)):
+        return [box]  # one text the whole box places as well: a merged cell's
     return [(edges[k], box[1], edges[k + 1], box[3]) for k in range(len(edges) - 1)]
 
 
@@ -99,6 +108,16 @@ def _one_centred_text(runs: list[list[Char]], box: Box) -> bool:
     if any(b.x0 - a.x1 > RUN_GAP * size for a, b in itertools.pairwise(line)):
         return False
     return abs((box[0] + box[2]) / 2 - (line[0].x0 + line[-1].x1) / 2) <= size
+
+
+def _set_in_box(run: list[Char], box: Box) -> bool:
+    """Is the run placed as the whole box would place a text (at its left, at its right, or
+    in its middle)?"""
+    x0, x1 = run[0].x0, run[-1].x1
+    size = max(c.size for c in run)
+    slack = CELL_PADDING + size
+    centred = abs((box[0] + box[2]) / 2 - (x0 + x1) / 2) <= size
+    return x0 - box[0] <= slack or box[2] - x1 <= slack or centred
 
 
 def _column_of(run: list[Char], edges: list[float]) -> int | None:

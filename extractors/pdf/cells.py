@@ -19,6 +19,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 
+from extractors.pdf.cell_bands import boxes_cut_at_label_lines
 from extractors.pdf.cell_columns import boxes_cut_at_columns
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
 from extractors.pdf.page import Char, cells_bbox
@@ -67,7 +68,8 @@ def table_to_part(
     """Assign each character of the table's area to its cell: by its centre, or with the run
     it belongs to when that run crosses a column rule. `cuts`: the upright rules a page's
     side cut left out (a cell whose side is one was cut there)."""
-    boxes = boxes_cut_at_columns(tuple(tuple(map(float, c)) for c in cells), chars)
+    boxes = tuple(tuple(map(float, c)) for c in cells)
+    boxes = boxes_cut_at_label_lines(boxes_cut_at_columns(boxes, chars), chars)
     x_values = {b[0] for b in boxes} | {b[2] for b in boxes}
     y_values = {b[1] for b in boxes} | {b[3] for b in boxes}
     xs, ys = merge_edges(sorted(x_values)), merge_edges(sorted(y_values))
