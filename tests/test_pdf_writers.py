@@ -4,11 +4,16 @@ side by side, a merged cell's text past a page break put back (end to end: test_
 
 from __future__ import annotations
 
-from extractors.model import BBox, TextLine
+from pathlib import Path
+
+from extractors.model import BBox, Grid, TextLine
+from extractors.pdf.cell_bands import boxes_cut_at_label_lines
+from extractors.pdf.cell_columns import boxes_cut_at_columns
 from extractors.pdf.cell_rows import cells_cut_at_rows
 from extractors.pdf.cells import UNCERTAIN, table_to_part
 from extractors.pdf.cuts import margin_text_into_cells
 from extractors.pdf.page import Char, edges_to_ruling, edges_to_tables, frame_closed
+from extractors.pdf.read import extract_pdf
 from extractors.pdf.side_join import side_by_side
 from extractors.pdf.sides import stitch_side_pages
 from extractors.tables import TablePart
@@ -196,3 +201,93 @@ def test_a_new_form_on_a_later_page_is_no_side_of_a_table_open_at_its_right():
         title.text,
         ("e", "f", "g"),
     ]  # (flagged all the same: a cell open at a page's side that no strip joined)
+
+
+# the header row rules five columns off; the row under it rules only its label off
+HEADER = [
+    (0, 0, 100, 20),
+    (100, 0, 140, 20),
+    (140, 0, 200, 20),
+    (200, 0, 260, 20),
+    (260, 0, 300, 20),
+]
+UNRULED = [(0, 20, 100, 40), (100, 20, 300, 40)]
+
+
+def test_values_in_one_box_for_want_of_rules_are_cut_at_the_header_rows_columns():
+    chars = (
+        *_chars("新建大棚", 4, 35),
+        *_chars("15", 118, 35),  # right-aligned in 分值, 2 pt from the next column's text
+        *_chars("≥85亩", 142, 35),  # left-aligned
+        *_chars("82亩", 215, 35),  # centred
+        *_chars("9.5", 266, 35),
+    )
+    part = table_to_part(chars, HEADER + UNRULED, 1).part
+    assert part.texts[-4:] == ("15", "≥85亩", "82亩", "9.5") and part.confidences == ()
+    # a value wrapped over two lines in its narrow column, an empty column
+    wrapped = (*_chars("10", 118, 30), *_chars("90.00", 142, 28), *_chars("%", 142, 38))
+    part = table_to_part(wrapped, HEADER + UNRULED, 1).part
+    assert part.texts[-4:] == ("10", "90.00%", "", "")
+
+
+def test_a_box_whose_runs_do_not_line_up_with_the_columns_is_left_whole():
+    boxes = HEADER + UNRULED
+    crossing = (*_chars("15", 118, 35), *_chars("≥500元/亩按验收面积", 142, 35))  # over 得分's rule
+    assert boxes_cut_at_columns(tuple(boxes), crossing) == tuple(boxes)
+    # a number centred over two columns: a rule passes between its digits
+    centred = tuple(_chars("52", 190, 35))
+    assert boxes_cut_at_columns(tuple(boxes), centred) == tuple(boxes)
+    # one text in one column of a wide merged cell (a name): nothing to cut
+    name = tuple(_chars("农业农村局", 104, 35))
+    assert boxes_cut_at_columns(tuple(boxes), name) == tuple(boxes)
+    # a label centred over the box, a rule through its word space
+    label = (*_chars("有效", 178, 35), *_chars("保障", 202, 35))
+    assert boxes_cut_at_columns(tuple(boxes), label) == tuple(boxes)
+
+
+def test_a_hand_drawn_form_is_cut_where_its_values_stand_in_columns_only():
+    path = Path(__file__).resolve().parent.parent / "fixtures/partial/unruled-columns.drawn.pdf"
+    grid = next(b for b in extract_pdf(path).blocks if isinstance(b, Grid))
+    rows = [[c.text for c in grid.cells if c.row == r] for r in range(grid.n_rows)]
+    assert rows[1] == ["新建连栋大棚面积", "15", "≥85亩", "82亩", "14.47"]
+    assert rows[2] == ["困难群众基本生活", "10 有效保障 有效保障 10"]  # one string: one cell
+    assert rows[3] == ["总分", "100"]
+
+
+def test_one_number_set_at_an_inner_columns_right_is_that_columns():
+    boxes = (*HEADER, (0, 20, 100, 40), (100, 20, 260, 40), (260, 20, 300, 40))
+    at_right = tuple(_chars("100", 120, 35, 6))  # right-aligned in 分值 (100-140), 2 pt inside
+    assert len(boxes_cut_at_columns(boxes, at_right)) == len(boxes) + 2
+    at_left = tuple(_chars("100", 102, 35, 6))  # at the box's left: a merged cell's text too
+    assert boxes_cut_at_columns(boxes, at_left) == boxes
+
+
+# a funds block whose child rows no column rules apart: one tall row, a line a row
+FUNDS = [(0, 0, 100, 60), (100, 0, 180, 60), (180, 0, 260, 60)]
+
+
+def test_rows_no_column_rules_apart_are_cut_between_their_labels_lines():
+    chars = (
+        *_chars("本年财政拨款", 4, 15), *_chars("上年结转", 4, 35), *_chars("其他资金", 4, 55),
+        *_chars("520.00", 110, 15), *_chars("50.00", 110, 55),  # 上年结转 blank
+        *_chars("489.00", 190, 15), *_chars("35.64", 190, 55),
+    )  # fmt: skip
+    part = table_to_part(chars, FUNDS, 1).part
+    assert part.texts == ("本年财政拨款", "上年结转", "其他资金", "520.00", "", "50.00", "489.00",
+                          "", "35.64")  # fmt: skip
+    assert part.confidences == ()
+
+
+def test_a_label_wrapped_over_lines_or_words_beside_it_keep_the_row_whole():
+    wrapped = (
+        *_chars("其中本年财政拨款资", 4, 15), *_chars("金", 4, 35),  # full line: a wrap
+        *_chars("520.00", 110, 15), *_chars("50.00", 110, 35),
+    )  # fmt: skip
+    assert boxes_cut_at_label_lines(tuple(FUNDS), wrapped) == tuple(FUNDS)
+    words = (
+        *_chars("本年", 4, 15), *_chars("上年", 4, 35),
+        *_chars("520.00", 110, 15), *_chars("见附表", 110, 35),
+    )  # fmt: skip
+    assert boxes_cut_at_label_lines(tuple(FUNDS), words) == tuple(FUNDS)
+    between = (*_chars("本年", 4, 15), *_chars("上年", 4, 35), *_chars("520.00", 110, 25))
+    assert boxes_cut_at_label_lines(tuple(FUNDS), between) == tuple(FUNDS)

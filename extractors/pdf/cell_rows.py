@@ -27,7 +27,7 @@ def cells_cut_at_rows(
     characters; a row with none an empty cell), or the cell whole."""
     inner = [y for y in rows if box[1] + EDGE < y < box[3] - EDGE]
     lines = chars_to_lines(chars)
-    if not inner or len(lines) < 2 or not all(_is_number(line) for line in lines):
+    if not inner or len(lines) < 2 or not all(is_number_line(line) for line in lines):
         return [(box, chars)]
     edges = [box[1], *inner, box[3]]
     bands: dict[int, list[Char]] = {}
@@ -61,6 +61,6 @@ def chars_to_lines(chars: list[Char]) -> list[list[Char]]:
     return lines
 
 
-def _is_number(line: list[Char]) -> bool:
+def is_number_line(line: list[Char]) -> bool:
     text = "".join(c.text for c in sorted(line, key=lambda c: c.x0)).strip()
     return any(c.isdigit() for c in text) and bool(_NUMBER.match(text))

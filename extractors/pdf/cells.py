@@ -19,6 +19,8 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 
+from extractors.pdf.cell_bands import boxes_cut_at_label_lines
+from extractors.pdf.cell_columns import boxes_cut_at_columns
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
 from extractors.pdf.page import Char, cells_bbox
 from extractors.tables import (
@@ -67,6 +69,7 @@ def table_to_part(
     it belongs to when that run crosses a column rule. `cuts`: the upright rules a page's
     side cut left out (a cell whose side is one was cut there)."""
     boxes = tuple(tuple(map(float, c)) for c in cells)
+    boxes = boxes_cut_at_label_lines(boxes_cut_at_columns(boxes, chars), chars)
     x_values = {b[0] for b in boxes} | {b[2] for b in boxes}
     y_values = {b[1] for b in boxes} | {b[3] for b in boxes}
     xs, ys = merge_edges(sorted(x_values)), merge_edges(sorted(y_values))
