@@ -34,17 +34,23 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
     for index, (box, text) in enumerate(zip(side.boxes, side.texts, strict=True)):
         if box[2] <= start + ROW_TOLERANCE:
             continue  # a title column printed again on every page
-        if box[0] < start - ROW_TOLERANCE:  # a cell over the title column and on: its own part
-            if within(text, host_text_at(host, box[1], box[3])):
-                text = ""  # the title column's text, the cell's own clipped away behind it
+        over_title, sure_text = box[0] < start - ROW_TOLERANCE, True
+        if over_title:  # a cell over the title column and on: its own part, open at the cut
+            text, sure_text = _without_title(text, host_text_at(host, box[1], box[3]))
             box = (start, box[1], box[2], box[3])
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
-        other = _cut_partner(partners, moved) if index in side.cut_left else None
+        open_left = index in side.cut_left or over_title
+        other = _cut_partner(partners, moved) if open_left else None
+        if over_title and not sure_text and other is None:
+            side_conf = _lowered(side_conf, index)
         if other is not None:
             old = boxes[other]
             boxes[other] = (old[0], old[1], moved[2], old[3])
             texts[other], sure = _cut_text(texts[other], text)
-            confidences[other] = min(confidences[other], side_conf[index], 1.0 if sure else UNSURE)
+            # a title column's text drawn over the cell, taken out: the overlap the reading
+            # doubted is explained, and the host's page holds the whole text
+            read = 1.0 if over_title and sure_text and sure else side_conf[index]
+            confidences[other] = min(confidences[other], read, 1.0 if sure else UNSURE)
             if index in side.cut_right:
                 cut_right.add(other)
             continue
@@ -81,6 +87,29 @@ def place_strip(host: TablePart, side: TablePart, title_width: float | None = No
     """The strip of the host's columns the side is the first part of."""
     start = repeated_columns_end(host, side, title_width)
     return Strip(start, host.bbox[2] - start, host.cut_right)
+
+
+def _without_title(text: str, title: str) -> tuple[str, bool]:
+    """A cell's text over the title column with the title column's text taken out: the
+    repeated column draws its own cell's text, clipped, over the one that runs on past it (the
+    two interleaved, character by character); False where the title's characters are not all
+    there in order (what is the cell's own is then unsure)."""
+    if within(text, title):
+        return "", True  # the title column's text, the cell's own clipped away behind it
+    if not within(title, text):
+        return text, False
+    rest = list("".join(title.split()))
+    kept = []
+    for char in text:
+        if rest and char == rest[0]:
+            rest.pop(0)
+        else:
+            kept.append(char)
+    return "".join(kept), True
+
+
+def _lowered(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
+    return tuple(min(c, UNSURE) if i == index else c for i, c in enumerate(confidences))
 
 
 def _cut_partner(host: TablePart, moved: Box) -> int | None:

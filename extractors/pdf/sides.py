@@ -25,6 +25,7 @@ from extractors.pdf.side_hosts import (
     Host,
     Known,
     host_of,
+    repeated_columns_end,
     row_lines,
     shared,
     shown_on,
@@ -186,8 +187,15 @@ def _near_cut(item: Item, part: TablePart, under: bool) -> bool:
 
 def _goes_on_down(previous: TablePart | None, part: TablePart) -> bool:
     """Is the part opening its page the table ending the previous page going on down the
-    same strip (the same outer edges, no cell open at its left), not a strip of its rows?"""
-    return previous is not None and not part.cut_left and continues(previous, part)
+    same strip (the same outer edges, no cell open at its left), not a strip of its rows (its
+    first column the previous part's title column again, row for row: a strip whose right edge
+    falls by chance where the first strip's did)?"""
+    return (
+        previous is not None
+        and not part.cut_left
+        and continues(previous, part)
+        and repeated_columns_end(previous, part) <= part.bbox[0] + ROW_TOLERANCE
+    )
 
 
 def _pieces(
