@@ -38,10 +38,16 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
         if over_title:  # a cell over the title column and on: its own part, open at the cut
             text, sure_text = _without_title(text, host_text_at(host, box[1], box[3]))
             box = (start, box[1], box[2], box[3])
+        elif abs(box[0] - start) <= ROW_TOLERANCE < start - side.bbox[0]:
+            shown = _title_cell_text(side, box, start)
+            if shown is not None:  # beside the title column: what its text spilt into it
+                own, sure_text = _without_spill(text, host_text_at(host, box[1], box[3]), shown)
+                if own != text and sure_text:  # the spill the reading doubted, taken out
+                    text, side_conf = own, _raised(side_conf, index)
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
         open_left = index in side.cut_left or over_title
         other = _cut_partner(partners, moved) if open_left else None
-        if over_title and not sure_text and other is None:
+        if not sure_text and (other is None or not over_title):
             side_conf = _lowered(side_conf, index)
         if other is not None:
             old = boxes[other]
@@ -97,7 +103,7 @@ def _without_title(text: str, title: str) -> tuple[str, bool]:
     if within(text, title):
         return "", True  # the title column's text, the cell's own clipped away behind it
     if not within(title, text):
-        return text, False
+        return once(text), False
     rest = list("".join(title.split()))
     kept = []
     for char in text:
@@ -105,7 +111,52 @@ def _without_title(text: str, title: str) -> tuple[str, bool]:
             rest.pop(0)
         else:
             kept.append(char)
-    return "".join(kept), True
+    return once("".join(kept)), True
+
+
+def _title_cell_text(side: TablePart, box: Box, start: float) -> str | None:
+    """The text of the side's title column cell in the same rows as `box`, if there is one."""
+    for other, text in zip(side.boxes, side.texts, strict=True):
+        if (
+            abs(other[0] - side.bbox[0]) <= ROW_TOLERANCE
+            and abs(other[2] - start) <= ROW_TOLERANCE
+            and abs(other[1] - box[1]) <= ROW_TOLERANCE
+            and abs(other[3] - box[3]) <= ROW_TOLERANCE
+        ):
+            return text
+    return None
+
+
+def _without_spill(text: str, title: str, shown: str) -> tuple[str, bool]:
+    """The text of a cell beside the title column without what the title column's text drew
+    past the column's edge (a label centred over a merged cell wider than the column: its
+    characters land on the strip's first cell): the title's characters its own cell does not
+    show, where the cell's text starts with them; unsure (False) where they stand among the
+    cell's own characters otherwise."""
+    whole, kept = "".join(title.split()), "".join(shown.split())
+    if title == "\0" or not whole or within(whole, kept):
+        return text, True
+    rest = whole[len(kept) :] if whole.startswith(kept) else whole
+    if "".join(text.split()).startswith(rest):
+        count, index = 0, 0
+        while count < len(rest):
+            count += not text[index].isspace()
+            index += 1
+        return text[index:].strip(), True
+    return text, not within(rest, text)
+
+
+def once(text: str) -> str:
+    """A text drawn twice over a cell (by the title column and by the cell itself) once."""
+    compact = "".join(text.split())
+    half = len(compact) // 2
+    if half and compact[:half] == compact[half:]:
+        return compact[:half]
+    return text
+
+
+def _raised(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
+    return tuple(1.0 if i == index else c for i, c in enumerate(confidences))
 
 
 def _lowered(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:

@@ -30,7 +30,7 @@ from extractors.pdf.side_hosts import (
     shared,
     shown_on,
 )
-from extractors.pdf.side_join import UNSURE, Strip, place_strip, side_by_side
+from extractors.pdf.side_join import UNSURE, Strip, once, place_strip, side_by_side
 from extractors.pdf.side_splits import split_at_tables
 from extractors.tables import EDGE_TOLERANCE, TablePart, continues
 
@@ -129,9 +129,19 @@ def _join(state: _Stitching, page: int, index: int, host: Host) -> None:
     state.strips[page] = host_page
     _drop_repeated_text(state.pages, host_page, joined, page, side)
     listing[index] = None  # type: ignore[call-overload]
+    seen = _texts_above(state.pages[host_page], joined)
     for i, line in _lines_above(listing, side):
+        assert line.bbox is not None
+        if any(
+            text == "".join(once(line.text).split()) and abs(top - line.bbox.top) <= ROW_TOLERANCE
+            for text, top in seen
+        ):
+            listing[i] = None  # type: ignore[call-overload]
+            continue  # the host's page shows it (a title drawn again by the title column)
         state.pages[host_page].append(line)  # shown on this strip only: the host's title
-        state.keys[id(line)] = joined.bbox[1] - ROW_TOLERANCE / 2
+        # at its own height (its foot: a gap's cell cut from a strip spans the whole gap),
+        # the strips' rows, and so the lines over them, lying level
+        state.keys[id(line)] = min(line.bbox.bottom, joined.bbox[1] - ROW_TOLERANCE / 2)
         listing[i] = None  # type: ignore[call-overload]
 
 
@@ -246,6 +256,17 @@ def _lines_above(listing: list[Item], part: TablePart) -> list[tuple[int, TextLi
         and item.bbox.bottom <= part.bbox[1] + ROW_TOLERANCE
         and not item.off_page
     ]
+
+
+def _texts_above(listing: list[Item], part: TablePart) -> set[tuple[str, float]]:
+    """The texts (without white space) and tops of the lines on the page over the part."""
+    return {
+        ("".join(item.text.split()), item.bbox.top)
+        for item in listing
+        if isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.bbox.bottom <= part.bbox[1] + ROW_TOLERANCE
+    }
 
 
 def _unsure(item: Item) -> Item:
