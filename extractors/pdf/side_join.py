@@ -99,19 +99,36 @@ def _without_title(text: str, title: str) -> tuple[str, bool]:
     """A cell's text over the title column with the title column's text taken out: the
     repeated column draws its own cell's text, clipped, over the one that runs on past it (the
     two interleaved, character by character); False where the title's characters are not all
-    there in order (what is the cell's own is then unsure)."""
+    there in order, or could be taken out of it in more than one way (what is the cell's own
+    is then unsure)."""
     if within(text, title):
         return "", True  # the title column's text, the cell's own clipped away behind it
-    if not within(title, text):
-        return once(text), False
-    rest = list("".join(title.split()))
-    kept = []
-    for char in text:
-        if rest and char == rest[0]:
-            rest.pop(0)
-        else:
-            kept.append(char)
-    return once("".join(kept)), True
+    own, sure = _taken_out(text, "".join(title.split()))
+    return once(own), sure
+
+
+def _taken_out(text: str, part: str) -> tuple[str, bool]:
+    """The text without `part`'s characters, in order, and whether they could be found in one
+    way only (the first places they can stand are the last); the text as it is, False, where
+    they are not all there."""
+    chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
+    first, last = _places(chars, part), _places(chars[::-1], part[::-1])
+    if first is None or last is None:
+        return text, False
+    own = "".join(c for i, c in enumerate(text) if i not in first)
+    return own.strip(), first == last
+
+
+def _places(chars: list[tuple[int, str]], part: str) -> set[int] | None:
+    """Where `part`'s characters stand in `chars`, each at the first place it can."""
+    places: set[int] = set()
+    rest = iter(chars)
+    for char in part:
+        found = next((i for i, c in rest if c == char), None)
+        if found is None:
+            return None
+        places.add(found)
+    return places
 
 
 def _title_cell_text(side: TablePart, box: Box, start: float) -> str | None:
@@ -128,22 +145,27 @@ def _title_cell_text(side: TablePart, box: Box, start: float) -> str | None:
 
 
 def _without_spill(text: str, title: str, shown: str) -> tuple[str, bool]:
-    """The text of a cell beside the title column without what the title column's text drew
-    past the column's edge (a label centred over a merged cell wider than the column: its
-    characters land on the strip's first cell): the title's characters its own cell does not
-    show, where the cell's text starts with them; unsure (False) where they stand among the
-    cell's own characters otherwise."""
+    """The text of a cell beside the title column as its own: a label centred over a merged
+    cell wider than the column draws the characters past the column's edge over this cell,
+    and the start of this cell's text may fall in the title column's cell (read there). The
+    title's characters its own cell does not show taken out, the ones it shows of this cell put
+    back in front; unsure (False) where the title's characters could be taken out in more than
+    one way or are not all there."""
     whole, kept = "".join(title.split()), "".join(shown.split())
     if title == "\0" or not whole or within(whole, kept):
         return text, True
-    rest = whole[len(kept) :] if whole.startswith(kept) else whole
-    if "".join(text.split()).startswith(rest):
+    common = 0
+    while common < min(len(whole), len(kept)) and whole[common] == kept[common]:
+        common += 1
+    lent, rest = kept[common:], whole[common:]
+    if "".join(text.split()).startswith(rest):  # drawn before the cell's own text
         count, index = 0, 0
         while count < len(rest):
             count += not text[index].isspace()
             index += 1
-        return text[index:].strip(), True
-    return text, not within(rest, text)
+        return lent + text[index:].strip(), True
+    own, sure = _taken_out(text, rest)
+    return (lent + own, sure) if sure else (text, False)
 
 
 def once(text: str) -> str:
