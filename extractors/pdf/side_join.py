@@ -111,12 +111,28 @@ def _taken_out(text: str, part: str) -> tuple[str, bool]:
     """The text without `part`'s characters, in order, and whether they could be found in one
     way only (the first places they can stand are the last); the text as it is, False, where
     they are not all there."""
+    compact = "".join(text.split())
+    if part and compact.startswith(part):  # drawn whole before the cell's own text, or after
+        return _drop_chars(text, len(part), from_end=False), True
+    if part and compact.endswith(part):
+        return _drop_chars(text, len(part), from_end=True), True
     chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
     first, last = _places(chars, part), _places(chars[::-1], part[::-1])
     if first is None or last is None:
         return text, False
     own = "".join(c for i, c in enumerate(text) if i not in first)
     return own.strip(), first == last
+
+
+def _drop_chars(text: str, count: int, from_end: bool) -> str:
+    """The text without its first (last) `count` characters other than white space."""
+    chars = list(text[::-1] if from_end else text)
+    dropped, index = 0, 0
+    while dropped < count:
+        dropped += not chars[index].isspace()
+        index += 1
+    rest = "".join(chars[index:])
+    return (rest[::-1] if from_end else rest).strip()
 
 
 def _places(chars: list[tuple[int, str]], part: str) -> set[int] | None:
@@ -158,12 +174,6 @@ def _without_spill(text: str, title: str, shown: str) -> tuple[str, bool]:
     while common < min(len(whole), len(kept)) and whole[common] == kept[common]:
         common += 1
     lent, rest = kept[common:], whole[common:]
-    if "".join(text.split()).startswith(rest):  # drawn before the cell's own text
-        count, index = 0, 0
-        while count < len(rest):
-            count += not text[index].isspace()
-            index += 1
-        return lent + text[index:].strip(), True
     own, sure = _taken_out(text, rest)
     return (lent + own, sure) if sure else (text, False)
 
