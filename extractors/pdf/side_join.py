@@ -44,6 +44,8 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
                 own, sure_text = _without_spill(text, host_text_at(host, box[1], box[3]), shown)
                 if own != text and sure_text:  # the spill the reading doubted, taken out
                     text, side_conf = own, _raised(side_conf, index)
+        elif _beside_merged_title(side, box, start) or _label_cut(partners, box):
+            text = _without_merged_title(text, host_text_at(host, box[1], box[3]))
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
         open_left = index in side.cut_left or over_title
         other = _cut_partner(partners, moved) if open_left else None
@@ -145,6 +147,40 @@ def _places(chars: list[tuple[int, str]], part: str) -> set[int] | None:
             return None
         places.add(found)
     return places
+
+
+def _beside_merged_title(side: TablePart, box: Box, start: float) -> bool:
+    """Is there, in the same rows, a cell of the side over its title column and on, ending
+    at this cell (a label merged over the title column and the next columns: its text drawn
+    where the whole merged cell would centre it, maybe in this cell)?"""
+    return any(
+        other[0] < start - ROW_TOLERANCE < other[2] - 2 * ROW_TOLERANCE
+        and abs(other[2] - box[0]) <= ROW_TOLERANCE
+        and abs(other[1] - box[1]) <= ROW_TOLERANCE
+        and abs(other[3] - box[3]) <= ROW_TOLERANCE
+        for other in side.boxes
+    )
+
+
+def _label_cut(host: TablePart, box: Box) -> bool:
+    """Is the host's cell at its left edge in the same rows as `box` open at its right (a
+    label merged on over the cut: its text drawn where the whole merged cell centres it)?"""
+    return any(
+        abs(host.boxes[i][0] - host.bbox[0]) <= ROW_TOLERANCE
+        and abs(host.boxes[i][1] - box[1]) <= ROW_TOLERANCE
+        and abs(host.boxes[i][3] - box[3]) <= ROW_TOLERANCE
+        for i in host.cut_right
+    )
+
+
+def _without_merged_title(text: str, title: str) -> str:
+    """The cell's text without the merged label's text drawn whole before or after it."""
+    whole, compact = "".join(title.split()), "".join(text.split())
+    if title == "\0" or not whole or compact == whole or whole not in compact:
+        return text
+    if compact.startswith(whole) or compact.endswith(whole):
+        return _drop_chars(text, len(whole), from_end=not compact.startswith(whole))
+    return text
 
 
 def _title_cell_text(side: TablePart, box: Box, start: float) -> str | None:
