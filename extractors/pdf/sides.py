@@ -95,6 +95,11 @@ def _stitch_page(state: _Stitching, page: int) -> None:
             state.hosts.append((page, index))
             index += 1
             continue
+        if index == first and _goes_on_over_strips(state, page, item):
+            listing[index] = item = replace(item, follows=state.strips[page - 1])
+            state.hosts.append((page, index))
+            index += 1
+            continue
         host = host_of(item, listing, state.hosts, state.pages, under_host, state.known())
         if host is None:
             pieces = _pieces(item, listing, index, state, under_host)
@@ -206,6 +211,30 @@ def _goes_on_down(previous: TablePart | None, part: TablePart) -> bool:
         and continues(previous, part)
         and repeated_columns_end(previous, part) <= part.bbox[0] + ROW_TOLERANCE
     )
+
+
+def _goes_on_over_strips(state: _Stitching, page: int, part: TablePart) -> bool:
+    """Is the part opening its page the table ending an earlier page going on down, the pages
+    between holding only that page's strips (a sheet printed over, then down: the next band's
+    left strip after the right-hand strips of the band above)?"""
+    host_page = state.strips.get(page - 1)
+    if host_page is None or state.strips.get(host_page) is not None:
+        return False
+    between = range(host_page + 1, page)
+    if any(state.strips.get(p) != host_page or _has_parts(state.pages[p]) for p in between):
+        return False
+    previous = state.lasts.get(host_page)
+    return (
+        previous is not None
+        and not part.cut_left
+        and continues(replace(previous, page=page - 1), part)
+        and repeated_columns_end(previous, part) <= part.bbox[0] + ROW_TOLERANCE
+    )
+
+
+def _has_parts(listing: list[Item]) -> bool:
+    """Does the page still hold a part of its own (not all joined to its host)?"""
+    return any(isinstance(item, TablePart) for item in listing if item is not None)
 
 
 def _pieces(
