@@ -31,6 +31,7 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
     confidences = list(host.confidences or (1.0,) * len(host.boxes))
     side_conf = side.confidences or (1.0,) * len(side.boxes)
     cut_right: set[int] = set()
+    spills = _spilt_texts(host, side, start)
     for index, (box, text) in enumerate(zip(side.boxes, side.texts, strict=True)):
         if box[2] <= start + ROW_TOLERANCE:
             continue  # a title column printed again on every page
@@ -38,14 +39,17 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
         if over_title:  # a cell over the title column and on: its own part, open at the cut
             text, sure_text = _without_title(text, host_text_at(host, box[1], box[3]))
             box = (start, box[1], box[2], box[3])
-        elif abs(box[0] - start) <= ROW_TOLERANCE < start - side.bbox[0]:
-            shown = _title_cell_text(side, box, start)
-            if shown is not None:  # beside the title column: what its text spilt into it
-                own, sure_text = _without_spill(text, host_text_at(host, box[1], box[3]), shown)
-                if own != text and sure_text:  # the spill the reading doubted, taken out
-                    text, side_conf = own, _raised(side_conf, index)
-        elif _beside_merged_title(side, box, start) or _label_cut(partners, box):
-            text = _without_merged_title(text, host_text_at(host, box[1], box[3]))
+        elif index in spills:  # beside the title column: what its text spilt into it
+            own, sure_text = spills[index]
+            if own != text and sure_text:  # the spill the reading doubted, taken out
+                text, side_conf = own, _raised(side_conf, index)
+        elif start - side.bbox[0] > ROW_TOLERANCE and (
+            _beside_merged_title(side, box, start)
+            or _label_merged_on(partners, box, start - side.bbox[0])
+        ):
+            own, sure_text = _without_merged_title(text, host_text_at(host, box[1], box[3]))
+            if own != text and sure_text:  # the label's characters the reading doubted, out
+                text, side_conf = own, _raised(side_conf, index)
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
         open_left = index in side.cut_left or over_title
         other = _cut_partner(partners, moved) if open_left else None
@@ -162,56 +166,85 @@ def _beside_merged_title(side: TablePart, box: Box, start: float) -> bool:
     )
 
 
-def _label_cut(host: TablePart, box: Box) -> bool:
-    """Is the host's cell at its left edge in the same rows as `box` open at its right (a
-    label merged on over the cut: its text drawn where the whole merged cell centres it)?"""
+def _label_merged_on(host: TablePart, box: Box, width: float) -> bool:
+    """Is the host's cell at its left edge in the same rows as `box` merged on past the title
+    column's `width` (its text drawn where the whole merged cell centres it, which on a later
+    strip may fall inside a cell of the strip), or open at its right (merged on over the cut)?"""
     return any(
-        abs(host.boxes[i][0] - host.bbox[0]) <= ROW_TOLERANCE
-        and abs(host.boxes[i][1] - box[1]) <= ROW_TOLERANCE
-        and abs(host.boxes[i][3] - box[3]) <= ROW_TOLERANCE
-        for i in host.cut_right
+        abs(cell[0] - host.bbox[0]) <= ROW_TOLERANCE
+        and abs(cell[1] - box[1]) <= ROW_TOLERANCE
+        and abs(cell[3] - box[3]) <= ROW_TOLERANCE
+        and (i in host.cut_right or cell[2] > host.bbox[0] + width + ROW_TOLERANCE)
+        for i, cell in enumerate(host.boxes)
     )
 
 
-def _without_merged_title(text: str, title: str) -> str:
-    """The cell's text without the merged label's text drawn whole before or after it."""
+def _without_merged_title(text: str, title: str) -> tuple[str, bool]:
+    """The cell's text without the merged label's text drawn over it (whole, before or after
+    the cell's own, or among its characters where they can be taken out one way only; else
+    the text as it is, unsure)."""
     whole, compact = "".join(title.split()), "".join(text.split())
-    if title == "\0" or not whole or compact == whole or whole not in compact:
-        return text
-    if compact.startswith(whole) or compact.endswith(whole):
-        return _drop_chars(text, len(whole), from_end=not compact.startswith(whole))
-    return text
+    if title == "\0" or not whole or compact == whole or not within(whole, compact):
+        return text, True
+    own, sure = _taken_out(text, whole)
+    return (own, True) if sure and own else (text, False)
 
 
-def _title_cell_text(side: TablePart, box: Box, start: float) -> str | None:
-    """The text of the side's title column cell in the same rows as `box`, if there is one."""
-    for other, text in zip(side.boxes, side.texts, strict=True):
-        if (
-            abs(other[0] - side.bbox[0]) <= ROW_TOLERANCE
-            and abs(other[2] - start) <= ROW_TOLERANCE
+def _spilt_texts(host: TablePart, side: TablePart, start: float) -> dict[int, tuple[str, bool]]:
+    """The texts of the side's cells beside its title column as their own (by index), where a
+    title column's label ran past the column's edge: a label centred over a merged cell wider
+    than the column draws its characters on over the next cells of its row, and the start of
+    the first one's text may fall in the title column's cell (read there). The label's
+    characters its own cell does not show taken out of the cells in turn, the ones it shows of
+    the next cell put back in front; unsure (False) where they could be taken out in more than
+    one way or are not all there."""
+    out: dict[int, tuple[str, bool]] = {}
+    if start - side.bbox[0] <= ROW_TOLERANCE:
+        return out
+    for box, shown in zip(side.boxes, side.texts, strict=True):
+        if abs(box[0] - side.bbox[0]) > ROW_TOLERANCE or abs(box[2] - start) > ROW_TOLERANCE:
+            continue
+        title = host_text_at(host, box[1], box[3])
+        whole, kept = "".join(title.split()), "".join(shown.split())
+        if title == "\0" or not whole or within(whole, kept):
+            continue
+        common = 0
+        while common < min(len(whole), len(kept)) and whole[common] == kept[common]:
+            common += 1
+        lent, rest = kept[common:], whole[common:]
+        row = sorted(
+            (other[0], i)
+            for i, other in enumerate(side.boxes)
+            if other[0] >= start - ROW_TOLERANCE
             and abs(other[1] - box[1]) <= ROW_TOLERANCE
             and abs(other[3] - box[3]) <= ROW_TOLERANCE
-        ):
-            return text
-    return None
+        )
+        touched: list[int] = []
+        for _, i in row:
+            text = side.texts[i]
+            found = _found_prefix(text, rest)
+            if not found:
+                break
+            own, sure = _taken_out(text, rest[:found])
+            out[i] = ((lent + own) if not touched else own, sure)
+            touched.append(i)
+            rest = rest[found:]
+            if not rest:
+                break
+        if rest:  # not all of the label found: what the cells hold is unsure
+            out.update({i: (side.texts[i], False) for i in touched})
+    return out
 
 
-def _without_spill(text: str, title: str, shown: str) -> tuple[str, bool]:
-    """The text of a cell beside the title column as its own: a label centred over a merged
-    cell wider than the column draws the characters past the column's edge over this cell,
-    and the start of this cell's text may fall in the title column's cell (read there). The
-    title's characters its own cell does not show taken out, the ones it shows of this cell put
-    back in front; unsure (False) where the title's characters could be taken out in more than
-    one way or are not all there."""
-    whole, kept = "".join(title.split()), "".join(shown.split())
-    if title == "\0" or not whole or within(whole, kept):
-        return text, True
-    common = 0
-    while common < min(len(whole), len(kept)) and whole[common] == kept[common]:
-        common += 1
-    lent, rest = kept[common:], whole[common:]
-    own, sure = _taken_out(text, rest)
-    return (lent + own, sure) if sure else (text, False)
+def _found_prefix(text: str, part: str) -> int:
+    """How many of `part`'s first characters stand in the text, in order."""
+    rest = iter("".join(text.split()))
+    count = 0
+    for char in part:
+        if char not in rest:
+            break
+        count += 1
+    return count
 
 
 def once(text: str) -> str:
