@@ -42,6 +42,9 @@ class TablePart:
     cut_right: frozenset[int] = frozenset()
     cut_top: frozenset[int] = frozenset()  # and at their top and foot (a page break)
     cut_bottom: frozenset[int] = frozenset()
+    # the page it goes on from where that is not the page before (a sheet printed over, then
+    # down: the pages between hold the right-hand strips of the rows above); 0: the page before
+    follows: int = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,7 +141,8 @@ def continues(previous: TablePart, part: TablePart) -> bool:
         abs(previous.bbox[0] - part.bbox[0]) < 3 * EDGE_TOLERANCE
         and abs(previous.bbox[2] - part.bbox[2]) < 3 * EDGE_TOLERANCE
     )
-    return part.page == previous.page + 1 and same_width
+    next_page = part.page == previous.page + 1 or (part.follows and part.follows == previous.page)
+    return bool(next_page) and same_width
 
 
 def parts_to_grid(parts: list[TablePart]) -> Grid:

@@ -4,6 +4,7 @@ side by side, a merged cell's text past a page break put back (end to end: test_
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from extractors.model import BBox, Grid, TextLine
@@ -14,9 +15,9 @@ from extractors.pdf.cells import UNCERTAIN, table_to_part
 from extractors.pdf.cuts import margin_text_into_cells
 from extractors.pdf.page import Char, edges_to_ruling, edges_to_tables, frame_closed
 from extractors.pdf.read import extract_pdf
-from extractors.pdf.side_join import side_by_side
+from extractors.pdf.side_join import UNSURE, side_by_side
 from extractors.pdf.sides import stitch_side_pages
-from extractors.tables import TablePart
+from extractors.tables import TablePart, continues
 
 
 def _h(x0: float, x1: float, y: float) -> dict:
@@ -291,3 +292,78 @@ def test_a_label_wrapped_over_lines_or_words_beside_it_keep_the_row_whole():
     assert boxes_cut_at_label_lines(tuple(FUNDS), words) == tuple(FUNDS)
     between = (*_chars("本年", 4, 15), *_chars("上年", 4, 35), *_chars("520.00", 110, 25))
     assert boxes_cut_at_label_lines(tuple(FUNDS), between) == tuple(FUNDS)
+
+
+def _title_column_strips(side_texts: list[str]) -> tuple[TablePart, TablePart]:
+    """A host: column A (50-100) of labels, the project name merged over B and on past the cut
+    (open at its right), an amount; a side of the same rows: column A again, then its own."""
+    host = _part(
+        1,
+        [
+            (50, 100, 100, 120),
+            (50, 120, 100, 140),
+            (50, 140, 100, 160),
+            (100, 100, 300, 120),
+            (100, 120, 300, 140),
+            (100, 140, 300, 160),
+        ],
+        ["项目名称", "预算数", "总分", "松岭县供水工程", "326.40", "97.06"],
+        cut_right=frozenset({3}),
+    )
+    side = _part(
+        2,
+        [
+            (50, 100, 300, 120),
+            (50, 120, 100, 140),
+            (50, 140, 100, 160),
+            (100, 120, 300, 140),
+            (100, 140, 300, 160),
+        ],
+        side_texts,
+    )
+    return host, side
+
+
+def test_a_strip_repeating_the_title_column_joins_its_host_whatever_its_width():
+    # the side's right edge falls where the host's does: still a strip (its column A is the
+    # host's, row for row), not the table going on down; the project name cell runs over the
+    # title column, the clipped label interleaved with it: the label taken out, joined to the
+    # host's open cell, no doubt left
+    host, side = _title_column_strips(
+        ["项松目岭名县称供水工程", "预算数", "总分", "311.06", "19.06"]
+    )
+    side = replace(side, confidences=(UNCERTAIN, 1.0, 1.0, 1.0, 1.0))
+    (joined,) = stitch_side_pages([host, side])
+    assert joined.texts[3] == "松岭县供水工程" and "311.06" in joined.texts
+    assert min(joined.confidences or (1.0,)) == 1.0
+
+
+def test_a_label_in_the_title_column_drawn_past_its_edge_is_taken_out_of_the_next_cell():
+    # the label centred over a merged cell wider than column A: on the strip all of it lands
+    # in the first cell of the strip, whose own text is read with it
+    host, side = _title_column_strips(
+        ["项目名称 松岭县供水工程", "", "总分", "预3算1数1.06", "19.06"]
+    )
+    (joined,) = stitch_side_pages([host, side])
+    assert "311.06" in joined.texts and "预3算1数1.06" not in joined.texts
+    # where the label's characters could be taken out two ways, the cell keeps them, unsure
+    host, side = _title_column_strips(
+        ["项目名称 松岭县供水工程", "", "总分", "预预算数数", "19.06"]
+    )
+    (joined,) = stitch_side_pages([host, side])
+    index = joined.texts.index("预预算数数")
+    assert joined.confidences[index] == UNSURE
+
+
+def test_a_sheet_printed_over_then_down_goes_on_from_the_band_above():
+    # pages: 1 left/top, 2 right/top, 3 left/next band (other rows), 4 right/next band
+    top, rest = [(100, 120), (120, 140), (140, 160)], [(72, 92), (92, 112), (112, 132)]
+    cut = frozenset({0})  # (the first row's cell merged over the cut, its text on both)
+    left_1 = _rows_part(1, 50, 300, top, ["名称", "a", "b"], cut_right=cut)
+    right_1 = _rows_part(2, 50, 200, top, ["名称", "1", "2"], cut_left=cut)
+    left_2 = _rows_part(3, 50, 300, rest, ["续", "c", "d"], cut_right=cut)
+    right_2 = _rows_part(4, 50, 200, rest, ["续", "3", "4"], cut_left=cut)
+    stitched = stitch_side_pages([left_1, right_1, left_2, right_2])
+    assert [part.page for part in stitched] == [1, 3] and stitched[1].follows == 1
+    assert stitched[1].texts == ("续", "c", "d", "3", "4")
+    assert continues(stitched[0], stitched[1])

@@ -171,14 +171,48 @@ def repeated_columns_end(
     line = host.bbox[0] + width
     if not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
         return side.bbox[0]
-    shown = [t for _, _, t in cells if t.strip()]
+    shown = [t for _, _, t in cells if t.strip()] + [
+        t
+        for top, bottom, t in cells
+        if not t.strip() and _drawn_beside(host, side, line, top, bottom)
+    ]
     same = all(
-        not text.strip() or within(host_text_at(host, top, bottom), text)
+        not text.strip()
+        or within(host_text_at(host, top, bottom), text)
+        or _spilt(text, host_text_at(host, top, bottom))
         for top, bottom, text in cells
     )  # the host's text, among other cells' text clipped away behind the repeat (or none:
     # the host's text stands beyond the column, in a cell merged on over the next ones)
     known = title_width is not None and abs(title_width - width) <= ROW_TOLERANCE
     return side.bbox[0] + width if same and (len(shown) >= 2 or known) else side.bbox[0]
+
+
+def _drawn_beside(host: TablePart, side: TablePart, line: float, top: float, bottom: float) -> bool:
+    """Does the side's cell right of its first column in these rows hold the host's text of
+    the first column there, in order (a label centred over a merged cell wider than the
+    column, clipped: all of it drawn past the column's edge)?"""
+    host_text = "".join(host_text_at(host, top, bottom).split())
+    if host_text in ("", "\0"):
+        return False
+    offset = line - host.bbox[0] + side.bbox[0]
+    return any(
+        abs(box[0] - offset) <= ROW_TOLERANCE
+        and abs(box[1] - top) <= ROW_TOLERANCE
+        and abs(box[3] - bottom) <= ROW_TOLERANCE
+        and within(host_text, text)
+        for box, text in zip(side.boxes, side.texts, strict=True)
+    )
+
+
+def _spilt(text: str, host_text: str) -> bool:
+    """Is the text the host's cut short where it ran on past the title column, with the start
+    of the next cell's text run in (a label centred over a merged cell, clipped): the host's
+    text for at least half of it from its start?"""
+    mine, theirs = "".join(text.split()), "".join(host_text.split())
+    common = 0
+    while common < min(len(mine), len(theirs)) and mine[common] == theirs[common]:
+        common += 1
+    return common >= 2 and 2 * common >= len(mine)
 
 
 def host_text_at(host: TablePart, top: float, bottom: float) -> str:

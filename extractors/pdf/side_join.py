@@ -31,20 +31,38 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
     confidences = list(host.confidences or (1.0,) * len(host.boxes))
     side_conf = side.confidences or (1.0,) * len(side.boxes)
     cut_right: set[int] = set()
+    spills = _spilt_texts(host, side, start)
     for index, (box, text) in enumerate(zip(side.boxes, side.texts, strict=True)):
         if box[2] <= start + ROW_TOLERANCE:
             continue  # a title column printed again on every page
-        if box[0] < start - ROW_TOLERANCE:  # a cell over the title column and on: its own part
-            if within(text, host_text_at(host, box[1], box[3])):
-                text = ""  # the title column's text, the cell's own clipped away behind it
+        over_title, sure_text = box[0] < start - ROW_TOLERANCE, True
+        if over_title:  # a cell over the title column and on: its own part, open at the cut
+            text, sure_text = _without_title(text, host_text_at(host, box[1], box[3]))
             box = (start, box[1], box[2], box[3])
+        elif index in spills:  # beside the title column: what its text spilt into it
+            own, sure_text = spills[index]
+            if own != text and sure_text:  # the spill the reading doubted, taken out
+                text, side_conf = own, _raised(side_conf, index)
+        elif start - side.bbox[0] > ROW_TOLERANCE and (
+            _beside_merged_title(side, box, start)
+            or _label_merged_on(partners, box, start - side.bbox[0])
+        ):
+            own, sure_text = _without_merged_title(text, host_text_at(host, box[1], box[3]))
+            if own != text and sure_text:  # the label's characters the reading doubted, out
+                text, side_conf = own, _raised(side_conf, index)
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
-        other = _cut_partner(partners, moved) if index in side.cut_left else None
+        open_left = index in side.cut_left or over_title
+        other = _cut_partner(partners, moved) if open_left else None
+        if not sure_text and (other is None or not over_title):
+            side_conf = _lowered(side_conf, index)
         if other is not None:
             old = boxes[other]
             boxes[other] = (old[0], old[1], moved[2], old[3])
             texts[other], sure = _cut_text(texts[other], text)
-            confidences[other] = min(confidences[other], side_conf[index], 1.0 if sure else UNSURE)
+            # a title column's text drawn over the cell, taken out: the overlap the reading
+            # doubted is explained, and the host's page holds the whole text
+            read = 1.0 if over_title and sure_text and sure else side_conf[index]
+            confidences[other] = min(confidences[other], read, 1.0 if sure else UNSURE)
             if index in side.cut_right:
                 cut_right.add(other)
             continue
@@ -81,6 +99,169 @@ def place_strip(host: TablePart, side: TablePart, title_width: float | None = No
     """The strip of the host's columns the side is the first part of."""
     start = repeated_columns_end(host, side, title_width)
     return Strip(start, host.bbox[2] - start, host.cut_right)
+
+
+def _without_title(text: str, title: str) -> tuple[str, bool]:
+    """A cell's text over the title column with the title column's text taken out: the
+    repeated column draws its own cell's text, clipped, over the one that runs on past it (the
+    two interleaved, character by character); False where the title's characters are not all
+    there in order, or could be taken out of it in more than one way (what is the cell's own
+    is then unsure)."""
+    if within(text, title):
+        return "", True  # the title column's text, the cell's own clipped away behind it
+    own, sure = _taken_out(text, "".join(title.split()))
+    return once(own), sure
+
+
+def _taken_out(text: str, part: str) -> tuple[str, bool]:
+    """The text without `part`'s characters, in order, and whether they could be found in one
+    way only (the first places they can stand are the last); the text as it is, False, where
+    they are not all there."""
+    compact = "".join(text.split())
+    if part and compact.startswith(part):  # drawn whole before the cell's own text, or after
+        return _drop_chars(text, len(part), from_end=False), True
+    if part and compact.endswith(part):
+        return _drop_chars(text, len(part), from_end=True), True
+    chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
+    first, last = _places(chars, part), _places(chars[::-1], part[::-1])
+    if first is None or last is None:
+        return text, False
+    own = "".join(c for i, c in enumerate(text) if i not in first)
+    return own.strip(), first == last
+
+
+def _drop_chars(text: str, count: int, from_end: bool) -> str:
+    """The text without its first (last) `count` characters other than white space."""
+    chars = list(text[::-1] if from_end else text)
+    dropped, index = 0, 0
+    while dropped < count:
+        dropped += not chars[index].isspace()
+        index += 1
+    rest = "".join(chars[index:])
+    return (rest[::-1] if from_end else rest).strip()
+
+
+def _places(chars: list[tuple[int, str]], part: str) -> set[int] | None:
+    """Where `part`'s characters stand in `chars`, each at the first place it can."""
+    places: set[int] = set()
+    rest = iter(chars)
+    for char in part:
+        found = next((i for i, c in rest if c == char), None)
+        if found is None:
+            return None
+        places.add(found)
+    return places
+
+
+def _beside_merged_title(side: TablePart, box: Box, start: float) -> bool:
+    """Is there, in the same rows, a cell of the side over its title column and on, ending
+    at this cell (a label merged over the title column and the next columns: its text drawn
+    where the whole merged cell would centre it, maybe in this cell)?"""
+    return any(
+        other[0] < start - ROW_TOLERANCE < other[2] - 2 * ROW_TOLERANCE
+        and abs(other[2] - box[0]) <= ROW_TOLERANCE
+        and abs(other[1] - box[1]) <= ROW_TOLERANCE
+        and abs(other[3] - box[3]) <= ROW_TOLERANCE
+        for other in side.boxes
+    )
+
+
+def _label_merged_on(host: TablePart, box: Box, width: float) -> bool:
+    """Is the host's cell at its left edge in the same rows as `box` merged on past the title
+    column's `width` (its text drawn where the whole merged cell centres it, which on a later
+    strip may fall inside a cell of the strip), or open at its right (merged on over the cut)?"""
+    return any(
+        abs(cell[0] - host.bbox[0]) <= ROW_TOLERANCE
+        and abs(cell[1] - box[1]) <= ROW_TOLERANCE
+        and abs(cell[3] - box[3]) <= ROW_TOLERANCE
+        and (i in host.cut_right or cell[2] > host.bbox[0] + width + ROW_TOLERANCE)
+        for i, cell in enumerate(host.boxes)
+    )
+
+
+def _without_merged_title(text: str, title: str) -> tuple[str, bool]:
+    """The cell's text without the merged label's text drawn over it (whole, before or after
+    the cell's own, or among its characters where they can be taken out one way only; else
+    the text as it is, unsure)."""
+    whole, compact = "".join(title.split()), "".join(text.split())
+    if title == "\0" or not whole or compact == whole or not within(whole, compact):
+        return text, True
+    own, sure = _taken_out(text, whole)
+    return (own, True) if sure and own else (text, False)
+
+
+def _spilt_texts(host: TablePart, side: TablePart, start: float) -> dict[int, tuple[str, bool]]:
+    """The texts of the side's cells beside its title column as their own (by index), where a
+    title column's label ran past the column's edge: a label centred over a merged cell wider
+    than the column draws its characters on over the next cells of its row, and the start of
+    the first one's text may fall in the title column's cell (read there). The label's
+    characters its own cell does not show taken out of the cells in turn, the ones it shows of
+    the next cell put back in front; unsure (False) where they could be taken out in more than
+    one way or are not all there."""
+    out: dict[int, tuple[str, bool]] = {}
+    if start - side.bbox[0] <= ROW_TOLERANCE:
+        return out
+    for box, shown in zip(side.boxes, side.texts, strict=True):
+        if abs(box[0] - side.bbox[0]) > ROW_TOLERANCE or abs(box[2] - start) > ROW_TOLERANCE:
+            continue
+        title = host_text_at(host, box[1], box[3])
+        whole, kept = "".join(title.split()), "".join(shown.split())
+        if title == "\0" or not whole or within(whole, kept):
+            continue
+        common = 0
+        while common < min(len(whole), len(kept)) and whole[common] == kept[common]:
+            common += 1
+        lent, rest = kept[common:], whole[common:]
+        row = sorted(
+            (other[0], i)
+            for i, other in enumerate(side.boxes)
+            if other[0] >= start - ROW_TOLERANCE
+            and abs(other[1] - box[1]) <= ROW_TOLERANCE
+            and abs(other[3] - box[3]) <= ROW_TOLERANCE
+        )
+        touched: list[int] = []
+        for _, i in row:
+            text = side.texts[i]
+            found = _found_prefix(text, rest)
+            if not found:
+                break
+            own, sure = _taken_out(text, rest[:found])
+            out[i] = ((lent + own) if not touched else own, sure)
+            touched.append(i)
+            rest = rest[found:]
+            if not rest:
+                break
+        if rest:  # not all of the label found: what the cells hold is unsure
+            out.update({i: (side.texts[i], False) for i in touched})
+    return out
+
+
+def _found_prefix(text: str, part: str) -> int:
+    """How many of `part`'s first characters stand in the text, in order."""
+    rest = iter("".join(text.split()))
+    count = 0
+    for char in part:
+        if char not in rest:
+            break
+        count += 1
+    return count
+
+
+def once(text: str) -> str:
+    """A text drawn twice over a cell (by the title column and by the cell itself) once."""
+    compact = "".join(text.split())
+    half = len(compact) // 2
+    if half and compact[:half] == compact[half:]:
+        return compact[:half]
+    return text
+
+
+def _raised(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
+    return tuple(1.0 if i == index else c for i, c in enumerate(confidences))
+
+
+def _lowered(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
+    return tuple(min(c, UNSURE) if i == index else c for i, c in enumerate(confidences))
 
 
 def _cut_partner(host: TablePart, moved: Box) -> int | None:

@@ -25,11 +25,12 @@ from extractors.pdf.side_hosts import (
     Host,
     Known,
     host_of,
+    repeated_columns_end,
     row_lines,
     shared,
     shown_on,
 )
-from extractors.pdf.side_join import UNSURE, Strip, place_strip, side_by_side
+from extractors.pdf.side_join import UNSURE, Strip, once, place_strip, side_by_side
 from extractors.pdf.side_splits import split_at_tables
 from extractors.tables import EDGE_TOLERANCE, TablePart, continues
 
@@ -94,6 +95,11 @@ def _stitch_page(state: _Stitching, page: int) -> None:
             state.hosts.append((page, index))
             index += 1
             continue
+        if index == first and _goes_on_over_strips(state, page, item):
+            listing[index] = item = replace(item, follows=state.strips[page - 1])
+            state.hosts.append((page, index))
+            index += 1
+            continue
         host = host_of(item, listing, state.hosts, state.pages, under_host, state.known())
         if host is None:
             pieces = _pieces(item, listing, index, state, under_host)
@@ -128,9 +134,19 @@ def _join(state: _Stitching, page: int, index: int, host: Host) -> None:
     state.strips[page] = host_page
     _drop_repeated_text(state.pages, host_page, joined, page, side)
     listing[index] = None  # type: ignore[call-overload]
+    seen = _texts_above(state.pages[host_page], joined)
     for i, line in _lines_above(listing, side):
+        assert line.bbox is not None
+        if any(
+            text == "".join(once(line.text).split()) and abs(top - line.bbox.top) <= ROW_TOLERANCE
+            for text, top in seen
+        ):
+            listing[i] = None  # type: ignore[call-overload]
+            continue  # the host's page shows it (a title drawn again by the title column)
         state.pages[host_page].append(line)  # shown on this strip only: the host's title
-        state.keys[id(line)] = joined.bbox[1] - ROW_TOLERANCE / 2
+        # at its own height (its foot: a gap's cell cut from a strip spans the whole gap),
+        # the strips' rows, and so the lines over them, lying level
+        state.keys[id(line)] = min(line.bbox.bottom, joined.bbox[1] - ROW_TOLERANCE / 2)
         listing[i] = None  # type: ignore[call-overload]
 
 
@@ -186,8 +202,39 @@ def _near_cut(item: Item, part: TablePart, under: bool) -> bool:
 
 def _goes_on_down(previous: TablePart | None, part: TablePart) -> bool:
     """Is the part opening its page the table ending the previous page going on down the
-    same strip (the same outer edges, no cell open at its left), not a strip of its rows?"""
-    return previous is not None and not part.cut_left and continues(previous, part)
+    same strip (the same outer edges, no cell open at its left), not a strip of its rows (its
+    first column the previous part's title column again, row for row: a strip whose right edge
+    falls by chance where the first strip's did)?"""
+    return (
+        previous is not None
+        and not part.cut_left
+        and continues(previous, part)
+        and repeated_columns_end(previous, part) <= part.bbox[0] + ROW_TOLERANCE
+    )
+
+
+def _goes_on_over_strips(state: _Stitching, page: int, part: TablePart) -> bool:
+    """Is the part opening its page the table ending an earlier page going on down, the pages
+    between holding only that page's strips (a sheet printed over, then down: the next band's
+    left strip after the right-hand strips of the band above)?"""
+    host_page = state.strips.get(page - 1)
+    if host_page is None or state.strips.get(host_page) is not None:
+        return False
+    between = range(host_page + 1, page)
+    if any(state.strips.get(p) != host_page or _has_parts(state.pages[p]) for p in between):
+        return False
+    previous = state.lasts.get(host_page)
+    return (
+        previous is not None
+        and not part.cut_left
+        and continues(replace(previous, page=page - 1), part)
+        and repeated_columns_end(previous, part) <= part.bbox[0] + ROW_TOLERANCE
+    )
+
+
+def _has_parts(listing: list[Item]) -> bool:
+    """Does the page still hold a part of its own (not all joined to its host)?"""
+    return any(isinstance(item, TablePart) for item in listing if item is not None)
 
 
 def _pieces(
@@ -238,6 +285,17 @@ def _lines_above(listing: list[Item], part: TablePart) -> list[tuple[int, TextLi
         and item.bbox.bottom <= part.bbox[1] + ROW_TOLERANCE
         and not item.off_page
     ]
+
+
+def _texts_above(listing: list[Item], part: TablePart) -> set[tuple[str, float]]:
+    """The texts (without white space) and tops of the lines on the page over the part."""
+    return {
+        ("".join(item.text.split()), item.bbox.top)
+        for item in listing
+        if isinstance(item, TextLine)
+        and item.bbox is not None
+        and item.bbox.bottom <= part.bbox[1] + ROW_TOLERANCE
+    }
 
 
 def _unsure(item: Item) -> Item:
