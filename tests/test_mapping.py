@@ -3,6 +3,7 @@ synonyms, titles inside the table. Grids are written out by hand, row by row."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import rows_to_grid
 
 from extractors import Document, TextLine
@@ -196,3 +197,26 @@ def test_a_narrower_table_under_the_headers_of_a_wider_one_has_no_cell_past_its_
     assert cm.cell(row, "level1") is row[0]
     assert cm.cell(row, "item") is None  # the row stops short of the 三级指标 column
     assert cm.cell(row, "weight") is None
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "瓯澜市2024年度项目支出及转移支付绩效自评表汇编",
+        "瓯澜市2024年度项目支出及转移支付绩效自评表汇编金额单位：万元",  # a line run into it
+        "2024年度部门整体支出绩效自评表汇总",
+    ],
+)
+def test_a_heading_over_several_forms_opens_none(heading):
+    from pipeline.forms.recognize import generic_title, title_to_form
+
+    assert title_to_form(heading, CATALOG) is None
+    assert not generic_title(heading, CATALOG)
+
+
+def test_a_collection_heading_printed_again_over_a_page_leaves_the_form_going_on():
+    top, tail = PROJECT[:8], PROJECT[8:10]  # the page breaks before the indicators
+    heading = TextLine("瓯澜市2024年度项目支出及转移支付绩效自评表汇编")
+    records, _ = _records(heading, rows_to_grid(top), heading, rows_to_grid(tail))
+    assert {(r.form, r.form_seq) for r in records} == {("project_eval", 0)}
+    assert _value(records, section="indicators", item="改造路口", measure="actual").value_num == 112

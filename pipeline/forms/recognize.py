@@ -56,7 +56,7 @@ def title_to_form(text: str, catalog: Catalog) -> str | None:
     may put the unit and project before the form's name (`博峰县农业农村局…资金2023年度项目支出
     绩效自评表`); a sentence that merely mentions a form is longer, or goes on after the name."""
     form = catalog.form_for_title(text)
-    if form is None:
+    if form is None or collection_title(text, catalog):
         return None
     key = label_key(text)
     longest = max(len(label_key(t)) for t in catalog.forms[form].titles)
@@ -70,9 +70,19 @@ def title_to_form(text: str, catalog: Catalog) -> str | None:
     return form if ends_with_title and not _SENTENCE.search(text) else None
 
 
+def collection_title(text: str, catalog: Catalog) -> bool:
+    """A heading over several forms (`瓯澜市2024年度项目支出及转移支付绩效自评表汇编`, printed
+    again at the top of each page as a sheet's title rows, a line under it perhaps run into
+    it): no form's title."""
+    key = label_key(text)
+    return any(f"表{label_key(w)}" in key for w in catalog.vocabulary.collection_titles)
+
+
 def generic_title(text: str, catalog: Catalog) -> bool:
     """A short title naming no form, only `…绩效自评表` (`就业补助资金绩效自评表`): the form is
     told by its head rows."""
+    if collection_title(text, catalog):
+        return False
     key = label_key(text)
     words = catalog.vocabulary.generic_titles
     return (
