@@ -220,3 +220,22 @@ def test_a_collection_heading_printed_again_over_a_page_leaves_the_form_going_on
     records, _ = _records(heading, rows_to_grid(top), heading, rows_to_grid(tail))
     assert {(r.form, r.form_seq) for r in records} == {("project_eval", 0)}
     assert _value(records, section="indicators", item="改造路口", measure="actual").value_num == 112
+
+
+def test_a_fixed_items_value_read_again_is_unsure_and_an_indicators_is_not():
+    from pipeline.forms.mapping.repeats import repeated_items_unsure
+    from pipeline.model import Slot
+
+    def slot(section, item, measure, value):
+        return Slot(section=section, item=item, measure=measure, value_raw=value)
+
+    slots = [
+        slot("funds", "年度资金总额", "budget_full_year", "2598.61"),
+        slot("funds", "年度资金总额", "budget_full_year", "2598.61"),  # a title column again
+        slot("indicators", "培训人次", "target", "≥100人次"),
+        slot("indicators", "培训人次", "target", "≥200人次"),  # two indicators of one name
+        slot("funds", "当年财政拨款", "budget_full_year", ""),
+        slot("funds", "当年财政拨款", "budget_full_year", "100"),  # the first was blank
+    ]
+    out = repeated_items_unsure(slots, CATALOG.forms["project_eval"])
+    assert [s.rests_on for s in out] == [1.0, 0.5, 1.0, 1.0, 1.0, 1.0]
