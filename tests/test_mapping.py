@@ -239,3 +239,17 @@ def test_a_fixed_items_value_read_again_is_unsure_and_an_indicators_is_not():
     ]
     out = repeated_items_unsure(slots, CATALOG.forms["project_eval"])
     assert [s.rests_on for s in out] == [1.0, 0.5, 1.0, 1.0, 1.0, 1.0]
+
+
+def test_a_head_value_holding_another_head_label_is_unsure():
+    from pipeline.forms.mapping.repeats import labelled_values_unsure
+    from pipeline.model import Slot
+
+    run_in = "实施单位\n卓原旗林业和草原局\n（盖章）"
+    slots = [
+        Slot(section="header", item="主管部门", measure="value", value_raw=run_in),
+        Slot(section="header", item="实施单位", measure="value", value_raw="卓原旗林草局"),
+        Slot(section="header", item="项目支出名称", measure="value", value_raw="草原生态保护"),
+    ]
+    out = labelled_values_unsure(slots, CATALOG.forms["project_eval"])
+    assert [s.rests_on for s in out] == [0.5, 1.0, 1.0]

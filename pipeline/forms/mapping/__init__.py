@@ -41,7 +41,7 @@ from pipeline.forms.mapping.pairs import (
     measure_lines_to_slots,
     measure_pairs_to_slots,
 )
-from pipeline.forms.mapping.repeats import repeated_items_unsure
+from pipeline.forms.mapping.repeats import labelled_values_unsure, repeated_items_unsure
 from pipeline.forms.mapping.rows import data_row_to_slots
 from pipeline.forms.normalize import label_key, label_notes, normalize_label, weight_of_note
 from pipeline.model import Finding, FormInstance, Slot
@@ -59,7 +59,8 @@ def form_to_slots(form: FormInstance, catalog: Catalog) -> tuple[list[Slot], lis
     for grid in form.grids:
         grid_to_slots(ctx, grid)
     _footer_to_slots(ctx, form.lines_after, catalog.vocabulary)
-    return repeated_items_unsure(unkeyed(ctx), ctx.definition), ctx.findings
+    slots = repeated_items_unsure(unkeyed(ctx), ctx.definition)
+    return labelled_values_unsure(slots, ctx.definition), ctx.findings
 
 
 UNKEYED = 0.5  # the confidence of a scanned form's values when no project name was read
