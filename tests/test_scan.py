@@ -228,6 +228,17 @@ def test_a_character_passed_over_makes_its_neighbours_doubtful():
     assert text_score(text, 0.99, doubted) == 0.5
 
 
+def test_a_character_read_where_two_stand_is_doubtful():
+    # 施工未能按期 read 施木能按期: 木 read between 工 and 未 (at 48), no gap wide enough alone
+    text, confs = "施木能按期完成", [0.99] * 7
+    at = np.array([12.0, 48.0, 84.0, 108.0, 132.0, 156.0, 180.0])
+    doubted = doubt_skips(text, confs, at, _line((0, 192)))
+    assert doubted == [0.99, 0.5, *[0.99] * 5]
+    # characters at their even pitch, a little uneven as the recogniser places them: all sure
+    even = np.array([12.0, 44.0, 76.0, 92.0, 108.0, 132.0, 156.0])
+    assert doubt_skips(text, confs, even, _line((0, 168))) == confs
+
+
 def test_a_space_or_the_grey_between_crops_is_no_character_passed_over():
     text, confs, at = "填表人王芳", [0.99] * 5, np.array([12.0, 36.0, 60.0, 108.0, 132.0])
     assert doubt_skips(text, confs, at, _line(None)) == confs  # a blank gap: a space
