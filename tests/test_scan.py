@@ -251,6 +251,8 @@ def test_a_letter_read_unsure_makes_its_line_unsure():
     # 卫 read as U, 适 as 造: one doubtful letter in a long label barely moves the mean
     assert text_score("公共U生服务", 0.95, [1.0, 1.0, 0.68, 1.0, 1.0, 1.0]) == 0.68
     assert text_score("不造用群众", 0.9, [1.0, 0.47, 1.0, 1.0, 1.0]) == 0.47
+    # a long text's mean hides one character read at 0.8 (施工未能 read 施木能): not its score
+    assert text_score("施木能按期完成", 0.97, [1.0, 0.8, 1.0, 1.0, 1.0, 1.0, 1.0]) == 0.8
     # a sure reading, and an unsure mark that is no letter (、), keep the mean
     assert text_score("群众满意度", 0.99, [1.0, 0.98, 0.99, 1.0, 0.98]) == 0.99
     assert text_score("培训、宣传", 0.9, [1.0, 1.0, 0.49, 1.0, 1.0]) == 0.9
