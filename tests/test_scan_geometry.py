@@ -111,7 +111,14 @@ def test_a_grey_seal_over_the_title_is_taken_out_and_the_title_kept():
 
 def test_a_grey_page_without_a_seal_is_left_as_it_is():
     grey = _form()
-    assert without_grey_seals(grey, 150) is grey
+    assert without_grey_seals(grey, 150) is grey  # nor one without a table
+    tables, _ = find_tables(grey)
+    assert (
+        without_grey_seals(
+            grey, 150, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
+        )
+        is grey
+    )
 
 
 @pytest.mark.parametrize("angle", [-4.5, -2.0, 1.2, 3.0, 5.0])

@@ -130,15 +130,17 @@ def without_grey_seals(grey: np.ndarray, dpi: float, tables: Sequence[Box] = ())
     with the form. From the first table down the page is left as it is: the grid is found
     already, and print there as grey as the seal (a phone number under the signature's seal)
     is read through it, flagged where it suffers, rather than wiped with the seal."""
-    found = _seal_circles(grey, dpi)
+    if not tables:
+        return grey
+    top = max(min(int(box[1]) for box in tables) - int(TABLE_MARGIN_MM * dpi / 25.4), 0)
+    # only a seal reaching above the table is looked for: on the page down to its radius below
+    found = _seal_circles(grey[: top + int(SEAL_MM[1] / 2 * dpi / 25.4)], dpi)
     if not found:
         return grey
     out = grey.copy()
     paper = local_paper(grey)
     kept = np.zeros(grey.shape, dtype=bool)
-    if tables:
-        top = min(int(box[1]) for box in tables) - int(TABLE_MARGIN_MM * dpi / 25.4)
-        kept[max(top, 0) :] = True
+    kept[top:] = True
     for x, y, r in found:
         _wipe_seal(out, paper, kept, (x, y, r), dpi)
     return out
