@@ -849,6 +849,25 @@ def test_footer_labels_with_pinyin_and_a_value_ended_by_another_label():
     assert [f.item for f in unknown] == ["复核人：陈立"]
 
 
+@pytest.mark.parametrize(
+    "label",
+    ["单位负责人签字", "单位负专人签字", "单位负责签字", "单位负责人签：1"],
+    ids=["exact-no-colon", "one-changed", "one-dropped", "colon-for-last"],
+)
+def test_a_footer_value_ends_where_a_footer_label_read_nearly_right_begins(label):
+    """A scan's footer line read as one box, its last label misread under a signature: the
+    phone number before it is the number alone, never the number and the label."""
+    _, records, _ = _map(
+        TextLine("2023年度项目支出绩效自评表"),
+        _project(),
+        TextLine(f"填表人：周明远填报日期：2025年4月15日{label}"),
+        TextLine(f"联系电话：0735-2226391{label}"),
+    )
+    assert _one(records, section="footer", item="联系电话").value_raw == "0735-2226391"
+    assert _one(records, section="footer", item="填报日期").value_text == "2025-04-15"
+    assert _one(records, section="footer", item="填表人").value_raw == "周明远"
+
+
 def test_a_page_number_between_a_forms_tables_does_not_end_the_form():
     first = rows_to_grid([*HEAD, *FUNDS, SICHUAN_INDICATORS[0]])
     rest = rows_to_grid(SICHUAN_INDICATORS[1:])

@@ -19,7 +19,7 @@ from pipeline.run.ingest import ingest
 OFFICE = FIXTURES / "office_scans"
 MIN_RIGHT = {
     "seals-colour": 0.90,
-    "seals-grey": 0.0,  # a seal's grey ring still hides the form's title: not read at all
+    "seals-grey": 0.85,  # its grey seal over the title taken out above the table (colour.py)
     "tilt-4deg": 0.97,
     "upside-down": 0.90,
     "sideways": 0.98,

@@ -228,6 +228,17 @@ def test_a_character_passed_over_makes_its_neighbours_doubtful():
     assert text_score(text, 0.99, doubted) == 0.5
 
 
+def test_a_character_read_where_two_stand_is_doubtful():
+    # 施工未能按期 read 施木能按期: 木 read between 工 and 未 (at 48), no gap wide enough alone
+    text, confs = "施木能按期完成", [0.99] * 7
+    at = np.array([12.0, 48.0, 84.0, 108.0, 132.0, 156.0, 180.0])
+    doubted = doubt_skips(text, confs, at, _line((0, 192)))
+    assert doubted == [0.99, 0.5, *[0.99] * 5]
+    # characters at their even pitch, a little uneven as the recogniser places them: all sure
+    even = np.array([12.0, 44.0, 76.0, 92.0, 108.0, 132.0, 156.0])
+    assert doubt_skips(text, confs, even, _line((0, 168))) == confs
+
+
 def test_a_space_or_the_grey_between_crops_is_no_character_passed_over():
     text, confs, at = "填表人王芳", [0.99] * 5, np.array([12.0, 36.0, 60.0, 108.0, 132.0])
     assert doubt_skips(text, confs, at, _line(None)) == confs  # a blank gap: a space
@@ -240,6 +251,8 @@ def test_a_letter_read_unsure_makes_its_line_unsure():
     # 卫 read as U, 适 as 造: one doubtful letter in a long label barely moves the mean
     assert text_score("公共U生服务", 0.95, [1.0, 1.0, 0.68, 1.0, 1.0, 1.0]) == 0.68
     assert text_score("不造用群众", 0.9, [1.0, 0.47, 1.0, 1.0, 1.0]) == 0.47
+    # a long text's mean hides one character read at 0.8 (施工未能 read 施木能): not its score
+    assert text_score("施木能按期完成", 0.97, [1.0, 0.8, 1.0, 1.0, 1.0, 1.0, 1.0]) == 0.8
     # a sure reading, and an unsure mark that is no letter (、), keep the mean
     assert text_score("群众满意度", 0.99, [1.0, 0.98, 0.99, 1.0, 0.98]) == 0.99
     assert text_score("培训、宣传", 0.9, [1.0, 1.0, 0.49, 1.0, 1.0]) == 0.9

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from conftest import rows_to_grid
 from test_mapping import PROJECT, _records
 
@@ -48,9 +49,12 @@ def test_a_blank_project_cell_of_a_text_layer_is_blank_for_certain():
     assert records and all(r.confidence == 1.0 for r in records)
 
 
-def test_a_scanned_number_with_a_unit_lost_is_unsure():
+@pytest.mark.parametrize(
+    "misread", ["≥12000m", "≥12000°", "≥12000)"], ids=["unit-lost", "degree-sign", "bracket"]
+)
+def test_a_scanned_number_with_a_unit_lost_is_unsure(misread):
     rows = [list(r) for r in PROJECT]
-    rows[10] = ["^", "^", "^", "拆除面积", "30", "28", "≥12000m", "13560m²"]  # the ² of m² lost
+    rows[10] = ["^", "^", "^", "拆除面积", "30", "28", misread, "13560m²"]  # the ² of m² lost
     records, _ = _records(_scanned(rows_to_grid(rows), {}))
     target = [r for r in records if r.item == "拆除面积" and r.measure == "target"]
     actual = [r for r in records if r.item == "拆除面积" and r.measure == "actual"]

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from extractors.scan.colour import is_colour, without_colour
+from extractors.scan.colour import is_colour, without_colour, without_grey_seals
 from extractors.scan.geometry import (
     flatten,
     is_keystoned,
@@ -77,6 +77,48 @@ def test_a_grey_page_comes_out_as_it_was():
     rgb = np.repeat(grey[:, :, None], 3, axis=2)
     assert not is_colour(rgb)
     assert np.array_equal(without_colour(rgb), grey)
+
+
+def _grey_stamped(grey: np.ndarray, centre: tuple[int, int]) -> np.ndarray:
+    """The page with a grey seal (a ring and a star, half as dark as the paper: a grey scan's
+    red seal) pressed over it at `centre`."""
+    seal = np.zeros(grey.shape, dtype=np.uint8)
+    cv2.circle(seal, centre, 100, 255, 7)
+    cv2.circle(seal, centre, 25, 255, -1)
+    return np.where(seal > 0, grey * 0.5, grey).astype(np.uint8)
+
+
+def test_a_grey_seal_over_the_title_is_taken_out_and_the_title_kept():
+    grey = np.vstack([np.full((120, 900), PAPER, dtype=np.uint8), _form()])  # room above
+    stamped = _grey_stamped(grey, (450, 200))  # over the title, its foot on the table
+    tables, _ = find_tables(stamped)
+    boxes = [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
+    clean = without_grey_seals(stamped, 150, boxes)
+    ring = np.zeros(grey.shape, dtype=np.uint8)
+    cv2.circle(ring, (450, 200), 100, 255, 3)
+    top = int(min(b[1] for b in boxes))
+    above = np.zeros(grey.shape, dtype=bool)
+    above[: top - 10] = True
+    near_print = cv2.dilate((grey < 100).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    bare = (ring > 0) & ~near_print & above  # the ring where nothing was printed near it
+    assert bare.any() and clean[bare].min() >= PAPER - 10
+    title = (grey < 100) & above  # the title's marks, some under the ring and the star
+    assert clean[title].max() < 100
+    # from the table down the page is as it was, and the grid is whole
+    assert np.array_equal(clean[top:], stamped[top:])
+    assert _cells(clean) == _cells(grey) == 12
+
+
+def test_a_grey_page_without_a_seal_is_left_as_it_is():
+    grey = _form()
+    assert without_grey_seals(grey, 150) is grey  # nor one without a table
+    tables, _ = find_tables(grey)
+    assert (
+        without_grey_seals(
+            grey, 150, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
+        )
+        is grey
+    )
 
 
 @pytest.mark.parametrize("angle", [-4.5, -2.0, 1.2, 3.0, 5.0])

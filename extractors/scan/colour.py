@@ -13,7 +13,11 @@ the light). A red seal and a blue pen are each measured by their own ink.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+Box = tuple[float, float, float, float]
 
 COLOUR_SPREAD = 30  # channel spread (0-255) above which a pixel is coloured ink
 MIN_COLOURED_SHARE = 0.001  # of a page's pixels: fewer coloured ones and it is read as grey
@@ -102,3 +106,122 @@ def _lift_print_under(
     lifted = np.minimum(grey[print_under].astype(np.float32) / max(seal, 0.01), 255.0)
     grey[under] = paper[under]  # a shadow's paper is darker than the rest
     grey[print_under] = lifted.astype(np.uint8)
+
+
+# A grey page's seal: its ink a mid grey (no channel tells it from print), a ring found as a
+# circle of mid-grey ink that is no print's edge and no ruling line
+SEAL_MM = (24.0, 60.0)  # a seal's diameter on paper
+DARK_SHARE, MID_SHARE = 0.3, 0.8  # of the paper: print's core is darker, a seal's ink between
+SEAL_ROUNDNESS = 0.5  # HoughCircles' HOUGH_GRADIENT_ALT perfectness a seal's ring reaches
+RULING_RUN_MM = 18.0
+RING_BAND = (0.9, 1.08)  # of the radius found: where the ring's ink lies (and its rim)
+BESIDE_PX = 5  # a print core's neighbourhood kept (its soft edge, a thin stroke's grey sides)
+UNDER_SEAL = 0.85  # of the ring's usual grey: anything darker in the seal is print under it
+TABLE_MARGIN_MM = 1.0  # above a table's frame: its top ruling line's width and blur
+STRAIGHT_MM = 8.5  # a straight run of seal-grey ink this long is no ring's (on a level page)  # a straight run of ink this long is a ruling line, kept under a seal
+
+
+def without_grey_seals(grey: np.ndarray, dpi: float, tables: Sequence[Box] = ()) -> np.ndarray:
+    """A grey page with its seals' mid-grey ink made paper above its tables (`tables`: their
+    (x0, y0, x1, y1)), where the title and the head lines that name the form stand: in a
+    circle a seal's ring draws (found on a half-size copy), each pixel lighter than the print
+    under the seal but darker than paper, and not beside print (a stroke's soft edge) nor on a
+    ruling line, is the seal's, so a title under a seal is read apart from its ring, not lost
+    with the form. From the first table down the page is left as it is: the grid is found
+    already, and print there as grey as the seal (a phone number under the signature's seal)
+    is read through it, flagged where it suffers, rather than wiped with the seal."""
+    if not tables:
+        return grey
+    top = max(min(int(box[1]) for box in tables) - int(TABLE_MARGIN_MM * dpi / 25.4), 0)
+    # only a seal reaching above the table is looked for: on the page down to its radius below
+    found = _seal_circles(grey[: top + int(SEAL_MM[1] / 2 * dpi / 25.4)], dpi)
+    if not found:
+        return grey
+    out = grey.copy()
+    paper = local_paper(grey)
+    kept = np.zeros(grey.shape, dtype=bool)
+    kept[top:] = True
+    for x, y, r in found:
+        _wipe_seal(out, paper, kept, (x, y, r), dpi)
+    return out
+
+
+def _mid_grey(grey: np.ndarray, paper: np.ndarray, dark: float = DARK_SHARE) -> np.ndarray:
+    """The pixels of seal-grey ink (uint8 0/1): between print's core (darker than `dark` of
+    the paper) and the paper, not beside a print core."""
+    import cv2
+
+    share = grey.astype(np.float32) / np.maximum(paper, 1).astype(np.float32)
+    core = (share < dark).astype(np.uint8)
+    beside = cv2.dilate(core, np.ones((BESIDE_PX, BESIDE_PX), np.uint8)) > 0
+    return ((share >= dark) & (share < MID_SHARE) & ~beside).astype(np.uint8)
+
+
+def _seal_circles(grey: np.ndarray, dpi: float) -> list[tuple[float, float, float]]:
+    """Centres and radii (px of `grey`) of the seals' rings on a grey page."""
+    import cv2
+
+    small = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    mid = _mid_grey(small, local_paper(small)) * 255
+    run = int(STRAIGHT_MM * dpi / 2 / 25.4)  # straight runs out: a ring has none so long
+    mid &= ~(
+        cv2.morphologyEx(mid, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+        | cv2.morphologyEx(mid, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
+    )
+    mm = dpi / 2 / 25.4
+    circles = cv2.HoughCircles(
+        cv2.GaussianBlur(mid, (0, 0), 2),
+        cv2.HOUGH_GRADIENT_ALT,
+        dp=1.5,
+        minDist=SEAL_MM[0] * mm,
+        param1=100,
+        param2=SEAL_ROUNDNESS,
+        minRadius=int(SEAL_MM[0] / 2 * mm),
+        maxRadius=int(SEAL_MM[1] / 2 * mm),
+    )
+    if circles is None:
+        return []
+    return [(float(x) * 2, float(y) * 2, float(r) * 2) for x, y, r in circles[0]]
+
+
+def _ruling_runs(ink: np.ndarray, dpi: float) -> np.ndarray:
+    """The straight horizontal and vertical runs of `ink` (0/255) long enough to be ruling
+    lines (longer than a seal's ring stays within its own width)."""
+    import cv2
+
+    run = max(3, int(RULING_RUN_MM * dpi / 25.4))
+    lines = []
+    for across, along in (((3, 1), (1, run)), ((1, 3), (run, 1))):
+        # thickened across (a pixel's step along a tilted line), small breaks closed along
+        thick = cv2.dilate(ink, np.ones(across, np.uint8))
+        thick = cv2.morphologyEx(thick, cv2.MORPH_CLOSE, np.ones(along, np.uint8)[:, :9][:9])
+        lines.append(cv2.morphologyEx(thick, cv2.MORPH_OPEN, np.ones(along, np.uint8)))
+    return lines[0] | lines[1]
+
+
+def _wipe_seal(
+    grey: np.ndarray,
+    paper: np.ndarray,
+    kept: np.ndarray,
+    circle: tuple[float, float, float],
+    dpi: float,
+) -> None:
+    """The seal-grey ink within a ring (and a little beyond: its rim) made paper in `grey`,
+    the ruling lines through it kept (their runs measured beyond the ring too)."""
+
+    x, y, r = circle
+    reach = r * RING_BAND[1] + int(RULING_RUN_MM * dpi / 25.4)
+    y0, y1 = max(int(y - reach), 0), min(int(y + reach) + 1, grey.shape[0])
+    x0, x1 = max(int(x - reach), 0), min(int(x + reach) + 1, grey.shape[1])
+    patch, patch_paper = grey[y0:y1, x0:x1], paper[y0:y1, x0:x1]
+    share = patch.astype(np.float32) / np.maximum(patch_paper, 1).astype(np.float32)
+    inked = share < MID_SHARE
+    rows, cols = np.ogrid[y0 - y : y1 - y, x0 - x : x1 - x]
+    distance = np.sqrt(rows * rows + cols * cols)
+    ring = inked & (distance > RING_BAND[0] * r) & (distance < RING_BAND[1] * r)
+    # print is darker than the seal's own ink (its ring's usual grey), however grey it is
+    dark = max(DARK_SHARE, UNDER_SEAL * float(np.median(share[ring]))) if ring.any() else 0.0
+    lines = _ruling_runs(inked.astype(np.uint8) * 255, dpi)
+    seal = _mid_grey(patch, patch_paper, dark) & (lines == 0)
+    wipe = (seal > 0) & (distance < RING_BAND[1] * r) & ~kept[y0:y1, x0:x1]
+    patch[wipe] = patch_paper[wipe]

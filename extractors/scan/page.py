@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from extractors.model import BBox, TextLine
-from extractors.scan.colour import local_paper
+from extractors.scan.colour import local_paper, without_grey_seals
 from extractors.scan.crops import (
     ink_glyph,
     ink_lines,
@@ -122,7 +122,8 @@ def scan_image(
     image: np.ndarray, number: int, size: tuple[float, float]
 ) -> list[TablePart | TextLine]:
     """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
-    first (geometry.py), then levelled by its ruling lines."""
+    first (geometry.py), then levelled by its ruling lines; a seal left on it as a grey ring
+    (a grey scan's) taken out round its tables once they are found (colour.py)."""
     grey = deskew(upright(image, recognise))
     corners = frame_quad(*line_masks(grey))
     if corners is not None:  # a photo's perspective the page's edges did not show
@@ -130,6 +131,9 @@ def scan_image(
     if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
         size = (size[1], size[0])
     tables, ruling = find_tables(grey)
+    grey = without_grey_seals(
+        grey, DPI, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
+    )
     clean = without_ruling(grey, ruling)
     boxes = read_text(clean, tables)
     to_points = size[0] / grey.shape[1], size[1] / grey.shape[0]

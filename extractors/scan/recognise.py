@@ -33,10 +33,14 @@ THREADS_ENV = "SELFEVAL_OCR_THREADS"
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 SUSPECT_SCORE = 0.5
-# a CJK character read less sure than this is most likely another: the misread ones of the
-# fixture scans (人 as 入, 适 as 造) lie below it, most right ones far above (a few near 0.6);
+# a CJK character read less sure than this may well be another: the misread ones of the
+# fixture scans (人 as 入, 适 as 造) lie below 0.73, most right ones far above (a few near 0.6);
+# an unseen 150-dpi scan's long text that lost a character (施工未能 read 施木能, its mean
+# 0.83) held one between the two; at 0.84 the fixture scans' 1750 values get some 8 more
+# flags (not 0.85: a label of a fixture scan is read at 0.847 in one process and above 0.85 in
+# another, as onnxruntime's sums differ a little, and its values' flags would differ too);
 # so is a Latin letter amid CJK characters (卫 read as U), not one of a note such as (B/A)
-LETTER_FLOOR = 0.73
+LETTER_FLOOR = 0.84
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 # a gap between two wide characters (CJK, full-width marks) wider than this many times the
@@ -48,6 +52,11 @@ INK_LEVEL = -0.5  # darker than this on the recogniser's input (-1 black, 1 whit
 # skipped character's strokes when more than SKIP_INK of it is ink (a space, none)
 SKIP_MIDDLE, SKIP_INK = 0.2, 0.05
 SKIPPED_SCORE = 0.5
+# two characters read as one (`施工未能` read `施木能`): the wide characters either side of it
+# stand more than this many pitches apart (two would be right, three with a character more;
+# the recogniser places each character within a third of a pitch)
+MERGED_SPAN = 2.8
+STEP_WINDOW, STEP_SHARE = 4, 0.7  # a character lost in a long run: see _steps
 _NUMBER_CHARS = frozenset("0123456789.,:;%％．，·•∙")
 # a digit then : or ; then a digit, a number or percentage ending in a point, a comma not
 # before three digits
@@ -310,7 +319,9 @@ def _kept_columns(preds: np.ndarray) -> np.ndarray:
 def doubt_skips(text: str, confs: list[float], at: np.ndarray, image: np.ndarray) -> list[float]:
     """Each character's probability, but SKIPPED_SCORE for the two wide characters either side
     of a gap wider than SKIP_GAP of its line's usual pitch with ink in its middle: the
-    recogniser passed over a character there (`挤占挪用` read `挤挪用`), so the line lacks one.
+    recogniser passed over a character there (`挤占挪用` read `挤挪用`), so the line lacks one;
+    and SKIPPED_SCORE for a wide character whose wide neighbours stand more than MERGED_SPAN
+    pitches apart: it was read where two stand (`施工未能` read `施木能`).
     `at` is where each character was read (x on `image`, the recogniser's input: ink dark,
     near -1); a gap of blank paper or of the grey between packed crops is a space."""
     if len(at) != len(text) or len(confs) != len(text):
@@ -321,16 +332,64 @@ def doubt_skips(text: str, confs: list[float], at: np.ndarray, image: np.ndarray
         return confs
     pitch = float(np.median(list(gaps.values())))
     out = list(confs)
+    for i in wide:
+        if (
+            i + 1 in gaps
+            and gaps[i] + gaps[i + 1] > MERGED_SPAN * pitch
+            and _inked(image, (at[i] + at[i + 1]) / 2, pitch)
+            and _inked(image, (at[i + 1] + at[i + 2]) / 2, pitch)
+        ):
+            out[i + 1] = min(out[i + 1], SKIPPED_SCORE)  # it stands where two characters do
+    for k in _steps(text, at, pitch):
+        # ink all the way from the character before to the one after: no space, no grey
+        # between packed crops or joined lines
+        if _inked(image, (at[k - 1] + at[k]) / 2, pitch) and _inked(
+            image, (at[k] + at[k + 1]) / 2, pitch
+        ):
+            out[k] = min(out[k], SKIPPED_SCORE)
     for i, gap in gaps.items():
-        if gap <= SKIP_GAP * pitch:
-            continue
-        centre = (at[i] + at[i + 1]) / 2
-        left, right = int(centre - SKIP_MIDDLE * pitch), int(centre + SKIP_MIDDLE * pitch) + 1
-        middle = image[REC_HEIGHT // 4 : 3 * REC_HEIGHT // 4, max(left, 0) : max(right, 0)]
-        if middle.size and float((middle < INK_LEVEL).mean()) > SKIP_INK:
+        if gap > SKIP_GAP * pitch and _inked(image, (at[i] + at[i + 1]) / 2, pitch):
             # both its neighbours doubtful (the one after may be a mark, no letter)
             out[i], out[i + 1] = min(out[i], SKIPPED_SCORE), min(out[i + 1], SKIPPED_SCORE)
     return out
+
+
+def _steps(text: str, at: np.ndarray, pitch: float) -> list[int]:
+    """The wide characters in a run of them after which the run's characters stand a pitch
+    further on than their count says (more than STEP_SHARE of one, measured as the mean of
+    STEP_WINDOW characters either side, which a character's placement, within a third of a
+    pitch, does not move so far): one character was lost there, passed over or read with its
+    neighbour as one. Each such character and the one before it."""
+    found: set[int] = set()
+    for start, end in _wide_runs(text):
+        offset = at[start:end] - pitch * np.arange(end - start)  # level along an even run
+        for k in range(STEP_WINDOW, end - start - STEP_WINDOW):
+            before = float(offset[k - STEP_WINDOW : k].mean())
+            after = float(offset[k + 1 : k + 1 + STEP_WINDOW].mean())
+            if after - before > STEP_SHARE * pitch:
+                found.add(start + k)
+    return sorted(found)
+
+
+def _wide_runs(text: str) -> list[tuple[int, int]]:
+    """The [start, end) spans of consecutive wide (not ASCII) characters."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, char in enumerate([*text, "a"]):
+        if not char.isascii() and start is None:
+            start = i
+        elif char.isascii() and start is not None:
+            runs.append((start, i))
+            start = None
+    return runs
+
+
+def _inked(image: np.ndarray, centre: float, pitch: float) -> bool:
+    """Is there ink (more than SKIP_INK of it) within SKIP_MIDDLE of a pitch of `centre` on a
+    recogniser input? A space and the grey between packed crops hold none."""
+    left, right = int(centre - SKIP_MIDDLE * pitch), int(centre + SKIP_MIDDLE * pitch) + 1
+    middle = image[REC_HEIGHT // 4 : 3 * REC_HEIGHT // 4, max(left, 0) : max(right, 0)]
+    return bool(middle.size) and float((middle < INK_LEVEL).mean()) > SKIP_INK
 
 
 def _ctc_decode(preds: np.ndarray, charset: list[str]) -> tuple[str, float, list[float]]:

@@ -63,9 +63,10 @@ def read_confidence(slot: Slot) -> float:
 
 
 UNSURE = 0.5  # a scanned value whose key, name or number is in doubt
-# a number with Latin letters after it that no unit of the vocabulary is (`≥12000m`: the ² of
-# m² lost, `13560rn`): on a scan a mark the OCR lost or added, not the form's own word
-_NUMBER_AND_LETTERS = re.compile(r"\s*[≥≤<>=＞＜]?\s*\d[\d.,]*\s*[A-Za-z]{1,3}\s*")
+# a number with Latin letters or a sign after it that no unit of the vocabulary is (`≥12000m`:
+# the ² of m² lost, `13560rn`, `97.20°`: the % read as a degree sign, `100)`): on a scan a mark
+# the OCR lost or added, not the form's own word
+_NUMBER_AND_LETTERS = re.compile(r"\s*[≥≤<>=＞＜]?\s*\d[\d.,]*\s*(?:[A-Za-z]{1,3}|[^\w\s]{1,2})\s*")
 
 
 def _key_confidence(slots: list[Slot]) -> float:

@@ -14,6 +14,9 @@ from pipeline.model import Slot
 MAX_WRAPPED_REMAINDER = 20  # characters: more than this under a footer line is a paragraph
 # another `label：` after white space ends a footer value (`蒋丽    审核人：王建军`)
 _NEXT_LABEL = re.compile(r"\s+(?P<label>[^\s:：\d]{1,8})[:：]")
+# a footer label this long or longer, read with one character wrong, dropped or added (a scan:
+# `单位负专人签字`, `单位负责签字`), still ends the value before it, with or without its colon
+MIN_NEAR_LABEL = 4
 _ATTACHMENT = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]+\s*[:：]?$")  # the next form's
 _UNIT_LINE = re.compile(
     r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})"
@@ -49,6 +52,7 @@ def lines_to_footer(
             if other is not None:
                 unknown.append(strip_text(plain[other.start() : end]))
                 end = other.start()
+            end = _near_label_start(plain, match.end(), end, words) or end
             if item.item in seen:
                 continue
             seen.add(item.item)
@@ -118,6 +122,35 @@ def footer_row_to_lines(own: list[Cell], vocabulary: Vocabulary) -> tuple[TextLi
     text = "  ".join(" ".join(c.text.split()) for c in cells)
     page = cells[0].page
     return (TextLine(text, page, cells[0].bbox, min(c.confidence for c in cells)),)
+
+
+def _near_label_start(text: str, start: int, end: int, words: dict[str, FooterItem]) -> int | None:
+    """Where in text[start:end] (a footer value) another footer label begins, read exactly
+    but without its colon, or with one character wrong, dropped or added (a seal or a
+    signature over it on a scan): `0735-2226391单位负专人签字`. None if none does. The value
+    keeps at least one character."""
+    long = [w for w in words if len(w) >= MIN_NEAR_LABEL]
+    for at in range(start + 1, end):
+        if not text[start:at].strip():
+            continue
+        for word in long:
+            if any(
+                _one_edit_apart(text[at : at + n], word)
+                for n in (len(word) - 1, len(word), len(word) + 1)
+                if at + n <= end
+            ) and text[at] in (word[0], word[1]):
+                return at
+    return None
+
+
+def _one_edit_apart(seen: str, word: str) -> bool:
+    """Is `seen` `word` with at most one character changed, dropped or added?"""
+    if abs(len(seen) - len(word)) > 1:
+        return False
+    if len(seen) == len(word):
+        return sum(a != b for a, b in zip(seen, word, strict=True)) <= 1
+    short, long = sorted((seen, word), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def lines_to_unit(lines: tuple[TextLine, ...]) -> str | None:
