@@ -50,7 +50,9 @@ def test_a_blank_project_cell_of_a_text_layer_is_blank_for_certain():
 
 
 @pytest.mark.parametrize(
-    "misread", ["≥12000m", "≥12000°", "≥12000)"], ids=["unit-lost", "degree-sign", "bracket"]
+    "misread",
+    ["≥12000m", "≥12000°", "≥12000)", "≥12000%h"],
+    ids=["unit-lost", "degree-sign", "bracket", "letter-after-percent"],
 )
 def test_a_scanned_number_with_a_unit_lost_is_unsure(misread):
     rows = [list(r) for r in PROJECT]
@@ -88,6 +90,15 @@ def test_a_scanned_unit_name_read_blank_is_unsure_and_the_other_values_are_not()
     blank = [r for r in records if r.item == "实施单位"]
     assert [(r.value_raw, r.confidence < 0.8) for r in blank] == [("", True)]
     assert all(r.confidence == SURE for r in records if r.item != "实施单位")
+
+
+@pytest.mark.parametrize("place", ["湘潭市", "沾益区", "陈巴尔虎旗"])
+def test_a_scanned_unit_name_that_is_only_a_place_is_unsure(place):
+    rows = [list(r) for r in PROJECT]
+    rows[2] = [("主管部门", 2), ("市交通运输局", 2), ("实施单位", 2), (place, 2)]  # the rest sealed
+    records, _ = _records(_scanned(rows_to_grid(rows), {}))
+    assert [r.confidence < 0.8 for r in records if r.item == "实施单位"] == [True]
+    assert [r.confidence for r in records if r.item == "主管部门"] == [SURE]
 
 
 def test_a_scanned_piece_of_a_unit_name_is_unsure():

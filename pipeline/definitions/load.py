@@ -82,6 +82,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             ratings=tuple(raw.get("ratings", ())),
             generic_titles=tuple(raw.get("generic_titles", ())),
             collection_titles=tuple(raw.get("collection_titles", ())),
+            place_endings=tuple(raw.get("place_endings", ())),
             column_groups=tuple(raw.get("column_groups", ())),
             comparator_headers=tuple(raw.get("comparator_headers", ())),
             not_form_titles=tuple(raw.get("not_form_titles", ())),

@@ -119,6 +119,8 @@ class Vocabulary:
     generic_titles: tuple[str, ...] = ()
     # what ends a heading over several forms (`…绩效自评表汇编`): no form's title
     collection_titles: tuple[str, ...] = ()
+    # what ends a place's name (湘潭市, 沾益区): a unit's name read as no more is a piece of one
+    place_endings: tuple[str, ...] = ()
     column_groups: tuple[str, ...] = ()  # words over several measure columns (预算安排, 拨付情况)
     comparator_headers: tuple[str, ...] = ()  # a sign column that joins the target on its own
     not_form_titles: tuple[str, ...] = ()  # words that say a table is no self-evaluation

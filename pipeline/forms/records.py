@@ -66,7 +66,9 @@ UNSURE = 0.5  # a scanned value whose key, name or number is in doubt
 # a number with Latin letters or a sign after it that no unit of the vocabulary is (`≥12000m`:
 # the ² of m² lost, `13560rn`, `97.20°`: the % read as a degree sign, `100)`): on a scan a mark
 # the OCR lost or added, not the form's own word
-_NUMBER_AND_LETTERS = re.compile(r"\s*[≥≤<>=＞＜]?\s*\d[\d.,]*\s*(?:[A-Za-z]{1,3}|[^\w\s]{1,2})\s*")
+_NUMBER_AND_LETTERS = re.compile(
+    r"\s*[≥≤<>=＞＜]?\s*\d[\d.,]*\s*(?:[^\w\s]{0,2}[A-Za-z]{1,3}|[^\w\s]{1,2})\s*"
+)  # `88%h`: a letter after the % too
 
 
 def _key_confidence(slots: list[Slot]) -> float:
@@ -85,11 +87,15 @@ def _key_confidence(slots: list[Slot]) -> float:
 SHORTEST_NAME = 3  # characters: no unit or project is named by fewer (财政局)
 
 
-def _in_doubt(slot: Slot, parsed: ParsedValue) -> bool:
+def _in_doubt(slot: Slot, parsed: ParsedValue, vocabulary: Vocabulary) -> bool:
     """Is a scanned value in doubt whatever its characters' scores: a unit's or project's
     name read blank or a piece of one (no form leaves it so: its text lost under a seal, or
-    cut off by a seal's ring read as a ruling line), or a number with a unit lost?"""
-    if slot.carries is not None and len(name_of(slot.value_raw) or "") < SHORTEST_NAME:
+    cut off by a seal's ring read as a ruling line), a unit's name that is only a place's
+    (`湘潭市`: the rest of it under a seal), or a number with a unit lost?"""
+    name = name_of(slot.value_raw) or ""
+    if slot.carries is not None and len(name) < SHORTEST_NAME:
+        return True
+    if slot.carries in ("unit", "unit_fallback") and name.endswith(vocabulary.place_endings):
         return True
     return slot.numeric and _number_lost_unit(slot.value_raw, parsed)
 
@@ -150,7 +156,7 @@ def forms_to_records(
             bbox = cell.bbox if cell is not None else (line.bbox if line is not None else None)
             page = cell.page if cell is not None else (line.page if line is not None else None)
             confidence = min(read_confidence(slot), keyed_on)
-            if confidence < 1.0 and _in_doubt(slot, parsed):
+            if confidence < 1.0 and _in_doubt(slot, parsed, vocabulary):
                 confidence = min(confidence, UNSURE)
             records.append(
                 Record(
