@@ -39,6 +39,7 @@ BASELINE_TOLERANCE = 0.5  # points: characters whose baselines differ less are o
 RULE_TOLERANCE = 0.5  # points: a gap holds a ruling line this near its ends
 CUT_OVERLAP = 1.0  # points: a character this far over a table's foot stands across it
 CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
+PITCH_BREAK = 0.05  # of the font size: a text's next glyph is off its pitch by more
 UNCERTAIN = 0.5  # the confidence of a cell whose text may hold another cell's, or miss some
 _QUOTES = set("“”‘’\"'")
 _NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUOTES
@@ -83,8 +84,10 @@ def table_to_part(
     bbox = cells_bbox(cells)
     top, bottom = bbox[1], bbox[3]
 
-    def owner_of(ch: Char) -> int | None:
-        cx, cy = (ch.x0 + ch.x1) / 2, min((ch.top + ch.bottom) / 2, bottom - CUT_OVERLAP)
+    def owner_of(ch: Char, x: float | None = None) -> int | None:
+        """The cell holding the character's centre (or the point of its line at `x`)."""
+        cx = (ch.x0 + ch.x1) / 2 if x is None else x
+        cy = min((ch.top + ch.bottom) / 2, bottom - CUT_OVERLAP)
         r = bisect.bisect_right(ys, cy) - 1
         c = bisect.bisect_right(xs, cx) - 1
         return slot_owner.get((r, c))
@@ -99,7 +102,11 @@ def table_to_part(
     uncertain: set[int] = set()
     row_band = [i for i, ch in enumerate(chars) if top <= (ch.top + ch.bottom) / 2 <= bottom]
     spilled = False  # a text of the table ran over a column rule
-    for run, overlapped in _runs(chars, row_band, xs):
+    edge_cuts = _edge_cuts(chars, row_band, xs, owner_of)
+    for cut, cell in edge_cuts.items():  # the glyph its cell's edge cut through is its cell's,
+        owners[cut] = cell  # and the cell holds only the part of its text printed: unsure
+        uncertain.add(cell)
+    for run, overlapped in _runs(chars, row_band, xs, frozenset(edge_cuts)):
         held = Counter(owners.get(i) for i in run)
         if len(held) < 2 or set(held) == {None}:
             continue  # inside one cell, or wholly outside the table
@@ -113,7 +120,8 @@ def table_to_part(
         if not sure or overlapped or covered:
             uncertain.add(owner)
     if spilled:  # and two texts printed one over the other (one clipped under the other)
-        uncertain |= {owners[i] for i in _overlapping(chars, row_band) if i in owners}
+        over = _overlapping(chars, row_band, frozenset(edge_cuts))
+        uncertain |= {owners[i] for i in over if i in owners}
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     for index, owner in sorted(owners.items()):
         chars_by_cell[owner].append(chars[index])
@@ -183,13 +191,56 @@ def _cut_ends(boxes: tuple[Box, ...], cuts: list[Box], end: int) -> frozenset[in
     )
 
 
-def _runs(chars: tuple[Char, ...], indexes: list[int], xs: list[float]):
+def _by_line(chars: tuple[Char, ...], indexes: list[int]) -> list[int]:
+    """The characters' indexes line by line (one baseline), each line left to right."""
+    return sorted(indexes, key=lambda i: (round(chars[i].bottom / BASELINE_TOLERANCE), chars[i].x0))
+
+
+def _edge_cuts(
+    chars: tuple[Char, ...], indexes: list[int], xs: list[float], cell_at
+) -> dict[int, int]:
+    """The glyphs a spreadsheet cut at their cell's edge, each with its cell: a text too long
+    for its cell, its neighbour filled, is printed up to the glyph the edge passes through
+    (drawn clipped), and the neighbour's own text starts just past the edge, over that glyph's
+    cut-off part or a little after it, off the text's pitch. Taken only where the neighbour's
+    text is a text of its own (none of its glyphs lies over the next): the cut text does not
+    run on behind it. `cell_at(ch, x)`: the cell at x on the character's line (at its centre without x)."""
+    by_line = _by_line(chars, indexes)
+    cuts: dict[int, int] = {}
+    for k, (a, b) in enumerate(itertools.pairwise(by_line)):
+        first, second = chars[a], chars[b]
+        if abs(first.bottom - second.bottom) > BASELINE_TOLERANCE:
+            continue
+        gap = second.x0 - first.x1
+        if abs(gap) <= PITCH_BREAK * second.size or gap >= WORD_GAP * second.size:
+            continue  # on the text's pitch (a text spilling on), or a gap a rule splits
+        through = [x for x in xs if first.x0 + RULE_TOLERANCE < x < first.x1 + RULE_TOLERANCE]
+        if not through or second.x0 < through[-1] - RULE_TOLERANCE:
+            continue  # no edge through the glyph, or the next one does not start past it
+        cell, neighbour = cell_at(first, first.x0), cell_at(second)
+        if cell is None or neighbour is None or cell == neighbour:
+            continue
+        after = by_line[k + 2] if k + 2 < len(by_line) else None
+        if after is not None and _lie_over(second, chars[after]):
+            continue  # the cut text runs on behind the neighbour's: whose is whose is unsure
+        cuts[a] = cell
+    return cuts
+
+
+def _lie_over(first: Char, second: Char) -> bool:
+    """Does the second character (next on the line) lie over the first by more than half?"""
+    same_line = abs(first.bottom - second.bottom) <= BASELINE_TOLERANCE
+    return same_line and second.x0 - first.x1 < -0.5 * (first.x1 - first.x0)
+
+
+def _runs(
+    chars: tuple[Char, ...], indexes: list[int], xs: list[float], cuts: frozenset[int] = frozenset()
+):
     """The runs among the characters: one baseline, left to right, split where a gap is wider
-    than RUN_GAP, where a gap holds a column rule, and where two characters lie over each other
-    (two texts printed one over the other); each with whether it touched such an overlap."""
-    by_line = sorted(
-        indexes, key=lambda i: (round(chars[i].bottom / BASELINE_TOLERANCE), chars[i].x0)
-    )
+    than RUN_GAP, where a gap holds a column rule, after a glyph cut at its cell's edge
+    (`cuts`), and where two characters lie over each other (two texts printed one over the
+    other); each with whether it touched such an overlap."""
+    by_line = _by_line(chars, indexes)
     run: list[int] = []
     overlapped = False
     for i in by_line:
@@ -198,9 +249,10 @@ def _runs(chars: tuple[Char, ...], indexes: list[int], xs: list[float]):
             last = chars[run[-1]]
             same_line = abs(ch.bottom - last.bottom) <= BASELINE_TOLERANCE
             gap = ch.x0 - last.x1
-            over = same_line and gap < -0.5 * (last.x1 - last.x0)
+            over = _lie_over(last, ch)
             ruled = any(last.x1 - RULE_TOLERANCE <= x <= ch.x0 + RULE_TOLERANCE for x in xs)
-            if not same_line or over or gap > RUN_GAP * ch.size or (gap > 0 and ruled):
+            cut = run[-1] in cuts
+            if not same_line or over or cut or gap > RUN_GAP * ch.size or (gap > 0 and ruled):
                 if len(run) > 1:
                     yield run, overlapped
                 overlapped = over
@@ -210,16 +262,14 @@ def _runs(chars: tuple[Char, ...], indexes: list[int], xs: list[float]):
         yield run, overlapped
 
 
-def _overlapping(chars: tuple[Char, ...], indexes: list[int]) -> set[int]:
-    """The characters lying over another on their line by more than half their width."""
-    by_line = sorted(
-        indexes, key=lambda i: (round(chars[i].bottom / BASELINE_TOLERANCE), chars[i].x0)
-    )
+def _overlapping(
+    chars: tuple[Char, ...], indexes: list[int], cuts: frozenset[int] = frozenset()
+) -> set[int]:
+    """The characters lying over another on their line by more than half their width (but a
+    glyph cut at its cell's edge, `cuts`, and the neighbour's text over its cut-off part)."""
     found: set[int] = set()
-    for a, b in itertools.pairwise(by_line):
-        first, second = chars[a], chars[b]
-        same_line = abs(first.bottom - second.bottom) <= BASELINE_TOLERANCE
-        if same_line and second.x0 - first.x1 < -0.5 * (first.x1 - first.x0):
+    for a, b in itertools.pairwise(_by_line(chars, indexes)):
+        if a not in cuts and _lie_over(chars[a], chars[b]):
             found.update((a, b))
     return found
 
