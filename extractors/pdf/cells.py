@@ -40,10 +40,20 @@ RULE_TOLERANCE = 0.5  # points: a gap holds a ruling line this near its ends
 CUT_OVERLAP = 1.0  # points: a character this far over a table's foot stands across it
 CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
 PITCH_BREAK = 0.05  # of the font size: a text's next glyph is off its pitch by more
+CLIP_PADDING = 0.15  # of the font size: a spreadsheet starts a cell's text this near its left
 UNCERTAIN = 0.5  # the confidence of a cell whose text may hold another cell's, or miss some
 _QUOTES = set("“”‘’\"'")
 _NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUOTES
 _NO_LINE_END = set("（「『【〔《〈") | _QUOTES
+
+
+@dataclass(frozen=True)
+class EdgeCut:
+    """A glyph cut at its cell's edge: its cell, and the neighbour doubted along with it when
+    the neighbour's text stands on the cut text's pitch (it may be that text spilling on)."""
+
+    cell: int
+    doubted: int | None = None
 
 
 @dataclass(frozen=True)
@@ -103,9 +113,11 @@ def table_to_part(
     row_band = [i for i, ch in enumerate(chars) if top <= (ch.top + ch.bottom) / 2 <= bottom]
     spilled = False  # a text of the table ran over a column rule
     edge_cuts = _edge_cuts(chars, row_band, xs, owner_of)
-    for cut, cell in edge_cuts.items():  # the glyph its cell's edge cut through is its cell's,
-        owners[cut] = cell  # and the cell holds only the part of its text printed: unsure
-        uncertain.add(cell)
+    for index, cut in edge_cuts.items():  # the glyph its cell's edge cut through is its cell's,
+        owners[index] = cut.cell  # and the cell holds only the part of its text printed: unsure
+        uncertain.add(cut.cell)
+        if cut.doubted is not None:
+            uncertain.add(cut.doubted)
     for run, overlapped in _runs(chars, row_band, xs, frozenset(edge_cuts)):
         held = Counter(owners.get(i) for i in run)
         if len(held) < 2 or set(held) == {None}:
@@ -198,32 +210,36 @@ def _by_line(chars: tuple[Char, ...], indexes: list[int]) -> list[int]:
 
 def _edge_cuts(
     chars: tuple[Char, ...], indexes: list[int], xs: list[float], cell_at
-) -> dict[int, int]:
-    """The glyphs a spreadsheet cut at their cell's edge, each with its cell: a text too long
-    for its cell, its neighbour filled, is printed up to the glyph the edge passes through
-    (drawn clipped), and the neighbour's own text starts just past the edge, over that glyph's
-    cut-off part or a little after it, off the text's pitch. Taken only where the neighbour's
-    text is a text of its own (none of its glyphs lies over the next): the cut text does not
-    run on behind it. `cell_at(ch, x)`: the cell at x on the character's line (at its centre without x)."""
+) -> dict[int, EdgeCut]:
+    """The glyphs a spreadsheet cut at their cell's edge: a text too long for its cell, its
+    neighbour filled, is printed up to the glyph the edge passes through (drawn clipped), and
+    the neighbour's own text starts just past the edge (its padding), over that glyph's cut-off
+    part or a little after it, off the text's pitch. Where the neighbour's text starts on the
+    pitch, it may as well be the text spilling on over an empty neighbour: whose characters are
+    whose cannot be told, and both cells are doubted. Taken only where the neighbour's text is
+    a text of its own (none of its glyphs lies over the next): the cut text does not run on
+    behind it. `cell_at(ch, x)`: the cell at x on the character's line (without x, at its
+    centre)."""
     by_line = _by_line(chars, indexes)
-    cuts: dict[int, int] = {}
+    cuts: dict[int, EdgeCut] = {}
     for k, (a, b) in enumerate(itertools.pairwise(by_line)):
         first, second = chars[a], chars[b]
-        if abs(first.bottom - second.bottom) > BASELINE_TOLERANCE:
-            continue
         gap = second.x0 - first.x1
-        if abs(gap) <= PITCH_BREAK * second.size or gap >= WORD_GAP * second.size:
-            continue  # on the text's pitch (a text spilling on), or a gap a rule splits
+        if abs(first.bottom - second.bottom) > BASELINE_TOLERANCE or gap >= WORD_GAP * second.size:
+            continue  # another line, or a gap a rule in it splits
         through = [x for x in xs if first.x0 + RULE_TOLERANCE < x < first.x1 + RULE_TOLERANCE]
         if not through or second.x0 < through[-1] - RULE_TOLERANCE:
             continue  # no edge through the glyph, or the next one does not start past it
+        on_pitch = abs(gap) <= PITCH_BREAK * second.size
+        if on_pitch and not 0 <= second.x0 - through[-1] <= CLIP_PADDING * second.size:
+            continue  # a text spilling on over the edge
         cell, neighbour = cell_at(first, first.x0), cell_at(second)
         if cell is None or neighbour is None or cell == neighbour:
             continue
         after = by_line[k + 2] if k + 2 < len(by_line) else None
         if after is not None and _lie_over(second, chars[after]):
             continue  # the cut text runs on behind the neighbour's: whose is whose is unsure
-        cuts[a] = cell
+        cuts[a] = EdgeCut(cell=cell, doubted=neighbour if on_pitch else None)
     return cuts
 
 
