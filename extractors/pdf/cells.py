@@ -9,7 +9,9 @@ aligned in (its start at a cell's left, its end at a cell's right, or its middle
 middle): the value is the cell's whole text, never the piece inside the box, never a
 neighbour's. Where that cannot be told (no alignment fits, or the run lies over another cell's
 text), the cell is read with the run and marked uncertain (confidence UNCERTAIN), which the
-pipeline reports as a finding.
+pipeline reports as a finding. A text clipped at its edge with only the part printed in the
+file (cell_clips) ends its run at the cut glyph: its cell holds the part printed (uncertain),
+the neighbour its own text.
 """
 
 from __future__ import annotations
@@ -20,6 +22,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 from extractors.pdf.cell_bands import boxes_cut_at_label_lines
+from extractors.pdf.cell_clips import (
+    BASELINE_TOLERANCE,
+    RULE_TOLERANCE,
+    chars_by_line,
+    edge_cuts,
+    lie_over,
+)
 from extractors.pdf.cell_columns import boxes_cut_at_columns
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
 from extractors.pdf.page import Char, cells_bbox
@@ -35,25 +44,12 @@ from extractors.tables import (
 
 WORD_GAP = 0.25  # of the font size: a wider gap between two characters is a space
 RUN_GAP = 1.0  # of the font size: a wider gap ends a run (a cell's text is never this loose)
-BASELINE_TOLERANCE = 0.5  # points: characters whose baselines differ less are on one line
-RULE_TOLERANCE = 0.5  # points: a gap holds a ruling line this near its ends
 CUT_OVERLAP = 1.0  # points: a character this far over a table's foot stands across it
 CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
-PITCH_BREAK = 0.05  # of the font size: a text's next glyph is off its pitch by more
-CLIP_PADDING = 0.15  # of the font size: a spreadsheet starts a cell's text this near its left
 UNCERTAIN = 0.5  # the confidence of a cell whose text may hold another cell's, or miss some
 _QUOTES = set("“”‘’\"'")
 _NO_LINE_START = set("、。，．；：？！）」』】〕》〉%％") | _QUOTES
 _NO_LINE_END = set("（「『【〔《〈") | _QUOTES
-
-
-@dataclass(frozen=True)
-class EdgeCut:
-    """A glyph cut at its cell's edge: its cell, and the neighbour doubted along with it when
-    the neighbour's text stands on the cut text's pitch (it may be that text spilling on)."""
-
-    cell: int
-    doubted: int | None = None
 
 
 @dataclass(frozen=True)
@@ -112,13 +108,12 @@ def table_to_part(
     uncertain: set[int] = set()
     row_band = [i for i, ch in enumerate(chars) if top <= (ch.top + ch.bottom) / 2 <= bottom]
     spilled = False  # a text of the table ran over a column rule
-    edge_cuts = _edge_cuts(chars, row_band, xs, owner_of)
-    for index, cut in edge_cuts.items():  # the glyph its cell's edge cut through is its cell's,
-        owners[index] = cut.cell  # and the cell holds only the part of its text printed: unsure
-        uncertain.add(cut.cell)
+    cut_glyphs = edge_cuts(chars, row_band, xs, owner_of)
+    for index, cut in cut_glyphs.items():  # the glyph its cell's edge cut through is its cell's
+        owners[index] = cut.cell
         if cut.doubted is not None:
             uncertain.add(cut.doubted)
-    for run, overlapped in _runs(chars, row_band, xs, frozenset(edge_cuts)):
+    for run, overlapped in _runs(chars, row_band, xs, frozenset(cut_glyphs)):
         held = Counter(owners.get(i) for i in run)
         if len(held) < 2 or set(held) == {None}:
             continue  # inside one cell, or wholly outside the table
@@ -131,8 +126,10 @@ def table_to_part(
             owners[i] = owner
         if not sure or overlapped or covered:
             uncertain.add(owner)
+    # a cell whose text was cut at its edge holds only the part printed: unsure
+    uncertain |= {owners[i] for i in cut_glyphs}
     if spilled:  # and two texts printed one over the other (one clipped under the other)
-        over = _overlapping(chars, row_band, frozenset(edge_cuts))
+        over = _overlapping(chars, row_band, frozenset(cut_glyphs))
         uncertain |= {owners[i] for i in over if i in owners}
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     for index, owner in sorted(owners.items()):
@@ -203,52 +200,6 @@ def _cut_ends(boxes: tuple[Box, ...], cuts: list[Box], end: int) -> frozenset[in
     )
 
 
-def _by_line(chars: tuple[Char, ...], indexes: list[int]) -> list[int]:
-    """The characters' indexes line by line (one baseline), each line left to right."""
-    return sorted(indexes, key=lambda i: (round(chars[i].bottom / BASELINE_TOLERANCE), chars[i].x0))
-
-
-def _edge_cuts(
-    chars: tuple[Char, ...], indexes: list[int], xs: list[float], cell_at
-) -> dict[int, EdgeCut]:
-    """The glyphs a spreadsheet cut at their cell's edge: a text too long for its cell, its
-    neighbour filled, is printed up to the glyph the edge passes through (drawn clipped), and
-    the neighbour's own text starts just past the edge (its padding), over that glyph's cut-off
-    part or a little after it, off the text's pitch. Where the neighbour's text starts on the
-    pitch, it may as well be the text spilling on over an empty neighbour: whose characters are
-    whose cannot be told, and both cells are doubted. Taken only where the neighbour's text is
-    a text of its own (none of its glyphs lies over the next): the cut text does not run on
-    behind it. `cell_at(ch, x)`: the cell at x on the character's line (without x, at its
-    centre)."""
-    by_line = _by_line(chars, indexes)
-    cuts: dict[int, EdgeCut] = {}
-    for k, (a, b) in enumerate(itertools.pairwise(by_line)):
-        first, second = chars[a], chars[b]
-        gap = second.x0 - first.x1
-        if abs(first.bottom - second.bottom) > BASELINE_TOLERANCE or gap >= WORD_GAP * second.size:
-            continue  # another line, or a gap a rule in it splits
-        through = [x for x in xs if first.x0 + RULE_TOLERANCE < x < first.x1 + RULE_TOLERANCE]
-        if not through or second.x0 < through[-1] - RULE_TOLERANCE:
-            continue  # no edge through the glyph, or the next one does not start past it
-        on_pitch = abs(gap) <= PITCH_BREAK * second.size
-        if on_pitch and not 0 <= second.x0 - through[-1] <= CLIP_PADDING * second.size:
-            continue  # a text spilling on over the edge
-        cell, neighbour = cell_at(first, first.x0), cell_at(second)
-        if cell is None or neighbour is None or cell == neighbour:
-            continue
-        after = by_line[k + 2] if k + 2 < len(by_line) else None
-        if after is not None and _lie_over(second, chars[after]):
-            continue  # the cut text runs on behind the neighbour's: whose is whose is unsure
-        cuts[a] = EdgeCut(cell=cell, doubted=neighbour if on_pitch else None)
-    return cuts
-
-
-def _lie_over(first: Char, second: Char) -> bool:
-    """Does the second character (next on the line) lie over the first by more than half?"""
-    same_line = abs(first.bottom - second.bottom) <= BASELINE_TOLERANCE
-    return same_line and second.x0 - first.x1 < -0.5 * (first.x1 - first.x0)
-
-
 def _runs(
     chars: tuple[Char, ...], indexes: list[int], xs: list[float], cuts: frozenset[int] = frozenset()
 ):
@@ -256,7 +207,7 @@ def _runs(
     than RUN_GAP, where a gap holds a column rule, after a glyph cut at its cell's edge
     (`cuts`), and where two characters lie over each other (two texts printed one over the
     other); each with whether it touched such an overlap."""
-    by_line = _by_line(chars, indexes)
+    by_line = chars_by_line(chars, indexes)
     run: list[int] = []
     overlapped = False
     for i in by_line:
@@ -265,7 +216,7 @@ def _runs(
             last = chars[run[-1]]
             same_line = abs(ch.bottom - last.bottom) <= BASELINE_TOLERANCE
             gap = ch.x0 - last.x1
-            over = _lie_over(last, ch)
+            over = lie_over(last, ch)
             ruled = any(last.x1 - RULE_TOLERANCE <= x <= ch.x0 + RULE_TOLERANCE for x in xs)
             cut = run[-1] in cuts
             if not same_line or over or cut or gap > RUN_GAP * ch.size or (gap > 0 and ruled):
@@ -284,8 +235,8 @@ def _overlapping(
     """The characters lying over another on their line by more than half their width (but a
     glyph cut at its cell's edge, `cuts`, and the neighbour's text over its cut-off part)."""
     found: set[int] = set()
-    for a, b in itertools.pairwise(_by_line(chars, indexes)):
-        if a not in cuts and _lie_over(chars[a], chars[b]):
+    for a, b in itertools.pairwise(chars_by_line(chars, indexes)):
+        if a not in cuts and lie_over(chars[a], chars[b]):
             found.update((a, b))
     return found
 
