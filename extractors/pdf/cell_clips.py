@@ -8,8 +8,12 @@ over the cut glyph's cut-off part, a little after it, or exactly on the cut text
 cut glyph is its own cell's, the neighbour's text the neighbour's; the cut cell holds only the
 part printed (unsure), and where the neighbour's text stands on the cut text's pitch it may as
 well be that text spilling on over an empty neighbour: whose characters are whose cannot be
-told, and the neighbour is doubted too. A text drawn whole under the clip, running on behind the
-neighbour's, is not taken here (cells.py reads the two as printed one over the other).
+told, and the neighbour is doubted too. A text with Latin letters or digits is drawn whole
+under the clip instead, running on behind the neighbour's: where its hidden glyphs go on on
+the cut glyph's pitch and the neighbour's on their own, each text is whole and its cell's;
+where a glyph could be either's, cells.py reads the two as printed one over the other
+(unsure). Only a text that ran up to the edge is taken (the glyph before the cut one in its
+cell, on its pitch): a single glyph too wide for a narrow column is no cut text.
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ def edge_cuts(
         cell, neighbour = cell_at(first, first.x0), cell_at(second)
         if None in (cell, neighbour) or cell == neighbour or cell_at(first, edge + 1) != neighbour:
             continue  # not two cells side by side, or the next text not in the neighbour
+        if k == 0 or not _runs_into(chars, order[k - 1], first, cell, cell_at):
+            continue  # no text ran up to the edge (one glyph too wide for a narrow column)
         after = order[k + 2] if k + 2 < len(order) else None
         if after is not None and lie_over(second, chars[after]):
             continue  # the cut text runs on behind the neighbour's: whose is whose is unsure
@@ -74,8 +80,78 @@ def edge_cuts(
     return cuts
 
 
+def texts_behind(
+    chars: tuple[Char, ...], indexes: list[int], xs: list[float], cell_at
+) -> tuple[dict[int, int], dict[int, int]]:
+    """The glyphs of texts drawn whole under their cell's clip, running on behind the
+    neighbour's text, each with its cell: the glyph the edge passes through, the neighbour's
+    first glyph at its padding just past the edge, and behind it glyphs going on on the cut
+    glyph's pitch (the hidden part) beside glyphs going on on the neighbour's. Taken only
+    where every glyph after the edge goes on one pitch and not both (or stands past the end
+    of both): which is whose is then told. Returned: the cut glyphs and the hidden glyphs,
+    each with its cell. `cell_at` as for edge_cuts."""
+    cut: dict[int, int] = {}
+    hidden_by: dict[int, int] = {}
+    for line in _lines(chars, indexes):
+        for k, (a, b) in enumerate(itertools.pairwise(line)):
+            first, second = chars[a], chars[b]
+            through = [x for x in xs if first.x0 + RULE_TOLERANCE < x < first.x1 - RULE_TOLERANCE]
+            if not through or not (
+                -RULE_TOLERANCE <= second.x0 - through[-1] <= CLIP_PADDING * second.size
+            ):
+                continue
+            cell, neighbour = cell_at(first, first.x0), cell_at(first, through[-1] + 1)
+            if None in (cell, neighbour) or cell == neighbour or cell_at(second) != neighbour:
+                continue
+            if k == 0 or not _runs_into(chars, line[k - 1], first, cell, cell_at):
+                continue
+            hidden = _hidden_part(chars, first, second, line[k + 2 :])
+            if hidden:
+                cut[a] = cell
+                hidden_by.update(dict.fromkeys(hidden, cell))
+    return cut, hidden_by
+
+
+def _runs_into(chars: tuple[Char, ...], previous: int, cut: Char, cell: int, cell_at) -> bool:
+    """Does the cut glyph go on from the glyph before it, on its line, in its cell, on its
+    pitch: a text that ran up to the edge, not one glyph too wide for its column?"""
+    before = chars[previous]
+    return (
+        _level(before, cut)
+        and abs(cut.x0 - before.x1) <= PITCH_BREAK * cut.size
+        and cell_at(before) == cell
+    )
+
+
+def _hidden_part(chars: tuple[Char, ...], cut: Char, own: Char, rest: list[int]) -> list[int]:
+    """The glyphs of `rest` (left to right) going on on the cut glyph's pitch, beside those
+    going on on the neighbour's first glyph's (`own`); none where one stands on both pitches
+    or on neither before both ended."""
+    text_end, own_end = cut.x1, own.x1
+    hidden: list[int] = []
+    for i in rest:
+        ch = chars[i]
+        tolerance = PITCH_BREAK * ch.size
+        on_text, on_own = abs(ch.x0 - text_end) <= tolerance, abs(ch.x0 - own_end) <= tolerance
+        if on_text == on_own:
+            if not on_text and ch.x0 > max(text_end, own_end):
+                break  # both texts ended
+            return []  # on both pitches, or between them: whose is whose cannot be told
+        if on_text:
+            hidden.append(i)
+            text_end = ch.x1
+        else:
+            own_end = ch.x1
+    return hidden
+
+
 def _side_by_side(chars: tuple[Char, ...], indexes: list[int]) -> list[int]:
-    """The characters' indexes line by line, each line left to right, a line being the
+    """The characters' indexes line by line, each line left to right (see _lines)."""
+    return [i for line in _lines(chars, indexes) for i in line]
+
+
+def _lines(chars: tuple[Char, ...], indexes: list[int]) -> list[list[int]]:
+    """The characters' indexes in lines, top to bottom, each left to right, a line being the
     characters standing level (their middles within LEVEL of the line's first): two cells'
     texts of different sizes, each set in the middle of its row, on one line."""
     order = sorted(indexes, key=lambda i: chars[i].top + chars[i].bottom)
@@ -85,7 +161,7 @@ def _side_by_side(chars: tuple[Char, ...], indexes: list[int]) -> list[int]:
             lines[-1].append(i)
         else:
             lines.append([i])
-    return [i for line in lines for i in sorted(line, key=lambda i: chars[i].x0)]
+    return [sorted(line, key=lambda i: chars[i].x0) for line in lines]
 
 
 def _level(first: Char, second: Char) -> bool:

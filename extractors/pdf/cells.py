@@ -28,6 +28,7 @@ from extractors.pdf.cell_clips import (
     chars_by_line,
     edge_cuts,
     lie_over,
+    texts_behind,
 )
 from extractors.pdf.cell_columns import boxes_cut_at_columns
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
@@ -108,12 +109,18 @@ def table_to_part(
     uncertain: set[int] = set()
     row_band = [i for i, ch in enumerate(chars) if top <= (ch.top + ch.bottom) / 2 <= bottom]
     spilled = False  # a text of the table ran over a column rule
-    cut_glyphs = edge_cuts(chars, row_band, xs, owner_of)
+    cut_whole, hidden = texts_behind(chars, row_band, xs, owner_of)
+    owners |= cut_whole | hidden  # a text drawn whole under its clip behind the neighbour's
+    anchors = frozenset(cut_whole)
+    row_band = [i for i in row_band if i not in hidden]
+    cut_glyphs = {
+        i: cut for i, cut in edge_cuts(chars, row_band, xs, owner_of).items() if i not in anchors
+    }
     for index, cut in cut_glyphs.items():  # the glyph its cell's edge cut through is its cell's
         owners[index] = cut.cell
         if cut.doubted is not None:
             uncertain.add(cut.doubted)
-    for run, overlapped in _runs(chars, row_band, xs, frozenset(cut_glyphs)):
+    for run, overlapped in _runs(chars, row_band, xs, frozenset(cut_glyphs) | anchors):
         held = Counter(owners.get(i) for i in run)
         if len(held) < 2 or set(held) == {None}:
             continue  # inside one cell, or wholly outside the table
@@ -129,7 +136,7 @@ def table_to_part(
     # a cell whose text was cut at its edge holds only the part printed: unsure
     uncertain |= {owners[i] for i in cut_glyphs}
     if spilled:  # and two texts printed one over the other (one clipped under the other)
-        over = _overlapping(chars, row_band, frozenset(cut_glyphs))
+        over = _overlapping(chars, row_band, frozenset(cut_glyphs) | anchors)
         uncertain |= {owners[i] for i in over if i in owners}
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     for index, owner in sorted(owners.items()):
