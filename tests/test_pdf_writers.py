@@ -4,8 +4,11 @@ side by side, a merged cell's text past a page break put back (end to end: test_
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from extractors.model import BBox, Grid, TextLine
 from extractors.pdf.cell_bands import boxes_cut_at_label_lines
@@ -75,6 +78,57 @@ def test_a_text_clipped_under_its_neighbours_own_is_whole_but_uncertain():
     # printed right over the neighbour's: which glyph is whose cannot be told, both are unsure
     chars = (*_chars("未能开展下一步加强宣传培", 4, 15), *_chars("得分", 104, 15))
     assert table_to_part(chars, boxes, 1).part.confidences == (UNCERTAIN, UNCERTAIN)
+
+
+def test_a_glyph_cut_at_the_edge_is_its_cells_and_the_neighbours_text_stays_its_own():
+    boxes = [(0, 0, 100, 20), (100, 0, 200, 20)]
+    cut = _chars("未能开展下一步加强宣", 4, 15)  # 宣 from 94 to 104, cut at 100
+    chars = (*cut, *_chars("得分", 101, 15))  # the neighbour's from its padding, over 宣's tail
+    part = table_to_part(chars, boxes, 1).part
+    assert part.texts == ("未能开展下一步加强宣", "得分")
+    assert part.confidences == (UNCERTAIN, 1.0)  # the text only as far as printed
+    # the edge at 103, the neighbour's first glyph at its padding right where the cut text's
+    # next would stand (the text may as well spill on over an empty cell): doubted too
+    chars = (*cut, *_chars("得分", 104, 15))
+    part = table_to_part(chars, [(0, 0, 103, 20), (103, 0, 200, 20)], 1).part
+    assert part.texts == ("未能开展下一步加强宣", "得分")
+    assert part.confidences == (UNCERTAIN, UNCERTAIN)
+    # ending inside the cell's right padding, the neighbour's from its left padding: cut
+    chars = (*_chars("未能开展下一步加强", 9.5, 15), *_chars("得分", 101, 15))  # 加强 to 99.5
+    assert table_to_part(chars, boxes, 1).part.confidences == (UNCERTAIN, 1.0)
+    # a text ending well inside its cell beside its neighbour's: both sure
+    chars = (*_chars("未能开展下一步加", 4, 15), *_chars("得分", 101, 15))
+    assert table_to_part(chars, boxes, 1).part.confidences == ()
+
+
+def test_a_text_whole_behind_its_neighbours_own_is_told_apart_by_its_pitch():
+    boxes = [(0, 0, 100, 20), (100, 0, 200, 20)]
+    text = _chars("未能开展下一步加强宣传培训", 4, 15)  # 宣 cut at 100, 传培训 hidden behind
+    part = table_to_part((*text, *_chars("否", 101, 15)), boxes, 1).part
+    assert part.texts == ("未能开展下一步加强宣传培训", "否") and part.confidences == ()
+    # a neighbour's glyph where the hidden text's next would stand: whose is whose is unsure
+    own = (*_chars("否", 101, 15), *_chars("是", 119, 15))  # 是 over 培, where 传 ends
+    part = table_to_part((*text, *own), boxes, 1).part
+    assert UNCERTAIN in part.confidences
+
+
+CLIPPED = Path(__file__).resolve().parent.parent / "fixtures/partial/clipped-notes.calc.pdf"
+
+
+@pytest.mark.parametrize("reader", ["pdfium", "pdfplumber"])
+def test_texts_calc_clipped_at_a_filled_neighbour_are_never_glued_to_it(reader):
+    rows = json.loads(CLIPPED.with_name("clipped-notes.json").read_text(encoding="utf-8"))
+    grid = next(b for b in extract_pdf(CLIPPED, reader).blocks if isinstance(b, Grid))
+    cells = {(c.row, c.col): c for c in grid.cells}
+    for number, row in enumerate(rows, start=1):
+        text, neighbour = cells[(number, 1)], cells[(number, 2)]
+        read = (text.text, text.confidence, neighbour.text, neighbour.confidence)
+        if row["whole_in_file"]:  # spilling on, fitting, or whole under the clip behind the
+            # neighbour's (its glyphs on the cut glyph's pitch): whole, and the neighbour's own
+            assert read == (row["text"], 1.0, row["neighbour"], 1.0), row["label"]
+        else:  # cut: the part printed, unsure; the neighbour's own
+            sure = UNCERTAIN if row["on_pitch"] else 1.0
+            assert read == (row["printed"], UNCERTAIN, row["neighbour"], sure), row["label"]
 
 
 def _part(page, boxes, texts, **cuts) -> TablePart:

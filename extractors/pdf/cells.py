@@ -9,7 +9,9 @@ aligned in (its start at a cell's left, its end at a cell's right, or its middle
 middle): the value is the cell's whole text, never the piece inside the box, never a
 neighbour's. Where that cannot be told (no alignment fits, or the run lies over another cell's
 text), the cell is read with the run and marked uncertain (confidence UNCERTAIN), which the
-pipeline reports as a finding.
+pipeline reports as a finding. A text clipped at its edge with only the part printed in the
+file (cell_clips) ends its run at the cut glyph: its cell holds the part printed (uncertain),
+the neighbour its own text.
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from extractors.pdf.cell_bands import boxes_cut_at_label_lines
+from extractors.pdf.cell_clips import (
+    BASELINE_TOLERANCE,
+    RULE_TOLERANCE,
+    chars_by_line,
+    edge_cuts,
+    lie_over,
+    texts_behind,
+)
 from extractors.pdf.cell_columns import boxes_cut_at_columns
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
 from extractors.pdf.page import Char, cells_bbox
@@ -35,8 +45,6 @@ from extractors.tables import (
 
 WORD_GAP = 0.25  # of the font size: a wider gap between two characters is a space
 RUN_GAP = 1.0  # of the font size: a wider gap ends a run (a cell's text is never this loose)
-BASELINE_TOLERANCE = 0.5  # points: characters whose baselines differ less are on one line
-RULE_TOLERANCE = 0.5  # points: a gap holds a ruling line this near its ends
 CUT_OVERLAP = 1.0  # points: a character this far over a table's foot stands across it
 CELL_PADDING = 5.4  # points: the usual inner margin of a Word cell (0.19 cm)
 UNCERTAIN = 0.5  # the confidence of a cell whose text may hold another cell's, or miss some
@@ -83,8 +91,10 @@ def table_to_part(
     bbox = cells_bbox(cells)
     top, bottom = bbox[1], bbox[3]
 
-    def owner_of(ch: Char) -> int | None:
-        cx, cy = (ch.x0 + ch.x1) / 2, min((ch.top + ch.bottom) / 2, bottom - CUT_OVERLAP)
+    def owner_of(ch: Char, x: float | None = None) -> int | None:
+        """The cell holding the character's centre (or the point of its line at `x`)."""
+        cx = (ch.x0 + ch.x1) / 2 if x is None else x
+        cy = min((ch.top + ch.bottom) / 2, bottom - CUT_OVERLAP)
         r = bisect.bisect_right(ys, cy) - 1
         c = bisect.bisect_right(xs, cx) - 1
         return slot_owner.get((r, c))
@@ -99,7 +109,18 @@ def table_to_part(
     uncertain: set[int] = set()
     row_band = [i for i, ch in enumerate(chars) if top <= (ch.top + ch.bottom) / 2 <= bottom]
     spilled = False  # a text of the table ran over a column rule
-    for run, overlapped in _runs(chars, row_band, xs):
+    cut_whole, hidden = texts_behind(chars, row_band, xs, owner_of)
+    owners |= cut_whole | hidden  # a text drawn whole under its clip behind the neighbour's
+    anchors = frozenset(cut_whole)
+    row_band = [i for i in row_band if i not in hidden]
+    cut_glyphs = {
+        i: cut for i, cut in edge_cuts(chars, row_band, xs, owner_of).items() if i not in anchors
+    }
+    for index, cut in cut_glyphs.items():  # the glyph its cell's edge cut through is its cell's
+        owners[index] = cut.cell
+        if cut.doubted is not None:
+            uncertain.add(cut.doubted)
+    for run, overlapped in _runs(chars, row_band, xs, frozenset(cut_glyphs) | anchors):
         held = Counter(owners.get(i) for i in run)
         if len(held) < 2 or set(held) == {None}:
             continue  # inside one cell, or wholly outside the table
@@ -112,8 +133,11 @@ def table_to_part(
             owners[i] = owner
         if not sure or overlapped or covered:
             uncertain.add(owner)
+    # a cell whose text was cut at its edge holds only the part printed: unsure
+    uncertain |= {owners[i] for i in cut_glyphs}
     if spilled:  # and two texts printed one over the other (one clipped under the other)
-        uncertain |= {owners[i] for i in _overlapping(chars, row_band) if i in owners}
+        over = _overlapping(chars, row_band, frozenset(cut_glyphs) | anchors)
+        uncertain |= {owners[i] for i in over if i in owners}
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     for index, owner in sorted(owners.items()):
         chars_by_cell[owner].append(chars[index])
@@ -183,13 +207,14 @@ def _cut_ends(boxes: tuple[Box, ...], cuts: list[Box], end: int) -> frozenset[in
     )
 
 
-def _runs(chars: tuple[Char, ...], indexes: list[int], xs: list[float]):
+def _runs(
+    chars: tuple[Char, ...], indexes: list[int], xs: list[float], cuts: frozenset[int] = frozenset()
+):
     """The runs among the characters: one baseline, left to right, split where a gap is wider
-    than RUN_GAP, where a gap holds a column rule, and where two characters lie over each other
-    (two texts printed one over the other); each with whether it touched such an overlap."""
-    by_line = sorted(
-        indexes, key=lambda i: (round(chars[i].bottom / BASELINE_TOLERANCE), chars[i].x0)
-    )
+    than RUN_GAP, where a gap holds a column rule, after a glyph cut at its cell's edge
+    (`cuts`), and where two characters lie over each other (two texts printed one over the
+    other); each with whether it touched such an overlap."""
+    by_line = chars_by_line(chars, indexes)
     run: list[int] = []
     overlapped = False
     for i in by_line:
@@ -198,9 +223,10 @@ def _runs(chars: tuple[Char, ...], indexes: list[int], xs: list[float]):
             last = chars[run[-1]]
             same_line = abs(ch.bottom - last.bottom) <= BASELINE_TOLERANCE
             gap = ch.x0 - last.x1
-            over = same_line and gap < -0.5 * (last.x1 - last.x0)
+            over = lie_over(last, ch)
             ruled = any(last.x1 - RULE_TOLERANCE <= x <= ch.x0 + RULE_TOLERANCE for x in xs)
-            if not same_line or over or gap > RUN_GAP * ch.size or (gap > 0 and ruled):
+            cut = run[-1] in cuts
+            if not same_line or over or cut or gap > RUN_GAP * ch.size or (gap > 0 and ruled):
                 if len(run) > 1:
                     yield run, overlapped
                 overlapped = over
@@ -210,16 +236,14 @@ def _runs(chars: tuple[Char, ...], indexes: list[int], xs: list[float]):
         yield run, overlapped
 
 
-def _overlapping(chars: tuple[Char, ...], indexes: list[int]) -> set[int]:
-    """The characters lying over another on their line by more than half their width."""
-    by_line = sorted(
-        indexes, key=lambda i: (round(chars[i].bottom / BASELINE_TOLERANCE), chars[i].x0)
-    )
+def _overlapping(
+    chars: tuple[Char, ...], indexes: list[int], cuts: frozenset[int] = frozenset()
+) -> set[int]:
+    """The characters lying over another on their line by more than half their width (but a
+    glyph cut at its cell's edge, `cuts`, and the neighbour's text over its cut-off part)."""
     found: set[int] = set()
-    for a, b in itertools.pairwise(by_line):
-        first, second = chars[a], chars[b]
-        same_line = abs(first.bottom - second.bottom) <= BASELINE_TOLERANCE
-        if same_line and second.x0 - first.x1 < -0.5 * (first.x1 - first.x0):
+    for a, b in itertools.pairwise(chars_by_line(chars, indexes)):
+        if a not in cuts and lie_over(chars[a], chars[b]):
             found.update((a, b))
     return found
 
