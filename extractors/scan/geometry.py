@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from extractors.scan.colour import spread
+
 MAX_TILT = 6.0  # degrees: the steepest tilt looked for by the row profile
 COARSE_STEP, FINE_STEP = 0.5, 0.1  # degrees
 PROFILE_WIDTH = 600  # px: the small copy the tilt and the orientation are judged on
@@ -55,10 +57,9 @@ def paper_likeness(image: np.ndarray) -> np.ndarray:
 
     if image.ndim == 2:
         return image
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.int16)
-    wide = image.astype(np.int16)
-    spread = wide.max(axis=2) - wide.min(axis=2)
-    return np.clip(grey - 2 * spread, 0, 255).astype(np.uint8)
+    colour = spread(image)
+    # grey less twice the spread, at least 0 (OpenCV's subtraction stops at 0)
+    return cv2.subtract(cv2.subtract(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), colour), colour)
 
 
 def page_quad(grey: np.ndarray) -> np.ndarray | None:
