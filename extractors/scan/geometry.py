@@ -201,13 +201,24 @@ def _outer_lines(mask: np.ndarray, along: int, reach: int) -> tuple[Line, Line] 
         return None
     fitted = []
     for label in long:
-        ys, xs = np.nonzero(labels == label)
+        ys, xs = _pixels_of(labels, stats[label], label)
         run, across = (xs, ys) if along == 1 else (ys, xs)
         slope, offset = np.polyfit(run.astype(np.float64), across.astype(np.float64), 1)
         fitted.append((float(slope), float(offset)))
     middle = reach / 2
     fitted.sort(key=lambda line: line[0] * middle + line[1])
     return fitted[0], fitted[-1]
+
+
+def _pixels_of(labels: np.ndarray, box: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and columns of a component's pixels (in the order np.nonzero gives them),
+    looked for only within its bounding box (`box`: its stats row), not over the whole mask."""
+    import cv2
+
+    x, y = int(box[cv2.CC_STAT_LEFT]), int(box[cv2.CC_STAT_TOP])
+    w, h = int(box[cv2.CC_STAT_WIDTH]), int(box[cv2.CC_STAT_HEIGHT])
+    ys, xs = np.nonzero(labels[y : y + h, x : x + w] == label)
+    return ys + y, xs + x
 
 
 def _crossing(row: Line, column: Line) -> tuple[float, float]:

@@ -124,12 +124,14 @@ def scan_image(
     """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
     first (geometry.py), then levelled by its ruling lines."""
     grey = deskew(upright(image, recognise))
-    corners = frame_quad(*line_masks(grey))
+    masks = line_masks(grey)
+    corners = frame_quad(*masks)
     if corners is not None:  # a photo's perspective the page's edges did not show
         grey = deskew(square_frame(grey, corners))
+        masks = line_masks(grey)
     if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
         size = (size[1], size[0])
-    tables, ruling = find_tables(grey)
+    tables, ruling = find_tables(grey, masks)  # the lines found once for both
     clean = without_ruling(grey, ruling)
     boxes = read_text(clean, tables)
     to_points = size[0] / grey.shape[1], size[1] / grey.shape[0]
