@@ -26,6 +26,7 @@ PAGE_TOLERANCE = 0.02  # of the perimeter: a page side's raggedness let pass
 MIN_FRAME_SHARE = 0.1  # of the image: a smaller ruled frame is no table's
 FRAME_SIDE_SHARE = 0.5  # of the frame's width (height): a shorter line is no side of it
 ORIENTATION_SAMPLES = 6  # text lines read to tell upside down from upright
+FIRST_SAMPLES = 3  # the widest of them read first (and the fewest that tell anything)
 READS_UPRIGHT = 0.85  # their mean score: upright text reads at least this well
 
 
@@ -308,9 +309,17 @@ def is_upside_down(
     `read` (the recogniser): upright text that reads well settles it; else they are read turned
     as well (upside down text reads as low-scored nonsense) and the better way wins."""
     crops = text_line_crops(grey, ORIENTATION_SAMPLES)
-    if len(crops) < 3:
+    if len(crops) < FIRST_SAMPLES:
         return False
-    upright = float(np.mean([score for _t, score, _c in read(crops)]))
+    # the widest lines first: upright text that reads well there settles it, for half the
+    # recogniser's columns (this read is on every page); else all of them as before
+    scores = [score for _t, score, _c in read(crops[:FIRST_SAMPLES])]
+    if float(np.mean(scores)) >= READS_UPRIGHT:
+        return False
+    scores += (
+        [score for _t, score, _c in read(crops[FIRST_SAMPLES:])] if crops[FIRST_SAMPLES:] else []
+    )
+    upright = float(np.mean(scores))
     if upright >= READS_UPRIGHT:
         return False
     turned = [np.ascontiguousarray(np.rot90(c, 2)) for c in crops]
