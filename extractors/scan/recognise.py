@@ -27,11 +27,6 @@ from extractors.scan.ruling import Rect
 REC_HEIGHT = 48  # the recogniser's input height (PP-OCR rec_img_shape)
 PACK_WIDTH = 320  # and its least width: a shorter line is padded to it with grey
 PACK_GAP = 32  # grey between two crops packed into one recogniser run
-# crops no wider than this are packed side by side into runs this wide at most: the
-# recogniser's cost is its columns (about the same per column at any width), and most crops
-# are 140-200 px at REC_HEIGHT, which leave most of a 320 px run grey but fill 480 by twos
-# and threes (a colour office page: 13% fewer columns)
-PACK_BIN = 480
 REC_BATCH = 4  # canvases of one width read in one session run (more: slower on one thread)
 DET_SIDE_PX = 1280  # the text detector's view of an A4 page at DPI: 0.73×, its lines ~14 px high
 THREADS_ENV = "SELFEVAL_OCR_THREADS"
@@ -219,8 +214,8 @@ def recognise(images: list[np.ndarray]) -> list[tuple[str, float, list[float]]]:
 
     The recogniser reads an image REC_HEIGHT px high and at least PACK_WIDTH wide (a shorter
     one is padded with grey, as in training); most crops in a form are short (a number, a
-    label), so several are packed side by side into one image of up to PACK_BIN, PACK_GAP of
-    grey apart, and the output columns under each crop are decoded as its own line.
+    label), so several are packed side by side into one PACK_WIDTH image, PACK_GAP of grey
+    apart, and the output columns under each crop are decoded as its own line.
     """
     session, classes = rec_session(), charset()
     feed = session.get_inputs()[0].name
@@ -282,12 +277,12 @@ def _rec_input(grey: np.ndarray) -> np.ndarray:
 
 
 def _pack(widths: list[int]) -> list[list[int]]:
-    """Indices of the images grouped into recogniser runs: each image wider than PACK_BIN
-    alone, the others first-fit, widest first, into PACK_BIN."""
+    """Indices of the images grouped into recogniser runs: each image wider than PACK_WIDTH
+    alone, the others first-fit, widest first, into PACK_WIDTH (the run is that wide anyway)."""
     groups: list[list[int]] = []
     room: list[int] = []
     for i in sorted(range(len(widths)), key=lambda i: -widths[i]):
-        if widths[i] <= PACK_BIN:
+        if widths[i] <= PACK_WIDTH:
             for g, free in enumerate(room):
                 if widths[i] + PACK_GAP <= free:
                     groups[g].append(i)
@@ -295,7 +290,7 @@ def _pack(widths: list[int]) -> list[list[int]]:
                     break
             else:
                 groups.append([i])
-                room.append(PACK_BIN - widths[i])
+                room.append(PACK_WIDTH - widths[i])
         else:
             groups.append([i])
             room.append(0)
