@@ -23,7 +23,8 @@ image-only PDFs read by OCR): seconds per page of the OCR path
 against, in the same process and run, a bare RapidOCR pass over the same page images (rendered
 at the same dpi; detect, classify and recognise with its defaults: the OCR baseline) and
 the text-layer read (PDFium) of the same pages of the born-digital twins; then a whole ingest
-of copies of the scans with 1 and 2 workers (`--ocr-copies`, `--no-season`).
+of copies of the scans with 1 and 2 workers (`--ocr-copies`, `--no-season`). Each page is read
+`--ocr-rounds` times by each (in turn, both warm) and its median time counted.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +41,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# the checkout's own code timed in this process, as its ingest runs are (run from a worktree,
+# the installed editable package would otherwise give another checkout's extractors)
+sys.path.insert(0, str(ROOT))
 SEASON = ROOT / "fixtures" / "season"
 SCANS = ROOT / "fixtures" / "scans"
 OFFICE = ROOT / "fixtures" / "office_scans"
@@ -199,55 +204,66 @@ def page_image(page: object) -> object:
     return cv2.cvtColor(np.asarray(bitmap.to_pil().convert("RGB")), cv2.COLOR_RGB2BGR)
 
 
-def per_page_reads() -> tuple[list[float], list[float], list[float], list[bool]]:
+def per_page_reads(rounds: int) -> tuple[list[float], list[float], list[float], list[bool]]:
     """Seconds of each scanned page read by our OCR path, of a bare RapidOCR pass over the same
     page image (rendered as our path renders it; its default settings) and of the same page of
     its born-digital twin read from the text layer, in this process (onnxruntime's default
-    threads for both OCR reads)."""
+    threads for both OCR reads): each the median of `rounds` reads, ours and the bare pass in
+    turn, after both have read a first page untimed (sessions opened, lazy imports done)."""
     import pypdfium2
     from rapidocr import RapidOCR
 
     from extractors.pdf.pdfium_access import PdfiumFile
     from extractors.pdf.read import content_to_items
     from extractors.scan.page import scan_page, warm_up
+    from extractors.scan.recognise import engine
 
     warm_up()  # sessions made once per process, as in a worker; not part of a page's time
+    engine()  # the detector's too (a page without a grid), as the bare pass's are
     bare_engine = RapidOCR(params={"Global.log_level": "critical"})
     first = pypdfium2.PdfDocument(next(iter(SCAN_TWINS)))
-    # RapidOCR opens its sessions on its first call: made here, not in a page's time
+    # both read a page once untimed: RapidOCR opens its sessions on its first call
     bare_engine(page_image(first[0]))
+    scan_page(first[0], 1)
     ocr: list[float] = []
     bare: list[float] = []
     text: list[float] = []
     office: list[bool] = []
+
+    def seconds(read: object, *args: object) -> float:
+        started = time.perf_counter()
+        read(*args)  # type: ignore[operator]
+        return time.perf_counter() - started
+
     for path, (twin, pages) in SCAN_TWINS.items():
         scan = pypdfium2.PdfDocument(path)
         with PdfiumFile(SEASON / f"{twin}.pdf") as born:
             numbers = pages or tuple(range(1, len(born) + 1))
             for index, number in enumerate(numbers, start=1):
-                started = time.perf_counter()
-                scan_page(scan[index - 1], index)
-                ocr.append(time.perf_counter() - started)
                 image = page_image(scan[index - 1])
-                started = time.perf_counter()
-                bare_engine(image)
-                bare.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                content_to_items(born.page(number))
-                text.append(time.perf_counter() - started)
+                ours, theirs = [], []
+                for _ in range(rounds):
+                    ours.append(seconds(scan_page, scan[index - 1], index))
+                    theirs.append(seconds(bare_engine, image))
+                ocr.append(statistics.median(ours))
+                bare.append(statistics.median(theirs))
+                text.append(seconds(content_to_items, born.page(number)))
                 office.append(path.parent == OFFICE)
     return ocr, bare, text, office
 
 
-def ocr_bench(tmp: Path, copies: int) -> None:
+def ocr_bench(tmp: Path, copies: int, rounds: int) -> None:
     """Print seconds per scanned page: in one process against the text-layer read of the same
-    pages, and through the whole ingest with 1 and 2 workers."""
+    pages, and through the whole ingest with 1 and 2 workers (not with `copies` 0)."""
     import pdfplumber
 
-    ocr, bare, text, office = per_page_reads()
+    ocr, bare, text, office = per_page_reads(rounds)
     colour_ocr = sum(t for t, o in zip(ocr, office, strict=True) if o)
     colour_bare = sum(t for t, o in zip(bare, office, strict=True) if o)
-    print(f"\nscanned pages ({len(ocr)} pages, one process, onnxruntime default threads):")
+    print(
+        f"\nscanned pages ({len(ocr)} pages, one process, onnxruntime default threads, "
+        f"each page's median of {rounds} reads):"
+    )
     print(
         f"  OCR          {sum(ocr) / len(ocr):6.2f} s/page (slowest {max(ocr):.2f} s)\n"
         f"  bare RapidOCR{sum(bare) / len(bare):6.2f} s/page (the same page images, its defaults)\n"
@@ -257,6 +273,8 @@ def ocr_bench(tmp: Path, copies: int) -> None:
         f"  text layer   {sum(text) / len(text):6.3f} s/page (the born-digital twins' pages)\n"
         f"  OCR / text   {sum(ocr) / max(sum(text), 1e-9):6.0f}×"
     )
+    if copies < 1:
+        return
     folder = tmp / "scans"
     folder.mkdir()
     pages = 0
@@ -278,7 +296,12 @@ def ocr_bench(tmp: Path, copies: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[50, 200])
-    parser.add_argument("--ocr-copies", type=int, default=3, help="copies of the scan fixtures")
+    parser.add_argument(
+        "--ocr-copies", type=int, default=3, help="copies of the scan fixtures (0: no ingest)"
+    )
+    parser.add_argument(
+        "--ocr-rounds", type=int, default=3, help="reads of each scanned page (the median)"
+    )
     parser.add_argument("--no-season", action="store_true", help="only the scanned pages")
     parser.add_argument("--no-ocr", action="store_true", help="only the born-digital season")
     args = parser.parse_args()
@@ -345,7 +368,7 @@ def main() -> None:
         pdf_reader_bench()
     if not args.no_ocr:
         with tempfile.TemporaryDirectory(prefix="selfeval-bench-ocr-") as tmp:
-            ocr_bench(Path(tmp), args.ocr_copies)
+            ocr_bench(Path(tmp), args.ocr_copies, args.ocr_rounds)
 
 
 if __name__ == "__main__":

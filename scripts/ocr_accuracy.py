@@ -27,7 +27,9 @@ from pathlib import Path
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "fixtures"), str(ROOT / "tests")]
+# the checkout's own code first (run from a worktree, the installed editable package would
+# otherwise give another checkout's pipeline), then the fixture builders and the test helpers
+sys.path[:0] = [str(ROOT), str(ROOT / "fixtures"), str(ROOT / "tests")]
 
 import build_scans  # noqa: E402
 from test_scan import KEY, _flagged, _right, rows_by_key  # noqa: E402

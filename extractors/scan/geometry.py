@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from extractors.scan.colour import spread
+
 MAX_TILT = 6.0  # degrees: the steepest tilt looked for by the row profile
 COARSE_STEP, FINE_STEP = 0.5, 0.1  # degrees
 PROFILE_WIDTH = 600  # px: the small copy the tilt and the orientation are judged on
@@ -24,6 +26,7 @@ PAGE_TOLERANCE = 0.02  # of the perimeter: a page side's raggedness let pass
 MIN_FRAME_SHARE = 0.1  # of the image: a smaller ruled frame is no table's
 FRAME_SIDE_SHARE = 0.5  # of the frame's width (height): a shorter line is no side of it
 ORIENTATION_SAMPLES = 6  # text lines read to tell upside down from upright
+FIRST_SAMPLES = 3  # the widest of them read first (and the fewest that tell anything)
 READS_UPRIGHT = 0.85  # their mean score: upright text reads at least this well
 
 
@@ -55,10 +58,9 @@ def paper_likeness(image: np.ndarray) -> np.ndarray:
 
     if image.ndim == 2:
         return image
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.int16)
-    wide = image.astype(np.int16)
-    spread = wide.max(axis=2) - wide.min(axis=2)
-    return np.clip(grey - 2 * spread, 0, 255).astype(np.uint8)
+    colour = spread(image)
+    # grey less twice the spread, at least 0 (OpenCV's subtraction stops at 0)
+    return cv2.subtract(cv2.subtract(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), colour), colour)
 
 
 def page_quad(grey: np.ndarray) -> np.ndarray | None:
@@ -200,13 +202,24 @@ def _outer_lines(mask: np.ndarray, along: int, reach: int) -> tuple[Line, Line] 
         return None
     fitted = []
     for label in long:
-        ys, xs = np.nonzero(labels == label)
+        ys, xs = _pixels_of(labels, stats[label], label)
         run, across = (xs, ys) if along == 1 else (ys, xs)
         slope, offset = np.polyfit(run.astype(np.float64), across.astype(np.float64), 1)
         fitted.append((float(slope), float(offset)))
     middle = reach / 2
     fitted.sort(key=lambda line: line[0] * middle + line[1])
     return fitted[0], fitted[-1]
+
+
+def _pixels_of(labels: np.ndarray, box: np.ndarray, label: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows and columns of a component's pixels (in the order np.nonzero gives them),
+    looked for only within its bounding box (`box`: its stats row), not over the whole mask."""
+    import cv2
+
+    x, y = int(box[cv2.CC_STAT_LEFT]), int(box[cv2.CC_STAT_TOP])
+    w, h = int(box[cv2.CC_STAT_WIDTH]), int(box[cv2.CC_STAT_HEIGHT])
+    ys, xs = np.nonzero(labels[y : y + h, x : x + w] == label)
+    return ys + y, xs + x
 
 
 def _crossing(row: Line, column: Line) -> tuple[float, float]:
@@ -296,9 +309,17 @@ def is_upside_down(
     `read` (the recogniser): upright text that reads well settles it; else they are read turned
     as well (upside down text reads as low-scored nonsense) and the better way wins."""
     crops = text_line_crops(grey, ORIENTATION_SAMPLES)
-    if len(crops) < 3:
+    if len(crops) < FIRST_SAMPLES:
         return False
-    upright = float(np.mean([score for _t, score, _c in read(crops)]))
+    # the widest lines first: upright text that reads well there settles it, for half the
+    # recogniser's columns (this read is on every page); else all of them as before
+    scores = [score for _t, score, _c in read(crops[:FIRST_SAMPLES])]
+    if float(np.mean(scores)) >= READS_UPRIGHT:
+        return False
+    scores += (
+        [score for _t, score, _c in read(crops[FIRST_SAMPLES:])] if crops[FIRST_SAMPLES:] else []
+    )
+    upright = float(np.mean(scores))
     if upright >= READS_UPRIGHT:
         return False
     turned = [np.ascontiguousarray(np.rot90(c, 2)) for c in crops]

@@ -125,12 +125,14 @@ def scan_image(
     first (geometry.py), then levelled by its ruling lines; a seal left on it as a grey ring
     (a grey scan's) taken out round its tables once they are found (colour.py)."""
     grey = deskew(upright(image, recognise))
-    corners = frame_quad(*line_masks(grey))
+    masks = line_masks(grey)
+    corners = frame_quad(*masks)
     if corners is not None:  # a photo's perspective the page's edges did not show
         grey = deskew(square_frame(grey, corners))
+        masks = line_masks(grey)
     if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
         size = (size[1], size[0])
-    tables, ruling = find_tables(grey)
+    tables, ruling = find_tables(grey, masks)  # the lines found once for both
     grey = without_grey_seals(
         grey, DPI, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
     )

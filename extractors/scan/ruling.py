@@ -189,13 +189,16 @@ def deskew(grey: np.ndarray) -> np.ndarray:
 # The ruled grid
 
 
-def find_tables(grey: np.ndarray) -> tuple[list[Table], np.ndarray]:
+def find_tables(
+    grey: np.ndarray, masks: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> tuple[list[Table], np.ndarray]:
     """The ruled tables on a deskewed page, each with its cells' boxes snapped to the ruling
-    lines so that neighbouring cells share their edges, and the mask of the ruling lines."""
+    lines so that neighbouring cells share their edges, and the mask of the ruling lines.
+    `masks`: the page's line_masks where they are at hand already (found anew without)."""
     import cv2
 
     ink = ink_mask(grey)
-    horizontal, vertical, lines = line_masks(grey)
+    horizontal, vertical, lines = line_masks(grey) if masks is None else masks
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
     tables: list[Table] = []
     boxes = [
