@@ -159,6 +159,21 @@ def test_a_sheets_right_hand_columns_join_its_rows_and_a_cut_cell_is_one_again()
     assert [type(i).__name__ for i in stitched] == ["TablePart"]  # the margin copy goes too
 
 
+def test_a_number_open_at_the_cut_that_no_side_cell_goes_on_in_is_unsure():
+    rows = [(100, 120), (120, 140)]
+    host = _part(
+        1,
+        [(50, t, 150, b) for t, b in rows] + [(150, t, 250, b) for t, b in rows],
+        ["其他资金", "合计", "6", "江城市民政局"],
+        cut_right=frozenset({2, 3}),  # no rule at the cut: 60's 0 and the name run on past it
+    )
+    side = _part(3, [(50, t, 150, b) for t, b in rows], ["57.6", "96.00%"])
+    joined = side_by_side(host, side)
+    assert joined.texts[2] == "6" and joined.confidences[2] == UNSURE  # its digits lost
+    assert joined.confidences[3] == 1.0  # a name is printed whole on the page it starts on
+    assert joined.confidences[0] == joined.confidences[1] == 1.0
+
+
 def test_a_later_page_of_its_own_is_no_side():
     rows = [(100, 120), (120, 140), (140, 160)]
     first = _part(1, [(50, t, 250, b) for t, b in rows], ["a", "b", "c"])

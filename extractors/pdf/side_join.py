@@ -8,12 +8,14 @@ printed again on the side are read once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from extractors.pdf.side_hosts import ROW_TOLERANCE, host_text_at, repeated_columns_end, within
 from extractors.tables import Box, TablePart
 
 UNSURE = 0.5  # the confidence of a cut cell whose two halves' texts disagree
+_BARE_NUMBER = re.compile(r"[≥≤<>=]?[+-]?\d[\d,]*(?:\.\d*)?%?")
 
 
 def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -> TablePart:
@@ -31,6 +33,7 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
     confidences = list(host.confidences or (1.0,) * len(host.boxes))
     side_conf = side.confidences or (1.0,) * len(side.boxes)
     cut_right: set[int] = set()
+    joined: set[int] = set()  # the host's cells open at the cut that a side's cell goes on in
     spills = _spilt_texts(host, side, start)
     for index, (box, text) in enumerate(zip(side.boxes, side.texts, strict=True)):
         if box[2] <= start + ROW_TOLERANCE:
@@ -56,6 +59,7 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
         if not sure_text and (other is None or not over_title):
             side_conf = _lowered(side_conf, index)
         if other is not None:
+            joined.add(other)
             old = boxes[other]
             boxes[other] = (old[0], old[1], moved[2], old[3])
             texts[other], sure = _cut_text(texts[other], text)
@@ -72,6 +76,9 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
         texts.append(text)
         sources.append((side.page, box))
         confidences.append(side_conf[index])
+    for index in strip.open_right - joined:  # open at the cut, and no side's cell goes on:
+        if _BARE_NUMBER.fullmatch(texts[index].strip()):  # digits lost past the edge (60 as 6)
+            confidences[index] = min(confidences[index], UNSURE)
     return replace(
         host,
         boxes=tuple(boxes),
