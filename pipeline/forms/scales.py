@@ -37,6 +37,7 @@ class Scales:
     money: frozenset[str]  # 元 and 万元, 亿元, 千元
     canonical: dict[str, str]  # every name of a unit → the unit (平方米 → ㎡)
     not_measure: frozenset[str]
+    wanyuan: dict[str, float]  # each money unit → how many 万元 one of it is (元 → 0.0001)
 
     @classmethod
     def of_vocabulary(
@@ -68,7 +69,10 @@ class Scales:
                     f"units: {unit} is {unit[:1]} × {unit[1:]}: list {unit[1:]} only, "
                     "the multiplier applies by itself"
                 )
-        return cls(dict(factors), money, canonical, frozenset(not_measure))
+        wan = factors.get(WAN, 1)  # (a vocabulary with money and no 万 was refused above)
+        wanyuan = {m: 1 / wan for m in money_bases}
+        wanyuan |= {p + m: f / wan for p, f in factors.items() for m in money_bases}
+        return cls(dict(factors), money, canonical, frozenset(not_measure), wanyuan)
 
     def money_with(self, prefix: str, unit: str | None) -> str | None:
         """`5.8万` in a money column declared `unit`: the money unit with the multiplier (万元);
@@ -82,11 +86,7 @@ class Scales:
         """How many 万元 one of a money `unit` is (元 → 0.0001, 亿元 → 10000, 万元 → 1), from the
         multipliers' factors; None for a unit that is no money. The rules and the workbook
         compare and show amounts in 万元, as the forms state them."""
-        if not unit or unit not in self.money:
-            return None
-        base = next(m for m in sorted(self.money, key=len) if unit.endswith(m))
-        prefix = unit[: -len(base)]
-        return self.factors.get(prefix, 1) / self.factors[WAN]
+        return self.wanyuan.get(unit) if unit else None
 
     def is_money(self, unit: str) -> bool:
         """元, 万元, 亿元, and a compound of one (元/人, 万元/人)."""
