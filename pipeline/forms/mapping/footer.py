@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import cache
 
 from extractors import BBox, Cell, TextLine
 from pipeline.definitions import FooterItem, Vocabulary
@@ -24,7 +25,12 @@ _UNIT_LINE = re.compile(
 
 
 def _footer_pattern(vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, FooterItem]]:
-    words = {w: item for item in vocabulary.footer_items for w in (item.item, *item.synonyms)}
+    return _pattern_of(vocabulary.footer_items)
+
+
+@cache  # asked for each table row (is it the footer?): built once per vocabulary
+def _pattern_of(items: tuple[FooterItem, ...]) -> tuple[re.Pattern[str], dict[str, FooterItem]]:
+    words = {w: item for item in items for w in (item.item, *item.synonyms)}
     alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
     return re.compile(f"({alternatives})" + r"\s*[:：]"), words
 
