@@ -23,6 +23,9 @@ VALUES = [
     ("不超过5天", None, "不超过5天", 5.0, "天", "≤"),
     ("≥0.1等", None, "≥0.1等", 0.1, "等", "≥"),  # 耕地质量等级 raised by a grade
     ("≥0.5个等级", None, "≥0.5个等级", 0.5, "等", "≥"),
+    ("≤0.9‰", None, "≤0.9‰", 0.9, "‰", "≤"),  # 森林火灾受害率: per mille, never rescaled
+    ("0.12‰", "%", "0.12‰", 0.12, "‰", None),  # its own sign wins over a rate column's %
+    ("≤2‱", None, "≤2‱", 2.0, "‱", "≤"),
     ("一等奖", None, "一等奖", None, None, None),
     ("不高于3%", None, "不高于3%", 3.0, "%", "≤"),
     ("＞95％", None, "＞95%", 95.0, "%", ">"),  # only ％ is folded; ＞ is kept
