@@ -203,3 +203,30 @@ def test_a_rating_the_total_does_not_bear_out_is_found(score, rating, found):
 def test_attainment(target, cmp, actual, share):
     got = attainment(target, cmp, actual)
     assert got == share if share is None or share == 1.0 else got == pytest.approx(share)
+
+
+@pytest.mark.parametrize(
+    "measure, text, num, found",
+    [
+        ("executed", "严格执行中央八项规定精神，从严控制三公经费", None, True),  # a note slipped in
+        ("weight", "见附件", None, True),
+        ("executed", "1,024.50", 1024.5, False),
+        ("target", "有效保障", None, False),  # a target may be words: no unit in the vocabulary
+        ("deviation_note", "资金拨付滞后", None, False),
+        ("executed", None, None, False),  # a blank or a placeholder is no text
+    ],
+    ids=["note-in-amount", "words-in-weight", "amount", "text-target", "note", "blank"],
+)
+def test_words_in_a_column_of_quantities_are_found(measure, text, num, found):
+    row = _row("funds", "年度资金总额", measure, text, num, "万元" if num else None)
+    row |= {"item_parent": None, "source_format": "pdf"}
+    said = _rules([row], "text_in_number_column")
+    assert bool(said) == found
+    if found:
+        assert said[0][1:3] == ("年度资金总额", measure)
+
+
+def test_words_read_unsure_are_left_to_their_low_confidence_finding():
+    row = _row("funds", "年度资金总额", "executed", "号", None)
+    row |= {"item_parent": None, "source_format": "pdf", "confidence": 0.3}
+    assert _rules([row], "text_in_number_column") == []

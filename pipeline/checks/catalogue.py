@@ -93,6 +93,14 @@ RULES: dict[str, RuleSpec] = {
         explains="填报日期等日期栏填写的内容不是可识别的日期（可能混入了下一栏的文字或缺了数字），"
         "已按原文保留。请对照原件核对。",
     ),
+    "text_in_number_column": RuleSpec(
+        "warning",
+        "a value in a column of amounts, rates, weights, scores, headcounts or areas that holds "
+        "words and no number",
+        name="数字栏填了文字",
+        explains="金额、执行率、分值、得分、人数、面积等应填数字的栏目里读到的是文字，没有计入数值。"
+        "可能是相邻栏目的文字错位进来，请对照原件核对。",
+    ),
     "missing_required": RuleSpec(
         "warning",
         "blank unit, fiscal year, project name, 年度资金总额 全年预算数/全年执行数, 总分 分值/得分",

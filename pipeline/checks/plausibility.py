@@ -182,3 +182,22 @@ def date_unreadable(doc: DocumentView, report: Report) -> Iterator[Finding]:
             if row["item"] not in dated or not text or normalize_date(text):
                 continue
             yield report(form, row, f"{row['item']}“{text}”不是日期，请核对", None, None)
+
+
+@rule("text_in_number_column")
+def text_in_number_column(doc: DocumentView, report: Report) -> Iterator[Finding]:
+    """Words where a quantity belongs: a measure the vocabulary gives a unit (an amount, a rate,
+    a weight, a score, a headcount, an area) that holds text and no number. A form never means
+    it so: a neighbour's text slipped into the cell, or the row was placed under the wrong
+    column. A value read unsure has its own low_confidence finding."""
+    measures = doc.vocabulary.measures if doc.vocabulary else {}
+    quantities = {name for name, spec in measures.items() if spec.unit}
+    for form in doc.forms:
+        for row in form.rows:
+            text = (row["value_text"] or "").strip()
+            if row["measure"] not in quantities or not text or row["value_num"] is not None:
+                continue
+            if unsure(row):
+                continue
+            shown = text if len(text) <= 20 else f"{text[:20]}…"
+            yield report(form, row, f"{row['item']}应填数字，读到的是文字“{shown}”，请核对", None, None)
