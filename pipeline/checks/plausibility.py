@@ -200,4 +200,6 @@ def text_in_number_column(doc: DocumentView, report: Report) -> Iterator[Finding
             if unsure(row):
                 continue
             shown = text if len(text) <= 20 else f"{text[:20]}…"
-            yield report(form, row, f"{row['item']}应填数字，读到的是文字“{shown}”，请核对", None, None)
+            yield report(
+                form, row, f"{row['item']}应填数字，读到的是文字“{shown}”，请核对", None, None
+            )
