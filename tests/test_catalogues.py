@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.checks.catalogue import RULES
+from extractors.errors import catalogue_to_codes
+from pipeline.checks.catalogue import RULES, catalogue_to_rules
 from pipeline.checks.rules import DOCUMENT_RULES
 from pipeline.checks.validate import slot_enums
-from pipeline.definitions import SCHEMAS_DIR, load_catalog
+from pipeline.definitions import SCHEMAS_DIR, DefinitionError, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 _RULE_ROW = re.compile(r"^\| `([a-z_]+)` \| (error|warning) \|", re.MULTILINE)
@@ -87,3 +88,52 @@ def test_every_rule_has_a_chinese_name_and_explanation(rule):
     words = _PRODUCT_NAMES.sub("", spec.name + spec.explains)
     assert not _LATIN_WORD.search(words), (spec.name, spec.explains)
     assert re.search(r"[\u4e00-\u9fff]", spec.name)
+
+
+def _rule(**change):
+    entry = {
+        "id": "execution_rate_mismatch",
+        "severity": "error",
+        "name": "执行率不符",
+        "checks": "执行率 = 全年执行数 / 全年预算数",
+        "explains": "请核对执行数、预算数和执行率。",
+    }
+    return entry | change
+
+
+@pytest.mark.parametrize(
+    "entries, said",
+    [
+        ([_rule(), _rule()], "listed twice"),
+        ([_rule(severity="fatal")], "severity"),
+        ([_rule(name="rate mismatch")], "name must be said in Chinese"),
+        ([_rule(id="Rate-Mismatch")], "not a lower-case slug"),
+        ([_rule(), _rule(id="budget_score_mismatch")], "share a Chinese name"),
+        ([_rule(checks=" ")], "says nothing"),
+        ([], "lists no rule"),
+    ],
+    ids=["twice", "severity", "latin-name", "slug", "shared-name", "no-checks", "empty"],
+)
+def test_a_broken_rule_catalogue_is_refused_naming_what_is_wrong(entries, said):
+    with pytest.raises(DefinitionError, match=said):
+        catalogue_to_rules({"rules": entries}, "rules.json")
+
+
+def test_the_rule_catalogue_keeps_its_order():
+    rules = catalogue_to_rules({"rules": [_rule(id="b_rule"), _rule(id="a_rule", name="甲")]}, "x")
+    assert list(rules) == ["b_rule", "a_rule"]
+
+
+@pytest.mark.parametrize(
+    "entries, said",
+    [
+        ([{"code": "empty", "name": "空文件", "meaning": "no content"}] * 2, "listed twice"),
+        ([{"code": "empty", "name": "empty file", "meaning": "no content"}], "Chinese name"),
+        ([{"code": "empty", "name": "空文件", "meaning": ""}], "says nothing"),
+        ([{"code": "Empty", "name": "空文件", "meaning": "x"}], "slug"),
+    ],
+    ids=["twice", "latin-name", "no-meaning", "slug"],
+)
+def test_a_broken_error_catalogue_is_refused_naming_what_is_wrong(entries, said):
+    with pytest.raises(ValueError, match=said):
+        catalogue_to_codes({"errors": entries}, "errors.json")

@@ -40,7 +40,8 @@ def _schemas_dir() -> Path:
 SCHEMAS_DIR = _schemas_dir()
 
 
-def _read_json(path: Path) -> dict:
+def read_json(path: Path) -> dict:
+    """A JSON file of schemas/ as a dict; a DefinitionError naming the file if it is no JSON."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
@@ -48,7 +49,7 @@ def _read_json(path: Path) -> dict:
 
 
 def _load_vocabulary(path: Path) -> Vocabulary:
-    raw = _read_json(path)
+    raw = read_json(path)
     try:
         measures = {
             name: MeasureDef(
@@ -151,11 +152,11 @@ def _clue_key(where: str, word: str) -> str:
 def load_catalog(schemas_dir: Path = SCHEMAS_DIR) -> Catalog:
     """Load and check the vocabulary and every form definition under `schemas_dir`."""
     vocabulary = _load_vocabulary(schemas_dir / "vocabulary.json")
-    meta_schema = _read_json(schemas_dir / "form-definition.schema.json")
+    meta_schema = read_json(schemas_dir / "form-definition.schema.json")
     forms: dict[str, FormDef] = {}
-    words = list(definition_words(_read_json(schemas_dir / "vocabulary.json")))
+    words = list(definition_words(read_json(schemas_dir / "vocabulary.json")))
     for path in sorted((schemas_dir / "forms").glob("*.json")):
-        raw = _read_json(path)
+        raw = read_json(path)
         words += definition_words(raw)
         errors = sorted(jsonschema.Draft202012Validator(meta_schema).iter_errors(raw), key=str)
         if errors:
