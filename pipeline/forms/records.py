@@ -84,6 +84,19 @@ def _key_confidence(slots: list[Slot]) -> float:
     return UNSURE if scanned else 1.0
 
 
+def _keyed_kinds(forms: list[tuple[FormInstance, list[Slot]]]) -> set[str]:
+    """The kinds of form the document names a project on (project and transfer forms)."""
+    return {form.form for form, slots in forms if _carried(slots, "project")}
+
+
+def _headless(form: FormInstance, slots: list[Slot], keyed: set[str]) -> bool:
+    """A form of a kind the document keys by project elsewhere that shows no project row at
+    all: a piece of another form (a strip or band of a sheet printed across pages, cut from
+    its head) taken for a form of its own, not a form the clerk left unnamed (whose blank
+    name row is there, and missing_required says so). Its values are in doubt: their key is."""
+    return form.form in keyed and not any(s.carries == "project" for s in slots)
+
+
 SHORTEST_NAME = 3  # characters: no unit or project is named by fewer (财政局)
 
 
@@ -141,9 +154,10 @@ def forms_to_records(
     """Every slot of every form of one document as a contract record, in document order."""
     unit = document_unit(forms)
     records: list[Record] = []
+    keyed = _keyed_kinds(forms)
     for form, slots in forms:
         project = _carried(slots, "project")
-        keyed_on = _key_confidence(slots)
+        keyed_on = UNSURE if _headless(form, slots, keyed) else _key_confidence(slots)
         seen: Counter[tuple] = Counter()
         for slot in slots:
             parsed = slot_to_value(slot, vocabulary)
