@@ -180,6 +180,7 @@ def repeated_columns_end(
         not text.strip()
         or within(host_text_at(host, top, bottom), text)
         or _spilt(text, host_text_at(host, top, bottom))
+        or _last_chars_beside(text, host_text_at(host, top, bottom), _text_beside(side, side.bbox[0] + width, top))
         for top, bottom, text in cells
     )  # the host's text, among other cells' text clipped away behind the repeat (or none:
     # the host's text stands beyond the column, in a cell merged on over the next ones)
@@ -202,6 +203,31 @@ def _drawn_beside(host: TablePart, side: TablePart, line: float, top: float, bot
         and within(host_text, text)
         for box, text in zip(side.boxes, side.texts, strict=True)
     )
+
+
+LAST_CHARS = 2  # at most this many of a title cell's characters read into the next cell
+
+
+def _last_chars_beside(text: str, host_text: str, beside: str) -> bool:
+    """Is the text the host's among another's, its last character or two read at the head of
+    the next cell (a cell of the strip merged back over the title column draws its text under
+    the repeated label, the two interleaved: a label's last character run together with the
+    character after it, a word across the column's rule)?"""
+    whole, head = "".join(host_text.split()), "".join(beside.split())
+    for lost in range(1, LAST_CHARS + 1):
+        kept = whole[:-lost]
+        if len(kept) >= 2 and within(kept, text) and head.startswith(whole[-lost:]):
+            return True
+    return False
+
+
+def _text_beside(side: TablePart, edge: float, top: float) -> str:
+    """The text of the side's cell starting at `edge` (its title column's right edge) in the
+    row from `top` ("" if none)."""
+    for box, text in zip(side.boxes, side.texts, strict=True):
+        if abs(box[0] - edge) <= ROW_TOLERANCE and abs(box[1] - top) <= ROW_TOLERANCE:
+            return text
+    return ""
 
 
 def _spilt(text: str, host_text: str) -> bool:
