@@ -28,6 +28,7 @@ from extractors.pdf.cell_clips import (
     chars_by_line,
     edge_cuts,
     lie_over,
+    row_overflows,
     texts_behind,
 )
 from extractors.pdf.cell_columns import boxes_cut_at_columns
@@ -135,6 +136,7 @@ def table_to_part(
             uncertain.add(owner)
     # a cell whose text was cut at its edge holds only the part printed: unsure
     uncertain |= {owners[i] for i in cut_glyphs}
+    uncertain |= row_overflows(chars, owners, boxes, top, bottom)
     if spilled:  # and two texts printed one over the other (one clipped under the other)
         over = _overlapping(chars, row_band, frozenset(cut_glyphs) | anchors)
         uncertain |= {owners[i] for i in over if i in owners}

@@ -180,7 +180,9 @@ def repeated_columns_end(
         not text.strip()
         or within(host_text_at(host, top, bottom), text)
         or _spilt(text, host_text_at(host, top, bottom))
-        or _last_chars_beside(text, host_text_at(host, top, bottom), _text_beside(side, side.bbox[0] + width, top))
+        or _last_chars_beside(
+            text, host_text_at(host, top, bottom), _text_beside(side, side.bbox[0] + width, top)
+        )
         for top, bottom, text in cells
     )  # the host's text, among other cells' text clipped away behind the repeat (or none:
     # the host's text stands beyond the column, in a cell merged on over the next ones)
