@@ -52,8 +52,7 @@ def host_of(
     the strip parts them), its rows need only be among the host's (`under`, the side's host)."""
     under_side = under is not None
     mine = row_lines(part)
-    least = 2 if under is not None else MIN_ROW_LINES  # under a side: one row will do
-    if len(mine) < least:
+    if len(mine) < 2:
         return None
     above = [
         item
@@ -71,6 +70,9 @@ def host_of(
         if under_side and host != under:
             continue
         theirs = row_lines(other)
+        least = 2 if under_side or _row_of_open_strip(part, other, host, known) else MIN_ROW_LINES
+        if len(mine) < least:  # under a side, or a strip's row the host's page opened: one row
+            continue
         in_order = _in_page_order(part.page, host[0], known.strips)
         own_cut = (
             bool(part.cut_left)
@@ -83,12 +85,59 @@ def host_of(
         if (
             _same_rows(mine, theirs, under_side or sure, strict=not sure, least=least)
             and (own_cut or all(shown_on(line, pages[host[0]], past_edge=True) for line in above))
-            and (under_side or in_order or _cut_shown(other, pages[host[0]], part, listing))
+            and (
+                under_side
+                or in_order
+                or _cut_shown(other, pages[host[0]], part, listing)
+                or (own_cut and _title_moved(above, pages[host[0]]))
+            )
         ):
             rank = (in_order, shared(mine, theirs), -known.sides.get(host, 0))
             if rank > best_rank:  # the host in page order, else sharing the most row lines,
                 best, best_rank = host, rank  # else with the fewest strips, the first on a tie
     return best
+
+
+def _row_of_open_strip(part: TablePart, host: TablePart, at: Host, known: Known) -> bool:
+    """Is the part a row or two of a host open at its right on a page whose other parts are
+    already strips of the host's page (a form's first row at the foot of the strip, the rest
+    going on on the next page), its row lines the host's, every one?"""
+    if not host.cut_right or known.strips.get(part.page) != at[0]:
+        return False
+    mine, theirs = row_lines(part), row_lines(host)
+    return len(mine) == len(theirs) and shared(mine, theirs) == len(theirs)
+
+
+def _title_moved(above: list[TextLine], host_items: list[Item]) -> bool:
+    """Does a line over the side show a text of the host's page at the same height but not
+    at the same place (a title merged over the sheet's width, centred on it, drawn on every
+    strip where the strip's part of it falls: a form of its own on a page of its own draws its
+    title where the first did)?"""
+    theirs = [
+        item
+        for item in host_items
+        if isinstance(item, TextLine) and item.bbox is not None and not item.off_page
+    ]
+    for line in above:
+        assert line.bbox is not None
+        text = _once("".join(line.text.split()))
+        if len(text) < 4:
+            continue
+        for other in theirs:
+            assert other.bbox is not None
+            if (
+                abs(other.bbox.top - line.bbox.top) <= ROW_TOLERANCE
+                and _once("".join(other.text.split())) == text
+                and abs(other.bbox.x0 - line.bbox.x0) > ROW_TOLERANCE
+            ):
+                return True
+    return False
+
+
+def _once(compact: str) -> str:
+    """A text drawn twice in a row (by the title column and by itself) once."""
+    half = len(compact) // 2
+    return compact[:half] if half and compact[:half] == compact[half:] else compact
 
 
 def _in_page_order(page: int, host_page: int, strips: dict[int, int]) -> bool:
