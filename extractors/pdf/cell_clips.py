@@ -194,36 +194,3 @@ def lie_over(first: Char, second: Char) -> bool:
     """Does the second character (next on the line) lie over the first by more than half?"""
     same_line = abs(first.bottom - second.bottom) <= BASELINE_TOLERANCE
     return same_line and second.x0 - first.x1 < -0.5 * (first.x1 - first.x0)
-
-
-OVERFLOW = 0.3  # of a glyph's height: a glyph standing this far past its cell's top or foot
-
-
-def row_overflows(
-    chars: tuple[Char, ...], owners: dict[int, int], boxes: tuple, top: float, bottom: float
-) -> set[int]:
-    """The cells a wrapped text overflowed over or under (a row left at its default height
-    by a spreadsheet, its text centred on it running over the rules into the rows beside):
-    the cell holding a glyph that stands well across an inner row rule, and the cell past that
-    rule, whose text may hold the other's lines (`——` with the header line under it)."""
-    out: set[int] = set()
-    for index, cell in owners.items():
-        ch, box = chars[index], boxes[cell]
-        reach = OVERFLOW * (ch.bottom - ch.top)
-        for rule, past in ((box[1], ch.top < box[1] - reach), (box[3], ch.bottom > box[3] + reach)):
-            if (
-                not past
-                or abs(rule - top) <= RULE_TOLERANCE
-                or abs(rule - bottom) <= RULE_TOLERANCE
-            ):
-                continue
-            out.add(cell)
-            out |= {
-                other
-                for other, b in enumerate(boxes)
-                if other != cell
-                and b[0] < ch.x1
-                and ch.x0 < b[2]
-                and (abs(b[3] - rule) <= RULE_TOLERANCE or abs(b[1] - rule) <= RULE_TOLERANCE)
-            }
-    return out

@@ -28,10 +28,10 @@ from extractors.pdf.cell_clips import (
     chars_by_line,
     edge_cuts,
     lie_over,
-    row_overflows,
     texts_behind,
 )
 from extractors.pdf.cell_columns import boxes_cut_at_columns
+from extractors.pdf.cell_overflow import clipped_passages, row_overflows
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
 from extractors.pdf.page import Char, cells_bbox
 from extractors.tables import (
@@ -143,6 +143,7 @@ def table_to_part(
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     for index, owner in sorted(owners.items()):
         chars_by_cell[owner].append(chars[index])
+    uncertain |= clipped_passages(chars_by_cell, boxes)
     boxes, chars_by_cell, uncertain = _cut_at_rows(boxes, chars_by_cell, ys, uncertain)
     texts = tuple(
         chars_to_text(cell_chars, box) if cell_chars else ""

@@ -74,9 +74,10 @@ def host_of(
         if len(mine) < least:  # under a side, or a strip's row the host's page opened: one row
             continue
         in_order = _in_page_order(part.page, host[0], known.strips)
+        own_start = repeated_columns_end(other, part, known.title_width)
         own_cut = (
             bool(part.cut_left)
-            or repeated_columns_end(other, part, known.title_width) > part.bbox[0]
+            or own_start > part.bbox[0]
             or (bool(other.cut_right) and known.sides.get(host, 0) > 0)
         )  # the side shows the cut itself (a new table on a new page never does), or the host,
         # a sheet whose strips have begun to join, is open at its right
@@ -89,7 +90,7 @@ def host_of(
                 under_side
                 or in_order
                 or _cut_shown(other, pages[host[0]], part, listing)
-                or (own_cut and _title_moved(above, pages[host[0]]))
+                or (own_cut and _title_moved(above, pages[host[0]], own_start))
             )
         ):
             rank = (in_order, shared(mine, theirs), -known.sides.get(host, 0))
@@ -108,11 +109,11 @@ def _row_of_open_strip(part: TablePart, host: TablePart, at: Host, known: Known)
     return len(mine) == len(theirs) and shared(mine, theirs) == len(theirs)
 
 
-def _title_moved(above: list[TextLine], host_items: list[Item]) -> bool:
-    """Does a line over the side show a text of the host's page at the same height but not
-    at the same place (a title merged over the sheet's width, centred on it, drawn on every
-    strip where the strip's part of it falls: a form of its own on a page of its own draws its
-    title where the first did)?"""
+def _title_moved(above: list[TextLine], host_items: list[Item], own_start: float) -> bool:
+    """Does a line reaching over the side's own columns (past its title columns) show a
+    text the host's page does not show at the same place (a title merged over the sheet's
+    width, centred on it, drawn where the strip's part of it falls: a form of its own on a
+    page of its own draws its title where the first did)?"""
     theirs = [
         item
         for item in host_items
@@ -121,16 +122,16 @@ def _title_moved(above: list[TextLine], host_items: list[Item]) -> bool:
     for line in above:
         assert line.bbox is not None
         text = _once("".join(line.text.split()))
-        if len(text) < 4:
+        if len(text) < 4 or line.bbox.x1 <= own_start:
             continue
-        for other in theirs:
-            assert other.bbox is not None
-            if (
-                abs(other.bbox.top - line.bbox.top) <= ROW_TOLERANCE
-                and _once("".join(other.text.split())) == text
-                and abs(other.bbox.x0 - line.bbox.x0) > ROW_TOLERANCE
-            ):
-                return True
+        if not any(
+            other.bbox is not None
+            and abs(other.bbox.top - line.bbox.top) <= ROW_TOLERANCE
+            and abs(other.bbox.x0 - line.bbox.x0) <= ROW_TOLERANCE
+            and _once("".join(other.text.split())) == text
+            for other in theirs
+        ):
+            return True
     return False
 
 
