@@ -46,23 +46,28 @@ def row_overflows(
 
 
 ROOM = 0.5  # of a line's height: a cell with less room than this over and under its lines is full
+SHEET_PADDING = 0.3  # of the size: a spreadsheet starts a cell's text this near its left
 WHOLE_ENDS = "。.!！?？)）%"  # a text ending on one of these ends there
-LONG_TEXT = 12  # characters: a shorter text is a label or a number, not a wrapped passage
+LONG_TEXT = 12  # Chinese characters: fewer make a label or a number, not a wrapped passage
 
 
 def clipped_passages(chars_by_cell: list[list[Char]], boxes: tuple) -> set[int]:
     """The cells whose text is a passage cut short by their row: lines filling the cell from
-    top to foot, the last one running to the cell's right edge and stopping mid-sentence (the
-    lines that would follow it, or come before it, left out of the file)."""
+    top to foot with less than half a line to spare, set at a spreadsheet's narrow padding, the
+    last one running to the cell's right edge and stopping mid-sentence (the lines that would
+    follow it, or come before it, left out of the file)."""
     out: set[int] = set()
     for cell, (chars, box) in enumerate(zip(chars_by_cell, boxes, strict=True)):
         text = "".join(ch.text for ch in chars if not ch.text.isspace())
-        if len(text) < LONG_TEXT or text[-1] in WHOLE_ENDS:
+        words = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+        if words < LONG_TEXT or text[-1] in WHOLE_ENDS:  # (a number, a telephone: no passage)
             continue
         size = max(ch.size for ch in chars)
         top, foot = min(ch.top for ch in chars), max(ch.bottom for ch in chars)
-        if top - box[1] >= ROOM * size or box[3] - foot >= ROOM * size:
-            continue  # room for another line over or under: the text is all there
+        if (top - box[1]) + (box[3] - foot) >= ROOM * size:
+            continue  # room over and under the lines: the text is all there
+        if min(ch.x0 for ch in chars) - box[0] > SHEET_PADDING * size:
+            continue  # set in from the cell's side as a word processor sets it (its rows grow)
         last = [ch for ch in chars if abs(ch.bottom - foot) <= RULE_TOLERANCE]
         if box[2] - max(ch.x1 for ch in last) <= size:
             out.add(cell)

@@ -136,7 +136,8 @@ def table_to_part(
             uncertain.add(owner)
     # a cell whose text was cut at its edge holds only the part printed: unsure
     uncertain |= {owners[i] for i in cut_glyphs}
-    uncertain |= row_overflows(chars, owners, boxes, top, bottom)
+    overflowed = row_overflows(chars, owners, boxes, top, bottom)
+    uncertain |= overflowed
     if spilled:  # and two texts printed one over the other (one clipped under the other)
         over = _overlapping(chars, row_band, frozenset(cut_glyphs) | anchors)
         uncertain |= {owners[i] for i in over if i in owners}
