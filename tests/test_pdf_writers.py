@@ -516,3 +516,25 @@ def test_a_passage_a_short_row_cut_short_is_unsure_a_word_processors_cell_is_not
     # Word: the same text set in from the cell's side: its row grew to hold it
     chars = tuple(_chars(passage, 6, 13, 11))
     assert not table_to_part(chars, [(0, 0, 195, 15)], 1).part.confidences
+
+
+def test_a_forms_first_row_at_a_strips_foot_joins_its_host_row():
+    # page 1: the base data and, at its foot, the dept form's first row (its name merged on
+    # past the cut); page 2: the next strip of both (column A repeated)
+    top = [(100, 120), (120, 140), (140, 160)]
+
+    def strip(page, texts, name, **cuts):
+        boxes = [(50, t, 100, b) for t, b in top] + [(100, t, 300, b) for t, b in top]
+        base = _part(page, boxes, texts)
+        row = _part(page, [(50, 400, 100, 420), (100, 400, 300, 420)], ["单位名称", name], **cuts)
+        return [base, row]
+
+    first = strip(1, ["三公经费", "公务接待", "项目支出", "9.50", "2.50", "360"], "柘溪县交通运输局",
+                  cut_right=frozenset({1}))  # fmt: skip
+    second = strip(2, ["三公经费", "公务接待", "项目支出", "8.43", "1.98", "386.2"], "运输局",
+                   cut_left=frozenset({1}))  # fmt: skip
+    title = TextLine("2024年度基础数据表", 2, BBox(150, 80, 260, 95))
+    stitched = stitch_side_pages([*first, title, *second])
+    parts = [item for item in stitched if isinstance(item, TablePart)]
+    assert [part.page for part in parts] == [1, 1]
+    assert "柘溪县交通运输局" in parts[1].texts and min(parts[1].confidences or (1.0,)) == 1.0
