@@ -436,3 +436,105 @@ def test_a_sheet_printed_over_then_down_goes_on_from_the_band_above():
     assert [part.page for part in stitched] == [1, 3] and stitched[1].follows == 1
     assert stitched[1].texts == ("续", "c", "d", "3", "4")
     assert continues(stitched[0], stitched[1])
+
+
+def test_a_title_cell_whose_last_character_was_read_into_the_next_cell_is_still_the_title():
+    # the 厉行节约 text merged over the value columns drawn under the repeated label: the
+    # label's last character runs together with the text after it, read in the next cell
+    rows = [(100, 120), (120, 140), (140, 160)]
+    boxes = [(50, t, 100, b) for t, b in rows] + [(100, t, 200, b) for t, b in rows]
+    host = _part(
+        1,
+        boxes,
+        ["三公经费", "公务接待", "厉行节约保障措施", "14.36", "4.56", "严格落实过紧日子"],
+        cut_right=frozenset({5}),
+    )
+    side = _part(
+        2, boxes, ["三公经费", "公务接待", "严格厉行节约保障措", "16.5", "5.5", "施日子要求"]
+    )
+    (joined,) = stitch_side_pages([host, side])
+    assert "16.5" in joined.texts  # joined as a strip, not left a table of its own
+
+
+def test_a_value_cell_cut_behind_the_repeated_title_columns_rule_is_one_again():
+    # the break falls inside the amount merged over two columns: the host's half open at its
+    # right, the side's half starting at the title column's rule (drawn there, hiding the cut)
+    rows = [(100, 120), (120, 140), (140, 160)]
+    host = _part(
+        1,
+        [(50, t, 100, b) for t, b in rows] + [(100, t, 200, b) for t, b in rows],
+        ["编制数", "三公经费", "公务接待", "", "", ""],
+        cut_right=frozenset({3, 4, 5}),
+    )
+    side = _part(
+        2,
+        [(50, t, 100, b) for t, b in rows] + [(100, t, 200, b) for t, b in rows],
+        ["编制数", "三公经费", "公务接待", "68", "14.36", "4.56"],
+    )
+    (joined,) = stitch_side_pages([host, side])
+    assert joined.texts == ("编制数", "三公经费", "公务接待", "68", "14.36", "4.56")
+    assert len(joined.boxes) == 6 and joined.boxes[3] == (100, 100, 300, 120)
+
+
+def test_a_strip_after_the_first_strips_pages_is_no_table_going_on_down():
+    # down then over: page 1 the rows' first strip, page 2 the same strip going on down,
+    # page 3 the next strip of page 1's rows (the break at a column's rule), its column A page
+    # 1's again, the sheet's title over its own columns where page 1 shows none
+    top, rest = [(100, 120), (120, 140), (140, 160)], [(72, 92), (92, 112), (112, 132)]
+
+    def two_columns(page, rows, texts):
+        boxes = [(50, t, 100, b) for t, b in rows] + [(100, t, 300, b) for t, b in rows]
+        return _part(page, boxes, texts)
+
+    host = two_columns(1, top, ["三公经费", "公务接待", "项目支出", "9.50", "2.50", "360"])
+    down = two_columns(2, rest, ["公用经费", "差旅费", "政府采购金额", "60", "15", "50"])
+    strip = two_columns(3, top, ["三公经费", "公务接待", "项目支出", "8.43", "1.98", "386.2"])
+    title = TextLine("2024年度基础数据表", 3, BBox(150, 80, 260, 95))
+    stitched = stitch_side_pages([host, down, title, strip])
+    parts = [item for item in stitched if isinstance(item, TablePart)]
+    assert [part.page for part in parts] == [1, 2]  # page 3 beside page 1, not under page 2
+    assert "8.43" in parts[0].texts and "8.43" not in parts[1].texts
+
+
+def test_a_glyph_standing_across_a_row_rule_makes_both_rows_cells_unsure():
+    # a wrapped header centred on a row left at its default height: its first line stands
+    # over the rule into the row above
+    cells = [(0, 0, 100, 15), (0, 15, 100, 30), (0, 30, 100, 45)]
+    chars = (*_chars("——", 5, 12), *_chars("批复", 5, 19), *_chars("860", 5, 42))
+    read = table_to_part(chars, cells, 1)
+    assert read.part.confidences[:2] == (UNCERTAIN, UNCERTAIN)
+    assert read.part.confidences[2] == 1.0
+
+
+def test_a_passage_a_short_row_cut_short_is_unsure_a_word_processors_cell_is_not():
+    # Calc: one line filling a 15 pt row from its narrow padding to its edge, mid-sentence
+    passage = "部分村社区网络和设备未到位信息系统"
+    cells = [(0, 0, 190, 15), (0, 15, 190, 30)]
+    chars = (*_chars(passage, 1, 13, 11), *_chars("全年完成。", 1, 28, 11))
+    read = table_to_part(chars, cells, 1)
+    assert read.part.confidences == (UNCERTAIN, 1.0)
+    # Word: the same text set in from the cell's side: its row grew to hold it
+    chars = tuple(_chars(passage, 6, 13, 11))
+    assert not table_to_part(chars, [(0, 0, 195, 15)], 1).part.confidences
+
+
+def test_a_forms_first_row_at_a_strips_foot_joins_its_host_row():
+    # page 1: the base data and, at its foot, the dept form's first row (its name merged on
+    # past the cut); page 2: the next strip of both (column A repeated)
+    top = [(100, 120), (120, 140), (140, 160)]
+
+    def strip(page, texts, name, **cuts):
+        boxes = [(50, t, 100, b) for t, b in top] + [(100, t, 300, b) for t, b in top]
+        base = _part(page, boxes, texts)
+        row = _part(page, [(50, 400, 100, 420), (100, 400, 300, 420)], ["单位名称", name], **cuts)
+        return [base, row]
+
+    first = strip(1, ["三公经费", "公务接待", "项目支出", "9.50", "2.50", "360"], "柘溪县交通运输局",
+                  cut_right=frozenset({1}))  # fmt: skip
+    second = strip(2, ["三公经费", "公务接待", "项目支出", "8.43", "1.98", "386.2"], "运输局",
+                   cut_left=frozenset({1}))  # fmt: skip
+    title = TextLine("2024年度基础数据表", 2, BBox(150, 80, 260, 95))
+    stitched = stitch_side_pages([*first, title, *second])
+    parts = [item for item in stitched if isinstance(item, TablePart)]
+    assert [part.page for part in parts] == [1, 1]
+    assert "柘溪县交通运输局" in parts[1].texts and min(parts[1].confidences or (1.0,)) == 1.0

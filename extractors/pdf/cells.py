@@ -31,6 +31,7 @@ from extractors.pdf.cell_clips import (
     texts_behind,
 )
 from extractors.pdf.cell_columns import boxes_cut_at_columns
+from extractors.pdf.cell_overflow import clipped_passages, row_overflows
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
 from extractors.pdf.page import Char, cells_bbox
 from extractors.tables import (
@@ -135,12 +136,15 @@ def table_to_part(
             uncertain.add(owner)
     # a cell whose text was cut at its edge holds only the part printed: unsure
     uncertain |= {owners[i] for i in cut_glyphs}
+    overflowed = row_overflows(chars, owners, boxes, top, bottom)
+    uncertain |= overflowed
     if spilled:  # and two texts printed one over the other (one clipped under the other)
         over = _overlapping(chars, row_band, frozenset(cut_glyphs) | anchors)
         uncertain |= {owners[i] for i in over if i in owners}
     chars_by_cell: list[list[Char]] = [[] for _ in boxes]
     for index, owner in sorted(owners.items()):
         chars_by_cell[owner].append(chars[index])
+    uncertain |= clipped_passages(chars_by_cell, boxes)
     boxes, chars_by_cell, uncertain = _cut_at_rows(boxes, chars_by_cell, ys, uncertain)
     texts = tuple(
         chars_to_text(cell_chars, box) if cell_chars else ""

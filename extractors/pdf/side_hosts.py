@@ -52,8 +52,7 @@ def host_of(
     the strip parts them), its rows need only be among the host's (`under`, the side's host)."""
     under_side = under is not None
     mine = row_lines(part)
-    least = 2 if under is not None else MIN_ROW_LINES  # under a side: one row will do
-    if len(mine) < least:
+    if len(mine) < 2:
         return None
     above = [
         item
@@ -71,10 +70,14 @@ def host_of(
         if under_side and host != under:
             continue
         theirs = row_lines(other)
+        least = 2 if under_side or _row_of_open_strip(part, other, host, known) else MIN_ROW_LINES
+        if len(mine) < least:  # under a side, or a strip's row the host's page opened: one row
+            continue
         in_order = _in_page_order(part.page, host[0], known.strips)
+        own_start = repeated_columns_end(other, part, known.title_width)
         own_cut = (
             bool(part.cut_left)
-            or repeated_columns_end(other, part, known.title_width) > part.bbox[0]
+            or own_start > part.bbox[0]
             or (bool(other.cut_right) and known.sides.get(host, 0) > 0)
         )  # the side shows the cut itself (a new table on a new page never does), or the host,
         # a sheet whose strips have begun to join, is open at its right
@@ -83,12 +86,59 @@ def host_of(
         if (
             _same_rows(mine, theirs, under_side or sure, strict=not sure, least=least)
             and (own_cut or all(shown_on(line, pages[host[0]], past_edge=True) for line in above))
-            and (under_side or in_order or _cut_shown(other, pages[host[0]], part, listing))
+            and (
+                under_side
+                or in_order
+                or _cut_shown(other, pages[host[0]], part, listing)
+                or (own_cut and _title_moved(above, pages[host[0]], own_start))
+            )
         ):
             rank = (in_order, shared(mine, theirs), -known.sides.get(host, 0))
             if rank > best_rank:  # the host in page order, else sharing the most row lines,
                 best, best_rank = host, rank  # else with the fewest strips, the first on a tie
     return best
+
+
+def _row_of_open_strip(part: TablePart, host: TablePart, at: Host, known: Known) -> bool:
+    """Is the part a row or two of a host open at its right on a page whose other parts are
+    already strips of the host's page (a form's first row at the foot of the strip, the rest
+    going on on the next page), its row lines the host's, every one?"""
+    if not host.cut_right or known.strips.get(part.page) != at[0]:
+        return False
+    mine, theirs = row_lines(part), row_lines(host)
+    return len(mine) == len(theirs) and shared(mine, theirs) == len(theirs)
+
+
+def _title_moved(above: list[TextLine], host_items: list[Item], own_start: float) -> bool:
+    """Does a line reaching over the side's own columns (past its title columns) show a
+    text the host's page does not show at the same place (a title merged over the sheet's
+    width, centred on it, drawn where the strip's part of it falls: a form of its own on a
+    page of its own draws its title where the first did)?"""
+    theirs = [
+        item
+        for item in host_items
+        if isinstance(item, TextLine) and item.bbox is not None and not item.off_page
+    ]
+    for line in above:
+        assert line.bbox is not None
+        text = _once("".join(line.text.split()))
+        if len(text) < 4 or line.bbox.x1 <= own_start:
+            continue
+        if not any(
+            other.bbox is not None
+            and abs(other.bbox.top - line.bbox.top) <= ROW_TOLERANCE
+            and abs(other.bbox.x0 - line.bbox.x0) <= ROW_TOLERANCE
+            and _once("".join(other.text.split())) == text
+            for other in theirs
+        ):
+            return True
+    return False
+
+
+def _once(compact: str) -> str:
+    """A text drawn twice in a row (by the title column and by itself) once."""
+    half = len(compact) // 2
+    return compact[:half] if half and compact[:half] == compact[half:] else compact
 
 
 def _in_page_order(page: int, host_page: int, strips: dict[int, int]) -> bool:
@@ -180,6 +230,9 @@ def repeated_columns_end(
         not text.strip()
         or within(host_text_at(host, top, bottom), text)
         or _spilt(text, host_text_at(host, top, bottom))
+        or _last_chars_beside(
+            text, host_text_at(host, top, bottom), _text_beside(side, side.bbox[0] + width, top)
+        )
         for top, bottom, text in cells
     )  # the host's text, among other cells' text clipped away behind the repeat (or none:
     # the host's text stands beyond the column, in a cell merged on over the next ones)
@@ -202,6 +255,31 @@ def _drawn_beside(host: TablePart, side: TablePart, line: float, top: float, bot
         and within(host_text, text)
         for box, text in zip(side.boxes, side.texts, strict=True)
     )
+
+
+LAST_CHARS = 2  # at most this many of a title cell's characters read into the next cell
+
+
+def _last_chars_beside(text: str, host_text: str, beside: str) -> bool:
+    """Is the text the host's among another's, its last character or two read at the head of
+    the next cell (a cell of the strip merged back over the title column draws its text under
+    the repeated label, the two interleaved: a label's last character run together with the
+    character after it, a word across the column's rule)?"""
+    whole, head = "".join(host_text.split()), "".join(beside.split())
+    for lost in range(1, LAST_CHARS + 1):
+        kept = whole[:-lost]
+        if len(kept) >= 2 and within(kept, text) and head.startswith(whole[-lost:]):
+            return True
+    return False
+
+
+def _text_beside(side: TablePart, edge: float, top: float) -> str:
+    """The text of the side's cell starting at `edge` (its title column's right edge) in the
+    row from `top` ("" if none)."""
+    for box, text in zip(side.boxes, side.texts, strict=True):
+        if abs(box[0] - edge) <= ROW_TOLERANCE and abs(box[1] - top) <= ROW_TOLERANCE:
+            return text
+    return ""
 
 
 def _spilt(text: str, host_text: str) -> bool:

@@ -54,7 +54,7 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
             if own != text and sure_text:  # the label's characters the reading doubted, out
                 text, side_conf = own, _raised(side_conf, index)
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
-        open_left = index in side.cut_left or over_title
+        open_left = index in side.cut_left or over_title or _behind_title(side, box, start)
         other = _cut_partner(partners, moved) if open_left else None
         if not sure_text and (other is None or not over_title):
             side_conf = _lowered(side_conf, index)
@@ -269,6 +269,12 @@ def _raised(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
 
 def _lowered(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
     return tuple(min(c, UNSURE) if i == index else c for i, c in enumerate(confidences))
+
+
+def _behind_title(side: TablePart, box: Box, start: float) -> bool:
+    """Does the cell start where the side's title columns end (the repeated column's rule
+    drawn over the cut: a cell of the host open at its right goes on in it all the same)?"""
+    return start - side.bbox[0] > ROW_TOLERANCE and abs(box[0] - start) <= ROW_TOLERANCE
 
 
 def _cut_partner(host: TablePart, moved: Box) -> int | None:

@@ -90,7 +90,11 @@ def _stitch_page(state: _Stitching, page: int) -> None:
             continue
         under = side_foot is not None and abs(item.bbox[1] - side_foot) <= ROW_TOLERANCE
         under_host = side_host if under else None
-        going_on = index == first and _goes_on_down(state.lasts.get(page - 1), item)
+        going_on = (
+            index == first
+            and _goes_on_down(state.lasts.get(page - 1), item)
+            and not _repeats_earlier_rows(state, item)
+        )
         if going_on and page - 1 not in state.strips:  # (a strip's page goes on as its host's)
             state.hosts.append((page, index))
             index += 1
@@ -211,6 +215,25 @@ def _goes_on_down(previous: TablePart | None, part: TablePart) -> bool:
         and continues(previous, part)
         and repeated_columns_end(previous, part) <= part.bbox[0] + ROW_TOLERANCE
     )
+
+
+def _repeats_earlier_rows(state: _Stitching, part: TablePart) -> bool:
+    """Is the part the rows of an earlier page's open part again, from the same top, its first
+    column that part's title column (a sheet's next strip printed after the pages its first
+    strip ran down: it only looks like the table going on down the last of them)?"""
+    mine = row_lines(part)
+    for host_page, index in state.hosts:
+        other = state.pages[host_page][index]
+        if host_page >= part.page or not isinstance(other, TablePart):
+            continue
+        theirs = row_lines(other)
+        if (
+            abs(mine[0] - theirs[0]) <= ROW_TOLERANCE
+            and shared(mine, theirs) >= min(len(mine), len(theirs), 3)
+            and repeated_columns_end(other, part, state.title_width) > part.bbox[0] + ROW_TOLERANCE
+        ):
+            return True
+    return False
 
 
 def _goes_on_over_strips(state: _Stitching, page: int, part: TablePart) -> bool:

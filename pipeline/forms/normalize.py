@@ -182,6 +182,12 @@ def _is_cjk_word(text: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def _takes_multiplier(alias: str) -> bool:
+    """Is the unit written so that 万 or 亿 may stand before it: a Chinese word (万人次) or a
+    CJK unit symbol (万㎡, 万㎞), never a Latin one (万m2 is no unit anyone writes)?"""
+    return all("\u4e00" <= ch <= "\u9fff" or "\u3380" <= ch <= "\u33ff" for ch in alias)
+
+
 def _alternation(words: object) -> str:
     return "|".join(sorted(map(re.escape, words), key=len, reverse=True)) or "(?!)"
 
@@ -222,7 +228,7 @@ class ValueParser:
                 continue  # 万元 is a money unit already: no 万万元
             for prefix in scales.factors:
                 for alias in aliases:
-                    if _is_cjk_word(alias):
+                    if _takes_multiplier(alias):
                         self._unit_of.setdefault(prefix + alias, prefix + unit)
         self._comparator_of = {
             fold_value_width(word): symbol
