@@ -40,7 +40,8 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
             continue  # a title column printed again on every page
         over_title, sure_text = box[0] < start - ROW_TOLERANCE, True
         if over_title:  # a cell over the title column and on: its own part, open at the cut
-            text, sure_text = _without_title(text, host_text_at(host, box[1], box[3]))
+            title = host_text_at(host, box[1], box[3], host.bbox[0] + box[0] - side.bbox[0])
+            text, sure_text = _without_title(text, title)
             box = (start, box[1], box[2], box[3])
         elif index in spills:  # beside the title column: what its text spilt into it
             own, sure_text = spills[index]
