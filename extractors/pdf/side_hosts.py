@@ -193,8 +193,10 @@ def _repeats_host_column(
     reaching there?"""
     left = host.bbox[0] + offset
     line = left + width
-    if not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
-        return False
+    ends_known = title_width is not None and abs(title_width - offset - width) <= ROW_TOLERANCE
+    if not ends_known and not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
+        return False  # (where the title columns' end is known, the host's cells there may
+        # all be merged on past it)
     shown = [t for _, _, t in cells if t.strip()] + [
         t
         for top, bottom, t in cells

@@ -210,9 +210,9 @@ def _spilt_texts(host: TablePart, side: TablePart, start: float) -> dict[int, tu
     if start - side.bbox[0] <= ROW_TOLERANCE:
         return out
     for box, shown in zip(side.boxes, side.texts, strict=True):
-        if abs(box[0] - side.bbox[0]) > ROW_TOLERANCE or abs(box[2] - start) > ROW_TOLERANCE:
-            continue
-        title = host_text_at(host, box[1], box[3])
+        if box[0] < side.bbox[0] - ROW_TOLERANCE or abs(box[2] - start) > ROW_TOLERANCE:
+            continue  # (a title column's cell ending at the strip's own columns)
+        title = host_text_at(host, box[1], box[3], host.bbox[0] + box[0] - side.bbox[0])
         whole, kept = "".join(title.split()), "".join(shown.split())
         if title == "\0" or not whole or within(whole, kept):
             continue

@@ -7,6 +7,7 @@ placeholders) come from `schemas/vocabulary.json` through `Vocabulary`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -182,6 +183,11 @@ def _is_cjk_word(text: str) -> bool:
     return all("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def _is_unit_sign(text: str) -> bool:
+    """A unit written as one sign of its own (`㎡`, `㎞`): `万㎡` is 万 square metres."""
+    return len(text) == 1 and unicodedata.category(text) == "So"
+
+
 def _alternation(words: object) -> str:
     return "|".join(sorted(map(re.escape, words), key=len, reverse=True)) or "(?!)"
 
@@ -222,7 +228,7 @@ class ValueParser:
                 continue  # 万元 is a money unit already: no 万万元
             for prefix in scales.factors:
                 for alias in aliases:
-                    if _is_cjk_word(alias):
+                    if _is_cjk_word(alias) or _is_unit_sign(alias):
                         self._unit_of.setdefault(prefix + alias, prefix + unit)
         self._comparator_of = {
             fold_value_width(word): symbol
