@@ -231,8 +231,10 @@ def _spilt_texts(host: TablePart, side: TablePart, start: float) -> dict[int, tu
         for _, i in row:
             text = side.texts[i]
             found = _found_prefix(text, rest)
-            if not found:
+            if not found and touched:
                 break
+            if not found:
+                continue  # (a label centred over a merged cell may pass over the first cells)
             own, sure = _taken_out(text, rest[:found])
             out[i] = ((lent + own) if not touched else own, sure)
             touched.append(i)
