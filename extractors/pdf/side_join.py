@@ -55,7 +55,7 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
             if own != text and sure_text:  # the label's characters the reading doubted, out
                 text, side_conf = own, _raised(side_conf, index)
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
-        open_left = index in side.cut_left or over_title
+        open_left = index in side.cut_left or over_title or _after_title(side, box, start)
         other = _cut_partner(partners, moved) if open_left else None
         if not sure_text and (other is None or not over_title):
             side_conf = _lowered(side_conf, index)
@@ -272,6 +272,12 @@ def _raised(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
 
 def _lowered(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
     return tuple(min(c, UNSURE) if i == index else c for i, c in enumerate(confidences))
+
+
+def _after_title(side: TablePart, box: Box, start: float) -> bool:
+    """Does the cell start where the side's title columns end (the rule at its left the title
+    column's, drawn whether or not the cell runs on from the page before)?"""
+    return start > side.bbox[0] + ROW_TOLERANCE and abs(box[0] - start) <= ROW_TOLERANCE
 
 
 def _cut_partner(host: TablePart, moved: Box) -> int | None:
