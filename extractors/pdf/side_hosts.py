@@ -197,20 +197,39 @@ def _repeats_host_column(
     if not ends_known and not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
         return False  # (where the title columns' end is known, the host's cells there may
         # all be merged on past it)
-    shown = [t for _, _, t in cells if t.strip()] + [
+    over = [
+        offset > ROW_TOLERANCE
+        and host_text_at(host, top, bottom, left) == "\0"
+        and _merged_over(host, left, top, bottom)
+        for top, bottom, _ in cells
+    ]
+    shown = [t for (_, _, t), o in zip(cells, over, strict=True) if t.strip() and not o] + [
         t
         for top, bottom, t in cells
         if not t.strip() and _drawn_beside(host, side, offset + width, top, bottom, left)
     ]
     same = all(
         not text.strip()
+        or o
         or within(host_text_at(host, top, bottom, left), text)
         or _spilt(text, host_text_at(host, top, bottom, left))
-        for top, bottom, text in cells
+        for (top, bottom, text), o in zip(cells, over, strict=True)
     )  # the host's text, among other cells' text clipped away behind the repeat (or none:
-    # the host's text stands beyond the column, in a cell merged on over the next ones)
+    # the host's text stands beyond the column, in a cell merged on over the next ones; or
+    # the host's cell there runs on from the title column before: its text is that column's,
+    # and what this one shows is another's, drawn over it)
     known = title_width is not None and offset + width <= title_width + ROW_TOLERANCE
     return same and (len(shown) >= 2 or known)
+
+
+def _merged_over(host: TablePart, x: float, top: float, bottom: float) -> bool:
+    """Does a cell of the host in these rows run on over `x` (merged over a column line)?"""
+    return any(
+        box[0] < x - ROW_TOLERANCE < x + ROW_TOLERANCE < box[2]
+        and abs(box[1] - top) <= ROW_TOLERANCE
+        and abs(box[3] - bottom) <= ROW_TOLERANCE
+        for box in host.boxes
+    )
 
 
 def _drawn_beside(
