@@ -80,6 +80,7 @@ SCALED = [
     ("≥185万㎡", None, "≥185万㎡", 1850000.0, "㎡", "≥"),  # a CJK unit symbol after 万
     ("12万页", None, "12万页", 120000.0, "页", None),
     ("≥3万平方米", None, "≥3万平方米", 30000.0, "㎡", "≥"),  # an alias: the canonical unit
+    ("≥185万㎡", None, "≥185万㎡", 1850000.0, "㎡", "≥"),  # a unit sign after the multiplier
     ("10萬人次", None, "10萬人次", 100000.0, "人次", None),
     ("2亿人次", None, "2亿人次", 200000000.0, "人次", None),
     ("3千人", None, "3千人", 3000.0, "人", None),

@@ -29,11 +29,15 @@ RUN_GAP = 1.0  # of the font size: a wider gap ends a run
 CELL_PADDING = 5.4  # points: a cell's inner margin (a Word cell's; a spreadsheet's is less)
 
 
-def boxes_cut_at_columns(boxes: tuple[Box, ...], chars: tuple[Char, ...]) -> tuple[Box, ...]:
+def boxes_cut_at_columns(
+    boxes: tuple[Box, ...], chars: tuple[Char, ...], whole: frozenset[Box] = frozenset()
+) -> tuple[Box, ...]:
     """The table's cell boxes with each one that spans columns for want of their rules cut
-    into one box a column (see the module's docstring); the others as they are."""
+    into one box a column (see the module's docstring); the others as they are, and those of
+    `whole` (open at a page's side cut: a merged cell running on over the cut, its text set
+    for the whole cell, not for the columns this page shows of it)."""
     xs = merge_edges(sorted({b[0] for b in boxes} | {b[2] for b in boxes}))
-    wide = [b for b in boxes if any(b[0] + EDGE < x < b[2] - EDGE for x in xs)]
+    wide = [b for b in boxes if b not in whole and any(b[0] + EDGE < x < b[2] - EDGE for x in xs)]
     if not wide:
         return boxes
     chars_in = chars_by_centre(chars)

@@ -78,7 +78,9 @@ def table_to_part(
     it belongs to when that run crosses a column rule. `cuts`: the upright rules a page's
     side cut left out (a cell whose side is one was cut there)."""
     boxes = tuple(tuple(map(float, c)) for c in cells)
-    boxes = boxes_cut_at_label_lines(boxes_cut_at_columns(boxes, chars), chars)
+    open_sides = _cut_sides(boxes, cuts, 0) | _cut_sides(boxes, cuts, 2)
+    whole = frozenset(boxes[i] for i in open_sides)
+    boxes = boxes_cut_at_label_lines(boxes_cut_at_columns(boxes, chars, whole), chars)
     x_values = {b[0] for b in boxes} | {b[2] for b in boxes}
     y_values = {b[1] for b in boxes} | {b[3] for b in boxes}
     xs, ys = merge_edges(sorted(x_values)), merge_edges(sorted(y_values))

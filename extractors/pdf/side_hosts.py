@@ -75,9 +75,10 @@ def host_of(
             continue
         in_order = _in_page_order(part.page, host[0], known.strips)
         own_start = repeated_columns_end(other, part, known.title_width)
+        titled = own_start > part.bbox[0]
         own_cut = (
             bool(part.cut_left)
-            or own_start > part.bbox[0]
+            or titled
             or (bool(other.cut_right) and known.sides.get(host, 0) > 0)
         )  # the side shows the cut itself (a new table on a new page never does), or the host,
         # a sheet whose strips have begun to join, is open at its right
@@ -89,6 +90,7 @@ def host_of(
             and (
                 under_side
                 or in_order
+                or titled
                 or _cut_shown(other, pages[host[0]], part, listing)
                 or (own_cut and _title_moved(above, pages[host[0]], own_start))
             )
@@ -210,44 +212,91 @@ def _same_rows(
 def repeated_columns_end(
     host: TablePart, side: TablePart, title_width: float | None = None
 ) -> float:
-    """Where the side's own columns start: after its first column when that column is the
-    host's first column again (a sheet's title columns printed on every page: a column line of
-    the host at the same width, each cell's text the host's there, two at least, or none where
-    another strip of the sheet showed title columns of that width), else at its left edge."""
-    first = _first_column(side)
-    if first is None:
-        return side.bbox[0]
-    width, cells = first
-    line = host.bbox[0] + width
-    if not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
-        return side.bbox[0]
-    shown = [t for _, _, t in cells if t.strip()] + [
+    """Where the side's own columns start: after its first columns, as many as are the host's
+    first columns again (a sheet's title columns printed on every page, `A:A` or `A:B`), else
+    at its left edge."""
+    end = side.bbox[0]
+    while True:
+        column = _column_at(side, end)
+        if column is None:
+            return end
+        width, cells = column
+        if end > side.bbox[0] and end + width >= side.bbox[2] - ROW_TOLERANCE:
+            return end  # (a side keeps a column of its own)
+        if not _repeats_host_column(host, side, end - side.bbox[0], width, cells, title_width):
+            return end
+        end += width
+
+
+def _repeats_host_column(
+    host: TablePart,
+    side: TablePart,
+    offset: float,
+    width: float,
+    cells: list[tuple[float, float, str]],
+    title_width: float | None,
+) -> bool:
+    """Is the side's column `offset` from its left edge (`width` wide, its `cells`) the host's
+    column there again: a column line of the host at the same place, each cell's text the
+    host's there, two at least, or none where another strip of the sheet showed title columns
+    reaching there?"""
+    left = host.bbox[0] + offset
+    line = left + width
+    ends_known = title_width is not None and abs(title_width - offset - width) <= ROW_TOLERANCE
+    if not ends_known and not any(abs(box[2] - line) <= ROW_TOLERANCE for box in host.boxes):
+        return False  # (where the title columns' end is known, the host's cells there may
+        # all be merged on past it)
+    over = [
+        offset > ROW_TOLERANCE
+        and host_text_at(host, top, bottom, left) == "\0"
+        and _merged_over(host, left, top, bottom)
+        for top, bottom, _ in cells
+    ]
+    shown = [t for (_, _, t), o in zip(cells, over, strict=True) if t.strip() and not o] + [
         t
         for top, bottom, t in cells
-        if not t.strip() and _drawn_beside(host, side, line, top, bottom)
+        if not t.strip() and _drawn_beside(host, side, offset + width, top, bottom, left)
     ]
     same = all(
         not text.strip()
-        or within(host_text_at(host, top, bottom), text)
-        or _spilt(text, host_text_at(host, top, bottom))
+        or o
+        or within(host_text_at(host, top, bottom, left), text)
+        or _spilt(text, host_text_at(host, top, bottom, left))
         or _last_chars_beside(
-            text, host_text_at(host, top, bottom), _text_beside(side, side.bbox[0] + width, top)
+            text,
+            host_text_at(host, top, bottom, left),
+            _text_beside(side, side.bbox[0] + offset + width, top),
         )
-        for top, bottom, text in cells
+        for (top, bottom, text), o in zip(cells, over, strict=True)
     )  # the host's text, among other cells' text clipped away behind the repeat (or none:
-    # the host's text stands beyond the column, in a cell merged on over the next ones)
-    known = title_width is not None and abs(title_width - width) <= ROW_TOLERANCE
-    return side.bbox[0] + width if same and (len(shown) >= 2 or known) else side.bbox[0]
+    # the host's text stands beyond the column, in a cell merged on over the next ones; or
+    # the host's cell there runs on from the title column before: its text is that column's,
+    # and what this one shows is another's, drawn over it)
+    known = title_width is not None and offset + width <= title_width + ROW_TOLERANCE
+    return same and (len(shown) >= 2 or known)
 
 
-def _drawn_beside(host: TablePart, side: TablePart, line: float, top: float, bottom: float) -> bool:
-    """Does the side's cell right of its first column in these rows hold the host's text of
-    the first column there, in order (a label centred over a merged cell wider than the
-    column, clipped: all of it drawn past the column's edge)?"""
-    host_text = "".join(host_text_at(host, top, bottom).split())
+def _merged_over(host: TablePart, x: float, top: float, bottom: float) -> bool:
+    """Does a cell of the host in these rows run on over `x` (merged over a column line)?"""
+    return any(
+        box[0] < x - ROW_TOLERANCE < x + ROW_TOLERANCE < box[2]
+        and abs(box[1] - top) <= ROW_TOLERANCE
+        and abs(box[3] - bottom) <= ROW_TOLERANCE
+        for box in host.boxes
+    )
+
+
+def _drawn_beside(
+    host: TablePart, side: TablePart, width: float, top: float, bottom: float, left: float
+) -> bool:
+    """Does the side's cell right of its title column (ending `width` from its left edge) in
+    these rows hold the host's text of that column (its cell at `left`) there, in order (a
+    label centred over a merged cell wider than the column, clipped: all of it drawn past the
+    column's edge)?"""
+    host_text = "".join(host_text_at(host, top, bottom, left).split())
     if host_text in ("", "\0"):
         return False
-    offset = line - host.bbox[0] + side.bbox[0]
+    offset = side.bbox[0] + width
     return any(
         abs(box[0] - offset) <= ROW_TOLERANCE
         and abs(box[1] - top) <= ROW_TOLERANCE
@@ -293,11 +342,13 @@ def _spilt(text: str, host_text: str) -> bool:
     return common >= 2 and 2 * common >= len(mine)
 
 
-def host_text_at(host: TablePart, top: float, bottom: float) -> str:
-    """The text of the host's cell at its left edge over these rows ("\0" if none)."""
+def host_text_at(host: TablePart, top: float, bottom: float, left: float | None = None) -> str:
+    """The text of the host's cell at its left edge (or at `left`) over these rows ("\0" if
+    none)."""
+    left = host.bbox[0] if left is None else left
     for box, text in zip(host.boxes, host.texts, strict=True):
         if (
-            abs(box[0] - host.bbox[0]) <= ROW_TOLERANCE
+            abs(box[0] - left) <= ROW_TOLERANCE
             and abs(box[1] - top) <= ROW_TOLERANCE
             and abs(box[3] - bottom) <= ROW_TOLERANCE
         ):
@@ -305,13 +356,14 @@ def host_text_at(host: TablePart, top: float, bottom: float) -> str:
     return "\0"
 
 
-def _first_column(part: TablePart) -> tuple[float, list[tuple[float, float, str]]] | None:
-    """The width of the part's first column (its narrowest cell at the left edge) and the cells
-    (top, bottom, text) of that width there (a wider one runs on into the next columns)."""
+def _column_at(part: TablePart, x: float) -> tuple[float, list[tuple[float, float, str]]] | None:
+    """The width of the part's column starting at `x` (its narrowest cell starting there) and
+    the cells (top, bottom, text) of that width there (a wider one runs on into the next
+    columns)."""
     left = [
         (box, text)
         for box, text in zip(part.boxes, part.texts, strict=True)
-        if abs(box[0] - part.bbox[0]) <= ROW_TOLERANCE
+        if abs(box[0] - x) <= ROW_TOLERANCE
     ]
     if not left:
         return None

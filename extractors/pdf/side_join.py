@@ -40,7 +40,8 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
             continue  # a title column printed again on every page
         over_title, sure_text = box[0] < start - ROW_TOLERANCE, True
         if over_title:  # a cell over the title column and on: its own part, open at the cut
-            text, sure_text = _without_title(text, host_text_at(host, box[1], box[3]))
+            title = host_text_at(host, box[1], box[3], host.bbox[0] + box[0] - side.bbox[0])
+            text, sure_text = _without_title(text, title)
             box = (start, box[1], box[2], box[3])
         elif index in spills:  # beside the title column: what its text spilt into it
             own, sure_text = spills[index]
@@ -54,7 +55,7 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
             if own != text and sure_text:  # the label's characters the reading doubted, out
                 text, side_conf = own, _raised(side_conf, index)
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
-        open_left = index in side.cut_left or over_title or _behind_title(side, box, start)
+        open_left = index in side.cut_left or over_title or _after_title(side, box, start)
         other = _cut_partner(partners, moved) if open_left else None
         if not sure_text and (other is None or not over_title):
             side_conf = _lowered(side_conf, index)
@@ -209,9 +210,9 @@ def _spilt_texts(host: TablePart, side: TablePart, start: float) -> dict[int, tu
     if start - side.bbox[0] <= ROW_TOLERANCE:
         return out
     for box, shown in zip(side.boxes, side.texts, strict=True):
-        if abs(box[0] - side.bbox[0]) > ROW_TOLERANCE or abs(box[2] - start) > ROW_TOLERANCE:
-            continue
-        title = host_text_at(host, box[1], box[3])
+        if box[0] < side.bbox[0] - ROW_TOLERANCE or abs(box[2] - start) > ROW_TOLERANCE:
+            continue  # (a title column's cell ending at the strip's own columns)
+        title = host_text_at(host, box[1], box[3], host.bbox[0] + box[0] - side.bbox[0])
         whole, kept = "".join(title.split()), "".join(shown.split())
         if title == "\0" or not whole or within(whole, kept):
             continue
@@ -230,8 +231,10 @@ def _spilt_texts(host: TablePart, side: TablePart, start: float) -> dict[int, tu
         for _, i in row:
             text = side.texts[i]
             found = _found_prefix(text, rest)
-            if not found:
+            if not found and touched:
                 break
+            if not found:
+                continue  # (a label centred over a merged cell may pass over the first cells)
             own, sure = _taken_out(text, rest[:found])
             out[i] = ((lent + own) if not touched else own, sure)
             touched.append(i)
@@ -271,10 +274,10 @@ def _lowered(confidences: tuple[float, ...], index: int) -> tuple[float, ...]:
     return tuple(min(c, UNSURE) if i == index else c for i, c in enumerate(confidences))
 
 
-def _behind_title(side: TablePart, box: Box, start: float) -> bool:
-    """Does the cell start where the side's title columns end (the repeated column's rule
-    drawn over the cut: a cell of the host open at its right goes on in it all the same)?"""
-    return start - side.bbox[0] > ROW_TOLERANCE and abs(box[0] - start) <= ROW_TOLERANCE
+def _after_title(side: TablePart, box: Box, start: float) -> bool:
+    """Does the cell start where the side's title columns end (the rule at its left the title
+    column's, drawn whether or not the cell runs on from the page before)?"""
+    return start > side.bbox[0] + ROW_TOLERANCE and abs(box[0] - start) <= ROW_TOLERANCE
 
 
 def _cut_partner(host: TablePart, moved: Box) -> int | None:

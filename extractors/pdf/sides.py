@@ -174,14 +174,33 @@ def _join_strays(state: _Stitching, page: int, opened: list[int]) -> None:
 
 
 def _last_part(listing: list[Item]) -> TablePart | None:
-    """The part that ends the page, if any: no line under it but past the paper's edge or
-    within MARGIN of its foot (a merged cell's text drawn past the page break)."""
+    """The part that ends the page, if any: no line under it but past the paper's edge, within
+    MARGIN of its foot or in a column of a cell cut open at its foot (a merged cell's text
+    drawn past the page break)."""
     parts = [item for item in listing if isinstance(item, TablePart)]
     if not parts:
         return None
     last = parts[-1]
     below = listing[listing.index(last) + 1 :]
-    return last if all(_near_cut(line, last, under=True) for line in below) else None
+    return (
+        last
+        if all(_near_cut(line, last, under=True) or _cut_cell_text(line, last) for line in below)
+        else None
+    )
+
+
+def _cut_cell_text(item: Item, part: TablePart) -> bool:
+    """Is the line under the part the text of one of its cells cut open at its foot (a cell
+    merged down over the page break: its text drawn where the whole merged cell centres it,
+    below the page's last rule), lying within that cell's column?"""
+    if not isinstance(item, TextLine) or item.bbox is None:
+        return False
+    return any(
+        part.boxes[i][0] - ROW_TOLERANCE <= item.bbox.x0
+        and item.bbox.x1 <= part.boxes[i][2] + ROW_TOLERANCE
+        and item.bbox.top >= part.boxes[i][3] - ROW_TOLERANCE
+        for i in part.cut_bottom
+    )
 
 
 def _first_part(listing: list[Item]) -> int | None:
