@@ -538,3 +538,12 @@ def test_a_forms_first_row_at_a_strips_foot_joins_its_host_row():
     parts = [item for item in stitched if isinstance(item, TablePart)]
     assert [part.page for part in parts] == [1, 1]
     assert "柘溪县交通运输局" in parts[1].texts and min(parts[1].confidences or (1.0,)) == 1.0
+
+
+def test_a_title_labels_end_at_the_head_of_a_cut_cell_is_no_part_of_its_text():
+    from extractors.pdf.side_join import _title_tail_before
+
+    # 项目名称 clipped at the title column's edge draws 称 before the name's right-hand half
+    assert _title_tail_before("浦川区保障性住房运营管理经费", "称房运营管理经费", "项目名称")
+    assert not _title_tail_before("浦川区保障性住房运营管理经费", "费用结算", "项目名称")
+    assert not _title_tail_before("河湖巡查", "称巡查", "\0")  # no title label in the row

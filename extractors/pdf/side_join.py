@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from extractors.pdf.side_hosts import ROW_TOLERANCE, host_text_at, repeated_columns_end, within
+from extractors.pdf.side_hosts import (
+    LAST_CHARS,
+    ROW_TOLERANCE,
+    host_text_at,
+    repeated_columns_end,
+    within,
+)
 from extractors.tables import Box, TablePart
 
 UNSURE = 0.5  # the confidence of a cut cell whose two halves' texts disagree
@@ -63,7 +69,14 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
             joined.add(other)
             old = boxes[other]
             boxes[other] = (old[0], old[1], moved[2], old[3])
-            texts[other], sure = _cut_text(texts[other], text)
+            left = texts[other]
+            texts[other], sure = _cut_text(left, text)
+            if (
+                not sure
+                and not over_title
+                and _title_tail_before(left, text, host_text_at(host, box[1], box[3]))
+            ):  # the row's title label's end run into the cell: the host's half is whole
+                texts[other], sure = left, True
             # a title column's text drawn over the cell, taken out: the overlap the reading
             # doubted is explained, and the host's page holds the whole text
             read = 1.0 if over_title and sure_text and sure else side_conf[index]
@@ -287,6 +300,20 @@ def _cut_partner(host: TablePart, moved: Box) -> int | None:
         if abs(box[1] - moved[1]) <= ROW_TOLERANCE and abs(box[3] - moved[3]) <= ROW_TOLERANCE:
             return i
     return None
+
+
+def _title_tail_before(left: str, right: str, title: str) -> bool:
+    """Is the side's half of a cut cell some of the host's half after the last character or two
+    of the row's title label (`项目名称` clipped at the title column's edge drawing its `称` at
+    the head of the project name's cell: `称房运营管理经费` beside `…住房运营管理经费`)?"""
+    label = "".join(title.split()) if title != "\0" else ""
+    right = "".join(right.split())
+    for lost in range(1, LAST_CHARS + 1):
+        if len(label) > lost and right.startswith(label[-lost:]):
+            rest = right[lost:]
+            if rest and within(rest, left):
+                return True
+    return False
 
 
 def _cut_text(left: str, right: str) -> tuple[str, bool]:
