@@ -209,13 +209,22 @@ def test_attainment(target, cmp, actual, share):
     "measure, text, num, found",
     [
         ("executed", "严格执行中央八项规定精神，从严控制三公经费", None, True),  # a note slipped in
-        ("weight", "见附件", None, True),
+        ("weight", "按完成比例计分", None, False),  # a scoring rule written under 分值
+        ("budget_full_year", "见附件", None, True),
         ("executed", "1,024.50", 1024.5, False),
         ("target", "有效保障", None, False),  # a target may be words: no unit in the vocabulary
         ("deviation_note", "资金拨付滞后", None, False),
         ("executed", None, None, False),  # a blank or a placeholder is no text
     ],
-    ids=["note-in-amount", "words-in-weight", "amount", "text-target", "note", "blank"],
+    ids=[
+        "note-in-amount",
+        "rule-in-weight",
+        "words-in-budget",
+        "amount",
+        "text-target",
+        "note",
+        "blank",
+    ],
 )
 def test_words_in_a_column_of_quantities_are_found(measure, text, num, found):
     row = _row("funds", "年度资金总额", measure, text, num, "万元" if num else None)

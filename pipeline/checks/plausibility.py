@@ -186,12 +186,13 @@ def date_unreadable(doc: DocumentView, report: Report) -> Iterator[Finding]:
 
 @rule("text_in_number_column")
 def text_in_number_column(doc: DocumentView, report: Report) -> Iterator[Finding]:
-    """Words where a quantity belongs: a measure the vocabulary gives a unit (an amount, a rate,
-    a weight, a score, a headcount, an area) that holds text and no number. A form never means
-    it so: a neighbour's text slipped into the cell, or the row was placed under the wrong
-    column. A value read unsure has its own low_confidence finding."""
+    """Words where only a number belongs: a measure the vocabulary marks `always_number` (an
+    amount, a headcount, an area) that holds text and no number. A form never means it so: a
+    neighbour's text slipped into the cell, or the row was placed under the wrong column.
+    (Weights, scores and rates are left out: some forms write their scoring rule or a word
+    there.) A value read unsure has its own low_confidence finding."""
     measures = doc.vocabulary.measures if doc.vocabulary else {}
-    quantities = {name for name, spec in measures.items() if spec.unit}
+    quantities = {name for name, spec in measures.items() if spec.always_number}
     for form in doc.forms:
         for row in form.rows:
             text = (row["value_text"] or "").strip()

@@ -58,6 +58,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
                 unit=spec.get("unit"),
                 numeric=spec.get("numeric", True),
                 prior_year=spec.get("prior_year"),
+                always_number=spec.get("always_number", False),
             )
             for name, spec in raw["measures"].items()
         }

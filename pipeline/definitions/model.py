@@ -75,6 +75,7 @@ class MeasureDef:
     unit: str | None  # a unit, "@money" for the table's money unit, or None
     numeric: bool
     prior_year: str | None
+    always_number: bool = False  # an amount, a headcount, an area: words there are misplaced
 
 
 @dataclass(frozen=True)

@@ -84,17 +84,23 @@ def _key_confidence(slots: list[Slot]) -> float:
     return UNSURE if scanned else 1.0
 
 
-def _keyed_kinds(forms: list[tuple[FormInstance, list[Slot]]]) -> set[str]:
-    """The kinds of form the document names a project on (project and transfer forms)."""
-    return {form.form for form, slots in forms if _carried(slots, "project")}
+def _running_titles(forms: list[tuple[FormInstance, list[Slot]]]) -> set[tuple[str, str]]:
+    """The kinds and titles a form of the document is named by before, or that open more
+    than one of its forms: a heading printed again over later pages."""
+    seen: Counter[tuple[str, str]] = Counter((form.form, form.title) for form, _ in forms)
+    named = {(form.form, form.title) for form, slots in forms if _carried(slots, "project")}
+    return named | {key for key, count in seen.items() if count > 1}
 
 
-def _headless(form: FormInstance, slots: list[Slot], keyed: set[str]) -> bool:
-    """A form of a kind the document keys by project elsewhere that shows no project row at
-    all: a piece of another form (a strip or band of a sheet printed across pages, cut from
-    its head) taken for a form of its own, not a form the clerk left unnamed (whose blank
-    name row is there, and missing_required says so). Its values are in doubt: their key is."""
-    return form.form in keyed and not any(s.carries == "project" for s in slots)
+def _headless(form: FormInstance, slots: list[Slot], running: set[tuple[str, str]]) -> bool:
+    """A form under a heading printed again (a named form's title, or one over several forms)
+    that shows no project row at all: a sheet's title rows repeated over a later band of its
+    pages opened a form of their own for a piece of the form above (its 总分, its footer), not
+    a form the clerk left unnamed (whose blank name row is there, and missing_required says
+    so) nor the tail of a form whose head is on a page not at hand (under a title of its own,
+    or none). Its values are in doubt: their key is."""
+    titled = bool(form.title.strip()) and (form.form, form.title) in running
+    return titled and not any(s.carries == "project" for s in slots)
 
 
 SHORTEST_NAME = 3  # characters: no unit or project is named by fewer (财政局)
@@ -154,7 +160,7 @@ def forms_to_records(
     """Every slot of every form of one document as a contract record, in document order."""
     unit = document_unit(forms)
     records: list[Record] = []
-    keyed = _keyed_kinds(forms)
+    keyed = _running_titles(forms)
     for form, slots in forms:
         project = _carried(slots, "project")
         keyed_on = UNSURE if _headless(form, slots, keyed) else _key_confidence(slots)
