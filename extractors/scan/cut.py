@@ -60,7 +60,7 @@ def _lines_to_end(mask: np.ndarray, centres: list[float], end: int, inside: floa
     """Do at least MIN_OPEN_LINES of the lines at `centres` (columns of `mask`, each running
     along its rows) reach row `end` and also row `inside`, well within the table?"""
     rows = mask.shape[0]
-    inside_row = int(round(inside))
+    inside_row = round(inside)
     if not 0 <= inside_row < rows:
         return False
     near = slice(max(end - END_PX, 0), min(end + END_PX + 1, rows))
@@ -106,7 +106,7 @@ def text_at_cut(
     left of a line lost along the cut (a dotted thread a pixel or two wide) is no text: text
     runs on across the strip, its ink in CUT_INK_SPAN of the strip's rows or columns."""
     height, width = text_ink.shape
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0, x1, y1 = (round(v) for v in box)
     inner_x = slice(max(x0 + int(margin), 0), max(x1 - int(margin), 0))
     inner_y = slice(max(y0 + int(margin), 0), max(y1 - int(margin), 0))
     spans = []  # how many of the strip's rows (columns) across the cut hold ink
