@@ -21,6 +21,7 @@ OPEN_SIDE_PX = 15  # the lines run on this far past the last crossing line: a si
 END_PX = 4  # a line reaching this close to the box's side ends at it
 INTO_TABLE_PX = 25  # and goes on this far past the first crossing line: the table's own line
 MIN_OPEN_LINES = 2  # lines ending so: one could be a stray stroke, two are the table's
+OPEN_SHARE = 0.6  # of the table's lines crossing near that side: a cut stops them all
 CUT_STRIP_PX = 12  # text ink this close to the cut: the text ran on past it
 CUT_INK_SPAN = 5  # across this many of the strip's pixels: a lost line's remnant is 1-3 wide
 
@@ -57,20 +58,23 @@ def open_sides(
 
 
 def _lines_to_end(mask: np.ndarray, centres: list[float], end: int, inside: float) -> bool:
-    """Do at least MIN_OPEN_LINES of the lines at `centres` (columns of `mask`, each running
-    along its rows) reach row `end` and also row `inside`, well within the table?"""
+    """Do most (OPEN_SHARE, and at least MIN_OPEN_LINES) of the lines at `centres` (columns of
+    `mask`, each running along its rows) that cross row `inside`, well within the table, run
+    on to row `end`? A page's cut stops them all; a seal's ring or a title's stroke that
+    touches the table reaches past its side in one or two places only."""
     rows = mask.shape[0]
     inside_row = round(inside)
     if not 0 <= inside_row < rows:
         return False
     near = slice(max(end - END_PX, 0), min(end + END_PX + 1, rows))
-    count = 0
+    crossing = reaching = 0
     for centre in centres:
         c0, c1 = max(int(centre) - 2, 0), int(centre) + 3
         band = mask[:, c0:c1]
-        if band[near].any() and band[inside_row].any():
-            count += 1
-    return count >= MIN_OPEN_LINES
+        if band[inside_row].any():
+            crossing += 1
+            reaching += bool(band[near].any())
+    return reaching >= MIN_OPEN_LINES and reaching >= OPEN_SHARE * crossing
 
 
 def closed_region(region: np.ndarray, sides: OpenSides) -> np.ndarray:
