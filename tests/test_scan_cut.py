@@ -79,6 +79,15 @@ def test_a_ring_touching_the_table_from_above_opens_no_side():
     assert min(c.y0 for c in tables[0].cells) >= YS[0] - 6
 
 
+def test_a_title_touching_the_table_under_a_ring_opens_no_side():
+    page = _table()
+    for k in range(300, 560, 26):  # the title's strokes, standing on the table's top line
+        cv2.rectangle(page, (k, YS[0] - 34), (k + 3, YS[0]), 30, -1)
+    cv2.circle(page, (450, YS[0] + 20), 90, 90, 4)
+    tables, _ruling = find_tables(page)
+    assert min(c.y0 for c in tables[0].cells) >= YS[0] - 6
+
+
 def _part(page: int, xs: list[float], top: float) -> TablePart:
     boxes = tuple((x0, top + 20 * r, x1, top + 20 * r + 20) for r in range(2) for x0, x1 in xs)
     return TablePart(

@@ -19,7 +19,7 @@ import numpy as np
 
 OPEN_SIDE_PX = 15  # the lines run on this far past the last crossing line: a side left open
 END_PX = 4  # a line reaching this close to the box's side ends at it
-INTO_TABLE_PX = 25  # and goes on this far past the first crossing line: the table's own line
+LONG_SHARE = 0.5  # of the box's height (width): a line this long is the table's own
 MIN_OPEN_LINES = 2  # lines ending so: one could be a stray stroke, two are the table's
 OPEN_SHARE = 0.6  # of the table's lines crossing near that side: a cut stops them all
 CUT_STRIP_PX = 12  # text ink this close to the cut: the text ran on past it
@@ -48,33 +48,28 @@ def open_sides(
         return OpenSides()
     height, width = horizontal.shape
     return OpenSides(
-        top=ys[0] >= OPEN_SIDE_PX and _lines_to_end(vertical, xs, 0, ys[0] + INTO_TABLE_PX),
-        bottom=height - 1 - ys[-1] >= OPEN_SIDE_PX
-        and _lines_to_end(vertical, xs, height - 1, ys[-1] - INTO_TABLE_PX),
-        left=xs[0] >= OPEN_SIDE_PX and _lines_to_end(horizontal.T, ys, 0, xs[0] + INTO_TABLE_PX),
-        right=width - 1 - xs[-1] >= OPEN_SIDE_PX
-        and _lines_to_end(horizontal.T, ys, width - 1, xs[-1] - INTO_TABLE_PX),
+        top=ys[0] >= OPEN_SIDE_PX and _lines_to_end(vertical, xs, 0),
+        bottom=height - 1 - ys[-1] >= OPEN_SIDE_PX and _lines_to_end(vertical, xs, height - 1),
+        left=xs[0] >= OPEN_SIDE_PX and _lines_to_end(horizontal.T, ys, 0),
+        right=width - 1 - xs[-1] >= OPEN_SIDE_PX and _lines_to_end(horizontal.T, ys, width - 1),
     )
 
 
-def _lines_to_end(mask: np.ndarray, centres: list[float], end: int, inside: float) -> bool:
-    """Do most (OPEN_SHARE, and at least MIN_OPEN_LINES) of the lines at `centres` (columns of
-    `mask`, each running along its rows) that cross row `inside`, well within the table, run
-    on to row `end`? A page's cut stops them all; a seal's ring or a title's stroke that
-    touches the table reaches past its side in one or two places only."""
+def _lines_to_end(mask: np.ndarray, centres: list[float], end: int) -> bool:
+    """Do most (OPEN_SHARE, and at least MIN_OPEN_LINES) of the table's long lines at
+    `centres` (columns of `mask`, each running along its rows over LONG_SHARE of them) run on
+    to row `end`? A page's cut stops them all; a seal's ring or a title's strokes that touch
+    the table reach past its side, but are no long lines of it."""
     rows = mask.shape[0]
-    inside_row = round(inside)
-    if not 0 <= inside_row < rows:
-        return False
     near = slice(max(end - END_PX, 0), min(end + END_PX + 1, rows))
-    crossing = reaching = 0
+    long = reaching = 0
     for centre in centres:
         c0, c1 = max(int(centre) - 2, 0), int(centre) + 3
-        band = mask[:, c0:c1]
-        if band[inside_row].any():
-            crossing += 1
+        band = mask[:, c0:c1].any(axis=1)
+        if band.sum() >= LONG_SHARE * rows:
+            long += 1
             reaching += bool(band[near].any())
-    return reaching >= MIN_OPEN_LINES and reaching >= OPEN_SHARE * crossing
+    return reaching >= MIN_OPEN_LINES and reaching >= OPEN_SHARE * long
 
 
 def closed_region(region: np.ndarray, sides: OpenSides) -> np.ndarray:
