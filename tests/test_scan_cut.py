@@ -16,7 +16,6 @@ from extractors.scan.ruling import find_tables
 from extractors.tables import TablePart, parts_to_grid
 from pipeline.definitions import load_catalog
 from pipeline.forms.mapping.headers import HeaderIndex, resolve_header
-from pipeline.forms.names import name_from_own_words
 
 PAPER = 245
 XS = [100, 350, 600, 800]
@@ -147,25 +146,3 @@ def test_a_header_whose_letter_note_was_misread_names_its_measure_unsure():
         meaning = resolve_header(text, index)
         assert (meaning.name, meaning.guessed) == (name, True), text
     assert not resolve_header("全年执行数(B)", index).guessed
-
-
-GOALS = "保障全镇12所农村中学图书室开放，开展阅读推广活动"
-ITEMS = ["支持图书室数量", "图书室开放时长"]
-
-
-def test_a_doubted_names_misread_character_is_put_right_by_the_forms_own_words():
-    # 室 read as 窒 in the name; the goals write 中学图书室 surely, nothing writes 书窒 or 窒建
-    assert (
-        name_from_own_words("农村中学图书窒建设经费", [GOALS, *ITEMS]) == "农村中学图书室建设经费"
-    )
-
-
-def test_a_name_whose_characters_the_form_writes_is_left_as_read():
-    # 中学图书馆: the goals write 中学图书室, but 书馆 stands in another sure text
-    texts = [GOALS, "图书馆借阅人次"]
-    assert name_from_own_words("农村中学图书馆建设经费", texts) == "农村中学图书馆建设经费"
-
-
-def test_a_name_the_words_would_put_right_two_ways_is_left_as_read():
-    texts = [GOALS, "农村中学图书角开放"]
-    assert name_from_own_words("农村中学图书窒建设经费", texts) == "农村中学图书窒建设经费"

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from pipeline.definitions import Vocabulary
 from pipeline.forms.mapping.footer import lines_to_unit
-from pipeline.forms.names import name_from_own_words
 from pipeline.forms.normalize import (
     ParsedValue,
     fold_value_width,
@@ -120,27 +119,6 @@ def document_unit(forms: list[tuple[FormInstance, list[Slot]]]) -> str | None:
     return None
 
 
-SURE_WORDS = 0.99  # a text read at least this surely confirms a doubted name's words
-DOUBTED_NAME = 0.8  # a project name keying its values below this is read again from them
-
-
-def _project_of(slots: list[Slot], keyed_on: float) -> str | None:
-    """The form's project name; read with doubt, put right by the form's own sure words
-    (names.py: a character none of them writes beside its neighbours, where they write the
-    name's next words beside another)."""
-    project = _carried(slots, "project")
-    if project is None or keyed_on >= DOUBTED_NAME:
-        return project
-    sure = [
-        text
-        for s in slots
-        if s.carries is None and read_confidence(s) >= SURE_WORDS
-        for text in (s.value_raw, s.item, s.level2)
-        if text
-    ]
-    return name_from_own_words(project, sure)
-
-
 def slot_to_value(slot: Slot, vocabulary: Vocabulary) -> ParsedValue:
     """Normalize a slot's raw text into value_text, value_num, value_unit and comparator."""
     parser = vocabulary.parser
@@ -164,8 +142,8 @@ def forms_to_records(
     unit = document_unit(forms)
     records: list[Record] = []
     for form, slots in forms:
+        project = _carried(slots, "project")
         keyed_on = _key_confidence(slots)
-        project = _project_of(slots, keyed_on)
         seen: Counter[tuple] = Counter()
         for slot in slots:
             parsed = slot_to_value(slot, vocabulary)
