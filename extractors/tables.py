@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import bisect
 import re
+import statistics
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractors.model import BBox, Block, Cell, Grid, TextLine, cells_to_grid
 
@@ -147,6 +148,7 @@ def continues(previous: TablePart, part: TablePart) -> bool:
 
 def parts_to_grid(parts: list[TablePart]) -> Grid:
     """One Grid from one or more table parts: columns from all parts' ruling lines, rows stacked."""
+    parts = _scans_aligned(parts)
     xs = merge_edges(
         sorted({b[0] for p in parts for b in p.boxes} | {b[2] for p in parts for b in p.boxes})
     )
@@ -177,3 +179,40 @@ def parts_to_grid(parts: list[TablePart]) -> Grid:
             )
         row_offset += max(len(ys) - 1, 0)
     return cells_to_grid(cells)
+
+
+def _x_edges(part: TablePart) -> list[float]:
+    return merge_edges(sorted({b[0] for b in part.boxes} | {b[2] for b in part.boxes}))
+
+
+def _scans_aligned(parts: list[TablePart]) -> list[TablePart]:
+    """The scanned parts of a table continued over pages, each after the first moved across
+    onto the columns of those before it: a scanned page is levelled about its own centre, so
+    the same columns come out a few points to one side on the next page (a page tilted the
+    other way), and would be read as new columns. Moved by the median offset of its column
+    edges to the nearest edge before it, within what `continues` let pass; a text layer's parts
+    stay where they are. The cells keep their own boxes on their own page (`sources`)."""
+    if len(parts) < 2 or not all(p.confidences for p in parts):
+        return parts
+    aligned = [parts[0]]
+    edges = _x_edges(parts[0])
+    for part in parts[1:]:
+        offsets = [
+            edges[nearest_edge(edges, x)] - x
+            for x in _x_edges(part)
+            if abs(edges[nearest_edge(edges, x)] - x) < 3 * EDGE_TOLERANCE
+        ]
+        shift = float(statistics.median(offsets)) if offsets else 0.0
+        if abs(shift) >= EDGE_TOLERANCE / 2:
+            part = _shifted(part, shift)
+        aligned.append(part)
+        edges = merge_edges(sorted(set(edges) | set(_x_edges(part))))
+    return aligned
+
+
+def _shifted(part: TablePart, dx: float) -> TablePart:
+    """The part with its cells' boxes moved `dx` across, each keeping its own box as shown."""
+    sources = part.sources or tuple((part.page, box) for box in part.boxes)
+    boxes = tuple((b[0] + dx, b[1], b[2] + dx, b[3]) for b in part.boxes)
+    bbox = (part.bbox[0] + dx, part.bbox[1], part.bbox[2] + dx, part.bbox[3])
+    return replace(part, boxes=boxes, bbox=bbox, sources=sources)

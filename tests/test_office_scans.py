@@ -30,6 +30,10 @@ MIN_RIGHT = {
     "phone-photo-desk": 0.83,
     "phone-photo-desk-left": 0.90,
     "phone-photo-dim": 0.78,
+    # a form printed past the right margin and broken over two pages, the next laid to one
+    # side (fixtures/cut_scans.py): bilevel CCITT at 300 dpi, and grey at 200 dpi with a seal
+    "cut-bilevel-two-pages": 0.95,
+    "cut-grey-two-pages": 0.95,
 }
 
 

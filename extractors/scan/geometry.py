@@ -21,6 +21,9 @@ MIN_PAGE_SHARE = 0.35  # of the image: a smaller bright region is no page
 DESK_MARGIN = 0.01  # of the image's side: a page nearer every edge than this fills the image
 MIN_KEYSTONE = 0.004  # of a side: opposite sides differing less are parallel (no warp)
 MAX_KEYSTONE = 0.08  # of a side: a table frame's sides never differ more in a photo of a page
+# of a side: nor a page's own (its edges, nearer the lens, slant more than a table's); a bright
+# region whose sides differ more is no page but a page a shadow cut into (one corner cut off)
+MAX_PAGE_KEYSTONE = 0.2
 UPSIDE_DOWN_MARGIN = 0.08  # mean score: how much better turned text must read to turn the page
 PAGE_TOLERANCE = 0.02  # of the perimeter: a page side's raggedness let pass
 MIN_FRAME_SHARE = 0.1  # of the image: a smaller ruled frame is no table's
@@ -83,7 +86,8 @@ def page_quad(grey: np.ndarray) -> np.ndarray | None:
     quad = four_corners(largest, PAGE_TOLERANCE)
     if quad is None:
         return None
-    return order_corners(quad / scale)
+    corners = order_corners(quad / scale)
+    return None if is_keystoned(corners, MAX_PAGE_KEYSTONE) else corners
 
 
 def four_corners(contour: np.ndarray, tolerance: float) -> np.ndarray | None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from extractors.scan.colour import without_colour
+from extractors.scan.cut import OpenSides, closed_region, open_sides, text_at_cut, with_cut_edges
 from extractors.scan.geometry import cut_from_desk, rotate
 from extractors.scan.lines import MIN_LINE_PX, MIN_VLINE_PX, line_ink, line_masks
 
@@ -255,12 +256,14 @@ def _table_cells(
     import cv2
 
     x0, y0, x1, y1 = int(rect.x0), int(rect.y0), int(rect.x1), int(rect.y1)
-    region = lines[y0:y1, x0:x1]
+    xs = _line_centres(vertical[y0:y1, x0:x1].sum(axis=0) / 255, MIN_VLINE_PX)
+    ys = _line_centres(horizontal[y0:y1, x0:x1].sum(axis=1) / 255, MIN_LINE_PX)
+    cut = open_sides(horizontal[y0:y1, x0:x1], vertical[y0:y1, x0:x1], xs, ys)
+    region = closed_region(lines[y0:y1, x0:x1], cut)  # a side the page's edge cut, closed
+    xs, ys = with_cut_edges(xs, ys, region.shape, cut)
     count, _labels, stats, _ = cv2.connectedComponentsWithStats(
         (region == 0).astype(np.uint8), connectivity=4
     )
-    xs = _line_centres(vertical[y0:y1, x0:x1].sum(axis=0) / 255, MIN_VLINE_PX)
-    ys = _line_centres(horizontal[y0:y1, x0:x1].sum(axis=1) / 255, MIN_LINE_PX)
     cells: list[Rect] = []
     for label in range(1, count):
         x, y, w, h, area = stats[label]
@@ -285,13 +288,35 @@ def _table_cells(
         max(c.y1 for c in cells),
     )
     cells.sort(key=lambda c: (c.y0, c.x0))
+    cut_text = _cells_cut(cells, cut, faint[y0:y1, x0:x1], lines[y0:y1, x0:x1], (x0, y0))
     guessed = frozenset(
         k
         for k, cell in enumerate(cells)
         if any(o is not cell and cell.holds(o.cx, o.cy) for o in cells)
         or _line_lost_across(cell, cells)
+        or k in cut_text
     )
     return Table(rect=outer, cells=tuple(cells), guessed=guessed)
+
+
+def _cells_cut(
+    cells: list[Rect],
+    cut: OpenSides,
+    faint: np.ndarray,
+    lines: np.ndarray,
+    origin: tuple[int, int],
+) -> set[int]:
+    """The cells (indices in `cells`, in page pixels) whose text reaches a side of the table
+    the page's edge cut: part of it may be lost past the cut."""
+    if not cut.any():
+        return set()
+    text_ink = (faint > 0) & (lines == 0)
+    ox, oy = origin
+    return {
+        k
+        for k, c in enumerate(cells)
+        if text_at_cut((c.x0 - ox, c.y0 - oy, c.x1 - ox, c.y1 - oy), text_ink, cut, SNAP_PX)
+    }
 
 
 def _parted(cells: list[Rect], faint: np.ndarray) -> list[Rect]:

@@ -22,6 +22,10 @@ MIN_CUT_HEADER = 5  # characters: a shorter piece of a header is too ambiguous t
 CUT_SHARE = 0.7  # of a header's characters a cut piece must keep
 _FORMULA = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩][^①②③④⑤⑥⑦⑧⑨⑩]*$|[=＝].*$")
 _CIRCLED = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")
+# a letter note whose brackets the recogniser misread or lost (`全年预算数A)`, `全年执行数(Bi`,
+# `执行率(B/A|`): Latin letters and the signs of a formula after a header's words, its closing
+# bracket missing or read as | ] or a letter; on a label_key (lower case, full width folded)
+_BROKEN_LETTER_NOTE = re.compile(r"[(（]?[a-z][a-z/×*÷+\-\d%]{0,6}[)）|\]]?$")
 _INDEXES: dict[int, tuple[Vocabulary, HeaderIndex]] = {}
 
 
@@ -146,7 +150,19 @@ def _resolve(text: str, index: HeaderIndex) -> Meaning:
         name = index.cut_meaning(candidate)
         if name is not None:
             return Meaning(name, year, notes, guessed=True)
+    name = _broken_note_meaning(candidates[1], index)
+    if name is not None:
+        return Meaning(name, year, notes, guessed=True)
     return Meaning(_alternatives_meaning(candidates[-1], index), year, notes)
+
+
+def _broken_note_meaning(key: str, index: HeaderIndex) -> str | None:
+    """A known header after which a letter note was misread (`全年执行数(Bi`): the header's
+    meaning, guessed (its note unread), so the values under it are unsure."""
+    base = _BROKEN_LETTER_NOTE.sub("", key)
+    if base == key or len(base) < 2:
+        return None
+    return index.meaning(base)
 
 
 def _alternatives_meaning(key: str, index: HeaderIndex) -> str | None:
