@@ -25,8 +25,10 @@ from extractors.scan.page import TextBox, cell_score, clean_text, needs_ocr
 from extractors.scan.recognise import (
     PACK_GAP,
     PACK_WIDTH,
+    SUSPECT_SCORE,
     _ctc_decode,
     _pack,
+    doubt_digit_skips,
     doubt_skips,
     text_score,
 )
@@ -462,3 +464,25 @@ def test_a_page_without_a_grid_has_its_lines_found_by_the_detector():
     head = np.ascontiguousarray(grey[: max(int(min(t.rect.y0 for t in tables)) - 8, 40)])
     boxes = read_text(head, [])  # the text above the first table: no grid to find lines in
     assert boxes and any(box.text.strip() for box in boxes)
+
+
+def test_a_sentence_mark_read_unsure_makes_its_line_unsure():
+    # ；read as ： at 0.82: the text is another, though the mean hardly moves
+    text = "控制规模和天数：办公用品"
+    confs = [1.0] * 7 + [0.82] + [1.0] * 4
+    assert text_score(text, 0.98, confs) == SUSPECT_SCORE
+    # read sure, or a 、 (no twin) read unsure: the mean
+    assert text_score(text, 0.98, [1.0] * 7 + [0.97] + [1.0] * 4) == 0.98
+    assert text_score("培训、宣传", 0.9, [1.0, 1.0, 0.6, 1.0, 1.0]) == 0.9
+
+
+def test_a_mark_passed_over_between_digits_makes_them_doubtful():
+    # 0736-7252183 read 07367252183: digits every 12 px, none read where - stands (48-60)
+    text, confs = "07367252183", [0.99] * 11
+    at = np.array([6.0, 18.0, 30.0, 42.0, 66.0, 78.0, 90.0, 102.0, 114.0, 126.0, 138.0])
+    doubted = doubt_digit_skips(text, confs, at, _line((50, 58)))
+    assert doubted[3:5] == [0.5, 0.5] and doubted[:3] + doubted[5:] == [0.99] * 9
+    # digits at their even pitch: all sure; a blank gap (a space between numbers) too
+    even = np.array([6.0 + 12 * k for k in range(11)])
+    assert doubt_digit_skips(text, confs, even, _line((0, 140))) == confs
+    assert doubt_digit_skips(text, confs, at, _line(None)) == confs
