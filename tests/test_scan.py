@@ -19,7 +19,7 @@ import pypdfium2
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan.crops import _text_rows, ink_lines, is_slash
+from extractors.scan.crops import _text_rows, ink_lines, is_slash, lines_across_edges
 from extractors.scan.crops import unread_ink as _unread_ink
 from extractors.scan.page import TextBox, cell_score, clean_text, needs_ocr
 from extractors.scan.recognise import (
@@ -336,6 +336,25 @@ def test_a_mark_too_small_for_a_stroke_stays_in_its_line():
     raw = _ink(40, 200, [(10, 30, 10, 100), (24, 28, 104, 108)])
     (line,) = ink_lines(ink, raw, _one_cell(ink), GLYPH)
     assert line.x1 >= 108
+
+
+def _two_cells() -> list[Table]:
+    left, right = Rect(0, 0, 200, 60), Rect(200, 0, 400, 60)
+    return [Table(rect=Rect(0, 0, 400, 60), cells=(left, right))]
+
+
+def test_a_text_line_a_column_edge_cut_in_two_is_found():
+    # one line of text running from the left cell into the right one, cut at x=200 by a column
+    # line the grid made of the text's own upright strokes: line ink on some rows only
+    lines = [Rect(10, 15, 198, 45), Rect(201, 15, 330, 45)]
+    strokes = _ink(60, 400, [(18, 26, 197, 203), (32, 42, 197, 203)])
+    assert lines_across_edges(lines, _two_cells(), strokes, GLYPH) == lines
+    # a ruling line there, down the whole row: two cells' texts that fill them, not one text
+    ruled = _ink(60, 400, [(0, 60, 199, 202)])
+    assert lines_across_edges(lines, _two_cells(), ruled, GLYPH) == []
+    # texts apart from the edge (the cells' padding between them): nothing cut
+    apart = [Rect(10, 15, 170, 45), Rect(230, 15, 330, 45)]
+    assert lines_across_edges(apart, _two_cells(), strokes, GLYPH) == []
 
 
 # ------------------------------------------------------------------------------------------
