@@ -247,7 +247,11 @@ def header_row_to_map(
 ) -> ColumnMap | None:
     if _alternates([(cell, resolve_header(cell.text, ctx.index)) for cell in own]):
         return None  # 自评得分 | 98.95 | 财政审核评分 | …: labels beside their values
-    resolved = [(cell, resolve_header(cell.text, ctx.index)) for cell in own if cell.text.strip()]
+    resolved = [
+        (cell, resolve_header(cell.text, ctx.index, scanned=cell.confidence < 1.0))
+        for cell in own
+        if cell.text.strip()
+    ]
     names = {m.name for _, m in resolved if m.name}
     section = best_section(names, ctx.definition.sections)
     state = ctx.state

@@ -124,11 +124,12 @@ class MapContext:
 
     def guessed(self, text: str) -> bool:
         """Was a label or header named only by a guess: as the header its last characters were
-        cut from, or as the label its first character was lost from? Not what it says."""
+        cut from or a scan's reading is one character off, or as the label its first character
+        was lost from? Not what it says. (Asked of scanned cells only.)"""
         key = key_of(text)
         if key in self.labels:
             return False
-        meaning = resolve_header(text, self.index)
+        meaning = resolve_header(text, self.index, scanned=True)
         if meaning.name is not None:
             return meaning.guessed
         return bool(self._first_lost(key))

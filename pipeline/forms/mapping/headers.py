@@ -20,6 +20,7 @@ TARGET_PARTS = ("target_comparator", "target_unit")  # 指标性质 | 指标值 
 LABEL_ROLES = (*INDICATOR_ROLES, "level1_weight", "level2_weight")
 MIN_CUT_HEADER = 5  # characters: a shorter piece of a header is too ambiguous to complete
 CUT_SHARE = 0.7  # of a header's characters a cut piece must keep
+MIN_MISREAD_HEADER = 4  # characters: a shorter scanned header one character off is too ambiguous
 _FORMULA = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩][^①②③④⑤⑥⑦⑧⑨⑩]*$|[=＝].*$")
 _CIRCLED = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")
 _INDEXES: dict[int, tuple[Vocabulary, HeaderIndex]] = {}
@@ -73,6 +74,7 @@ class HeaderIndex:
     roles: dict[str, str]
     resolved: dict[str, Meaning] = field(default_factory=dict, compare=False, repr=False)
     cut: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    misread: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, vocabulary: Vocabulary) -> HeaderIndex:
@@ -101,6 +103,36 @@ class HeaderIndex:
             self.cut[key] = names.pop() if len(names) == 1 else None
         return self.cut[key]
 
+    def misread_meaning(self, key: str) -> str | None:
+        """A scanned header one character off a known one (`全年预数`, `仑年执行数`, `执行率b/a)`:
+        a character the recogniser lost, misread or added): the one meaning of the known headers
+        of at least MIN_MISREAD_HEADER characters it is one edit from; None if they disagree."""
+        if len(key) < MIN_MISREAD_HEADER:
+            return None
+        if key not in self.misread:  # each text looked up once per vocabulary
+            names = {
+                name
+                for words in (self.measures, self.roles)
+                for word, name in words.items()
+                if len(word) >= MIN_MISREAD_HEADER and one_edit_apart(key, word)
+            }
+            self.misread[key] = names.pop() if len(names) == 1 else None
+        return self.misread[key]
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """Are two different strings one character's loss, change or addition apart?"""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
 
 @dataclass(frozen=True)
 class Meaning:
@@ -128,12 +160,25 @@ def header_candidates(text: str) -> tuple[int | None, list[str], tuple[str, ...]
     return year, candidates, notes
 
 
-def resolve_header(text: str, index: HeaderIndex) -> Meaning:
-    """A header cell's measure or role, the year written in it, and its bracketed notes."""
+def resolve_header(text: str, index: HeaderIndex, scanned: bool = False) -> Meaning:
+    """A header cell's measure or role, the year written in it, and its bracketed notes; a
+    `scanned` one (read by OCR) also as the known header it is one character off, a guess."""
     known = index.resolved.get(text)
     if known is None:
         known = index.resolved[text] = _resolve(text, index)
+    if known.name is None and scanned:
+        return _misread(text, index) or known
     return known
+
+
+def _misread(text: str, index: HeaderIndex) -> Meaning | None:
+    """A scanned header as the known one it is one character off (HeaderIndex.misread_meaning)."""
+    year, candidates, notes = header_candidates(text)
+    for candidate in candidates:
+        name = index.misread_meaning(candidate)
+        if name is not None:
+            return Meaning(name, year, notes, guessed=True)
+    return None
 
 
 def _resolve(text: str, index: HeaderIndex) -> Meaning:
