@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from extractors import Cell, TextLine
 from pipeline.checks.catalogue import severity_of
 from pipeline.definitions import FormDef, ItemDef, SectionDef, Vocabulary
-from pipeline.forms.mapping.headers import ColumnMap, HeaderIndex, resolve_header
+from pipeline.forms.mapping.headers import ColumnMap, HeaderIndex, resolve_header, without_specks
 from pipeline.forms.normalize import label_key, normalize_label, peel_notes, strip_text
 from pipeline.model import Finding, FormInstance, Slot
 
 MIN_LOST_FIRST = 5  # characters a label must keep to be completed at its start
+_HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 GUESSED = 0.5  # the confidence of a scanned label or header named only by a guess
 
 
@@ -86,7 +87,7 @@ class MapContext:
         """The item a row label names: under the active headers' section first, then the
         first section of the wanted kinds that knows it."""
         key = key_of(label)
-        candidates = self.labels.get(key) or self._first_lost(key)
+        candidates = self.labels.get(key) or self._first_lost(key) or self._specked(key)
         if kinds is not None:
             candidates = [c for c in candidates if c.section.kind in kinds]
         order = [s.section for s in self.definition.sections]
@@ -132,7 +133,13 @@ class MapContext:
         meaning = resolve_header(text, self.index, scanned=True)
         if meaning.name is not None:
             return meaning.guessed
-        return bool(self._first_lost(key))
+        return bool(self._first_lost(key) or self._specked(key))
+
+    def _specked(self, key: str) -> list[Resolved]:
+        """A label a scan read with specks at its ends as letters or quotes (`p总分mv`: a
+        seal's or a signature's ink beside it): the label the rest of it is, if any."""
+        core = without_specks(key)
+        return self.labels.get(core, []) if core != key and _HAS_CJK.search(core) else []
 
     def _first_lost(self, key: str) -> list[Resolved]:
         """A label whose first character a page lost (`级预算单位名称` of 区级预算单位名称): the

@@ -24,6 +24,14 @@ MIN_MISREAD_HEADER = 4  # characters: a shorter scanned header one character off
 _FORMULA = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩][^①②③④⑤⑥⑦⑧⑨⑩]*$|[=＝].*$")
 _CIRCLED = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")
 _INDEXES: dict[int, tuple[Vocabulary, HeaderIndex]] = {}
+# Latin letters and quotes at a key's ends: no label or header of a form has them there (its
+# letters are in brackets: 执行率(B/A)), a scan's specks read as characters do
+_SPECKS = re.compile(r"^[a-z'\"“”‘’`]+|[a-z'\"“”‘’`]+$")
+
+
+def without_specks(key: str) -> str:
+    """A label's key without the specks a scan read at its ends (`p总分mv` → 总分)."""
+    return _SPECKS.sub("", key)
 
 
 @dataclass(frozen=True)
@@ -172,9 +180,15 @@ def resolve_header(text: str, index: HeaderIndex, scanned: bool = False) -> Mean
 
 
 def _misread(text: str, index: HeaderIndex) -> Meaning | None:
-    """A scanned header as the known one it is one character off (HeaderIndex.misread_meaning)."""
+    """A scanned header as the known one it is with the specks at its ends left out, or one
+    character off (HeaderIndex.misread_meaning): a guess."""
     year, candidates, notes = header_candidates(text)
-    for candidate in candidates:
+    cores = [without_specks(c) for c in candidates]
+    for candidate in cores:
+        name = index.meaning(candidate)
+        if name is not None:
+            return Meaning(name, year, notes, guessed=True)
+    for candidate in [*candidates, *cores]:
         name = index.misread_meaning(candidate)
         if name is not None:
             return Meaning(name, year, notes, guessed=True)
