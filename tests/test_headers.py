@@ -319,3 +319,8 @@ def test_a_scanned_header_near_two_meanings_or_short_names_nothing():
     assert resolve_header("年初预", INDEX, scanned=True).name is None  # two characters lost
     # a header the forms write is what it says, never a guess
     assert resolve_header("全年执行数", INDEX, scanned=True) == resolve_header("全年执行数", INDEX)
+
+
+def test_a_scanned_header_that_is_another_word_is_no_misreading():
+    # 年度预算数 differs from 年初预算数 by 度 for 初, no look-alikes: a block label, not a header
+    assert resolve_header("年度预算数（万元）", INDEX, scanned=True).name is None

@@ -83,13 +83,17 @@ class HeaderIndex:
     resolved: dict[str, Meaning] = field(default_factory=dict, compare=False, repr=False)
     cut: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     misread: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    twins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, vocabulary: Vocabulary) -> HeaderIndex:
         index = _INDEXES.get(id(vocabulary))
         if index is None or index[0] is not vocabulary:
             roles = {label_key(w): role for role, words in vocabulary.roles.items() for w in words}
-            index = (vocabulary, cls(vocabulary.header_index(), roles))
+            twins = {
+                char: group.replace(char, "") for group in vocabulary.confusables for char in group
+            }
+            index = (vocabulary, cls(vocabulary.header_index(), roles, twins=twins))
             _INDEXES[id(vocabulary)] = index
         return index[1]
 
@@ -113,8 +117,10 @@ class HeaderIndex:
 
     def misread_meaning(self, key: str) -> str | None:
         """A scanned header one character off a known one (`全年预数`, `仑年执行数`, `执行率b/a)`:
-        a character the recogniser lost, misread or added): the one meaning of the known headers
-        of at least MIN_MISREAD_HEADER characters it is one edit from; None if they disagree."""
+        a character the recogniser lost, took for its look-alike, or read from a speck at an
+        end): the one meaning of the known headers of at least MIN_MISREAD_HEADER characters
+        it is so near; None if they disagree. (`年度预算数` is no misread `年初预算数`: 度 and 初
+        are no look-alikes.)"""
         if len(key) < MIN_MISREAD_HEADER:
             return None
         if key not in self.misread:  # each text looked up once per vocabulary
@@ -122,24 +128,23 @@ class HeaderIndex:
                 name
                 for words in (self.measures, self.roles)
                 for word, name in words.items()
-                if len(word) >= MIN_MISREAD_HEADER and one_edit_apart(key, word)
+                if len(word) >= MIN_MISREAD_HEADER and misread_of(key, word, self.twins)
             }
             self.misread[key] = names.pop() if len(names) == 1 else None
         return self.misread[key]
 
 
-def one_edit_apart(a: str, b: str) -> bool:
-    """Are two different strings one character's loss, change or addition apart?"""
-    if a == b or abs(len(a) - len(b)) > 1:
+def misread_of(read: str, word: str, twins: dict[str, str]) -> bool:
+    """Is `read` the `word` with one character lost, one taken for its look-alike (`twins`),
+    or one more at either end (a speck read as a character)?"""
+    if len(read) == len(word) - 1:
+        return any(word[:i] + word[i + 1 :] == read for i in range(len(word)))
+    if len(read) == len(word) + 1:
+        return read[1:] == word or read[:-1] == word
+    if len(read) != len(word) or read == word:
         return False
-    if len(a) > len(b):
-        a, b = b, a
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
-    return a[i:] == b[i + 1 :]
+    changed = [(a, b) for a, b in zip(read, word, strict=True) if a != b]
+    return len(changed) == 1 and changed[0][0] in twins.get(changed[0][1], "")
 
 
 @dataclass(frozen=True)
