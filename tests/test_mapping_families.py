@@ -958,10 +958,13 @@ def _scanned(grid):
     return replace(grid, cells=tuple(replace(c, confidence=0.97) for c in grid.cells))
 
 
-def test_a_scanned_header_and_label_misread_name_their_meaning_with_their_values_unsure():
+@pytest.mark.parametrize(
+    "total", ["p总分MV", "总分f'广", "总分食”"], ids=["letters", "tail", "quote"]
+)
+def test_a_scanned_header_and_label_misread_name_their_meaning_with_their_values_unsure(total):
     """A scan's header that lost a character (`全年执数`) or carries specks read as letters
-    (`厉年初预算数W`, `p总分MV`: a seal's ink beside it) names what it is one character or the
-    specks off; its values are read, but unsure (below the 0.80 of a low_confidence finding)."""
+    (`厉年初预算数W`, `p总分MV`, `总分f'广`: a seal's ink beside it) names what it is one
+    character or the specks off; its values are read, but unsure (below the 0.80 of a low_confidence finding)."""
     grid = rows_to_grid(
         [
             *HEAD_ROWS_FOR_SCANS,
@@ -987,7 +990,7 @@ def test_a_scanned_header_and_label_misread_name_their_meaning_with_their_values
                 "偏差原因",
             ],
             ["产出指标", "数量指标", "道路养护里程", "≥120公里", "126公里", "90", "90", ""],
-            [("p总分MV", 5), "100", "99.6", ""],
+            [(total, 5), "100", "99.6", ""],
         ]
     )
     records, _ = _records(_scanned(grid))
