@@ -19,7 +19,7 @@ import pypdfium2
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan.crops import _text_rows, ink_lines, is_slash, lines_across_edges, second_view
+from extractors.scan.crops import _text_rows, ink_lines, is_slash, lines_across_edges
 from extractors.scan.crops import unread_ink as _unread_ink
 from extractors.scan.page import TextBox, cell_score, clean_text, needs_ocr
 from extractors.scan.recognise import (
@@ -505,14 +505,3 @@ def test_a_mark_passed_over_between_digits_makes_them_doubtful():
     even = np.array([6.0 + 12 * k for k in range(11)])
     assert doubt_digit_skips(text, confs, even, _line((0, 140))) == confs
     assert doubt_digit_skips(text, confs, at, _line(None)) == confs
-
-
-def test_a_second_view_is_black_and_white_with_the_strokes_kept():
-    image = np.full((30, 80), 235, np.uint8)
-    image[6:24, 18:26] = 200  # the blur round a stroke
-    image[8:22, 20:24] = 30  # the stroke
-    image[8:22, 40:44] = 60
-    seen = second_view(image)
-    assert set(np.unique(seen)) == {0, 255}
-    assert seen[15, 21] == 0 and seen[15, 41] == 0  # the strokes: ink
-    assert seen[2, 2] == 255 and seen[7, 19] == 255  # the paper and the blur: paper

@@ -482,15 +482,3 @@ def _restack(crop: np.ndarray, ink: np.ndarray, pieces: list[tuple[int, int]]) -
         part[top : top + b - a, 0 : right - left] = crop[a:b, left:right]
         parts.append(part)
     return np.hstack(parts)
-
-
-def second_view(image: np.ndarray) -> np.ndarray:
-    """A line image seen again for a doubtful reading: black and white at its own Otsu
-    threshold, the blur, the JPEG's ringing and the faint grey round the strokes made paper
-    or ink, one or the other (a first reading of the grey gave `1.5` for `15` under a seal)."""
-    import cv2
-
-    if image.size == 0:
-        return image
-    _level, binary = cv2.threshold(image, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    return binary

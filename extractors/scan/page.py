@@ -32,7 +32,6 @@ from extractors.scan.crops import (
     line_image,
     lines_across_edges,
     reading_units,
-    second_view,
     strokes,
     unread_ink,
     widen,
@@ -56,7 +55,6 @@ from extractors.tables import TablePart, WrappedLine, join_wrapped_lines
 
 CELL_PADDING_PX = 11  # the inner margin of a Word cell at DPI (5.4 pt)
 DASH, DASH_SCORE = "——", 0.95  # a flat bar alone: the placeholder, by its shape
-REREAD_BELOW = 0.8  # a reading less sure (a low_confidence finding's) is read a second time
 MAX_SCORE = 0.9999  # an OCR reading is never as sure as a text layer (1.0), blank cells included
 _MIDDLE_DOT = re.compile(r"(?<=\d)[·•∙](?=\d)")  # 89·42: a decimal point read as a middle dot
 _CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f]) +| +(?=[^\x00-\x7f])")
@@ -183,7 +181,7 @@ def read_text(
         else:
             jobs.append(_unit_image(grey, ink, unit, glyph))
             slashes.append(len(unit) == 1 and is_slash(_ink_under(ink, unit[0]), glyph))
-    read = _reread_doubtful(jobs, _recognised(jobs), tables)
+    read = _recognised(jobs)
     return dashes + [
         _cut_doubted(_slash_doubted(box) if s else box, cut)
         for box, s in zip(read, slashes, strict=True)
@@ -216,29 +214,6 @@ def _unit_image(
     if len(unit) == 1:
         return unit[0], line_image(grey, ink, unit[0], glyph)
     return union(unit), joined_image(grey, ink, unit, glyph)
-
-
-def _reread_doubtful(
-    jobs: list[tuple[Rect, np.ndarray]], read: list[TextBox], tables: list[Table]
-) -> list[TextBox]:
-    """Each reading in a table's cell less sure than REREAD_BELOW read again from a second
-    view of its image (crops.second_view), and the surer of the two kept, at the first one's
-    score: a second look never makes a doubtful reading sure, it may make it right. (Not the
-    lines outside the tables: a footer's signature and seal, made black, read as characters.)"""
-    doubtful = [
-        k
-        for k, box in enumerate(read)
-        if box.score < REREAD_BELOW and cell_of(tables, box.rect.cx, box.rect.cy) is not None
-    ]
-    if not doubtful:
-        return read
-    again = _recognised([(jobs[k][0], second_view(jobs[k][1])) for k in doubtful])
-    out = list(read)
-    for k, second in zip(doubtful, again, strict=True):
-        first = read[k]
-        if second.text.strip() and second.text != first.text and second.score > first.score:
-            out[k] = TextBox(rect=first.rect, text=second.text, score=first.score)
-    return out
 
 
 def _recognised(jobs: list[tuple[Rect, np.ndarray]]) -> list[TextBox]:
