@@ -294,3 +294,33 @@ def test_the_year_written_in_a_header_is_kept_for_the_mapper(text: str, year: in
 )
 def test_a_header_cut_short_still_means_its_measure(text, expected):
     assert resolve_header(text, HeaderIndex.of(load_catalog().vocabulary)).name == expected
+
+
+# A scanned header one character off a known one: the recogniser lost, misread or added a
+# character. It names that one meaning as a guess (its values are then unsure); a header typed
+# so in a file with a text layer, or one two wordings are equally near, names nothing.
+SCANNED_MISREADS = [
+    ("全年预数", "budget_full_year"),  # 算 lost
+    ("仑年执行数", "executed"),  # 全 read 仑
+    ("全年执数(B)", "executed"),  # 行 lost, the letters kept
+    ("执行率B/A)", "execution_rate"),  # the bracket lost
+]
+
+
+@pytest.mark.parametrize(("text", "name"), SCANNED_MISREADS, ids=[n for _, n in SCANNED_MISREADS])
+def test_a_scanned_header_one_character_off_names_its_meaning_as_a_guess(text, name):
+    meaning = resolve_header(text, INDEX, scanned=True)
+    assert (meaning.name, meaning.guessed) == (name, True)
+    assert resolve_header(text, INDEX).name is None  # typed so: not a header the forms write
+
+
+def test_a_scanned_header_near_two_meanings_or_short_names_nothing():
+    assert resolve_header("年预算数", INDEX, scanned=True).name is None  # 全年预算数 or 年初预算数
+    assert resolve_header("年初预", INDEX, scanned=True).name is None  # two characters lost
+    # a header the forms write is what it says, never a guess
+    assert resolve_header("全年执行数", INDEX, scanned=True) == resolve_header("全年执行数", INDEX)
+
+
+def test_a_scanned_header_that_is_another_word_is_no_misreading():
+    # 年度预算数 differs from 年初预算数 by 度 for 初, no look-alikes: a block label, not a header
+    assert resolve_header("年度预算数（万元）", INDEX, scanned=True).name is None

@@ -949,3 +949,67 @@ def test_an_untitled_table_naming_its_unit_is_a_dept_form():
     forms, _, findings = _map(grid)
     assert [f.form for f in forms] == ["dept_eval"]
     assert not [f for f in findings if f.rule == "form_kind_uncertain"]
+
+
+def _scanned(grid):
+    """The grid as an OCR reads it: every cell's confidence a little below 1."""
+    from dataclasses import replace
+
+    return replace(grid, cells=tuple(replace(c, confidence=0.97) for c in grid.cells))
+
+
+@pytest.mark.parametrize(
+    "total", ["p总分MV", "总分f'广", "总分食”"], ids=["letters", "tail", "quote"]
+)
+def test_a_scanned_header_and_label_misread_name_their_meaning_with_their_values_unsure(total):
+    """A scan's header that lost a character (`全年执数`) or carries specks read as letters
+    (`厉年初预算数W`, `p总分MV`, `总分f'广`: a seal's ink beside it) names what it is one
+    character or the specks off; its values are read, but unsure (below the 0.80 of a low_confidence finding)."""
+    grid = rows_to_grid(
+        [
+            *HEAD_ROWS_FOR_SCANS,
+            [
+                "项目资金（万元）",
+                "",
+                "厉年初预算数W",
+                "全年预算数",
+                "全年执数",
+                "分值",
+                "执行率",
+                "得分",
+            ],
+            ["^", "年度资金总额", "90", "100", "96", "10", "96.00%", "9.6"],
+            [
+                "一级指标",
+                "二级指标",
+                "三级指标",
+                "年度指标值",
+                "实际完成值",
+                "分值",
+                "得分",
+                "偏差原因",
+            ],
+            ["产出指标", "数量指标", "道路养护里程", "≥120公里", "126公里", "90", "90", ""],
+            [(total, 5), "100", "99.6", ""],
+        ]
+    )
+    records, _ = _records(_scanned(grid))
+    initial = _one(records, section="funds", item="年度资金总额", measure="budget_initial")
+    executed = _one(records, section="funds", item="年度资金总额", measure="executed")
+    assert (initial.value_num, executed.value_num) == (90.0, 96.0)
+    assert initial.confidence < 0.8 and executed.confidence < 0.8
+    full = _one(records, section="funds", item="年度资金总额", measure="budget_full_year")
+    assert full.confidence == 0.97  # its header read right: as sure as its reading
+    total = _one(records, section="total", item="总分", measure="score")
+    assert total.value_num == 99.6 and total.confidence < 0.8
+    # typed so in a file with a text layer, the same headers name nothing
+    records, findings = _records(grid)
+    assert not _where(records, section="funds", measure="executed")
+    assert [f for f in findings if f.rule == "unknown_header"]
+
+
+HEAD_ROWS_FOR_SCANS = [
+    [("2024年度项目支出绩效自评表", 8)],
+    [("项目名称", 2), ("乡村道路养护", 6)],
+    [("主管部门", 2), ("某县交通运输局", 6)],
+]

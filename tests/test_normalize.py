@@ -89,6 +89,9 @@ SCALED = [
     # a compound unit: the base unit, then the rest as written
     ("3万人次/年", None, "3万人次/年", 30000.0, "人次/年", None),
     ("≥2万台（套）", None, "≥2万台（套）", 20000.0, "台(套)", "≥"),
+    # the same, counted each time (头次 or 羽次)
+    ("≥2200万头（羽）次", None, "≥2200万头（羽）次", 22000000.0, "头(羽)次", "≥"),
+    ("2356万头(羽)次", None, "2356万头(羽)次", 23560000.0, "头(羽)次", None),
     ("≥2.5万株", None, "≥2.5万株", 25000.0, "株", "≥"),
     # unknown measure words after a multiplier
     ("55万辆次", None, "55万辆次", 550000.0, "辆次", None),

@@ -19,14 +19,16 @@ import pypdfium2
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan.crops import _text_rows, ink_lines, is_slash
+from extractors.scan.crops import _text_rows, ink_lines, is_slash, lines_across_edges
 from extractors.scan.crops import unread_ink as _unread_ink
 from extractors.scan.page import TextBox, cell_score, clean_text, needs_ocr
 from extractors.scan.recognise import (
     PACK_GAP,
     PACK_WIDTH,
+    SUSPECT_SCORE,
     _ctc_decode,
     _pack,
+    doubt_digit_skips,
     doubt_skips,
     text_score,
 )
@@ -336,6 +338,25 @@ def test_a_mark_too_small_for_a_stroke_stays_in_its_line():
     assert line.x1 >= 108
 
 
+def _two_cells() -> list[Table]:
+    left, right = Rect(0, 0, 200, 60), Rect(200, 0, 400, 60)
+    return [Table(rect=Rect(0, 0, 400, 60), cells=(left, right))]
+
+
+def test_a_text_line_a_column_edge_cut_in_two_is_found():
+    # one line of text running from the left cell into the right one, cut at x=200 by a column
+    # line the grid made of the text's own upright strokes: line ink on some rows only
+    lines = [Rect(10, 15, 198, 45), Rect(201, 15, 330, 45)]
+    strokes = _ink(60, 400, [(18, 26, 197, 203), (32, 42, 197, 203)])
+    assert lines_across_edges(lines, _two_cells(), strokes, GLYPH) == lines
+    # a ruling line there, down the whole row: two cells' texts that fill them, not one text
+    ruled = _ink(60, 400, [(0, 60, 199, 202)])
+    assert lines_across_edges(lines, _two_cells(), ruled, GLYPH) == []
+    # texts apart from the edge (the cells' padding between them): nothing cut
+    apart = [Rect(10, 15, 170, 45), Rect(230, 15, 330, 45)]
+    assert lines_across_edges(apart, _two_cells(), strokes, GLYPH) == []
+
+
 # ------------------------------------------------------------------------------------------
 # Recogniser runs: short crops packed, each decoded from its own columns
 
@@ -462,3 +483,25 @@ def test_a_page_without_a_grid_has_its_lines_found_by_the_detector():
     head = np.ascontiguousarray(grey[: max(int(min(t.rect.y0 for t in tables)) - 8, 40)])
     boxes = read_text(head, [])  # the text above the first table: no grid to find lines in
     assert boxes and any(box.text.strip() for box in boxes)
+
+
+def test_a_sentence_mark_read_unsure_makes_its_line_unsure():
+    # ；read as ： at 0.82: the text is another, though the mean hardly moves
+    text = "控制规模和天数：办公用品"
+    confs = [1.0] * 7 + [0.82] + [1.0] * 4
+    assert text_score(text, 0.98, confs) == SUSPECT_SCORE
+    # read sure, or a 、 (no twin) read unsure: the mean
+    assert text_score(text, 0.98, [1.0] * 7 + [0.97] + [1.0] * 4) == 0.98
+    assert text_score("培训、宣传", 0.9, [1.0, 1.0, 0.6, 1.0, 1.0]) == 0.9
+
+
+def test_a_mark_passed_over_between_digits_makes_them_doubtful():
+    # 0736-7252183 read 07367252183: digits every 12 px, none read where - stands (48-60)
+    text, confs = "07367252183", [0.99] * 11
+    at = np.array([6.0, 18.0, 30.0, 42.0, 66.0, 78.0, 90.0, 102.0, 114.0, 126.0, 138.0])
+    doubted = doubt_digit_skips(text, confs, at, _line((50, 58)))
+    assert doubted[3:5] == [0.5, 0.5] and doubted[:3] + doubted[5:] == [0.99] * 9
+    # digits at their even pitch: all sure; a blank gap (a space between numbers) too
+    even = np.array([6.0 + 12 * k for k in range(11)])
+    assert doubt_digit_skips(text, confs, even, _line((0, 140))) == confs
+    assert doubt_digit_skips(text, confs, at, _line(None)) == confs

@@ -28,6 +28,9 @@ NARROW_CELL_GLYPHS = 8  # a cell narrower than this many characters holds fragme
 # that splits a line into two boxes (at 1 a label's ：leaves it for its value)
 BOX_MARGIN_X_PX, BOX_MARGIN_Y_PX = 6, 4
 LINE_GAP_GLYPHS = 2.0
+# a line box ending this close to its cell's side (in characters) runs up to it; a ruling line
+# runs along this much of a text line's height at least (the strokes of text much less)
+EDGE_TOUCH_GLYPHS, EDGE_LINE_COVER = 0.5, 0.9
 MAX_BLOB_GLYPHS = 4  # a blob of ink outside the tables taller than this many characters is no text
 
 
@@ -89,6 +92,48 @@ def ink_lines(ink: np.ndarray, raw: np.ndarray, tables: list[Table], glyph: floa
     page = Rect(0, 0, ink.shape[1], ink.shape[0])
     outside, raw_outside = _without_blobs(outside, glyph), _without_blobs(raw_outside, glyph)
     return lines + _lines_in(outside, raw_outside, page, page, glyph)
+
+
+def lines_across_edges(
+    lines: list[Rect], tables: list[Table], line_ink: np.ndarray, glyph: float
+) -> list[Rect]:
+    """The lines found in a cell that run up to its side (within EDGE_TOUCH_GLYPHS) where a line
+    in the cell beside it starts, on the same row, and the edge between them is no ruling line
+    along that row (its line ink, `line_ink`, on less than EDGE_LINE_COVER of the row's pixel
+    rows): one line of text cut in two by a column edge the grid found in the text's own
+    strokes (a column line of the rows above carried on through the upright strokes of a
+    merged row's text). Each such line, on both sides of the edge."""
+    by_cell: dict[tuple[int, int], list[Rect]] = {}
+    for rect in lines:
+        slot = cell_of(tables, rect.cx, rect.cy)
+        if slot is not None:
+            by_cell.setdefault(slot, []).append(rect)
+    touch = EDGE_TOUCH_GLYPHS * glyph
+    cut: list[Rect] = []
+    for (t, c), rects in by_cell.items():
+        cell = tables[t].cells[c]
+        for (u, d), others in by_cell.items():
+            beside = tables[u].cells[d]
+            if u != t or abs(beside.x0 - cell.x1) > LINE_MARGIN_PX:
+                continue
+            for left in (r for r in rects if r.x1 >= cell.x1 - touch):
+                for right in (r for r in others if r.x0 <= beside.x0 + touch):
+                    top, bottom = max(left.y0, right.y0), min(left.y1, right.y1)
+                    if bottom - top > 0.5 * min(left.height, right.height) and not _ruled(
+                        line_ink, cell.x1, top, bottom
+                    ):
+                        cut += [left, right]
+    return cut
+
+
+def _ruled(line_ink: np.ndarray, x: float, top: float, bottom: float) -> bool:
+    """Does line ink run down column `x` (within LINE_MARGIN_PX) over most of rows
+    [top, bottom)?"""
+    band = line_ink[
+        max(int(top), 0) : max(math.ceil(bottom), 0),
+        max(int(x) - LINE_MARGIN_PX, 0) : int(x) + LINE_MARGIN_PX + 1,
+    ]
+    return band.size == 0 or float(band.any(axis=1).mean()) >= EDGE_LINE_COVER
 
 
 def _without_blobs(ink: np.ndarray, glyph: float) -> np.ndarray:

@@ -30,13 +30,14 @@ from extractors.scan.crops import (
     is_slash,
     joined_image,
     line_image,
+    lines_across_edges,
     reading_units,
     strokes,
     unread_ink,
     widen,
 )
 from extractors.scan.geometry import frame_quad, square_frame, upright
-from extractors.scan.lines import line_masks
+from extractors.scan.lines import line_ink, line_masks
 from extractors.scan.recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from extractors.scan.recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
 from extractors.scan.ruling import (
@@ -137,7 +138,7 @@ def scan_image(
         grey, DPI, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
     )
     clean = without_ruling(grey, ruling)
-    boxes = read_text(clean, tables)
+    boxes = read_text(clean, tables, line_ink(grey))
     to_points = size[0] / grey.shape[1], size[1] / grey.shape[0]
     return page_items(tables, boxes, number, to_points, size)
 
@@ -149,11 +150,15 @@ def without_ruling(grey: np.ndarray, ruling: np.ndarray) -> np.ndarray:
     return np.where(ruling > 0, local_paper(grey), grey)
 
 
-def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
+def read_text(
+    grey: np.ndarray, tables: list[Table], lines: np.ndarray | None = None
+) -> list[TextBox]:
     """Every text line on the page: found from the ink where there is a grid (the lines of each
     cell from its row profile, and of the rest of the page the same way), by the detector on a
     page without one; each crop widened a little within its cell and read by the recogniser. Ink
-    in a cell that no line covers is read as well, so no value is lost without a word."""
+    in a cell that no line covers is read as well, so no value is lost without a word. `lines`:
+    the page's line ink before its ruling lines were taken out, where a line of text a column
+    edge cut in two is looked for (crops.lines_across_edges); its reading is unsure."""
     ink = strokes(grey)
     glyph = ink_glyph(ink, tables) if tables else None
     from_ink = glyph is not None
@@ -162,6 +167,7 @@ def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
         glyph = float(np.median([r.height for r in rects])) * 0.7 if rects else DPI / 8
     else:
         rects = ink_lines(ink, ink_mask(grey), tables, glyph)
+    cut = lines_across_edges(rects, tables, lines, glyph) if from_ink and lines is not None else []
     crops = widen(rects, tables, grey.shape, glyph, from_ink)
     crops += unread_ink(ink, tables, crops, glyph)
     if not crops:
@@ -177,8 +183,17 @@ def read_text(grey: np.ndarray, tables: list[Table]) -> list[TextBox]:
             slashes.append(len(unit) == 1 and is_slash(_ink_under(ink, unit[0]), glyph))
     read = _recognised(jobs)
     return dashes + [
-        _slash_doubted(box) if s else box for box, s in zip(read, slashes, strict=True)
+        _cut_doubted(_slash_doubted(box) if s else box, cut)
+        for box, s in zip(read, slashes, strict=True)
     ]
+
+
+def _cut_doubted(box: TextBox, cut: list[Rect]) -> TextBox:
+    """A box read from a line a column edge cut in two (crops.lines_across_edges): what it
+    holds is part of a text the cell beside it holds the rest of, unsure."""
+    if not any(box.rect.holds(r.cx, r.cy) or r.holds(box.rect.cx, box.rect.cy) for r in cut):
+        return box
+    return TextBox(rect=box.rect, text=box.text, score=min(box.score, SUSPECT_SCORE))
 
 
 def _slash_doubted(box: TextBox) -> TextBox:

@@ -174,7 +174,8 @@ class ParsedValue:
 BLANK = ParsedValue(None, None, None, None)
 # The rest of a compound unit after a known one: 元/人*月, 元/人、天, 元/户·年
 _PER = r"/[\u4e00-\u9fffA-Za-z]+(?:[*·、×/][\u4e00-\u9fffA-Za-z]+)*"
-_ALT_UNIT = r"[(（][\u4e00-\u9fff]{1,2}[)）]"  # 台（套）: another measure word for the same count
+# 台（套）: another measure word for the same count; 头（羽）次: the same for each time (头次, 羽次)
+_ALT_UNIT = r"[(（][\u4e00-\u9fff]{1,2}[)）]次?"
 _NUM = r"(?P<num>[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
 
 
@@ -286,10 +287,11 @@ class ValueParser:
         # a compound unit, 583元/人*月: the known unit, then as written
         tail = match.group("per") or ""
         if match.group("alt"):  # 536台（套）: the unit and the other it may be counted in
-            alt = match.group("alt").strip("()（）")
+            alt, times = match.group("alt").removesuffix("次"), match.group("alt").endswith("次")
+            alt = alt.strip("()（）")
             if not _is_cjk_word(match.group("unit")) or self._scales.not_measure & set(alt):
                 return None  # 90%（含）: a note, not a unit
-            tail += f"({alt})"
+            tail += f"({alt})" + ("次" if times else "")
         return _Read(match.group("num").replace(",", ""), unit, self._comparator(match), tail)
 
     def _read_scaled(self, key: str, default_unit: str | None) -> _Read | None:

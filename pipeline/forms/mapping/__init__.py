@@ -27,6 +27,7 @@ from pipeline.forms.mapping.headers import (
     TARGET_PARTS,
     Column,
     ColumnMap,
+    Meaning,
     best_section,
     name_level_weights,
     resolve_header,
@@ -242,12 +243,36 @@ def title_or_unit_row(ctx: MapContext, own: list[Cell]) -> bool:
     return False
 
 
+def _misreads_resolved(
+    ctx: MapContext, resolved: list[tuple[Cell, Meaning]]
+) -> list[tuple[Cell, Meaning]]:
+    """A header row's cells, the scanned ones no header names read as the header they are a
+    misreading of (headers.resolve_header): only in a row some header names as it is written
+    (a row of labels and values is no header row), and never a label or block a definition
+    knows (`单位资金`, `年度预算数（万元）`)."""
+    if not any(m.name and not m.guessed for _, m in resolved):
+        return resolved
+    return [
+        (
+            (cell, resolve_header(cell.text, ctx.index, scanned=True))
+            if meaning.name is None
+            and cell.confidence < 1.0
+            and not ctx.is_block(cell.text)
+            and ctx.resolve(cell.text) is None
+            else (cell, meaning)
+        )
+        for cell, meaning in resolved
+    ]
+
+
 def header_row_to_map(
     ctx: MapContext, own: list[Cell], cells: list[Cell], r: int
 ) -> ColumnMap | None:
     if _alternates([(cell, resolve_header(cell.text, ctx.index)) for cell in own]):
         return None  # 自评得分 | 98.95 | 财政审核评分 | …: labels beside their values
-    resolved = [(cell, resolve_header(cell.text, ctx.index)) for cell in own if cell.text.strip()]
+    resolved = _misreads_resolved(
+        ctx, [(cell, resolve_header(cell.text, ctx.index)) for cell in own if cell.text.strip()]
+    )
     names = {m.name for _, m in resolved if m.name}
     section = best_section(names, ctx.definition.sections)
     state = ctx.state

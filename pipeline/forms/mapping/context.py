@@ -9,11 +9,14 @@ from dataclasses import dataclass, field
 from extractors import Cell, TextLine
 from pipeline.checks.catalogue import severity_of
 from pipeline.definitions import FormDef, ItemDef, SectionDef, Vocabulary
-from pipeline.forms.mapping.headers import ColumnMap, HeaderIndex, resolve_header
+from pipeline.forms.mapping.headers import ColumnMap, HeaderIndex, resolve_header, without_specks
 from pipeline.forms.normalize import label_key, normalize_label, peel_notes, strip_text
 from pipeline.model import Finding, FormInstance, Slot
 
 MIN_LOST_FIRST = 5  # characters a label must keep to be completed at its start
+_HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+MAX_SPECK_TAIL = 3  # characters a scan may read from specks after a label
+_SPECK_MARK = re.compile(r"[a-z'\"“”‘’`]")  # no label's tail; a speck read as a character
 GUESSED = 0.5  # the confidence of a scanned label or header named only by a guess
 
 
@@ -86,7 +89,12 @@ class MapContext:
         """The item a row label names: under the active headers' section first, then the
         first section of the wanted kinds that knows it."""
         key = key_of(label)
-        candidates = self.labels.get(key) or self._first_lost(key)
+        candidates = (
+            self.labels.get(key)
+            or self._first_lost(key)
+            or self._specked(key)
+            or self._speck_tail(label)
+        )
         if kinds is not None:
             candidates = [c for c in candidates if c.section.kind in kinds]
         order = [s.section for s in self.definition.sections]
@@ -124,14 +132,32 @@ class MapContext:
 
     def guessed(self, text: str) -> bool:
         """Was a label or header named only by a guess: as the header its last characters were
-        cut from, or as the label its first character was lost from? Not what it says."""
+        cut from or a scan's reading is one character off, or as the label its first character
+        was lost from? Not what it says. (Asked of scanned cells only.)"""
         key = key_of(text)
         if key in self.labels:
             return False
-        meaning = resolve_header(text, self.index)
+        meaning = resolve_header(text, self.index, scanned=True)
         if meaning.name is not None:
             return meaning.guessed
-        return bool(self._first_lost(key))
+        return bool(self._first_lost(key) or self._specked(key) or self._speck_tail(text))
+
+    def _specked(self, key: str) -> list[Resolved]:
+        """A label a scan read with specks at its ends as letters or quotes (`p总分mv`: a
+        seal's or a signature's ink beside it): the label the rest of it is, if any."""
+        core = without_specks(key)
+        return self.labels.get(core, []) if core != key and _HAS_CJK.search(core) else []
+
+    def _speck_tail(self, text: str) -> list[Resolved]:
+        """A label a scan read with up to MAX_SPECK_TAIL characters after it, a letter or a
+        quote among them (`总分f'广`, `总分食”`: a seal's ink read as characters): the label
+        before them."""
+        plain = "".join(text.split()).lower()
+        for cut in range(max(len(plain) - MAX_SPECK_TAIL, 1), len(plain)):
+            head, tail = key_of(plain[:cut]), plain[cut:]
+            if len(head) >= 2 and _SPECK_MARK.search(tail) and head in self.labels:
+                return self.labels[head]
+        return []
 
     def _first_lost(self, key: str) -> list[Resolved]:
         """A label whose first character a page lost (`级预算单位名称` of 区级预算单位名称): the

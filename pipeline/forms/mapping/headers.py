@@ -20,6 +20,7 @@ TARGET_PARTS = ("target_comparator", "target_unit")  # 指标性质 | 指标值 
 LABEL_ROLES = (*INDICATOR_ROLES, "level1_weight", "level2_weight")
 MIN_CUT_HEADER = 5  # characters: a shorter piece of a header is too ambiguous to complete
 CUT_SHARE = 0.7  # of a header's characters a cut piece must keep
+MIN_MISREAD_HEADER = 4  # characters: a shorter scanned header one character off is too ambiguous
 _FORMULA = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩][^①②③④⑤⑥⑦⑧⑨⑩]*$|[=＝].*$")
 _CIRCLED = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")
 # a letter note whose brackets the recogniser misread or lost (`全年预算数A)`, `全年执行数(Bi`,
@@ -27,6 +28,14 @@ _CIRCLED = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")
 # bracket missing or read as | ] or a letter; on a label_key (lower case, full width folded)
 _BROKEN_LETTER_NOTE = re.compile(r"[(（]?[a-z][a-z/×*÷+\-\d%]{0,6}[)）|\]]?$")
 _INDEXES: dict[int, tuple[Vocabulary, HeaderIndex]] = {}
+# Latin letters and quotes at a key's ends: no label or header of a form has them there (its
+# letters are in brackets: 执行率(B/A)), a scan's specks read as characters do
+_SPECKS = re.compile(r"^[a-z'\"“”‘’`]+|[a-z'\"“”‘’`]+$")
+
+
+def without_specks(key: str) -> str:
+    """A label's key without the specks a scan read at its ends (`p总分mv` → 总分)."""
+    return _SPECKS.sub("", key)
 
 
 @dataclass(frozen=True)
@@ -77,13 +86,18 @@ class HeaderIndex:
     roles: dict[str, str]
     resolved: dict[str, Meaning] = field(default_factory=dict, compare=False, repr=False)
     cut: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    misread: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    twins: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, vocabulary: Vocabulary) -> HeaderIndex:
         index = _INDEXES.get(id(vocabulary))
         if index is None or index[0] is not vocabulary:
             roles = {label_key(w): role for role, words in vocabulary.roles.items() for w in words}
-            index = (vocabulary, cls(vocabulary.header_index(), roles))
+            twins = {
+                char: group.replace(char, "") for group in vocabulary.confusables for char in group
+            }
+            index = (vocabulary, cls(vocabulary.header_index(), roles, twins=twins))
             _INDEXES[id(vocabulary)] = index
         return index[1]
 
@@ -104,6 +118,37 @@ class HeaderIndex:
             }
             self.cut[key] = names.pop() if len(names) == 1 else None
         return self.cut[key]
+
+    def misread_meaning(self, key: str) -> str | None:
+        """A scanned header one character off a known one (`全年预数`, `仑年执行数`, `执行率b/a)`:
+        a character the recogniser lost, took for its look-alike, or read from a speck at an
+        end): the one meaning of the known headers of at least MIN_MISREAD_HEADER characters
+        it is so near; None if they disagree. (`年度预算数` is no misread `年初预算数`: 度 and 初
+        are no look-alikes.)"""
+        if len(key) < MIN_MISREAD_HEADER:
+            return None
+        if key not in self.misread:  # each text looked up once per vocabulary
+            names = {
+                name
+                for words in (self.measures, self.roles)
+                for word, name in words.items()
+                if len(word) >= MIN_MISREAD_HEADER and misread_of(key, word, self.twins)
+            }
+            self.misread[key] = names.pop() if len(names) == 1 else None
+        return self.misread[key]
+
+
+def misread_of(read: str, word: str, twins: dict[str, str]) -> bool:
+    """Is `read` the `word` with one character lost, one taken for its look-alike (`twins`),
+    or one more at either end (a speck read as a character)?"""
+    if len(read) == len(word) - 1:
+        return any(word[:i] + word[i + 1 :] == read for i in range(len(word)))
+    if len(read) == len(word) + 1:
+        return read[1:] == word or read[:-1] == word
+    if len(read) != len(word) or read == word:
+        return False
+    changed = [(a, b) for a, b in zip(read, word, strict=True) if a != b]
+    return len(changed) == 1 and changed[0][0] in twins.get(changed[0][1], "")
 
 
 @dataclass(frozen=True)
@@ -132,12 +177,31 @@ def header_candidates(text: str) -> tuple[int | None, list[str], tuple[str, ...]
     return year, candidates, notes
 
 
-def resolve_header(text: str, index: HeaderIndex) -> Meaning:
-    """A header cell's measure or role, the year written in it, and its bracketed notes."""
+def resolve_header(text: str, index: HeaderIndex, scanned: bool = False) -> Meaning:
+    """A header cell's measure or role, the year written in it, and its bracketed notes; a
+    `scanned` one (read by OCR) also as the known header it is one character off, a guess."""
     known = index.resolved.get(text)
     if known is None:
         known = index.resolved[text] = _resolve(text, index)
+    if known.name is None and scanned:
+        return _misread(text, index) or known
     return known
+
+
+def _misread(text: str, index: HeaderIndex) -> Meaning | None:
+    """A scanned header as the known one it is with the specks at its ends left out, or one
+    character off (HeaderIndex.misread_meaning): a guess."""
+    year, candidates, notes = header_candidates(text)
+    cores = [without_specks(c) for c in candidates]
+    for candidate in cores:
+        name = index.meaning(candidate)
+        if name is not None:
+            return Meaning(name, year, notes, guessed=True)
+    for candidate in [*candidates, *cores]:
+        name = index.misread_meaning(candidate)
+        if name is not None:
+            return Meaning(name, year, notes, guessed=True)
+    return None
 
 
 def _resolve(text: str, index: HeaderIndex) -> Meaning:
