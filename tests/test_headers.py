@@ -303,7 +303,6 @@ SCANNED_MISREADS = [
     ("全年预数", "budget_full_year"),  # 算 lost
     ("仑年执行数", "executed"),  # 全 read 仑
     ("全年执数(B)", "executed"),  # 行 lost, the letters kept
-    ("执行率B/A)", "execution_rate"),  # the bracket lost
 ]
 
 
@@ -312,6 +311,14 @@ def test_a_scanned_header_one_character_off_names_its_meaning_as_a_guess(text, n
     meaning = resolve_header(text, INDEX, scanned=True)
     assert (meaning.name, meaning.guessed) == (name, True)
     assert resolve_header(text, INDEX).name is None  # typed so: not a header the forms write
+
+
+def test_a_header_whose_letter_note_lost_its_bracket_is_a_guess_wherever_it_is_read():
+    """`执行率B/A)`: the note's bracket lost (scanned or typed so), its measure is plain; a guess,
+    so its values are flagged rather than rejected."""
+    for scanned in (True, False):
+        meaning = resolve_header("执行率B/A)", INDEX, scanned=scanned)
+        assert (meaning.name, meaning.guessed) == ("execution_rate", True)
 
 
 def test_a_scanned_header_near_two_meanings_or_short_names_nothing():

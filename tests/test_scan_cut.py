@@ -143,7 +143,6 @@ def test_a_header_whose_letter_note_was_misread_names_its_measure_unsure():
         ("全年执行数(Bi", "executed"),
         ("执行率(B/A|", "execution_rate"),
     ):
-        meaning = resolve_header(text, index, scanned=True)
+        meaning = resolve_header(text, index)
         assert (meaning.name, meaning.guessed) == (name, True), text
-        assert resolve_header(text, index).name is None  # typed so: no header the forms write
-    assert not resolve_header("全年执行数(B)", index, scanned=True).guessed
+    assert not resolve_header("全年执行数(B)", index).guessed

@@ -190,7 +190,7 @@ def resolve_header(text: str, index: HeaderIndex, scanned: bool = False) -> Mean
 
 def _misread(text: str, index: HeaderIndex) -> Meaning | None:
     """A scanned header as the known one it is with the specks at its ends left out, or one
-    character off (HeaderIndex.misread_meaning), or with its letter note misread: a guess."""
+    character off (HeaderIndex.misread_meaning): a guess."""
     year, candidates, notes = header_candidates(text)
     cores = [without_specks(c) for c in candidates]
     for candidate in cores:
@@ -201,9 +201,6 @@ def _misread(text: str, index: HeaderIndex) -> Meaning | None:
         name = index.misread_meaning(candidate)
         if name is not None:
             return Meaning(name, year, notes, guessed=True)
-    name = _broken_note_meaning(candidates[1], index)
-    if name is not None:
-        return Meaning(name, year, notes, guessed=True)
     return None
 
 
@@ -217,6 +214,9 @@ def _resolve(text: str, index: HeaderIndex) -> Meaning:
         name = index.cut_meaning(candidate)
         if name is not None:
             return Meaning(name, year, notes, guessed=True)
+    name = _broken_note_meaning(candidates[1], index)
+    if name is not None:  # a guess wherever it is read: its values unsure, never rejected
+        return Meaning(name, year, notes, guessed=True)
     return Meaning(_alternatives_meaning(candidates[-1], index), year, notes)
 
 
