@@ -367,19 +367,20 @@ def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
     )
 
 
-def upright(
-    grey: np.ndarray, read: Callable[[list[np.ndarray]], list[tuple[str, float, list[float]]]]
-) -> np.ndarray:
-    """The page (cut from its desk already: cut_from_desk) turned by quarter turns to read the
-    right way up, and turned level by its row profile where it is tilted more than a little."""
-    if runs_sideways(grey):
-        grey = np.ascontiguousarray(np.rot90(grey, 1))
-    if is_upside_down(grey, read):
-        grey = np.ascontiguousarray(np.rot90(grey, 2))
+def along_rows(grey: np.ndarray) -> np.ndarray:
+    """The page turned a quarter where its text runs up or down the image (runs_sideways)."""
+    return np.ascontiguousarray(np.rot90(grey, 1)) if runs_sideways(grey) else grey
+
+
+def half_turned(grey: np.ndarray) -> np.ndarray:
+    """The page turned half round (upside down)."""
+    return np.ascontiguousarray(np.rot90(grey, 2))
+
+
+def levelled(grey: np.ndarray) -> np.ndarray:
+    """The page turned level by its row profile where it is tilted more than a little."""
     angle = row_profile_tilt(grey)
-    if abs(angle) >= 2 * FINE_STEP:
-        grey = rotate(grey, angle)
-    return grey
+    return rotate(grey, angle) if abs(angle) >= 2 * FINE_STEP else grey
 
 
 def square_frame(grey: np.ndarray, corners: np.ndarray) -> np.ndarray:

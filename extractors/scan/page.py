@@ -14,6 +14,7 @@ confidence is the lowest OCR score of its boxes.
 from __future__ import annotations
 
 import math
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,14 @@ from extractors.scan.crops import (
     unread_ink,
     widen,
 )
-from extractors.scan.geometry import frame_quad, square_frame, upright
+from extractors.scan.geometry import (
+    along_rows,
+    frame_quad,
+    half_turned,
+    is_upside_down,
+    levelled,
+    square_frame,
+)
 from extractors.scan.lines import line_masks
 from extractors.scan.recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from extractors.scan.recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
@@ -123,8 +131,34 @@ def scan_image(
 ) -> list[TablePart | TextLine]:
     """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
     first (geometry.py), then levelled by its ruling lines; a seal left on it as a grey ring
-    (a grey scan's) taken out round its tables once they are found (colour.py)."""
-    grey = deskew(upright(image, recognise))
+    (a grey scan's) taken out round its tables once they are found (colour.py). Whether it lies
+    upside down (geometry.is_upside_down: a few text lines read by the recogniser) is asked in
+    the background while the page is levelled and its grid found as it lies; only a page that
+    was upside down is levelled again, turned."""
+    grey = along_rows(image)
+    turned = _background().submit(is_upside_down, grey, recognise)
+    flat = flat_page(grey, size)
+    if turned.result():
+        flat = flat_page(half_turned(grey), size)
+    boxes = read_text(flat.clean, flat.tables)
+    to_points = flat.size[0] / flat.clean.shape[1], flat.size[1] / flat.clean.shape[0]
+    return page_items(flat.tables, boxes, number, to_points, flat.size)
+
+
+@dataclass(frozen=True)
+class FlatPage:
+    """A page levelled, its perspective squared and its grid found: the image the text is read
+    from (without ruling lines nor grey seals), its tables, and its size in points."""
+
+    clean: np.ndarray
+    tables: list[Table]
+    size: tuple[float, float]
+
+
+def flat_page(grey: np.ndarray, size: tuple[float, float]) -> FlatPage:
+    """A page turned the right way (by quarter and half turns) levelled, its perspective
+    squared, its grid found and its ruling lines and grey seals taken out."""
+    grey = deskew(levelled(grey))
     masks = line_masks(grey)
     corners = frame_quad(*masks)
     if corners is not None:  # a photo's perspective the page's edges did not show
@@ -136,10 +170,20 @@ def scan_image(
     grey = without_grey_seals(
         grey, DPI, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
     )
-    clean = without_ruling(grey, ruling)
-    boxes = read_text(clean, tables)
-    to_points = size[0] / grey.shape[1], size[1] / grey.shape[0]
-    return page_items(tables, boxes, number, to_points, size)
+    return FlatPage(clean=without_ruling(grey, ruling), tables=tables, size=size)
+
+
+_backgrounds: dict[int, Any] = {}
+
+
+def _background() -> Any:
+    """This process's one thread for work a page waits on later (made anew in a forked child:
+    threads do not survive the fork)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if os.getpid() not in _backgrounds:
+        _backgrounds[os.getpid()] = ThreadPoolExecutor(1, thread_name_prefix="selfeval-scan")
+    return _backgrounds[os.getpid()]
 
 
 def without_ruling(grey: np.ndarray, ruling: np.ndarray) -> np.ndarray:
