@@ -134,6 +134,38 @@ def test_a_page_scanned_sideways_is_told_from_an_upright_one():
     assert runs_sideways(np.ascontiguousarray(np.rot90(page, 3)))
 
 
+def test_a_sideways_page_is_turned_to_run_along_its_rows_and_levelled():
+    from extractors.scan.geometry import along_rows, half_turned, levelled
+
+    page = _form()
+    assert along_rows(page) is page  # upright already: left as it is
+    turned = along_rows(np.ascontiguousarray(np.rot90(page, 3)))
+    # a quarter turn back (or on, to upside down, which is_upside_down tells apart)
+    assert turned.shape == page.shape and not runs_sideways(turned)
+    assert any((turned == np.rot90(page, k)).all() for k in (0, 2))
+    assert (half_turned(half_turned(page)) == page).all()
+    assert levelled(page) is page  # level already
+    assert row_profile_tilt(levelled(rotate(page, 3.0))) == pytest.approx(0.0, abs=0.25)
+
+
+def test_a_colour_page_is_balanced_channel_by_channel():
+    from extractors.scan.colour import balanced, local_paper
+
+    rgb = _stamped(_form())
+    rgb[:, :, 1] = (rgb[:, :, 1] * 0.9).astype(np.uint8)  # a green cast: paper not white
+    expected = np.stack(
+        [
+            np.minimum(
+                rgb[:, :, k].astype(np.float32) * 255 / np.maximum(local_paper(rgb[:, :, k]), 1),
+                255,
+            )
+            for k in range(3)
+        ],
+        axis=2,
+    ).astype(np.uint8)
+    assert (balanced(rgb) == expected).all()
+
+
 def test_a_photographed_page_is_cut_from_its_desk_and_flattened():
     page = _form()
     height, width = page.shape

@@ -52,15 +52,17 @@ def coloured(rgb: np.ndarray) -> np.ndarray:
 
 def balanced(rgb: np.ndarray) -> np.ndarray:
     """The page with its paper made white channel by channel (each divided by its own paper
-    around it): a yellow paper or a lamp's warm cast is no colour, a seal's red still is."""
-    channels = [
-        np.minimum(
-            rgb[:, :, k].astype(np.float32) * 255 / np.maximum(local_paper(rgb[:, :, k]), 1),
-            255,
+    around it): a yellow paper or a lamp's warm cast is no colour, a seal's red still is. By
+    channel planes (OpenCV's split and merge), not numpy's strided channel views."""
+    import cv2
+
+    planes = [
+        np.minimum(plane.astype(np.float32) * 255 / np.maximum(local_paper(plane), 1), 255).astype(
+            np.uint8
         )
-        for k in range(3)
+        for plane in cv2.split(np.ascontiguousarray(rgb))
     ]
-    return np.stack(channels, axis=2).astype(np.uint8)
+    return cv2.merge(planes)
 
 
 def is_colour(rgb: np.ndarray) -> bool:
