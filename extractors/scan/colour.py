@@ -88,11 +88,19 @@ def without_colour(rgb: np.ndarray) -> np.ndarray:
     itself takes from it (as a filter's colour is divided out), so a seal's ring, star and
     characters come out as light as the paper and a ruling line or text under them as dark as
     beside them."""
+    return without_colour_and_seal(rgb)[0]
+
+
+def without_colour_and_seal(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """without_colour's page, and where its red seals' ink lay, as a layer: paper 255, ink 0
+    (white where the page is turned or warped and its corners filled with paper, as the page
+    itself), None on a grey page or one with no red ink. Text read under a seal's ink is read
+    through it, as well as can be, but never for sure."""
     if rgb.ndim == 2:
-        return rgb
+        return rgb, None
     grey = brightest(rgb)
     if not is_colour(rgb):
-        return np.ascontiguousarray(grey)
+        return np.ascontiguousarray(grey), None
 
     white = balanced(rgb)
     inked = coloured(white)
@@ -105,7 +113,14 @@ def without_colour(rgb: np.ndarray) -> np.ndarray:
     for ink in (inked & reddish, inked & ~reddish):  # a red seal, a blue pen: each its own
         if np.count_nonzero(ink) >= MIN_INK_PX:
             _lift_print_under(out, ink, share, paper)
-    return np.ascontiguousarray(out)
+    return np.ascontiguousarray(out), seal_layer(inked & reddish)
+
+
+def seal_layer(red: np.ndarray) -> np.ndarray | None:
+    """Red ink (bool) as a layer the page's turns carry along: paper 255, ink 0."""
+    if np.count_nonzero(red) < MIN_INK_PX:
+        return None
+    return np.where(red, 0, 255).astype(np.uint8)
 
 
 def _lift_print_under(

@@ -356,9 +356,12 @@ def row_profile_tilt(grey: np.ndarray) -> float:
 
 
 def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
-    """The image turned by `angle` degrees about its centre, the corners filled white."""
+    """The image turned by `angle` degrees about its centre, the corners filled white; the
+    image itself for no angle."""
     import cv2
 
+    if angle == 0:
+        return grey
     h, w = grey.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return cv2.warpAffine(
@@ -381,10 +384,15 @@ def half_turned(grey: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(grey, 2))
 
 
+def level_angle(grey: np.ndarray) -> float:
+    """The angle the page is turned level by (its row profile's tilt), 0 for a little one."""
+    angle = row_profile_tilt(grey)
+    return angle if abs(angle) >= 2 * FINE_STEP else 0.0
+
+
 def levelled(grey: np.ndarray) -> np.ndarray:
     """The page turned level by its row profile where it is tilted more than a little."""
-    angle = row_profile_tilt(grey)
-    return rotate(grey, angle) if abs(angle) >= 2 * FINE_STEP else grey
+    return rotate(grey, level_angle(grey))
 
 
 def square_frame(grey: np.ndarray, corners: np.ndarray) -> np.ndarray:

@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,8 @@ from extractors.scan.geometry import (
     frame_quad,
     half_turned,
     is_upside_down,
-    levelled,
+    level_angle,
+    rotate,
     square_frame,
 )
 from extractors.scan.lines import line_ink, line_masks
@@ -53,10 +55,10 @@ from extractors.scan.ruling import (
     Rect,
     Table,
     cell_of,
-    deskew,
+    deskew_angle,
     find_tables,
     ink_mask,
-    render,
+    render_with_seal,
     union,
 )
 from extractors.tables import TablePart, WrappedLine, join_wrapped_lines
@@ -124,24 +126,34 @@ def scan_page(page: Any, number: int) -> list[TablePart | TextLine]:
     """OCR one PDF page (a pypdfium2 page) into table parts and outside-table text lines, top to
     bottom."""
     width, height = page.get_size()
-    return scan_image(render(page), number, (float(width), float(height)))
+    grey, seal = render_with_seal(page)
+    return scan_image(grey, number, (float(width), float(height)), seal)
 
 
 def scan_image(
-    image: np.ndarray, number: int, size: tuple[float, float]
+    image: np.ndarray,
+    number: int,
+    size: tuple[float, float],
+    seal: np.ndarray | None = None,
 ) -> list[TablePart | TextLine]:
     """OCR a page rendered at DPI (greyscale) whose size is `size` points: set upright and flat
     first (geometry.py), then levelled by its ruling lines; a seal left on it as a grey ring
     (a grey scan's) taken out round its tables once they are found (colour.py). Whether it lies
     upside down (geometry.is_upside_down: a few text lines read by the recogniser) is asked in
     the background while the page is levelled and its grid found as it lies; only a page that
-    was upside down is levelled again, turned."""
+    was upside down is levelled again, turned. `seal`: the page's red seals' ink as a layer
+    (colour.seal_layer), set flat with the page: text read under it is never sure."""
+    turns: list[Callable[[np.ndarray], np.ndarray]] = []
     grey = along_rows(image)
+    if grey is not image:  # turned a quarter
+        turns.append(along_rows_as_turned)
     turned = _background().submit(is_upside_down, grey, recognise)
-    flat = flat_page(grey, size)
+    flat = flat_page(grey, size, turns)
     if turned.result():
-        flat = flat_page(half_turned(grey), size)
+        flat = flat_page(half_turned(grey), size, [*turns, half_turned])
     boxes = read_text(flat.clean, flat.tables, flat.lines)
+    if seal is not None:
+        boxes = doubted_under_seal(boxes, replayed(seal, flat.turns))
     to_points = flat.size[0] / flat.clean.shape[1], flat.size[1] / flat.clean.shape[0]
     return page_items(flat.tables, boxes, number, to_points, flat.size)
 
@@ -155,16 +167,30 @@ class FlatPage:
     tables: list[Table]
     size: tuple[float, float]
     lines: np.ndarray | None = None  # the page's ruling ink (lines.line_ink), for read_text
+    turns: tuple[Callable[[np.ndarray], np.ndarray], ...] = ()  # what set it flat, in order
 
 
-def flat_page(grey: np.ndarray, size: tuple[float, float]) -> FlatPage:
-    """A page turned the right way (by quarter and half turns) levelled, its perspective
-    squared, its grid found and its ruling lines and grey seals taken out."""
-    grey = deskew(levelled(grey))
+def flat_page(
+    grey: np.ndarray,
+    size: tuple[float, float],
+    turns: Sequence[Callable[[np.ndarray], np.ndarray]] = (),
+) -> FlatPage:
+    """A page turned the right way (by quarter and half turns: `turns`) levelled, its
+    perspective squared, its grid found and its ruling lines and grey seals taken out; each
+    turn and warp kept, so that a layer drawn on the page can be set flat with it."""
+    done = list(turns)
+
+    def turned(step: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        done.append(step)
+        return step(grey)
+
+    grey = turned(partial(rotate, angle=level_angle(grey)))
+    grey = turned(partial(rotate, angle=deskew_angle(grey)))
     masks = line_masks(grey)
     corners = frame_quad(*masks)
     if corners is not None:  # a photo's perspective the page's edges did not show
-        grey = deskew(square_frame(grey, corners))
+        grey = turned(partial(square_frame, corners=corners))
+        grey = turned(partial(rotate, angle=deskew_angle(grey)))
         masks = line_masks(grey)
     if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
         size = (size[1], size[0])
@@ -173,8 +199,40 @@ def flat_page(grey: np.ndarray, size: tuple[float, float]) -> FlatPage:
         grey, DPI, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
     )
     return FlatPage(
-        clean=without_ruling(grey, ruling), tables=tables, size=size, lines=line_ink(grey)
+        without_ruling(grey, ruling), tables, size, lines=line_ink(grey), turns=tuple(done)
     )
+
+
+def along_rows_as_turned(layer: np.ndarray) -> np.ndarray:
+    """A layer turned the quarter along_rows turned its page."""
+    return np.ascontiguousarray(np.rot90(layer, 1))
+
+
+def replayed(layer: np.ndarray, turns: Sequence[Callable[[np.ndarray], np.ndarray]]) -> np.ndarray:
+    """A layer drawn on the page as it came, set flat by the page's own turns and warps."""
+    for turn in turns:
+        layer = turn(layer)
+    return layer
+
+
+UNDER_SEAL_SHARE = 0.03  # of a text box's pixels: a seal's ink over this much of it
+UNDER_SEAL_SCORE = 0.7  # below LOW_CONFIDENCE: read through a seal, never for sure
+
+
+def doubted_under_seal(boxes: list[TextBox], seal: np.ndarray) -> list[TextBox]:
+    """Text read where a red seal's ink lies over it: the ink is taken out before reading and
+    the print under it lifted, but a stroke the seal hid is lost (`…管护经` for `…管护经费`,
+    a character dropped from a unit's name at 0.9999), so its reading is unsure."""
+    ink = seal < 128
+    out = []
+    for box in boxes:
+        under = ink[
+            int(box.rect.y0) : math.ceil(box.rect.y1), int(box.rect.x0) : math.ceil(box.rect.x1)
+        ]
+        if under.size and np.count_nonzero(under) >= UNDER_SEAL_SHARE * under.size:
+            box = TextBox(rect=box.rect, text=box.text, score=min(box.score, UNDER_SEAL_SCORE))
+        out.append(box)
+    return out
 
 
 _backgrounds: dict[int, Any] = {}

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from extractors.scan.colour import without_colour
+from extractors.scan.colour import without_colour_and_seal
 from extractors.scan.cut import OpenSides, closed_region, open_sides, text_at_cut, with_cut_edges
 from extractors.scan.geometry import cut_from_desk, rotate
 from extractors.scan.lines import MIN_LINE_PX, MIN_VLINE_PX, line_ink, line_masks
@@ -118,7 +118,13 @@ def _distance(rect: Rect, x: float, y: float) -> float:
 
 
 def render(page: Any) -> np.ndarray:
-    """A pypdfium2 page as a greyscale image at DPI, embedded scan included (without
+    """A pypdfium2 page as a greyscale image at DPI (render_with_seal's)."""
+    return render_with_seal(page)[0]
+
+
+def render_with_seal(page: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """A pypdfium2 page as a greyscale image at DPI, and its red seals' ink as a layer (paper
+    255, ink 0: colour.seal_layer; None on a grey page), embedded scan included (without
     anti-aliasing, as pdfplumber's `to_image` renders it): the page cut from a desk around it
     and flattened (judged by brightness, in colour: a brown desk is no seal), then its coloured
     ink (seals, pen) taken out (colour.py; a grey page comes out as it is)."""
@@ -127,8 +133,8 @@ def render(page: Any) -> np.ndarray:
     )
     image = bitmap.to_pil()
     if image.mode == "L":
-        return cut_from_desk(np.asarray(image, dtype=np.uint8))
-    return without_colour(cut_from_desk(np.asarray(image.convert("RGB"), dtype=np.uint8)))
+        return cut_from_desk(np.asarray(image, dtype=np.uint8)), None
+    return without_colour_and_seal(cut_from_desk(np.asarray(image.convert("RGB"), dtype=np.uint8)))
 
 
 def ink_mask(grey: np.ndarray) -> np.ndarray:
@@ -179,11 +185,17 @@ def _weighted_median(pairs: list[tuple[float, float]]) -> float:
     return pairs[-1][0]
 
 
+def deskew_angle(grey: np.ndarray) -> float:
+    """The angle the image is turned level by, from its ruling lines' slope; 0 for one tilted
+    less than MIN_ANGLE."""
+    angle = skew_angle(grey)
+    return angle if abs(angle) > MIN_ANGLE else 0.0
+
+
 def deskew(grey: np.ndarray) -> np.ndarray:
     """The image turned level by its ruling lines' slope (as it is when tilted less than
     MIN_ANGLE)."""
-    angle = skew_angle(grey)
-    return rotate(grey, angle) if abs(angle) > MIN_ANGLE else grey
+    return rotate(grey, deskew_angle(grey))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,57 @@
+"""Text read under a red seal is never sure: the seal's ink is kept as a layer, set flat with
+the page by the page's own turns and warps, and a text box it lies over is doubted."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from test_scan_geometry import _form, _stamped
+
+from extractors.scan.colour import without_colour, without_colour_and_seal
+from extractors.scan.geometry import rotate
+from extractors.scan.page import (
+    UNDER_SEAL_SCORE,
+    TextBox,
+    along_rows_as_turned,
+    doubted_under_seal,
+    replayed,
+)
+from extractors.scan.ruling import Rect
+
+
+def test_the_seal_layer_is_where_the_red_ink_lay():
+    grey = _form()
+    clean, seal = without_colour_and_seal(_stamped(grey))
+    assert np.array_equal(clean, without_colour(_stamped(grey)))
+    assert seal is not None and seal.shape == grey.shape
+    assert seal[180, 220] == 0  # the star's centre
+    assert seal[600, 800] == 255  # far from it: paper
+
+
+def test_a_grey_page_has_no_seal_layer():
+    grey = _form()
+    rgb = np.repeat(grey[:, :, None], 3, axis=2)
+    assert without_colour_and_seal(rgb)[1] is None
+
+
+def test_the_layer_follows_the_page_turns():
+    layer = np.full((60, 100), 255, dtype=np.uint8)
+    layer[5:15, 80:95] = 0  # ink at the top right
+    turned = replayed(layer, [along_rows_as_turned])
+    assert turned.shape == (100, 60)
+    assert turned[5:20, 5:15].min() == 0  # a quarter turn counter-clockwise: now top left
+    level = replayed(layer, [partial(rotate, angle=0.0)])
+    assert level is layer  # no angle, no work
+    tilted = replayed(layer, [partial(rotate, angle=2.0)])
+    assert tilted.shape == layer.shape and tilted[0, 0] == 255  # corners filled with paper
+
+
+def test_a_box_under_the_seal_is_doubted_and_one_beside_it_is_not():
+    seal = np.full((200, 400), 255, dtype=np.uint8)
+    seal[40:60, 100:140] = 0
+    under = TextBox(rect=Rect(90, 40, 200, 60), text="管护经", score=0.9999)
+    beside = TextBox(rect=Rect(250, 40, 390, 60), text="高标准", score=0.9999)
+    got = doubted_under_seal([under, beside], seal)
+    assert got[0].score == UNDER_SEAL_SCORE and got[0].text == "管护经"
+    assert got[1] == beside
