@@ -285,7 +285,7 @@ def _shadowed(page: np.ndarray, share: float) -> np.ndarray:
 
 def test_ruling_taken_out_of_a_shadowed_page_leaves_no_ink_at_its_crossings():
     from extractors.scan.crops import strokes
-    from extractors.scan.page import without_ruling
+    from extractors.scan.flat import without_ruling
 
     page = np.full((700, 900), PAPER, dtype=np.uint8)  # a ruled grid, no text
     for x in (100, 350, 600, 800):

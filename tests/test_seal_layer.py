@@ -9,14 +9,9 @@ import numpy as np
 from test_scan_geometry import _form, _stamped
 
 from extractors.scan.colour import without_colour, without_colour_and_seal
+from extractors.scan.flat import along_rows_as_turned, replayed
 from extractors.scan.geometry import rotate
-from extractors.scan.page import (
-    UNDER_SEAL_SCORE,
-    TextBox,
-    along_rows_as_turned,
-    doubted_under_seal,
-    replayed,
-)
+from extractors.scan.page import UNDER_SEAL_SCORE, TextBox, doubted_under_seal
 from extractors.scan.ruling import Rect
 
 

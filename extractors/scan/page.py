@@ -18,13 +18,11 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
 
 from extractors.model import BBox, TextLine
-from extractors.scan.colour import local_paper, without_grey_seals
 from extractors.scan.crops import (
     ink_glyph,
     ink_lines,
@@ -38,16 +36,8 @@ from extractors.scan.crops import (
     unread_ink,
     widen,
 )
-from extractors.scan.geometry import (
-    along_rows,
-    frame_quad,
-    half_turned,
-    is_upside_down,
-    level_angle,
-    rotate,
-    square_frame,
-)
-from extractors.scan.lines import line_ink, line_masks
+from extractors.scan.flat import along_rows_as_turned, flat_page, replayed, under_seal
+from extractors.scan.geometry import along_rows, half_turned, is_upside_down
 from extractors.scan.recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from extractors.scan.recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
 from extractors.scan.ruling import (
@@ -55,8 +45,6 @@ from extractors.scan.ruling import (
     Rect,
     Table,
     cell_of,
-    deskew_angle,
-    find_tables,
     ink_mask,
     render_with_seal,
     union,
@@ -158,64 +146,6 @@ def scan_image(
     return page_items(flat.tables, boxes, number, to_points, flat.size)
 
 
-@dataclass(frozen=True)
-class FlatPage:
-    """A page levelled, its perspective squared and its grid found: the image the text is read
-    from (without ruling lines nor grey seals), its tables, and its size in points."""
-
-    clean: np.ndarray
-    tables: list[Table]
-    size: tuple[float, float]
-    lines: np.ndarray | None = None  # the page's ruling ink (lines.line_ink), for read_text
-    turns: tuple[Callable[[np.ndarray], np.ndarray], ...] = ()  # what set it flat, in order
-
-
-def flat_page(
-    grey: np.ndarray,
-    size: tuple[float, float],
-    turns: Sequence[Callable[[np.ndarray], np.ndarray]] = (),
-) -> FlatPage:
-    """A page turned the right way (by quarter and half turns: `turns`) levelled, its
-    perspective squared, its grid found and its ruling lines and grey seals taken out; each
-    turn and warp kept, so that a layer drawn on the page can be set flat with it."""
-    done = list(turns)
-
-    def turned(step: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-        done.append(step)
-        return step(grey)
-
-    grey = turned(partial(rotate, angle=level_angle(grey)))
-    grey = turned(partial(rotate, angle=deskew_angle(grey)))
-    masks = line_masks(grey)
-    corners = frame_quad(*masks)
-    if corners is not None:  # a photo's perspective the page's edges did not show
-        grey = turned(partial(square_frame, corners=corners))
-        grey = turned(partial(rotate, angle=deskew_angle(grey)))
-        masks = line_masks(grey)
-    if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
-        size = (size[1], size[0])
-    tables, ruling = find_tables(grey, masks)  # the lines found once for both
-    grey = without_grey_seals(
-        grey, DPI, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
-    )
-    return FlatPage(
-        without_ruling(grey, ruling), tables, size, lines=line_ink(grey), turns=tuple(done)
-    )
-
-
-def along_rows_as_turned(layer: np.ndarray) -> np.ndarray:
-    """A layer turned the quarter along_rows turned its page."""
-    return np.ascontiguousarray(np.rot90(layer, 1))
-
-
-def replayed(layer: np.ndarray, turns: Sequence[Callable[[np.ndarray], np.ndarray]]) -> np.ndarray:
-    """A layer drawn on the page as it came, set flat by the page's own turns and warps."""
-    for turn in turns:
-        layer = turn(layer)
-    return layer
-
-
-UNDER_SEAL_SHARE = 0.03  # of a text box's pixels: a seal's ink over this much of it
 UNDER_SEAL_SCORE = 0.7  # below LOW_CONFIDENCE: read through a seal, never for sure
 
 
@@ -224,15 +154,12 @@ def doubted_under_seal(boxes: list[TextBox], seal: np.ndarray) -> list[TextBox]:
     the print under it lifted, but a stroke the seal hid is lost (`…管护经` for `…管护经费`,
     a character dropped from a unit's name at 0.9999), so its reading is unsure."""
     ink = seal < 128
-    out = []
-    for box in boxes:
-        under = ink[
-            int(box.rect.y0) : math.ceil(box.rect.y1), int(box.rect.x0) : math.ceil(box.rect.x1)
-        ]
-        if under.size and np.count_nonzero(under) >= UNDER_SEAL_SHARE * under.size:
-            box = TextBox(rect=box.rect, text=box.text, score=min(box.score, UNDER_SEAL_SCORE))
-        out.append(box)
-    return out
+    return [
+        TextBox(rect=box.rect, text=box.text, score=min(box.score, UNDER_SEAL_SCORE))
+        if under_seal(ink, box.rect)
+        else box
+        for box in boxes
+    ]
 
 
 _backgrounds: dict[int, Any] = {}
@@ -246,13 +173,6 @@ def _background() -> Any:
     if os.getpid() not in _backgrounds:
         _backgrounds[os.getpid()] = ThreadPoolExecutor(1, thread_name_prefix="selfeval-scan")
     return _backgrounds[os.getpid()]
-
-
-def without_ruling(grey: np.ndarray, ruling: np.ndarray) -> np.ndarray:
-    """The page with its ruling lines (a mask) out of the OCR's way: made the paper around
-    them, not white (on a shadowed photo a white stripe makes the paper beside it darker
-    than its neighbourhood, and that reads as ink: an `L` at a corner of every cell)."""
-    return np.where(ruling > 0, local_paper(grey), grey)
 
 
 def read_text(

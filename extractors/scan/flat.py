@@ -1,0 +1,91 @@
+"""A scanned page set flat: levelled by its rows and its ruling lines, its perspective squared
+by its table's frame, its grid found, and its ruling lines and grey seals taken out of the
+text's way. Each turn and warp is kept, so that a layer drawn on the page as it came (where a
+red seal's ink lay: colour.seal_layer) is set flat with it and told where it lies over text.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from extractors.scan.colour import local_paper, without_grey_seals
+from extractors.scan.geometry import frame_quad, level_angle, rotate, square_frame
+from extractors.scan.lines import line_ink, line_masks
+from extractors.scan.ruling import DPI, Rect, Table, deskew_angle, find_tables
+
+UNDER_SEAL_SHARE = 0.03  # of a text box's pixels: a seal's ink over this much of it
+
+
+@dataclass(frozen=True)
+class FlatPage:
+    """A page levelled, its perspective squared and its grid found: the image the text is read
+    from (without ruling lines nor grey seals), its tables, and its size in points."""
+
+    clean: np.ndarray
+    tables: list[Table]
+    size: tuple[float, float]
+    lines: np.ndarray | None = None  # the page's ruling ink (lines.line_ink), for read_text
+    turns: tuple[Callable[[np.ndarray], np.ndarray], ...] = ()  # what set it flat, in order
+
+
+def flat_page(
+    grey: np.ndarray,
+    size: tuple[float, float],
+    turns: Sequence[Callable[[np.ndarray], np.ndarray]] = (),
+) -> FlatPage:
+    """A page turned the right way (by quarter and half turns: `turns`) levelled, its
+    perspective squared, its grid found and its ruling lines and grey seals taken out; each
+    turn and warp kept, so that a layer drawn on the page can be set flat with it."""
+    done = list(turns)
+
+    def turned(step: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        done.append(step)
+        return step(grey)
+
+    grey = turned(partial(rotate, angle=level_angle(grey)))
+    grey = turned(partial(rotate, angle=deskew_angle(grey)))
+    masks = line_masks(grey)
+    corners = frame_quad(*masks)
+    if corners is not None:  # a photo's perspective the page's edges did not show
+        grey = turned(partial(square_frame, corners=corners))
+        grey = turned(partial(rotate, angle=deskew_angle(grey)))
+        masks = line_masks(grey)
+    if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
+        size = (size[1], size[0])
+    tables, ruling = find_tables(grey, masks)  # the lines found once for both
+    grey = without_grey_seals(
+        grey, DPI, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
+    )
+    return FlatPage(
+        without_ruling(grey, ruling), tables, size, lines=line_ink(grey), turns=tuple(done)
+    )
+
+
+def along_rows_as_turned(layer: np.ndarray) -> np.ndarray:
+    """A layer turned the quarter along_rows turned its page."""
+    return np.ascontiguousarray(np.rot90(layer, 1))
+
+
+def replayed(layer: np.ndarray, turns: Sequence[Callable[[np.ndarray], np.ndarray]]) -> np.ndarray:
+    """A layer drawn on the page as it came, set flat by the page's own turns and warps."""
+    for turn in turns:
+        layer = turn(layer)
+    return layer
+
+
+def under_seal(ink: np.ndarray, rect: Rect) -> bool:
+    """Does a seal's ink (bool, the page set flat) lie over UNDER_SEAL_SHARE of the box?"""
+    under = ink[int(rect.y0) : math.ceil(rect.y1), int(rect.x0) : math.ceil(rect.x1)]
+    return bool(under.size) and np.count_nonzero(under) >= UNDER_SEAL_SHARE * under.size
+
+
+def without_ruling(grey: np.ndarray, ruling: np.ndarray) -> np.ndarray:
+    """The page with its ruling lines (a mask) out of the OCR's way: made the paper around
+    them, not white (on a shadowed photo a white stripe makes the paper beside it darker
+    than its neighbourhood, and that reads as ink: an `L` at a corner of every cell)."""
+    return np.where(ruling > 0, local_paper(grey), grey)
