@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.definitions import load_catalog
-from pipeline.forms.normalize import normalize_date, normalize_label
+from pipeline.forms.normalize import mixed_script, normalize_date, normalize_label
 
 PARSER = load_catalog().vocabulary.parser
 
@@ -231,3 +231,17 @@ def test_label(raw, label, note, weight):
 )
 def test_date(raw, date):
     assert normalize_date(raw) == date
+
+
+@pytest.mark.parametrize(
+    "text, mixed",
+    [
+        ("休漁期內", False),  # traditional throughout
+        ("休渔期内", False),  # simplified throughout
+        ("休漁期内", True),  # 內 read as its simplified form beside a traditional 漁
+        ("显著提高服务质量", False),
+        ("2024年8月底前", False),
+    ],
+)
+def test_a_text_in_both_scripts_is_told(text, mixed):
+    assert mixed_script(text) is mixed

@@ -53,12 +53,21 @@ _YEAR_PREFIX = re.compile(r"^(\d{4})年(?:度)?")
 
 
 _T2S = opencc.OpenCC("t2s")
+_S2T = opencc.OpenCC("s2t")
 
 
 @lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
     """Traditional characters made simplified (績效 → 绩效); simplified text is unchanged."""
     return _T2S.convert(text) if text else text
+
+
+def mixed_script(text: str) -> bool:
+    """Does the text hold a character only traditional writing uses beside one only simplified
+    writing uses (`休漁期内`: 漁 traditional, 内 the simplified 內)? No clerk writes so: on a scan
+    the recogniser read a traditional character as its simplified form."""
+    chars = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    return any(to_simplified(c) != c for c in chars) and any(_S2T.convert(c) != c for c in chars)
 
 
 def strip_text(text: str) -> str:

@@ -14,6 +14,7 @@ from pipeline.forms.mapping.footer import lines_to_unit
 from pipeline.forms.normalize import (
     ParsedValue,
     fold_value_width,
+    mixed_script,
     normalize_date,
     normalize_label,
     strip_text,
@@ -110,7 +111,10 @@ def _in_doubt(slot: Slot, parsed: ParsedValue, vocabulary: Vocabulary) -> bool:
     """Is a scanned value in doubt whatever its characters' scores: a unit's or project's
     name read blank or a piece of one (no form leaves it so: its text lost under a seal, or
     cut off by a seal's ring read as a ruling line), a unit's name that is only a place's
-    (`湘潭市`: the rest of it under a seal), or a number with a unit lost?"""
+    (`湘潭市`: the rest of it under a seal), a number with a unit lost, or a text in both
+    traditional and simplified characters (a traditional one read as its simplified form)?"""
+    if mixed_script(slot.value_raw):
+        return True
     name = name_of(slot.value_raw) or ""
     if slot.carries is not None and len(name) < SHORTEST_NAME:
         return True
