@@ -9,8 +9,8 @@ import numpy as np
 from test_scan_geometry import _form, _stamped
 
 from extractors.scan.colour import without_colour, without_colour_and_seal
-from extractors.scan.flat import along_rows_as_turned, replayed
-from extractors.scan.geometry import rotate
+from extractors.scan.flat import replayed
+from extractors.scan.geometry import quarter_turned, rotate
 from extractors.scan.page import UNDER_SEAL_SCORE, TextBox, doubted_under_seal
 from extractors.scan.ruling import Rect
 
@@ -33,7 +33,7 @@ def test_a_grey_page_has_no_seal_layer():
 def test_the_layer_follows_the_page_turns():
     layer = np.full((60, 100), 255, dtype=np.uint8)
     layer[5:15, 80:95] = 0  # ink at the top right
-    turned = replayed(layer, [along_rows_as_turned])
+    turned = replayed(layer, [quarter_turned])
     assert turned.shape == (100, 60)
     assert turned[5:20, 5:15].min() == 0  # a quarter turn counter-clockwise: now top left
     level = replayed(layer, [partial(rotate, angle=0.0)])

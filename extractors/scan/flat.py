@@ -66,11 +66,6 @@ def flat_page(
     )
 
 
-def along_rows_as_turned(layer: np.ndarray) -> np.ndarray:
-    """A layer turned the quarter along_rows turned its page."""
-    return np.ascontiguousarray(np.rot90(layer, 1))
-
-
 def replayed(layer: np.ndarray, turns: Sequence[Callable[[np.ndarray], np.ndarray]]) -> np.ndarray:
     """A layer drawn on the page as it came, set flat by the page's own turns and warps."""
     for turn in turns:

@@ -374,9 +374,14 @@ def rotate(grey: np.ndarray, angle: float) -> np.ndarray:
     )
 
 
+def quarter_turned(grey: np.ndarray) -> np.ndarray:
+    """The image turned a quarter, counter-clockwise (the page, or a layer drawn on it)."""
+    return np.ascontiguousarray(np.rot90(grey, 1))
+
+
 def along_rows(grey: np.ndarray) -> np.ndarray:
     """The page turned a quarter where its text runs up or down the image (runs_sideways)."""
-    return np.ascontiguousarray(np.rot90(grey, 1)) if runs_sideways(grey) else grey
+    return quarter_turned(grey) if runs_sideways(grey) else grey
 
 
 def half_turned(grey: np.ndarray) -> np.ndarray:

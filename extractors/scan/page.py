@@ -36,8 +36,8 @@ from extractors.scan.crops import (
     unread_ink,
     widen,
 )
-from extractors.scan.flat import along_rows_as_turned, flat_page, replayed, under_seal
-from extractors.scan.geometry import along_rows, half_turned, is_upside_down
+from extractors.scan.flat import flat_page, replayed, under_seal
+from extractors.scan.geometry import half_turned, is_upside_down, quarter_turned, runs_sideways
 from extractors.scan.recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from extractors.scan.recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
 from extractors.scan.ruling import (
@@ -131,10 +131,9 @@ def scan_image(
     the background while the page is levelled and its grid found as it lies; only a page that
     was upside down is levelled again, turned. `seal`: the page's red seals' ink as a layer
     (colour.seal_layer), set flat with the page: text read under it is never sure."""
-    turns: list[Callable[[np.ndarray], np.ndarray]] = []
-    grey = along_rows(image)
-    if grey is not image:  # turned a quarter
-        turns.append(along_rows_as_turned)
+    sideways = runs_sideways(image)  # its text runs up or down the image: turned a quarter
+    turns: list[Callable[[np.ndarray], np.ndarray]] = [quarter_turned] if sideways else []
+    grey = replayed(image, turns)
     turned = _background().submit(is_upside_down, grey, recognise)
     flat = flat_page(grey, size, turns)
     if turned.result():
