@@ -9,6 +9,7 @@ weight in brackets (`分值(10分)`, `执行率(%)`) means what its words mean.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from extractors import Cell
@@ -110,13 +111,9 @@ class HeaderIndex:
         if len(key) < MIN_CUT_HEADER:
             return None
         if key not in self.cut:  # each text looked up once per vocabulary
-            names = {
-                name
-                for words in (self.measures, self.roles)
-                for word, name in words.items()
-                if word.startswith(key) and len(key) >= CUT_SHARE * len(word)
-            }
-            self.cut[key] = names.pop() if len(names) == 1 else None
+            self.cut[key] = self._sole_meaning(
+                lambda word: word.startswith(key) and len(key) >= CUT_SHARE * len(word)
+            )
         return self.cut[key]
 
     def misread_meaning(self, key: str) -> str | None:
@@ -128,14 +125,20 @@ class HeaderIndex:
         if len(key) < MIN_MISREAD_HEADER:
             return None
         if key not in self.misread:  # each text looked up once per vocabulary
-            names = {
-                name
-                for words in (self.measures, self.roles)
-                for word, name in words.items()
-                if len(word) >= MIN_MISREAD_HEADER and misread_of(key, word, self.twins)
-            }
-            self.misread[key] = names.pop() if len(names) == 1 else None
+            self.misread[key] = self._sole_meaning(
+                lambda word: len(word) >= MIN_MISREAD_HEADER and misread_of(key, word, self.twins)
+            )
         return self.misread[key]
+
+    def _sole_meaning(self, near: Callable[[str], bool]) -> str | None:
+        """The one meaning of the known headers `near` holds for; None for none or two."""
+        names = {
+            name
+            for words in (self.measures, self.roles)
+            for word, name in words.items()
+            if near(word)
+        }
+        return names.pop() if len(names) == 1 else None
 
 
 def misread_of(read: str, word: str, twins: dict[str, str]) -> bool:
