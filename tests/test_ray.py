@@ -21,6 +21,9 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 TABLES = ("values", "documents", "findings", "rejects")
 RAY_ARGS = {"include_dashboard": False, "log_to_driver": False, "object_store_memory": 150 * 2**20}
+# a time limit the good files of these tests finish well within even on a loaded machine, and
+# the slow file (60 s asleep) never does
+OVERDUE = 15
 # a season none of the other fixtures' runs use: saved pages (one Excel workbook saved as a
 # page with its x.files/ folder), a web archive, a bundle, legacy and hostile files, a scan
 UNSEEN = [
@@ -189,11 +192,11 @@ class TestLocalRayInstance:
     def test_a_task_past_the_time_limit_fails_that_file_alone(self, tmp_path):
         folder = _season(tmp_path / "in", ["jiangcheng-wenlv-2023.docx"])
         shutil.copy(SEASON / "yueyang-2024.docx", folder / "b-slow.docx")
-        summary = ingest(folder, tmp_path / "out", executor="ray", limits=Limits(timeout=3))
+        summary = ingest(folder, tmp_path / "out", executor="ray", limits=Limits(timeout=OVERDUE))
         assert (summary.ok, summary.failed) == (1, 1)
         bad = _tables(tmp_path / "out")["documents"].set_index("source_path").loc["b-slow.docx"]
         assert (bad.status, bad.error_code) == ("failed", "timeout")
-        assert bad.error == "b-slow.docx：读取超过了每个文件允许的 3 秒"
+        assert bad.error == f"b-slow.docx：读取超过了每个文件允许的 {OVERDUE} 秒"
 
     def test_a_batch_whose_task_is_killed_fails_that_file_and_the_rest_are_read(self, tmp_path):
         # one task for all five files (batch 5, one slot): the third kills its worker
@@ -207,8 +210,10 @@ class TestLocalRayInstance:
 
     def test_a_batch_with_an_overdue_file_fails_it_alone(self, tmp_path):
         names = ["a.docx", "b-slow.docx", "c.docx", "d.pdf"]
-        outcomes = _batch_run(tmp_path, names, Limits(timeout=4))
-        assert outcomes["b-slow.docx"] == Failure("timeout", "读取超过了每个文件允许的 4 秒")
+        outcomes = _batch_run(tmp_path, names, Limits(timeout=OVERDUE))
+        assert outcomes["b-slow.docx"] == Failure(
+            "timeout", f"读取超过了每个文件允许的 {OVERDUE} 秒"
+        )
         for name in ("a.docx", "c.docx", "d.pdf"):
             assert outcomes[name].document.status == "ok", name
 
