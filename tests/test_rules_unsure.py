@@ -118,3 +118,24 @@ def test_a_misread_read_unsure_is_no_contradiction_but_a_low_confidence(item, me
 def test_the_threshold_is_the_low_confidence_findings():
     at = _with(_form(), "总分", "score", 98.0, LOW_CONFIDENCE)
     assert _contradictions(at) == [("total_score_mismatch", "总分", "score")]
+
+
+# the form's 年度资金总额 read with 年初预算数 90 beside its 全年预算数 100 (80 spent: 80.00%)
+def _with_initial(rows):
+    initial = {**rows[0], "measure": "budget_initial", "value_num": 90.0, "value_text": "90"}
+    return [initial, *rows]
+
+
+def _without(rows, item, measure):
+    return [r for r in rows if (r["item"], r["measure"]) != (item, measure)]
+
+
+def test_a_rate_whose_full_year_budget_was_not_read_is_not_worked_out_from_the_initial_one():
+    # 80 / 90 = 88.89% ≠ 80.00% printed: the 全年预算数 cell lost, not the form's contradiction
+    rows = _without(_with_initial(_form()), "年度资金总额", "budget_full_year")
+    assert "execution_rate_mismatch" not in {r for r, _, _ in _contradictions(rows)}
+
+
+def test_a_rate_of_a_form_without_a_full_year_budget_is_worked_out_from_the_initial_one():
+    rows = [r for r in _with_initial(_form()) if r["measure"] != "budget_full_year"]
+    assert ("execution_rate_mismatch", "年度资金总额", "execution_rate") in _contradictions(rows)

@@ -138,11 +138,15 @@ def finding(
 
 
 def denominator_row(form: FormView, section: str, item: str, names: list[str]) -> Row | None:
-    """The first denominator the row holds (全年预算数, else 年初预算数 where a form has none)."""
+    """The first denominator the row holds (全年预算数, else 年初预算数 where a form has none).
+    Where the form has the first column but this row's cell was not read, there is none: the
+    next one is another figure, and a rate worked out from it contradicts nothing."""
     for name in names:
         row = form.get(section, item, name)
         if row is not None:
             return row
+        if any(r["measure"] == name for r in form.section(section)):
+            return None
     return None
 
 
