@@ -194,8 +194,9 @@ def missing_required(doc: DocumentView, report: Report) -> Iterator[Finding]:
     for form in doc.forms:
         first = form.rows[0]
         checks = checks_of(form)
+        blank = _blank_words(first)
         if not first["unit"]:
-            yield report(form, None, "报送单位名称为空", section="header")
+            yield report(form, None, f"报送单位名称{blank}", section="header")
         if first["fiscal_year"] is None:
             yield report(form, None, "表头未写年度", section="header")
         carrier = form.definition.carries("project") if form.definition else None
@@ -203,15 +204,27 @@ def missing_required(doc: DocumentView, report: Report) -> Iterator[Finding]:
             yield report(
                 form,
                 None,
-                f"{carrier.item}为空",
+                f"{carrier.item}{blank}",
                 section="header",
                 item=carrier.item,
                 measure="value",
             )
         for slot in checks.get("required", ()):
             row = form.get(slot["section"], slot["item"], slot["measure"])
-            if row is not None and row["value_num"] is None:
-                yield report(form, row, f"{slot.get('label', slot['item'])} 为空")
+            if row is not None and row["value_num"] is None and not _holds_text(row):
+                yield report(form, row, f"{slot.get('label', slot['item'])} {blank}")
+
+
+def _blank_words(row: Row) -> str:
+    """How a blank is told: on a scan the cell may hold what could not be read (a seal over
+    it, a faint line), so it is not said to be empty."""
+    return "为空或未能读出（扫描件）" if row.get("source_format") == "pdf_scan" else "为空"
+
+
+def _holds_text(row: Row) -> bool:
+    """A cell with words and no number is not blank: text_in_number_column or its
+    low_confidence finding says what it holds."""
+    return bool((row["value_text"] or "").strip())
 
 
 @rule("missing_deviation_note")
