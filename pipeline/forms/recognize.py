@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 from extractors import Document, Grid, TextLine, fill_covered_slots
 from pipeline.definitions import Catalog
 from pipeline.forms.kind import Kind, evidence_to_kind, gather_evidence
+from pipeline.forms.mapping.footer import footer_items_of
 from pipeline.forms.normalize import label_key, normalize_label, strip_pinyin, to_simplified
 from pipeline.forms.pieces import (
     body_labels,
@@ -42,6 +43,7 @@ class _Open:
     grids: list[Grid] = field(default_factory=list)
     before: list[TextLine] = field(default_factory=list)
     after: list[TextLine] = field(default_factory=list)
+    lead: list[TextLine] = field(default_factory=list)  # its footer lines above its title
     closed: bool = False  # narrative came after the table: later tables are not this form's
     lines_since_grid: int = 0
     kind: Kind | None = None  # the kind its evidence gave, once its first table is seen
@@ -244,6 +246,31 @@ def _next_grid(blocks: list, at: int) -> Grid | None:
     return next((b for b in blocks[at + 1 :] if isinstance(b, Grid)), None)
 
 
+def _footer_lead(
+    lines: list[TextLine], items: frozenset[str] | None, catalog: Catalog
+) -> list[TextLine]:
+    """The footer lines right above a form's title (`填报日期：…` set over each form): before
+    the first form any, before a later one only those holding the items the first form had
+    there (the lines above them are the form before's own footer)."""
+    lead: list[TextLine] = []
+    for line in reversed(lines):
+        held = footer_items_of(line, catalog.vocabulary)
+        if not held or (items is not None and not held <= items):
+            break
+        lead.insert(0, line)
+    return lead
+
+
+def _items_of(lines: list[TextLine], catalog: Catalog) -> frozenset[str]:
+    return frozenset().union(*(footer_items_of(line, catalog.vocabulary) for line in lines))
+
+
+def _take_from_previous(lead: list[TextLine], opened: list[_Open]) -> None:
+    """The lead lines are the next form's: no longer the form before's footer."""
+    if lead and opened:
+        opened[-1].after = [line for line in opened[-1].after if line not in lead]
+
+
 def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance]:
     """Split a document into its forms, in document order, numbering each kind from 0.
 
@@ -253,6 +280,8 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
     opened: list[_Open] = []
     current: _Open | None = None
     recent: list[TextLine] = []
+    loose: list[TextLine] = []  # the lines since the last table
+    above: frozenset[str] = frozenset()  # footer items the first form has above its title
     blocks = split_at_heads(
         split_at_titles(join_wrapped_titles(document.blocks, catalog), catalog), catalog
     )
@@ -265,9 +294,15 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             recent = [*recent[-(_RECENT_LINES - 1) :], block]
             form = title_to_form(block.text, catalog)
             if form is not None or generic_title(block.text, catalog):
-                current = _Open(form=form, title=block.text, title_line=block)
+                lead = _footer_lead(loose, above if opened else None, catalog)
+                above = above if opened else _items_of(lead, catalog)
+                _take_from_previous(lead, opened)
+                current = _Open(form=form, title=block.text, title_line=block, lead=lead)
                 opened.append(current)
-            elif current is not None and not current.grids:
+                loose = []
+                continue
+            loose.append(block)
+            if current is not None and not current.grids:
                 current.before.append(block)
             elif current is not None and not current.closed:
                 if _is_narrative(block, catalog):
@@ -276,6 +311,7 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
                     current.after.append(block)
                     current.lines_since_grid += 1
             continue
+        loose = []
         title = _title_in_grid(block, catalog)
         if title is not None:
             form = title_to_form(title, catalog)
@@ -318,7 +354,7 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
                 title=item.title.strip(),
                 fiscal_year=title_to_year(item.title) or _year_below_title(item.before),
                 grids=tuple(item.grids),
-                lines_before=tuple(item.before),
+                lines_before=(*item.lead, *item.before),
                 lines_after=tuple(item.after),
                 title_line=item.title_line,
                 rival=item.kind.rival if item.kind else None,

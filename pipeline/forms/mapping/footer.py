@@ -28,6 +28,16 @@ def _footer_pattern(vocabulary: Vocabulary) -> tuple[re.Pattern[str], dict[str, 
     return _pattern_of(vocabulary.footer_items)
 
 
+def footer_items_of(line: TextLine, vocabulary: Vocabulary) -> frozenset[str]:
+    """The footer items a line holds, if it holds nothing else (`填报日期：2025年3月18日`)."""
+    slots, unknown = lines_to_footer((line,), vocabulary)
+    pattern, _ = _footer_pattern(vocabulary)
+    plain = to_simplified(strip_pinyin("".join(line.text.split())))
+    if unknown or not slots or pattern.match(plain) is None:
+        return frozenset()
+    return frozenset(slot.item for slot in slots)
+
+
 @cache  # asked for each table row (is it the footer?): built once per vocabulary
 def _pattern_of(items: tuple[FooterItem, ...]) -> tuple[re.Pattern[str], dict[str, FooterItem]]:
     words = {w: item for item in items for w in (item.item, *item.synonyms)}
