@@ -47,7 +47,7 @@ def _form(source, *, unit="江城市水务局", executed=(80.0, None)):
 def _missing(rows):
     found = document_findings("x.pdf", rows, load_catalog())
     return sorted(
-        ((f.item or "", f.measure or "", f.message) for f in found if f.rule == "missing_required")
+        (f.item or "", f.measure or "", f.message) for f in found if f.rule == "missing_required"
     )
 
 
