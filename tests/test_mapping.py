@@ -253,3 +253,14 @@ def test_a_head_value_holding_another_head_label_is_unsure():
     ]
     out = labelled_values_unsure(slots, CATALOG.forms["project_eval"])
     assert [s.rests_on for s in out] == [0.5, 1.0, 1.0]
+
+
+def test_a_total_row_whose_label_is_printed_in_pieces_over_the_level_columns_is_the_total():
+    # a sheet printed in strips: the 总分 cell merged over the label columns comes back as a
+    # piece per column, each printing 总分, not one cell spanning them
+    rows = [list(r) for r in PROJECT]
+    rows[-1] = ["总分", "总分", "总分", "总分", "100", "97.5", "", ""]
+    records, _ = _records(rows_to_grid(rows))
+    total = {r.measure: r.value_num for r in records if r.section == "total"}
+    assert total == {"weight": 100.0, "score": 97.5}
+    assert not [r for r in records if r.section == "indicators" and r.item == "总分"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from extractors import Cell
-from pipeline.forms.mapping.context import MapContext
+from pipeline.forms.mapping.context import MapContext, key_of
 from pipeline.forms.mapping.headers import ColumnMap
 from pipeline.forms.mapping.rows import continue_last_row, values_to_slots
 from pipeline.forms.normalize import label_key, normalize_label, weight_of_note
@@ -32,7 +32,21 @@ def indicator_item_cell(ctx: MapContext, row: list[Cell | None]) -> Cell | None:
         return None
     if item_cell.col + item_cell.colspan > cm.boundary:
         return None  # a text running on across the value columns (`评价结论 | its text`)
+    if _label_in_pieces(ctx, row, cm, item_cell):
+        return None
     return item_cell
+
+
+def _label_in_pieces(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, item: Cell) -> bool:
+    """Is the row's label one cell over the level columns printed again in each (a sheet
+    printed in strips gives 总分 | 总分 | 总分 back for its merged 总分), a label another
+    section names? Then it is that section's row, not an indicator."""
+    levels = [cm.cell(row, name) for name in ("level1", "level2") if cm.has(name)]
+    same = [c for c in levels if c is not None and key_of(c.text) == key_of(item.text)]
+    if not same or len(same) < len(levels):
+        return False
+    named = ctx.resolve(item.text)
+    return named is not None and named.section.kind != "indicators"
 
 
 def _cut_label_continues(
