@@ -264,3 +264,15 @@ def test_a_total_row_whose_label_is_printed_in_pieces_over_the_level_columns_is_
     total = {r.measure: r.value_num for r in records if r.section == "total"}
     assert total == {"weight": 100.0, "score": 97.5}
     assert not [r for r in records if r.section == "indicators" and r.item == "总分"]
+
+
+def test_numbers_of_several_rows_read_as_one_cell_are_unsure_and_no_number():
+    # a sheet ruled only between its columns: the indicator rows' 分值 and 得分 one cell each
+    rows = [list(r) for r in PROJECT]
+    at = next(i for i, r in enumerate(rows) if len(r) > 3 and r[3] == "改造路口")
+    rows[at] = ["^", "产出指标(60分)", "数量指标", "改造路口\n系统可用率", "30\n30", "28\n30"]
+    rows[at] += ["≥120个\n≥99%", "112个\n99.5%"]
+    records, _ = _records(rows_to_grid(rows))
+    merged = [r for r in records if r.item == "改造路口系统可用率"]
+    assert {r.measure for r in merged} == {"weight", "score", "target", "actual"}
+    assert all(r.value_num is None and r.confidence < 0.8 for r in merged)

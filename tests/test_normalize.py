@@ -245,3 +245,21 @@ def test_date(raw, date):
 )
 def test_a_text_in_both_scripts_is_told(text, mixed):
     assert mixed_script(text) is mixed
+
+
+@pytest.mark.parametrize(
+    ("raw", "num"),
+    [
+        ("12\n10\n10\n8", None),  # the 分值 of four rows no rule parted, read as one cell
+        ("≥50万页\n100%", None),
+        ("12\n10\n1097.61", None),
+        ("12\n10", None),  # two rows' 分值: no cell wraps a number after two digits
+        ("≤52318.6\n4万元", 52318.64),  # wrapped inside its digits
+        ("3,357.\n52", 3357.52),  # a number wrapped in a narrow cell at its point
+        ("1,000\n万元", 1000.0),  # its unit wrapped on to the next line
+        ("97.5", 97.5),
+    ],
+    ids=repr,
+)
+def test_numbers_stacked_one_a_line_are_no_number(raw, num):
+    assert PARSER.parse(raw, "分").value_num == num

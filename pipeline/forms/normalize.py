@@ -270,7 +270,7 @@ class ValueParser:
         text = fold_value_width(strip_text(raw))
         if not text or text in self._placeholders:
             return BLANK
-        if not numeric:
+        if not numeric or self.stacked_numbers(text):
             return ParsedValue(text, None, None, None)
         read = self._read(text, default_unit)
         if read is None:
@@ -285,6 +285,24 @@ class ValueParser:
         number = self._scales.times(read.number, prefix)
         unit = f"{base}{read.tail}" if base is not None else None
         return ParsedValue(text, number, unit, read.comparator)
+
+    def stacked_numbers(self, raw: str) -> bool:
+        """Is a text several numbers one a line (`12\n10\n8`, `≥50万页\n100%`: the values of
+        rows no rule parted, read as one cell)? Its digits run together are no number. A
+        number wrapped in a narrow cell is one: two lines broken inside its digits, at its
+        point or comma (`≤52318.6\n4万元`, `3,357.\n52`), unless both are short whole numbers."""
+        lines = [line.strip() for line in raw.splitlines() if line.strip()]
+        if len(lines) < 2:
+            return False
+        if not all(self._read(to_simplified(remove_whitespace(line)), None) for line in lines):
+            return False
+        if len(lines) > 2:
+            return True
+        first, second = lines
+        if first.endswith((".", ",")) or second.startswith((".", ",")):
+            return False
+        wrapped = first[-1].isdigit() and second[0].isdigit()
+        return not wrapped or (_SHORT_WHOLE.fullmatch(first + "\n" + second) is not None)
 
     def _read(self, text: str, default_unit: str | None) -> _Read | None:
         """The number, unit and comparator as written, or None for text that is no number."""
@@ -360,6 +378,7 @@ class ValueParser:
         return fold_value_width(strip_text(raw)) in self._placeholders
 
 
+_SHORT_WHOLE = re.compile(r"\d{1,3}\n\d{1,3}")  # 12 / 10: two rows' 分值, no number wrapped
 _DATE = re.compile(r"^(?P<y>\d{4})\s*[年./\-]\s*(?P<m>\d{1,2})\s*[月./\-]\s*(?P<d>\d{1,2})\s*日?$")
 
 

@@ -182,6 +182,8 @@ def forms_to_records(
             confidence = min(read_confidence(slot), keyed_on)
             if confidence < 1.0 and _in_doubt(slot, parsed, vocabulary):
                 confidence = min(confidence, UNSURE)
+            if slot.numeric and vocabulary.parser.stacked_numbers(slot.value_raw):
+                confidence = min(confidence, UNSURE)  # rows read as one cell: whose is which?
             records.append(
                 Record(
                     record_id=rid,
