@@ -81,6 +81,7 @@ def _footer_to_slots(ctx: MapContext, lines: tuple, vocabulary: Vocabulary) -> N
 def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
     matrix = fill_covered_slots(grid)
     header_cells: list[Cell] = []
+    earlier = ctx.state.header_cells  # the headers of a table before this one, if active
     for r, row in enumerate(matrix):
         cells = distinct(row)
         own = [c for c in cells if c.row == r]
@@ -91,14 +92,49 @@ def grid_to_slots(ctx: MapContext, grid: Grid) -> None:
         if under_headers is None:  # a header row: the cells the values below rest on
             stacked = ctx.state.header_row == r - 1 and header_cells
             header_cells = [*header_cells, *cells] if stacked else list(cells)
+            ctx.state.header_cells = tuple(header_cells)
             continue
         for index in range(first, len(ctx.slots)):
-            ctx.slots[index] = resting_on(
+            slot = resting_on(
                 ctx.slots[index],
                 cells,
                 header_cells if under_headers else [],
                 ctx.naming_confidence,
             )
+            if under_headers:
+                slot = aligned_with(slot, tuple(header_cells) or earlier)
+            ctx.slots[index] = slot
+
+
+MISALIGNED = 0.5  # a value under an earlier table's headers whose column it does not stand in
+MIN_OVERLAP = 0.5  # of the value cell's width, under the header its column index names
+
+
+def aligned_with(slot: Slot, headers: tuple[Cell, ...]) -> Slot:
+    """A value on another page than its headers (a page's part joined into the table, or read
+    as a table of its own going on under an earlier one's headers) is named by its column's
+    index; unsure where its cell does not stand under that header on the page (the part's
+    columns counted otherwise: a rule missing or added). Text-layer cells only: their boxes
+    are in one unit on every page."""
+    cell = slot.cell
+    if cell is None or cell.bbox is None or cell.confidence < 1.0:
+        return slot
+    over = [
+        h
+        for h in headers
+        if h.col <= cell.last_col
+        and h.last_col >= cell.col
+        and h.bbox is not None
+        and h.page != cell.page
+    ]
+    if not over or any(h.confidence < 1.0 for h in over):
+        return slot
+    x0, x1 = min(h.bbox.x0 for h in over), max(h.bbox.x1 for h in over)
+    width = cell.bbox.x1 - cell.bbox.x0
+    shared = min(x1, cell.bbox.x1) - max(x0, cell.bbox.x0)
+    if width > 0 and shared >= MIN_OVERLAP * width:
+        return slot
+    return replace(slot, rests_on=min(slot.rests_on, MISALIGNED))
 
 
 def _row_to_slots(

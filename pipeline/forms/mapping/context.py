@@ -45,6 +45,7 @@ class RowState:
     last_row_page: int | None = None
     pending_weight: tuple[SectionDef, Cell] | None = None  # a block label's weight, for its header
     passed: set[str] = field(default_factory=set)  # sections whose headers came and went
+    header_cells: tuple[Cell, ...] = ()  # the cells of the active header row(s)
 
     @property
     def in_head(self) -> bool:
