@@ -276,3 +276,13 @@ def test_numbers_of_several_rows_read_as_one_cell_are_unsure_and_no_number():
     merged = [r for r in records if r.item == "改造路口系统可用率"]
     assert {r.measure for r in merged} == {"weight", "score", "target", "actual"}
     assert all(r.value_num is None and r.confidence < 0.8 for r in merged)
+
+
+def test_group_labels_of_several_rows_read_as_one_cell_leave_their_weight_unsure():
+    rows = [list(r) for r in PROJECT]
+    at = next(i for i, r in enumerate(rows) if len(r) > 3 and r[3] == "改造路口")
+    rows[at][1] = "产出指标(60分)\n满意度指标（30分）"  # no rule between the two groups' rows
+    records, _ = _records(rows_to_grid(rows))
+    weights = {r.item: r.confidence for r in records if r.section == "indicator_groups"}
+    assert weights["产出指标(60分)满意度指标"] < 0.8
+    assert weights["满意度指标"] == 1.0  # the group's own row further down

@@ -18,6 +18,10 @@ _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_SPECK_TAIL = 3  # characters a scan may read from specks after a label
 _SPECK_MARK = re.compile(r"[a-z'\"“”‘’`]")  # no label's tail; a speck read as a character
 GUESSED = 0.5  # the confidence of a scanned label or header named only by a guess
+# a weight note in a label (`（50分）`); two in one cell are the labels of rows no rule parted
+_WEIGHT_IN_LABEL = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[）)]")
+STACKED_LABELS = 0.5
+_FULL_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
 @dataclass(frozen=True)
@@ -220,7 +224,10 @@ class MapContext:
         return len(self.slots) - 1
 
     def emit_weight(self, section: str, item: str, weight_raw: str, cell: Cell, **labels) -> None:
-        """A weight written in a label, `(50分)`: value_raw as written, the number from inside."""
+        """A weight written in a label, `(50分)`: value_raw as written, the number from inside;
+        unsure where the label's cell holds two (`产出指标（50分）\n效益指标（30分）`: the
+        labels of rows no rule parted, read as one cell: whose weight is it?)."""
+        stacked = len(_WEIGHT_IN_LABEL.findall(cell.text.translate(_FULL_DIGITS))) > 1
         self.emit(
             Slot(
                 section=section,
@@ -230,6 +237,7 @@ class MapContext:
                 parse_text=weight_raw.strip("()（）") if weight_raw else None,
                 default_unit="分",
                 cell=cell,
+                rests_on=STACKED_LABELS if stacked else 1.0,
                 **labels,
             )
         )
