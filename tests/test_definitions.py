@@ -108,3 +108,16 @@ def test_a_new_multiplier_is_a_data_change(tmp_path):
     _edit(schemas / "vocabulary.json", lambda d: d["unit_prefixes"].update({"百": 100}))
     parsed = load_catalog(schemas).vocabulary.parser.parse("≥3百户", None)
     assert (parsed.value_num, parsed.value_unit, parsed.comparator) == (300.0, "户", "≥")
+
+
+def test_a_footer_items_shape_that_is_no_pattern_is_refused_when_loaded(tmp_path):
+    schemas = _copy(tmp_path)
+
+    def broken(data):
+        phone = next(i for i in data["footer"]["items"] if i["item"] == "联系电话")
+        phone["shape"] = "[0-9"
+
+    _edit(schemas / "vocabulary.json", broken)
+    with pytest.raises(DefinitionError) as raised:
+        load_catalog(schemas)
+    assert "vocabulary.json" in str(raised.value)

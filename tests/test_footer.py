@@ -105,3 +105,20 @@ def test_a_footer_wrapped_a_few_characters_to_a_line_is_read_whole():
         "联系电话": "0938-6672219",
         "单位负责人签字": "",
     }
+
+
+@pytest.mark.parametrize(
+    ("written", "value", "sure"),
+    [
+        ("0731-28836540", "0731-28836540", True),
+        ("0731－2883 6540 转 802", "0731－2883 6540 转 802", True),
+        ("0731-28836540单位大签字", "0731-28836540", False),  # 单位负责人签字 misread, run in
+        ("0731-2883654（办）", "0731-2883654（办）", False),  # a note of its own, kept
+        ("见附件", "见附件", False),
+    ],
+    ids=["number", "extension", "label-run-in", "note", "words"],
+)
+def test_a_phone_is_read_as_its_shape_has_it(written, value, sure):
+    slots, _ = lines_to_footer(_stacked((f"填表人：周敏  联系电话：{written}", 400)), VOCABULARY)
+    phone = next(s for s in slots if s.item == "联系电话")
+    assert (phone.value_raw, phone.rests_on == 1.0) == (value, sure)

@@ -63,7 +63,12 @@ def _load_vocabulary(path: Path) -> Vocabulary:
             for name, spec in raw["measures"].items()
         }
         footer = tuple(
-            FooterItem(i["item"], tuple(i.get("synonyms", ())), i.get("date", False))
+            FooterItem(
+                i["item"],
+                tuple(i.get("synonyms", ())),
+                i.get("date", False),
+                re.compile(i["shape"]) if "shape" in i else None,
+            )
             for i in raw["footer"]["items"]
         )
         scales = Scales.of_vocabulary(
@@ -100,7 +105,7 @@ def _load_vocabulary(path: Path) -> Vocabulary:
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise DefinitionError(f"{path}: missing or malformed entry: {exc!r}") from exc
-    except ValueError as exc:
+    except (ValueError, re.error) as exc:
         raise DefinitionError(f"{path}: {exc}") from exc
     check_vocabulary(vocabulary, path)
     return vocabulary

@@ -83,6 +83,7 @@ class FooterItem:
     item: str
     synonyms: tuple[str, ...]
     date: bool
+    shape: re.Pattern[str] | None = None  # what its value is written with (a phone's digits)
 
 
 @dataclass(frozen=True)

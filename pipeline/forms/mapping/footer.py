@@ -72,18 +72,39 @@ def lines_to_footer(
             if item.item in seen:
                 continue
             seen.add(item.item)
+            value, sure = shaped(strip_text(plain[match.end() : end]), item)
             slots.append(
                 Slot(
                     section="footer",
                     item=item.item,
                     measure="value",
-                    value_raw=strip_text(plain[match.end() : end]),
+                    value_raw=value,
                     numeric=False,
                     is_date=item.date,
                     line=line,
+                    rests_on=1.0 if sure else OFF_SHAPE,
                 )
             )
     return slots, unknown
+
+
+_RUN_IN_LABEL = re.compile(r"[\u4e00-\u9fff]{2}")
+OFF_SHAPE = 0.5  # a footer value not written as its item's values are
+MIN_SHAPED = 7  # characters of a phone number's shape before a label run into it
+
+
+def shaped(value: str, item: FooterItem) -> tuple[str, bool]:
+    """A footer value as its item's shape has it, and whether it is sure: a phone number with
+    the next label run into it (`0731-28836540单位大签字`: the label misread, so not told as
+    one) is the number, unsure where it ends; any other value off the shape is kept, unsure."""
+    if item.shape is None or not value or item.shape.fullmatch(value):
+        return value, True
+    head = item.shape.match(value)
+    if head is None or len(head.group().strip()) < MIN_SHAPED:
+        return value, False
+    if not _RUN_IN_LABEL.match(value[head.end() :]):
+        return value, False  # `0731-2883654（办）`: a note of its own, kept
+    return head.group().rstrip("(（-－—–+＋、,，/ 　"), False
 
 
 def wrapped_to_paragraphs(lines: tuple[TextLine, ...], pattern: re.Pattern[str]) -> list[TextLine]:
