@@ -148,7 +148,7 @@ def continues(previous: TablePart, part: TablePart) -> bool:
 
 def parts_to_grid(parts: list[TablePart]) -> Grid:
     """One Grid from one or more table parts: columns from all parts' ruling lines, rows stacked."""
-    parts = _scans_aligned(parts)
+    parts = _edges_snapped(_scans_aligned(parts))
     xs = merge_edges(
         sorted({b[0] for p in parts for b in p.boxes} | {b[2] for p in parts for b in p.boxes})
     )
@@ -208,6 +208,48 @@ def _scans_aligned(parts: list[TablePart]) -> list[TablePart]:
         aligned.append(part)
         edges = merge_edges(sorted(set(edges) | set(_x_edges(part))))
     return aligned
+
+
+SNAP = 3 * EDGE_TOLERANCE  # points: a continuation's edge this near an earlier one is it
+
+
+def _edges_snapped(parts: list[TablePart]) -> list[TablePart]:
+    """The parts after the first with each cell edge that lies a few points off an edge of the
+    parts before it put on that edge: a browser lays a table's fragment on the next page out
+    anew, its rules two or three points from where they were (278 → 275), and the union of
+    both would hold slivers, a column that is no column, and count the next page's columns
+    one off. An edge with an earlier one within EDGE_TOLERANCE, or none within SNAP, stays.
+    The cells keep their own boxes on their own page (`sources`)."""
+    if len(parts) < 2:
+        return parts
+    snapped = [parts[0]]
+    edges = _x_edges(parts[0])
+    for part in parts[1:]:
+        moved = {x: _snap(x, edges) for x in _x_edges(part)}
+        if any(moved[x] != x for x in moved):
+            part = _edges_moved(part, moved)
+        snapped.append(part)
+        edges = merge_edges(sorted(set(edges) | set(_x_edges(part))))
+    return snapped
+
+
+def _snap(x: float, edges: list[float]) -> float:
+    nearest = edges[nearest_edge(edges, x)]
+    return nearest if EDGE_TOLERANCE <= abs(nearest - x) < SNAP else x
+
+
+def _edges_moved(part: TablePart, moved: dict[float, float]) -> TablePart:
+    """The part with its cells' left and right edges put where `moved` says (each edge of
+    `_x_edges`, and the boxes' own coordinates merged into it), each keeping its box as shown."""
+    sources = part.sources or tuple((part.page, box) for box in part.boxes)
+    keys = sorted(moved)
+
+    def at(x: float) -> float:
+        return moved[keys[nearest_edge(keys, x)]] - keys[nearest_edge(keys, x)] + x
+
+    boxes = tuple((at(b[0]), b[1], at(b[2]), b[3]) for b in part.boxes)
+    bbox = (at(part.bbox[0]), part.bbox[1], at(part.bbox[2]), part.bbox[3])
+    return replace(part, boxes=boxes, bbox=bbox, sources=sources)
 
 
 def _shifted(part: TablePart, dx: float) -> TablePart:

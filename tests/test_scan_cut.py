@@ -108,14 +108,29 @@ def test_a_scanned_continuation_laid_to_one_side_keeps_the_columns():
     assert [c.bbox.x0 for c in second[:3]] == [a for a, _b in shifted]  # shown where they are
 
 
-def test_a_text_layers_continuation_is_not_moved():
+def test_a_text_layers_continuation_laid_out_anew_keeps_the_columns():
+    # a browser lays a table's fragment on the next page out anew: its rules a few points off
     columns = [(40.0, 120.0), (120.0, 300.0), (300.0, 560.0)]
-    shifted = [(a + 3.8, b + 3.8) for a, b in columns]
+    anew = [(40.0, 117.0), (117.0, 303.5), (303.5, 560.0)]
     parts = [
         TablePart(p.page, p.boxes, p.texts, p.bbox)
-        for p in (_part(1, columns, 100.0), _part(2, shifted, 40.0))
+        for p in (_part(1, columns, 100.0), _part(2, anew, 40.0))
     ]
-    assert parts_to_grid(parts).n_cols > 3  # its edges are its own: each column drawn twice
+    grid = parts_to_grid(parts)
+    assert grid.n_cols == 3
+    second = sorted((c for c in grid.cells if c.page == 2 and c.row == 2), key=lambda c: c.col)
+    assert [(c.col, c.bbox.x0) for c in second] == [(0, 40.0), (1, 117.0), (2, 303.5)]
+
+
+def test_a_text_layers_continuation_with_columns_of_its_own_keeps_them():
+    # a column edge well away from every edge above it is a column of its own
+    columns = [(40.0, 120.0), (120.0, 300.0), (300.0, 560.0)]
+    own = [(40.0, 120.0), (120.0, 210.0), (210.0, 300.0), (300.0, 560.0)]
+    parts = [
+        TablePart(p.page, p.boxes, p.texts, p.bbox)
+        for p in (_part(1, columns, 100.0), _part(2, own, 40.0))
+    ]
+    assert parts_to_grid(parts).n_cols == 4
 
 
 def test_a_shadow_cutting_a_corner_off_the_page_makes_no_page_quad():
