@@ -33,23 +33,45 @@ RULED = 0.5  # of a side's length: a side drawn along this much by rules is rule
 def boxes_cut_in_shades(
     boxes: tuple[Box, ...], chars: tuple[Char, ...], shades: list[Box], rules: list[Box]
 ) -> tuple[Box, ...]:
-    """The table's cell boxes with each shaded band cut into the rows and columns its
-    neighbours rule (see the module's docstring); the others as they are."""
+    """The table's cell boxes with its shaded bands cut into the columns and rows their
+    neighbours rule (see the module's docstring); the others as they are, in their order."""
     if not shades:
+        return boxes
+    shaded = [b for b in boxes if is_shaded_band(b, shades, rules)]
+    if not shaded:
         return boxes
     ys = merge_edges(sorted({b[1] for b in boxes} | {b[3] for b in boxes}))
     xs = merge_edges(sorted({b[0] for b in boxes} | {b[2] for b in boxes}))
     chars_in = chars_by_centre(chars)
+    pieces: dict[Box, list[Box]] = {}  # each shaded cell's pieces, a column each
+    for box in shaded:
+        columns = [x for x in xs if box[0] + EDGE < x < box[2] - EDGE]
+        pieces[box] = band_cut_at_columns(box, chars_in(box), columns)
+    first_of: dict[Box, list[Box]] = {}  # a band's first cell (in the table's order): its cut
+    for members in stacked_bands([p for cell in shaded for p in pieces[cell]], rules):
+        band = (members[0][0], members[0][1], members[0][2], members[-1][3])
+        rows = [y for y in ys if band[1] + EDGE < y < band[3] - EDGE]
+        owner = next(cell for cell in shaded if members[0] in pieces[cell])
+        first_of.setdefault(owner, []).extend(band_cut_at_rows(band, chars_in(band), rows, members))
     out: list[Box] = []
     for box in boxes:
-        rows = [y for y in ys if box[1] + EDGE < y < box[3] - EDGE]
-        columns = [x for x in xs if box[0] + EDGE < x < box[2] - EDGE]
-        if not (rows or columns) or not is_shaded_band(box, shades, rules):
-            out.append(box)
-            continue
-        for piece in band_cut_at_rows(box, chars_in(box), rows):
-            out.extend(band_cut_at_columns(piece, chars_in(piece), columns))
+        out.extend(first_of.get(box, []) if box in pieces else [box])
     return tuple(out)
+
+
+def stacked_bands(pieces: list[Box], rules: list[Box]) -> list[list[Box]]:
+    """The shaded pieces in bands: those of one column standing one on another with no rule
+    between them (neighbouring label cells of one grey, printed as one fill), top to bottom."""
+    bands: list[list[Box]] = []
+    for piece in sorted(pieces, key=lambda b: (round(b[0]), round(b[2]), b[1])):
+        if bands:
+            last = bands[-1][-1]
+            same_column = abs(last[0] - piece[0]) <= SNAP and abs(last[2] - piece[2]) <= SNAP
+            if same_column and abs(last[3] - piece[1]) <= SNAP and not side_ruled(last, 3, rules):
+                bands[-1].append(piece)
+                continue
+        bands.append([piece])
+    return bands
 
 
 def is_shaded_band(box: Box, shades: list[Box], rules: list[Box]) -> bool:
@@ -77,9 +99,12 @@ def side_ruled(box: Box, side: int, rules: list[Box]) -> bool:
     return covered >= RULED * (stop - start)
 
 
-def band_cut_at_rows(box: Box, chars: list[Char], rows: list[float]) -> list[Box]:
+def band_cut_at_rows(
+    box: Box, chars: list[Char], rows: list[float], members: list[Box] | None = None
+) -> list[Box]:
     """The band cut at each of `rows` (heights inside it) that no line of its text crosses, when
-    its text stands in two rows or more; else the band whole."""
+    its text stands in two rows or more; else the band as it was (`members`, the shaded cells it
+    was made of, or the band whole)."""
     lines = chars_to_lines(chars)
     cuts = [
         y
@@ -91,7 +116,7 @@ def band_cut_at_rows(box: Box, chars: list[Char], rows: list[float]) -> list[Box
     ]
     edges = [box[1], *cuts, box[3]]
     pieces = [(box[0], top, box[2], bottom) for top, bottom in itertools.pairwise(edges)]
-    return pieces if _holding(pieces, chars) >= 2 else [box]
+    return pieces if _holding(pieces, chars) >= 2 else (members or [box])
 
 
 def band_cut_at_columns(box: Box, chars: list[Char], columns: list[float]) -> list[Box]:
