@@ -587,3 +587,20 @@ def test_a_shaded_header_strip_is_cut_at_the_value_columns_no_header_crosses():
     chars += _chars("决算", 230, 15, 8)
     boxes = boxes_cut_in_shades((strip, *values), tuple(chars), [strip], rules)
     assert boxes[:3] == ((0, 0, 100, 20), (100, 0, 200, 20), (200, 0, 300, 20))
+
+
+def test_a_dept_forms_source_and_use_entries_with_no_rules_between_are_rows():
+    halves = [(0.0, 0.0, 200.0, 60.0), (200.0, 0.0, 400.0, 60.0)]
+    chars = (
+        *_chars("其中：一般公共预算：2036.70", 4, 15, 6), *_chars("政府性基金拨款：", 4, 35, 6),
+        *_chars("其他资金：100.00", 4, 55, 6),
+        *_chars("其中：基本支出：1344.81", 204, 15, 6), *_chars("项目支出：702.46", 204, 35, 6),
+    )  # fmt: skip
+    boxes = boxes_cut_at_label_lines(tuple(halves), chars)
+    assert sorted(boxes) == [
+        (0, 0, 200, 22.0), (0, 22.0, 200, 42.0), (0, 42.0, 200, 60),
+        (200, 0, 400, 22.0), (200, 22.0, 400, 42.0), (200, 42.0, 400, 60),
+    ]  # fmt: skip
+    # a passage beside them is no entry: the row is left whole
+    prose = (*chars[:-11], *_chars("基本支出用于人员经费和日常运转。", 204, 15, 6))
+    assert boxes_cut_at_label_lines(tuple(halves), prose) == tuple(halves)

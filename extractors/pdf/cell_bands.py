@@ -8,13 +8,18 @@ column draws the rules (cell_rows cuts a cell back at those), so the rows are to
 label's lines: where the label cell's lines are each one whole line (none broken there only
 because the next word did not fit), every other cell of the row holds only numbers, each on a
 line of its own level with a different line of the label, and some cell holds two or more, the
-row is cut between the label's lines: each line its own row. Anything else leaves the row as it
-is (its values then run together under a label no form knows, which the mapping flags).
+row is cut between the label's lines: each line its own row. The same where every cell of the
+row holds entries, each line a name and a colon with an amount after it or none (a dept form's
+按收入性质分 / 按支出性质分 block, `其中：一般公共预算：2036.70` beside `其中：基本支出：1344.81`, no
+rules between its rows), each line of the other cells level with a different line of the first.
+Anything else leaves the row as it is (its values then run together under a label no form knows,
+which the mapping flags).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections import defaultdict
 
 from extractors.pdf.cell_columns import CELL_PADDING, chars_by_centre
@@ -23,6 +28,7 @@ from extractors.pdf.page import Char
 from extractors.tables import Box
 
 LEVEL = 0.35  # of the font size: two lines whose middles differ less stand level
+_ENTRY = re.compile(r"^\D.*[：:]\s*(?:[+-]?\d[\d,]*(?:\.\d+)?)?$")  # 名称：1234.50, or 名称：
 
 
 def boxes_cut_at_label_lines(boxes: tuple[Box, ...], chars: tuple[Char, ...]) -> tuple[Box, ...]:
@@ -58,6 +64,7 @@ def band_rows(boxes: list[Box], cell_chars: list[list[Char]]) -> list[float]:
         return []
     (label_box, label_chars), values = filled[0], filled[1:]
     labels = chars_to_lines(label_chars)
+    entries = all(is_entry_line(line) for _, chars in filled for line in chars_to_lines(chars))
     if len(labels) < 2 or any(is_number_line(line) for line in labels):
         return []
     if any(_wrapped(a, b, label_box) for a, b in itertools.pairwise(labels)):
@@ -67,7 +74,7 @@ def band_rows(boxes: list[Box], cell_chars: list[list[Char]]) -> list[float]:
     most = 0
     for _, chars in values:
         lines = chars_to_lines(chars)
-        if not all(is_number_line(line) for line in lines):
+        if not entries and not all(is_number_line(line) for line in lines):
             return []
         levels = [_level_of(_middle(line), middles, size) for line in lines]
         if None in levels or len(set(levels)) < len(levels):
@@ -79,6 +86,11 @@ def band_rows(boxes: list[Box], cell_chars: list[list[Char]]) -> list[float]:
         (max(c.bottom for c in a) + min(c.top for c in b)) / 2
         for a, b in itertools.pairwise(labels)
     ]
+
+
+def is_entry_line(line: list[Char]) -> bool:
+    """Is the line a name and a colon, an amount after it or none (`政府性基金拨款：`)?"""
+    return bool(_ENTRY.match("".join(c.text for c in sorted(line, key=lambda c: c.x0)).strip()))
 
 
 def _middle(line: list[Char]) -> float:
