@@ -6,7 +6,7 @@ print as one tall row of the table, its label cell holding one line a row and ea
 one line a row beside it, read as one cell each they run together (`520.0070.00`). No other
 column draws the rules (cell_rows cuts a cell back at those), so the rows are told by the
 label's lines: where the label cell's lines are each one whole line (none broken there only
-because the next word did not fit), every other cell of the row holds only numbers, each on a
+because the next word did not fit), every other cell of the row holds only numbers (or a placeholder, `/`), each on a
 line of its own level with a different line of the label, and some cell holds two or more, the
 row is cut between the label's lines: each line its own row. The same where every cell of the
 row holds entries, each line a name and a colon with an amount after it or none (a dept form's
@@ -27,6 +27,7 @@ from extractors.pdf.cell_rows import chars_to_lines, is_number_line
 from extractors.pdf.page import Char
 from extractors.tables import Box
 
+PLACEHOLDERS = frozenset({"/", "／", "-", "—", "——", "－", "--"})
 LEVEL = 0.35  # of the font size: two lines whose middles differ less stand level
 _ENTRY = re.compile(r"^\D.*[：:]\s*(?:[+-]?\d[\d,]*(?:\.\d+)?)?$")  # 名称：1234.50, or 名称：
 
@@ -74,7 +75,7 @@ def band_rows(boxes: list[Box], cell_chars: list[list[Char]]) -> list[float]:
     most = 0
     for _, chars in values:
         lines = chars_to_lines(chars)
-        if not entries and not all(is_number_line(line) for line in lines):
+        if not entries and not all(_number_or_blank(line) for line in lines):
             return []
         levels = [_level_of(_middle(line), middles, size) for line in lines]
         if None in levels or len(set(levels)) < len(levels):
@@ -86,6 +87,11 @@ def band_rows(boxes: list[Box], cell_chars: list[list[Char]]) -> list[float]:
         (max(c.bottom for c in a) + min(c.top for c in b)) / 2
         for a, b in itertools.pairwise(labels)
     ]
+
+
+def _number_or_blank(line: list[Char]) -> bool:
+    """A number, or a placeholder a form writes for none (`/`, `——`)."""
+    return is_number_line(line) or "".join(c.text for c in line).strip() in PLACEHOLDERS
 
 
 def is_entry_line(line: list[Char]) -> bool:

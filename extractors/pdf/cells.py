@@ -31,6 +31,7 @@ from extractors.pdf.cell_clips import (
     texts_behind,
 )
 from extractors.pdf.cell_columns import boxes_cut_at_columns
+from extractors.pdf.cell_gutters import boxes_cut_at_gutters
 from extractors.pdf.cell_overflow import clipped_passages, row_overflows
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
 from extractors.pdf.cell_shades import boxes_cut_in_shades
@@ -87,7 +88,8 @@ def table_to_part(
     open_sides = _cut_sides(boxes, cuts, 0) | _cut_sides(boxes, cuts, 2)
     whole = frozenset(boxes[i] for i in open_sides)
     boxes = boxes_cut_in_shades(boxes, chars, *paint)
-    boxes = boxes_cut_at_label_lines(boxes_cut_at_columns(boxes, chars, whole), chars)
+    boxes = boxes_cut_at_gutters(boxes_cut_at_columns(boxes, chars, whole), chars)
+    boxes = boxes_cut_at_label_lines(boxes, chars)
     x_values = {b[0] for b in boxes} | {b[2] for b in boxes}
     y_values = {b[1] for b in boxes} | {b[3] for b in boxes}
     xs, ys = merge_edges(sorted(x_values)), merge_edges(sorted(y_values))
