@@ -5,9 +5,10 @@ between three columns anywhere (a Sichuan form's 指标性质 / 指标值 / 度�
 block's 年初预算 / 调整后预算数 / 预算执行数 over them), every row holds one box over the three
 (`指标性质 指标值 度量单位`, `1260.00 1318.60 1275.44`, `≥ 15000亩`), and no other row's rules
 tell where to cut it (cell_columns). The columns are then told by their texts: the boxes of one
-width stacked in the table are looked at together, and where the gaps between the runs of two
-lines or more (headers, amounts side by side) overlap and no run of such a line stands, a
-column's edge lies (the middle of that gutter). Each box is then cut there as cell_columns cuts a
+width stacked in the table are looked at together, and where the gaps between the texts of two
+lines or more holding three texts or more each (headers, amounts side by side; a label beside
+its value tells nothing) overlap and no character of such a line stands, a column's edge lies
+(the middle of that gutter). Each box is then cut there as cell_columns cuts a
 box at ruled columns (each run set in its own column, or the box left whole: a name over the
 columns, a header centred over them).
 """
@@ -25,6 +26,7 @@ from extractors.tables import Box
 SNAP = 1.0  # points: boxes whose sides lie this near are of one width
 GAP = 0.6  # of the font size: a wider gap between two texts on a line is a gutter
 MIN_LINES = 2  # lines whose gaps must agree on a gutter, from two boxes or more
+MIN_TEXTS = 3  # texts a line must hold to tell gutters (a label beside its value tells none)
 MIN_STACK = 3  # boxes of one width the table must hold
 MIN_FREE = 0.5  # points: a narrower stretch between glyphs is no gutter
 
@@ -56,7 +58,7 @@ def boxes_cut_at_gutters(boxes: tuple[Box, ...], chars: tuple[Char, ...]) -> tup
 
 def stack_gutters(cells: list[list[Char]]) -> list[float]:
     """The places of the gutters the texts of a stack of boxes leave: the stretches no character
-    of a line holding two texts or more covers (texts split where a gap is wider than GAP of
+    of a line holding MIN_TEXTS texts or more covers (texts split where a gap is wider than GAP of
     their size; a number and its unit may touch over a gutter) that lie within such a line's gap
     between two texts on MIN_LINES lines or more of two boxes or more; each place the middle of
     its stretch."""
@@ -66,7 +68,7 @@ def stack_gutters(cells: list[list[Char]]) -> list[float]:
         for line in chars_to_lines(chars):
             line.sort(key=lambda c: c.x0)
             texts = _texts(line)
-            if len(texts) >= 2:
+            if len(texts) >= MIN_TEXTS:
                 lines.append((k, texts))
                 glyphs.extend((c.x0, c.x1) for c in line)
     free: list[tuple[float, float]] = []  # between the glyphs' union's pieces
