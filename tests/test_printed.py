@@ -51,6 +51,7 @@ EXACT = {
     "synthetic-i21-baichuan-overdown.calc-overdown.pdf",
     "synthetic-i21-tonglan-base-fills.calc-fills.pdf",
     "synthetic-i21-wuchuan-dept-entries.calc-partial.pdf",
+    "synthetic-i21-tuoyuan-sichuan-unruled.calc-partial.pdf",
 }
 # the share of values read right, by how the file was made
 TARGET = {

@@ -32,26 +32,31 @@ MIN_FREE = 0.5  # points: a narrower stretch between glyphs is no gutter
 
 
 def boxes_cut_at_gutters(boxes: tuple[Box, ...], chars: tuple[Char, ...]) -> tuple[Box, ...]:
-    """The table's boxes with each stack of boxes of one width cut at the gutters its texts
-    leave (see the module's docstring); the others as they are."""
+    """The table's boxes cut at the gutters the texts of each stack of boxes of one width leave
+    (see the module's docstring): every box lying within such a stack's width, whose width a
+    rule elsewhere may have narrowed (`≥ 15000` cut off its unit by a rule the head row draws);
+    the others as they are."""
     stacks: dict[tuple[int, int], list[Box]] = defaultdict(list)
     for box in boxes:
         stacks[(round(box[0] / SNAP), round(box[2] / SNAP))].append(box)
     chars_in = chars_by_centre(chars)
-    edges_of: dict[Box, list[float]] = {}
+    found: list[tuple[float, float, list[float]]] = []  # a stack's left, right and gutters
     for stack in stacks.values():
-        if len(stack) < MIN_STACK:
-            continue
-        gutters = stack_gutters([chars_in(box) for box in stack])
-        for box in stack:
-            inner = [x for x in gutters if box[0] < x < box[2]]
-            if inner:
-                edges_of[box] = inner
-    if not edges_of:
+        if len(stack) >= MIN_STACK:
+            gutters = stack_gutters([chars_in(box) for box in stack])
+            if gutters:
+                found.append((stack[0][0], stack[0][2], gutters))
+    if not found:
         return boxes
     out: list[Box] = []
     for box in boxes:
-        inner = edges_of.get(box)
+        inner = sorted(
+            x
+            for left, right, gutters in found
+            if left - SNAP <= box[0] and box[2] <= right + SNAP
+            for x in gutters
+            if box[0] < x < box[2]
+        )
         out.extend(box_cut_at_columns(box, chars_in(box), inner) if inner else [box])
     return tuple(out)
 
