@@ -13,6 +13,7 @@ import pytest
 from extractors.model import BBox, Grid, TextLine
 from extractors.pdf.cell_bands import boxes_cut_at_label_lines
 from extractors.pdf.cell_columns import boxes_cut_at_columns
+from extractors.pdf.cell_gutters import boxes_cut_at_gutters
 from extractors.pdf.cell_rows import cells_cut_at_rows
 from extractors.pdf.cell_shades import boxes_cut_in_shades
 from extractors.pdf.cells import UNCERTAIN, table_to_part
@@ -604,3 +605,20 @@ def test_a_dept_forms_source_and_use_entries_with_no_rules_between_are_rows():
     # a passage beside them is no entry: the row is left whole
     prose = (*chars[:-11], *_chars("基本支出用于人员经费和日常运转。", 204, 15, 6))
     assert boxes_cut_at_label_lines(tuple(halves), prose) == tuple(halves)
+
+
+def test_columns_no_row_rules_are_cut_where_the_headers_and_amounts_leave_gutters():
+    # three columns (100-150-200-250) no row rules: each row one box over the three
+    stack = [(100.0, y, 250.0, y + 20.0) for y in (0.0, 20.0, 40.0)]
+    chars = (
+        *_chars("年初", 102, 15, 8), *_chars("调整后", 152, 15, 8), *_chars("执行", 202, 15, 8),
+        *_chars("12.50", 128, 35, 4), *_chars("13.00", 178, 35, 4), *_chars("12.80", 228, 35, 4),
+        *_chars("≥", 102, 55, 8), *_chars("15", 190, 55, 4), *_chars("亩", 202, 55, 8),
+    )  # fmt: skip
+    boxes = boxes_cut_at_gutters(tuple(stack), chars)
+    assert len(boxes) == 9
+    assert sorted({round(b[0]) for b in boxes}) == [100, 150, 200]
+    # a label beside its value in each row tells no columns
+    pairs = (*_chars("名称", 102, 15, 8), *_chars("岷江县", 200, 15, 8),
+             *_chars("单位", 102, 35, 8), *_chars("民政局", 200, 35, 8))  # fmt: skip
+    assert boxes_cut_at_gutters(tuple(stack), pairs) == tuple(stack)

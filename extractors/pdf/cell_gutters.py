@@ -91,6 +91,27 @@ def stack_gutters(cells: list[list[Char]]) -> list[float]:
         ]
         if len(spanned) >= MIN_LINES and len(set(spanned)) >= 2:
             places.append((low + high) / 2)
+    return _columns_held(places, [texts for _, texts in lines])
+
+
+def _columns_held(places: list[float], lines: list[list[tuple[float, float]]]) -> list[float]:
+    """The gutters that leave every column between them holding texts of MIN_LINES lines: a
+    column only one line writes in (a header set left beside amounts set right in one column) is
+    joined to its neighbour holding fewer, its gutter dropped."""
+    places = list(places)
+    while places:
+        edges = [-float("inf"), *places, float("inf")]
+        held = [
+            sum(1 for texts in lines if any(a < (t[0] + t[1]) / 2 < b for t in texts))
+            for a, b in itertools.pairwise(edges)
+        ]
+        thin = next((k for k, n in enumerate(held) if n < MIN_LINES), None)
+        if thin is None:
+            return places
+        if thin == 0 or (thin < len(held) - 1 and held[thin + 1] <= held[thin - 1]):
+            places.pop(thin)  # the gutter on its right
+        else:
+            places.pop(thin - 1)  # the gutter on its left
     return places
 
 
