@@ -68,7 +68,7 @@ def band_rows(boxes: list[Box], cell_chars: list[list[Char]]) -> list[float]:
     entries = all(is_entry_line(line) for _, chars in filled for line in chars_to_lines(chars))
     if len(labels) < 2 or any(is_number_line(line) for line in labels):
         return []
-    if any(_wrapped(a, b, label_box) for a, b in itertools.pairwise(labels)):
+    if any(was_wrapped(a, b, label_box) for a, b in itertools.pairwise(labels)):
         return []
     middles = [_middle(line) for line in labels]
     size = max(c.size for c in label_chars)
@@ -107,7 +107,7 @@ def _level_of(middle: float, middles: list[float], size: float) -> int | None:
     return next((k for k, m in enumerate(middles) if abs(m - middle) <= LEVEL * size), None)
 
 
-def _wrapped(line: list[Char], after: list[Char], box: Box) -> bool:
+def was_wrapped(line: list[Char], after: list[Char], box: Box) -> bool:
     """Was the line broken only because the next line's first word did not fit after it?"""
     line, after = sorted(line, key=lambda c: c.x0), sorted(after, key=lambda c: c.x0)
     room = box[2] - box[0] - 2 * CELL_PADDING - (line[-1].x1 - line[0].x0)

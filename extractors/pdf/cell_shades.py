@@ -5,21 +5,25 @@ spreadsheet prints neighbouring cells of one grey as one filled rectangle, so th
 stands as one tall band beside the value cells, with no rule between its rows, and read as one
 cell it runs every label together beside the first row's values. A cell is such a band when it
 lies within a shade (page.Piece.shade: a coloured fill with no outline) and one of its sides is
-drawn by no rule at all, only by the shade's edge: a merged cell of a ruled table has its rules
-(and one drawn only by fills, a report engine's, has no rules anywhere, so no row is ruled).
-The band is cut at each row rule the other columns draw through it that no line of its text
-crosses: each label its own row's cell. A text standing over such a rule (a label centred on
-two rows) keeps those rows together, one cell. A shaded header row (its cells unruled, one grey
+drawn by no rule at all, only by the shade's edge, while another is ruled (the value cells'): a
+merged cell of a ruled table has its rules all round, one of a table drawn by fills alone (a
+report engine's) none.
+The band is cut between its labels (a line, or lines the layout wrapped one onto the next), each
+at the last row rule the other columns draw between them: each label its own row's cell, a row
+with no label of its own kept with the label over it, a text standing over a rule (a label
+centred on two rows) keeping those rows together. A band is cut only where it holds three labels
+or more: a merged label (one line, lines wrapped in a narrow column, a name and its weight on
+two lines) holds fewer. A shaded header row (its cells unruled, one grey
 strip over the table's width) is cut the same way at the column rules the value cells draw
 under it that no run of its text crosses: each header its own cell, a header centred over two
-columns one cell over both. Either cut is made only where two pieces or more hold text, so a
-shaded merged cell with one text stays whole.
+columns one cell over both, where two of its pieces or more hold text.
 """
 
 from __future__ import annotations
 
 import itertools
 
+from extractors.pdf.cell_bands import was_wrapped
 from extractors.pdf.cell_columns import chars_by_centre, chars_to_runs
 from extractors.pdf.cell_rows import chars_to_lines
 from extractors.pdf.page import Char
@@ -28,6 +32,8 @@ from extractors.tables import Box, merge_edges
 EDGE = 1.0  # points: a line may stand this far over a row's rule
 SNAP = 2.0  # points: a rule this near a side runs along it
 RULED = 0.5  # of a side's length: a side drawn along this much by rules is ruled
+WRAP_GAP = 0.8  # of the font size: a wrapped line follows its line closer than this
+MIN_LABELS = 3  # labels a band must hold to be cut (a merged label wraps, or breaks once)
 
 
 def boxes_cut_in_shades(
@@ -75,13 +81,17 @@ def stacked_bands(pieces: list[Box], rules: list[Box]) -> list[list[Box]]:
 
 
 def is_shaded_band(box: Box, shades: list[Box], rules: list[Box]) -> bool:
-    """Does the cell lie within a shade, one of its sides drawn by no rule?"""
+    """Does the cell lie within a shade, one of its sides drawn by no rule and one by rules (a
+    value cell's beside it: a table drawn by fills alone, a report engine's, has none)?"""
     within = any(
         s[0] - SNAP <= box[0] and s[1] - SNAP <= box[1] and box[2] <= s[2] + SNAP
         and box[3] <= s[3] + SNAP
         for s in shades
     )  # fmt: skip
-    return within and any(not side_ruled(box, side, rules) for side in range(4))
+    if not within:
+        return False
+    ruled = [side_ruled(box, side, rules) for side in range(4)]
+    return any(ruled) and not all(ruled)
 
 
 def side_ruled(box: Box, side: int, rules: list[Box]) -> bool:
@@ -102,21 +112,36 @@ def side_ruled(box: Box, side: int, rules: list[Box]) -> bool:
 def band_cut_at_rows(
     box: Box, chars: list[Char], rows: list[float], members: list[Box] | None = None
 ) -> list[Box]:
-    """The band cut at each of `rows` (heights inside it) that no line of its text crosses, when
-    its text stands in two rows or more; else the band as it was (`members`, the shaded cells it
-    was made of, or the band whole)."""
-    lines = chars_to_lines(chars)
-    cuts = [
-        y
-        for y in rows
-        if not any(
-            min(c.top for c in line) < y - EDGE and max(c.bottom for c in line) > y + EDGE
-            for line in lines
-        )
-    ]
+    """The band cut between its labels, when it holds MIN_LABELS or more: a label is a line, or
+    lines the layout wrapped one onto the next (a word that did not fit, at a paragraph's leading);
+    between two labels the band is cut at the last of `rows` (heights inside it) lying wholly
+    between them, so a row with no label of its own stays with the label over it. Else the band
+    as it was (`members`, the shaded cells it was made of, or the band whole)."""
+    labels: list[list[list[Char]]] = []
+    for line in chars_to_lines(chars):
+        line.sort(key=lambda c: c.x0)
+        if labels and _wrapped_onto(labels[-1][-1], line, box):
+            labels[-1].append(line)
+        else:
+            labels.append([line])
+    cuts = []
+    for upper, lower in itertools.pairwise(labels):
+        low = max(c.bottom for c in upper[-1]) - EDGE
+        high = min(c.top for c in lower[0]) + EDGE
+        between = [y for y in rows if low <= y <= high]
+        if between:
+            cuts.append(between[-1])
+    if len(labels) < MIN_LABELS or not cuts:
+        return members or [box]
     edges = [box[1], *cuts, box[3]]
-    pieces = [(box[0], top, box[2], bottom) for top, bottom in itertools.pairwise(edges)]
-    return pieces if _holding(pieces, chars) >= 2 else (members or [box])
+    return [(box[0], top, box[2], bottom) for top, bottom in itertools.pairwise(edges)]
+
+
+def _wrapped_onto(line: list[Char], after: list[Char], box: Box) -> bool:
+    """Is `after` the line `line` was wrapped onto: the next word did not fit after it, and it
+    follows at a paragraph's leading (labels of two rows stand further apart)?"""
+    gap = min(c.top for c in after) - max(c.bottom for c in line)
+    return gap < WRAP_GAP * max(c.size for c in line) and was_wrapped(line, after, box)
 
 
 def band_cut_at_columns(box: Box, chars: list[Char], columns: list[float]) -> list[Box]:
