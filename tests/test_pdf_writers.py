@@ -582,7 +582,9 @@ def test_a_shaded_merged_cell_ruled_round_or_with_one_text_is_left_whole():
 def test_a_shaded_header_strip_is_cut_at_the_value_columns_no_header_crosses():
     strip = (0.0, 0.0, 300.0, 20.0)
     values = ((100.0, 20.0, 150.0, 40.0), (150.0, 20.0, 200.0, 40.0), (200.0, 20.0, 300.0, 40.0))
-    rules = [(x, 20.0, x, 40.0) for x in (100.0, 150.0, 200.0, 300.0)]
+    rules = [(x, 20.0, x, 40.0) for x in (100.0, 150.0, 200.0, 300.0)] + [
+        (100.0, 20.0, 300.0, 20.0)
+    ]
     # a header centred over the two columns 100-200 crosses the rule at 150: one cell there
     chars = [*_chars("经费", 5, 15, 8), *_chars("2023年决算数", 126, 15, 8)]
     chars += _chars("决算", 230, 15, 8)
@@ -622,3 +624,13 @@ def test_columns_no_row_rules_are_cut_where_the_headers_and_amounts_leave_gutter
     pairs = (*_chars("名称", 102, 15, 8), *_chars("岷江县", 200, 15, 8),
              *_chars("单位", 102, 35, 8), *_chars("民政局", 200, 35, 8))  # fmt: skip
     assert boxes_cut_at_gutters(tuple(stack), pairs) == tuple(stack)
+
+
+def test_a_shaded_label_in_a_narrow_column_wrapped_over_the_rows_is_left_whole():
+    narrow = (0.0, 0.0, 12.0, 80.0)
+    rows = [(12.0, y, 112.0, y + 20.0) for y in (0.0, 20.0, 40.0, 60.0)]
+    rules = [(12.0, 0.0, 12.0, 80.0), *((12.0, y, 112.0, y) for y in (0, 20, 40, 60, 80))]
+    # one character a line, every line wrapped onto the next: one label over four rows
+    chars = tuple(c for k, ch in enumerate("绩效指标") for c in _chars(ch, 2, 24 + 10 * k, 8))
+    cells = (narrow, *rows)
+    assert boxes_cut_in_shades(cells, chars, [narrow], rules) == cells
