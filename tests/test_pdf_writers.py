@@ -14,7 +14,6 @@ from extractors.model import BBox, Grid, TextLine
 from extractors.pdf.cell_bands import boxes_cut_at_label_lines
 from extractors.pdf.cell_columns import boxes_cut_at_columns
 from extractors.pdf.cell_gutters import boxes_cut_at_gutters
-from extractors.pdf.cell_margins import labels_left_of_table
 from extractors.pdf.cell_rows import cells_cut_at_rows
 from extractors.pdf.cell_shades import boxes_cut_in_shades
 from extractors.pdf.cells import UNCERTAIN, table_to_part
@@ -635,13 +634,3 @@ def test_a_shaded_label_in_a_narrow_column_wrapped_over_the_rows_is_left_whole()
     chars = tuple(c for k, ch in enumerate("绩效指标") for c in _chars(ch, 2, 24 + 10 * k, 8))
     cells = (narrow, *rows)
     assert boxes_cut_in_shades(cells, chars, [narrow], rules) == cells
-
-
-def test_labels_floating_left_of_a_table_with_no_rules_are_its_first_column():
-    cells = [(100.0, y, 300.0, y + 20.0) for y in (100.0, 120.0, 140.0)]
-    title = tuple(_chars("附件2", 50, 60, 8))
-    labels = (*_chars("部门名称", 50, 115, 8), *_chars("总分", 50, 155, 8))
-    got = labels_left_of_table(cells, title + labels)
-    assert got == [(49.0, 100.0, 100.0, 120.0), (49.0, 140.0, 100.0, 160.0)]
-    # a cut cell's text run on into the margin (no line over the table starts there)
-    assert labels_left_of_table(cells, tuple(_chars("附件2", 10, 60, 8)) + labels) == []

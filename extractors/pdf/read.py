@@ -20,7 +20,6 @@ from pathlib import Path
 
 from extractors.errors import ExtractionError
 from extractors.model import BBox, Document, ReadNote, TextLine
-from extractors.pdf.cell_margins import labels_left_of_table
 from extractors.pdf.cells import WORD_GAP, in_table, table_to_part
 from extractors.pdf.cuts import margin_text_into_cells
 from extractors.pdf.page import (
@@ -308,13 +307,7 @@ def content_to_items(content: PageContent) -> Items:
     shades = shade_boxes(content.pieces)
     rules = rule_boxes(content.pieces) if shades else []
     reads = [
-        table_to_part(
-            content.chars,
-            [*cells, *labels_left_of_table(cells, content.chars)],
-            content.number,
-            cuts,
-            (shades, rules),
-        )
+        table_to_part(content.chars, cells, content.number, cuts, (shades, rules))
         for cells in tables
         if cells
     ]
