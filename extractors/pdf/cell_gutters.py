@@ -42,8 +42,9 @@ def boxes_cut_at_gutters(boxes: tuple[Box, ...], chars: tuple[Char, ...]) -> tup
     chars_in = chars_by_centre(chars)
     found: list[tuple[float, float, list[float]]] = []  # a stack's left, right and gutters
     for stack in stacks.values():
-        if len(stack) >= MIN_STACK:
-            gutters = stack_gutters([chars_in(box) for box in stack])
+        texts = [chars_in(box) for box in stack] if len(stack) >= MIN_STACK else []
+        if sum(len(chars) >= MIN_TEXTS for chars in texts) >= MIN_LINES:
+            gutters = stack_gutters(texts)
             if gutters:
                 found.append((stack[0][0], stack[0][2], gutters))
     if not found:
