@@ -13,7 +13,9 @@ import pytest
 from extractors.model import BBox, Grid, TextLine
 from extractors.pdf.cell_bands import boxes_cut_at_label_lines
 from extractors.pdf.cell_columns import boxes_cut_at_columns
+from extractors.pdf.cell_gutters import boxes_cut_at_gutters
 from extractors.pdf.cell_rows import cells_cut_at_rows
+from extractors.pdf.cell_shades import boxes_cut_in_shades
 from extractors.pdf.cells import UNCERTAIN, table_to_part
 from extractors.pdf.cuts import margin_text_into_cells
 from extractors.pdf.page import Char, edges_to_ruling, edges_to_tables, frame_closed
@@ -547,3 +549,88 @@ def test_a_title_labels_end_at_the_head_of_a_cut_cell_is_no_part_of_its_text():
     assert _title_tail_before("浦川区保障性住房运营管理经费", "称房运营管理经费", "项目名称")
     assert not _title_tail_before("浦川区保障性住房运营管理经费", "费用结算", "项目名称")
     assert not _title_tail_before("河湖巡查", "称巡查", "\0")  # no title label in the row
+
+
+# a shaded label band: the labels grey with no rules, the value cells beside them ruled
+BAND = (0.0, 0.0, 100.0, 60.0)
+VALUE_CELLS = ((100.0, 0.0, 200.0, 20.0), (100.0, 20.0, 200.0, 40.0), (100.0, 40.0, 200.0, 60.0))
+VALUE_RULES = [(100.0, 0.0, 100.0, 60.0), (200.0, 0.0, 200.0, 60.0)] + [
+    (100.0, y, 200.0, y) for y in (0.0, 20.0, 40.0, 60.0)
+]
+
+
+def test_a_shaded_label_band_with_no_rules_is_cut_at_its_neighbours_rows():
+    chars = [*_chars("三公经费", 5, 15, 8), *_chars("差旅费", 5, 35, 8), *_chars("水费", 5, 55, 8)]
+    boxes = boxes_cut_in_shades((BAND, *VALUE_CELLS), tuple(chars), [BAND], VALUE_RULES)
+    assert boxes[:3] == ((0, 0, 100, 20), (0, 20, 100, 40), (0, 40, 100, 60))
+    assert boxes[3:] == VALUE_CELLS
+
+
+def test_a_shaded_merged_cell_ruled_round_or_with_one_text_is_left_whole():
+    chars = tuple([*_chars("产出指标", 5, 15, 8), *_chars("（50分）", 5, 35, 8)])
+    cells = (BAND, *VALUE_CELLS)
+    frame = [(0.0, 0.0, 0.0, 60.0), (0.0, 0.0, 100.0, 0.0), (0.0, 60.0, 100.0, 60.0)]
+    # a grey merged cell its department ruled round: a cell of a ruled table
+    assert boxes_cut_in_shades(cells, chars, [BAND], VALUE_RULES + frame) == cells
+    # no shade under it: no evidence of a band
+    assert boxes_cut_in_shades(cells, chars, [], VALUE_RULES) == cells
+    # one text centred over two rows stands over their rule: those rows stay one cell
+    centred = tuple(_chars("产出指标", 5, 24, 8))
+    assert boxes_cut_in_shades(cells, centred, [BAND], VALUE_RULES) == cells
+
+
+def test_a_shaded_header_strip_is_cut_at_the_value_columns_no_header_crosses():
+    strip = (0.0, 0.0, 300.0, 20.0)
+    values = ((100.0, 20.0, 150.0, 40.0), (150.0, 20.0, 200.0, 40.0), (200.0, 20.0, 300.0, 40.0))
+    rules = [(x, 20.0, x, 40.0) for x in (100.0, 150.0, 200.0, 300.0)] + [
+        (100.0, 20.0, 300.0, 20.0)
+    ]
+    # a header centred over the two columns 100-200 crosses the rule at 150: one cell there
+    chars = [*_chars("经费", 5, 15, 8), *_chars("2023年决算数", 126, 15, 8)]
+    chars += _chars("决算", 230, 15, 8)
+    boxes = boxes_cut_in_shades((strip, *values), tuple(chars), [strip], rules)
+    assert boxes[:3] == ((0, 0, 100, 20), (100, 0, 200, 20), (200, 0, 300, 20))
+
+
+def test_a_dept_forms_source_and_use_entries_with_no_rules_between_are_rows():
+    halves = [(0.0, 0.0, 200.0, 60.0), (200.0, 0.0, 400.0, 60.0)]
+    chars = (
+        *_chars("其中：一般公共预算：2036.70", 4, 15, 6), *_chars("政府性基金拨款：", 4, 35, 6),
+        *_chars("其他资金：100.00", 4, 55, 6),
+        *_chars("其中：基本支出：1344.81", 204, 15, 6), *_chars("项目支出：702.46", 204, 35, 6),
+    )  # fmt: skip
+    boxes = boxes_cut_at_label_lines(tuple(halves), chars)
+    assert sorted(boxes) == [
+        (0, 0, 200, 22.0), (0, 22.0, 200, 42.0), (0, 42.0, 200, 60),
+        (200, 0, 400, 22.0), (200, 22.0, 400, 42.0), (200, 42.0, 400, 60),
+    ]  # fmt: skip
+    # a passage beside them is no entry: the row is left whole
+    prose = (*chars[:-11], *_chars("基本支出用于人员经费和日常运转。", 204, 15, 6))
+    assert boxes_cut_at_label_lines(tuple(halves), prose) == tuple(halves)
+
+
+def test_columns_no_row_rules_are_cut_where_the_headers_and_amounts_leave_gutters():
+    # three columns (100-150-200-250) no row rules: each row one box over the three
+    stack = [(100.0, y, 250.0, y + 20.0) for y in (0.0, 20.0, 40.0)]
+    chars = (
+        *_chars("年初", 102, 15, 8), *_chars("调整后", 152, 15, 8), *_chars("执行", 202, 15, 8),
+        *_chars("12.50", 128, 35, 4), *_chars("13.00", 178, 35, 4), *_chars("12.80", 228, 35, 4),
+        *_chars("≥", 102, 55, 8), *_chars("15", 190, 55, 4), *_chars("亩", 202, 55, 8),
+    )  # fmt: skip
+    boxes = boxes_cut_at_gutters(tuple(stack), chars)
+    assert len(boxes) == 9
+    assert sorted({round(b[0]) for b in boxes}) == [100, 150, 200]
+    # a label beside its value in each row tells no columns
+    pairs = (*_chars("名称", 102, 15, 8), *_chars("岷江县", 200, 15, 8),
+             *_chars("单位", 102, 35, 8), *_chars("民政局", 200, 35, 8))  # fmt: skip
+    assert boxes_cut_at_gutters(tuple(stack), pairs) == tuple(stack)
+
+
+def test_a_shaded_label_in_a_narrow_column_wrapped_over_the_rows_is_left_whole():
+    narrow = (0.0, 0.0, 12.0, 80.0)
+    rows = [(12.0, y, 112.0, y + 20.0) for y in (0.0, 20.0, 40.0, 60.0)]
+    rules = [(12.0, 0.0, 12.0, 80.0), *((12.0, y, 112.0, y) for y in (0, 20, 40, 60, 80))]
+    # one character a line, every line wrapped onto the next: one label over four rows
+    chars = tuple(c for k, ch in enumerate("绩效指标") for c in _chars(ch, 2, 24 + 10 * k, 8))
+    cells = (narrow, *rows)
+    assert boxes_cut_in_shades(cells, chars, [narrow], rules) == cells

@@ -49,6 +49,9 @@ EXACT = {
     "qingfeng-shucai-2024.calc-partial.pdf",
     "synthetic-i21-songling-titlecols.calc-titlecols3.pdf",
     "synthetic-i21-baichuan-overdown.calc-overdown.pdf",
+    "synthetic-i21-tonglan-base-fills.calc-fills.pdf",
+    "synthetic-i21-wuchuan-dept-entries.calc-partial.pdf",
+    "synthetic-i21-tuoyuan-sichuan-unruled.calc-partial.pdf",
 }
 # the share of values read right, by how the file was made
 TARGET = {
@@ -56,6 +59,7 @@ TARGET = {
     "chromium-rules": 0.97,
     "calc-fit": 0.97,
     "calc-partial": 0.97,
+    "calc-fills": 0.97,
     "drawn": 0.97,
     "calc-pages": 0.95,
     "calc-wide": 0.95,

@@ -6,15 +6,20 @@ print as one tall row of the table, its label cell holding one line a row and ea
 one line a row beside it, read as one cell each they run together (`520.0070.00`). No other
 column draws the rules (cell_rows cuts a cell back at those), so the rows are told by the
 label's lines: where the label cell's lines are each one whole line (none broken there only
-because the next word did not fit), every other cell of the row holds only numbers, each on a
+because the next word did not fit), every other cell of the row holds only numbers (or a placeholder, `/`), each on a
 line of its own level with a different line of the label, and some cell holds two or more, the
-row is cut between the label's lines: each line its own row. Anything else leaves the row as it
-is (its values then run together under a label no form knows, which the mapping flags).
+row is cut between the label's lines: each line its own row. The same where every cell of the
+row holds entries, each line a name and a colon with an amount after it or none (a dept form's
+按收入性质分 / 按支出性质分 block, `其中：一般公共预算：2036.70` beside `其中：基本支出：1344.81`, no
+rules between its rows), each line of the other cells level with a different line of the first.
+Anything else leaves the row as it is (its values then run together under a label no form knows,
+which the mapping flags).
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections import defaultdict
 
 from extractors.pdf.cell_columns import CELL_PADDING, chars_by_centre
@@ -22,7 +27,9 @@ from extractors.pdf.cell_rows import chars_to_lines, is_number_line
 from extractors.pdf.page import Char
 from extractors.tables import Box
 
+PLACEHOLDERS = frozenset({"/", "／", "-", "—", "——", "－", "--"})
 LEVEL = 0.35  # of the font size: two lines whose middles differ less stand level
+_ENTRY = re.compile(r"^\D.*[：:]\s*(?:[+-]?\d[\d,]*(?:\.\d+)?)?$")  # 名称：1234.50, or 名称：
 
 
 def boxes_cut_at_label_lines(boxes: tuple[Box, ...], chars: tuple[Char, ...]) -> tuple[Box, ...]:
@@ -58,16 +65,17 @@ def band_rows(boxes: list[Box], cell_chars: list[list[Char]]) -> list[float]:
         return []
     (label_box, label_chars), values = filled[0], filled[1:]
     labels = chars_to_lines(label_chars)
+    entries = all(is_entry_line(line) for _, chars in filled for line in chars_to_lines(chars))
     if len(labels) < 2 or any(is_number_line(line) for line in labels):
         return []
-    if any(_wrapped(a, b, label_box) for a, b in itertools.pairwise(labels)):
+    if any(was_wrapped(a, b, label_box) for a, b in itertools.pairwise(labels)):
         return []
     middles = [_middle(line) for line in labels]
     size = max(c.size for c in label_chars)
     most = 0
     for _, chars in values:
         lines = chars_to_lines(chars)
-        if not all(is_number_line(line) for line in lines):
+        if not entries and not all(_number_or_blank(line) for line in lines):
             return []
         levels = [_level_of(_middle(line), middles, size) for line in lines]
         if None in levels or len(set(levels)) < len(levels):
@@ -81,6 +89,16 @@ def band_rows(boxes: list[Box], cell_chars: list[list[Char]]) -> list[float]:
     ]
 
 
+def _number_or_blank(line: list[Char]) -> bool:
+    """A number, or a placeholder a form writes for none (`/`, `——`)."""
+    return is_number_line(line) or "".join(c.text for c in line).strip() in PLACEHOLDERS
+
+
+def is_entry_line(line: list[Char]) -> bool:
+    """Is the line a name and a colon, an amount after it or none (`政府性基金拨款：`)?"""
+    return bool(_ENTRY.match("".join(c.text for c in sorted(line, key=lambda c: c.x0)).strip()))
+
+
 def _middle(line: list[Char]) -> float:
     return sum((c.top + c.bottom) / 2 for c in line) / len(line)
 
@@ -89,7 +107,7 @@ def _level_of(middle: float, middles: list[float], size: float) -> int | None:
     return next((k for k, m in enumerate(middles) if abs(m - middle) <= LEVEL * size), None)
 
 
-def _wrapped(line: list[Char], after: list[Char], box: Box) -> bool:
+def was_wrapped(line: list[Char], after: list[Char], box: Box) -> bool:
     """Was the line broken only because the next line's first word did not fit after it?"""
     line, after = sorted(line, key=lambda c: c.x0), sorted(after, key=lambda c: c.x0)
     room = box[2] - box[0] - 2 * CELL_PADDING - (line[-1].x1 - line[0].x0)

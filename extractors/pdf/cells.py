@@ -31,8 +31,10 @@ from extractors.pdf.cell_clips import (
     texts_behind,
 )
 from extractors.pdf.cell_columns import boxes_cut_at_columns
+from extractors.pdf.cell_gutters import boxes_cut_at_gutters
 from extractors.pdf.cell_overflow import clipped_passages, row_overflows
 from extractors.pdf.cell_rows import cells_cut_at_rows, chars_to_lines
+from extractors.pdf.cell_shades import boxes_cut_in_shades
 from extractors.pdf.page import Char, cells_bbox
 from extractors.tables import (
     Box,
@@ -72,15 +74,22 @@ def in_table(ch: Char, bbox: Box) -> bool:
 
 
 def table_to_part(
-    chars: tuple[Char, ...], cells: list, number: int, cuts: list[Box] = ()
+    chars: tuple[Char, ...],
+    cells: list,
+    number: int,
+    cuts: list[Box] = (),
+    paint: tuple[list[Box], list[Box]] = ((), ()),
 ) -> TableRead:
     """Assign each character of the table's area to its cell: by its centre, or with the run
     it belongs to when that run crosses a column rule. `cuts`: the upright rules a page's
-    side cut left out (a cell whose side is one was cut there)."""
+    side cut left out (a cell whose side is one was cut there). `paint`: the page's shades
+    and its rules (page.shade_boxes, page.rule_boxes), which tell a shaded label band."""
     boxes = tuple(tuple(map(float, c)) for c in cells)
     open_sides = _cut_sides(boxes, cuts, 0) | _cut_sides(boxes, cuts, 2)
     whole = frozenset(boxes[i] for i in open_sides)
-    boxes = boxes_cut_at_label_lines(boxes_cut_at_columns(boxes, chars, whole), chars)
+    boxes = boxes_cut_in_shades(boxes, chars, *paint)
+    boxes = boxes_cut_at_gutters(boxes_cut_at_columns(boxes, chars, whole), chars)
+    boxes = boxes_cut_at_label_lines(boxes, chars)
     x_values = {b[0] for b in boxes} | {b[2] for b in boxes}
     y_values = {b[1] for b in boxes} | {b[3] for b in boxes}
     xs, ys = merge_edges(sorted(x_values)), merge_edges(sorted(y_values))

@@ -38,10 +38,13 @@ class Char:
 @dataclass(frozen=True, slots=True)
 class Piece:
     """A painted subpath: a `line` (its two ends), a `rect` (two opposite corners) or a
-    `curve` (its points, a Bézier's by its end points), in points from the top-left."""
+    `curve` (its points, a Bézier's by its end points), in points from the top-left. `shade`:
+    a rectangle filled in a colour (not white) with no outline, wider and taller than a rule: a
+    cell's background, whose sides no one drew as rules."""
 
     kind: str
     points: tuple[Point, ...]
+    shade: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,43 @@ class PageContent:
     chars: tuple[Char, ...]
     pieces: tuple[Piece, ...]
     has_images: bool
+
+
+SHADE_MIN = 3.0  # points: a filled rectangle thinner than this either way is a rule
+WHITE = 0.97  # of full intensity: a fill this light in every channel is the paper's white
+
+
+def shades_marked(pieces: list[Piece], coloured_fill: bool) -> list[Piece]:
+    """A path's pieces, its rectangles marked as shades when the path is filled in a colour
+    and not stroked (`coloured_fill`, as the reader sees its paint) and they are no rule."""
+    if not coloured_fill:
+        return pieces
+    return [
+        Piece(p.kind, p.points, True) if p.kind == "rect" and _wider_than_rule(p.points) else p
+        for p in pieces
+    ]
+
+
+def _wider_than_rule(points: tuple[Point, ...]) -> bool:
+    (xa, ya), (xb, yb) = points[0], points[1]
+    return abs(xb - xa) >= SHADE_MIN and abs(yb - ya) >= SHADE_MIN
+
+
+def shade_boxes(pieces: tuple[Piece, ...]) -> list[Box]:
+    """The shades among the pieces, each as its box."""
+    return [_piece_box(p) for p in pieces if p.shade]
+
+
+def rule_boxes(pieces: tuple[Piece, ...]) -> list[Box]:
+    """The rules among the pieces (every piece's edges but a shade's), each as its box: the
+    lines someone drew, as against the sides of a coloured background."""
+    edges = pieces_to_edges(tuple(p for p in pieces if not p.shade))
+    return [(e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges if e["orientation"]]
+
+
+def _piece_box(piece: Piece) -> Box:
+    (xa, ya), (xb, yb) = piece.points[0], piece.points[1]
+    return (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from extractors.errors import ExtractionError
-from extractors.pdf.page import Char, PageContent, Piece
+from extractors.pdf.page import WHITE, Char, PageContent, Piece, shades_marked
 
 Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
@@ -70,12 +70,13 @@ class PdfiumFile:
             text.close()
         pieces: list[Piece] = []
         images = False
-        for kind, points in _page_paths(page):
+        for kind, points, coloured in _page_paths(page):
             if kind == "image":
                 images = True
             else:
                 # y down from the MediaBox's height, as pdfplumber's `top` (whatever its origin)
-                pieces.extend(subpath_to_pieces([(x, height - y) for x, y in points], kind))
+                shaped = subpath_to_pieces([(x, height - y) for x, y in points], kind)
+                pieces.extend(shades_marked(shaped, coloured))
         return PageContent(
             number=number,
             width=x1 - x0,
@@ -147,9 +148,9 @@ def _chars(text, height: float) -> Iterator[Char]:
 # Paths and images
 
 
-def _page_paths(page) -> Iterator[tuple[str, list[tuple[float, float]]]]:
-    """Each painted subpath of the page as (shape, points in PDF space), "image" for an image,
-    looking into form XObjects."""
+def _page_paths(page) -> Iterator[tuple[str, list[tuple[float, float]], bool]]:
+    """Each painted subpath of the page as (shape, points in PDF space, whether its path is
+    filled in a colour with no outline), "image" for an image, looking into form XObjects."""
     import pypdfium2.raw as raw
 
     handle = page.raw
@@ -157,20 +158,37 @@ def _page_paths(page) -> Iterator[tuple[str, list[tuple[float, float]]]]:
         yield from _object_paths(raw.FPDFPage_GetObject(handle, index), IDENTITY, 0)
 
 
-def _object_paths(obj, outer: Matrix, depth: int) -> Iterator[tuple[str, list]]:
+def _object_paths(obj, outer: Matrix, depth: int) -> Iterator[tuple[str, list, bool]]:
     import pypdfium2.raw as raw
 
     kind = raw.FPDFPageObj_GetType(obj)
     if kind == raw.FPDF_PAGEOBJ_IMAGE:
-        yield "image", []
+        yield "image", [], False
     elif kind == raw.FPDF_PAGEOBJ_PATH:
         matrix = _compose(_matrix(obj), outer)
+        coloured = _coloured_fill(obj)
         for shape, points in _subpaths(obj):
-            yield shape, [_apply(matrix, p) for p in points]
+            yield shape, [_apply(matrix, p) for p in points], coloured
     elif kind == raw.FPDF_PAGEOBJ_FORM and depth < MAX_FORM_DEPTH:
         matrix = _compose(_matrix(obj), outer)
         for index in range(raw.FPDFFormObj_CountObjects(obj)):
             yield from _object_paths(raw.FPDFFormObj_GetObject(obj, index), matrix, depth + 1)
+
+
+def _coloured_fill(obj) -> bool:
+    """Is the path filled, not stroked, in a colour darker than the paper's white (as
+    pdfplumber_access sees it: some channel below WHITE)?"""
+    import pypdfium2.raw as raw
+
+    mode, stroke = ctypes.c_int(), ctypes.c_int()
+    if not raw.FPDFPath_GetDrawMode(obj, ctypes.byref(mode), ctypes.byref(stroke)):
+        return False
+    if mode.value == 0 or stroke.value:
+        return False
+    r, g, b, a = (ctypes.c_uint() for _ in range(4))
+    if not raw.FPDFPageObj_GetFillColor(obj, *(ctypes.byref(c) for c in (r, g, b, a))):
+        return False
+    return any(c.value < WHITE * 255 for c in (r, g, b))
 
 
 def _subpaths(obj) -> Iterator[tuple[str, list[tuple[float, float]]]]:

@@ -9,7 +9,7 @@ whatever a font's descriptor says its descent is.
 
 from __future__ import annotations
 
-from extractors.pdf.page import Char, PageContent, Piece
+from extractors.pdf.page import WHITE, Char, PageContent, Piece, shades_marked
 
 NO_UNICODE = "\ufffd"
 
@@ -38,9 +38,28 @@ def _char(ch: dict) -> Char:
 
 def _pieces(page) -> list[Piece]:
     pieces = [Piece("line", tuple(line["pts"][:2])) for line in page.lines]
-    pieces += [Piece("rect", ((r["x0"], r["top"]), (r["x1"], r["bottom"]))) for r in page.rects]
+    for r in page.rects:
+        rect = [Piece("rect", ((r["x0"], r["top"]), (r["x1"], r["bottom"])))]
+        pieces += shades_marked(rect, _coloured_fill(r))
     pieces += [Piece("curve", tuple(c["pts"])) for c in page.curves]
     return pieces
+
+
+def _coloured_fill(obj: dict) -> bool:
+    """Is the path filled, not stroked, in a colour darker than the paper's white? (A grey
+    level or RGB below WHITE in some channel, CMYK with some ink; a pattern is no shade.)"""
+    if not obj.get("fill") or obj.get("stroke"):
+        return False
+    colour = obj.get("non_stroking_color")
+    if colour is None:
+        return True  # the default fill: black
+    if isinstance(colour, int | float):
+        colour = (colour,)
+    if not isinstance(colour, tuple | list) or not all(isinstance(c, int | float) for c in colour):
+        return False
+    if len(colour) == 4:
+        return any(c > 1 - WHITE for c in colour)
+    return any(c < WHITE for c in colour)
 
 
 def page_tree(path) -> tuple[int | None, int, bool, list[int], list[int]]:

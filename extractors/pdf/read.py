@@ -22,7 +22,14 @@ from extractors.errors import ExtractionError
 from extractors.model import BBox, Document, ReadNote, TextLine
 from extractors.pdf.cells import WORD_GAP, in_table, table_to_part
 from extractors.pdf.cuts import margin_text_into_cells
-from extractors.pdf.page import Char, PageContent, edges_to_ruling, pieces_to_edges
+from extractors.pdf.page import (
+    Char,
+    PageContent,
+    edges_to_ruling,
+    pieces_to_edges,
+    rule_boxes,
+    shade_boxes,
+)
 from extractors.pdf.sides import stitch_side_pages
 from extractors.scan import needs_ocr, scan_page
 from extractors.tables import (
@@ -297,7 +304,13 @@ def content_to_items(content: PageContent) -> Items:
     """Tables and outside-table text lines of a page with a text layer, top to bottom."""
     content = replace(content, chars=inked(content.chars))
     tables, cuts = edges_to_ruling(pieces_to_edges(content.pieces))
-    reads = [table_to_part(content.chars, cells, content.number, cuts) for cells in tables if cells]
+    shades = shade_boxes(content.pieces)
+    rules = rule_boxes(content.pieces) if shades else []
+    reads = [
+        table_to_part(content.chars, cells, content.number, cuts, (shades, rules))
+        for cells in tables
+        if cells
+    ]
     parts = [read.part for read in reads]
     taken = frozenset().union(*(read.taken for read in reads))
     boxes = [p.bbox for p in parts]
