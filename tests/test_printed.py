@@ -49,6 +49,8 @@ EXACT = {
     "qingfeng-shucai-2024.calc-partial.pdf",
     "synthetic-i21-songling-titlecols.calc-titlecols3.pdf",
     "synthetic-i21-baichuan-overdown.calc-overdown.pdf",
+    "synthetic-i21-kunling-titlerows.calc-titlerows3.pdf",
+    "synthetic-i21-kunling-titlerows.calc-titlerows4.pdf",
 }
 # the share of values read right, by how the file was made
 TARGET = {
@@ -67,6 +69,9 @@ TARGET = {
     "calc-hairline6": 0.95,
     "calc-stacked": 0.95,
     "calc-titlecols2": 0.95,
+    "calc-titlerows3": 0.95,
+    "calc-titlerows3x4": 0.95,
+    "calc-titlerows4": 0.95,
 }
 SHORT: set[str] = set()  # below the target still (see fixtures/README.md, Printed)
 WRITERS = {"chromium": "Skia/PDF", "calc-fit": "LibreOffice", "drawn": "ReportLab"}

@@ -91,6 +91,7 @@ def host_of(
                 under_side
                 or in_order
                 or titled
+                or _next_strip_over(part.page, host[0], known.strips)
                 or _cut_shown(other, pages[host[0]], part, listing)
                 or (own_cut and _title_moved(above, pages[host[0]], own_start))
             )
@@ -147,6 +148,19 @@ def _in_page_order(page: int, host_page: int, strips: dict[int, int]) -> bool:
     """Does the page before this one hold a side of the page before the host's (the strip
     going on down as its host's strip did: a cut at a column's rule shows nothing)?"""
     return strips.get(page - 1) == host_page - 1
+
+
+def _next_strip_over(page: int, host_page: int, strips: dict[int, int]) -> bool:
+    """Is the page the next after the host's page and its strips, every page between a strip
+    of the host, in a sheet printed over, then down (an earlier host's strips on the pages
+    right after it)? Its strip may show no cut of its own: a column with no text in these
+    rows, a cut at a column's rule."""
+    between = range(host_page + 1, page)
+    if any(strips.get(p) != host_page for p in between):
+        return False
+    return any(strips.get(h + 1) == h for h in set(strips.values()) if h < host_page) or (
+        len(between) > 0
+    )
 
 
 def _cut_shown(host: TablePart, host_items: list[Item], side: TablePart, items: list[Item]) -> bool:

@@ -135,6 +135,7 @@ def _stitch_page(state: _Stitching, page: int) -> None:
             index == first
             and _goes_on_down(state.lasts.get(page - 1), item)
             and not _repeats_earlier_rows(state, item)
+            and not _beside_band_opening(state, page, item)
         )
         if going_on and page - 1 not in state.strips:  # (a strip's page goes on as its host's)
             state.hosts.append((page, index))
@@ -291,6 +292,27 @@ def _repeats_earlier_rows(state: _Stitching, part: TablePart) -> bool:
             abs(mine[0] - theirs[0]) <= ROW_TOLERANCE
             and shared(mine, theirs) >= min(len(mine), len(theirs), 3)
             and repeated_columns_end(other, part, state.title_width) > part.bbox[0] + ROW_TOLERANCE
+        ):
+            return True
+    return False
+
+
+def _beside_band_opening(state: _Stitching, page: int, part: TablePart) -> bool:
+    """In a sheet printed over, then down (an earlier host's strips on the pages right after
+    it), is the part opening its page the rows of an open part on the page before, from the
+    same top (the band's next strip, its cut at a column's rule: not the table going on down,
+    which only looks so where the rows are all of one height)?"""
+    strips = state.strips
+    if not any(strips.get(host + 1) == host for host in set(strips.values())):
+        return False
+    mine = row_lines(part)
+    for host_page, index in state.hosts:
+        other = state.pages[host_page][index]
+        if host_page != page - 1 or not isinstance(other, TablePart):
+            continue
+        theirs = row_lines(other)
+        if abs(mine[0] - theirs[0]) <= ROW_TOLERANCE and shared(mine, theirs) >= min(
+            len(mine), len(theirs), 3
         ):
             return True
     return False
