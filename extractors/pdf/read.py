@@ -338,17 +338,60 @@ def chars_to_lines(chars: list[Char], content: PageContent) -> list[TextLine]:
     )
     return [
         TextLine(
-            text=line["text"],
+            text=text,
             page=content.number,
-            bbox=BBox(line["x0"], line["top"], line["x1"], line["bottom"]),
-            off_page=line["x0"] < 0
-            or line["x1"] > content.width
-            or line["top"] < 0
-            or line["bottom"] > content.height,
+            bbox=BBox(x0, top, x1, bottom),
+            off_page=x0 < 0 or x1 > content.width or top < 0 or bottom > content.height,
         )
-        for line in textmap.extract_text_lines(strip=True, return_chars=False)
+        for line in textmap.extract_text_lines(strip=True, return_chars=True)
         if line["text"].strip()
+        for text, x0, top, x1, bottom in _apart_at_edge(line, content.width)
     ]
+
+
+EDGE_GAP = 2.0  # ems: a gap this wide between text on the paper and text wholly past its edge
+
+
+def _apart_at_edge(line: dict, width: float) -> list[tuple[str, float, float, float, float]]:
+    """The line's text and box, or its pieces where it runs from the paper to text wholly past
+    the paper's side edge over a wide gap (a label's character drawn over the sheet's title
+    rows, far from a title row's text that lies past the edge: two lines, not one)."""
+    chars = sorted((c for c in line.get("chars", ()) if c["text"].strip()), key=lambda c: c["x0"])
+    cuts = [
+        i
+        for i in range(1, len(chars))
+        if chars[i]["x0"] - chars[i - 1]["x1"] > EDGE_GAP * max(chars[i]["size"], 1.0)
+        and _past_edge(chars[i - 1], width) != _past_edge(chars[i], width)
+    ]
+    whole = (line["text"], line["x0"], line["top"], line["x1"], line["bottom"])
+    if not cuts:
+        return [whole]
+    text = line["text"].strip()
+    pieces, start, at = [], 0, 0
+    for cut in [*cuts, len(chars)]:
+        group = chars[start:cut]
+        shown = 0
+        end = at
+        while end < len(text) and shown < len(group):
+            shown += not text[end].isspace()
+            end += 1
+        if shown < len(group):
+            return [whole]  # (the text does not hold the characters one by one)
+        pieces.append(
+            (
+                text[at:end].strip(),
+                min(c["x0"] for c in group),
+                min(c["top"] for c in group),
+                max(c["x1"] for c in group),
+                max(c["bottom"] for c in group),
+            )
+        )
+        start, at = cut, end
+    return pieces
+
+
+def _past_edge(char: dict, width: float) -> bool:
+    return char["x0"] >= width or char["x1"] <= 0
 
 
 def _char_dict(ch: Char) -> dict:

@@ -50,7 +50,8 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
         kept = [item for item in pages[page] if item is not None]
         kept.sort(key=lambda item: state.keys.get(id(item), _top(item)))
         out.extend(kept)
-    out = _without_title_rows(out)
+    if state.strips:  # (a sheet printed across pages: its title rows are on every page)
+        out = _without_title_rows(out)
     if any(isinstance(item, TablePart) and (item.cut_left or item.cut_right) for item in out):
         # a cut left unjoined: the sheet's strips were not all put back together, so no cell
         # of it is placed with certainty (a strip may have joined the wrong rows, or none)
