@@ -32,6 +32,7 @@ from extractors.pdf.side_hosts import (
 )
 from extractors.pdf.side_join import UNSURE, Strip, once, place_strip, side_by_side
 from extractors.pdf.side_splits import split_at_tables
+from extractors.pdf.side_titles import without_title_rows
 from extractors.tables import EDGE_TOLERANCE, TablePart, continues
 
 Item = TablePart | TextLine
@@ -51,52 +52,12 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
         kept.sort(key=lambda item: state.keys.get(id(item), _top(item)))
         out.extend(kept)
     if state.strips:  # (a sheet printed across pages: its title rows are on every page)
-        out = _without_title_rows(out)
+        out = without_title_rows(out)
     if any(isinstance(item, TablePart) and (item.cut_left or item.cut_right) for item in out):
         # a cut left unjoined: the sheet's strips were not all put back together, so no cell
         # of it is placed with certainty (a strip may have joined the wrong rows, or none)
         out = [_unsure(item) for item in out]
     return out
-
-
-def _without_title_rows(items: list[Item]) -> list[Item]:
-    """The items without the sheet's print title rows printed again over a part that goes on
-    from an earlier page's part: the lines between the two that the earlier page shows at the
-    very same place, with the same text (rows 1:2 repeated on every page: a sheet title, the
-    金额单位 line, drawn even where the page shows none of it, past the paper's edge)."""
-    out: list[Item] = []
-    previous: TablePart | None = None
-    between: list[TextLine] = []
-    lines_on: dict[int, list[TextLine]] = {}
-    for item in items:
-        if isinstance(item, TextLine):
-            lines_on.setdefault(_page(item), []).append(item)
-    for item in items:
-        if isinstance(item, TextLine):
-            between.append(item)
-            continue
-        if previous is not None and item.page != previous.page and continues(previous, item):
-            shown = lines_on.get(previous.page, [])
-            between = [line for line in between if not _repeated_at(line, shown)]
-        out.extend(between)
-        out.append(item)
-        previous, between = item, []
-    return out + between
-
-
-def _repeated_at(line: TextLine, shown: list[TextLine]) -> bool:
-    """Is the line's text shown at the very same place among `shown` (another page's lines)?"""
-    if line.bbox is None:
-        return False
-    text = "".join(line.text.split())
-    return any(
-        other.bbox is not None
-        and other.page != line.page
-        and "".join(other.text.split()) == text
-        and abs(other.bbox.top - line.bbox.top) <= ROW_TOLERANCE
-        and abs(other.bbox.x0 - line.bbox.x0) <= ROW_TOLERANCE
-        for other in shown
-    )
 
 
 @dataclass
