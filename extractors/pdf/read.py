@@ -349,19 +349,19 @@ def chars_to_lines(chars: list[Char], content: PageContent) -> list[TextLine]:
     ]
 
 
-EDGE_GAP = 2.0  # ems: a gap this wide between text on the paper and text wholly past its edge
+EDGE_GAP = 2.0  # ems: a gap this wide between text on the paper and text past its edge
 
 
 def _apart_at_edge(line: dict, width: float) -> list[tuple[str, float, float, float, float]]:
-    """The line's text and box, or its pieces where it runs from the paper to text wholly past
-    the paper's side edge over a wide gap (a label's character drawn over the sheet's title
-    rows, far from a title row's text that lies past the edge: two lines, not one)."""
+    """The line's text and box, or its pieces where it runs from text on the paper to text
+    reaching past the paper's side edge over a wide gap (a label's character drawn over the
+    sheet's title rows, far from a title row's text running past the edge: two lines)."""
     chars = sorted((c for c in line.get("chars", ()) if c["text"].strip()), key=lambda c: c["x0"])
     cuts = [
         i
         for i in range(1, len(chars))
         if chars[i]["x0"] - chars[i - 1]["x1"] > EDGE_GAP * max(chars[i]["size"], 1.0)
-        and _past_edge(chars[i - 1], width) != _past_edge(chars[i], width)
+        and _reaches_past(chars[:i], width) != _reaches_past(chars[i:], width)
     ]
     whole = (line["text"], line["x0"], line["top"], line["x1"], line["bottom"])
     if not cuts:
@@ -390,8 +390,9 @@ def _apart_at_edge(line: dict, width: float) -> list[tuple[str, float, float, fl
     return pieces
 
 
-def _past_edge(char: dict, width: float) -> bool:
-    return char["x0"] >= width or char["x1"] <= 0
+def _reaches_past(chars: list[dict], width: float) -> bool:
+    """Do the characters reach past the paper's side edge?"""
+    return any(char["x1"] > width or char["x0"] < 0 for char in chars)
 
 
 def _char_dict(ch: Char) -> dict:

@@ -215,7 +215,29 @@ def _first_part(listing: list[Item]) -> int | None:
         return None
     part = listing[first]
     assert isinstance(part, TablePart)
-    return first if all(_near_cut(line, part, under=False) for line in listing[:first]) else None
+    return (
+        first
+        if all(
+            _near_cut(line, part, under=False) or _cut_cell_text_over(line, part)
+            for line in listing[:first]
+        )
+        else None
+    )
+
+
+def _cut_cell_text_over(item: Item, part: TablePart) -> bool:
+    """Is the line over the part the text of one of its cells cut open at its head (a cell
+    merged up over the page break, its text drawn where the whole merged cell centres it, a
+    character a line in a narrow column, however far over the page's first rule), lying
+    within that cell's column?"""
+    if not isinstance(item, TextLine) or item.bbox is None:
+        return False
+    return any(
+        part.boxes[i][0] - ROW_TOLERANCE <= item.bbox.x0
+        and item.bbox.x1 <= part.boxes[i][2] + ROW_TOLERANCE
+        and item.bbox.bottom <= part.boxes[i][1] + ROW_TOLERANCE
+        for i in part.cut_top
+    )
 
 
 def _near_cut(item: Item, part: TablePart, under: bool) -> bool:
