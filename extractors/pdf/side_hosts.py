@@ -151,15 +151,20 @@ def _in_page_order(page: int, host_page: int, strips: dict[int, int]) -> bool:
 
 
 def _next_strip_over(page: int, host_page: int, strips: dict[int, int]) -> bool:
-    """Is the page the next after the host's page and its strips, every page between a strip
-    of the host, in a sheet printed over, then down (an earlier host's strips on the pages
-    right after it)? Its strip may show no cut of its own: a column with no text in these
-    rows, a cut at a column's rule."""
-    between = range(host_page + 1, page)
-    if any(strips.get(p) != host_page for p in between):
-        return False
-    return any(strips.get(h + 1) == h for h in set(strips.values()) if h < host_page) or (
-        len(between) > 0
+    """Is the page where the host's next strip prints (or its last strip's, which holds a strip
+    of another part of the host's page): as many pages on from its last strip as
+    each strip was from the one before (one in a sheet printed over, then down; a band's pages
+    down, then over), or, with no strip of its own yet, the page right after it in a sheet
+    known to print over, then down (an earlier host's strips on the pages right after it)? Its
+    strip may show no cut of its own: a column with no text in these rows, a cut at a column's
+    rule, a title column again whose labels are merged on past it."""
+    own = sorted(p for p, host in strips.items() if host == host_page)
+    if own:  # (the page of the last, where another part of the host's page joined it first)
+        step = own[0] - host_page
+        every = [host_page + step * (i + 1) for i in range(len(own) + 1)]
+        return own == every[:-1] and page in (own[-1], every[-1])
+    return page == host_page + 1 and any(
+        strips.get(host + 1) == host for host in set(strips.values()) if host < host_page
     )
 
 

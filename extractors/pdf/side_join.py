@@ -119,7 +119,29 @@ class Strip:
 def place_strip(host: TablePart, side: TablePart, title_width: float | None = None) -> Strip:
     """The strip of the host's columns the side is the first part of."""
     start = repeated_columns_end(host, side, title_width)
+    if start <= side.bbox[0] + ROW_TOLERANCE and _title_merged_on(host, side, title_width):
+        start = side.bbox[0] + title_width  # type: ignore[operator]
     return Strip(start, host.bbox[2] - start, host.cut_right)
+
+
+def _title_merged_on(host: TablePart, side: TablePart, title_width: float | None) -> bool:
+    """Does each of the side's cells at its left edge run on past the sheet's title columns
+    (known from another strip: no rule where they end, the labels merged on past them), its
+    text holding the host's label there, in order (drawn over the strip's own text)?"""
+    if title_width is None:
+        return False
+    edge = side.bbox[0] + title_width
+    first = [
+        (box, text)
+        for box, text in zip(side.boxes, side.texts, strict=True)
+        if abs(box[0] - side.bbox[0]) <= ROW_TOLERANCE
+    ]
+    return bool(first) and all(
+        box[2] > edge + ROW_TOLERANCE
+        and (title := host_text_at(host, box[1], box[3])) not in ("", "\0")
+        and within(title, text)
+        for box, text in first
+    )
 
 
 def _without_title(text: str, title: str) -> tuple[str, bool]:
