@@ -70,9 +70,14 @@ def host_of(
         if under_side and host != under:
             continue
         theirs = row_lines(other)
-        least = 2 if under_side or _row_of_open_strip(part, other, host, known) else MIN_ROW_LINES
-        if len(mine) < least:  # under a side, or a strip's row the host's page opened: one row
-            continue
+        one_row = (
+            under_side
+            or _row_of_open_strip(part, other, host, known)
+            or _same_row_in_order(part, other, host, known)
+        )
+        least = 2 if one_row else MIN_ROW_LINES
+        if len(mine) < least:  # under a side, or a strip's row the host's page opened, or
+            continue  # the host's rows where the page order puts its next strip: one row
         in_order = _in_page_order(part.page, host[0], known.strips)
         own_start = repeated_columns_end(other, part, known.title_width)
         titled = own_start > part.bbox[0]
@@ -110,6 +115,17 @@ def _row_of_open_strip(part: TablePart, host: TablePart, at: Host, known: Known)
         return False
     mine, theirs = row_lines(part), row_lines(host)
     return len(mine) == len(theirs) and shared(mine, theirs) == len(theirs)
+
+
+def _same_row_in_order(part: TablePart, host: TablePart, at: Host, known: Known) -> bool:
+    """Is the part the host's rows, line for line (a row or two: a form's last row at a band's
+    head), on the page where the host's next strip prints?"""
+    mine, theirs = row_lines(part), row_lines(host)
+    return (
+        len(mine) == len(theirs)
+        and shared(mine, theirs) == len(theirs)
+        and _next_strip_over(part.page, at[0], known.strips)
+    )
 
 
 def _title_moved(above: list[TextLine], host_items: list[Item], own_start: float) -> bool:

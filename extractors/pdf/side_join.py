@@ -60,6 +60,8 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
             own, sure_text = _without_merged_title(text, host_text_at(host, box[1], box[3]))
             if own != text and sure_text:  # the label's characters the reading doubted, out
                 text, side_conf = own, _raised(side_conf, index)
+        if not over_title and _holds_title_words(host, side, box, text, start):
+            side_conf = _lowered(side_conf, index)
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
         open_left = index in side.cut_left or over_title or _after_title(side, box, start)
         other = _cut_partner(partners, moved) if open_left else None
@@ -102,6 +104,23 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
         sources=tuple(sources),
         cut_right=frozenset(cut_right) | strip.cut_right,
     )
+
+
+def _holds_title_words(host: TablePart, side: TablePart, box: Box, text: str, start: float) -> bool:
+    """Does a cell of the strip hold, as a word of its own, some of the label in the host's
+    title column over its rows (a narrow column's block label, taller than its merged cell,
+    drawn on over the strip's cells: `资金情况 92.00%`)? Its text is then unsure."""
+    if start - side.bbox[0] <= ROW_TOLERANCE:
+        return False
+    labels = [
+        "".join(label.split())
+        for cell, label in zip(host.boxes, host.texts, strict=True)
+        if abs(cell[0] - host.bbox[0]) <= ROW_TOLERANCE
+        and cell[1] < box[3] - ROW_TOLERANCE
+        and box[1] + ROW_TOLERANCE < cell[3]
+    ]
+    words = [word for word in text.split() if len(word) >= 2 and not any(c.isdigit() for c in word)]
+    return any(within(word, label) for word in words for label in labels if label)
 
 
 @dataclass(frozen=True)
