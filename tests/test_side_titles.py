@@ -5,7 +5,7 @@ from the paper to text past its edge, and where a host's next strip prints."""
 from __future__ import annotations
 
 from extractors.model import BBox, TextLine
-from extractors.pdf.read import _apart_at_edge
+from extractors.pdf.line_edges import apart_at_edge
 from extractors.pdf.side_hosts import _next_strip_over
 from extractors.pdf.side_titles import without_title_rows
 from extractors.tables import TablePart
@@ -69,20 +69,20 @@ def _textmap_line(text: str, chars: list[dict]) -> dict:
 
 def test_a_line_runs_apart_where_text_on_the_paper_meets_text_past_its_edge():
     chars = _chars("产金额单位：万元", 55.0, gap_after=0, gap=1525.0)
-    pieces = _apart_at_edge(_textmap_line("产 金额单位：万元", chars), WIDTH)
+    pieces = apart_at_edge(_textmap_line("产 金额单位：万元", chars), WIDTH)
     assert [p[0] for p in pieces] == ["产", "金额单位：万元"]
     assert pieces[1][1] > WIDTH
 
 
 def test_a_title_cut_by_the_paper_edge_stays_one_line():
     chars = _chars("2024年度项目支出绩效自评表", 700.0)
-    pieces = _apart_at_edge(_textmap_line("2024年度项目支出绩效自评表", chars), WIDTH)
+    pieces = apart_at_edge(_textmap_line("2024年度项目支出绩效自评表", chars), WIDTH)
     assert len(pieces) == 1
 
 
 def test_a_wide_gap_on_the_paper_stays_one_line():
     chars = _chars("填表人：张三联系电话：123", 55.0, gap_after=5, gap=200.0)
-    assert len(_apart_at_edge(_textmap_line("填表人：张三 联系电话：123", chars), WIDTH)) == 1
+    assert len(apart_at_edge(_textmap_line("填表人：张三 联系电话：123", chars), WIDTH)) == 1
 
 
 def test_the_next_strip_prints_where_the_page_order_puts_it():

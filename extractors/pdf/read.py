@@ -22,6 +22,7 @@ from extractors.errors import ExtractionError
 from extractors.model import BBox, Document, ReadNote, TextLine
 from extractors.pdf.cells import WORD_GAP, in_table, table_to_part
 from extractors.pdf.cuts import margin_text_into_cells
+from extractors.pdf.line_edges import apart_at_edge
 from extractors.pdf.page import Char, PageContent, edges_to_ruling, pieces_to_edges
 from extractors.pdf.sides import stitch_side_pages
 from extractors.scan import needs_ocr, scan_page
@@ -345,54 +346,8 @@ def chars_to_lines(chars: list[Char], content: PageContent) -> list[TextLine]:
         )
         for line in textmap.extract_text_lines(strip=True, return_chars=True)
         if line["text"].strip()
-        for text, x0, top, x1, bottom in _apart_at_edge(line, content.width)
+        for text, x0, top, x1, bottom in apart_at_edge(line, content.width)
     ]
-
-
-EDGE_GAP = 2.0  # ems: a gap this wide between text on the paper and text past its edge
-
-
-def _apart_at_edge(line: dict, width: float) -> list[tuple[str, float, float, float, float]]:
-    """The line's text and box, or its pieces where it runs from text on the paper to text
-    reaching past the paper's side edge over a wide gap (a label's character drawn over the
-    sheet's title rows, far from a title row's text running past the edge: two lines)."""
-    chars = sorted((c for c in line.get("chars", ()) if c["text"].strip()), key=lambda c: c["x0"])
-    cuts = [
-        i
-        for i in range(1, len(chars))
-        if chars[i]["x0"] - chars[i - 1]["x1"] > EDGE_GAP * max(chars[i]["size"], 1.0)
-        and _reaches_past(chars[:i], width) != _reaches_past(chars[i:], width)
-    ]
-    whole = (line["text"], line["x0"], line["top"], line["x1"], line["bottom"])
-    if not cuts:
-        return [whole]
-    text = line["text"].strip()
-    pieces, start, at = [], 0, 0
-    for cut in [*cuts, len(chars)]:
-        group = chars[start:cut]
-        shown = 0
-        end = at
-        while end < len(text) and shown < len(group):
-            shown += not text[end].isspace()
-            end += 1
-        if shown < len(group):
-            return [whole]  # (the text does not hold the characters one by one)
-        pieces.append(
-            (
-                text[at:end].strip(),
-                min(c["x0"] for c in group),
-                min(c["top"] for c in group),
-                max(c["x1"] for c in group),
-                max(c["bottom"] for c in group),
-            )
-        )
-        start, at = cut, end
-    return pieces
-
-
-def _reaches_past(chars: list[dict], width: float) -> bool:
-    """Do the characters reach past the paper's side edge?"""
-    return any(char["x1"] > width or char["x0"] < 0 for char in chars)
 
 
 def _char_dict(ch: Char) -> dict:
