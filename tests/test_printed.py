@@ -53,6 +53,9 @@ EXACT = {
     "synthetic-i21-kunling-titlerows.calc-titlerows4.pdf",
     "synthetic-i21-fenbei-transfer-titlecol.calc-narrowcol.pdf",
     "synthetic-i21-fenbei-transfer-titlecol.calc-titlerowscol.pdf",
+    "synthetic-i21-kunling-titlerows.calc-titlerows3n.pdf",
+    "synthetic-i21-kunling-titlerows.calc-titlerows3c.pdf",
+    "synthetic-i21-kunling-titlerows.calc-narrowcol3.pdf",
 }
 # the share of values read right, by how the file was made
 TARGET = {

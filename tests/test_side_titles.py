@@ -46,6 +46,19 @@ def test_a_line_over_the_next_form_is_kept_where_the_part_does_not_go_on():
     assert len([i for i in without_title_rows(items) if isinstance(i, TextLine)]) == 2
 
 
+def test_title_rows_over_a_page_holding_only_the_footer_are_not_read_again():
+    unit = _line("金额单位：万元", 1, 55.0, 94.3)
+    footer = _line("填表人：张三 联系电话：123", 7, 55.0, 300.0)
+    items = [unit, _part(1, 128.0), _part(4, 109.0, 1), _line(unit.text, 4, 55.0, 94.3)]
+    items += [_line(unit.text, 7, 55.0, 94.3), footer]
+    lines = [i for i in without_title_rows(items) if isinstance(i, TextLine)]
+    assert [(line.page, line.text) for line in lines] == [
+        (1, unit.text),
+        (4, unit.text),
+        (7, footer.text),
+    ]
+
+
 def _chars(text: str, x0: float, gap_after: int | None = None, gap: float = 0.0) -> list[dict]:
     chars, x = [], x0
     for i, char in enumerate(text):

@@ -30,6 +30,7 @@ def without_title_rows(items: list[Item]) -> list[Item]:
     for item in items:
         if isinstance(item, TextLine):
             lines_on.setdefault(item.page or 0, []).append(item)
+    with_parts = {item.page for item in items if isinstance(item, TablePart)}
     for item in items:
         if isinstance(item, TextLine):
             between.append(item)
@@ -37,10 +38,33 @@ def without_title_rows(items: list[Item]) -> list[Item]:
         if previous is not None and item.page != previous.page and continues(previous, item):
             shown = lines_on.get(previous.page, [])
             between = [rest for line in between if (rest := _left_over(line, shown)) is not None]
+        else:
+            between = _not_again(between, previous, lines_on, with_parts)
         out.extend(between)
         out.append(item)
         previous, between = item, []
-    return out + between
+    return out + _not_again(between, previous, lines_on, with_parts)
+
+
+def _not_again(
+    lines: list[TextLine],
+    previous: TablePart | None,
+    lines_on: dict[int, list[TextLine]],
+    with_parts: set[int],
+) -> list[TextLine]:
+    """The lines after a part, but those on a later page holding no table that the part's page
+    shows at the very same place, with the same text (the title rows over a page holding only
+    the form's footer: they would part the footer from its form)."""
+    if previous is None:
+        return lines
+    shown = lines_on.get(previous.page, [])
+    return [
+        line
+        for line in lines
+        if line.page == previous.page
+        or line.page in with_parts
+        or _left_over(line, shown) is not None
+    ]
 
 
 def _left_over(line: TextLine, shown: list[TextLine]) -> TextLine | None:
