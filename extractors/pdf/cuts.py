@@ -89,8 +89,9 @@ def _within(box, line: TextLine) -> bool:
 
 def _cell_under(part: TablePart, line: TextLine) -> int | None:
     """The cell cut at the part's foot (no rule drawn there) that the line, in the margin
-    under it, lies within."""
-    if line.bbox is None or not 0 <= line.bbox.top - part.bbox[3] <= MARGIN:
+    under it (or across the foot: a merged cell's text centred on the page break), lies
+    within."""
+    if line.bbox is None or not _beyond(part.bbox[3], line.bbox.top, line.bbox.bottom):
         return None
     for i in part.cut_bottom:
         if _within(part.boxes[i], line):
@@ -100,13 +101,23 @@ def _cell_under(part: TablePart, line: TextLine) -> int | None:
 
 def _cell_over(part: TablePart, line: TextLine) -> int | None:
     """The cell cut at the part's head (no rule drawn there) that the line, in the margin over
-    it, lies within."""
-    if line.bbox is None or not 0 <= part.bbox[1] - line.bbox.bottom <= MARGIN:
+    it (or across the head: a merged cell's text centred on the page break), lies within."""
+    if line.bbox is None or not _beyond(
+        -part.bbox[1], -line.bbox.bottom, -line.bbox.top, 2 * MARGIN
+    ):
         return None
     for i in part.cut_top:
         if _within(part.boxes[i], line):
             return i
     return None
+
+
+def _beyond(edge: float, near: float, far: float, margin: float = MARGIN) -> bool:
+    """Does a line from `near` to `far` (past the part's `edge`, downwards) lie in the margin
+    beyond the edge, or across it with its middle beyond? (Over a part's head the margin is
+    wider: a tall merged cell's label a character a line, centred on the whole cell, reaches
+    over the title rows printed there.)"""
+    return 0 <= near - edge <= margin or (near < edge < (near + far) / 2)
 
 
 def _with_lines(text: str, lines: list[str], after: bool) -> str:

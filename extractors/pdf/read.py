@@ -22,6 +22,7 @@ from extractors.errors import ExtractionError
 from extractors.model import BBox, Document, ReadNote, TextLine
 from extractors.pdf.cells import WORD_GAP, in_table, table_to_part
 from extractors.pdf.cuts import margin_text_into_cells
+from extractors.pdf.line_edges import apart_at_edge
 from extractors.pdf.page import (
     Char,
     PageContent,
@@ -351,16 +352,14 @@ def chars_to_lines(chars: list[Char], content: PageContent) -> list[TextLine]:
     )
     return [
         TextLine(
-            text=line["text"],
+            text=text,
             page=content.number,
-            bbox=BBox(line["x0"], line["top"], line["x1"], line["bottom"]),
-            off_page=line["x0"] < 0
-            or line["x1"] > content.width
-            or line["top"] < 0
-            or line["bottom"] > content.height,
+            bbox=BBox(x0, top, x1, bottom),
+            off_page=x0 < 0 or x1 > content.width or top < 0 or bottom > content.height,
         )
-        for line in textmap.extract_text_lines(strip=True, return_chars=False)
+        for line in textmap.extract_text_lines(strip=True, return_chars=True)
         if line["text"].strip()
+        for text, x0, top, x1, bottom in apart_at_edge(line, content.width)
     ]
 
 

@@ -70,9 +70,14 @@ def host_of(
         if under_side and host != under:
             continue
         theirs = row_lines(other)
-        least = 2 if under_side or _row_of_open_strip(part, other, host, known) else MIN_ROW_LINES
-        if len(mine) < least:  # under a side, or a strip's row the host's page opened: one row
-            continue
+        one_row = (
+            under_side
+            or _row_of_open_strip(part, other, host, known)
+            or _same_row_in_order(part, other, host, known)
+        )
+        least = 2 if one_row else MIN_ROW_LINES
+        if len(mine) < least:  # under a side, or a strip's row the host's page opened, or
+            continue  # the host's rows where the page order puts its next strip: one row
         in_order = _in_page_order(part.page, host[0], known.strips)
         own_start = repeated_columns_end(other, part, known.title_width)
         titled = own_start > part.bbox[0]
@@ -91,6 +96,7 @@ def host_of(
                 under_side
                 or in_order
                 or titled
+                or _next_strip_over(part.page, host[0], known.strips)
                 or _cut_shown(other, pages[host[0]], part, listing)
                 or (own_cut and _title_moved(above, pages[host[0]], own_start))
             )
@@ -109,6 +115,17 @@ def _row_of_open_strip(part: TablePart, host: TablePart, at: Host, known: Known)
         return False
     mine, theirs = row_lines(part), row_lines(host)
     return len(mine) == len(theirs) and shared(mine, theirs) == len(theirs)
+
+
+def _same_row_in_order(part: TablePart, host: TablePart, at: Host, known: Known) -> bool:
+    """Is the part the host's rows, line for line (a row or two: a form's last row at a band's
+    head), on the page where the host's next strip prints?"""
+    mine, theirs = row_lines(part), row_lines(host)
+    return (
+        len(mine) == len(theirs)
+        and shared(mine, theirs) == len(theirs)
+        and _next_strip_over(part.page, at[0], known.strips)
+    )
 
 
 def _title_moved(above: list[TextLine], host_items: list[Item], own_start: float) -> bool:
@@ -147,6 +164,24 @@ def _in_page_order(page: int, host_page: int, strips: dict[int, int]) -> bool:
     """Does the page before this one hold a side of the page before the host's (the strip
     going on down as its host's strip did: a cut at a column's rule shows nothing)?"""
     return strips.get(page - 1) == host_page - 1
+
+
+def _next_strip_over(page: int, host_page: int, strips: dict[int, int]) -> bool:
+    """Is the page where the host's next strip prints (or its last strip's, which holds a strip
+    of another part of the host's page): as many pages on from its last strip as
+    each strip was from the one before (one in a sheet printed over, then down; a band's pages
+    down, then over), or, with no strip of its own yet, the page right after it in a sheet
+    known to print over, then down (an earlier host's strips on the pages right after it)? Its
+    strip may show no cut of its own: a column with no text in these rows, a cut at a column's
+    rule, a title column again whose labels are merged on past it."""
+    own = sorted(p for p, host in strips.items() if host == host_page)
+    if own:  # (the page of the last, where another part of the host's page joined it first)
+        step = own[0] - host_page
+        every = [host_page + step * (i + 1) for i in range(len(own) + 1)]
+        return own == every[:-1] and page in (own[-1], every[-1])
+    return page == host_page + 1 and any(
+        strips.get(host + 1) == host for host in set(strips.values()) if host < host_page
+    )
 
 
 def _cut_shown(host: TablePart, host_items: list[Item], side: TablePart, items: list[Item]) -> bool:

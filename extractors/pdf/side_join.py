@@ -60,6 +60,8 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
             own, sure_text = _without_merged_title(text, host_text_at(host, box[1], box[3]))
             if own != text and sure_text:  # the label's characters the reading doubted, out
                 text, side_conf = own, _raised(side_conf, index)
+        if not over_title and _holds_title_words(host, side, box, text, start):
+            side_conf = _lowered(side_conf, index)
         moved = (box[0] + shift, box[1], box[2] + shift, box[3])
         open_left = index in side.cut_left or over_title or _after_title(side, box, start)
         other = _cut_partner(partners, moved) if open_left else None
@@ -104,6 +106,23 @@ def side_by_side(host: TablePart, side: TablePart, strip: Strip | None = None) -
     )
 
 
+def _holds_title_words(host: TablePart, side: TablePart, box: Box, text: str, start: float) -> bool:
+    """Does a cell of the strip hold, as a word of its own, some of the label in the host's
+    title column over its rows (a narrow column's block label, taller than its merged cell,
+    drawn on over the strip's cells: `资金情况 92.00%`)? Its text is then unsure."""
+    if start - side.bbox[0] <= ROW_TOLERANCE:
+        return False
+    labels = [
+        "".join(label.split())
+        for cell, label in zip(host.boxes, host.texts, strict=True)
+        if abs(cell[0] - host.bbox[0]) <= ROW_TOLERANCE
+        and cell[1] < box[3] - ROW_TOLERANCE
+        and box[1] + ROW_TOLERANCE < cell[3]
+    ]
+    words = [word for word in text.split() if len(word) >= 2 and not any(c.isdigit() for c in word)]
+    return any(within(word, label) for word in words for label in labels if label)
+
+
 @dataclass(frozen=True)
 class Strip:
     """Where a page's strip of a host's columns goes: its own columns from `start` on the
@@ -119,7 +138,29 @@ class Strip:
 def place_strip(host: TablePart, side: TablePart, title_width: float | None = None) -> Strip:
     """The strip of the host's columns the side is the first part of."""
     start = repeated_columns_end(host, side, title_width)
+    if start <= side.bbox[0] + ROW_TOLERANCE and _title_merged_on(host, side, title_width):
+        start = side.bbox[0] + title_width  # type: ignore[operator]
     return Strip(start, host.bbox[2] - start, host.cut_right)
+
+
+def _title_merged_on(host: TablePart, side: TablePart, title_width: float | None) -> bool:
+    """Does each of the side's cells at its left edge run on past the sheet's title columns
+    (known from another strip: no rule where they end, the labels merged on past them), its
+    text holding the host's label there, in order (drawn over the strip's own text)?"""
+    if title_width is None:
+        return False
+    edge = side.bbox[0] + title_width
+    first = [
+        (box, text)
+        for box, text in zip(side.boxes, side.texts, strict=True)
+        if abs(box[0] - side.bbox[0]) <= ROW_TOLERANCE
+    ]
+    return bool(first) and all(
+        box[2] > edge + ROW_TOLERANCE
+        and (title := host_text_at(host, box[1], box[3])) not in ("", "\0")
+        and within(title, text)
+        for box, text in first
+    )
 
 
 def _without_title(text: str, title: str) -> tuple[str, bool]:

@@ -32,6 +32,7 @@ from extractors.pdf.side_hosts import (
 )
 from extractors.pdf.side_join import UNSURE, Strip, once, place_strip, side_by_side
 from extractors.pdf.side_splits import split_at_tables
+from extractors.pdf.side_titles import without_title_rows
 from extractors.tables import EDGE_TOLERANCE, TablePart, continues
 
 Item = TablePart | TextLine
@@ -50,6 +51,8 @@ def stitch_side_pages(items: list[Item]) -> list[Item]:
         kept = [item for item in pages[page] if item is not None]
         kept.sort(key=lambda item: state.keys.get(id(item), _top(item)))
         out.extend(kept)
+    if state.strips:  # (a sheet printed across pages: its title rows are on every page)
+        out = without_title_rows(out)
     if any(isinstance(item, TablePart) and (item.cut_left or item.cut_right) for item in out):
         # a cut left unjoined: the sheet's strips were not all put back together, so no cell
         # of it is placed with certainty (a strip may have joined the wrong rows, or none)
@@ -94,6 +97,7 @@ def _stitch_page(state: _Stitching, page: int) -> None:
             index == first
             and _goes_on_down(state.lasts.get(page - 1), item)
             and not _repeats_earlier_rows(state, item)
+            and not _beside_band_opening(state, page, item)
         )
         if going_on and page - 1 not in state.strips:  # (a strip's page goes on as its host's)
             state.hosts.append((page, index))
@@ -211,7 +215,29 @@ def _first_part(listing: list[Item]) -> int | None:
         return None
     part = listing[first]
     assert isinstance(part, TablePart)
-    return first if all(_near_cut(line, part, under=False) for line in listing[:first]) else None
+    return (
+        first
+        if all(
+            _near_cut(line, part, under=False) or _cut_cell_text_over(line, part)
+            for line in listing[:first]
+        )
+        else None
+    )
+
+
+def _cut_cell_text_over(item: Item, part: TablePart) -> bool:
+    """Is the line over the part the text of one of its cells cut open at its head (a cell
+    merged up over the page break, its text drawn where the whole merged cell centres it, a
+    character a line in a narrow column, however far over the page's first rule), lying
+    within that cell's column?"""
+    if not isinstance(item, TextLine) or item.bbox is None:
+        return False
+    return any(
+        part.boxes[i][0] - ROW_TOLERANCE <= item.bbox.x0
+        and item.bbox.x1 <= part.boxes[i][2] + ROW_TOLERANCE
+        and item.bbox.bottom <= part.boxes[i][1] + ROW_TOLERANCE
+        for i in part.cut_top
+    )
 
 
 def _near_cut(item: Item, part: TablePart, under: bool) -> bool:
@@ -250,6 +276,27 @@ def _repeats_earlier_rows(state: _Stitching, part: TablePart) -> bool:
             abs(mine[0] - theirs[0]) <= ROW_TOLERANCE
             and shared(mine, theirs) >= min(len(mine), len(theirs), 3)
             and repeated_columns_end(other, part, state.title_width) > part.bbox[0] + ROW_TOLERANCE
+        ):
+            return True
+    return False
+
+
+def _beside_band_opening(state: _Stitching, page: int, part: TablePart) -> bool:
+    """In a sheet printed over, then down (an earlier host's strips on the pages right after
+    it), is the part opening its page the rows of an open part on the page before, from the
+    same top (the band's next strip, its cut at a column's rule: not the table going on down,
+    which only looks so where the rows are all of one height)?"""
+    strips = state.strips
+    if not any(strips.get(host + 1) == host for host in set(strips.values())):
+        return False
+    mine = row_lines(part)
+    for host_page, index in state.hosts:
+        other = state.pages[host_page][index]
+        if host_page != page - 1 or not isinstance(other, TablePart):
+            continue
+        theirs = row_lines(other)
+        if abs(mine[0] - theirs[0]) <= ROW_TOLERANCE and shared(mine, theirs) >= min(
+            len(mine), len(theirs), 3
         ):
             return True
     return False

@@ -152,6 +152,7 @@ def _row_to_slots(
     if header is not None:
         if ctx.state.active is not None and ctx.state.active.section is not header.section:
             ctx.state.passed.add(ctx.state.active.section.section)
+            ctx.state.last_row = {}  # (no row of another section goes on under these headers)
         ctx.state.active = header
         ctx.state.header_row = r
         ctx.state.open_parent = None

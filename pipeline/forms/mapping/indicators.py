@@ -11,7 +11,7 @@ from extractors import Cell
 from pipeline.forms.mapping.context import MapContext, key_of
 from pipeline.forms.mapping.headers import ColumnMap
 from pipeline.forms.mapping.rows import continue_last_row, values_to_slots
-from pipeline.forms.normalize import label_key, normalize_label, weight_of_note
+from pipeline.forms.normalize import Label, label_key, normalize_label, weight_of_note
 from pipeline.model import Slot
 
 
@@ -140,6 +140,8 @@ def _level(ctx: MapContext, row: list[Cell | None], cm: ColumnMap, which: str) -
         return state.level1
     if which == "level1" and _level1_tail(ctx, cell, text):
         return state.level1
+    if which == "level1" and _level1_cut_short(ctx, cell, label):
+        return state.level1
     if which == "level1" and text and text == state.level1 and id(cell) != state.level1_cell:
         state.level1_cell = id(cell)  # the open group's label written again (a row each, or
         _weight_cut_off(ctx, cell, label.weight_raw)  # repeated after a page break, its weight
@@ -225,6 +227,30 @@ def _level1_tail(ctx: MapContext, cell: Cell, text: str) -> bool:
         group, item=joined.text, value_raw=weight, parse_text=weight.strip("()（）")
     )
     state.level1, state.level1_cell = joined.text, id(cell)
+    return True
+
+
+def _level1_cut_short(ctx: MapContext, cell: Cell, label: Label) -> bool:
+    """`产出指` at the foot of a page and `产出指标` at the head of the next: a 一级 label a page
+    break cut short (its merged cell's last characters drawn on the next page only) is the
+    whole label the next page shows, on the rows read already too."""
+    state = ctx.state
+    open_label, index, text = state.level1, state.level1_group, label.text
+    if not open_label or not text or index is None or cell.page is None:
+        return False
+    if len(text) <= len(open_label) or not text.startswith(open_label):
+        return False
+    group = ctx.slots[index]
+    if group.cell is None or group.cell.page is None or cell.page <= group.cell.page:
+        return False
+    for i, slot in enumerate(ctx.slots):
+        if slot.level1 == open_label:
+            ctx.slots[i] = replace(slot, level1=text)
+    weight = group.value_raw or label.weight_raw or ""
+    ctx.slots[index] = replace(
+        group, item=text, value_raw=weight, parse_text=weight.strip("()（）")
+    )
+    state.level1, state.level1_cell = text, id(cell)
     return True
 
 
