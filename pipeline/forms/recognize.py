@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from extractors import Document, Grid, TextLine, fill_covered_slots
 from pipeline.definitions import Catalog
 from pipeline.forms.kind import Kind, evidence_to_kind, gather_evidence
-from pipeline.forms.mapping.footer import footer_items_of
+from pipeline.forms.mapping.footer import footer_items_in, footer_lead
 from pipeline.forms.normalize import label_key, normalize_label, strip_pinyin, to_simplified
 from pipeline.forms.pieces import (
     body_labels,
@@ -246,25 +246,6 @@ def _next_grid(blocks: list, at: int) -> Grid | None:
     return next((b for b in blocks[at + 1 :] if isinstance(b, Grid)), None)
 
 
-def _footer_lead(
-    lines: list[TextLine], items: frozenset[str] | None, catalog: Catalog
-) -> list[TextLine]:
-    """The footer lines right above a form's title (`填报日期：…` set over each form): before
-    the first form any, before a later one only those holding the items the first form had
-    there (the lines above them are the form before's own footer)."""
-    lead: list[TextLine] = []
-    for line in reversed(lines):
-        held = footer_items_of(line, catalog.vocabulary)
-        if not held or (items is not None and not held <= items):
-            break
-        lead.insert(0, line)
-    return lead
-
-
-def _items_of(lines: list[TextLine], catalog: Catalog) -> frozenset[str]:
-    return frozenset().union(*(footer_items_of(line, catalog.vocabulary) for line in lines))
-
-
 def _take_from_previous(lead: list[TextLine], opened: list[_Open]) -> None:
     """The lead lines are the next form's: no longer the form before's footer."""
     if lead and opened:
@@ -294,8 +275,8 @@ def document_to_forms(document: Document, catalog: Catalog) -> list[FormInstance
             recent = [*recent[-(_RECENT_LINES - 1) :], block]
             form = title_to_form(block.text, catalog)
             if form is not None or generic_title(block.text, catalog):
-                lead = _footer_lead(loose, above if opened else None, catalog)
-                above = above if opened else _items_of(lead, catalog)
+                lead = footer_lead(loose, above if opened else None, catalog.vocabulary)
+                above = above if opened else footer_items_in(lead, catalog.vocabulary)
                 _take_from_previous(lead, opened)
                 current = _Open(form=form, title=block.text, title_line=block, lead=lead)
                 opened.append(current)

@@ -38,6 +38,25 @@ def footer_items_of(line: TextLine, vocabulary: Vocabulary) -> frozenset[str]:
     return frozenset(slot.item for slot in slots)
 
 
+def footer_lead(
+    lines: list[TextLine], items: frozenset[str] | None, vocabulary: Vocabulary
+) -> list[TextLine]:
+    """The footer lines right above a form's title (`填报日期：…` set over each form): before
+    the first form any, before a later one only those holding the items the first form had
+    there (the lines above them are the form before's own footer)."""
+    lead: list[TextLine] = []
+    for line in reversed(lines):
+        held = footer_items_of(line, vocabulary)
+        if not held or (items is not None and not held <= items):
+            break
+        lead.insert(0, line)
+    return lead
+
+
+def footer_items_in(lines: list[TextLine], vocabulary: Vocabulary) -> frozenset[str]:
+    return frozenset().union(*(footer_items_of(line, vocabulary) for line in lines))
+
+
 @cache  # asked for each table row (is it the footer?): built once per vocabulary
 def _pattern_of(items: tuple[FooterItem, ...]) -> tuple[re.Pattern[str], dict[str, FooterItem]]:
     words = {w: item for item in items for w in (item.item, *item.synonyms)}
