@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from extractors.pdf.side_hosts import (
+from extractors.pdf.side_repeats import (
     LAST_CHARS,
     ROW_TOLERANCE,
     host_text_at,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from extractors.model import BBox, TextLine
-from extractors.pdf.side_hosts import ROW_TOLERANCE, within
+from extractors.pdf.side_repeats import ROW_TOLERANCE, within
 from extractors.tables import TablePart, continues
 
 Item = TablePart | TextLine

@@ -4,7 +4,8 @@ A spreadsheet prints a sheet wider than the paper in strips: the left-hand colum
 the right-hand columns on a later one (after the left strip's next pages where the sheet is
 also taller than the page: down, then over), the same rows at the same heights, and text that
 runs over the cut drawn on both pages, beyond the paper's edge on one of them. Page by page,
-each part is a side of an earlier part (side_hosts.py says which) and put beside it
+each part is a side of an earlier part (side_hosts.py says which; side_repeats.py which of
+its columns repeat the title columns) and put beside it
 (side_join.py), or cut first into the strips of several tables (side_splits.py), or open to
 later sides. A part under a side goes on in the side's columns; a page that opens with the
 table ending the previous page goes on down its strip. Text drawn past the cut repeats the
@@ -20,17 +21,9 @@ from dataclasses import dataclass, field, replace
 
 from extractors.model import TextLine
 from extractors.pdf.cuts import MARGIN
-from extractors.pdf.side_hosts import (
-    ROW_TOLERANCE,
-    Host,
-    Known,
-    host_of,
-    repeated_columns_end,
-    row_lines,
-    shared,
-    shown_on,
-)
+from extractors.pdf.side_hosts import Host, Known, host_of, row_lines, shared, shown_on
 from extractors.pdf.side_join import UNSURE, Strip, once, place_strip, side_by_side
+from extractors.pdf.side_repeats import ROW_TOLERANCE, repeated_columns_end
 from extractors.pdf.side_splits import split_at_tables
 from extractors.pdf.side_titles import without_title_rows
 from extractors.tables import EDGE_TOLERANCE, TablePart, continues
