@@ -13,9 +13,14 @@ from functools import partial
 
 import numpy as np
 
-from extractors.scan.colour import local_paper, without_grey_seals
+from extractors.scan.colour import (
+    grey_seals,
+    local_paper,
+    without_grey_seals,
+    without_seals_in_tables,
+)
 from extractors.scan.geometry import frame_quad, level_angle, rotate, square_frame
-from extractors.scan.lines import line_ink, line_masks
+from extractors.scan.lines import line_ink, line_masks, without_arcs
 from extractors.scan.ruling import DPI, Rect, Table, deskew_angle, find_tables
 
 UNDER_SEAL_SHARE = 0.03  # of a text box's pixels: a seal's ink over this much of it
@@ -31,6 +36,7 @@ class FlatPage:
     size: tuple[float, float]
     lines: np.ndarray | None = None  # the page's ruling ink (lines.line_ink), for read_text
     turns: tuple[Callable[[np.ndarray], np.ndarray], ...] = ()  # what set it flat, in order
+    grey_seal: np.ndarray | None = None  # where a grey seal's ink lay (paper 255), set flat
 
 
 def flat_page(
@@ -49,20 +55,28 @@ def flat_page(
 
     grey = turned(partial(rotate, angle=level_angle(grey)))
     grey = turned(partial(rotate, angle=deskew_angle(grey)))
-    masks = line_masks(grey)
+    seals = grey_seals(grey, DPI)  # before the lines: a ring's arcs are none
+    masks = without_arcs(line_masks(grey), seals and seals.rings)
     corners = frame_quad(*masks)
     if corners is not None:  # a photo's perspective the page's edges did not show
         grey = turned(partial(square_frame, corners=corners))
         grey = turned(partial(rotate, angle=deskew_angle(grey)))
-        masks = line_masks(grey)
+        seals = grey_seals(grey, DPI)
+        masks = without_arcs(line_masks(grey), seals and seals.rings)
     if (grey.shape[1] > grey.shape[0]) != (size[0] > size[1]):  # turned a quarter
         size = (size[1], size[0])
     tables, ruling = find_tables(grey, masks)  # the lines found once for both
-    grey = without_grey_seals(
-        grey, DPI, [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
-    )
+    boxes = [(t.rect.x0, t.rect.y0, t.rect.x1, t.rect.y1) for t in tables]
+    grey = without_grey_seals(grey, DPI, boxes, seals.circles if seals else ())
+    if seals is not None:
+        grey = without_seals_in_tables(grey, DPI, seals, boxes, ruling)
     return FlatPage(
-        without_ruling(grey, ruling), tables, size, lines=line_ink(grey), turns=tuple(done)
+        without_ruling(grey, ruling),
+        tables,
+        size,
+        lines=line_ink(grey),
+        turns=tuple(done),
+        grey_seal=seals and seals.discs,
     )
 
 

@@ -60,3 +60,38 @@ def line_masks(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     vertical = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, VLINE_GAP_PX)))
     close = rect(cv2.MORPH_RECT, (5, 5))
     return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
+
+
+ARC_SHARE = 0.7  # of a line's pixels in a seal's ring band: the ring's arc, no ruling line
+
+
+def without_arcs(
+    masks: tuple[np.ndarray, np.ndarray, np.ndarray], rings: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """line_masks' masks without the lines that lie along a seal's ring (`rings`: the band of
+    each ring, 255 on 0; colour.grey_seals_out): near its leftmost and rightmost points a
+    ring runs upright for a line's length, near its top and bottom level, and a grey seal's
+    ink is as dark as a thin ruling line. A ruling line through a seal runs on beyond its
+    ring, so most of it lies outside the band, and is kept."""
+    import cv2
+
+    if rings is None:
+        return masks
+    horizontal, vertical = (_off_rings(mask, rings > 0) for mask in masks[:2])
+    close = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+    return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
+
+
+def _off_rings(mask: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """The mask without its pieces lying ARC_SHARE or more within the band."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return mask
+    inside = np.bincount(labels[band], minlength=count)
+    arcs = np.nonzero(inside >= ARC_SHARE * stats[:, cv2.CC_STAT_AREA])[0]
+    arcs = arcs[arcs > 0]
+    if not len(arcs):
+        return mask
+    return np.where(np.isin(labels, arcs), 0, mask).astype(mask.dtype)

@@ -141,6 +141,8 @@ def scan_image(
     boxes = read_text(flat.clean, flat.tables, flat.lines)
     if seal is not None:
         boxes = doubted_under_seal(boxes, replayed(seal, flat.turns))
+    if flat.grey_seal is not None:
+        boxes = doubted_under_seal(boxes, flat.grey_seal)
     to_points = flat.size[0] / flat.clean.shape[1], flat.size[1] / flat.clean.shape[0]
     return page_items(flat.tables, boxes, number, to_points, flat.size)
 
