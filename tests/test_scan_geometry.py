@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from extractors.scan.colour import grey_seals, is_colour, without_colour, without_grey_seals
-from extractors.scan.lines import line_masks, without_arcs
 from extractors.scan.geometry import (
     flatten,
     is_keystoned,
@@ -19,6 +18,7 @@ from extractors.scan.geometry import (
     row_profile_tilt,
     runs_sideways,
 )
+from extractors.scan.lines import line_masks, without_arcs
 from extractors.scan.ruling import find_tables
 
 PAPER = 245
