@@ -130,14 +130,29 @@ class HeaderIndex:
             )
         return self.misread[key]
 
-    def _sole_meaning(self, near: Callable[[str], bool]) -> str | None:
-        """The one meaning of the known headers `near` holds for; None for none or two."""
+    def garbled_meaning(self, key: str, taken: frozenset[str]) -> str | None:
+        """An unsure scanned header (read through a seal's ink, its score low) one character
+        off a known one of at least MIN_MISREAD_HEADER characters, whatever it was taken for
+        (`3年预算数`: 全 under a seal's ring read as 3): the one meaning of the known headers it
+        is so near, but those its row names already (`taken`: 年初预算数 beside it, so not
+        本年预算数); None if they disagree."""
+        if len(key) < MIN_MISREAD_HEADER:
+            return None
+        return self._sole_meaning(
+            lambda word: len(word) == len(key) and one_changed(key, word), taken
+        )
+
+    def _sole_meaning(
+        self, near: Callable[[str], bool], taken: frozenset[str] = frozenset()
+    ) -> str | None:
+        """The one meaning of the known headers `near` holds for, but `taken`; None for none
+        or two."""
         names = {
             name
             for words in (self.measures, self.roles)
             for word, name in words.items()
             if near(word)
-        }
+        } - taken
         return names.pop() if len(names) == 1 else None
 
 
@@ -152,6 +167,11 @@ def misread_of(read: str, word: str, twins: dict[str, str]) -> bool:
         return False
     changed = [(a, b) for a, b in zip(read, word, strict=True) if a != b]
     return len(changed) == 1 and changed[0][0] in twins.get(changed[0][1], "")
+
+
+def one_changed(read: str, word: str) -> bool:
+    """Do two texts of one length differ in exactly one character?"""
+    return sum(a != b for a, b in zip(read, word, strict=True)) == 1
 
 
 @dataclass(frozen=True)
@@ -189,6 +209,17 @@ def resolve_header(text: str, index: HeaderIndex, scanned: bool = False) -> Mean
     if known.name is None and scanned:
         return _misread(text, index) or known
     return known
+
+
+def garbled_header(text: str, index: HeaderIndex, taken: frozenset[str]) -> Meaning | None:
+    """An unsure scanned header (read through a seal, its score low) as the known one it is any
+    one character off, of the meanings its row does not name already (`taken`): a guess."""
+    year, candidates, notes = header_candidates(text)
+    for candidate in candidates:
+        name = index.garbled_meaning(candidate, taken)
+        if name is not None:
+            return Meaning(name, year, notes, guessed=True)
+    return None
 
 
 def _misread(text: str, index: HeaderIndex) -> Meaning | None:
