@@ -95,3 +95,49 @@ def _off_rings(mask: np.ndarray, band: np.ndarray) -> np.ndarray:
     if not len(arcs):
         return mask
     return np.where(np.isin(labels, arcs), 0, mask).astype(mask.dtype)
+
+
+SEAL_BRIDGE_PX = 400  # a ruling line broken over this much of a seal's area is joined again
+SEAL_REACH_PX = 12  # past a seal's outermost ink its area ends (the ink dilated by this)
+SEAL_ZONE_MM = (30.0, 60.0)  # a seal's diameter on paper (its ink's circle)
+
+
+def seal_zone(ink: np.ndarray, dpi: float) -> np.ndarray:
+    """The area each seal covers (255 on 0), from its ink (bool): each piece of ink, grown a
+    little, as the circle round it, where that is a seal's size (SEAL_ZONE_MM across; not
+    a pen's stroke, nor a spread of colour fringes over the page)."""
+    import cv2
+
+    grown = cv2.dilate(ink.astype(np.uint8) * 255, np.ones((2 * SEAL_REACH_PX + 1,) * 2, np.uint8))
+    zone = np.zeros(ink.shape, dtype=np.uint8)
+    smallest, largest = (mm / 2 * dpi / 25.4 + SEAL_REACH_PX for mm in SEAL_ZONE_MM)
+    contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    for contour in contours:
+        (x, y), radius = cv2.minEnclosingCircle(contour)
+        if smallest <= radius <= largest:
+            cv2.circle(zone, (round(x), round(y)), round(radius), 255, -1)
+    return zone
+
+
+def bridged_under_seals(
+    masks: tuple[np.ndarray, np.ndarray, np.ndarray], zone: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """line_masks' masks with each ruling line a seal broke joined across it: where a seal's
+    ink was taken out, the thin print of a line under it went with it (lighter under the ink
+    than a character's stroke), and the cells either side were lost into one region. A line
+    is joined only inside the seal's area (`zone`), between its pieces either side, in line."""
+    import cv2
+
+    if zone is None or not zone.any():
+        return masks
+    rect = cv2.getStructuringElement
+    inside = zone > 0
+    horizontal, vertical = masks[0], masks[1]
+    across = cv2.morphologyEx(
+        horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (SEAL_BRIDGE_PX, 1))
+    )
+    down = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, SEAL_BRIDGE_PX)))
+    horizontal = np.where(inside, across, horizontal).astype(horizontal.dtype)
+    vertical = np.where(inside, down, vertical).astype(vertical.dtype)
+    close = rect(cv2.MORPH_RECT, (5, 5))
+    return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
