@@ -31,6 +31,9 @@ MIN_RIGHT = {
     # ruling lines; what the seals lie over read through them, flagged (its lost level-two row
     # lines, a faint ruling under blur and JPEG, merge three labels: flagged, not yet read)
     "grey-seals-over-table": 0.70,
+    # a phone photo with a seal over the last rows' weights and scores: the ruling lines its
+    # red ink took with it joined across the seal, the cells under it read (flagged)
+    "phone-photo-seal-over-rows": 0.95,
     "phone-photo-desk": 0.83,
     "phone-photo-desk-left": 0.90,
     "phone-photo-dim": 0.78,

@@ -18,7 +18,7 @@ from extractors.scan.geometry import (
     row_profile_tilt,
     runs_sideways,
 )
-from extractors.scan.lines import line_masks, without_arcs
+from extractors.scan.lines import bridged_under_seals, line_masks, seal_zone, without_arcs
 from extractors.scan.ruling import find_tables
 
 PAPER = 245
@@ -392,3 +392,20 @@ def test_a_seal_on_yellow_paper_with_a_blue_signature_is_taken_out_and_the_print
     assert clean[bare].min() >= paper - 15  # the seal's ring is paper again
     assert clean[grey < 100].max() < 150  # the print under it and beside it stays dark
     assert _cells(clean) == 12
+
+
+def test_a_ruling_line_a_seal_broke_is_joined_across_its_circle_only():
+    grey = _short_rows_form()
+    broken = grey.copy()
+    cv2.circle(broken, (600, 310), 108, PAPER, -1)  # a seal taken out, the lines under it too
+    assert _rows_of_cells(broken) != _rows_of_cells(grey)
+    ink = np.zeros(grey.shape, dtype=bool)
+    cv2.circle(ink.view(np.uint8), (600, 310), 110, 1, 6)  # the seal's ring, where it lay
+    zone = seal_zone(ink, 150)
+    assert zone[310, 600] == 255 and zone[310, 200] == 0
+    masks = bridged_under_seals(line_masks(broken), zone)
+    assert _rows_of_cells(broken, masks) == _rows_of_cells(grey)
+    # a pen's stroke is no seal: no area, nothing joined
+    stroke = np.zeros(grey.shape, dtype=bool)
+    stroke[600, 100:160] = True
+    assert not seal_zone(stroke, 150).any()
