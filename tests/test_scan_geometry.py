@@ -394,17 +394,23 @@ def test_a_seal_on_yellow_paper_with_a_blue_signature_is_taken_out_and_the_print
     assert _cells(clean) == 12
 
 
-def test_a_ruling_line_a_seal_broke_is_joined_across_its_circle_only():
+def test_a_ruling_line_a_seal_broke_is_joined_across_it_and_a_cell_it_lies_on_is_not_cut():
     grey = _short_rows_form()
-    broken = grey.copy()
-    cv2.circle(broken, (600, 310), 108, PAPER, -1)  # a seal taken out, the lines under it too
+    ink = np.zeros(grey.shape, dtype=np.uint8)  # a seal inked full, the lines under it lost
+    cv2.circle(ink, (600, 310), 100, 1, -1)
+    broken = np.where(ink > 0, PAPER, grey).astype(np.uint8)
     assert _rows_of_cells(broken) != _rows_of_cells(grey)
-    ink = np.zeros(grey.shape, dtype=bool)
-    cv2.circle(ink.view(np.uint8), (600, 310), 110, 1, 6)  # the seal's ring, where it lay
-    zone = seal_zone(ink, 150)
+    zone = seal_zone(ink > 0, 150)
     assert zone[310, 600] == 255 and zone[310, 200] == 0
-    masks = bridged_under_seals(line_masks(broken), zone)
+    masks = bridged_under_seals(line_masks(broken), ink > 0, 150)
     assert _rows_of_cells(broken, masks) == _rows_of_cells(grey)
+    # a merged cell a seal's thin ring lies on: no line was there, none is made
+    merged = grey.copy()
+    merged[150 + 3 * 36 - 2 : 150 + 3 * 36 + 3, 352:598] = PAPER  # two rows' cells one
+    ring = np.zeros(grey.shape, dtype=np.uint8)
+    cv2.circle(ring, (470, 258), 100, 1, 5)
+    masks = bridged_under_seals(line_masks(merged), ring > 0, 150)
+    assert _rows_of_cells(merged, masks) == _rows_of_cells(merged)
     # a pen's stroke is no seal: no area, nothing joined
     stroke = np.zeros(grey.shape, dtype=bool)
     stroke[600, 100:160] = True

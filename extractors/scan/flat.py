@@ -25,7 +25,6 @@ from extractors.scan.lines import (
     bridged_under_seals,
     line_ink,
     line_masks,
-    seal_zone,
     without_arcs,
 )
 from extractors.scan.ruling import DPI, Rect, Table, deskew_angle, find_tables
@@ -97,17 +96,12 @@ def seal_proof_masks(
     grey: np.ndarray, seals: GreySeals | None, red: np.ndarray | None
 ) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
     """The page's ruling-line masks (lines.line_masks) without a grey seal's arcs and with the
-    lines a seal broke joined across it (the seal's area: a grey seal's disc, a red seal's ink
-    set flat, `red`), and the mask of what was so joined (a guess)."""
+    lines a red seal broke joined across it (`red`: its ink's layer set flat), and the mask
+    of what was so joined (a guess)."""
     masks = without_arcs(line_masks(grey), seals and seals.rings)
-    zone = np.zeros(grey.shape, dtype=bool)
-    if red is not None:
-        zone |= seal_zone(red < 128, DPI) > 0
-    if seals is not None:
-        zone |= seals.discs == 0
-    if not zone.any():
+    if red is None:
         return masks, np.zeros(grey.shape, dtype=bool)
-    joined = bridged_under_seals(masks, zone.astype(np.uint8) * 255)
+    joined = bridged_under_seals(masks, red < 128, DPI)
     return joined, ((joined[0] | joined[1]) > 0) & ((masks[0] | masks[1]) == 0)
 
 

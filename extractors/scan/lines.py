@@ -100,6 +100,8 @@ def _off_rings(mask: np.ndarray, band: np.ndarray) -> np.ndarray:
 SEAL_BRIDGE_PX = 400  # a ruling line broken over this much of a seal's area is joined again
 SEAL_REACH_PX = 12  # past a seal's outermost ink its area ends (the ink dilated by this)
 SEAL_ZONE_MM = (30.0, 60.0)  # a seal's diameter on paper (its ink's circle)
+INK_NEAR_PX = 4  # a gap's pixel this near the seal's ink lay under it
+BRIDGE_INK_SHARE = 0.6  # of a gap's pixels under the seal's ink: the seal broke the line there
 
 
 def seal_zone(ink: np.ndarray, dpi: float) -> np.ndarray:
@@ -120,24 +122,40 @@ def seal_zone(ink: np.ndarray, dpi: float) -> np.ndarray:
 
 
 def bridged_under_seals(
-    masks: tuple[np.ndarray, np.ndarray, np.ndarray], zone: np.ndarray | None
+    masks: tuple[np.ndarray, np.ndarray, np.ndarray], ink: np.ndarray | None, dpi: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """line_masks' masks with each ruling line a seal broke joined across it: where a seal's
-    ink was taken out, the thin print of a line under it went with it (lighter under the ink
-    than a character's stroke), and the cells either side were lost into one region. A line
-    is joined only inside the seal's area (`zone`), between its pieces either side, in line."""
+    """line_masks' masks with each ruling line a red seal broke joined across it: where the
+    seal's ink (`ink`, bool, the page set flat) was taken out, the thin print of a line under
+    it went with it (lighter under the ink than a character's stroke), and the cells either
+    side were lost into one region. A gap is joined only within the seal's circle
+    (seal_zone), between a line's pieces either side, in line, and where the seal's ink lay
+    over most of it (not across a merged cell the seal happens to lie on)."""
     import cv2
 
-    if zone is None or not zone.any():
+    if ink is None or not ink.any():
         return masks
+    inside = seal_zone(ink, dpi) > 0
+    if not inside.any():
+        return masks
+    near = cv2.dilate(ink.astype(np.uint8), np.ones((2 * INK_NEAR_PX + 1,) * 2, np.uint8)) > 0
     rect = cv2.getStructuringElement
-    inside = zone > 0
-    horizontal, vertical = masks[0], masks[1]
-    across = cv2.morphologyEx(
-        horizontal, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (SEAL_BRIDGE_PX, 1))
-    )
-    down = cv2.morphologyEx(vertical, cv2.MORPH_CLOSE, rect(cv2.MORPH_RECT, (1, SEAL_BRIDGE_PX)))
-    horizontal = np.where(inside, across, horizontal).astype(horizontal.dtype)
-    vertical = np.where(inside, down, vertical).astype(vertical.dtype)
+    horizontal = _joined(masks[0], rect(cv2.MORPH_RECT, (SEAL_BRIDGE_PX, 1)), inside, near)
+    vertical = _joined(masks[1], rect(cv2.MORPH_RECT, (1, SEAL_BRIDGE_PX)), inside, near)
     close = rect(cv2.MORPH_RECT, (5, 5))
     return horizontal, vertical, cv2.dilate(horizontal | vertical, close)
+
+
+def _joined(mask: np.ndarray, kernel: np.ndarray, inside: np.ndarray, near: np.ndarray):
+    """The mask with its gaps up to the kernel's length closed where a gap lies in the seal's
+    circle (`inside`) with its ink over BRIDGE_INK_SHARE of it (`near`)."""
+    import cv2
+
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    gaps = ((closed > 0) & (mask == 0) & inside).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(gaps, connectivity=8)
+    if count <= 1:
+        return mask
+    inked = np.bincount(labels[near & (gaps > 0)], minlength=count)
+    keep = np.nonzero(inked >= BRIDGE_INK_SHARE * stats[:, cv2.CC_STAT_AREA])[0]
+    keep = keep[keep > 0]
+    return np.where(np.isin(labels, keep), 255, mask).astype(mask.dtype)
