@@ -148,7 +148,7 @@ def _lift_print_under(
 SEAL_MM = (24.0, 60.0)  # a seal's diameter on paper
 DARK_SHARE, MID_SHARE = 0.3, 0.8  # of the paper: print's core is darker, a seal's ink between
 # HoughCircles' HOUGH_GRADIENT_ALT passes: (blur, accumulator step, perfectness a ring reaches)
-HOUGH_PASSES = ((2.0, 1.0, 0.4), (1.0, 1.5, 0.5))
+HOUGH_PASSES = ((2.0, 1.0, 0.4), (1.0, 1.5, 0.5), (1.0, 2.0, 0.3))
 RING_COVER = 0.3  # of a ring's rim over seal-grey ink: a seal's, worn, crossed by print
 RULING_RUN_MM = 18.0
 RING_BAND = (0.9, 1.08)  # of the radius found: where the ring's ink lies (and its rim)
