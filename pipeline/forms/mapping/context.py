@@ -20,9 +20,9 @@ _SPECK_MARK = re.compile(r"[a-z'\"“”‘’`]")  # no label's tail; a speck r
 
 
 def _speck_like(tail: str) -> bool:
-    """Is a label's tail a speck read as characters: a letter or quote among them, or one
-    digit alone (no label ends in a digit; a value run into it has a finding of its own)?"""
-    return bool(_SPECK_MARK.search(tail)) or (len(tail) == 1 and tail.isdigit())
+    """Is a label's tail specks read as characters: a letter, a quote or a digit among them
+    (no label ends in one; a value run into it has a finding of its own)?"""
+    return bool(_SPECK_MARK.search(tail)) or any(c.isdigit() for c in tail)
 
 
 GUESSED = 0.5  # the confidence of a scanned label or header named only by a guess
@@ -157,9 +157,9 @@ class MapContext:
         return self.labels.get(core, []) if core != key and _HAS_CJK.search(core) else []
 
     def _speck_tail(self, text: str) -> list[Resolved]:
-        """A label a scan read with up to MAX_SPECK_TAIL characters after it, a letter or a
-        quote among them, or a lone digit (`总分f'广`, `总分食”`, `总分7`: a seal's ink read as
-        characters): the label before them. A guess: its values are unsure."""
+        """A label a scan read with up to MAX_SPECK_TAIL characters after it, a letter, a quote
+        or a digit among them (`总分f'广`, `总分食”`, `总分赛7`: a seal's ink read as characters):
+        the label before them. A guess: its values are unsure."""
         plain = "".join(text.split()).lower()
         for cut in range(max(len(plain) - MAX_SPECK_TAIL, 1), len(plain)):
             head, tail = key_of(plain[:cut]), plain[cut:]
