@@ -343,3 +343,5 @@ def test_an_unsure_header_any_one_character_off_names_the_meaning_its_row_lacks(
     assert garbled_header("3年预算数", INDEX, frozenset()) is None  # two meanings as near
     assert resolve_header("3年预算数", INDEX, scanned=True).name is None  # not sure: nothing
     assert garbled_header("3年", INDEX, frozenset()) is None  # too short to tell
+    meaning = garbled_header("抵行率(B,A)", INDEX, taken)  # its letter note misread as well
+    assert meaning is not None and meaning.name == "execution_rate"

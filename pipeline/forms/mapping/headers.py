@@ -22,6 +22,7 @@ LABEL_ROLES = (*INDICATOR_ROLES, "level1_weight", "level2_weight")
 MIN_CUT_HEADER = 5  # characters: a shorter piece of a header is too ambiguous to complete
 CUT_SHARE = 0.7  # of a header's characters a cut piece must keep
 MIN_MISREAD_HEADER = 4  # characters: a shorter scanned header one character off is too ambiguous
+MIN_GARBLED_HEADER = 3  # and an unsure one (read through a seal), its row's others known
 _FORMULA = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩][^①②③④⑤⑥⑦⑧⑨⑩]*$|[=＝].*$")
 _CIRCLED = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")
 # a letter note whose brackets the recogniser misread or lost (`全年预算数A)`, `全年执行数(Bi`,
@@ -132,11 +133,11 @@ class HeaderIndex:
 
     def garbled_meaning(self, key: str, taken: frozenset[str]) -> str | None:
         """An unsure scanned header (read through a seal's ink, its score low) one character
-        off a known one of at least MIN_MISREAD_HEADER characters, whatever it was taken for
-        (`3年预算数`: 全 under a seal's ring read as 3): the one meaning of the known headers it
+        off a known one of at least MIN_GARBLED_HEADER characters, whatever it was taken for
+        (`3年预算数`: 全 under a seal's ring read as 3; `抵行率(B,A)`): the one meaning of the known headers it
         is so near, but those its row names already (`taken`: 年初预算数 beside it, so not
         本年预算数); None if they disagree."""
-        if len(key) < MIN_MISREAD_HEADER:
+        if len(key) < MIN_GARBLED_HEADER:
             return None
         return self._sole_meaning(
             lambda word: len(word) == len(key) and one_changed(key, word), taken
