@@ -132,16 +132,24 @@ class HeaderIndex:
         return self.misread[key]
 
     def garbled_meaning(self, key: str, taken: frozenset[str]) -> str | None:
-        """An unsure scanned header (read through a seal's ink, its score low) one character
-        off a known one of at least MIN_GARBLED_HEADER characters, whatever it was taken for
-        (`3年预算数`: 全 under a seal's ring read as 3; `抵行率(B,A)`): the one meaning of the known headers it
+        """An unsure scanned header (read through a seal's ink, its score low) a character off
+        a known one (two, from MIN_MISREAD_HEADER characters on), whatever it was taken for
+        (`3年预算数`: 全 under a seal's ring read as 3; `抵行率(B,A)`; `年执待数`: 全 lost, 行
+        read 待): the one meaning of the known headers it
         is so near, but those its row names already (`taken`: 年初预算数 beside it, so not
         本年预算数); None if they disagree."""
         if len(key) < MIN_GARBLED_HEADER:
             return None
-        return self._sole_meaning(
-            lambda word: len(word) == len(key) and one_changed(key, word), taken
-        )
+        for edits in (1, 2) if len(key) >= MIN_MISREAD_HEADER else (1,):  # the nearest first
+            near = {
+                word
+                for words in (self.measures, self.roles)
+                for word in words
+                if abs(len(word) - len(key)) <= edits and edit_distance(key, word) == edits
+            }
+            if near:
+                return self._sole_meaning(lambda word, near=near: word in near, taken)
+        return None
 
     def _sole_meaning(
         self, near: Callable[[str], bool], taken: frozenset[str] = frozenset()
@@ -170,9 +178,15 @@ def misread_of(read: str, word: str, twins: dict[str, str]) -> bool:
     return len(changed) == 1 and changed[0][0] in twins.get(changed[0][1], "")
 
 
-def one_changed(read: str, word: str) -> bool:
-    """Do two texts of one length differ in exactly one character?"""
-    return sum(a != b for a, b in zip(read, word, strict=True)) == 1
+def edit_distance(read: str, word: str) -> int:
+    """How many characters lost, added or changed turn one text into the other."""
+    previous = list(range(len(word) + 1))
+    for i, a in enumerate(read, start=1):
+        current = [i]
+        for j, b in enumerate(word, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
+        previous = current
+    return previous[-1]
 
 
 @dataclass(frozen=True)
