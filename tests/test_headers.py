@@ -345,6 +345,9 @@ def test_an_unsure_header_any_one_character_off_names_the_meaning_its_row_lacks(
     assert garbled_header("3年", INDEX, frozenset()) is None  # too short to tell
     meaning = garbled_header("抵行率(B,A)", INDEX, taken)  # its letter note misread as well
     assert meaning is not None and meaning.name == "execution_rate"
+    row = frozenset({"budget_initial", "budget_full_year", "executed", "weight", "execution_rate"})
+    meaning = garbled_header("得", INDEX, row)  # 分 lost under a seal, the row's last header
+    assert meaning is not None and meaning.name == "score"
     full = frozenset({"budget_initial", "budget_full_year", "execution_rate"})
     meaning = garbled_header("年执待数", INDEX, full)  # 全 lost, 行 read 待
     assert meaning is not None and meaning.name == "executed"

@@ -138,8 +138,12 @@ class HeaderIndex:
         read 待): the one meaning of the known headers it
         is so near, but those its row names already (`taken`: 年初预算数 beside it, so not
         本年预算数); None if they disagree."""
-        if len(key) < MIN_GARBLED_HEADER:
+        if not key:
             return None
+        if len(key) < MIN_GARBLED_HEADER:  # `得` of 得分: its last character lost under a seal
+            return self._sole_meaning(
+                lambda word: len(word) == len(key) + 1 and word.startswith(key), taken
+            )
         for edits in (1, 2) if len(key) >= MIN_MISREAD_HEADER else (1,):  # the nearest first
             near = {
                 word
