@@ -222,7 +222,7 @@ def grey_seals(grey: np.ndarray, dpi: float) -> GreySeals | None:
     rings = np.zeros(grey.shape, dtype=np.uint8)
     for x, y, r in found:
         centre = (round(x), round(y))
-        cv2.circle(discs, centre, round(r * RING_BAND[1]), 0, -1)
+        cv2.circle(discs, centre, round(r * ARC_BAND[1]), 0, -1)  # its ring a guess too
         band = max(round(r * (ARC_BAND[1] - ARC_BAND[0])), 1)
         cv2.circle(rings, centre, round(r * sum(ARC_BAND) / 2), 255, band)
         cv2.circle(rings, centre, round(r * STAR_RADIUS), 255, -1)
