@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.definitions import load_catalog
-from pipeline.forms.mapping.headers import HeaderIndex, resolve_header
+from pipeline.forms.mapping.headers import HeaderIndex, garbled_header, resolve_header
 
 INDEX = HeaderIndex.of(load_catalog().vocabulary)
 
@@ -331,3 +331,23 @@ def test_a_scanned_header_near_two_meanings_or_short_names_nothing():
 def test_a_scanned_header_that_is_another_word_is_no_misreading():
     # 年度预算数 differs from 年初预算数 by 度 for 初, no look-alikes: a block label, not a header
     assert resolve_header("年度预算数（万元）", INDEX, scanned=True).name is None
+
+
+def test_an_unsure_header_any_one_character_off_names_the_meaning_its_row_lacks():
+    """`3年预算数`: 全 under a seal's ring read as 3, no look-alike. Read unsure (through a
+    seal), it is the one header it is a character off whose meaning its row does not name
+    already: 本年预算数 (budget_initial) is as near, but 年初预算数 stands beside it."""
+    taken = frozenset({"budget_initial", "executed"})
+    meaning = garbled_header("3年预算数", INDEX, taken)
+    assert meaning is not None and (meaning.name, meaning.guessed) == ("budget_full_year", True)
+    assert garbled_header("3年预算数", INDEX, frozenset()) is None  # two meanings as near
+    assert resolve_header("3年预算数", INDEX, scanned=True).name is None  # not sure: nothing
+    assert garbled_header("3年", INDEX, frozenset()) is None  # too short to tell
+    meaning = garbled_header("抵行率(B,A)", INDEX, taken)  # its letter note misread as well
+    assert meaning is not None and meaning.name == "execution_rate"
+    row = frozenset({"budget_initial", "budget_full_year", "executed", "weight", "execution_rate"})
+    meaning = garbled_header("得", INDEX, row)  # 分 lost under a seal, the row's last header
+    assert meaning is not None and meaning.name == "score"
+    full = frozenset({"budget_initial", "budget_full_year", "execution_rate"})
+    meaning = garbled_header("年执待数", INDEX, full)  # 全 lost, 行 read 待
+    assert meaning is not None and meaning.name == "executed"

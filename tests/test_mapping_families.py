@@ -959,7 +959,9 @@ def _scanned(grid):
 
 
 @pytest.mark.parametrize(
-    "total", ["p总分MV", "总分f'广", "总分食”"], ids=["letters", "tail", "quote"]
+    "total",
+    ["p总分MV", "总分f'广", "总分食”", "总分7", "总分赛7"],
+    ids=["letters", "tail", "quote", "digit", "digit-tail"],
 )
 def test_a_scanned_header_and_label_misread_name_their_meaning_with_their_values_unsure(total):
     """A scan's header that lost a character (`全年执数`) or carries specks read as letters

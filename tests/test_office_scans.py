@@ -27,6 +27,13 @@ MIN_RIGHT = {
     "phone-photo-left": 0.90,
     # as the departments' own scanners and phones make them (fixtures/build_scans.py: Damage)
     "grey-300dpi-tilt-4deg": 0.90,
+    # a grey scan's seals over the table (its head row, its last rows): the rings' arcs no
+    # ruling lines; what the seals lie over read through them, flagged (its lost level-two row
+    # lines, a faint ruling under blur and JPEG, merge three labels: flagged, not yet read)
+    "grey-seals-over-table": 0.70,
+    # a phone photo with a seal over the last rows' weights and scores: the ruling lines its
+    # red ink took with it joined across the seal, the cells under it read (flagged)
+    "phone-photo-seal-over-rows": 0.95,
     "phone-photo-desk": 0.83,
     "phone-photo-desk-left": 0.90,
     "phone-photo-dim": 0.78,

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from extractors.scan.colour import is_colour, without_colour, without_grey_seals
+from extractors.scan.colour import grey_seals, is_colour, without_colour, without_grey_seals
 from extractors.scan.geometry import (
     flatten,
     is_keystoned,
@@ -18,6 +18,7 @@ from extractors.scan.geometry import (
     row_profile_tilt,
     runs_sideways,
 )
+from extractors.scan.lines import bridged_under_seals, line_masks, seal_zone, without_arcs
 from extractors.scan.ruling import find_tables
 
 PAPER = 245
@@ -107,6 +108,50 @@ def test_a_grey_seal_over_the_title_is_taken_out_and_the_title_kept():
     # from the table down the page is as it was, and the grid is whole
     assert np.array_equal(clean[top:], stamped[top:])
     assert _cells(clean) == _cells(grey) == 12
+
+
+def _rows_of_cells(grey: np.ndarray, masks=None) -> list[int]:
+    """How many cells each row of the page's one table has, top to bottom."""
+    tables, _ = find_tables(grey, masks)
+    rows: dict[float, int] = {}
+    for cell in tables[0].cells:
+        rows[cell.y0] = rows.get(cell.y0, 0) + 1
+    return [rows[y] for y in sorted(rows)]
+
+
+def _short_rows_form() -> np.ndarray:
+    """A grey page with a table of 8 rows as low as a form's one-line rows (36 px) and three
+    columns, a label of text-like marks in each row's first cell."""
+    page = np.full((700, 900), PAPER, dtype=np.uint8)
+    xs, ys = [100, 350, 600, 800], list(range(150, 150 + 9 * 36, 36))
+    for x in xs:
+        cv2.line(page, (x, ys[0]), (x, ys[-1]), 30, 2)
+    for y in ys:
+        cv2.line(page, (xs[0], y), (xs[-1], y), 30, 2)
+    for y0, y1 in itertools.pairwise(ys):
+        for k in range(xs[0] + 15, xs[0] + 110, 22):  # bold characters: print's dark cores
+            cv2.rectangle(page, (k, (y0 + y1) // 2 - 7), (k + 14, (y0 + y1) // 2 + 7), 20, -1)
+    return page
+
+
+def test_a_grey_seal_over_a_table_is_found_and_its_arcs_are_no_ruling_lines():
+    grey = _short_rows_form()
+    # a ring whose left and right sides run upright through a row, crossing no column line,
+    # and whose middle a column line runs through
+    stamped = _grey_stamped(grey, (600, 312))
+    assert _rows_of_cells(stamped) != _rows_of_cells(grey)  # its arcs taken for column lines
+    seals = grey_seals(stamped, 150)
+    assert seals is not None
+    [(x, y, r)] = seals.circles
+    assert abs(x - 600) <= 6 and abs(y - 312) <= 6 and abs(r - 100) <= 8
+    masks = without_arcs(line_masks(stamped), seals.rings)
+    assert _rows_of_cells(stamped, masks) == _rows_of_cells(grey) == [3] * 8
+    # text under the seal is doubted: its disc is marked, the paper far from it is not
+    assert seals.discs[312, 600] == 0 and seals.discs[160, 150] == 255
+
+
+def test_no_grey_seal_is_found_on_a_page_without_one():
+    assert grey_seals(_form(), 150) is None
 
 
 def test_a_grey_page_without_a_seal_is_left_as_it_is():
@@ -347,3 +392,26 @@ def test_a_seal_on_yellow_paper_with_a_blue_signature_is_taken_out_and_the_print
     assert clean[bare].min() >= paper - 15  # the seal's ring is paper again
     assert clean[grey < 100].max() < 150  # the print under it and beside it stays dark
     assert _cells(clean) == 12
+
+
+def test_a_ruling_line_a_seal_broke_is_joined_across_it_and_a_cell_it_lies_on_is_not_cut():
+    grey = _short_rows_form()
+    ink = np.zeros(grey.shape, dtype=np.uint8)  # a seal inked full, the lines under it lost
+    cv2.circle(ink, (600, 310), 100, 1, -1)
+    broken = np.where(ink > 0, PAPER, grey).astype(np.uint8)
+    assert _rows_of_cells(broken) != _rows_of_cells(grey)
+    zone = seal_zone(ink > 0, 150)
+    assert zone[310, 600] == 255 and zone[310, 200] == 0
+    masks = bridged_under_seals(line_masks(broken), ink > 0, 150)
+    assert _rows_of_cells(broken, masks) == _rows_of_cells(grey)
+    # a merged cell a seal's thin ring lies on: no line was there, none is made
+    merged = grey.copy()
+    merged[150 + 3 * 36 - 2 : 150 + 3 * 36 + 3, 352:598] = PAPER  # two rows' cells one
+    ring = np.zeros(grey.shape, dtype=np.uint8)
+    cv2.circle(ring, (470, 258), 100, 1, 5)
+    masks = bridged_under_seals(line_masks(merged), ring > 0, 150)
+    assert _rows_of_cells(merged, masks) == _rows_of_cells(merged)
+    # a pen's stroke is no seal: no area, nothing joined
+    stroke = np.zeros(grey.shape, dtype=bool)
+    stroke[600, 100:160] = True
+    assert not seal_zone(stroke, 150).any()

@@ -13,7 +13,9 @@ the light). A red seal and a blue pen are each measured by their own ink.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -145,16 +147,25 @@ def _lift_print_under(
 # circle of mid-grey ink that is no print's edge and no ruling line
 SEAL_MM = (24.0, 60.0)  # a seal's diameter on paper
 DARK_SHARE, MID_SHARE = 0.3, 0.8  # of the paper: print's core is darker, a seal's ink between
-SEAL_ROUNDNESS = 0.5  # HoughCircles' HOUGH_GRADIENT_ALT perfectness a seal's ring reaches
+# HoughCircles' HOUGH_GRADIENT_ALT passes: (blur, accumulator step, perfectness a ring reaches)
+HOUGH_PASSES = ((2.0, 1.0, 0.4), (1.0, 1.5, 0.5), (1.0, 2.0, 0.3))
+RING_COVER = 0.3  # of a ring's rim over seal-grey ink: a seal's, worn, crossed by print
 RULING_RUN_MM = 18.0
 RING_BAND = (0.9, 1.08)  # of the radius found: where the ring's ink lies (and its rim)
+ARC_BAND = (0.82, 1.18)  # and where a line found along it is the ring's (its radius a guess)
+STAR_RADIUS = 0.4  # of the radius: the star in its middle, whose points run level or upright
 BESIDE_PX = 5  # a print core's neighbourhood kept (its soft edge, a thin stroke's grey sides)
 UNDER_SEAL = 0.85  # of the ring's usual grey: anything darker in the seal is print under it
 TABLE_MARGIN_MM = 1.0  # above a table's frame: its top ruling line's width and blur
 STRAIGHT_MM = 8.5  # a straight run of seal-grey ink this long is no ring's (on a level page)  # a straight run of ink this long is a ruling line, kept under a seal
 
 
-def without_grey_seals(grey: np.ndarray, dpi: float, tables: Sequence[Box] = ()) -> np.ndarray:
+def without_grey_seals(
+    grey: np.ndarray,
+    dpi: float,
+    tables: Sequence[Box] = (),
+    circles: Sequence[tuple[float, float, float]] | None = None,
+) -> np.ndarray:
     """A grey page with its seals' mid-grey ink made paper above its tables (`tables`: their
     (x0, y0, x1, y1)), where the title and the head lines that name the form stand: in a
     circle a seal's ring draws (found on a half-size copy), each pixel lighter than the print
@@ -162,12 +173,15 @@ def without_grey_seals(grey: np.ndarray, dpi: float, tables: Sequence[Box] = ())
     ruling line, is the seal's, so a title under a seal is read apart from its ring, not lost
     with the form. From the first table down the page is left as it is: the grid is found
     already, and print there as grey as the seal (a phone number under the signature's seal)
-    is read through it, flagged where it suffers, rather than wiped with the seal."""
+    is read through it, flagged where it suffers, rather than wiped with the seal.
+    `circles`: the page's seals where they are found already (grey_seals)."""
     if not tables:
         return grey
     top = max(min(int(box[1]) for box in tables) - int(TABLE_MARGIN_MM * dpi / 25.4), 0)
-    # only a seal reaching above the table is looked for: on the page down to its radius below
-    found = _seal_circles(grey[: top + int(SEAL_MM[1] / 2 * dpi / 25.4)], dpi)
+    if circles is None:  # only a seal reaching above the table: on the page to its radius below
+        found = _seal_circles(grey[: top + int(SEAL_MM[1] / 2 * dpi / 25.4)], dpi)
+    else:
+        found = [(x, y, r) for x, y, r in circles if y - r * RING_BAND[1] < top]
     if not found:
         return grey
     out = grey.copy()
@@ -176,6 +190,61 @@ def without_grey_seals(grey: np.ndarray, dpi: float, tables: Sequence[Box] = ())
     kept[top:] = True
     for x, y, r in found:
         _wipe_seal(out, paper, kept, (x, y, r), dpi)
+    return out
+
+
+Circle = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class GreySeals:
+    """Where a grey page's seals lie: their rings (centre and radius, px), their discs
+    (`discs`: 0 on paper 255) and the band each ring's arcs draw with the star in its middle
+    (`rings`: 255 on 0)."""
+
+    circles: tuple[Circle, ...]
+    discs: np.ndarray
+    rings: np.ndarray
+
+
+def grey_seals(grey: np.ndarray, dpi: float) -> GreySeals | None:
+    """Where the seals of a grey page lie (None: no seal found), over a table as above it: a
+    ring's arcs are never taken for ruling lines (lines.without_arcs: a column edge through
+    a row, a row edge through a column), and text the seal lies over, read through its ink
+    (as dark as print where it is fullest, so never all of it told and wiped), is never sure,
+    as under a red seal."""
+    import cv2
+
+    found = _seal_circles(grey, dpi)
+    if not found:
+        return None
+    discs = np.full(grey.shape, 255, dtype=np.uint8)
+    rings = np.zeros(grey.shape, dtype=np.uint8)
+    for x, y, r in found:
+        centre = (round(x), round(y))
+        cv2.circle(discs, centre, round(r * ARC_BAND[1]), 0, -1)  # its ring a guess too
+        band = max(round(r * (ARC_BAND[1] - ARC_BAND[0])), 1)
+        cv2.circle(rings, centre, round(r * sum(ARC_BAND) / 2), 255, band)
+        cv2.circle(rings, centre, round(r * STAR_RADIUS), 255, -1)
+    return GreySeals(tuple(found), discs, rings)
+
+
+def without_seals_in_tables(
+    grey: np.ndarray, dpi: float, seals: GreySeals, tables: Sequence[Box], ruling: np.ndarray
+) -> np.ndarray:
+    """A grey page with its seals' mid-grey ink made paper in its tables (`tables`: their
+    (x0, y0, x1, y1)) too, once their grid is found (`ruling`: its lines' mask, kept): the
+    seal's own characters and star read as no cell's text, a label's strokes apart from the
+    ring over them. What it lay over is doubted all the same (GreySeals.discs). Below the
+    tables (the footer's lines, their print as grey as the seal) it is left."""
+    out = grey.copy()
+    paper = local_paper(grey)
+    kept = np.ones(grey.shape, dtype=bool)
+    for x0, y0, x1, y1 in tables:
+        kept[int(y0) : int(y1) + 1, int(x0) : int(x1) + 1] = False
+    kept |= ruling > 0
+    for circle in seals.circles:
+        _wipe_seal(out, paper, kept, circle, dpi)
     return out
 
 
@@ -191,7 +260,10 @@ def _mid_grey(grey: np.ndarray, paper: np.ndarray, dark: float = DARK_SHARE) -> 
 
 
 def _seal_circles(grey: np.ndarray, dpi: float) -> list[tuple[float, float, float]]:
-    """Centres and radii (px of `grey`) of the seals' rings on a grey page."""
+    """Centres and radii (px of `grey`) of the seals' rings on a grey page: circles of
+    mid-grey ink found by OpenCV's HoughCircles in two ways (each misses a ring the other
+    finds: one crossed by a table's print, one worn thin), each kept where seal-grey ink runs
+    along RING_COVER of its rim (no chance curve of a table's text does)."""
     import cv2
 
     small = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
@@ -202,19 +274,39 @@ def _seal_circles(grey: np.ndarray, dpi: float) -> list[tuple[float, float, floa
         | cv2.morphologyEx(mid, cv2.MORPH_OPEN, np.ones((run, 1), np.uint8))
     )
     mm = dpi / 2 / 25.4
-    circles = cv2.HoughCircles(
-        cv2.GaussianBlur(mid, (0, 0), 2),
-        cv2.HOUGH_GRADIENT_ALT,
-        dp=1.5,
-        minDist=SEAL_MM[0] * mm,
-        param1=100,
-        param2=SEAL_ROUNDNESS,
-        minRadius=int(SEAL_MM[0] / 2 * mm),
-        maxRadius=int(SEAL_MM[1] / 2 * mm),
-    )
-    if circles is None:
-        return []
-    return [(float(x) * 2, float(y) * 2, float(r) * 2) for x, y, r in circles[0]]
+    found: list[tuple[float, float, float, float]] = []  # x, y, r, cover on the half size
+    for blur, step, roundness in HOUGH_PASSES:
+        circles = cv2.HoughCircles(
+            cv2.GaussianBlur(mid, (0, 0), blur),
+            cv2.HOUGH_GRADIENT_ALT,
+            dp=step,
+            minDist=SEAL_MM[0] * mm,
+            param1=100,
+            param2=roundness,
+            minRadius=int(SEAL_MM[0] / 2 * mm),
+            maxRadius=int(SEAL_MM[1] / 2 * mm),
+        )
+        for x, y, r in [] if circles is None else circles[0]:
+            cover = _ring_cover(mid, float(x), float(y), float(r))
+            if cover >= RING_COVER:
+                found.append((float(x), float(y), float(r), cover))
+    kept: list[tuple[float, float, float, float]] = []
+    for circle in sorted(found, key=lambda c: -c[3]):  # the best of those about one centre
+        if all(math.hypot(circle[0] - k[0], circle[1] - k[1]) > k[2] / 2 for k in kept):
+            kept.append(circle)
+    return [(x * 2, y * 2, r * 2) for x, y, r, _ in kept]
+
+
+def _ring_cover(mid: np.ndarray, x: float, y: float, r: float) -> float:
+    """The share of a circle's rim (the best of its radius and a pixel or two about it) that
+    runs over seal-grey ink (`mid`, 255 on 0)."""
+    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+    best = 0.0
+    for radius in (r - 2, r - 1, r, r + 1, r + 2):
+        xs = np.clip((x + radius * np.cos(angles)).astype(int), 0, mid.shape[1] - 1)
+        ys = np.clip((y + radius * np.sin(angles)).astype(int), 0, mid.shape[0] - 1)
+        best = max(best, float((mid[ys, xs] > 0).mean()))
+    return best
 
 
 def _ruling_runs(ink: np.ndarray, dpi: float) -> np.ndarray:

@@ -135,12 +135,14 @@ def scan_image(
     turns: list[Callable[[np.ndarray], np.ndarray]] = [quarter_turned] if sideways else []
     grey = replayed(image, turns)
     turned = _background().submit(is_upside_down, grey, recognise)
-    flat = flat_page(grey, size, turns)
+    flat = flat_page(grey, size, turns, seal)
     if turned.result():
-        flat = flat_page(half_turned(grey), size, [*turns, half_turned])
+        flat = flat_page(half_turned(grey), size, [*turns, half_turned], seal)
     boxes = read_text(flat.clean, flat.tables, flat.lines)
     if seal is not None:
         boxes = doubted_under_seal(boxes, replayed(seal, flat.turns))
+    if flat.grey_seal is not None:
+        boxes = doubted_under_seal(boxes, flat.grey_seal)
     to_points = flat.size[0] / flat.clean.shape[1], flat.size[1] / flat.clean.shape[0]
     return page_items(flat.tables, boxes, number, to_points, flat.size)
 

@@ -17,6 +17,14 @@ MIN_LOST_FIRST = 5  # characters a label must keep to be completed at its start
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_SPECK_TAIL = 3  # characters a scan may read from specks after a label
 _SPECK_MARK = re.compile(r"[a-z'\"“”‘’`]")  # no label's tail; a speck read as a character
+
+
+def _speck_like(tail: str) -> bool:
+    """Is a label's tail specks read as characters: a letter, a quote or a digit among them
+    (no label ends in one; a value run into it has a finding of its own)?"""
+    return bool(_SPECK_MARK.search(tail)) or any(c.isdigit() for c in tail)
+
+
 GUESSED = 0.5  # the confidence of a scanned label or header named only by a guess
 # a weight note in a label (`（50分）`); two in one cell are the labels of rows no rule parted
 _WEIGHT_IN_LABEL = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[）)]")
@@ -154,13 +162,13 @@ class MapContext:
         return self.labels.get(core, []) if core != key and _HAS_CJK.search(core) else []
 
     def _speck_tail(self, text: str) -> list[Resolved]:
-        """A label a scan read with up to MAX_SPECK_TAIL characters after it, a letter or a
-        quote among them (`总分f'广`, `总分食”`: a seal's ink read as characters): the label
-        before them."""
+        """A label a scan read with up to MAX_SPECK_TAIL characters after it, a letter, a quote
+        or a digit among them (`总分f'广`, `总分食”`, `总分赛7`: a seal's ink read as characters):
+        the label before them. A guess: its values are unsure."""
         plain = "".join(text.split()).lower()
         for cut in range(max(len(plain) - MAX_SPECK_TAIL, 1), len(plain)):
             head, tail = key_of(plain[:cut]), plain[cut:]
-            if len(head) >= 2 and _SPECK_MARK.search(tail) and head in self.labels:
+            if len(head) >= 2 and _speck_like(tail) and head in self.labels:
                 return self.labels[head]
         return []
 

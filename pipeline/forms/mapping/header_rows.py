@@ -13,6 +13,7 @@ from pipeline.forms.mapping.headers import (
     ColumnMap,
     Meaning,
     best_section,
+    garbled_header,
     name_level_weights,
     resolve_header,
     stack_columns,
@@ -32,9 +33,10 @@ def _misreads_resolved(
     knows (`单位资金`, `年度预算数（万元）`)."""
     if not any(m.name and not m.guessed for _, m in resolved):
         return resolved
+    named = {m.name for _, m in resolved if m.name}
     return [
         (
-            (cell, resolve_header(cell.text, ctx.index, scanned=True))
+            (cell, _misread_header(cell, ctx, named))
             if meaning.name is None
             and cell.confidence < 1.0
             and not ctx.is_block(cell.text)
@@ -43,6 +45,19 @@ def _misreads_resolved(
         )
         for cell, meaning in resolved
     ]
+
+
+UNSURE_HEADER = 0.8  # a header cell read less sure (checks' LOW_CONFIDENCE): through a seal
+
+
+def _misread_header(cell: Cell, ctx: MapContext, named: set[str]) -> Meaning:
+    """A scanned header cell no header names as the header it is a misreading of; an unsure one
+    (read through a seal) as the one it is any character off of those the row does not name
+    already (a column is never named twice by a guess)."""
+    meaning = resolve_header(cell.text, ctx.index, scanned=True)
+    if meaning.name is None and cell.confidence < UNSURE_HEADER:
+        return garbled_header(cell.text, ctx.index, frozenset(named)) or meaning
+    return meaning
 
 
 def header_row_to_map(

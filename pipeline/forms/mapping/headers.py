@@ -22,6 +22,7 @@ LABEL_ROLES = (*INDICATOR_ROLES, "level1_weight", "level2_weight")
 MIN_CUT_HEADER = 5  # characters: a shorter piece of a header is too ambiguous to complete
 CUT_SHARE = 0.7  # of a header's characters a cut piece must keep
 MIN_MISREAD_HEADER = 4  # characters: a shorter scanned header one character off is too ambiguous
+MIN_GARBLED_HEADER = 3  # and an unsure one (read through a seal), its row's others known
 _FORMULA = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩][^①②③④⑤⑥⑦⑧⑨⑩]*$|[=＝].*$")
 _CIRCLED = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]")
 # a letter note whose brackets the recogniser misread or lost (`全年预算数A)`, `全年执行数(Bi`,
@@ -130,14 +131,41 @@ class HeaderIndex:
             )
         return self.misread[key]
 
-    def _sole_meaning(self, near: Callable[[str], bool]) -> str | None:
-        """The one meaning of the known headers `near` holds for; None for none or two."""
+    def garbled_meaning(self, key: str, taken: frozenset[str]) -> str | None:
+        """An unsure scanned header (read through a seal's ink, its score low) a character off
+        a known one (two, from MIN_MISREAD_HEADER characters on), whatever it was taken for
+        (`3年预算数`: 全 under a seal's ring read as 3; `抵行率(B,A)`; `年执待数`: 全 lost, 行
+        read 待): the one meaning of the known headers it
+        is so near, but those its row names already (`taken`: 年初预算数 beside it, so not
+        本年预算数); None if they disagree."""
+        if not key:
+            return None
+        if len(key) < MIN_GARBLED_HEADER:  # `得` of 得分: its last character lost under a seal
+            return self._sole_meaning(
+                lambda word: len(word) == len(key) + 1 and word.startswith(key), taken
+            )
+        for edits in (1, 2) if len(key) >= MIN_MISREAD_HEADER else (1,):  # the nearest first
+            near = {
+                word
+                for words in (self.measures, self.roles)
+                for word in words
+                if abs(len(word) - len(key)) <= edits and edit_distance(key, word) == edits
+            }
+            if near:
+                return self._sole_meaning(lambda word, near=near: word in near, taken)
+        return None
+
+    def _sole_meaning(
+        self, near: Callable[[str], bool], taken: frozenset[str] = frozenset()
+    ) -> str | None:
+        """The one meaning of the known headers `near` holds for, but `taken`; None for none
+        or two."""
         names = {
             name
             for words in (self.measures, self.roles)
             for word, name in words.items()
             if near(word)
-        }
+        } - taken
         return names.pop() if len(names) == 1 else None
 
 
@@ -152,6 +180,17 @@ def misread_of(read: str, word: str, twins: dict[str, str]) -> bool:
         return False
     changed = [(a, b) for a, b in zip(read, word, strict=True) if a != b]
     return len(changed) == 1 and changed[0][0] in twins.get(changed[0][1], "")
+
+
+def edit_distance(read: str, word: str) -> int:
+    """How many characters lost, added or changed turn one text into the other."""
+    previous = list(range(len(word) + 1))
+    for i, a in enumerate(read, start=1):
+        current = [i]
+        for j, b in enumerate(word, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
+        previous = current
+    return previous[-1]
 
 
 @dataclass(frozen=True)
@@ -189,6 +228,17 @@ def resolve_header(text: str, index: HeaderIndex, scanned: bool = False) -> Mean
     if known.name is None and scanned:
         return _misread(text, index) or known
     return known
+
+
+def garbled_header(text: str, index: HeaderIndex, taken: frozenset[str]) -> Meaning | None:
+    """An unsure scanned header (read through a seal, its score low) as the known one it is any
+    one character off, of the meanings its row does not name already (`taken`): a guess."""
+    year, candidates, notes = header_candidates(text)
+    for candidate in candidates:
+        name = index.garbled_meaning(candidate, taken)
+        if name is not None:
+            return Meaning(name, year, notes, guessed=True)
+    return None
 
 
 def _misread(text: str, index: HeaderIndex) -> Meaning | None:
