@@ -50,3 +50,15 @@ def test_a_box_under_the_seal_is_doubted_and_one_beside_it_is_not():
     got = doubted_under_seal([under, beside], seal)
     assert got[0].score == UNDER_SEAL_SCORE and got[0].text == "管护经"
     assert got[1] == beside
+
+
+def test_only_the_characters_the_seal_lies_over_or_beside_are_doubted():
+    seal = np.full((100, 600), 255, dtype=np.uint8)
+    seal[20:40, 20:80] = 0  # over the first three of twenty 20-px characters
+    text = "青禾县水务局乡镇污水管网维修养护资金项"
+    box = TextBox(rect=Rect(20, 20, 420, 40), text=text, score=0.99, chars=(0.99,) * len(text))
+    (got,) = doubted_under_seal([box], seal)
+    assert got.score == UNDER_SEAL_SCORE
+    assert got.chars[:3] == (UNDER_SEAL_SCORE,) * 3  # under it
+    assert got.chars[3] == UNDER_SEAL_SCORE  # beside it: a character it hid shifts the rest
+    assert got.chars[5:] == (0.99,) * (len(text) - 5)  # clear of it

@@ -18,6 +18,7 @@ from pipeline.checks.catalogue import severity_of
 from pipeline.checks.rules import document_findings
 from pipeline.checks.validate import split_valid
 from pipeline.definitions import Catalog
+from pipeline.forms.keys import keyed_by_title
 from pipeline.forms.mapping import form_to_slots
 from pipeline.forms.misreads import doubt_misreads
 from pipeline.forms.recognize import (
@@ -81,6 +82,7 @@ def ingest_file(
         findings: list[Finding] = []
         for form in forms:
             slots, form_findings = contained_form_to_slots(form, catalog, rel)
+            slots = keyed_by_title(form, slots, catalog.forms[form.form].titles)
             mapped.append((form, slots))
             findings.extend(form_findings)
         source = SourceInfo(rel, sha, document.source_format, now, __version__)
