@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.forms.keys import name_in_title
+from pipeline.forms.keys import name_after_unit, name_in_title
 
 TITLES = ("项目支出绩效自评表", "项目绩效自评表")
 SURE, SEALED = 0.99, 0.7
@@ -105,3 +105,29 @@ def test_title_completes_or_confirms(name, own, title, sealed, expected):
 )
 def test_title_leaves_name_in_doubt(name, own, title, sealed):
     assert name_in_title(name, own, title, _scores(title, sealed), TITLES) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "heads", "expected"),
+    [
+        pytest.param(
+            "青禾县水务局乡镇污水管网维修养护资金项目支出绩效自评表",
+            ["青禾县水务局", "青禾县水务局"],
+            "乡镇污水管网维修养护资金",
+            id="unit-then-name-then-form",
+        ),
+        pytest.param(
+            "2024年青禾县水务局乡镇污水管网维修养护资金2024年度项目绩效自评表",
+            ["青禾县水务局"],
+            "乡镇污水管网维修养护资金",
+            id="years-aside",
+        ),
+        pytest.param(
+            "乡镇污水管网维修养护资金项目支出绩效自评表", ["青禾县水务局"], None, id="no-unit"
+        ),
+        pytest.param("青禾县水务局项目支出绩效自评表", ["青禾县水务局"], None, id="no-name"),
+    ],
+)
+def test_a_name_lost_whole_is_what_the_title_prints_after_the_unit(title, heads, expected):
+    found = name_after_unit(title, _scores(title), heads, TITLES)
+    assert (found[0] if found else None) == expected

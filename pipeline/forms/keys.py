@@ -31,28 +31,39 @@ SURE = 0.8  # a key read less sure than this flags its form's values (LOW_CONFID
 SURE_CHAR = 0.84
 MAX_SCORE = 0.9999  # a reading is never as sure as a text layer
 _YEAR_TAIL = re.compile(r"[（(]?(?:19|20)\d\d年度?[)）]?$")
+_YEAR_HEAD = re.compile(r"^[（(]?(?:19|20)\d\d年度?[)）]?")
+SHORTEST_NAME = 3  # characters: no project is named by fewer
+# a name read from the title alone (its cell lost it whole): its key is likely, not sure
+FROM_TITLE_ALONE = 0.7
 # what a name's tail the seal took may hold: characters, digits, brackets, a dash
 _NAME_TAIL = re.compile(r"[\u4e00-\u9fff0-9A-Za-z（）()、\-—]{0,16}")
 
 
 def keyed_by_title(form: FormInstance, slots: list[Slot], titles: Sequence[str]) -> list[Slot]:
     """The form's slots with its project name, read in doubt, taken from its title where the
-    title prints it sure (`titles`: the form kind's titles, which follow the name there)."""
-    at = next(
-        (i for i, s in enumerate(slots) if s.carries == "project" and s.value_raw.strip()),
-        None,
-    )
+    title prints it sure (`titles`: the form kind's titles, which follow the name there); a
+    name lost whole under a seal taken from the title as well, where the title opens with a
+    unit named in the form's head, but in doubt still (read once, and by the title's
+    convention only)."""
+    at = next((i for i, s in enumerate(slots) if s.carries == "project"), None)
     if at is None or form.title_line is None:
         return slots
     slot = slots[at]
-    if slot.cell is None or read_confidence(slot) >= SURE:
+    if slot.cell is None or (read_confidence(slot) >= SURE and slot.value_raw.strip()):
         return slots
+    line = form.title_line
+    title = _scores(line.text, line.char_confidences, line.confidence)
+    if not slot.value_raw.strip():
+        heads = [s.value_raw.strip() for s in slots if s.section == slot.section and s is not slot]
+        found = name_after_unit(line.text, title, heads, titles)
+        if found is None:
+            return slots
+        cell = replace(slot.cell, confidence=min(found[1], FROM_TITLE_ALONE))
+        return [*slots[:at], replace(slot, value_raw=found[0], cell=cell), *slots[at + 1 :]]
     code, name = split_budget_code(slot.value_raw.strip())
     own = _scores(slot.cell.text.strip(), slot.cell.char_confidences, slot.cell.confidence)
     if slot.cell.text.strip() != slot.value_raw.strip():
         own = (slot.cell.confidence,) * len(slot.value_raw.strip())
-    line = form.title_line
-    title = _scores(line.text, line.char_confidences, line.confidence)
     found = name_in_title(name, own[len(code) :], line.text, title, titles)
     if found is None:
         return slots
@@ -60,6 +71,28 @@ def keyed_by_title(form: FormInstance, slots: list[Slot], titles: Sequence[str])
     # a budget code before the name is read from its cell only: the value stays as unsure
     cell = replace(slot.cell, confidence=slot.cell.confidence if code else sure)
     return [*slots[:at], replace(slot, value_raw=code + full, cell=cell), *slots[at + 1 :]]
+
+
+def name_after_unit(
+    title: str, scores: Sequence[float], heads: Sequence[str], titles: Sequence[str]
+) -> tuple[str, float] | None:
+    """The name a title prints between a unit the form's head names (`heads`: its other head
+    values; the title opens with one, a year aside) and the form's own title (a year aside),
+    and how sure the title's characters there are; None where the title is not so made."""
+    seen = _simplified(title)
+    opening = len(seen) - len(_YEAR_HEAD.sub("", seen))
+    units = [h for h in heads if len(h) >= 2 and seen.startswith(_simplified(h), opening)]
+    if not units:
+        return None
+    start = opening + max(map(len, units))
+    end = _form_title_at(seen, start, titles)
+    if end is None:
+        return None
+    name = _YEAR_TAIL.sub("", _YEAR_HEAD.sub("", title[start:end]))
+    if len(name) < SHORTEST_NAME or not _NAME_TAIL.fullmatch(name):
+        return None
+    start = title.index(name, start)
+    return name, min(scores[start - 1 : start + len(name) + 1])
 
 
 def _scores(text: str, chars: tuple[float, ...], confidence: float) -> tuple[float, ...]:
