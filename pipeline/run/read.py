@@ -27,6 +27,7 @@ from pipeline.forms.recognize import (
     scanned_pages_outside_forms,
 )
 from pipeline.forms.records import SourceInfo, forms_to_records
+from pipeline.forms.sealed_labels import complete_sealed_labels
 from pipeline.model import Finding, FormInstance, Slot
 from pipeline.run.debug_log import DEBUG_LOG
 from pipeline.run.results import (
@@ -76,7 +77,7 @@ def ingest_file(
         why = f"{rel} 是本工具导出的工作簿或报告，不是报送材料，未读取"
         return skipped_file(rel, sha, fmt, now, "own_output", why)
     try:
-        document = doubt_misreads(extract(path, pdf_reader), catalog)
+        document = complete_sealed_labels(doubt_misreads(extract(path, pdf_reader), catalog))
         forms, relabelled = relabel_forms(document_to_forms(document, catalog), form_kinds)
         mapped = []
         findings: list[Finding] = []
