@@ -34,6 +34,9 @@ class Cell:
     page: int | None = None
     bbox: BBox | None = None
     confidence: float = 1.0
+    # each character's confidence where a scan's recogniser gave them (a one-line cell);
+    # empty: `confidence` stands for all
+    char_confidences: tuple[float, ...] = ()
 
     @property
     def last_row(self) -> int:
@@ -66,6 +69,9 @@ class TextLine:
     bbox: BBox | None = None
     confidence: float = 1.0
     off_page: bool = False  # drawn partly past the paper's edge: a page's cut through it
+    # each character's confidence where a scan's recogniser gave them (a seal over a title's
+    # unit leaves its project's name beyond the seal sure); empty: `confidence` stands for all
+    char_confidences: tuple[float, ...] = ()
 
 
 Block = TextLine | Grid

@@ -43,6 +43,9 @@ class TablePart:
     cut_right: frozenset[int] = frozenset()
     cut_top: frozenset[int] = frozenset()  # and at their top and foot (a page break)
     cut_bottom: frozenset[int] = frozenset()
+    # per cell, its characters' OCR scores where known (a one-line cell of a scan); empty or
+    # of another length: each cell's confidence stands for its characters
+    char_confidences: tuple[tuple[float, ...], ...] = ()
     # the page it goes on from where that is not the page before (a sheet printed over, then
     # down: the pages between hold the right-hand strips of the rows above); 0: the page before
     follows: int = 0
@@ -158,8 +161,11 @@ def parts_to_grid(parts: list[TablePart]) -> Grid:
         ys = merge_edges(sorted({b[1] for b in part.boxes} | {b[3] for b in part.boxes}))
         confidences = part.confidences or (1.0,) * len(part.boxes)
         sources = part.sources or tuple((part.page, box) for box in part.boxes)
-        for box, text, confidence, (page, shown) in zip(
-            part.boxes, part.texts, confidences, sources, strict=True
+        chars = part.char_confidences
+        if len(chars) != len(part.boxes):
+            chars = ((),) * len(part.boxes)
+        for box, text, confidence, (page, shown), scores in zip(
+            part.boxes, part.texts, confidences, sources, chars, strict=True
         ):
             r0, r1 = nearest_edge(ys, box[1]), nearest_edge(ys, box[3])
             c0, c1 = nearest_edge(xs, box[0]), nearest_edge(xs, box[2])
@@ -175,6 +181,7 @@ def parts_to_grid(parts: list[TablePart]) -> Grid:
                     page=page,
                     bbox=BBox(*shown),
                     confidence=confidence,
+                    char_confidences=scores if len(scores) == len(text) else (),
                 )
             )
         row_offset += max(len(ys) - 1, 0)

@@ -122,3 +122,19 @@ def test_a_phone_is_read_as_its_shape_has_it(written, value, sure):
     slots, _ = lines_to_footer(_stacked((f"填表人：周敏  联系电话：{written}", 400)), VOCABULARY)
     phone = next(s for s in slots if s.item == "联系电话")
     assert (phone.value_raw, phone.rests_on == 1.0) == (value, sure)
+
+
+@pytest.mark.parametrize(
+    ("confidence", "dates"),
+    [
+        pytest.param(0.6, [("2025.6.9", 0.5)], id="scanned-a-guess"),
+        pytest.param(1.0, [], id="text-layer-as-written"),
+    ],
+)
+def test_a_scanned_footer_label_a_seal_took_a_character_of_is_read_as_a_guess(confidence, dates):
+    text = "填表人：韦小林填报日：2025.6.9联系电话：0771-2839104"
+    line = TextLine(text, 1, BBox(0, 0, 500, 12), confidence)
+    slots, _ = lines_to_footer((line,), load_catalog().vocabulary)
+    got = {s.item: s for s in slots}
+    assert got["填表人"].value_raw == "韦小林" and got["联系电话"].value_raw == "0771-2839104"
+    assert [(s.value_raw, s.rests_on) for s in slots if s.item == "填报日期"] == dates

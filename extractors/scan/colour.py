@@ -334,6 +334,17 @@ def _wipe_seal(
     """The seal-grey ink within a ring (and a little beyond: its rim) made paper in `grey`,
     the ruling lines through it kept (their runs measured beyond the ring too)."""
 
+    (ys, xs), seal = _seal_ink(grey, paper, circle, dpi)
+    wipe = seal & ~kept[ys, xs]
+    grey[ys, xs][wipe] = paper[ys, xs][wipe]
+
+
+def _seal_ink(
+    grey: np.ndarray, paper: np.ndarray, circle: tuple[float, float, float], dpi: float
+) -> tuple[tuple[slice, slice], np.ndarray]:
+    """A grey seal's own ink (bool) in the patch round its ring (and the patch's slices): the
+    seal-grey pixels within the ring and a little beyond (its rim), not the ruling lines
+    through it (their runs measured beyond the ring too) nor print darker than its ring."""
     x, y, r = circle
     reach = r * RING_BAND[1] + int(RULING_RUN_MM * dpi / 25.4)
     y0, y1 = max(int(y - reach), 0), min(int(y + reach) + 1, grey.shape[0])
@@ -347,6 +358,19 @@ def _wipe_seal(
     # print is darker than the seal's own ink (its ring's usual grey), however grey it is
     dark = max(DARK_SHARE, UNDER_SEAL * float(np.median(share[ring]))) if ring.any() else 0.0
     lines = _ruling_runs(inked.astype(np.uint8) * 255, dpi)
-    seal = _mid_grey(patch, patch_paper, dark) & (lines == 0)
-    wipe = (seal > 0) & (distance < RING_BAND[1] * r) & ~kept[y0:y1, x0:x1]
-    patch[wipe] = patch_paper[wipe]
+    seal = (_mid_grey(patch, patch_paper, dark) > 0) & (lines == 0)
+    return (slice(y0, y1), slice(x0, x1)), seal & (distance < RING_BAND[1] * r)
+
+
+def grey_seal_layer(grey: np.ndarray, dpi: float) -> np.ndarray | None:
+    """Where a grey page's seals' ink lies, anywhere on it, as a layer (paper 255, ink 0, as
+    seal_layer gives a red seal's): text read under it is never sure. None without a seal."""
+    found = _seal_circles(grey, dpi)
+    if not found:
+        return None
+    paper = local_paper(grey)
+    layer = np.full(grey.shape, 255, dtype=np.uint8)
+    for circle in found:
+        (ys, xs), seal = _seal_ink(grey, paper, circle, dpi)
+        layer[ys, xs][seal] = 0
+    return layer

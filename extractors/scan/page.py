@@ -36,7 +36,7 @@ from extractors.scan.crops import (
     unread_ink,
     widen,
 )
-from extractors.scan.flat import flat_page, replayed, under_seal
+from extractors.scan.flat import flat_page, replayed
 from extractors.scan.geometry import half_turned, is_upside_down, quarter_turned, runs_sideways
 from extractors.scan.recognise import SUSPECT_SCORE, detect_lines, recognise, text_score
 from extractors.scan.recognise import warm_up as warm_up  # re-exported: scripts/bench.py calls it
@@ -49,6 +49,8 @@ from extractors.scan.ruling import (
     render_with_seal,
     union,
 )
+from extractors.scan.sealed import UNDER_SEAL_SCORE as UNDER_SEAL_SCORE  # tests import it here
+from extractors.scan.sealed import doubted_under_seal, read_under_grey_seal
 from extractors.tables import TablePart, WrappedLine, join_wrapped_lines
 
 CELL_PADDING_PX = 11  # the inner margin of a Word cell at DPI (5.4 pt)
@@ -81,6 +83,9 @@ class TextBox:
     rect: Rect
     text: str
     score: float
+    # each character's score where known (the recogniser's, lowered where a seal lies over
+    # it or the whole line is in doubt); empty: the box's score stands for every character
+    chars: tuple[float, ...] = ()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -141,26 +146,12 @@ def scan_image(
     boxes = read_text(flat.clean, flat.tables, flat.lines)
     if seal is not None:
         boxes = doubted_under_seal(boxes, replayed(seal, flat.turns))
+    else:
+        boxes = read_under_grey_seal(boxes, flat.clean, flat.tables, _recognised)
     if flat.grey_seal is not None:
         boxes = doubted_under_seal(boxes, flat.grey_seal)
     to_points = flat.size[0] / flat.clean.shape[1], flat.size[1] / flat.clean.shape[0]
     return page_items(flat.tables, boxes, number, to_points, flat.size)
-
-
-UNDER_SEAL_SCORE = 0.7  # below LOW_CONFIDENCE: read through a seal, never for sure
-
-
-def doubted_under_seal(boxes: list[TextBox], seal: np.ndarray) -> list[TextBox]:
-    """Text read where a red seal's ink lies over it: the ink is taken out before reading and
-    the print under it lifted, but a stroke the seal hid is lost (`…管护经` for `…管护经费`,
-    a character dropped from a unit's name at 0.9999), so its reading is unsure."""
-    ink = seal < 128
-    return [
-        TextBox(rect=box.rect, text=box.text, score=min(box.score, UNDER_SEAL_SCORE))
-        if under_seal(ink, box.rect)
-        else box
-        for box in boxes
-    ]
 
 
 _backgrounds: dict[int, Any] = {}
@@ -250,9 +241,27 @@ def _recognised(jobs: list[tuple[Rect, np.ndarray]]) -> list[TextBox]:
             rect=rect,
             text=clean_text(text),
             score=min(text_score(text, score, confs), MAX_SCORE),
+            chars=char_scores(text, clean_text(text), confs),
         )
         for (rect, _), (text, score, confs) in zip(jobs, read_all, strict=True)
     ]
+
+
+def char_scores(raw: str, cleaned: str, confs: list[float]) -> tuple[float, ...]:
+    """Each character's score of a cleaned reading (clean_text: spaces beside CJK dropped,
+    marks made full-width), no higher than what doubts the whole line (a number of a shape no
+    form writes, a sentence mark read unsure); empty where the cleaning moved characters
+    otherwise or the recogniser gave no score per character."""
+    if len(confs) != len(raw) or not raw:
+        return ()
+    whole = text_score(raw, 1.0, confs)  # the line's own caps; a character's is its score
+    kept = [min(c, whole) if whole < min(confs) else c for c in confs]
+    if len(cleaned) == len(raw):
+        return tuple(kept)
+    stripped = [(ch, c) for ch, c in zip(raw, kept, strict=True) if ch != " "]
+    if len(stripped) == len(cleaned):
+        return tuple(c for _, c in stripped)
+    return ()
 
 
 def page_items(
@@ -311,16 +320,30 @@ def _table_part(
 ) -> TablePart:
     """A table and the boxes found in each of its cells as a table part in points."""
     texts = [cell_text(boxes, cell) for boxes, cell in zip(found, table.cells, strict=True)]
+    confidences = tuple(
+        min(cell_score(t, b), SUSPECT_SCORE) if c in table.guessed else cell_score(t, b)
+        for c, (t, b) in enumerate(zip(texts, found, strict=True))
+    )
     return TablePart(
         page=number,
         boxes=tuple(pts(cell) for cell in table.cells),
         texts=tuple(texts),
         bbox=pts(table.rect),
-        confidences=tuple(
-            min(cell_score(t, b), SUSPECT_SCORE) if c in table.guessed else cell_score(t, b)
-            for c, (t, b) in enumerate(zip(texts, found, strict=True))
+        confidences=confidences,
+        char_confidences=tuple(
+            cell_char_scores(t, b, c) for t, b, c in zip(texts, found, confidences, strict=True)
         ),
     )
+
+
+def cell_char_scores(text: str, boxes: list[TextBox], confidence: float) -> tuple[float, ...]:
+    """Each character's score of a cell read as one box, no higher than what doubts the
+    whole cell beyond its box (a guessed region, words run into a number); empty for a cell
+    of several boxes or one whose text the joining changed."""
+    if len(boxes) != 1 or boxes[0].text != text or len(boxes[0].chars) != len(text):
+        return ()
+    box = boxes[0]
+    return tuple(min(c, confidence) if confidence < box.score else c for c in box.chars)
 
 
 def _text_line(line: list[TextBox], number: int, pts: Callable[[Rect], Points]) -> TextLine | None:
@@ -333,7 +356,27 @@ def _text_line(line: list[TextBox], number: int, pts: Callable[[Rect], Points]) 
         page=number,
         bbox=BBox(*pts(union([b.rect for b in line]))),
         confidence=min(min(b.score for b in line), MAX_SCORE),
+        char_confidences=line_char_scores(line, text),
     )
+
+
+def line_char_scores(line: list[TextBox], text: str) -> tuple[float, ...]:
+    """Each character's score of a line of boxes joined as `text` (_join_line, stripped): a
+    space put between two boxes as sure as the less sure of its neighbours; empty unless
+    every box has its characters' scores."""
+    if any(len(b.chars) != len(b.text) for b in line):
+        return ()
+    scores: list[float] = []
+    joined = ""
+    for box in line:
+        if joined and _is_latin(joined[-1]) and _is_latin(box.text[:1]):
+            joined += " "
+            scores.append(min(scores[-1], box.chars[0]))
+        joined += box.text
+        scores.extend(box.chars)
+    start = len(joined) - len(joined.lstrip())
+    scores = scores[start : start + len(text)]
+    return tuple(min(c, MAX_SCORE) for c in scores) if len(scores) == len(text) else ()
 
 
 def cell_score(text: str, boxes: list[TextBox]) -> float:

@@ -35,7 +35,7 @@ def doubt_misreads(document: Document, catalog: Catalog) -> Document:
         if isinstance(block, Grid):
             block = _doubt_grid(block, doubtful)
         elif isinstance(block, TextLine) and doubtful(block.text, block.confidence):
-            block = replace(block, confidence=min(block.confidence, MISREAD))
+            block = replace(block, confidence=min(block.confidence, MISREAD), char_confidences=())
         blocks.append(block)
     return replace(document, blocks=tuple(blocks))
 
@@ -45,7 +45,7 @@ def _doubt_grid(grid: Grid, doubtful) -> Grid:
     changed = False
     for cell in grid.cells:
         if doubtful(cell.text, cell.confidence):
-            cell = replace(cell, confidence=min(cell.confidence, MISREAD))
+            cell = replace(cell, confidence=min(cell.confidence, MISREAD), char_confidences=())
             changed = True
         cells.append(cell)
     return replace(grid, cells=tuple(cells)) if changed else grid

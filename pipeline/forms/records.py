@@ -44,6 +44,12 @@ def record_id(source_path: str, form: str, form_seq: int, *parts: str | None) ->
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
+def split_budget_code(raw: str) -> tuple[str, str]:
+    """A name's leading budget code (with its dash) and the name after it; "" for no code."""
+    match = _BUDGET_CODE.match(raw)
+    return (match.group(0), raw[match.end() :]) if match else ("", raw)
+
+
 def name_of(raw: str) -> str | None:
     """A unit's or project's name as a label, its leading budget code dropped."""
     return _BUDGET_CODE.sub("", normalize_label(raw).text) or None

@@ -18,6 +18,7 @@ from pipeline.checks.catalogue import severity_of
 from pipeline.checks.rules import document_findings
 from pipeline.checks.validate import split_valid
 from pipeline.definitions import Catalog
+from pipeline.forms.keys import keyed_by_title
 from pipeline.forms.mapping import form_to_slots
 from pipeline.forms.misreads import doubt_misreads
 from pipeline.forms.recognize import (
@@ -26,6 +27,7 @@ from pipeline.forms.recognize import (
     scanned_pages_outside_forms,
 )
 from pipeline.forms.records import SourceInfo, forms_to_records
+from pipeline.forms.sealed_labels import complete_sealed_labels
 from pipeline.model import Finding, FormInstance, Slot
 from pipeline.run.debug_log import DEBUG_LOG
 from pipeline.run.results import (
@@ -75,12 +77,13 @@ def ingest_file(
         why = f"{rel} 是本工具导出的工作簿或报告，不是报送材料，未读取"
         return skipped_file(rel, sha, fmt, now, "own_output", why)
     try:
-        document = doubt_misreads(extract(path, pdf_reader), catalog)
+        document = complete_sealed_labels(doubt_misreads(extract(path, pdf_reader), catalog))
         forms, relabelled = relabel_forms(document_to_forms(document, catalog), form_kinds)
         mapped = []
         findings: list[Finding] = []
         for form in forms:
             slots, form_findings = contained_form_to_slots(form, catalog, rel)
+            slots = keyed_by_title(form, slots, catalog.forms[form.form].titles)
             mapped.append((form, slots))
             findings.extend(form_findings)
         source = SourceInfo(rel, sha, document.source_format, now, __version__)

@@ -17,19 +17,19 @@ MIN_LOST_FIRST = 5  # characters a label must keep to be completed at its start
 _HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_SPECK_TAIL = 3  # characters a scan may read from specks after a label
 _SPECK_MARK = re.compile(r"[a-z'\"“”‘’`]")  # no label's tail; a speck read as a character
+MIN_BLANKED, MAX_BLANKED = 2, 6  # a label's length where one speck may stand for a character
+_BLANK = "\x00"  # a character left out of a label, for looking up the labels it may be
+GUESSED = 0.5  # the confidence of a scanned label or header named only by a guess
+# a weight note in a label (`（50分）`); two in one cell are the labels of rows no rule parted
+_WEIGHT_IN_LABEL = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[）)]")
+STACKED_LABELS = 0.5
+_FULL_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
 def _speck_like(tail: str) -> bool:
     """Is a label's tail specks read as characters: a letter, a quote or a digit among them
     (no label ends in one; a value run into it has a finding of its own)?"""
     return bool(_SPECK_MARK.search(tail)) or any(c.isdigit() for c in tail)
-
-
-GUESSED = 0.5  # the confidence of a scanned label or header named only by a guess
-# a weight note in a label (`（50分）`); two in one cell are the labels of rows no rule parted
-_WEIGHT_IN_LABEL = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[）)]")
-STACKED_LABELS = 0.5
-_FULL_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,11 @@ class RowState:
         return self.active is None
 
 
+def _rivals(ranked: list[Resolved], rank) -> bool:
+    """Does a candidate of another item than the best's stand at the best's rank?"""
+    return any(rank(r) == rank(ranked[0]) and r.item is not ranked[0].item for r in ranked[1:])
+
+
 class MapContext:
     """One form instance being mapped."""
 
@@ -90,8 +95,11 @@ class MapContext:
         self._block_keys: dict[str, bool] = {}
         self._block_texts: dict[str, bool] = {}  # the same answer by the text as written
         self._by_tail: dict[str, list[Resolved]] = {}  # a label less its first character
+        self._by_blank: dict[str, list[Resolved]] = {}  # a label with one character blanked
         for key, resolved in self.labels.items():
             self._by_tail.setdefault(key[1:], []).extend(resolved)
+            for i in range(len(key)):
+                self._by_blank.setdefault(key[:i] + _BLANK + key[i + 1 :], []).extend(resolved)
         self.state = RowState()
         self.slots: list[Slot] = []
         self.findings: list[Finding] = []
@@ -107,6 +115,7 @@ class MapContext:
             or self._first_lost(key)
             or self._specked(key)
             or self._speck_tail(label)
+            or self._speck_for_char(key)
         )
         if kinds is not None:
             candidates = [c for c in candidates if c.section.kind in kinds]
@@ -121,6 +130,8 @@ class MapContext:
             return 1 if later and c.section.section not in self.state.passed else 2
 
         ranked = sorted(candidates, key=rank)  # 合计 after the indicators totals the scores
+        if len(ranked) > 1 and key not in self.labels and _rivals(ranked, rank):
+            return None  # a guess two items are as likely for
         return ranked[0] if ranked else None
 
     def naming_confidence(self, cell: Cell) -> float:
@@ -153,7 +164,24 @@ class MapContext:
         meaning = resolve_header(text, self.index, scanned=True)
         if meaning.name is not None:
             return meaning.guessed
-        return bool(self._first_lost(key) or self._specked(key) or self._speck_tail(text))
+        return bool(
+            self._first_lost(key)
+            or self._specked(key)
+            or self._speck_tail(text)
+            or self._speck_for_char(key)
+        )
+
+    def _speck_for_char(self, key: str) -> list[Resolved]:
+        """A short label a scan read with one of its characters as a speck, a letter or a
+        quote (`总t`: the 分 of 总分 under a seal's ring read as a letter): the one item the
+        labels of its length that agree in every other character name (resolve takes the one
+        its place in the form speaks for, none where two are as likely)."""
+        marks = [i for i, char in enumerate(key) if _SPECK_MARK.match(char)]
+        if len(marks) != 1 or not MIN_BLANKED <= len(key) <= MAX_BLANKED:
+            return []
+        if not all(_HAS_CJK.match(c) for i, c in enumerate(key) if i != marks[0]):
+            return []
+        return self._by_blank.get(key[: marks[0]] + _BLANK + key[marks[0] + 1 :], [])
 
     def _specked(self, key: str) -> list[Resolved]:
         """A label a scan read with specks at its ends as letters or quotes (`p总分mv`: a

@@ -18,6 +18,7 @@ _NEXT_LABEL = re.compile(r"\s+(?P<label>[^\s:：\d]{1,8})[:：]")
 # a footer label this long or longer, read with one character wrong, dropped or added (a scan:
 # `单位负专人签字`, `单位负责签字`), still ends the value before it, with or without its colon
 MIN_NEAR_LABEL = 4
+NEAR_LABEL = 0.5  # how sure a footer value is whose label was read so: a guess
 _ATTACHMENT = re.compile(r"^附件\s*[0-9０-９一二三四五六七八九十]+\s*[:：]?$")  # the next form's
 _UNIT_LINE = re.compile(
     r"^(?:填报单位|单位名称|单位|部门名称|预算单位)[:：]\s*(?P<unit>\S.*?)\s*(?=$|\s{2,})"
@@ -79,19 +80,21 @@ def lines_to_footer(
         plain = strip_pinyin(line.text)
         folded = to_simplified(plain)  # 填報日期 is 填报日期; values are cut from the original
         text = folded if len(folded) == len(plain) else plain
-        matches = list(pattern.finditer(text))
-        for i, match in enumerate(matches):
-            item = words[match.group(1)]
-            end = matches[i + 1].start() if i + 1 < len(matches) else len(plain)
-            other = _NEXT_LABEL.search(plain, match.end(), end)
+        matches = [(m.start(), m.end(), m.group(1), False) for m in pattern.finditer(text)]
+        if line.confidence < 1.0:  # a scan's: a label a seal took a character of, too
+            matches = sorted(matches + near_labels(text, words, matches))
+        for i, (_, value_at, word, guessed) in enumerate(matches):
+            item = words[word]
+            end = matches[i + 1][0] if i + 1 < len(matches) else len(plain)
+            other = _NEXT_LABEL.search(plain, value_at, end)
             if other is not None:
                 unknown.append(strip_text(plain[other.start() : end]))
                 end = other.start()
-            end = _near_label_start(plain, match.end(), end, words) or end
+            end = _near_label_start(plain, value_at, end, words) or end
             if item.item in seen:
                 continue
             seen.add(item.item)
-            value, sure = shaped(strip_text(plain[match.end() : end]), item)
+            value, sure = shaped(strip_text(plain[value_at:end]), item)
             slots.append(
                 Slot(
                     section="footer",
@@ -101,7 +104,7 @@ def lines_to_footer(
                     numeric=False,
                     is_date=item.date,
                     line=line,
-                    rests_on=1.0 if sure else OFF_SHAPE,
+                    rests_on=min(NEAR_LABEL if guessed else 1.0, 1.0 if sure else OFF_SHAPE),
                 )
             )
     return slots, unknown
@@ -124,6 +127,30 @@ def shaped(value: str, item: FooterItem) -> tuple[str, bool]:
     if not _RUN_IN_LABEL.match(value[head.end() :]):
         return value, False  # `0731-2883654（办）`: a note of its own, kept
     return head.group().rstrip("(（-－—–+＋、,，/ 　"), False
+
+
+def near_labels(
+    text: str, words: dict[str, FooterItem], exact: list[tuple[int, int, str, bool]]
+) -> list[tuple[int, int, str, bool]]:
+    """The footer labels of a scanned line read with one character wrong, dropped or added
+    and then a colon (`填报日：2025.4.28`: its 期 under a seal), outside the labels read
+    exactly: (start, where its value begins, the label's word, True: a guess)."""
+    found: list[tuple[int, int, str, bool]] = []
+    taken = [(start, end) for start, end, _, _ in exact]
+    for word in (w for w in words if len(w) >= MIN_NEAR_LABEL):
+        for n in (len(word) - 1, len(word), len(word) + 1):
+            for at in range(len(text) - n):
+                seen, colon = text[at : at + n], text[at + n]
+                if (
+                    colon in ":："
+                    and seen != word
+                    and seen[0] == word[0]
+                    and _one_edit_apart(seen, word)
+                    and not any(s < at + n and at < e for s, e in taken)
+                ):
+                    found.append((at, at + n + 1, word, True))
+                    taken.append((at, at + n + 1))
+    return found
 
 
 def wrapped_to_paragraphs(lines: tuple[TextLine, ...], pattern: re.Pattern[str]) -> list[TextLine]:
