@@ -337,13 +337,13 @@ def _table_part(
 
 
 def cell_char_scores(text: str, boxes: list[TextBox], confidence: float) -> tuple[float, ...]:
-    """Each character's score of a cell read as one box, no higher than what doubts the
-    whole cell beyond its box (a guessed region, words run into a number); empty for a cell
-    of several boxes or one whose text the joining changed."""
+    """Each character's score of a cell read as one box, as the recogniser read it: what
+    doubts the whole cell beyond its box (a guessed region, words run into a number) is the
+    cell's `confidence`, lower than its characters' (keys.py keeps it); empty for a cell of
+    several boxes or one whose text the joining changed."""
     if len(boxes) != 1 or boxes[0].text != text or len(boxes[0].chars) != len(text):
         return ()
-    box = boxes[0]
-    return tuple(min(c, confidence) if confidence < box.score else c for c in box.chars)
+    return tuple(boxes[0].chars)
 
 
 def _text_line(line: list[TextBox], number: int, pts: Callable[[Rect], Points]) -> TextLine | None:

@@ -68,8 +68,12 @@ def keyed_by_title(form: FormInstance, slots: list[Slot], titles: Sequence[str])
     if found is None:
         return slots
     full, sure = found
-    # a budget code before the name is read from its cell only: the value stays as unsure
-    cell = replace(slot.cell, confidence=slot.cell.confidence if code else sure)
+    # a budget code before the name is read from its cell only: the value stays as unsure;
+    # and so does a doubt on the cell beyond its characters' (its region guessed: a rule
+    # joined across a seal), which the title cannot lift
+    beyond = slot.cell.confidence < min(own, default=1.0)
+    kept = code or beyond
+    cell = replace(slot.cell, confidence=slot.cell.confidence if kept else sure)
     return [*slots[:at], replace(slot, value_raw=code + full, cell=cell), *slots[at + 1 :]]
 
 
