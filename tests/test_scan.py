@@ -19,7 +19,16 @@ import pypdfium2
 import pytest
 from conftest import FIXTURES, SEASON
 
-from extractors.scan.crops import _text_rows, ink_lines, is_slash, lines_across_edges
+from extractors.scan.crops import (
+    WIDEN_LEFT,
+    WIDEN_LEFT_INK_CELL,
+    WIDEN_RIGHT,
+    _text_rows,
+    ink_lines,
+    is_slash,
+    lines_across_edges,
+    widen,
+)
 from extractors.scan.crops import unread_ink as _unread_ink
 from extractors.scan.page import TextBox, cell_score, clean_text, needs_ocr
 from extractors.scan.recognise import (
@@ -320,6 +329,18 @@ def test_the_lines_of_a_cell_are_found_from_its_ink():
     assert len(lines) == 2
     assert lines[0].y1 < 33 and lines[1].y0 <= 29 and lines[1].y1 >= 44
     assert lines[1].x0 <= 45 and lines[1].x1 >= 70
+
+
+def test_a_line_found_in_a_cells_ink_is_widened_less_than_a_detected_one():
+    # a 20 px high line in a cell 0..300: found from the ink, a tenth of its height on the left
+    # and nothing on the right (its box already has its margin); boxed by the detector on a
+    # page without a grid, a third on the left and more on the right
+    cell = Table(Rect(0, 0, 300, 40), (Rect(0, 0, 300, 40),))
+    line = Rect(100, 10, 200, 30)
+    (from_ink,) = widen([line], [cell], (40, 300), glyph=14.0, from_ink=True)
+    assert (from_ink.x0, from_ink.x1) == (100 - WIDEN_LEFT_INK_CELL * 20, 200)
+    (detected,) = widen([line], [], (40, 300), glyph=14.0)
+    assert (detected.x0, detected.x1) == (100 - WIDEN_LEFT * 20, 200 + WIDEN_RIGHT * 20)
 
 
 def test_an_ink_free_cell_has_no_lines_and_a_wide_gap_splits_a_line():
