@@ -10,7 +10,13 @@ from extractors import Cell, TextLine
 from pipeline.checks.catalogue import severity_of
 from pipeline.definitions import FormDef, ItemDef, SectionDef, Vocabulary
 from pipeline.forms.mapping.headers import ColumnMap, HeaderIndex, resolve_header, without_specks
-from pipeline.forms.normalize import label_key, normalize_label, peel_notes, strip_text
+from pipeline.forms.normalize import (
+    fold_value_width,
+    label_key,
+    normalize_label,
+    peel_notes,
+    strip_text,
+)
 from pipeline.model import Finding, FormInstance, Slot
 
 MIN_LOST_FIRST = 5  # characters a label must keep to be completed at its start
@@ -23,7 +29,6 @@ GUESSED = 0.5  # the confidence of a scanned label or header named only by a gue
 # a weight note in a label (`（50分）`); two in one cell are the labels of rows no rule parted
 _WEIGHT_IN_LABEL = re.compile(r"[（(]\s*\d+(?:\.\d+)?\s*分\s*[）)]")
 STACKED_LABELS = 0.5
-_FULL_DIGITS = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
 def _speck_like(tail: str) -> bool:
@@ -263,7 +268,7 @@ class MapContext:
         """A weight written in a label, `(50分)`: value_raw as written, the number from inside;
         unsure where the label's cell holds two (`产出指标（50分）\n效益指标（30分）`: the
         labels of rows no rule parted, read as one cell: whose weight is it?)."""
-        stacked = len(_WEIGHT_IN_LABEL.findall(cell.text.translate(_FULL_DIGITS))) > 1
+        stacked = len(_WEIGHT_IN_LABEL.findall(fold_value_width(cell.text))) > 1
         self.emit(
             Slot(
                 section=section,
