@@ -181,22 +181,31 @@ def _last_part(listing: list[Item]) -> TablePart | None:
     below = listing[listing.index(last) + 1 :]
     return (
         last
-        if all(_near_cut(line, last, under=True) or _cut_cell_text(line, last) for line in below)
+        if all(
+            _near_cut(line, last, under=True) or _cut_cell_text(line, last, under=True)
+            for line in below
+        )
         else None
     )
 
 
-def _cut_cell_text(item: Item, part: TablePart) -> bool:
-    """Is the line under the part the text of one of its cells cut open at its foot (a cell
-    merged down over the page break: its text drawn where the whole merged cell centres it,
-    below the page's last rule), lying within that cell's column?"""
+def _cut_cell_text(item: Item, part: TablePart, under: bool) -> bool:
+    """Is the line under (`under`) or over the part the text of one of its cells cut open at
+    its foot or head (a cell merged over the page break: its text drawn where the whole
+    merged cell centres it, past the page's last or first rule; over it a character a line in
+    a narrow column, however far), lying within that cell's column?"""
     if not isinstance(item, TextLine) or item.bbox is None:
         return False
+    cut = part.cut_bottom if under else part.cut_top
     return any(
         part.boxes[i][0] - ROW_TOLERANCE <= item.bbox.x0
         and item.bbox.x1 <= part.boxes[i][2] + ROW_TOLERANCE
-        and item.bbox.top >= part.boxes[i][3] - ROW_TOLERANCE
-        for i in part.cut_bottom
+        and (
+            item.bbox.top >= part.boxes[i][3] - ROW_TOLERANCE
+            if under
+            else item.bbox.bottom <= part.boxes[i][1] + ROW_TOLERANCE
+        )
+        for i in cut
     )
 
 
@@ -211,25 +220,10 @@ def _first_part(listing: list[Item]) -> int | None:
     return (
         first
         if all(
-            _near_cut(line, part, under=False) or _cut_cell_text_over(line, part)
+            _near_cut(line, part, under=False) or _cut_cell_text(line, part, under=False)
             for line in listing[:first]
         )
         else None
-    )
-
-
-def _cut_cell_text_over(item: Item, part: TablePart) -> bool:
-    """Is the line over the part the text of one of its cells cut open at its head (a cell
-    merged up over the page break, its text drawn where the whole merged cell centres it, a
-    character a line in a narrow column, however far over the page's first rule), lying
-    within that cell's column?"""
-    if not isinstance(item, TextLine) or item.bbox is None:
-        return False
-    return any(
-        part.boxes[i][0] - ROW_TOLERANCE <= item.bbox.x0
-        and item.bbox.x1 <= part.boxes[i][2] + ROW_TOLERANCE
-        and item.bbox.bottom <= part.boxes[i][1] + ROW_TOLERANCE
-        for i in part.cut_top
     )
 
 
