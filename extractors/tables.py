@@ -247,21 +247,25 @@ def _snap(x: float, edges: list[float]) -> float:
 
 def _edges_moved(part: TablePart, moved: dict[float, float]) -> TablePart:
     """The part with its cells' left and right edges put where `moved` says (each edge of
-    `_x_edges`, and the boxes' own coordinates merged into it), each keeping its box as shown."""
-    sources = part.sources or tuple((part.page, box) for box in part.boxes)
+    `_x_edges`, and the boxes' own coordinates merged into it)."""
     keys = sorted(moved)
 
     def at(x: float) -> float:
-        return moved[keys[nearest_edge(keys, x)]] - keys[nearest_edge(keys, x)] + x
+        edge = keys[nearest_edge(keys, x)]
+        return moved[edge] - edge + x
 
-    boxes = tuple((at(b[0]), b[1], at(b[2]), b[3]) for b in part.boxes)
-    bbox = (at(part.bbox[0]), part.bbox[1], at(part.bbox[2]), part.bbox[3])
-    return replace(part, boxes=boxes, bbox=bbox, sources=sources)
+    return _across(part, at)
 
 
 def _shifted(part: TablePart, dx: float) -> TablePart:
-    """The part with its cells' boxes moved `dx` across, each keeping its own box as shown."""
+    """The part with its cells' boxes moved `dx` across."""
+    return _across(part, lambda x: x + dx)
+
+
+def _across(part: TablePart, at: Callable[[float], float]) -> TablePart:
+    """The part with each x of its cells' boxes and its own box put `at` where it goes, each
+    cell keeping its own box on its own page as shown (`sources`)."""
     sources = part.sources or tuple((part.page, box) for box in part.boxes)
-    boxes = tuple((b[0] + dx, b[1], b[2] + dx, b[3]) for b in part.boxes)
-    bbox = (part.bbox[0] + dx, part.bbox[1], part.bbox[2] + dx, part.bbox[3])
+    boxes = tuple((at(b[0]), b[1], at(b[2]), b[3]) for b in part.boxes)
+    bbox = (at(part.bbox[0]), part.bbox[1], at(part.bbox[2]), part.bbox[3])
     return replace(part, boxes=boxes, bbox=bbox, sources=sources)
